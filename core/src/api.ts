@@ -1,0 +1,112 @@
+// HTTP contracts of the pipewarden services, shared by the services, the exporter's probes
+// and the Grafana plugin (which imports these types only, so nothing of core is bundled).
+import type { LoaderState, ReconcileOutcome, ReconcileTrigger } from './metrics';
+
+/** GET /status of the loader service. */
+export interface LoaderStatus {
+  state: LoaderState;
+  source?: string;
+  engine: 'inline' | 'spark';
+  rowsIn: number;
+  rowsLoaded: number;
+  rowsRejected: number;
+  rowsDuplicate: number;
+  bytesRead: number;
+  bytesTotal: number;
+  rowsPerSecond: number;
+  currentObject?: string;
+  lastError?: string;
+  startedAt?: string;
+  updatedAt: string;
+}
+
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export type ReconcilePhase = 'lock' | 'pause_loader' | 'wait_mysql' | 'find_batches' | 'repair' | 'verify' | 'restart_loader' | 'done';
+
+export interface ReconcileProgress {
+  phase: ReconcilePhase;
+  batchesTotal: number;
+  batchesDone: number;
+  rowsMissing: number;
+  rowsInserted: number;
+}
+
+export interface BatchRepair {
+  batchId: string;
+  /** Where the rows came from. 'ledger' = already complete in MySQL, nothing to insert. */
+  source: 'mirror' | 's3' | 'ledger';
+  rowsMissing: number;
+  rowsInserted: number;
+}
+
+export interface ReconcileReport {
+  runId: string;
+  dryRun: boolean;
+  trigger: ReconcileTrigger;
+  batchesExamined: number;
+  batchesRepaired: number;
+  rowsMissing: number;
+  rowsInserted: number;
+  verification: 'ok' | 'failed' | 'skipped';
+  outcome: ReconcileOutcome;
+  durationSeconds: number;
+  loaderRestarted: boolean;
+  /** Per-batch detail, at most 100 entries (the counts above cover all). */
+  batches: BatchRepair[];
+}
+
+/** A reconcile job of the reconciler service. POST /reconcile returns one (202). */
+export interface ReconcileJob {
+  id: string;
+  state: JobState;
+  dryRun: boolean;
+  trigger: ReconcileTrigger;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  progress: ReconcileProgress;
+  result?: ReconcileReport;
+  error?: string;
+  /** True when the POST found this job already running and started nothing new. */
+  alreadyRunning?: boolean;
+}
+
+/** POST /reconcile body. */
+export interface ReconcileRequest {
+  dryRun?: boolean;
+  trigger?: Extract<ReconcileTrigger, 'button' | 'api'>;
+}
+
+/** One row of GET /runs (from the reconcile_runs table). */
+export interface ReconcileRun {
+  runId: string;
+  trigger: ReconcileTrigger;
+  dryRun: boolean;
+  startedAt: string;
+  finishedAt: string | null;
+  durationSeconds: number | null;
+  batchesExamined: number;
+  batchesRepaired: number;
+  rowsMissing: number;
+  rowsInserted: number;
+  outcome: ReconcileOutcome | 'running';
+  verification: string | null;
+  error: string | null;
+}
+
+/** GET /status of the reconciler service. */
+export interface ReconcilerStatus {
+  mysql: { up: boolean };
+  redis: { up: boolean; mirrorBatches: number; mirrorBytes: number };
+  loader: { reachable: boolean; state: LoaderState; url: string };
+  wal: { bytes: number; segments: number; batchesInDoubt: number; tornTail: boolean };
+  reconcile: { running: ReconcileJob | null; last: ReconcileRun | null };
+  watchdog: { enabled: boolean; lastDecision: string | null; lastDecisionAt: string | null };
+}
+
+/** Error body of every pipewarden endpoint. */
+export interface ApiError {
+  error: string;
+  hint?: string;
+}

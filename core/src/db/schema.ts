@@ -1,0 +1,105 @@
+// The MySQL schema, derived from the one violation spec. Valid on MariaDB 10.11 and
+// MySQL 8 (no engine-specific syntax beyond InnoDB and utf8mb4).
+import { COLUMNS, type ColumnSpec } from '../record/spec';
+
+export const TABLES = {
+  violations: 'violations',
+  ledger: 'batch_ledger',
+  deadLetters: 'dead_letters',
+  reconcileRuns: 'reconcile_runs',
+  migrations: 'schema_migrations',
+} as const;
+
+function sqlType(c: ColumnSpec): string {
+  switch (c.type) {
+    case 'key':
+      return 'BIGINT UNSIGNED NOT NULL';
+    case 'string':
+      return `VARCHAR(${c.max ?? 255}) NULL`;
+    case 'state':
+      return 'CHAR(2) NULL';
+    case 'plate_type':
+      return 'CHAR(3) NULL';
+    case 'int':
+      return (c.max ?? 0) <= 65535 ? 'SMALLINT UNSIGNED NULL' : 'INT UNSIGNED NULL';
+    case 'date':
+      return 'DATE NULL';
+    case 'time':
+      return 'TIME NULL';
+    case 'year':
+      return 'SMALLINT UNSIGNED NULL';
+  }
+}
+
+const TABLE_OPTIONS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci';
+
+export function violationsDdl(table: string = TABLES.violations): string {
+  const cols = COLUMNS.map((c) => `  \`${c.column}\` ${sqlType(c)}`).join(',\n');
+  return `CREATE TABLE IF NOT EXISTS \`${table}\` (
+${cols},
+  PRIMARY KEY (\`summons_number\`),
+  KEY \`ix_issue_date\` (\`issue_date\`),
+  KEY \`ix_violation_precinct\` (\`violation_precinct\`),
+  KEY \`ix_violation_code\` (\`violation_code\`)
+) ${TABLE_OPTIONS}`;
+}
+
+export interface Migration {
+  version: number;
+  name: string;
+  statements: string[];
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'violations, batch ledger, dead letters, reconcile runs',
+    statements: [
+      violationsDdl(),
+      `CREATE TABLE IF NOT EXISTS \`${TABLES.ledger}\` (
+  \`batch_id\` CHAR(24) NOT NULL,
+  \`source_key\` VARCHAR(1024) NOT NULL,
+  \`source_etag\` VARCHAR(128) NOT NULL,
+  \`first_record\` BIGINT UNSIGNED NOT NULL,
+  \`record_count\` INT UNSIGNED NOT NULL,
+  \`rows_kept\` INT UNSIGNED NOT NULL,
+  \`rows_inserted\` INT UNSIGNED NOT NULL,
+  \`rows_duplicate\` INT UNSIGNED NOT NULL,
+  \`rows_rejected\` INT UNSIGNED NOT NULL,
+  \`key_checksum\` VARCHAR(40) NOT NULL,
+  \`committed_by\` VARCHAR(16) NOT NULL,
+  \`committed_at\` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  PRIMARY KEY (\`batch_id\`),
+  KEY \`ix_committed_at\` (\`committed_at\`)
+) ${TABLE_OPTIONS}`,
+      `CREATE TABLE IF NOT EXISTS \`${TABLES.deadLetters}\` (
+  \`batch_id\` CHAR(24) NOT NULL,
+  \`line_number\` BIGINT UNSIGNED NOT NULL,
+  \`source_key\` VARCHAR(1024) NOT NULL,
+  \`reason\` VARCHAR(32) NOT NULL,
+  \`detail\` VARCHAR(255) NULL,
+  \`raw\` MEDIUMBLOB NOT NULL,
+  \`created_at\` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  PRIMARY KEY (\`batch_id\`, \`line_number\`),
+  KEY \`ix_reason\` (\`reason\`)
+) ${TABLE_OPTIONS}`,
+      `CREATE TABLE IF NOT EXISTS \`${TABLES.reconcileRuns}\` (
+  \`run_id\` CHAR(36) NOT NULL,
+  \`trigger_source\` VARCHAR(16) NOT NULL,
+  \`dry_run\` TINYINT(1) NOT NULL,
+  \`started_at\` DATETIME(3) NOT NULL,
+  \`finished_at\` DATETIME(3) NULL,
+  \`duration_seconds\` DOUBLE NULL,
+  \`batches_examined\` INT UNSIGNED NOT NULL DEFAULT 0,
+  \`batches_repaired\` INT UNSIGNED NOT NULL DEFAULT 0,
+  \`rows_missing\` BIGINT UNSIGNED NOT NULL DEFAULT 0,
+  \`rows_inserted\` BIGINT UNSIGNED NOT NULL DEFAULT 0,
+  \`outcome\` VARCHAR(16) NOT NULL,
+  \`verification\` VARCHAR(16) NULL,
+  \`error\` TEXT NULL,
+  PRIMARY KEY (\`run_id\`),
+  KEY \`ix_started_at\` (\`started_at\`)
+) ${TABLE_OPTIONS}`,
+    ],
+  },
+];

@@ -1,0 +1,101 @@
+// The metric contract: every name, type, help text and label set pipewarden exports.
+// Exporter, loader, reconciler, dashboards, alert rules and the Grafana plugin use these
+// names; test/contract checks that everything provisioning/ and the plugin mention is here
+// (or in the standard exporters listed in STANDARD_EXPORTER_METRIC_PREFIXES).
+
+export type MetricType = 'counter' | 'gauge' | 'histogram';
+
+export interface MetricDef {
+  name: string;
+  type: MetricType;
+  help: string;
+  labels: readonly string[];
+  /** Which process exports it. */
+  owner: 'exporter' | 'loader' | 'reconciler';
+  buckets?: number[];
+}
+
+function m(owner: MetricDef['owner'], name: string, type: MetricType, help: string, labels: string[] = [], buckets?: number[]): MetricDef {
+  return { owner, name, type, help, labels, buckets };
+}
+
+/** Probe targets of the exporter (`target` label values). */
+export const PROBE_TARGETS = ['mysql', 'redis', 's3', 'loader', 'reconciler'] as const;
+export type ProbeTarget = (typeof PROBE_TARGETS)[number];
+
+/** Loader states (values of the `state` label of pipewarden_loader_state). */
+export const LOADER_STATES = ['idle', 'running', 'paused', 'waiting_mysql', 'stopping', 'finished', 'failed', 'unreachable'] as const;
+export type LoaderState = (typeof LOADER_STATES)[number];
+
+/** Reconcile outcomes (values of `outcome`). */
+export const RECONCILE_OUTCOMES = ['success', 'nothing_to_do', 'failed', 'dry_run'] as const;
+export type ReconcileOutcome = (typeof RECONCILE_OUTCOMES)[number];
+
+/** What started a reconcile (values of `trigger`). */
+export const RECONCILE_TRIGGERS = ['cli', 'button', 'api', 'watchdog', 'alert'] as const;
+export type ReconcileTrigger = (typeof RECONCILE_TRIGGERS)[number];
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export const METRICS = {
+  // exporter: pipeline state collected at scrape time
+  rowsLoaded: m('exporter', 'pipewarden_rows_loaded_total', 'counter', 'Rows inserted into the violations table (ledger sum).'),
+  rowsRejected: m('exporter', 'pipewarden_rows_rejected_total', 'counter', 'Input rows sent to the dead-letter table, by reason.', ['reason']),
+  rowsDuplicate: m('exporter', 'pipewarden_rows_duplicate_total', 'counter', 'Input rows whose key was already in the table (ledger sum).'),
+  rowsRepaired: m('exporter', 'pipewarden_rows_repaired_total', 'counter', 'Rows inserted by reconcile runs.'),
+  batchesCommitted: m('exporter', 'pipewarden_batches_committed_total', 'counter', 'Batches in the ledger.'),
+  batchesInDoubt: m('exporter', 'pipewarden_batches_in_doubt', 'gauge', 'WAL intents without a committed record.'),
+  walBytes: m('exporter', 'pipewarden_wal_bytes', 'gauge', 'Size of the write-ahead log on disk.'),
+  walSegments: m('exporter', 'pipewarden_wal_segments', 'gauge', 'WAL segment files on disk.'),
+  walDiskFreeBytes: m('exporter', 'pipewarden_wal_disk_free_bytes', 'gauge', 'Free bytes on the file system holding the WAL.'),
+  mirrorBatches: m('exporter', 'pipewarden_mirror_batches', 'gauge', 'Batches held in the Redis mirror.'),
+  mirrorBytes: m('exporter', 'pipewarden_mirror_bytes', 'gauge', 'Bytes of batch payloads held in the Redis mirror.'),
+  redisUsedMemory: m('exporter', 'pipewarden_redis_used_memory_bytes', 'gauge', 'Redis used_memory as reported by INFO.'),
+  redisMaxMemory: m('exporter', 'pipewarden_redis_maxmemory_bytes', 'gauge', 'Redis maxmemory (0 = unlimited).'),
+  sourceObjects: m('exporter', 'pipewarden_source_objects', 'gauge', 'Objects under the configured source.'),
+  sourceObjectsPending: m('exporter', 'pipewarden_source_objects_pending', 'gauge', 'Source objects not fully loaded.'),
+  sourceBytesPending: m('exporter', 'pipewarden_source_bytes_pending', 'gauge', 'Source bytes not yet loaded (from the checkpoint).'),
+  loaderState: m('exporter', 'pipewarden_loader_state', 'gauge', 'Loader state: 1 for the current state, 0 for the others.', ['state']),
+  lastReconcileTimestamp: m('exporter', 'pipewarden_last_reconcile_timestamp_seconds', 'gauge', 'End time of the last reconcile run (Unix seconds).'),
+  lastReconcileSuccess: m('exporter', 'pipewarden_last_reconcile_success', 'gauge', '1 if the last reconcile run succeeded, 0 if it failed.'),
+  lastReconcileRowsInserted: m('exporter', 'pipewarden_last_reconcile_rows_inserted', 'gauge', 'Rows the last reconcile run inserted.'),
+  reconcileRuns: m('exporter', 'pipewarden_reconcile_runs_total', 'counter', 'Reconcile runs recorded in reconcile_runs, by outcome.', ['outcome']),
+  up: m('exporter', 'pipewarden_up', 'gauge', '1 if the target answered its probe.', ['target']),
+  probeDuration: m('exporter', 'pipewarden_probe_duration_seconds', 'gauge', 'Duration of the last probe of the target.', ['target']),
+  scrapeDuration: m('exporter', 'pipewarden_exporter_scrape_duration_seconds', 'gauge', 'Time the last scrape spent collecting.'),
+  collectorSuccess: m('exporter', 'pipewarden_exporter_collector_success', 'gauge', '1 if the collector succeeded in the last scrape.', ['collector']),
+
+  // loader: in-process figures
+  loaderRowsIn: m('loader', 'pipewarden_loader_rows_in_total', 'counter', 'Input records read by this loader process.'),
+  loaderRowsLoaded: m('loader', 'pipewarden_loader_rows_loaded_total', 'counter', 'Rows this loader process inserted into MySQL.'),
+  loaderRowsRejected: m('loader', 'pipewarden_loader_rows_rejected_total', 'counter', 'Rows this loader process sent to dead letters, by reason.', ['reason']),
+  loaderRowsDuplicate: m('loader', 'pipewarden_loader_rows_duplicate_total', 'counter', 'Rows this loader process found already present.'),
+  loaderFieldsNulled: m('loader', 'pipewarden_loader_fields_nulled_total', 'counter', 'Field values turned into NULL as impossible, by column.', ['column']),
+  loaderBytesRead: m('loader', 'pipewarden_loader_source_bytes_read_total', 'counter', 'Source bytes read.'),
+  loaderBatches: m('loader', 'pipewarden_loader_batches_total', 'counter', 'Batches written by this process, by result (committed, skipped).', ['result']),
+  loaderBatchDuration: m('loader', 'pipewarden_loader_batch_duration_seconds', 'histogram', 'Time to write one batch, per sink.', ['sink'], LATENCY_BUCKETS),
+  loaderRetries: m('loader', 'pipewarden_loader_retries_total', 'counter', 'Retried operations, by operation.', ['operation']),
+  loaderStateInProcess: m('loader', 'pipewarden_loader_service_state', 'gauge', 'Loader state inside the loader process.', ['state']),
+
+  // reconciler: in-process figures
+  reconcilerRuns: m('reconciler', 'pipewarden_reconciler_runs_total', 'counter', 'Reconcile runs of this process, by trigger and outcome.', ['trigger', 'outcome']),
+  reconcilerRowsInserted: m('reconciler', 'pipewarden_reconciler_rows_inserted_total', 'counter', 'Rows inserted by this process.'),
+  reconcilerRunDuration: m('reconciler', 'pipewarden_reconciler_run_duration_seconds', 'histogram', 'Duration of reconcile runs.', [], [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]),
+  watchdogDecisions: m('reconciler', 'pipewarden_watchdog_decisions_total', 'counter', 'Watchdog decisions, by decision.', ['decision']),
+  alertNotifications: m('reconciler', 'pipewarden_reconciler_alert_notifications_total', 'counter', 'Alertmanager notifications received, by action taken.', ['action']),
+  reconcilerMysqlUp: m('reconciler', 'pipewarden_reconciler_mysql_up', 'gauge', 'MySQL reachability as the watchdog last saw it.'),
+} as const satisfies Record<string, MetricDef>;
+
+export type MetricKey = keyof typeof METRICS;
+export const ALL_METRICS: MetricDef[] = Object.values(METRICS);
+
+/**
+ * Metrics from the standard exporters pipewarden documents and provisions rather than
+ * rewrites (mysqld_exporter, redis_exporter, node_exporter) and Prometheus itself.
+ */
+export const STANDARD_EXPORTER_METRIC_PREFIXES = ['mysql_', 'redis_', 'node_', 'process_', 'up', 'scrape_', 'ALERTS', 'prometheus_', 'alertmanager_', 'nodejs_'];
+
+/** Names a metric really produces in the exposition (histograms add suffixes). */
+export function exposedNames(def: MetricDef): string[] {
+  return def.type === 'histogram' ? [`${def.name}_bucket`, `${def.name}_sum`, `${def.name}_count`] : [def.name];
+}

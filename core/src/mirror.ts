@@ -1,0 +1,90 @@
+// The Redis mirror's layout: one compact entry per batch (its TSV rows, as sent to MySQL,
+// optionally deflated) plus its WAL intent, so a mirror entry alone is enough to repair
+// a batch. An index (sorted set by commit time) bounds retention; a stats hash keeps
+// totals so the exporter reads them in O(1).
+import type Redis from 'ioredis';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { IntentRecord } from './wal/record';
+
+export interface MirrorKeys {
+  index: string;
+  stats: string;
+  entry(id: string): string;
+}
+
+export function mirrorKeys(prefix: string): MirrorKeys {
+  return {
+    index: `${prefix}mirror:index`,
+    stats: `${prefix}mirror:stats`,
+    entry: (id) => `${prefix}mirror:b:${id}`,
+  };
+}
+
+export interface MirrorEntry {
+  intent: IntentRecord;
+  /** TSV payload (one line per kept row). */
+  rows: Buffer;
+}
+
+export function encodeRows(tsv: Buffer, compress: boolean): { enc: string; data: Buffer } {
+  return compress ? { enc: 'tsv+deflate', data: deflateRawSync(tsv, { level: 1 }) } : { enc: 'tsv', data: tsv };
+}
+
+export function decodeRows(enc: string, data: Buffer): Buffer {
+  if (enc === 'tsv') return data;
+  if (enc === 'tsv+deflate') return inflateRawSync(data);
+  throw new Error(`unknown mirror encoding "${enc}"`);
+}
+
+/** Write one batch's mirror entry (one MULTI: entry, index, stats). */
+export async function putMirrorEntry(redis: Redis, keys: MirrorKeys, intent: IntentRecord, tsv: Buffer, compress: boolean): Promise<void> {
+  const { enc, data } = encodeRows(tsv, compress);
+  await redis
+    .multi()
+    .hset(keys.entry(intent.id), 'meta', JSON.stringify(intent), 'enc', enc, 'rows', data, 'size', String(data.length))
+    .zadd(keys.index, Date.now(), intent.id)
+    .hincrby(keys.stats, 'bytes', data.length)
+    .hincrby(keys.stats, 'batches', 1)
+    .exec()
+    .then(checkMulti);
+}
+
+function checkMulti(res: [Error | null, unknown][] | null): void {
+  if (!res) throw new Error('Redis transaction aborted');
+  for (const [err] of res) if (err) throw err;
+}
+
+export async function getMirrorEntry(redis: Redis, keys: MirrorKeys, id: string): Promise<MirrorEntry | null> {
+  const [meta, enc, rows] = await redis.hmgetBuffer(keys.entry(id), 'meta', 'enc', 'rows');
+  if (!meta || !enc || !rows) return null;
+  return { intent: JSON.parse(meta.toString('utf8')) as IntentRecord, rows: decodeRows(enc.toString(), rows) };
+}
+
+/** Batch ids in the mirror, oldest first. */
+export async function listMirror(redis: Redis, keys: MirrorKeys): Promise<string[]> {
+  return redis.zrange(keys.index, 0, -1);
+}
+
+/**
+ * Drop entries beyond the retention window (by count and by age). Returns how many went.
+ * Only committed batches are ever trimmed: the loader calls this after its commit point.
+ */
+export async function trimMirror(redis: Redis, keys: MirrorKeys, retentionBatches: number, retentionSeconds: number): Promise<number> {
+  const byCount = await redis.zrange(keys.index, 0, -(retentionBatches + 1));
+  const byAge = await redis.zrangebyscore(keys.index, '-inf', Date.now() - retentionSeconds * 1000);
+  const ids = [...new Set([...byCount, ...byAge])];
+  if (ids.length === 0) return 0;
+  const sizes = await Promise.all(ids.map((id) => redis.hget(keys.entry(id), 'size')));
+  const multi = redis.multi();
+  ids.forEach((id, i) => {
+    multi.del(keys.entry(id)).zrem(keys.index, id);
+    if (sizes[i] !== null) multi.hincrby(keys.stats, 'bytes', -Number(sizes[i])).hincrby(keys.stats, 'batches', -1);
+  });
+  checkMulti(await multi.exec());
+  return ids.length;
+}
+
+export async function mirrorStats(redis: Redis, keys: MirrorKeys): Promise<{ batches: number; bytes: number }> {
+  const [batches, bytes] = await redis.hmget(keys.stats, 'batches', 'bytes');
+  return { batches: Number(batches ?? 0), bytes: Number(bytes ?? 0) };
+}

@@ -1,0 +1,17 @@
+import type { Readable } from 'node:stream';
+
+export interface SourceObject {
+  /** Canonical key: s3://bucket/key or an absolute file path. */
+  key: string;
+  etag: string;
+  size: number;
+}
+
+/** Where input comes from: S3 (ranged, resumable GetObject) or local files, one interface. */
+export interface Source {
+  readonly url: string;
+  list(): Promise<SourceObject[]>;
+  /** Stream the object's bytes from `startByte`; fails clearly if the object changed (ETag). */
+  open(object: SourceObject, startByte: number, signal?: AbortSignal): Readable;
+  close(): void;
+}

@@ -1,0 +1,6 @@
+export * from './process';
+export * from './stack';
+export * from './services/mariadb';
+export * from './services/redis';
+export * from './services/s3';
+export * from './services/prometheus';

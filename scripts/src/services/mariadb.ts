@@ -1,0 +1,109 @@
+// A private MariaDB from the installed binaries: its own data dir, socket and port.
+// mariadb-install-db runs once into a template that later instances copy (it is the
+// slow part of a start).
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mysql from 'mysql2/promise';
+import { ManagedProcess } from '../process';
+
+export interface MariaDbOptions {
+  dir: string;
+  port: number;
+  bufferPool?: string;
+  /** innodb_flush_log_at_trx_commit: 1 = durable (default), 0/2 = may lose acknowledged commits. */
+  flushLogAtTrxCommit?: 0 | 1 | 2;
+  templateDir?: string;
+}
+
+function findBinary(names: string[]): string {
+  for (const n of names) {
+    for (const d of ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin']) if (existsSync(join(d, n))) return join(d, n);
+  }
+  throw new Error(`none of ${names.join(', ')} is installed (run scripts/bootstrap.sh)`);
+}
+
+function ensureTemplate(templateDir: string): void {
+  if (existsSync(join(templateDir, 'mysql'))) return;
+  const tmp = `${templateDir}.${process.pid}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const args = ['--no-defaults', `--datadir=${tmp}`, '--auth-root-authentication-method=normal', '--skip-test-db'];
+  if (process.getuid?.() === 0) args.push('--user=root');
+  execFileSync(findBinary(['mariadb-install-db', 'mysql_install_db']), args, { stdio: 'pipe' });
+  try {
+    renameSync(tmp, templateDir);
+  } catch {
+    rmSync(tmp, { recursive: true, force: true }); // another process won the race
+  }
+}
+
+export class MariaDb {
+  readonly proc: ManagedProcess;
+  readonly dataDir: string;
+  readonly socket: string;
+
+  constructor(readonly opts: MariaDbOptions) {
+    this.dataDir = join(opts.dir, 'data');
+    this.socket = join(opts.dir, 'mariadb.sock');
+    const args = [
+      '--no-defaults',
+      `--datadir=${this.dataDir}`,
+      `--socket=${this.socket}`,
+      `--port=${opts.port}`,
+      '--bind-address=127.0.0.1',
+      `--pid-file=${join(opts.dir, 'mariadbd.pid')}`,
+      `--log-error=${join(opts.dir, 'error.log')}`,
+      '--local-infile=1',
+      '--skip-name-resolve',
+      `--innodb-buffer-pool-size=${opts.bufferPool ?? '256M'}`,
+      '--innodb-log-file-size=256M',
+      '--max-allowed-packet=64M',
+      '--max-connections=500',
+      `--innodb-flush-log-at-trx-commit=${opts.flushLogAtTrxCommit ?? 1}`,
+    ];
+    if (process.getuid?.() === 0) args.push('--user=root');
+    this.proc = new ManagedProcess({
+      name: 'mariadb',
+      command: findBinary(['mariadbd', 'mysqld']),
+      args,
+      logFile: join(opts.dir, 'stdout.log'),
+      pidFile: join(opts.dir, 'pid'),
+      ready: () => this.ping(),
+      readyTimeoutMs: 60000,
+    });
+  }
+
+  get url(): string {
+    return `mysql://root@127.0.0.1:${this.opts.port}/pipewarden`;
+  }
+
+  async ping(): Promise<boolean> {
+    const c = await mysql.createConnection({ host: '127.0.0.1', port: this.opts.port, user: 'root', connectTimeout: 1000 });
+    try {
+      await c.query('SELECT 1');
+      return true;
+    } finally {
+      c.destroy();
+    }
+  }
+
+  async start(): Promise<void> {
+    if (!existsSync(join(this.dataDir, 'mysql'))) {
+      const template = this.opts.templateDir ?? join(tmpdir(), `pipewarden-mariadb-template-${process.getuid?.() ?? 0}`);
+      ensureTemplate(template);
+      mkdirSync(this.opts.dir, { recursive: true });
+      cpSync(template, this.dataDir, { recursive: true });
+    }
+    await this.proc.start();
+  }
+
+  kill(): Promise<void> {
+    return this.proc.kill();
+  }
+
+  stop(): Promise<void> {
+    return this.proc.stop(30000);
+  }
+}

@@ -1,0 +1,26 @@
+// Per-suite services for integration tests: a private stack in a temp folder, on free
+// ports, torn down (processes killed, folder removed) after the suite.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Stack, type StackOptions } from '@pipewarden/stack';
+import { migrate } from '@pipewarden/core';
+
+export interface TestStack extends Stack {
+  cleanup(): Promise<void>;
+}
+
+export async function startTestStack(opts: Omit<StackOptions, 'dir'> & { migrate?: boolean } = {}): Promise<TestStack> {
+  const dir = mkdtempSync(join(tmpdir(), 'pw-test-'));
+  const stack = await Stack.create({ services: ['mariadb', 'redis', 's3'], ...opts, dir });
+  await stack.start();
+  if (opts.migrate !== false && stack.services.includes('mariadb')) await migrate(stack.config());
+  return Object.assign(stack, {
+    async cleanup() {
+      await stack.stop().catch(() => undefined);
+      if (!process.env.PIPEWARDEN_KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
+    },
+  }) as TestStack;
+}
+
+export const SHARED_SAMPLE = join(__dirname, '..', '..', '..', 'shared', 'data', 'nyc-parking-fy2014-head.csv');
