@@ -1,0 +1,104 @@
+// The exporter's connections to MySQL, Redis, S3 and the pipewarden services. All of them
+// fail fast: a scrape must answer within Prometheus's timeout whether or not the services
+// behind it are alive, and nothing may stay broken after a service restarts.
+import { S3Client } from '@aws-sdk/client-s3';
+import Redis from 'ioredis';
+import mysql from 'mysql2/promise';
+import { isConnectionError, mysqlOptions, type Config } from '@pipewarden/core';
+
+export interface ClientTimeouts {
+  /** Connect and per-query/command budget, in ms. */
+  timeoutMs: number;
+}
+
+/**
+ * A small MySQL pool. Idle connections are dropped after a few seconds, and a statement
+ * that fails because its pooled connection died (MySQL restarted since the last scrape)
+ * is retried once on a fresh connection, so a restart costs no scrape.
+ */
+export class MysqlClient {
+  readonly pool: mysql.Pool;
+  constructor(config: Config, private readonly t: ClientTimeouts) {
+    this.pool = mysql.createPool({
+      ...mysqlOptions(config),
+      connectionLimit: 6,
+      maxIdle: 6,
+      idleTimeout: 10_000,
+      connectTimeout: t.timeoutMs,
+      queueLimit: 16,
+    });
+  }
+
+  async query<T extends mysql.RowDataPacket[]>(sql: string): Promise<T> {
+    try {
+      return (await this.pool.query<T>({ sql, timeout: this.t.timeoutMs }))[0];
+    } catch (e) {
+      if (!isConnectionError(e)) throw e;
+      return (await this.pool.query<T>({ sql, timeout: this.t.timeoutMs }))[0];
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end().catch(() => undefined);
+  }
+}
+
+/**
+ * ioredis with no offline queue, no per-request retries and no background reconnect loop:
+ * while Redis is down a command fails at once instead of waiting, and the next scrape (not
+ * a timer) tries to connect again.
+ */
+export class RedisClient {
+  readonly redis: Redis;
+  private connecting?: Promise<void>;
+
+  constructor(config: Config, t: ClientTimeouts) {
+    this.redis = new Redis(config.redis.url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      connectTimeout: t.timeoutMs,
+      commandTimeout: t.timeoutMs,
+      enableReadyCheck: true,
+      connectionName: 'pipewarden-exporter',
+    });
+    // Failures reach the caller through the rejected command; without a listener ioredis
+    // would also print every connection error of a dead Redis to stderr.
+    this.redis.on('error', () => undefined);
+  }
+
+  /** A connected client, connecting first when the last connection ended. */
+  async ready(): Promise<Redis> {
+    const s = this.redis.status;
+    if (s === 'ready') return this.redis;
+    if (s === 'wait' || s === 'end' || s === 'close') {
+      this.connecting ??= this.redis.connect().finally(() => (this.connecting = undefined));
+    }
+    if (this.connecting) await this.connecting;
+    if (this.redis.status !== 'ready') throw new Error(`Redis is ${this.redis.status}`);
+    return this.redis;
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect(false);
+  }
+}
+
+export function createS3Client(config: Config, t: ClientTimeouts): S3Client {
+  const { s3 } = config;
+  return new S3Client({
+    region: s3.region,
+    endpoint: s3.endpoint,
+    forcePathStyle: s3.forcePathStyle,
+    credentials: s3.accessKeyId && s3.secretAccessKey ? { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } : undefined,
+    // One attempt: the next scrape is the retry. Timeouts bound a hanging endpoint.
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: t.timeoutMs, requestTimeout: t.timeoutMs },
+  });
+}
+
+/** `signal` plus a deadline of its own. */
+export function deadline(signal: AbortSignal, ms: number): AbortSignal {
+  return AbortSignal.any([signal, AbortSignal.timeout(ms)]);
+}

@@ -1,0 +1,114 @@
+// The loader's state (GET /status with the bearer token) and the probes of every target.
+import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { LOADER_STATES, PROBE_TARGETS, type Config, type LoaderState, type LoaderStatus, type ProbeTarget } from '@pipewarden/core';
+import { deadline, type MysqlClient, type RedisClient } from '../clients';
+import type { Collector, Sample } from '../collector';
+import { parseS3Url } from '../source';
+
+function joinUrl(base: string, path: string): string {
+  return `${base.replace(/\/+$/, '')}${path}`;
+}
+
+/** One-hot: 1 for the current state, 0 for every other, so `== 1` selects the state. */
+export function loaderStateSamples(state: LoaderState): Sample[] {
+  return LOADER_STATES.map((s) => ({ labels: { state: s }, value: s === state ? 1 : 0 }));
+}
+
+/**
+ * A loader that does not answer is "unreachable" (that is a state worth alerting on).
+ * One that answers but refuses the token or sends something unreadable is a
+ * configuration problem: the collector fails and says why, and the series is absent.
+ */
+export function loaderCollector(config: Config, timeoutMs: number): Collector {
+  return {
+    name: 'loader',
+    metrics: ['loaderState'],
+    async collect(signal) {
+      if (!config.token) throw new Error('no control token configured (PIPEWARDEN_TOKEN): cannot read the loader\'s /status');
+      let res: Response;
+      try {
+        res = await fetch(joinUrl(config.loader.url, '/status'), {
+          headers: { authorization: `Bearer ${config.token}`, accept: 'application/json' },
+          signal: deadline(signal, timeoutMs),
+        });
+      } catch {
+        return { loaderState: loaderStateSamples('unreachable') };
+      }
+      if (res.status === 401 || res.status === 403) {
+        await res.body?.cancel();
+        throw new Error(`the loader refused the exporter's token (HTTP ${res.status}); check PIPEWARDEN_TOKEN`);
+      }
+      if (!res.ok) {
+        await res.body?.cancel();
+        throw new Error(`the loader's /status answered HTTP ${res.status}`);
+      }
+      const body = (await res.json()) as Partial<LoaderStatus>;
+      const state = body.state;
+      if (!state || !(LOADER_STATES as readonly string[]).includes(state)) throw new Error(`the loader's /status reports an unknown state ${JSON.stringify(state)}`);
+      return { loaderState: loaderStateSamples(state) };
+    },
+  };
+}
+
+export type Probe = (signal: AbortSignal) => Promise<void>;
+
+async function httpOk(url: string, signal: AbortSignal): Promise<void> {
+  const res = await fetch(url, { signal });
+  await res.body?.cancel();
+  if (res.status !== 200) throw new Error(`${url} answered HTTP ${res.status}`);
+}
+
+/** Rejects after `ms` even when the operation ignores its signal (mysql2, ioredis). */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(timer));
+}
+
+export interface ProbeDeps {
+  config: Config;
+  db: MysqlClient;
+  redis: RedisClient;
+  s3: S3Client;
+  timeoutMs: number;
+}
+
+/** The probe of each target; a target with nothing to probe (S3 with a local source) is left out. */
+export function probes(d: ProbeDeps): Partial<Record<ProbeTarget, Probe>> {
+  const t = d.timeoutMs;
+  const bucket = d.config.source ? parseS3Url(d.config.source)?.bucket : undefined;
+  return {
+    mysql: async () => void (await within(d.db.query('SELECT 1'), t, 'MySQL')),
+    redis: async () => void (await within(d.redis.ready().then((r) => r.ping()), t, 'Redis')),
+    ...(bucket ? { s3: async (signal: AbortSignal) => void (await d.s3.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: deadline(signal, t) })) } : {}),
+    loader: (signal) => httpOk(joinUrl(d.config.loader.url, '/healthz'), deadline(signal, t)),
+    reconciler: (signal) => httpOk(joinUrl(d.config.reconciler.url, '/healthz'), deadline(signal, t)),
+  };
+}
+
+/** pipewarden_up and pipewarden_probe_duration_seconds: every probe at once, each with its own timeout. */
+export function probeCollector(list: Partial<Record<ProbeTarget, Probe>>): Collector {
+  return {
+    name: 'probes',
+    metrics: ['up', 'probeDuration'],
+    async collect(signal) {
+      const targets = PROBE_TARGETS.filter((t) => list[t]);
+      const results = await Promise.all(
+        targets.map(async (target) => {
+          const started = process.hrtime.bigint();
+          const up = await list[target]!(signal).then(
+            () => 1,
+            () => 0,
+          );
+          return { target, up, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+        }),
+      );
+      return {
+        up: results.map((r) => ({ labels: { target: r.target }, value: r.up })),
+        probeDuration: results.map((r) => ({ labels: { target: r.target }, value: r.seconds })),
+      };
+    },
+  };
+}
