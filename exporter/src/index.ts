@@ -43,12 +43,15 @@ export function parseListen(listen: string): { host: string; port: number } {
   return { host: m[1], port: Number(m[2]) };
 }
 
-export async function startExporter(config: Config, opts: ExporterOptions = {}): Promise<ExporterHandle> {
-  const log = opts.log ?? createLogger('exporter');
-  const probeTimeoutMs = opts.probeTimeoutMs ?? 1000;
-  const collectorTimeoutMs = opts.collectorTimeoutMs ?? Math.max(2500, probeTimeoutMs + 500);
-  const { host, port } = parseListen(opts.listen ?? config.exporter.listen);
-
+/**
+ * The collectors of one exporter and their connections. Nothing connects here: MySQL,
+ * Redis and S3 are first contacted by a scrape.
+ */
+export function createCollectors(
+  config: Config,
+  opts: { probeTimeoutMs: number; collectorTimeoutMs: number; sourceCacheMs?: number },
+): { collectors: Collector[]; probed: string[]; close(): Promise<void> } {
+  const { probeTimeoutMs, collectorTimeoutMs } = opts;
   const db = new MysqlClient(config, { timeoutMs: probeTimeoutMs });
   const redis = new RedisClient(config, { timeoutMs: probeTimeoutMs });
   const s3 = createS3Client(config, { timeoutMs: probeTimeoutMs });
@@ -63,6 +66,23 @@ export async function startExporter(config: Config, opts: ExporterOptions = {}):
     loaderCollector(config, probeTimeoutMs),
     probeCollector(probeList),
   ];
+  return {
+    collectors,
+    probed: Object.keys(probeList),
+    async close() {
+      await Promise.all([db.close(), redis.close(), ...collectors.map((c) => c.close?.())]);
+      s3.destroy();
+    },
+  };
+}
+
+export async function startExporter(config: Config, opts: ExporterOptions = {}): Promise<ExporterHandle> {
+  const log = opts.log ?? createLogger('exporter');
+  const probeTimeoutMs = opts.probeTimeoutMs ?? 1000;
+  const collectorTimeoutMs = opts.collectorTimeoutMs ?? Math.max(2500, probeTimeoutMs + 500);
+  const { host, port } = parseListen(opts.listen ?? config.exporter.listen);
+
+  const { collectors, probed, close: closeClients } = createCollectors(config, { probeTimeoutMs, collectorTimeoutMs, sourceCacheMs: opts.sourceCacheMs });
   const owners = ownership(collectors);
 
   // Log when a collector starts or stops failing, not on every scrape of an outage.
@@ -76,7 +96,7 @@ export async function startExporter(config: Config, opts: ExporterOptions = {}):
 
   const app = express();
   app.disable('x-powered-by');
-  const landing = landingPage(config, collectors, Object.keys(probeList));
+  const landing = landingPage(config, collectors, probed);
   app.get('/', (_req, res) => {
     res.type('html').send(landing);
   });
@@ -94,10 +114,6 @@ export async function startExporter(config: Config, opts: ExporterOptions = {}):
   });
 
   const server: Server = createServer(app);
-  const closeClients = async () => {
-    await Promise.all([db.close(), redis.close(), ...collectors.map((c) => c.close?.())]);
-    s3.destroy();
-  };
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -1,0 +1,102 @@
+// Pure pieces of the collectors: pending work from a listing and a checkpoint, the
+// listing cache, INFO parsing, DATETIME conversion, the loader state one-hot.
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LOADER_STATES, type Checkpoint, type ObjectCheckpoint } from '@pipewarden/core';
+import { listLocal, parseS3Url, sourceProgress, TtlCache } from '../src/source';
+import { parseInfo } from '../src/collectors/mirror';
+import { utcSeconds } from '../src/collectors/mysql';
+import { loaderStateSamples } from '../src/collectors/services';
+import { parseListen } from '../src';
+
+function cp(objects: Record<string, Partial<ObjectCheckpoint>>): Checkpoint {
+  return { version: 1, updatedAt: 0, objects: objects as Record<string, ObjectCheckpoint> };
+}
+
+describe('sourceProgress', () => {
+  const listing = [
+    { key: 's3://b/a.csv', size: 1000 },
+    { key: 's3://b/b.csv', size: 500 },
+    { key: 's3://b/c.csv', size: 300 },
+  ];
+  it('counts an untouched object whole, a started one from its next byte, a done one not at all', () => {
+    const p = sourceProgress(listing, cp({ 's3://b/a.csv': { done: true, nextByte: 1000 }, 's3://b/b.csv': { done: false, nextByte: 200 } }));
+    expect(p).toEqual({ objects: 3, objectsPending: 2, bytesPending: 300 + 300 });
+  });
+  it('is all pending with an empty checkpoint and nothing pending when all are done', () => {
+    expect(sourceProgress(listing, cp({}))).toEqual({ objects: 3, objectsPending: 3, bytesPending: 1800 });
+    const done = Object.fromEntries(listing.map((o) => [o.key, { done: true, nextByte: o.size }]));
+    expect(sourceProgress(listing, cp(done))).toEqual({ objects: 3, objectsPending: 0, bytesPending: 0 });
+  });
+  it('ignores checkpoint entries of objects no longer listed and never goes negative', () => {
+    const p = sourceProgress([{ key: 's3://b/a.csv', size: 10 }], cp({ 's3://b/gone.csv': { done: false, nextByte: 5 }, 's3://b/a.csv': { done: false, nextByte: 50 } }));
+    expect(p).toEqual({ objects: 1, objectsPending: 1, bytesPending: 0 });
+  });
+});
+
+describe('listLocal', () => {
+  it('lists .csv/.txt files under a folder by absolute path, and a single file', () => {
+    const d = mkdtempSync(join(tmpdir(), 'pw-exporter-src-'));
+    mkdirSync(join(d, 'sub'));
+    writeFileSync(join(d, 'a.csv'), 'x,y\n1,2\n');
+    writeFileSync(join(d, 'sub', 'b.CSV'), 'x\n');
+    writeFileSync(join(d, 'notes.md'), 'no');
+    expect(listLocal(d).sort((a, b) => a.key.localeCompare(b.key))).toEqual([
+      { key: join(d, 'a.csv'), size: 8 },
+      { key: join(d, 'sub', 'b.CSV'), size: 2 },
+    ]);
+    expect(listLocal(join(d, 'a.csv'))).toEqual([{ key: join(d, 'a.csv'), size: 8 }]);
+    expect(() => listLocal(join(d, 'missing'))).toThrow(/does not exist/);
+  });
+  it('parses s3 URLs', () => {
+    expect(parseS3Url('s3://bucket/some/prefix')).toEqual({ bucket: 'bucket', prefix: 'some/prefix' });
+    expect(parseS3Url('s3://bucket')).toEqual({ bucket: 'bucket', prefix: '' });
+    expect(parseS3Url('/data/x.csv')).toBeUndefined();
+  });
+});
+
+describe('TtlCache', () => {
+  it('loads once for concurrent callers and again only after the TTL', async () => {
+    let now = 0;
+    let loads = 0;
+    const c = new TtlCache(5000, async () => ++loads, () => now);
+    expect(await Promise.all([c.get(), c.get(), c.get()])).toEqual([1, 1, 1]);
+    now = 4999;
+    expect(await c.get()).toBe(1);
+    now = 5000;
+    expect(await c.get()).toBe(2);
+  });
+  it('does not cache a failure', async () => {
+    let calls = 0;
+    const c = new TtlCache(60_000, async () => {
+      if (++calls === 1) throw new Error('S3 down');
+      return 'ok';
+    });
+    await expect(c.get()).rejects.toThrow('S3 down');
+    expect(await c.get()).toBe('ok');
+  });
+});
+
+describe('small parsers', () => {
+  it('reads used_memory and maxmemory from INFO memory', () => {
+    const m = parseInfo('# Memory\r\nused_memory:1014264\r\nused_memory_human:990.49K\r\nmaxmemory:268435456\r\nmaxmemory_policy:noeviction\r\n');
+    expect(m.get('used_memory')).toBe(1014264);
+    expect(m.get('maxmemory')).toBe(268435456);
+    expect(m.has('used_memory_human')).toBe(false);
+  });
+  it('reads DATETIME(3) strings as UTC', () => {
+    expect(utcSeconds('2026-11-27 19:00:00.250')).toBe(Date.UTC(2026, 10, 27, 19, 0, 0, 250) / 1000);
+    expect(() => utcSeconds('garbage')).toThrow(/unreadable/);
+  });
+  it('one-hot encodes the loader state over every state', () => {
+    const s = loaderStateSamples('paused');
+    expect(s).toHaveLength(LOADER_STATES.length);
+    expect(s.filter((x) => x.value === 1)).toEqual([{ labels: { state: 'paused' }, value: 1 }]);
+  });
+  it('parses and rejects listen addresses', () => {
+    expect(parseListen('127.0.0.1:9841')).toEqual({ host: '127.0.0.1', port: 9841 });
+    expect(() => parseListen('9841')).toThrow(/invalid listen address/);
+    expect(() => parseListen('127.0.0.1:70000')).toThrow(/invalid listen address/);
+  });
+});
