@@ -5,6 +5,7 @@
 import type Redis from 'ioredis';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { IntentRecord } from './wal/record';
+import { decodeDeadLetters, encodeDeadLetters, type DeadLetter } from './record/dead-letter';
 
 export interface MirrorKeys {
   index: string;
@@ -24,6 +25,8 @@ export interface MirrorEntry {
   intent: IntentRecord;
   /** TSV payload (one line per kept row). */
   rows: Buffer;
+  /** The batch's dead letters: a repair must write them too. */
+  rejects: DeadLetter[];
 }
 
 export function encodeRows(tsv: Buffer, compress: boolean): { enc: string; data: Buffer } {
@@ -37,11 +40,12 @@ export function decodeRows(enc: string, data: Buffer): Buffer {
 }
 
 /** Write one batch's mirror entry (one MULTI: entry, index, stats). */
-export async function putMirrorEntry(redis: Redis, keys: MirrorKeys, intent: IntentRecord, tsv: Buffer, compress: boolean): Promise<void> {
+export async function putMirrorEntry(redis: Redis, keys: MirrorKeys, intent: IntentRecord, tsv: Buffer, rejects: readonly DeadLetter[], compress: boolean): Promise<void> {
   const { enc, data } = encodeRows(tsv, compress);
+  const dl = rejects.length > 0 ? encodeDeadLetters(rejects) : Buffer.alloc(0);
   await redis
     .multi()
-    .hset(keys.entry(intent.id), 'meta', JSON.stringify(intent), 'enc', enc, 'rows', data, 'size', String(data.length))
+    .hset(keys.entry(intent.id), 'meta', JSON.stringify(intent), 'enc', enc, 'rows', data, 'rejects', dl, 'size', String(data.length + dl.length))
     .zadd(keys.index, Date.now(), intent.id)
     .hincrby(keys.stats, 'bytes', data.length)
     .hincrby(keys.stats, 'batches', 1)
@@ -55,9 +59,13 @@ function checkMulti(res: [Error | null, unknown][] | null): void {
 }
 
 export async function getMirrorEntry(redis: Redis, keys: MirrorKeys, id: string): Promise<MirrorEntry | null> {
-  const [meta, enc, rows] = await redis.hmgetBuffer(keys.entry(id), 'meta', 'enc', 'rows');
+  const [meta, enc, rows, rejects] = await redis.hmgetBuffer(keys.entry(id), 'meta', 'enc', 'rows', 'rejects');
   if (!meta || !enc || !rows) return null;
-  return { intent: JSON.parse(meta.toString('utf8')) as IntentRecord, rows: decodeRows(enc.toString(), rows) };
+  return {
+    intent: JSON.parse(meta.toString('utf8')) as IntentRecord,
+    rows: decodeRows(enc.toString(), rows),
+    rejects: rejects && rejects.length > 0 ? decodeDeadLetters(rejects) : [],
+  };
 }
 
 /** Batch ids in the mirror, oldest first. */

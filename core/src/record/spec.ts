@@ -13,7 +13,7 @@ export interface ColumnSpec {
   min?: number;
 }
 
-export type RejectReason = 'missing_key' | 'invalid_key' | 'column_count' | 'csv_error' | 'invalid_utf8';
+export type RejectReason = 'missing_key' | 'invalid_key' | 'column_count' | 'csv_error' | 'invalid_utf8' | 'bad_header';
 
 export interface ViolationSpec {
   version: number;

@@ -1,15 +1,10 @@
 // The engine contract: an engine turns one source object into batches of normalized rows.
 // Inline (TypeScript, streaming) and Spark engines both produce BatchDrafts; everything
 // after this point (WAL, dual-write sink, checkpoint) is shared.
-import type { SourceRange, OddityCounter, RejectReason } from '@pipewarden/core';
+import type { SourceRange, OddityCounter, DeadLetter } from '@pipewarden/core';
 import type { SourceObject, Source } from '../source/types';
 
-export interface DeadLetter {
-  line: number;
-  reason: RejectReason;
-  detail?: string;
-  raw: Buffer;
-}
+export type { DeadLetter } from '@pipewarden/core';
 
 export interface BatchDraft {
   /** Where the batch's records are in the source. startByte/endByte are -1 when unknown (Spark). */
@@ -25,6 +20,8 @@ export interface BatchDraft {
   header: string[];
   /** Source bytes consumed up to the end of this batch (for progress). */
   bytesRead: number;
+  /** Line number after the batch's last record (resume point); unknown for Spark. */
+  nextLine?: number;
   /** True for the object's last batch. */
   last: boolean;
 }

@@ -1,0 +1,142 @@
+// The one MySQL transaction that lands a batch: its rows (idempotent on summons_number),
+// its dead letters and its ledger row commit together, so "is batch X in MySQL?" is one
+// primary-key lookup. Used by the loader's sink and by the reconciler's repairs.
+import { Readable } from 'node:stream';
+import type { PoolConnection, RowDataPacket, ResultSetHeader } from 'mysql2/promise';
+import { COLUMN_NAMES } from '../record/spec';
+import { decodeTsvLine, splitTsv } from '../record/tsv';
+import type { DeadLetter } from '../record/dead-letter';
+import { DEAD_LETTER_MAX_RAW } from '../record/dead-letter';
+import type { IntentRecord } from '../wal/record';
+import { TABLES } from './schema';
+
+export type WriteMethod = 'load-data' | 'insert';
+
+const COLS = COLUMN_NAMES.map((c) => `\`${c}\``).join(', ');
+const LOAD_SQL = `LOAD DATA LOCAL INFILE 'pipewarden-batch' IGNORE INTO TABLE \`${TABLES.violations}\` CHARACTER SET utf8mb4 (${COLS})`;
+const INSERT_SQL = `INSERT IGNORE INTO \`${TABLES.violations}\` (${COLS}) VALUES ?`;
+const INSERT_CHUNK_ROWS = 1000;
+
+export interface LedgerEntry {
+  batchId: string;
+  rowsKept: number;
+  rowsInserted: number;
+  rowsDuplicate: number;
+  rowsRejected: number;
+  keyChecksum: string;
+  committedBy: string;
+}
+
+export async function ledgerEntry(conn: Pick<PoolConnection, 'query'>, batchId: string): Promise<LedgerEntry | null> {
+  const [rows] = await conn.query<RowDataPacket[]>(
+    `SELECT batch_id, rows_kept, rows_inserted, rows_duplicate, rows_rejected, key_checksum, committed_by FROM \`${TABLES.ledger}\` WHERE batch_id = ?`,
+    [batchId],
+  );
+  if (rows.length === 0) return null;
+  const r = rows[0];
+  return {
+    batchId: r.batch_id,
+    rowsKept: Number(r.rows_kept),
+    rowsInserted: Number(r.rows_inserted),
+    rowsDuplicate: Number(r.rows_duplicate),
+    rowsRejected: Number(r.rows_rejected),
+    keyChecksum: r.key_checksum,
+    committedBy: r.committed_by,
+  };
+}
+
+/** Which of these batch ids have a ledger row. */
+export async function ledgerHasAny(conn: Pick<PoolConnection, 'query'>, ids: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (let i = 0; i < ids.length; i += 1000) {
+    const chunk = ids.slice(i, i + 1000);
+    const [rows] = await conn.query<RowDataPacket[]>(`SELECT batch_id FROM \`${TABLES.ledger}\` WHERE batch_id IN (?)`, [chunk]);
+    for (const r of rows) found.add(r.batch_id);
+  }
+  return found;
+}
+
+async function insertRows(conn: PoolConnection, tsv: Buffer, method: WriteMethod): Promise<number> {
+  if (tsv.length === 0) return 0;
+  if (method === 'load-data') {
+    const [res] = await conn.query<ResultSetHeader>({ sql: LOAD_SQL, infileStreamFactory: () => Readable.from([tsv]) });
+    return res.affectedRows;
+  }
+  const lines = splitTsv(tsv.toString('utf8'));
+  let inserted = 0;
+  for (let i = 0; i < lines.length; i += INSERT_CHUNK_ROWS) {
+    const rows = lines.slice(i, i + INSERT_CHUNK_ROWS).map(decodeTsvLine);
+    const [res] = await conn.query<ResultSetHeader>(INSERT_SQL, [rows]);
+    inserted += res.affectedRows;
+  }
+  return inserted;
+}
+
+async function insertDeadLetters(conn: PoolConnection, intent: IntentRecord, rejects: readonly DeadLetter[]): Promise<void> {
+  for (let i = 0; i < rejects.length; i += 500) {
+    const rows = rejects.slice(i, i + 500).map((d) => {
+      const cut = d.raw.length > DEAD_LETTER_MAX_RAW;
+      const detail = [d.detail, cut ? `raw cut to ${DEAD_LETTER_MAX_RAW} of ${d.raw.length} bytes` : undefined].filter(Boolean).join('; ') || null;
+      return [intent.id, d.line, intent.src.key, d.reason, detail?.slice(0, 255) ?? null, cut ? d.raw.subarray(0, DEAD_LETTER_MAX_RAW) : d.raw];
+    });
+    await conn.query(`INSERT IGNORE INTO \`${TABLES.deadLetters}\` (batch_id, line_number, source_key, reason, detail, raw) VALUES ?`, [rows]);
+  }
+}
+
+export interface BatchTxResult {
+  /** False when the ledger already had the batch (a replay): nothing was written. */
+  written: boolean;
+  inserted: number;
+  duplicate: number;
+}
+
+/**
+ * Land a batch in one transaction. `tsv` holds the rows to insert (all of the batch for
+ * the loader, only the missing ones for a repair). The ledger row goes in last; if it is
+ * already there the whole transaction is undone and `written` is false.
+ */
+export async function writeBatchTx(
+  conn: PoolConnection,
+  opts: {
+    intent: IntentRecord;
+    tsv: Buffer;
+    rejects: readonly DeadLetter[];
+    committedBy: 'loader' | 'reconciler';
+    method: WriteMethod;
+    /** Runs just before COMMIT (fault injection in tests). */
+    beforeCommit?: () => Promise<void>;
+  },
+): Promise<BatchTxResult> {
+  const { intent } = opts;
+  // READ COMMITTED: no gap locks, so concurrent batches of random keys do not deadlock.
+  await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
+  await conn.beginTransaction();
+  try {
+    const inserted = await insertRows(conn, opts.tsv, opts.method);
+    await insertDeadLetters(conn, intent, opts.rejects);
+    // Kept rows not inserted are keys already in the table (or repeated inside the batch):
+    // duplicates of the source. InnoDB applies a transaction whole or not at all, so a
+    // repair of a lost batch counts them exactly as the loader would have.
+    const duplicate = intent.rows - inserted;
+    try {
+      await conn.query(
+        `INSERT INTO \`${TABLES.ledger}\` (batch_id, source_key, source_etag, first_record, record_count, rows_kept, rows_inserted, rows_duplicate, rows_rejected, key_checksum, committed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [intent.id, intent.src.key, intent.src.etag, intent.src.firstRecord, intent.src.records, intent.rows, inserted, Math.max(0, duplicate), intent.rejected, intent.check, opts.committedBy],
+      );
+    } catch (e) {
+      // The ledger already holds the batch (a replay racing a repair, or a retried COMMIT
+      // that had succeeded): this transaction's rows were all duplicates; undo it.
+      if ((e as { code?: string }).code === 'ER_DUP_ENTRY') {
+        await conn.rollback();
+        return { written: false, inserted: 0, duplicate: 0 };
+      }
+      throw e;
+    }
+    await opts.beforeCommit?.();
+    await conn.commit();
+    return { written: true, inserted, duplicate: Math.max(0, duplicate) };
+  } catch (e) {
+    await conn.rollback().catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,126 @@
+// The default engine: stream the object, split records, map columns by header, normalize
+// with core's rules, cut batches of `batchSize` input records. Back-pressure comes from
+// async iteration: the next chunk is read only when the consumer asks for the next batch.
+import {
+  OddityCounter,
+  UserError,
+  encodeTsvLine,
+  mapHeader,
+  normalizeRecord,
+  type DeadLetter,
+  type HeaderMap,
+} from '@pipewarden/core';
+import { isUtf8 } from 'node:buffer';
+import type { Source, SourceObject } from '../source/types';
+import { CsvRecordReader, type CsvRecord } from './csv-records';
+import type { BatchDraft, Engine, EngineStart } from './types';
+
+class BatchBuilder {
+  lines: string[] = [];
+  keys: string[] = [];
+  rejects: DeadLetter[] = [];
+  oddities = new OddityCounter();
+  records = 0;
+  startByte = -1;
+  endByte = -1;
+  firstLine = 0;
+  nextLine = 0;
+  constructor(readonly firstRecord: number) {}
+}
+
+function isBlank(r: CsvRecord): boolean {
+  return r.fields.length === 1 && r.fields[0].length === 0;
+}
+
+export class InlineEngine implements Engine {
+  readonly name = 'inline' as const;
+
+  async *batches(source: Source, object: SourceObject, start: EngineStart, signal: AbortSignal): AsyncIterable<BatchDraft> {
+    const stream = source.open(object, start.nextByte, signal);
+    const reader = new CsvRecordReader({ startByte: start.nextByte, startLine: start.nextLine });
+    let header: string[] | undefined = start.header;
+    let map: HeaderMap | undefined;
+    let headerError: string | undefined;
+    if (header) map = mapHeader(header);
+    let ordinal = start.nextRecord;
+    let batch = new BatchBuilder(ordinal);
+    let bytesRead = start.nextByte;
+    const { batchSize } = start;
+
+    const finishBatch = (last: boolean): BatchDraft => {
+      const b = batch;
+      const draft: BatchDraft = {
+        src: {
+          key: object.key,
+          etag: object.etag,
+          firstRecord: b.firstRecord,
+          records: b.records,
+          startByte: b.startByte < 0 ? bytesRead : b.startByte,
+          endByte: b.endByte < 0 ? bytesRead : b.endByte,
+          firstLine: b.firstLine,
+        },
+        tsv: Buffer.from(b.lines.join(''), 'utf8'),
+        keys: b.keys,
+        rejects: b.rejects,
+        oddities: b.oddities,
+        header: header ?? [],
+        bytesRead,
+        nextLine: b.records > 0 ? b.nextLine : undefined,
+        last,
+      };
+      batch = new BatchBuilder(ordinal);
+      return draft;
+    };
+
+    const take = (r: CsvRecord): void => {
+      if (!header) {
+        // The first record of the object is its header.
+        header = r.fields;
+        try {
+          map = mapHeader(header);
+        } catch (e) {
+          if (!(e instanceof UserError)) throw e;
+          headerError = e.message;
+        }
+        return;
+      }
+      if (isBlank(r)) return; // blank lines are not records
+      const b = batch;
+      if (b.records === 0) {
+        b.startByte = r.startByte;
+        b.firstLine = r.line;
+      }
+      b.records++;
+      b.endByte = r.endByte;
+      b.nextLine = r.nextLine;
+      ordinal++;
+      const reject = (reason: DeadLetter['reason'], detail?: string): void => {
+        b.rejects.push({ line: r.line, reason, detail, raw: Buffer.from(r.raw) });
+      };
+      if (r.error) return reject('csv_error', r.error);
+      if (!map) return reject('bad_header', headerError?.slice(0, 255));
+      // Invalid UTF-8 would be stored as U+FFFD, altered text: the row is rejected whole, raw bytes kept.
+      if (!isUtf8(r.raw)) return reject('invalid_utf8');
+      const res = normalizeRecord(r.fields, map, b.oddities);
+      if (!res.ok) return reject(res.reason, res.reason === 'column_count' ? `${r.fields.length} fields, header has ${map.fieldCount}` : undefined);
+      b.keys.push(res.values[0] as string);
+      b.lines.push(encodeTsvLine(res.values));
+    };
+
+    for await (const chunk of stream) {
+      if (signal.aborted) return;
+      bytesRead += (chunk as Buffer).length;
+      for (const r of reader.push(chunk as Buffer)) {
+        take(r);
+        if (batch.records >= batchSize) yield finishBatch(false);
+      }
+    }
+    for (const r of reader.end()) {
+      take(r);
+      if (batch.records >= batchSize) yield finishBatch(false);
+    }
+    if (signal.aborted) return;
+    // The final (possibly empty) batch marks the object done; an empty one writes nothing.
+    yield finishBatch(true);
+  }
+}

@@ -1,0 +1,305 @@
+// One load run: list the source, and for every object not yet done, resume from its
+// checkpoint, cut batches with the engine, write them through the dual-write sink with
+// `pipelineDepth` batches in flight, and advance the checkpoint in order.
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import type { Pool } from 'mysql2/promise';
+import {
+  COLUMNS,
+  OddityCounter,
+  UserError,
+  WalWriter,
+  createLogger,
+  createPool,
+  readCheckpoint,
+  readWalState,
+  writeCheckpoint,
+  type Checkpoint,
+  type Config,
+  type LoaderState,
+  type Logger,
+  type ObjectCheckpoint,
+} from '@pipewarden/core';
+import { InlineEngine } from './engine/inline';
+import type { BatchDraft, Engine } from './engine/types';
+import { LoaderMetrics } from './metrics';
+import { AbortedError } from './retry';
+import { DualWriteSink, chooseWriteMethod, type BatchOutcome } from './sink';
+import { openSource, type Source, type SourceObject } from './source';
+
+export interface LoadSummary {
+  source: string;
+  engine: 'inline' | 'spark';
+  objects: number;
+  rows_in: number;
+  rows_loaded: number;
+  rows_rejected: number;
+  rows_duplicate: number;
+  rejected_by_reason: Record<string, number>;
+  fields_nulled: Record<string, number>;
+  batches_committed: number;
+  batches_skipped: number;
+  bytes: number;
+  seconds: number;
+  rows_per_second: number;
+  /** rows_in = rows_loaded + rows_rejected + rows_duplicate */
+  balanced: boolean;
+}
+
+export interface LoadProgress {
+  state: LoaderState;
+  object?: string;
+  rowsIn: number;
+  rowsLoaded: number;
+  rowsRejected: number;
+  rowsDuplicate: number;
+  bytesRead: number;
+  bytesTotal: number;
+  startedAt: number;
+  lastError?: string;
+}
+
+export interface LoadOptions {
+  source?: string;
+  signal?: AbortSignal;
+  log?: Logger;
+  metrics?: LoaderMetrics;
+  onProgress?: (p: LoadProgress) => void;
+  /** Engine override (tests); default from config.engine. */
+  engine?: Engine;
+}
+
+async function createEngine(config: Config, log: Logger): Promise<Engine> {
+  if (config.engine === 'inline') return new InlineEngine();
+  // Loaded lazily: the Spark engine pulls in process management only Spark users need.
+  const sparkModule = './engine/spark'; // a variable: the module is optional at type-check time
+  const mod = (await import(sparkModule).catch((e) => {
+    throw new UserError(`the Spark engine is not available in this build: ${(e as Error).message}`);
+  })) as { createSparkEngine(config: Config, log: Logger): Engine };
+  return mod.createSparkEngine(config, log);
+}
+
+/** One loader per WAL directory: a second one would interleave checkpoints. */
+export function acquireLoaderLock(walDir: string): () => void {
+  mkdirSync(walDir, { recursive: true });
+  const file = join(walDir, 'loader.lock');
+  if (existsSync(file)) {
+    const pid = Number(readFileSync(file, 'utf8'));
+    let alive = false;
+    try {
+      process.kill(pid, 0);
+      alive = pid !== process.pid;
+    } catch {
+      alive = false;
+    }
+    if (alive) throw new UserError(`another loader (pid ${pid}) is using the WAL in ${walDir}`, 'stop it, or point PIPEWARDEN_WAL_DIR elsewhere');
+  }
+  writeFileSync(file, String(process.pid));
+  return () => {
+    try {
+      if (readFileSync(file, 'utf8') === String(process.pid)) unlinkSync(file);
+    } catch {
+      /* already gone */
+    }
+  };
+}
+
+function emptyObjectCheckpoint(obj: SourceObject, batchSize: number): ObjectCheckpoint {
+  return { etag: obj.etag, size: obj.size, nextRecord: 1, nextByte: 0, nextLine: 1, header: [], batchSize, done: false, rowsIn: 0, rowsLoaded: 0, rowsRejected: 0, rowsDuplicate: 0 };
+}
+
+/** Connections a load needs; opened once per run and closed at its end. */
+export interface LoadResources {
+  pool: Pool;
+  redis: Redis;
+}
+
+export function openResources(config: Config): LoadResources {
+  const pool = createPool(config);
+  // Fail fast while Redis is away (the sink retries); never queue commands unboundedly.
+  const redis = new Redis(config.redis.url, { lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(n * 100, 1000) });
+  redis.on('error', () => undefined); // reported through failed commands
+  return { pool, redis };
+}
+
+export async function closeResources(r: LoadResources): Promise<void> {
+  await r.pool.end().catch(() => undefined);
+  r.redis.disconnect();
+}
+
+export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<LoadSummary> {
+  const log = opts.log ?? createLogger('loader');
+  const metrics = opts.metrics ?? new LoaderMetrics();
+  const signal = opts.signal ?? new AbortController().signal;
+  const sourceUrl = opts.source ?? config.source;
+  if (config.mirror.retentionBatches <= config.batch.pipelineDepth) {
+    throw new UserError(`PIPEWARDEN_MIRROR_RETENTION_BATCHES (${config.mirror.retentionBatches}) must exceed PIPEWARDEN_PIPELINE_DEPTH (${config.batch.pipelineDepth})`);
+  }
+  const started = Date.now();
+  const source = openSource(sourceUrl, config, { log, onRetry: () => metrics.retries.inc({ operation: 's3' }) });
+  const releaseLock = acquireLoaderLock(config.wal.dir);
+  const res = openResources(config);
+  const wal = await WalWriter.open(config.wal.dir, 'loader', { fsync: config.wal.fsync, segmentBytes: config.wal.segmentBytes });
+  if (wal.truncatedBytes > 0) log.warn('WAL ended in a torn record; cut it off', { bytes: wal.truncatedBytes });
+  const progress: LoadProgress = { state: 'running', rowsIn: 0, rowsLoaded: 0, rowsRejected: 0, rowsDuplicate: 0, bytesRead: 0, bytesTotal: 0, startedAt: started };
+  const emit = (patch: Partial<LoadProgress> = {}) => {
+    Object.assign(progress, patch);
+    metrics.setState(progress.state);
+    opts.onProgress?.({ ...progress });
+  };
+  const rejectedByReason: Record<string, number> = {};
+  const oddities = new OddityCounter();
+  let committed = 0;
+  let skipped = 0;
+  let objects: SourceObject[] = [];
+  const cp: Checkpoint = readCheckpoint(config.wal.dir);
+  try {
+    objects = await source.list();
+    progress.bytesTotal = objects.reduce((a, o) => a + o.size, 0);
+    const engine = opts.engine ?? (await createEngine(config, log));
+    const method = await chooseWriteMethod(res.pool, config.mysql.writeMethod).catch((e) => {
+      throw new UserError(`cannot reach MySQL at startup: ${(e as Error).message}`, 'check PIPEWARDEN_MYSQL_URL and that the server runs; `pipewarden migrate` creates the schema');
+    });
+    const sink = new DualWriteSink(config, res.pool, res.redis, wal, method, metrics, log, {
+      onWaiting: (what, e) => {
+        log.warn(`${what} unavailable; waiting for it to come back`, { error: (e as Error).message });
+        emit({ state: 'waiting_mysql', lastError: `${what}: ${(e as Error).message}` });
+      },
+      onRecovered: (what) => {
+        log.info(`${what} is back; resuming`);
+        emit({ state: 'running' });
+      },
+    });
+    log.info('load starting', { source: source.url, objects: objects.length, bytes: progress.bytesTotal, engine: engine.name, method });
+    emit();
+
+    for (const obj of objects) {
+      let oc: ObjectCheckpoint | undefined = cp.objects[obj.key];
+      if (oc && oc.etag !== obj.etag) {
+        log.warn('object changed since its last load; loading the new version from the start', { object: obj.key, was: oc.etag, now: obj.etag });
+        oc = undefined;
+      }
+      if (!oc) oc = cp.objects[obj.key] = emptyObjectCheckpoint(obj, config.batch.size);
+      if (oc.done) {
+        progress.bytesRead += obj.size;
+        continue;
+      }
+      progress.bytesRead += oc.nextByte;
+      emit({ object: obj.key });
+      await loadObject(obj, oc);
+      if (signal.aborted) break;
+    }
+    await sink.trim();
+    try {
+      wal.removeResolvedSegments(readWalState(config.wal.dir));
+    } catch (e) {
+      log.warn('could not prune WAL segments', { error: (e as Error).message });
+    }
+    if (signal.aborted) throw new AbortedError();
+
+    async function loadObject(obj: SourceObject, oc: ObjectCheckpoint): Promise<void> {
+      const inflight: { draft: BatchDraft; done: Promise<BatchOutcome> }[] = [];
+      const settle = async () => {
+        const head = inflight.shift()!;
+        const out = await head.done;
+        advance(oc, head.draft, out);
+        writeCheckpoint(config.wal.dir, cp, config.wal.fsync !== 'never');
+        await sink.trim();
+      };
+      const ctl = new AbortController();
+      const onAbort = () => ctl.abort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        const start = { nextRecord: oc.nextRecord, nextByte: oc.nextByte, nextLine: oc.nextLine, header: oc.header.length ? oc.header : undefined, batchSize: oc.batchSize };
+        for await (const draft of engine.batches(source, obj, start, ctl.signal)) {
+          if (draft.header.length && !oc.header.length) oc.header = draft.header;
+          if (draft.src.records === 0) {
+            if (draft.last) oc.done = true;
+            continue;
+          }
+          const done = sink.write(draft, ctl.signal);
+          done.catch(() => undefined);
+          inflight.push({ draft, done });
+          if (inflight.length >= config.batch.pipelineDepth) await settle();
+        }
+        while (inflight.length > 0) await settle();
+        if (!signal.aborted) {
+          oc.done = true;
+          writeCheckpoint(config.wal.dir, cp, config.wal.fsync !== 'never');
+        }
+      } catch (e) {
+        ctl.abort();
+        // Let in-flight batches finish or fail before the connections close.
+        await Promise.allSettled(inflight.map((x) => x.done));
+        throw e;
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
+    }
+
+    function advance(oc: ObjectCheckpoint, draft: BatchDraft, out: BatchOutcome): void {
+      const prevByte = oc.nextByte;
+      oc.nextRecord = draft.src.firstRecord + draft.src.records;
+      if (draft.src.endByte >= 0) oc.nextByte = draft.src.endByte;
+      if (draft.nextLine !== undefined) oc.nextLine = draft.nextLine;
+      oc.rowsIn += out.records;
+      oc.rowsLoaded += out.inserted;
+      oc.rowsDuplicate += out.duplicate;
+      oc.rowsRejected += out.rejected;
+      if (draft.last) oc.done = true;
+      if (out.result === 'committed') committed++;
+      else skipped++;
+      for (const d of draft.rejects) rejectedByReason[d.reason] = (rejectedByReason[d.reason] ?? 0) + 1;
+      oddities.add(draft.oddities);
+      draft.oddities.counts.forEach((c, i) => c > 0 && metrics.fieldsNulled.inc({ column: COLUMNS[i].column }, c));
+      metrics.rowsIn.inc(out.records);
+      metrics.rowsLoaded.inc(out.inserted);
+      metrics.rowsDuplicate.inc(out.duplicate);
+      for (const d of draft.rejects) metrics.rowsRejected.inc({ reason: d.reason });
+      const bytes = draft.src.endByte >= 0 ? draft.src.endByte - prevByte : 0;
+      metrics.bytesRead.inc(Math.max(0, bytes));
+      emit({
+        rowsIn: progress.rowsIn + out.records,
+        rowsLoaded: progress.rowsLoaded + out.inserted,
+        rowsDuplicate: progress.rowsDuplicate + out.duplicate,
+        rowsRejected: progress.rowsRejected + out.rejected,
+        bytesRead: progress.bytesRead + Math.max(0, bytes),
+      });
+    }
+  } catch (e) {
+    emit({ state: signal.aborted ? 'stopping' : 'failed', lastError: (e as Error).message });
+    throw e;
+  } finally {
+    await wal.close().catch(() => undefined);
+    await closeResources(res);
+    source.close();
+    releaseLock();
+  }
+
+  // The summary covers the whole source: every object's checkpoint totals.
+  const totals = objects.map((o) => cp.objects[o.key]).filter(Boolean);
+  const sum = (f: (c: ObjectCheckpoint) => number) => totals.reduce((a, c) => a + f(c), 0);
+  const seconds = (Date.now() - started) / 1000;
+  const summary: LoadSummary = {
+    source: source.url,
+    engine: config.engine,
+    objects: objects.length,
+    rows_in: sum((c) => c.rowsIn),
+    rows_loaded: sum((c) => c.rowsLoaded),
+    rows_rejected: sum((c) => c.rowsRejected),
+    rows_duplicate: sum((c) => c.rowsDuplicate),
+    rejected_by_reason: rejectedByReason,
+    fields_nulled: oddities.byColumn(),
+    batches_committed: committed,
+    batches_skipped: skipped,
+    bytes: progress.bytesTotal,
+    seconds,
+    rows_per_second: progress.rowsIn / Math.max(seconds, 1e-3),
+    balanced: false,
+  };
+  summary.balanced = summary.rows_in === summary.rows_loaded + summary.rows_rejected + summary.rows_duplicate;
+  emit({ state: 'finished' });
+  log.info('load finished', { rows_in: summary.rows_in, rows_loaded: summary.rows_loaded, rows_rejected: summary.rows_rejected, rows_duplicate: summary.rows_duplicate, seconds: seconds.toFixed(1) });
+  return summary;
+}
