@@ -1,0 +1,87 @@
+// Build of the app plugin, after Grafana's create-plugin template: one AMD module
+// (dist/module.js) that Grafana loads with SystemJS, with the libraries Grafana already
+// provides left as externals so the plugin shares Grafana's React, router and theme.
+import CopyWebpackPlugin from 'copy-webpack-plugin';
+import fs from 'fs';
+import path from 'path';
+import type { Configuration } from 'webpack';
+
+import { DIST_DIR, SOURCE_DIR } from './constants';
+import { DASHBOARDS_SOURCE, DashboardsNoticePlugin, findDashboards, renderPluginJson } from './dashboards';
+import { externals } from './externals';
+
+const pluginJson = JSON.parse(fs.readFileSync(path.resolve(process.cwd(), SOURCE_DIR, 'plugin.json'), 'utf8'));
+const packageJson = JSON.parse(fs.readFileSync(path.resolve(process.cwd(), 'package.json'), 'utf8'));
+
+type Env = { production?: boolean; development?: boolean };
+
+const config = (env: Env): Configuration => ({
+  cache: { type: 'filesystem', buildDependencies: { config: [__filename] } },
+  context: path.join(process.cwd(), SOURCE_DIR),
+  devtool: env.production ? 'source-map' : 'eval-source-map',
+  entry: { module: './module.tsx' },
+  externals,
+  mode: env.production ? 'production' : 'development',
+  module: {
+    rules: [
+      {
+        exclude: /node_modules/,
+        test: /\.[tj]sx?$/,
+        use: {
+          loader: 'swc-loader',
+          options: {
+            jsc: {
+              baseUrl: path.resolve(process.cwd(), SOURCE_DIR),
+              target: 'es2018',
+              loose: false,
+              parser: { syntax: 'typescript', tsx: true, decorators: false, dynamicImport: true },
+            },
+          },
+        },
+      },
+      {
+        test: /\.(png|jpe?g|gif|svg)$/,
+        type: 'asset/resource',
+        generator: {
+          // Relative, so Grafana served under a sub path (host.com/grafana/) still finds it.
+          publicPath: `public/plugins/${pluginJson.id}/img/`,
+          outputPath: 'img/',
+          filename: '[name][ext]',
+        },
+      },
+    ],
+  },
+  output: {
+    clean: true,
+    filename: '[name].js',
+    library: { type: 'amd' },
+    path: path.resolve(process.cwd(), DIST_DIR),
+    publicPath: `public/plugins/${pluginJson.id}/`,
+    uniqueName: pluginJson.id,
+  },
+  performance: { hints: false },
+  plugins: [
+    new CopyWebpackPlugin({
+      patterns: [
+        { from: '../README.md', to: '.' },
+        { from: '../CHANGELOG.md', to: '.' },
+        { from: '../LICENSE', to: '.' },
+        { from: 'img/**/*', to: '.' },
+        {
+          from: 'plugin.json',
+          to: '.',
+          // Read the dashboards at copy time so a watch build picks up new ones.
+          transform: { transformer: (content) => renderPluginJson(content.toString(), packageJson.version, findDashboards()), cache: false },
+        },
+        { from: '*.json', context: DASHBOARDS_SOURCE, to: 'dashboards/', noErrorOnMissing: true },
+      ],
+    }),
+    new DashboardsNoticePlugin(),
+  ],
+  resolve: {
+    extensions: ['.js', '.jsx', '.ts', '.tsx'],
+    modules: [path.resolve(process.cwd(), SOURCE_DIR), 'node_modules'],
+  },
+});
+
+export default config;

@@ -1,0 +1,35 @@
+import React from 'react';
+import { Alert } from '@grafana/ui';
+
+import type { ReconcileJob } from '../../api/types';
+import { formatCount, formatDuration, plural } from '../../utils/format';
+import { BatchTable } from './BatchTable';
+
+/** The outcome of a finished (non-dry) run. */
+export function JobResult({ job }: { job: ReconcileJob }) {
+  const r = job.result;
+  if (job.state === 'failed' || !r || r.outcome === 'failed') {
+    return (
+      <div data-testid="job-result">
+        <Alert title="The reconcile failed" severity="error">
+          {job.error ?? 'The run did not finish.'}
+          {r && ` It had inserted ${formatCount(r.rowsInserted)} rows; every step is idempotent, so running it again is safe.`}
+          {!r && ' Every step is idempotent: press Reconcile & restart again once the cause is fixed.'}
+        </Alert>
+      </div>
+    );
+  }
+  const verified = r.verification === 'ok' ? 'counts and checksums verified' : r.verification === 'skipped' ? 'verification skipped' : 'verification FAILED';
+  const restarted = r.loaderRestarted ? 'the loader restarted' : 'the loader was not restarted';
+  return (
+    <div data-testid="job-result">
+      <Alert title={r.outcome === 'nothing_to_do' ? 'Nothing was missing' : `Inserted ${formatCount(r.rowsInserted)} rows`} severity={r.verification === 'failed' ? 'warning' : 'success'}>
+        <span data-testid="job-result-summary">
+          {formatCount(r.rowsInserted)} rows inserted into MySQL in {plural(r.batchesRepaired, 'batch', 'batches')} ({plural(r.batchesExamined, 'batch', 'batches')} in doubt examined); {verified}; {restarted}. Took{' '}
+          {formatDuration(r.durationSeconds)}.
+        </span>
+      </Alert>
+      <BatchTable batches={r.batches.filter((b) => b.rowsInserted > 0)} column="rowsInserted" total={r.batchesRepaired} />
+    </div>
+  );
+}

@@ -1,0 +1,151 @@
+import React, { useState } from 'react';
+import { css } from '@emotion/css';
+import { GrafanaTheme2 } from '@grafana/data';
+import { config } from '@grafana/runtime';
+import { Alert, Button, ConfirmModal, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
+
+import type { ReconcileJob } from '../../api/types';
+import { isFinished, useReconcileJob, useStartReconcile } from '../../data/useReconcileJob';
+import { useReconcilerStatus } from '../../data/useReconcilerStatus';
+import { formatCount, TRIGGER_LABELS } from '../../utils/format';
+import { ProblemAlert } from '../ProblemAlert';
+import { disabledReason } from './disabledReason';
+import { JobProgress } from './JobProgress';
+import { JobResult } from './JobResult';
+import { PreviewBody } from './PreviewBody';
+
+/**
+ * The Reconcile & restart button and everything around it: a confirmation that shows a
+ * dry run's preview of the difference, the live progress of the real run, its result.
+ */
+export function ReconcilePanel() {
+  const s = useStyles2(getStyles);
+  const status = useReconcilerStatus();
+  const isAdmin = config.bootData?.user?.orgRole === 'Admin';
+
+  const [modalOpen, setModalOpen] = useState(false);
+  const [previewId, setPreviewId] = useState<string>();
+  const [runId, setRunId] = useState<string>();
+  const [notice, setNotice] = useState<string>();
+
+  const startPreview = useStartReconcile();
+  const startRun = useStartReconcile();
+  const preview = useReconcileJob(previewId);
+
+  // Follow our own run, or a real run someone else started (watchdog, alert, CLI).
+  const running = status.data?.reconcile.running;
+  const followId = runId ?? (running && !running.dryRun ? running.id : undefined);
+  const followed = useReconcileJob(followId);
+  const job: ReconcileJob | undefined = followed.data;
+  const ownJobRunning = Boolean(runId && job && !isFinished(job));
+
+  const reason = disabledReason({
+    isAdmin,
+    status: status.data,
+    statusError: status.data ? null : status.error,
+    followingOwnJob: Boolean(runId),
+  });
+  const buttonDisabled = Boolean(reason) || ownJobRunning || startPreview.isPending;
+
+  const openConfirmation = () => {
+    setNotice(undefined);
+    setPreviewId(undefined);
+    startPreview.reset();
+    setModalOpen(true);
+    startPreview.mutate(
+      { dryRun: true, trigger: 'button' },
+      {
+        onSuccess: (j) => {
+          if (!j.dryRun) {
+            // A real run was already going (started elsewhere a moment ago): follow it.
+            setModalOpen(false);
+            setRunId(j.id);
+            setNotice(`A reconcile started by ${TRIGGER_LABELS[j.trigger]} was already running; showing its progress.`);
+            return;
+          }
+          setPreviewId(j.id);
+        },
+      }
+    );
+  };
+
+  const confirm = async () => {
+    try {
+      const j = await startRun.mutateAsync({ dryRun: false, trigger: 'button' });
+      setModalOpen(false);
+      if (j.dryRun) {
+        setNotice('Another dry run holds the reconcile lock right now; press the button again in a moment.');
+        return;
+      }
+      setRunId(j.id);
+      if (j.alreadyRunning) {
+        setNotice(`A reconcile started by ${TRIGGER_LABELS[j.trigger]} was already running; showing its progress instead of starting another.`);
+      }
+    } catch {
+      // startRun.error is shown in the modal.
+    }
+  };
+
+  const previewDone = isFinished(preview.data) || Boolean(startPreview.error);
+
+  return (
+    <div className={s.panel}>
+      <p className={s.lead}>
+        Compares the write-ahead log, the Redis mirror and MySQL, inserts exactly the rows MySQL lacks for every batch in doubt, verifies counts and checksums, then restarts
+        the loader from its checkpoint. Safe to repeat: every step is idempotent.
+      </p>
+      {status.data && (
+        <p data-testid="doubt-summary">
+          Batches in doubt now: <strong>{formatCount(status.data.wal.batchesInDoubt)}</strong>
+        </p>
+      )}
+      {status.isPending && !status.isError && <LoadingPlaceholder text="Asking the reconciler whether a run is going…" />}
+      {!status.data && status.error && <ProblemAlert error={status.error} />}
+
+      <div className={s.actions}>
+        <Button icon="sync" variant="primary" size="lg" disabled={buttonDisabled} onClick={openConfirmation} aria-describedby={reason ? 'reconcile-disabled-reason' : undefined}>
+          Reconcile &amp; restart
+        </Button>
+        {reason && (
+          <span id="reconcile-disabled-reason" className={s.reason} data-testid="disabled-reason">
+            {reason}
+          </span>
+        )}
+      </div>
+
+      {notice && (
+        <Alert title={notice} severity="info" onRemove={() => setNotice(undefined)} />
+      )}
+      {startRun.error && !modalOpen && <ProblemAlert error={startRun.error} context="The reconcile did not start" />}
+      {followed.error && followId && <ProblemAlert error={followed.error} context="Lost track of the run" />}
+      {job && !isFinished(job) && <JobProgress job={job} />}
+      {job && isFinished(job) && runId && <JobResult job={job} />}
+
+      <ConfirmModal
+        isOpen={modalOpen}
+        title="Reconcile & restart?"
+        modalClass={s.modal}
+        body={
+          <>
+            <PreviewBody job={preview.data} error={startPreview.error ?? preview.error} />
+            {startRun.error && <ProblemAlert error={startRun.error} context="The reconcile did not start" />}
+          </>
+        }
+        description="The loader pauses while the missing rows are inserted, then resumes from its checkpoint."
+        confirmText="Reconcile & restart"
+        confirmVariant="primary"
+        disabled={!previewDone}
+        onConfirm={confirm}
+        onDismiss={() => setModalOpen(false)}
+      />
+    </div>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  panel: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(2), maxWidth: 960 }),
+  lead: css({ color: theme.colors.text.secondary, margin: 0 }),
+  actions: css({ display: 'flex', alignItems: 'center', gap: theme.spacing(2), flexWrap: 'wrap' }),
+  reason: css({ color: theme.colors.text.secondary }),
+  modal: css({ width: 720, maxWidth: '95vw' }),
+});

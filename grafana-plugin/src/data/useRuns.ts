@@ -1,0 +1,21 @@
+import { useQuery } from '@tanstack/react-query';
+
+import type { ApiProblem } from '../api/problem';
+import { listRuns } from '../api/reconciler';
+import type { ReconcileRun } from '../api/types';
+import { HISTORY_LIMIT } from '../constants';
+import { queryKeys } from './queryClient';
+import { assertConfigured, useAppSettings } from './settings';
+
+/** GET /runs?limit=N: past reconcile runs, newest first. */
+export function useRuns(limit = HISTORY_LIMIT, pollMs = 10000) {
+  const settings = useAppSettings();
+  return useQuery<ReconcileRun[], ApiProblem>({
+    queryKey: queryKeys.runs(limit),
+    queryFn: () => {
+      assertConfigured(settings);
+      return listRuns(limit);
+    },
+    refetchInterval: pollMs,
+  });
+}

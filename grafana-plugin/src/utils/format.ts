@@ -1,0 +1,89 @@
+import type { ReconcileOutcome, ReconcilePhase, ReconcileTrigger } from '../api/types';
+
+export function formatCount(n: number | null | undefined): string {
+  return n === null || n === undefined ? '–' : Math.round(n).toLocaleString('en-US');
+}
+
+export function formatBytes(n: number | null | undefined): string {
+  if (n === null || n === undefined) {
+    return '–';
+  }
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}
+
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined) {
+    return '–';
+  }
+  if (seconds < 1) {
+    return `${Math.round(seconds * 1000)} ms`;
+  }
+  if (seconds < 60) {
+    return `${seconds.toFixed(1)} s`;
+  }
+  const m = Math.floor(seconds / 60);
+  const s = Math.round(seconds % 60);
+  return m < 60 ? `${m} min ${s} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** "12 s ago", "5 min ago", "3 h ago", "2 d ago"; the exact time goes in a title attribute. */
+export function timeAgo(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) {
+    return '–';
+  }
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) {
+    return iso;
+  }
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  if (s < 60) {
+    return `${s} s ago`;
+  }
+  if (s < 3600) {
+    return `${Math.floor(s / 60)} min ago`;
+  }
+  if (s < 86400) {
+    return `${Math.floor(s / 3600)} h ago`;
+  }
+  return `${Math.floor(s / 86400)} d ago`;
+}
+
+export const PHASE_LABELS: Record<ReconcilePhase, string> = {
+  lock: 'Taking the reconcile lock',
+  pause_loader: 'Pausing the loader',
+  wait_mysql: 'Waiting for MySQL to answer',
+  find_batches: 'Finding batches in doubt',
+  repair: 'Inserting the missing rows',
+  verify: 'Verifying counts and checksums',
+  restart_loader: 'Restarting the loader',
+  done: 'Done',
+};
+
+export const TRIGGER_LABELS: Record<ReconcileTrigger, string> = {
+  button: 'Button',
+  watchdog: 'Watchdog',
+  alert: 'Alert',
+  cli: 'CLI',
+  api: 'API',
+};
+
+export type BadgeColor = 'green' | 'blue' | 'red' | 'purple' | 'orange';
+
+export const OUTCOME_LABELS: Record<ReconcileOutcome | 'running', { text: string; color: BadgeColor }> = {
+  success: { text: 'Success', color: 'green' },
+  nothing_to_do: { text: 'Nothing to do', color: 'blue' },
+  failed: { text: 'Failed', color: 'red' },
+  dry_run: { text: 'Dry run', color: 'purple' },
+  running: { text: 'Running', color: 'orange' },
+};
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
