@@ -1,0 +1,344 @@
+"""pipewarden's Spark engine job: the inline engine's record splitting, header mapping and
+normalization (rules read at run time from core/spec/violation-spec.json), run in parallel.
+
+    spark-submit transform.py --spec core/spec/violation-spec.json --input FILE_OR_URI \
+        --output STAGING_DIR [--final-newline yes|no] [--max-partition-bytes N]
+
+Output: text part files in STAGING_DIR, one line per input record, in ordinal order inside
+each part (each part holds a contiguous range of ordinals):
+
+    ordinal \t line \t K \t oddity column indexes (comma-separated) \t the row as encodeTsvLine writes it
+    ordinal \t line \t R \t reason \t base64(raw bytes) \t base64(detail)
+
+plus Spark's _SUCCESS marker and _pipewarden.json (a summary). Ordinals count data records
+as the inline engine does: the header and blank lines are not records.
+
+How records get their ordinals and line numbers under Spark: Spark's text source splits
+the file into byte ranges and hands each task whole lines (lineSep "\\n", so a CR stays in
+the line, as in the inline splitter). A quoted field may hold newlines, so a record can
+start in one partition and end in the next. Phase 1 splits every partition on its own,
+assuming it starts at a record boundary, and reports its line count, record count and the
+bytes of an unfinished last record (the "tail"; empty unless a quote is open at the end).
+The driver chains the partitions: the tail of one is prepended to the next, and only when
+a tail exists does the driver re-split that partition (fetching its lines) to learn its
+true counts. That gives each partition its exact first line number and first ordinal, and
+phase 2 normalizes all partitions in parallel with them.
+"""
+import argparse
+import base64
+import json
+import os
+import sys
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import pwcsv  # noqa: E402
+import pwnorm  # noqa: E402
+
+OUT_BATCH = 8192
+
+
+def progress(**fields):
+    """A line the loader parses (loader/src/engine/spark-process.ts) to report progress."""
+    sys.stderr.write("PIPEWARDEN_PROGRESS " + json.dumps(fields) + "\n")
+    sys.stderr.flush()
+
+
+def fail(message):
+    sys.stderr.write("PIPEWARDEN_ERROR " + message.replace("\n", " ") + "\n")
+    sys.stderr.flush()
+    sys.exit(2)
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description="pipewarden Spark engine: CSV -> normalized TSV parts")
+    p.add_argument("--spec", required=True, help="core/spec/violation-spec.json")
+    p.add_argument("--input", required=True, help="CSV file path or Hadoop URI (file:, s3a:, hdfs:)")
+    p.add_argument("--output", required=True, help="staging directory (must not exist)")
+    p.add_argument("--final-newline", choices=["yes", "no"], default="yes", help="whether the input's last byte is LF")
+    p.add_argument("--max-partition-bytes", type=int, default=32 << 20)
+    p.add_argument("--max-record-bytes", type=int, default=pwcsv.MAX_RECORD_BYTES)
+    return p.parse_args(argv)
+
+
+def _collect_lines(batches):
+    """(block start, [line bytes]) of one partition from mapInArrow batches."""
+    block = None
+    lines = []
+    for b in batches:
+        if b.num_rows == 0:
+            continue
+        if block is None:
+            block = b.column(0)[0].as_py()
+        lines.extend(b.column(1).to_pylist())
+    return block, lines
+
+
+def summarize(data, eof, max_record_bytes):
+    """Counts of one run of bytes split from a record boundary (see the module doc)."""
+    sp = pwcsv.split_records(data, eof, max_record_bytes)
+    n_all = n_blank = 0
+    first = None
+    for rec, _ in sp:
+        if first is None:
+            first = rec
+        n_all += 1
+        if rec.is_blank():
+            n_blank += 1
+    return {
+        "n_all": n_all,
+        "n_blank": n_blank,
+        # The header's text as the inline engine decodes it (invalid bytes -> U+FFFD).
+        "first_fields": None if first is None else [f.decode("utf-8", "replace") for f in first.fields],
+        "first_blank": first is not None and first.is_blank(),
+        "tail_pos": -1 if sp.tail is None else sp.tail[0],
+        "tail_line": -1 if sp.tail is None else sp.tail[1],
+    }
+
+
+def make_scan(max_record_bytes):
+    import pyarrow as pa
+
+    def scan(batches):
+        block, lines = _collect_lines(batches)
+        if block is None:
+            return
+        data = b"\n".join(lines) + b"\n"
+        s = summarize(data, False, max_record_bytes)
+        yield pa.RecordBatch.from_pydict({
+            "b": [block],
+            "n_lines": [len(lines)],
+            "n_all": [s["n_all"]],
+            "n_blank": [s["n_blank"]],
+            "first": [None if s["first_fields"] is None else json.dumps(s["first_fields"])],
+            "first_blank": [s["first_blank"]],
+            "tail_line": [s["tail_line"]],
+            "tail": [b"" if s["tail_pos"] < 0 else data[s["tail_pos"]:]],
+        })
+    return scan
+
+
+SCAN_SCHEMA = "b long, n_lines long, n_all long, n_blank long, first string, first_blank boolean, tail_line long, tail binary"
+
+
+def plan_partitions(summaries, fetch, final_newline, max_record_bytes):
+    """Chain the partitions (sorted by block start): each one's starting line, ordinal,
+    carried-over bytes, and which one holds the header. Returns (plan, header, last block)."""
+    parts = sorted((s for s in summaries if s["n_lines"] > 0), key=lambda s: s["b"])
+    plan = {}
+    line = 1
+    ordinal = 1
+    pend = None  # (bytes, first line number) of a record that continues into the next partition
+    header = None
+    for idx, s in enumerate(parts):
+        last = idx == len(parts) - 1
+        base_line = pend[1] if pend else line
+        plan[s["b"]] = {
+            "pend": pend[0] if pend else b"",
+            "base_line": base_line,
+            "base_ordinal": ordinal,
+            "header_here": header is None,
+        }
+        if last:
+            if header is None:
+                data = (pend[0] if pend else b"") + b"\n".join(fetch(s["b"])) + (b"\n" if final_newline else b"")
+                info = summarize(data, True, max_record_bytes)
+                header = info["first_fields"]
+            break
+        if pend is None:
+            info = dict(s)
+            info["first_fields"] = None if s["first"] is None else json.loads(s["first"])
+            tail = s["tail"]
+        else:
+            # A record crossed into this partition: split it again with the carried-over bytes.
+            data = pend[0] + b"\n".join(fetch(s["b"])) + b"\n"
+            info = summarize(data, False, max_record_bytes)
+            tail = b"" if info["tail_pos"] < 0 else data[info["tail_pos"]:]
+        countable = info["n_all"] - info["n_blank"]
+        if header is None and info["n_all"] > 0:
+            header = info["first_fields"]
+            if not info["first_blank"]:
+                countable -= 1
+        ordinal += countable
+        line += s["n_lines"]
+        pend = (tail, base_line + info["tail_line"]) if info["tail_line"] >= 0 else None
+    last_block = parts[-1]["b"] if parts else None
+    return plan, header, last_block
+
+
+def make_transform(spec, plan, header_fields, last_block, final_newline, max_record_bytes, acc):
+    import pyarrow as pa
+
+    header_error = None
+    norm = None
+    if header_fields is not None:
+        try:
+            field_index, _ = pwnorm.map_header(spec, header_fields)
+            norm = pwnorm.Normalizer(spec, field_index, len(header_fields))
+        except pwnorm.HeaderError as e:
+            header_error = str(e)[:255]
+    ncols = len(spec["columns"])
+
+    def b64(b):
+        return base64.b64encode(b).decode("ascii")
+
+    def transform(batches):
+        block, lines = _collect_lines(batches)
+        if block is None:
+            return
+        p = plan[block]
+        last = block == last_block
+        data = p["pend"] + b"\n".join(lines) + (b"\n" if (not last or final_newline) else b"")
+        out = []
+        kept = rejected = 0
+        reasons = {}
+        odd_counts = [0] * ncols
+        skip_header = p["header_here"]
+        ordinal = p["base_ordinal"]
+        base_line = p["base_line"]
+        for rec, off in pwcsv.split_records(data, last, max_record_bytes):
+            if skip_header:
+                skip_header = False
+                continue
+            if rec.is_blank():
+                continue  # blank lines are not records
+            line = base_line + off
+            reason = detail = None
+            if rec.error is not None:
+                reason, detail = "csv_error", rec.error
+            elif norm is None:
+                reason, detail = "bad_header", header_error
+            else:
+                try:
+                    text = rec.raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    reason = "invalid_utf8"
+                if reason is None:
+                    if b'"' in rec.raw:
+                        fields = [f.decode("utf-8") for f in rec.fields]
+                    else:
+                        fields = text.split(",")  # the fast path split the same bytes on commas
+                    tsv, odd = norm.normalize(fields)
+                    if tsv is None:
+                        reason = odd
+                        if reason == "column_count":
+                            detail = "%d fields, header has %d" % (len(fields), norm.field_count)
+                    else:
+                        for i in odd:
+                            odd_counts[i] += 1
+                        out.append("%d\t%d\tK\t%s\t%s" % (ordinal, line, ",".join(map(str, odd)), tsv))
+                        kept += 1
+            if reason is not None:
+                out.append("%d\t%d\tR\t%s\t%s\t%s" % (ordinal, line, reason, b64(rec.raw), b64((detail or "").encode("utf-8"))))
+                rejected += 1
+                reasons[reason] = reasons.get(reason, 0) + 1
+            ordinal += 1
+            if len(out) >= OUT_BATCH:
+                yield pa.RecordBatch.from_pydict({"value": out})
+                out = []
+        if out:
+            yield pa.RecordBatch.from_pydict({"value": out})
+        acc.add({"kept": kept, "rejected": rejected, "reasons": reasons, "oddities": odd_counts})
+
+    return transform
+
+
+def run(args):
+    t0 = time.time()
+    spec = pwnorm.load_spec(args.spec)  # fail before starting a JVM if the spec is unreadable
+    from pyspark.accumulators import AccumulatorParam
+    from pyspark.sql import SparkSession, functions as F
+
+    class StatsParam(AccumulatorParam):
+        def zero(self, value):
+            return {"kept": 0, "rejected": 0, "reasons": {}, "oddities": [0] * len(spec["columns"])}
+
+        def addInPlace(self, a, b):
+            a["kept"] += b["kept"]
+            a["rejected"] += b["rejected"]
+            for k, v in b["reasons"].items():
+                a["reasons"][k] = a["reasons"].get(k, 0) + v
+            a["oddities"] = [x + y for x, y in zip(a["oddities"], b["oddities"])]
+            return a
+
+    spark = SparkSession.builder.appName("pipewarden-transform").getOrCreate()
+    sc = spark.sparkContext
+    for mod in ("pwcsv.py", "pwnorm.py"):
+        sc.addPyFile(os.path.join(HERE, mod))  # executors import these by name
+    spark.conf.set("spark.sql.files.maxPartitionBytes", str(args.max_partition_bytes))
+    final_newline = args.final_newline == "yes"
+
+    try:
+        text = spark.read.option("lineSep", "\n").text(args.input)
+    except Exception as e:  # AnalysisException: path does not exist, no FileSystem for scheme, …
+        fail("cannot read input %s: %s" % (args.input, str(e).strip().splitlines()[0]))
+    # Spark's text source already drops a UTF-8 BOM at the start of the file (Hadoop's
+    # LineRecordReader), as the inline splitter does. The cast to binary keeps the line's
+    # original bytes, so invalid UTF-8 reaches the dead letters unaltered.
+    lines = text.select(F.input_file_block_start().alias("b"), F.col("value").cast("binary").alias("v"))
+
+    progress(phase="scan", state="start")
+    summaries = [r.asDict() for r in lines.mapInArrow(make_scan(args.max_record_bytes), SCAN_SCHEMA).collect()]
+    t_scan = time.time()
+    progress(phase="scan", state="done", partitions=len(summaries), seconds=round(t_scan - t0, 3))
+
+    def fetch(block):
+        return [r.v for r in lines.where(F.col("b") == block).select("v").collect()]
+
+    plan, header, last_block = plan_partitions(summaries, fetch, final_newline, args.max_record_bytes)
+    carried = sum(1 for p in plan.values() if p["pend"])
+    stats_param = StatsParam()
+    acc = sc.accumulator(stats_param.zero(None), stats_param)
+    bplan = sc.broadcast(plan)
+    transform = make_transform(spec, bplan.value, header, last_block, final_newline, args.max_record_bytes, acc)
+
+    progress(phase="transform", state="start", partitions=len(plan), carried=carried)
+    lines.mapInArrow(transform, "value string").write.text(args.output)
+    t_done = time.time()
+    stats = acc.value
+    header_error = None
+    unknown = []
+    if header is not None:
+        try:
+            _, unknown = pwnorm.map_header(spec, header)
+        except pwnorm.HeaderError as e:
+            header_error = str(e)
+    summary = {
+        "version": 1,
+        "input": args.input,
+        "header": header or [],
+        "header_error": header_error,
+        "unknown_headers": unknown,
+        "records": stats["kept"] + stats["rejected"],
+        "kept": stats["kept"],
+        "rejected": stats["rejected"],
+        "rejected_by_reason": stats["reasons"],
+        "oddities": {spec["columns"][i]["column"]: n for i, n in enumerate(stats["oddities"]) if n},
+        "lines": sum(s["n_lines"] for s in summaries),
+        "partitions": len(plan),
+        "carried_records": carried,
+        "seconds": {"scan": round(t_scan - t0, 3), "transform": round(t_done - t_scan, 3)},
+    }
+    with open(os.path.join(args.output, "_pipewarden.json"), "w", encoding="utf-8") as f:
+        json.dump(summary, f)
+    progress(phase="transform", state="done", records=summary["records"], seconds=round(t_done - t_scan, 3))
+    spark.stop()
+
+
+def main(argv):
+    args = parse_args(argv)
+    try:
+        run(args)
+    except SystemExit:
+        raise
+    except Exception as e:  # one clear line for the loader, the trace below it for a human
+        traceback.print_exc()
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        fail("%s: %s" % (type(e).__name__, first))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
