@@ -1,6 +1,9 @@
-// Unit tests of the pages and hooks in jsdom. @grafana/* and d3 ship ESM (.mjs), so those
-// files are transformed too; everything else in node_modules is plain CommonJS.
+// Unit tests of the pages and hooks in jsdom. Several of @grafana/ui's dependencies ship only
+// ESM (.mjs among them, e.g. d3-color), so those are compiled too.
 const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript', tsx: true }, transform: { react: { runtime: 'classic' } } } }];
+
+// Packages that ship only ESM; jest (CommonJS here) must compile them.
+const ESM_PACKAGES = ['d3-[^/]+', 'internmap', 'ol', '@grafana/[^/]+', 'marked', '@tanstack/[^/]+', 'react-calendar', 'get-user-locale', 'memoize', 'mimic-function', '@wojtekmaj/[^/]+', 'uuid'];
 
 module.exports = {
   testEnvironment: 'jest-environment-jsdom',
@@ -13,5 +16,5 @@ module.exports = {
     '^.+\\.(t|j)sx?$': swc,
     '^.+\\.mjs$': swc,
   },
-  transformIgnorePatterns: ['node_modules/(?!(d3-.*|internmap|ol|@grafana/.*|marked|@tanstack/.*)/)'],
+  transformIgnorePatterns: [`node_modules/(?!(${ESM_PACKAGES.join('|')})/)`],
 };

@@ -1,0 +1,39 @@
+import React from 'react';
+import { MemoryRouter } from 'react-router-dom';
+import { AppPluginMeta, PluginType } from '@grafana/data';
+import { render, screen } from '@testing-library/react';
+
+import type { AppSettings } from '../../api/types';
+import { FakeBackend } from '../../test/fakeBackend';
+import { runFixture, statusFixture } from '../../test/fixtures';
+import App from './App';
+
+function renderAt(path: string) {
+  new FakeBackend()
+    .on('GET', /reconciler\/status$/, { status: 200, data: statusFixture() })
+    .on('GET', /reconciler\/runs$/, { status: 200, data: { runs: [runFixture()] } })
+    .install();
+  const meta = { id: 'pipewarden-pipeline-app', name: 'pipewarden', type: PluginType.app, module: '', baseUrl: '', info: {}, jsonData: { reconcilerUrl: 'http://127.0.0.1:9843' } } as unknown as AppPluginMeta<AppSettings>;
+  render(
+    <MemoryRouter initialEntries={[path]} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
+      <App meta={meta} basename="/a/pipewarden-pipeline-app" path={path} query={{}} onNavChanged={() => undefined} />
+    </MemoryRouter>
+  );
+}
+
+describe('App routes', () => {
+  it('shows the overview by default', async () => {
+    renderAt('/');
+    expect(await screen.findByTestId('pipeline-stages')).toBeInTheDocument();
+  });
+
+  it('shows the Reconcile page', async () => {
+    renderAt('/reconcile');
+    expect(await screen.findByRole('button', { name: /Reconcile & restart/ })).toBeInTheDocument();
+  });
+
+  it('shows the History page', async () => {
+    renderAt('/history');
+    expect(await screen.findByTestId('runs-table')).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,101 @@
+import React from 'react';
+import { AppPluginMeta, PluginType } from '@grafana/data';
+import { render, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+
+import type { AppSettings } from '../../api/types';
+import { FakeBackend } from '../../test/fakeBackend';
+import { statusFixture } from '../../test/fixtures';
+import AppConfig from './AppConfig';
+
+const SETTINGS = /\/api\/plugins\/pipewarden-pipeline-app\/settings$/;
+
+function meta(jsonData: AppSettings, tokenSet: boolean): AppPluginMeta<AppSettings> {
+  return {
+    id: 'pipewarden-pipeline-app',
+    name: 'pipewarden',
+    type: PluginType.app,
+    module: '',
+    baseUrl: '',
+    info: {} as AppPluginMeta['info'],
+    enabled: true,
+    pinned: true,
+    jsonData,
+    secureJsonFields: tokenSet ? { token: true } : {},
+  };
+}
+
+function renderConfig(jsonData: AppSettings, tokenSet: boolean) {
+  const onSaved = jest.fn();
+  const plugin = { meta: meta(jsonData, tokenSet) } as never;
+  render(<AppConfig plugin={plugin} query={{}} onSaved={onSaved} />);
+  return onSaved;
+}
+
+describe('AppConfig', () => {
+  it('shows the saved URLs and a configured token, and keeps the token when saving URLs', async () => {
+    const user = userEvent.setup();
+    const backend = new FakeBackend().on('POST', SETTINGS, { status: 200, data: {} }).install();
+    const onSaved = renderConfig({ reconcilerUrl: 'http://127.0.0.1:9843' }, true);
+    expect(screen.getByLabelText(/Reconciler URL/)).toHaveValue('http://127.0.0.1:9843');
+    expect(screen.getByDisplayValue('configured')).toBeDisabled();
+
+    await user.type(screen.getByLabelText(/Loader URL/), 'http://127.0.0.1:9842/');
+    await user.click(screen.getByRole('button', { name: 'Save settings' }));
+    await waitFor(() => expect(onSaved).toHaveBeenCalled());
+    expect(backend.callsTo('POST', SETTINGS)[0].data).toEqual({
+      enabled: true,
+      pinned: true,
+      jsonData: { reconcilerUrl: 'http://127.0.0.1:9843', loaderUrl: 'http://127.0.0.1:9842' },
+      secureJsonData: undefined,
+    });
+  });
+
+  it('sends a new token after Reset, and requires one', async () => {
+    const user = userEvent.setup();
+    const backend = new FakeBackend().on('POST', SETTINGS, { status: 200, data: {} }).install();
+    const onSaved = renderConfig({ reconcilerUrl: 'http://127.0.0.1:9843' }, true);
+    await user.click(screen.getByRole('button', { name: 'Reset' }));
+    expect(screen.getByRole('button', { name: 'Save settings' })).toBeDisabled();
+    expect(screen.getByText(/Required: the reconciler refuses requests without it/)).toBeInTheDocument();
+    await user.type(screen.getByPlaceholderText('PIPEWARDEN_TOKEN of the reconciler'), 'a-new-token-of-32-characters-xx');
+    await user.click(screen.getByRole('button', { name: 'Save settings' }));
+    await waitFor(() => expect(onSaved).toHaveBeenCalled());
+    expect(backend.callsTo('POST', SETTINGS)[0].data.secureJsonData).toEqual({ token: 'a-new-token-of-32-characters-xx' });
+  });
+
+  it('refuses a URL that is not http(s)', async () => {
+    const user = userEvent.setup();
+    new FakeBackend().install();
+    renderConfig({}, false);
+    await user.type(screen.getByLabelText(/Reconciler URL/), 'localhost:9843');
+    expect(screen.getByText(/Expected an http:\/\/ or https:\/\/ URL/)).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Save settings' })).toBeDisabled();
+  });
+
+  it('says when Grafana refuses to save (not an admin)', async () => {
+    const user = userEvent.setup();
+    new FakeBackend().on('POST', SETTINGS, { status: 403, data: { message: 'Permission denied' } }).install();
+    const onSaved = renderConfig({ reconcilerUrl: 'http://127.0.0.1:9843' }, true);
+    await user.click(screen.getByRole('button', { name: 'Save settings' }));
+    expect(await screen.findByText('Only Grafana admins can change the app settings.')).toBeInTheDocument();
+    expect(onSaved).not.toHaveBeenCalled();
+  });
+
+  it('tests the saved connection through the proxy', async () => {
+    const user = userEvent.setup();
+    new FakeBackend().on('GET', /reconciler\/status$/, { status: 200, data: statusFixture() }).install();
+    renderConfig({ reconcilerUrl: 'http://127.0.0.1:9843' }, true);
+    await user.click(screen.getByRole('button', { name: 'Test connection' }));
+    expect(await screen.findByText('Connected to the reconciler')).toBeInTheDocument();
+    expect(screen.getByText(/MySQL up, Redis up, loader running, 3 batches/)).toBeInTheDocument();
+  });
+
+  it('explains a failed connection test with a wrong token', async () => {
+    const user = userEvent.setup();
+    new FakeBackend().on('GET', /reconciler\/status$/, { status: 401, data: { error: 'invalid bearer token' } }).install();
+    renderConfig({ reconcilerUrl: 'http://127.0.0.1:9843' }, true);
+    await user.click(screen.getByRole('button', { name: 'Test connection' }));
+    expect(await screen.findByText('The reconciler rejected the token')).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,186 @@
+import React from 'react';
+import { OrgRole } from '@grafana/data';
+import { config } from '@grafana/runtime';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+
+import type { ReconcileJob, ReconcileRequest } from '../../api/types';
+import { FakeBackend, never } from '../../test/fakeBackend';
+import { jobFixture, reportFixture, statusFixture } from '../../test/fixtures';
+import { renderPage } from '../../test/render';
+import { ReconcilePanel } from './ReconcilePanel';
+
+const STATUS = /reconciler\/status$/;
+const POST = /reconciler\/reconcile$/;
+const JOB = /reconciler\/reconcile\/([^/]+)$/;
+
+function button() {
+  return screen.getByRole('button', { name: /Reconcile & restart/ });
+}
+
+/** A reconciler whose dry run finds 1,500 missing rows and whose real run inserts them. */
+function reconcilerWithDoubt() {
+  const jobs = new Map<string, ReconcileJob>();
+  const backend = new FakeBackend()
+    .on('GET', STATUS, { status: 200, data: statusFixture() })
+    .on('POST', POST, (req) => {
+      const body = req.data as ReconcileRequest;
+      const id = body.dryRun ? 'dry-1' : 'run-1';
+      const job = jobFixture({ id, dryRun: Boolean(body.dryRun), trigger: 'button', progress: { phase: 'lock', batchesTotal: 0, batchesDone: 0, rowsMissing: 0, rowsInserted: 0 } });
+      jobs.set(id, job);
+      // A copy, as over HTTP: the cache must not share the object this fake mutates.
+      return { status: 202, data: JSON.parse(JSON.stringify(job)) };
+    })
+    .on('GET', JOB, (req) => {
+      const id = JOB.exec(req.url)![1];
+      const job = jobs.get(id);
+      if (!job) {
+        return { status: 404, data: { error: `no job ${id}` } };
+      }
+      // First poll: in progress; later polls: finished.
+      if (job.progress.phase === 'lock') {
+        job.progress = { phase: 'repair', batchesTotal: 3, batchesDone: 1, rowsMissing: 1500, rowsInserted: job.dryRun ? 0 : 1000 };
+        return { status: 200, data: { ...job } };
+      }
+      const result = reportFixture({ dryRun: job.dryRun, rowsInserted: job.dryRun ? 0 : 1500, outcome: job.dryRun ? 'dry_run' : 'success' });
+      return { status: 200, data: { ...job, state: 'succeeded', progress: { ...job.progress, phase: 'done', batchesDone: 3 }, result } };
+    })
+    .install();
+  return backend;
+}
+
+describe('ReconcilePanel', () => {
+  afterEach(() => {
+    config.bootData.user.orgRole = OrgRole.Admin;
+  });
+
+  it('enables the button when the reconciler answers and nothing runs', async () => {
+    reconcilerWithDoubt();
+    renderPage(<ReconcilePanel />);
+    await waitFor(() => expect(button()).toBeEnabled());
+    expect(screen.queryByTestId('disabled-reason')).not.toBeInTheDocument();
+    expect(screen.getByTestId('doubt-summary')).toHaveTextContent('Batches in doubt now: 3');
+  });
+
+  it('is disabled, with the reason and the live progress, while the watchdog runs one', async () => {
+    const running = jobFixture({ id: 'wd-1', trigger: 'watchdog' });
+    new FakeBackend()
+      .on('GET', STATUS, { status: 200, data: statusFixture({ reconcile: { running, last: null } }) })
+      .on('GET', JOB, { status: 200, data: running })
+      .install();
+    renderPage(<ReconcilePanel />);
+    await waitFor(() =>
+      expect(screen.getByTestId('disabled-reason')).toHaveTextContent('A reconcile run started by Watchdog is in progress (inserting the missing rows); one run at a time.')
+    );
+    expect(button()).toBeDisabled();
+    await waitFor(() => expect(screen.getByTestId('job-progress-counts')).toHaveTextContent('1 of 3 batches · 1,000 of 1,500 missing rows inserted'), { timeout: 3000 });
+  });
+
+  it('is disabled while the reconciler is unreachable, and says so', async () => {
+    new FakeBackend().on('GET', STATUS, { status: 502, data: '' }).install();
+    renderPage(<ReconcilePanel />);
+    await waitFor(() => expect(screen.getByTestId('disabled-reason')).toHaveTextContent('The reconciler is unreachable'));
+    expect(button()).toBeDisabled();
+    expect(screen.getByText(/Is `pipewarden reconciler serve` running at http:\/\/127.0.0.1:9843\?/)).toBeInTheDocument();
+  });
+
+  it('is disabled for users who are not admins (the write route needs Admin)', async () => {
+    config.bootData.user.orgRole = OrgRole.Viewer;
+    reconcilerWithDoubt();
+    renderPage(<ReconcilePanel />);
+    await waitFor(() => expect(screen.getByTestId('disabled-reason')).toHaveTextContent('Only Grafana admins can reconcile'));
+    expect(button()).toBeDisabled();
+  });
+
+  it('shows the loading state before the first status', async () => {
+    new FakeBackend().on('GET', STATUS, never).install();
+    renderPage(<ReconcilePanel />);
+    expect(await screen.findByText(/Asking the reconciler whether a run is going/)).toBeInTheDocument();
+    expect(button()).toBeDisabled();
+  });
+
+  it('previews the difference with a dry run, then runs, shows progress and the result', async () => {
+    const user = userEvent.setup();
+    const backend = reconcilerWithDoubt();
+    renderPage(<ReconcilePanel />);
+    await waitFor(() => expect(button()).toBeEnabled());
+
+    await user.click(button());
+    const dialog = await screen.findByRole('dialog');
+    expect(backend.callsTo('POST', POST)[0].data).toEqual({ dryRun: true, trigger: 'button' });
+    // Nothing to confirm until the dry run has finished.
+    expect(within(dialog).getByRole('button', { name: 'Reconcile & restart' })).toBeDisabled();
+    expect(within(dialog).getByText(/Computing the difference with a dry run/)).toBeInTheDocument();
+
+    const summary = await within(dialog).findByTestId('preview-summary', undefined, { timeout: 4000 });
+    expect(summary).toHaveTextContent('1,500 rows in 2 batches would be inserted into MySQL (3 batches in doubt examined)');
+    const rows = within(within(dialog).getByTestId('batch-table')).getAllByRole('row');
+    expect(rows).toHaveLength(3); // header + the two batches with missing rows
+    expect(rows[1]).toHaveTextContent('b-0001Redis mirror1,000');
+    expect(rows[2]).toHaveTextContent('b-0002S3 (re-read)500');
+
+    await user.click(within(dialog).getByRole('button', { name: 'Reconcile & restart' }));
+    expect(backend.callsTo('POST', POST)[1].data).toEqual({ dryRun: false, trigger: 'button' });
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+
+    await waitFor(() => expect(screen.getByTestId('job-progress-counts')).toHaveTextContent('1 of 3 batches · 1,000 of 1,500 missing rows inserted'), { timeout: 3000 });
+    const result = await screen.findByTestId('job-result', undefined, { timeout: 4000 });
+    expect(within(result).getByText('Inserted 1,500 rows')).toBeInTheDocument();
+    expect(within(result).getByTestId('job-result-summary')).toHaveTextContent(
+      '1,500 rows inserted into MySQL in 2 batches (3 batches in doubt examined); counts and checksums verified; the loader restarted. Took 2.4 s.'
+    );
+  });
+
+  it('says so when the preview cannot start because the token is wrong', async () => {
+    const user = userEvent.setup();
+    new FakeBackend()
+      .on('GET', STATUS, { status: 200, data: statusFixture() })
+      .on('POST', POST, { status: 401, data: { error: 'invalid bearer token' } })
+      .install();
+    renderPage(<ReconcilePanel />);
+    await waitFor(() => expect(button()).toBeEnabled());
+    await user.click(button());
+    const dialog = await screen.findByRole('dialog');
+    expect(await within(dialog).findByText(/The token in the app configuration is wrong or missing/)).toBeInTheDocument();
+  });
+
+  it('follows the running job when the reconciler answers alreadyRunning', async () => {
+    const user = userEvent.setup();
+    const theirs = jobFixture({ id: 'alert-7', trigger: 'alert', alreadyRunning: true });
+    new FakeBackend()
+      .on('GET', STATUS, { status: 200, data: statusFixture() })
+      .on('POST', POST, { status: 202, data: theirs })
+      .on('GET', JOB, { status: 200, data: { ...theirs, alreadyRunning: undefined } })
+      .install();
+    renderPage(<ReconcilePanel />);
+    await waitFor(() => expect(button()).toBeEnabled());
+    await user.click(button());
+    expect(await screen.findByText('A reconcile started by Alert was already running; showing its progress.')).toBeInTheDocument();
+    expect(await screen.findByTestId('job-progress')).toHaveTextContent('started by Alert');
+  });
+
+  it('shows a failed run with what to do next', async () => {
+    const user = userEvent.setup();
+    const failed = jobFixture({ id: 'run-9', state: 'failed', error: 'MySQL went away during batch b-0002' });
+    new FakeBackend()
+      .on('GET', STATUS, { status: 200, data: statusFixture() })
+      .on('POST', POST, (req) =>
+        (req.data as ReconcileRequest).dryRun
+          ? { status: 202, data: jobFixture({ id: 'dry-9', dryRun: true, state: 'succeeded', result: reportFixture({ dryRun: true, outcome: 'dry_run', rowsInserted: 0 }) }) }
+          : { status: 202, data: failed }
+      )
+      .on('GET', /reconcile\/dry-9$/, { status: 200, data: jobFixture({ id: 'dry-9', dryRun: true, state: 'succeeded', result: reportFixture({ dryRun: true, outcome: 'dry_run', rowsInserted: 0 }) }) })
+      .on('GET', /reconcile\/run-9$/, { status: 200, data: failed })
+      .install();
+    renderPage(<ReconcilePanel />);
+    await waitFor(() => expect(button()).toBeEnabled());
+    await user.click(button());
+    const dialog = await screen.findByRole('dialog');
+    await waitFor(() => expect(within(dialog).getByRole('button', { name: 'Reconcile & restart' })).toBeEnabled());
+    await user.click(within(dialog).getByRole('button', { name: 'Reconcile & restart' }));
+    const result = await screen.findByTestId('job-result');
+    expect(result).toHaveTextContent('The reconcile failed');
+    expect(result).toHaveTextContent('MySQL went away during batch b-0002');
+    expect(result).toHaveTextContent('press Reconcile & restart again once the cause is fixed');
+  });
+});

@@ -1,0 +1,60 @@
+import React from 'react';
+import { screen, within } from '@testing-library/react';
+
+import { FakeBackend, never } from '../test/fakeBackend';
+import { runFixture } from '../test/fixtures';
+import { renderPage } from '../test/render';
+import { HistoryContent } from './History';
+
+const RUNS = /reconciler\/runs$/;
+
+describe('History', () => {
+  it('shows a loading state first', async () => {
+    new FakeBackend().on('GET', RUNS, never).install();
+    renderPage(<HistoryContent />);
+    expect(await screen.findByText('Loading past reconcile runs…')).toBeInTheDocument();
+  });
+
+  it('lists past runs with trigger, outcome, duration and rows inserted', async () => {
+    const runs = [
+      runFixture({ runId: 'r3', trigger: 'button', outcome: 'success', durationSeconds: 2.4, rowsInserted: 1500, batchesRepaired: 2, batchesExamined: 3 }),
+      runFixture({ runId: 'r2', trigger: 'watchdog', outcome: 'nothing_to_do', durationSeconds: 0.3, rowsInserted: 0, batchesRepaired: 0, batchesExamined: 0 }),
+      runFixture({ runId: 'r1', trigger: 'alert', outcome: 'failed', durationSeconds: 61, rowsInserted: 200, error: 'MySQL went away', verification: null }),
+      runFixture({ runId: 'r0', trigger: 'button', dryRun: true, outcome: 'dry_run', rowsInserted: 0 }),
+    ];
+    const backend = new FakeBackend().on('GET', RUNS, { status: 200, data: { runs } }).install();
+    renderPage(<HistoryContent />);
+    const rows = await screen.findAllByTestId('run-row');
+    expect(rows).toHaveLength(4);
+    expect(rows[0]).toHaveTextContent('Button');
+    expect(rows[0]).toHaveTextContent('Success');
+    expect(rows[0]).toHaveTextContent('2.4 s');
+    expect(rows[0]).toHaveTextContent('2 / 3');
+    expect(within(rows[0]).getByText('1,500')).toBeInTheDocument();
+    expect(rows[1]).toHaveTextContent('Watchdog');
+    expect(rows[1]).toHaveTextContent('Nothing to do');
+    expect(rows[2]).toHaveTextContent('Alert');
+    expect(rows[2]).toHaveTextContent('Failed');
+    expect(rows[2]).toHaveTextContent('1 min 1 s');
+    expect(rows[2]).toHaveTextContent('Error: MySQL went away');
+    expect(rows[3]).toHaveTextContent('Dry run');
+    expect(backend.calls[0].params).toEqual({ limit: 50 });
+  });
+
+  it('has a designed empty state', async () => {
+    new FakeBackend().on('GET', RUNS, { status: 200, data: { runs: [] } }).install();
+    renderPage(<HistoryContent />);
+    expect(await screen.findByText('No reconcile has run yet')).toBeInTheDocument();
+    expect(screen.getByText(/when the watchdog repairs batches after a MySQL outage/)).toBeInTheDocument();
+  });
+
+  it.each([
+    [401, { error: 'invalid token' }, /The token in the app configuration is wrong/],
+    [502, '', /Is `pipewarden reconciler serve` running at http:\/\/127.0.0.1:9843\?/],
+    [500, { error: 'reconcile_runs: table missing', hint: 'run pipewarden migrate' }, /reconcile_runs: table missing\. run pipewarden migrate/],
+  ])('explains HTTP %i', async (status, data, text) => {
+    new FakeBackend().on('GET', RUNS, { status, data }).install();
+    renderPage(<HistoryContent />);
+    expect(await screen.findByText(text)).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,22 @@
+import React from 'react';
+import { MemoryRouter } from 'react-router-dom';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { render } from '@testing-library/react';
+
+import type { AppSettings } from '../api/types';
+import { createQueryClient } from '../data/queryClient';
+import { SettingsProvider } from '../data/settings';
+
+export const CONFIGURED: AppSettings = { reconcilerUrl: 'http://127.0.0.1:9843' };
+
+/** Renders a page as the App does: its own query client, the app settings, a router. */
+export function renderPage(ui: React.ReactElement, settings: AppSettings = CONFIGURED) {
+  const client = createQueryClient();
+  return render(
+    <QueryClientProvider client={client}>
+      <SettingsProvider settings={settings}>
+        <MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>{ui}</MemoryRouter>
+      </SettingsProvider>
+    </QueryClientProvider>
+  );
+}
