@@ -18,3 +18,4 @@ export * from "./mirror";
 export * from "./api";
 export * from './db/batch-tx';
 export * from './prom';
+export * from './http';

@@ -86,7 +86,10 @@ export class DualWriteSink {
       retryable: mysqlRetryable,
       onRetry: (attempt: number, e: unknown) => {
         this.metrics.retries.inc({ operation: 'mysql' });
-        if (attempt === 1) this.events.onWaiting?.('mysql', e);
+        // A deadlock between two in-flight batches is routine (InnoDB picks a victim); only
+        // an unreachable server is worth a state change.
+        if ((e as { code?: string }).code === 'ER_LOCK_DEADLOCK') this.log.debug('deadlock between batches; retrying', { batch: intent.id });
+        else if (attempt === 1) this.events.onWaiting?.('mysql', e);
       },
       onRecovered: () => this.events.onRecovered?.('mysql'),
     };

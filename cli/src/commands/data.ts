@@ -1,0 +1,101 @@
+import type { Command } from 'commander';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { SingleBar, Presets } from 'cli-progress';
+import { migrate, VARIABLES, redactUrl, UserError } from '@pipewarden/core';
+import { createS3Client, generate, parseS3Url, putFile, explainS3Error } from '@pipewarden/loader';
+import { action, configFrom, type GlobalOptions } from '../run';
+
+function positiveInt(name: string, v: string): number {
+  const n = Number(v.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n < 0) throw new UserError(`${name} must be a non-negative integer, got "${v}"`);
+  return n;
+}
+
+export function registerDataCommands(program: Command): void {
+  program
+    .command('migrate')
+    .description('create the database and tables (violations, batch_ledger, dead_letters, reconcile_runs); re-running is a no-op')
+    .action(
+      action(async (_o: unknown, cmd: Command) => {
+        const config = configFrom(cmd.optsWithGlobals() as GlobalOptions);
+        const r = await migrate(config);
+        process.stdout.write(r.applied.length ? `applied migration(s) ${r.applied.join(', ')} to ${r.database}\n` : `${r.database} is up to date (version ${r.current})\n`);
+      }),
+    );
+
+  program
+    .command('generate')
+    .description('write synthetic NYC parking violations (real shapes and oddities), deterministic by seed')
+    .requiredOption('-n, --rows <n>', 'number of data rows')
+    .requiredOption('-o, --out <file>', 'CSV file to write')
+    .option('--bad-share <x>', 'share of rows that cannot be kept (dead letters)', '0.01')
+    .option('--duplicate-share <x>', 'share of rows repeating an earlier summons number', '0.001')
+    .option('--seed <n>', 'random seed', '1')
+    .option('--kaggle', 'add the Kaggle export\'s 8 empty geographic columns')
+    .option('--crlf', 'CRLF line endings')
+    .addHelpText('after', '\nExample:\n  $ pipewarden generate --rows 1000000 --out /tmp/violations-1m.csv --seed 7\n')
+    .action(
+      action(async (o: { rows: string; out: string; badShare: string; duplicateShare: string; seed: string; kaggle?: boolean; crlf?: boolean }) => {
+        const rows = positiveInt('--rows', o.rows);
+        const bar = process.stderr.isTTY ? new SingleBar({ format: ' {bar} {percentage}% | {value}/{total} rows | ETA {eta_formatted}', stream: process.stderr }, Presets.shades_classic) : undefined;
+        bar?.start(rows, 0);
+        const stats = await generate(o.out, { rows, seed: positiveInt('--seed', o.seed), badShare: Number(o.badShare), duplicateShare: Number(o.duplicateShare), kaggle: o.kaggle, crlf: o.crlf }, (n) => bar?.update(n));
+        bar?.stop();
+        process.stdout.write(`wrote ${o.out}: ${stats.rows.toLocaleString('en-US')} rows (${stats.bad} bad, ${stats.duplicates} duplicate keys), ${(stats.bytes / 1e6).toFixed(1)} MB\n`);
+      }),
+    );
+
+  const s3 = program.command('s3').description('stage data in S3 (or MinIO, or the local stack\'s S3 server)');
+  s3.command('put')
+    .description('upload a file (multipart when large); creates the bucket if missing')
+    .argument('<file>', 'local file')
+    .argument('<url>', 's3://bucket/key (a trailing / keeps the file name)')
+    .addHelpText('after', '\nExample:\n  $ pipewarden s3 put violations.csv s3://nyc-parking/fy2014/\n')
+    .action(
+      action(async (file: string, url: string, _o: unknown, cmd: Command) => {
+        const config = configFrom(cmd.optsWithGlobals() as GlobalOptions);
+        const client = createS3Client(config);
+        try {
+          const r = await putFile(client, file, url);
+          process.stdout.write(`uploaded ${r.url} (${r.bytes.toLocaleString('en-US')} bytes, ETag ${r.etag})\n`);
+        } finally {
+          client.destroy();
+        }
+      }),
+    );
+  s3.command('ls')
+    .description('list objects under a prefix')
+    .argument('<url>', 's3://bucket/prefix')
+    .action(
+      action(async (url: string, _o: unknown, cmd: Command) => {
+        const config = configFrom(cmd.optsWithGlobals() as GlobalOptions);
+        const client = createS3Client(config);
+        const { bucket, prefix } = parseS3Url(url);
+        try {
+          const res = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix })).catch((e) => {
+            throw explainS3Error(e, `listing ${url}`);
+          });
+          for (const o of res.Contents ?? []) process.stdout.write(`${String(o.Size).padStart(12)}  ${o.LastModified?.toISOString()}  s3://${bucket}/${o.Key}\n`);
+        } finally {
+          client.destroy();
+        }
+      }),
+    );
+
+  program
+    .command('config')
+    .description('show the effective configuration (secrets hidden), or every variable with --reference')
+    .option('--reference', 'list every environment variable, its default and meaning (markdown)')
+    .action(
+      action(async (o: { reference?: boolean }, cmd: Command) => {
+        if (o.reference) {
+          process.stdout.write('| variable | default | meaning |\n|---|---|---|\n');
+          for (const v of VARIABLES) process.stdout.write(`| \`${v.env}\` | ${v.default !== undefined ? `\`${v.default}\`` : '—'} | ${v.description} |\n`);
+          return;
+        }
+        const config = configFrom(cmd.optsWithGlobals() as GlobalOptions);
+        const shown = { ...config, mysql: { ...config.mysql, url: redactUrl(config.mysql.url), password: config.mysql.password ? '***' : undefined }, s3: { ...config.s3, secretAccessKey: config.s3.secretAccessKey ? '***' : undefined }, token: config.token ? '***' : undefined };
+        process.stdout.write(JSON.stringify(shown, null, 2) + '\n');
+      }),
+    );
+}

@@ -1,0 +1,112 @@
+import type { Command } from 'commander';
+import { createLogger, migrate, type ReconcileReport } from '@pipewarden/core';
+import { reconcile, startReconcilerService } from '@pipewarden/reconciler';
+import { startExporter } from '@pipewarden/exporter';
+import { verifyTable } from '@pipewarden/loader';
+import { action, configFrom, untilSignal, type GlobalOptions } from '../run';
+
+function printReport(r: ReconcileReport): void {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const lines = [
+    `run             ${r.runId}${r.dryRun ? ' (dry run: nothing written)' : ''}`,
+    `batches         ${n(r.batchesExamined)} examined, ${n(r.dryRun ? r.batches.length : r.batchesRepaired)} ${r.dryRun ? 'would be repaired' : 'repaired'}`,
+    `rows missing    ${n(r.rowsMissing)}`,
+    `rows inserted   ${n(r.rowsInserted)}`,
+    `verification    ${r.verification}`,
+    `outcome         ${r.outcome}${r.loaderRestarted ? ' (loader restarted)' : ''}`,
+    `duration        ${r.durationSeconds.toFixed(2)} s`,
+  ];
+  for (const b of r.batches.slice(0, 20)) lines.push(`  ${b.batchId}  from ${b.source.padEnd(6)}  missing ${n(b.rowsMissing)}  inserted ${n(b.rowsInserted)}`);
+  if (r.batches.length > 20) lines.push(`  … ${r.batches.length - 20} more`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+export function registerServiceCommands(program: Command): void {
+  program
+    .command('reconcile')
+    .description('compare the WAL, the Redis mirror and MySQL; insert exactly the missing rows; restart the loader')
+    .option('--dry-run', 'report the difference without writing anything')
+    .option('--json', 'print the report as JSON')
+    .option('--wait-mysql <seconds>', 'how long to wait for MySQL to answer', '600')
+    .addHelpText('after', '\nExamples:\n  $ pipewarden reconcile --dry-run\n  $ pipewarden reconcile --json\n')
+    .action(
+      action(async (o: { dryRun?: boolean; json?: boolean; waitMysql: string }, cmd: Command) => {
+        const config = configFrom(cmd.optsWithGlobals() as GlobalOptions);
+        const log = createLogger('reconcile');
+        const report = await reconcile(config, {
+          dryRun: o.dryRun,
+          trigger: 'cli',
+          log,
+          mysqlWaitSeconds: Number(o.waitMysql),
+          onProgress: (p) => {
+            if (!o.json && process.stderr.isTTY) process.stderr.write(`\r  ${p.phase.padEnd(15)} ${p.batchesDone}/${p.batchesTotal} batches, ${p.rowsInserted} rows inserted   `);
+          },
+        });
+        if (!o.json && process.stderr.isTTY) process.stderr.write('\n');
+        if (o.json) process.stdout.write(JSON.stringify(report) + '\n');
+        else printReport(report);
+        if (report.outcome === 'failed') process.exitCode = 1;
+      }),
+    );
+
+  const rec = program.command('reconciler').description('the reconciler as a service');
+  rec
+    .command('serve')
+    .description('reconcile API (POST /reconcile, GET /reconcile/:id, /runs, /status), Alertmanager receiver, watchdog')
+    .option('--no-watchdog', 'do not reconcile automatically when MySQL comes back')
+    .addHelpText('after', '\nExample:\n  $ PIPEWARDEN_TOKEN_FILE=/etc/pipewarden/token pipewarden reconciler serve\n')
+    .action(
+      action(async (o: { watchdog: boolean }, cmd: Command) => {
+        const config = configFrom(cmd.optsWithGlobals() as GlobalOptions);
+        await migrate(config).catch(() => undefined); // MySQL may be down now; the watchdog waits for it
+        const svc = await startReconcilerService(config, { watchdog: o.watchdog === false ? false : undefined });
+        const sig = await untilSignal();
+        svc.service.log.info('shutting down', { signal: sig });
+        await svc.close();
+      }),
+    );
+
+  program
+    .command('exporter')
+    .description('the Prometheus exporter: pipeline state at scrape time on /metrics (default 127.0.0.1:9841)')
+    .option('--listen <host:port>', 'listen address (default PIPEWARDEN_EXPORTER_LISTEN)')
+    .addHelpText('after', '\nExample:\n  $ pipewarden exporter --listen 127.0.0.1:9841 && curl -s 127.0.0.1:9841/metrics | grep pipewarden_up\n')
+    .action(
+      action(async (o: { listen?: string }, cmd: Command) => {
+        const config = configFrom(cmd.optsWithGlobals() as GlobalOptions);
+        const h = await startExporter(config, { listen: o.listen });
+        await untilSignal();
+        await h.close();
+      }),
+    );
+}
+
+export function registerVerifyCommand(program: Command): void {
+  program
+    .command('verify')
+    .description('prove the table equals the source: same keys, same values, no duplicates, rejected rows in dead letters')
+    .option('-s, --source <url>', 's3://bucket/prefix or a local path (default PIPEWARDEN_SOURCE)')
+    .option('--json', 'print the report as JSON')
+    .addHelpText('after', '\nExample:\n  $ pipewarden verify --source s3://nyc-parking/fy2014/\n\nReads the whole source again and the whole table: meant for audits, not every load.\n')
+    .action(
+      action(async (o: { source?: string; json?: boolean }, cmd: Command) => {
+        const config = configFrom(cmd.optsWithGlobals() as GlobalOptions, { source: o.source });
+        const r = await verifyTable(config, config.source ?? '');
+        if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
+        else
+          process.stdout.write(
+            [
+              `source rows       ${r.sourceRecords} (${r.sourceDistinctKeys} distinct keys kept, ${r.sourceRejected} rejected)`,
+              `table rows        ${r.tableRows}`,
+              `dead letters      ${r.deadLetters}`,
+              `lost              ${r.lost}${r.sampleLost.length ? ` (e.g. ${r.sampleLost.join(', ')})` : ''}`,
+              `unexpected        ${r.unexpected}`,
+              `values differing  ${r.mismatched}`,
+              `duplicated        ${r.duplicated}`,
+              `result            ${r.ok ? 'source = table' : 'DIFFERENT'}`,
+            ].join('\n') + '\n',
+          );
+        if (!r.ok) process.exitCode = 1;
+      }),
+    );
+}

@@ -1,0 +1,72 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { migrate, loadConfig, redactUrl } from '@pipewarden/core';
+import { Stack, httpOk, REPO_ROOT } from '@pipewarden/stack';
+import { action } from '../run';
+
+export function defaultRunDir(): string {
+  return resolve(process.env.PIPEWARDEN_RUN_DIR ?? resolve(process.cwd(), '.run'));
+}
+
+export async function openStack(dir = defaultRunDir()): Promise<Stack> {
+  return Stack.create({ dir, preferDefaultPorts: true });
+}
+
+export function registerStackCommands(program: Command): void {
+  program
+    .command('up')
+    .description('start the local stack under .run/: MariaDB, Redis, an S3 server, and Prometheus + Alertmanager where installed')
+    .option('--dir <dir>', 'stack folder', defaultRunDir())
+    .addHelpText('after', '\nExample:\n  $ npx pipewarden up && set -a && . .run/stack.env && set +a\n')
+    .action(
+      action(async (opts: { dir: string }) => {
+        const stack = await Stack.create({ dir: opts.dir, preferDefaultPorts: true });
+        await stack.start((name) => process.stderr.write(`  started ${name}\n`));
+        await migrate(stack.config());
+        printStatus(stack);
+        process.stdout.write(`\nconfiguration: ${resolve(opts.dir, 'stack.env')} (every pipewarden command run below ${REPO_ROOT} finds it)\n`);
+      }),
+    );
+  program
+    .command('down')
+    .description('stop the local stack (data stays in .run/ for the next `up`)')
+    .option('--dir <dir>', 'stack folder', defaultRunDir())
+    .action(
+      action(async (opts: { dir: string }) => {
+        if (!Stack.exists(opts.dir)) {
+          process.stdout.write(`no stack in ${opts.dir}\n`);
+          return;
+        }
+        const stack = await Stack.create({ dir: opts.dir });
+        await stack.stop();
+        process.stdout.write('stack stopped\n');
+      }),
+    );
+  program
+    .command('status')
+    .description('show the local stack and the pipewarden services')
+    .option('--dir <dir>', 'stack folder', defaultRunDir())
+    .option('--json', 'print JSON')
+    .action(
+      action(async (opts: { dir: string; json?: boolean }) => {
+        const stack = Stack.exists(opts.dir) ? await Stack.create({ dir: opts.dir }) : undefined;
+        const config = loadConfig();
+        const services = await Promise.all(
+          (['loader', 'reconciler', 'exporter'] as const).map(async (name) => ({ name, url: config[name].url, up: await httpOk(`${config[name].url}/healthz`) })),
+        );
+        if (opts.json) {
+          process.stdout.write(JSON.stringify({ stack: stack?.status() ?? null, services, mysql: redactUrl(config.mysql.url), redis: config.redis.url }, null, 2) + '\n');
+          return;
+        }
+        if (stack) printStatus(stack);
+        else process.stdout.write(`no local stack in ${opts.dir} (\`pipewarden up\` starts one)\n`);
+        process.stdout.write('\npipewarden services:\n');
+        for (const s of services) process.stdout.write(`  ${s.name.padEnd(12)} ${s.up ? 'up  ' : 'down'}  ${s.url}\n`);
+      }),
+    );
+}
+
+function printStatus(stack: Stack): void {
+  process.stdout.write(`local stack in ${stack.layout.dir}:\n`);
+  for (const s of stack.status()) process.stdout.write(`  ${s.name.padEnd(12)} ${s.running ? 'running' : 'stopped'}  ${s.address}${s.pid ? `  (pid ${s.pid})` : ''}\n`);
+}

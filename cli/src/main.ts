@@ -1,0 +1,39 @@
+// `pipewarden <command>`: one CLI in front of every service and tool.
+import { Command, CommanderError } from 'commander';
+import { registerStackCommands } from './commands/stack';
+import { registerLoadCommands } from './commands/load';
+import { registerDataCommands } from './commands/data';
+import { registerServiceCommands, registerVerifyCommand } from './commands/services';
+import { registerDemoCommand } from './commands/demo';
+
+const program = new Command('pipewarden')
+  .description('Exactly-once S3 → Spark → MySQL loading with a WAL, a Redis mirror and automatic reconciliation')
+  .version('0.1.0')
+  .option('-c, --config <file>', 'JSON config file (environment variables override it; see `pipewarden config --reference`)')
+  .showHelpAfterError('(add --help for usage)')
+  .addHelpText(
+    'after',
+    `
+Quick start:
+  $ npm run demo                 local stack, sample data, a load, a crash, the repair
+  $ pipewarden up                start MariaDB, Redis, S3, Prometheus under .run/
+  $ pipewarden load --source s3://nyc-parking/
+  $ pipewarden reconcile --dry-run
+
+Configuration comes from PIPEWARDEN_* variables (see \`pipewarden config --reference\`),
+an optional --config file, and .run/stack.env when \`pipewarden up\` wrote one.`,
+  );
+
+registerStackCommands(program);
+registerDataCommands(program);
+registerLoadCommands(program);
+registerServiceCommands(program);
+registerVerifyCommand(program);
+registerDemoCommand(program);
+
+program.exitOverride();
+program.parseAsync(process.argv).catch((e: unknown) => {
+  if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
+  process.stderr.write(`pipewarden: ${(e as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,59 @@
+// How every command ends: user errors as one clear message (no stack), bugs with their
+// stack, and an exit code scripts can rely on.
+import { UserError, loadConfig, type Config } from '@pipewarden/core';
+
+export interface GlobalOptions {
+  config?: string;
+}
+
+export function configFrom(opts: GlobalOptions, overrides: Record<string, unknown> = {}): Config {
+  return loadConfig({ file: opts.config, overrides });
+}
+
+export function fail(e: unknown): never {
+  if (e instanceof UserError) {
+    process.stderr.write(`pipewarden: ${e.message}\n`);
+    if (e.hint) process.stderr.write(`  hint: ${e.hint}\n`);
+    process.exit(1);
+  }
+  const err = e as Error & { code?: string };
+  const known: Record<string, string> = {
+    ECONNREFUSED: 'a service refused the connection — is it running? (`pipewarden status`)',
+    ER_ACCESS_DENIED_ERROR: 'MySQL refused the credentials in PIPEWARDEN_MYSQL_URL',
+    ER_BAD_DB_ERROR: 'the database does not exist yet — run `pipewarden migrate`',
+    ER_NO_SUCH_TABLE: 'the schema is missing — run `pipewarden migrate`',
+    EADDRINUSE: 'the listen address is in use — another instance running? change the *_LISTEN variable',
+  };
+  if (err?.code && known[err.code]) {
+    process.stderr.write(`pipewarden: ${err.message}\n  hint: ${known[err.code]}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`pipewarden: unexpected error: ${err?.message ?? String(e)}\n`);
+  if (process.env.PIPEWARDEN_DEBUG) process.stderr.write(`${err?.stack}\n`);
+  else process.stderr.write('  (set PIPEWARDEN_DEBUG=1 for the stack trace, and please report it)\n');
+  process.exit(70);
+}
+
+/** Run an async action, turning its failure into a clean exit. */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (e) {
+      fail(e);
+    }
+  };
+}
+
+/** Resolve on SIGINT/SIGTERM (graceful shutdown of services). */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (s: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(s);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}

@@ -1,0 +1,217 @@
+// Running spark-submit for the Spark engine: find the tools (with a clear message for each
+// thing that can be missing), start the job in its own process group so an abort stops the
+// JVM and its Python workers together, turn Spark's stderr into progress log lines, and on
+// failure report the few stderr lines that say why instead of a page of stack frames.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { UserError, type Config, type Logger } from '@pipewarden/core';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+export const TRANSFORM_PY = join(REPO_ROOT, 'loader', 'spark', 'transform.py');
+export const SPEC_JSON = join(REPO_ROOT, 'core', 'spec', 'violation-spec.json');
+const INSTALL_HINT = 'run scripts/install-spark.sh (it installs pyspark into .venv), or point PIPEWARDEN_SPARK_SUBMIT and PIPEWARDEN_SPARK_PYTHON at your Spark installation';
+
+export interface SparkTools {
+  submit: string;
+  python: string;
+  java: string;
+}
+
+function onPath(cmd: string): string | undefined {
+  if (cmd.includes('/')) return existsSync(cmd) ? resolve(cmd) : undefined;
+  for (const d of (process.env.PATH ?? '').split(delimiter)) {
+    if (d && existsSync(join(d, cmd))) return join(d, cmd);
+  }
+  return undefined;
+}
+
+/** Java as Spark's launcher finds it: $JAVA_HOME/bin/java, else java on PATH. */
+export function findJava(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.JAVA_HOME && existsSync(join(env.JAVA_HOME, 'bin', 'java'))) return join(env.JAVA_HOME, 'bin', 'java');
+  return onPath('java');
+}
+
+/**
+ * Resolve spark-submit, the job's Python and Java from the config. The defaults
+ * (`spark-submit`, `python3`) fall back to the project's .venv, where
+ * scripts/install-spark.sh puts pyspark, so a bootstrapped checkout needs no settings.
+ */
+export function resolveSparkTools(config: Config): SparkTools {
+  const java = findJava();
+  if (!java) {
+    throw new UserError('Java is not installed, and Spark needs it (PIPEWARDEN_ENGINE=spark)', 'install Java 17 (Debian/Ubuntu: apt-get install openjdk-17-jre-headless) or set JAVA_HOME; or use PIPEWARDEN_ENGINE=inline');
+  }
+  const venvBin = join(REPO_ROOT, '.venv', 'bin');
+  let submit = onPath(config.spark.submit);
+  if (!submit && config.spark.submit === 'spark-submit' && existsSync(join(venvBin, 'spark-submit'))) submit = join(venvBin, 'spark-submit');
+  if (!submit) throw new UserError(`spark-submit not found (PIPEWARDEN_SPARK_SUBMIT=${config.spark.submit})`, INSTALL_HINT);
+  let python = config.spark.python;
+  // pip's spark-submit locates Spark through the Python that has pyspark: use the one next to it.
+  if (python === 'python3' && existsSync(join(dirname(submit), 'python'))) python = join(dirname(submit), 'python');
+  const check = spawnSync(python, ['-c', 'import pyspark, pyarrow, pandas; print(pyspark.__version__)'], { encoding: 'utf8' });
+  if (check.error || check.status !== 0) {
+    const why = check.error ? (check.error as NodeJS.ErrnoException).code ?? check.error.message : (check.stderr ?? '').trim().split('\n').pop();
+    throw new UserError(`the Spark job's Python (PIPEWARDEN_SPARK_PYTHON=${python}) cannot import pyspark, pyarrow and pandas: ${why}`, INSTALL_HINT);
+  }
+  return { submit, python, java };
+}
+
+/** A failed Spark job: the message carries the relevant stderr lines. */
+export class SparkJobError extends UserError {
+  constructor(message: string, readonly stderrTail: string[]) {
+    super(message, 'the load stopped before writing this object\'s rows; fix the cause and run the load again: it resumes where it stopped');
+    this.name = 'SparkJobError';
+  }
+}
+
+export interface SparkProgress {
+  stage: number;
+  done: number;
+  total: number;
+}
+
+// Spark 3.5 log4j lines we turn into progress (driver log at INFO, the pyspark default).
+const TASK_DONE = /TaskSetManager: Finished task \S+ in stage (\d+)\.\d+ .*\((\d+)\/(\d+)\)\s*$/;
+const STAGE_START = /DAGScheduler: Submitting (?:Result|ShuffleMap)Stage (\d+) \((.*?)\)/;
+const STAGE_DONE = /DAGScheduler: (?:Result|ShuffleMap)Stage (\d+) \((.*?)\) finished in ([\d.]+ \w+)/;
+const RELEVANT = /PIPEWARDEN_ERROR|\bERROR\b|Exception|Error\b|error:|No such file|not found|Killed|OutOfMemory/;
+const NOISE = /^\s+at |^\s+\.\.\. \d+ more|^\s*File "|^\s*\^+\s*$|ShutdownHookManager|Failed to update accumulator/;
+
+/** The lines of a failed job's stderr that explain it: its own error line first, log4j ERROR lines, exceptions; no stack frames. */
+export function relevantStderr(lines: string[], max = 12): string[] {
+  const own = lines.filter((l) => l.startsWith('PIPEWARDEN_ERROR ')).map((l) => l.slice('PIPEWARDEN_ERROR '.length));
+  const picked: string[] = [];
+  for (const l of lines) {
+    if (l.startsWith('PIPEWARDEN_') || NOISE.test(l) || !RELEVANT.test(l)) continue;
+    const short = l.length > 400 ? l.slice(0, 400) + '…' : l;
+    if (!picked.includes(short)) picked.push(short);
+  }
+  const tail = picked.slice(-max);
+  if (own.length === 0 && tail.length === 0) return lines.filter((l) => l.trim()).slice(-Math.min(max, 8));
+  return [...own, ...tail];
+}
+
+export interface RunSparkOptions {
+  tools: SparkTools;
+  master: string;
+  /** Arguments after transform.py. */
+  jobArgs: string[];
+  /** Extra spark-submit options (before transform.py). */
+  submitArgs?: string[];
+  env?: NodeJS.ProcessEnv;
+  log: Logger;
+  signal: AbortSignal;
+  /** Called with per-stage task progress. */
+  onProgress?: (p: SparkProgress) => void;
+}
+
+/** Run transform.py under spark-submit; resolves when it exits 0, rejects with a SparkJobError otherwise. */
+export function runSparkJob(opts: RunSparkOptions): Promise<void> {
+  const { tools, log, signal } = opts;
+  const local = opts.master.startsWith('local');
+  const args = [
+    '--master', opts.master,
+    '--name', 'pipewarden-transform',
+    // No web UI: nothing to serve, and parallel runs would race for port 4040.
+    '--conf', 'spark.ui.enabled=false',
+    '--conf', 'spark.ui.showConsoleProgress=false',
+    ...(local ? ['--driver-memory', process.env.PIPEWARDEN_SPARK_DRIVER_MEMORY ?? '2g'] : []),
+    ...(opts.submitArgs ?? []),
+    TRANSFORM_PY,
+    ...opts.jobArgs,
+  ];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PYSPARK_PYTHON: tools.python,
+    PYSPARK_DRIVER_PYTHON: tools.python,
+    ...(local ? { SPARK_LOCAL_IP: process.env.SPARK_LOCAL_IP ?? '127.0.0.1' } : {}),
+    ...opts.env,
+  };
+  if (signal.aborted) return Promise.reject(new UserError('aborted before the Spark job started'));
+  log.info('spark job starting', { master: opts.master, submit: tools.submit });
+  const started = Date.now();
+  // detached: a process group of its own, so one kill reaches the JVM and its Python workers.
+  const child = spawn(tools.submit, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const ring: string[] = [];
+  const keep = (l: string) => {
+    ring.push(l);
+    if (ring.length > 2000) ring.splice(0, ring.length - 1500);
+  };
+  let lastProgressLog = 0;
+  let partial = '';
+  const onLine = (l: string) => {
+    keep(l);
+    if (l.startsWith('PIPEWARDEN_PROGRESS ')) {
+      try {
+        const p = JSON.parse(l.slice('PIPEWARDEN_PROGRESS '.length)) as Record<string, unknown>;
+        log.info(`spark ${String(p.phase)} ${String(p.state)}`, p);
+      } catch {
+        /* a torn line: ignore */
+      }
+      return;
+    }
+    let m = TASK_DONE.exec(l);
+    if (m) {
+      const p = { stage: Number(m[1]), done: Number(m[2]), total: Number(m[3]) };
+      opts.onProgress?.(p);
+      const now = Date.now();
+      if (p.done === p.total || now - lastProgressLog > 2000) {
+        lastProgressLog = now;
+        log.info('spark stage progress', { stage: p.stage, tasks: `${p.done}/${p.total}` });
+      }
+      return;
+    }
+    if ((m = STAGE_START.exec(l))) log.debug('spark stage started', { stage: Number(m[1]), what: m[2] });
+    else if ((m = STAGE_DONE.exec(l))) log.info('spark stage finished', { stage: Number(m[1]), what: m[2], took: m[3] });
+  };
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    const parts = (partial + chunk).split(/\r?\n|\r/);
+    partial = parts.pop() ?? '';
+    for (const l of parts) onLine(l);
+  });
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    for (const l of chunk.split('\n')) if (l.trim()) keep(l);
+  });
+
+  const killGroup = (sig: NodeJS.Signals) => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, sig);
+    } catch {
+      /* already gone */
+    }
+  };
+  let killTimer: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    log.warn('aborting the Spark job');
+    killGroup('SIGTERM');
+    killTimer = setTimeout(() => killGroup('SIGKILL'), 5000);
+    killTimer.unref();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+
+  return new Promise<void>((resolvePromise, reject) => {
+    child.on('error', (e) => {
+      signal.removeEventListener('abort', onAbort);
+      reject(new UserError(`cannot start ${tools.submit}: ${(e as NodeJS.ErrnoException).code ?? e.message}`, INSTALL_HINT));
+    });
+    child.on('close', (code, sig) => {
+      signal.removeEventListener('abort', onAbort);
+      if (killTimer) clearTimeout(killTimer);
+      if (partial) onLine(partial);
+      // Python workers may outlive the launcher on a failure; never leave them behind.
+      killGroup('SIGKILL');
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      if (signal.aborted) return reject(new UserError('the Spark job was aborted'));
+      if (code === 0) {
+        log.info('spark job finished', { seconds });
+        return resolvePromise();
+      }
+      const tail = relevantStderr(ring);
+      const how = sig ? `was killed by ${sig}` : `exited with code ${code}`;
+      reject(new SparkJobError(`the Spark job ${how} after ${seconds} s:\n  ${tail.join('\n  ')}`, tail));
+    });
+  });
+}

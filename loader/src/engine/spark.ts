@@ -1,0 +1,195 @@
+// The Spark engine: the same records, rules and batches as the inline engine, with the
+// parsing and normalization done by loader/spark/transform.py under spark-submit.
+//
+// Per object: stage the input (download from S3 into the run dir, use a local file where it
+// is, or hand Spark an s3a:// URI with PIPEWARDEN_SPARK_S3A=true), run the job into a staging
+// folder, and only once it succeeded (exit 0, _SUCCESS) read its output in ordinal order and
+// cut BatchDrafts of `batchSize` input records from `start.nextRecord`. Everything after the
+// engine (WAL, dual write, checkpoints, recovery) is shared with the inline engine, and batch
+// ids depend only on (object, ETag, first ordinal), so both engines produce the same batches.
+//
+// A finished job's output is kept until the object is fully handed over, under a folder
+// named by (object, ETag, job code + spec): a load resumed after a crash re-reads it
+// instead of running Spark again.
+import { createHash } from 'node:crypto';
+import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { OddityCounter, type Config, type DeadLetter, type Logger } from '@pipewarden/core';
+import type { Source, SourceObject } from '../source/types';
+import type { BatchDraft, Engine, EngineStart } from './types';
+import { readSparkRecords, readSparkSummary, sparkOutputComplete, type SparkSummary } from './spark-output';
+import { REPO_ROOT, SPEC_JSON, TRANSFORM_PY, resolveSparkTools, runSparkJob, type SparkTools } from './spark-process';
+
+export { SparkJobError } from './spark-process';
+
+/** Hash of the job's code and the spec: output staged by another version is not reused. */
+function jobVersion(): string {
+  const h = createHash('sha256');
+  for (const f of [TRANSFORM_PY, join(REPO_ROOT, 'loader', 'spark', 'pwcsv.py'), join(REPO_ROOT, 'loader', 'spark', 'pwnorm.py'), SPEC_JSON]) h.update(readFileSync(f));
+  return h.digest('hex').slice(0, 12);
+}
+
+export function sparkStagingDir(config: Config, object: SourceObject): string {
+  const id = createHash('sha256').update(`${object.key}\0${object.etag}\0${jobVersion()}`).digest('hex').slice(0, 20);
+  return join(config.runDir, 'spark', id);
+}
+
+interface StagedInput {
+  uri: string;
+  finalNewline: boolean;
+  submitArgs: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+function lastByteIsLf(path: string): boolean {
+  const size = statSync(path).size;
+  if (size === 0) return true;
+  const fd = openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(1);
+    readSync(fd, b, 0, 1, size - 1);
+    return b[0] === 10;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+class SparkEngine implements Engine {
+  readonly name = 'spark' as const;
+  private tools?: SparkTools;
+
+  constructor(
+    private readonly config: Config,
+    private readonly log: Logger,
+  ) {}
+
+  async *batches(source: Source, object: SourceObject, start: EngineStart, signal: AbortSignal): AsyncIterable<BatchDraft> {
+    // Checked on first use, not at construction: a clear message for what is missing.
+    const tools = (this.tools ??= resolveSparkTools(this.config));
+    const stage = sparkStagingDir(this.config, object);
+    const outDir = join(stage, 'out');
+    const log = this.log;
+    if (sparkOutputComplete(outDir)) {
+      log.info('reusing the output of an earlier Spark run', { object: object.key, dir: outDir });
+    } else {
+      rmSync(outDir, { recursive: true, force: true });
+      mkdirSync(stage, { recursive: true });
+      const input = await this.stageInput(source, object, stage, signal);
+      if (signal.aborted) return;
+      const maxPartitionBytes = process.env.PIPEWARDEN_SPARK_MAX_PARTITION_BYTES ?? String(32 << 20);
+      const extra = (process.env.PIPEWARDEN_SPARK_SUBMIT_ARGS ?? '').split(/\s+/).filter(Boolean);
+      await runSparkJob({
+        tools,
+        master: this.config.spark.master,
+        submitArgs: [...input.submitArgs, ...extra],
+        jobArgs: ['--spec', SPEC_JSON, '--input', input.uri, '--output', outDir, '--final-newline', input.finalNewline ? 'yes' : 'no', '--max-partition-bytes', maxPartitionBytes],
+        env: input.env,
+        log,
+        signal,
+      });
+    }
+    const summary = readSparkSummary(outDir);
+    if (summary.header_error) log.warn('header cannot be mapped: every record is a dead letter', { object: object.key, error: summary.header_error });
+    if (summary.unknown_headers.length) log.warn('header has unknown columns (ignored)', { object: object.key, columns: summary.unknown_headers });
+    log.info('spark output ready', { object: object.key, records: summary.records, kept: summary.kept, rejected: summary.rejected, partitions: summary.partitions });
+    yield* this.cut(outDir, summary, object, start, signal);
+    if (!signal.aborted) rmSync(stage, { recursive: true, force: true }); // the object is handed over
+  }
+
+  /** Where Spark reads the object from. */
+  private async stageInput(source: Source, object: SourceObject, stage: string, signal: AbortSignal): Promise<StagedInput> {
+    const s3 = this.config.s3;
+    if (process.env.PIPEWARDEN_SPARK_S3A === 'true' && object.key.startsWith('s3://')) {
+      // The cluster reads S3 itself (hadoop-aws on its classpath). Credentials go by
+      // environment (S3A's EnvironmentVariableCredentialsProvider), never on a command line.
+      const last = object.size > 0 ? await readAll(source.open(object, object.size - 1, signal)) : Buffer.from('\n');
+      const submitArgs: string[] = [];
+      if (s3.endpoint) submitArgs.push('--conf', `spark.hadoop.fs.s3a.endpoint=${s3.endpoint}`);
+      if (s3.forcePathStyle) submitArgs.push('--conf', 'spark.hadoop.fs.s3a.path.style.access=true');
+      const env: NodeJS.ProcessEnv = { AWS_REGION: s3.region };
+      if (s3.accessKeyId) env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
+      if (s3.secretAccessKey) env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
+      return { uri: `s3a://${object.key.slice('s3://'.length)}`, finalNewline: last[last.length - 1] === 10, submitArgs, env };
+    }
+    if (object.key.startsWith('/') && existsSync(object.key)) {
+      // A local file: Spark reads it where it is (the source checks its ETag on open).
+      source.open(object, object.size, signal).destroy();
+      return { uri: object.key, finalNewline: lastByteIsLf(object.key), submitArgs: [], env: {} };
+    }
+    const file = join(stage, 'input.csv');
+    if (!existsSync(file) || statSync(file).size !== object.size) {
+      const tmp = `${file}.part`;
+      const t0 = Date.now();
+      this.log.info('staging the object for Spark', { object: object.key, bytes: object.size });
+      await pipeline(source.open(object, 0, signal), createWriteStream(tmp, { highWaterMark: 1 << 20 }), { signal });
+      renameSync(tmp, file);
+      this.log.info('object staged', { object: object.key, seconds: ((Date.now() - t0) / 1000).toFixed(1) });
+    }
+    return { uri: file, finalNewline: lastByteIsLf(file), submitArgs: [], env: {} };
+  }
+
+  /** BatchDrafts of `batchSize` input records from `start.nextRecord`, in order. */
+  private async *cut(outDir: string, summary: SparkSummary, object: SourceObject, start: EngineStart, signal: AbortSignal): AsyncGenerator<BatchDraft> {
+    const total = summary.records;
+    const { batchSize } = start;
+    let firstRecord = start.nextRecord;
+    let lines: string[] = [];
+    let keys: string[] = [];
+    let rejects: DeadLetter[] = [];
+    let oddities = new OddityCounter();
+    let records = 0;
+    let firstLine = 0;
+    let lastOrdinal = start.nextRecord - 1;
+    const finish = (last: boolean): BatchDraft => {
+      const draft: BatchDraft = {
+        src: { key: object.key, etag: object.etag, firstRecord, records, startByte: -1, endByte: -1, firstLine },
+        tsv: Buffer.from(lines.join(''), 'utf8'),
+        keys,
+        rejects,
+        oddities,
+        header: summary.header,
+        // Spark does not say where in the bytes a record was: progress is proportional.
+        bytesRead: total > 0 ? Math.round((object.size * lastOrdinal) / total) : object.size,
+        last,
+      };
+      firstRecord += records;
+      lines = [];
+      keys = [];
+      rejects = [];
+      oddities = new OddityCounter();
+      records = 0;
+      return draft;
+    };
+    for await (const r of readSparkRecords(outDir, start.nextRecord)) {
+      if (signal.aborted) return;
+      if (records === 0) firstLine = r.line;
+      records++;
+      lastOrdinal = r.ordinal;
+      if (r.kind === 'K') {
+        lines.push(r.tsv + '\n');
+        keys.push(r.tsv.slice(0, r.tsv.indexOf('\t')));
+        for (const i of r.oddities) oddities.counts[i]++;
+      } else {
+        rejects.push({ line: r.line, reason: r.reason, raw: r.raw, ...(r.detail !== undefined ? { detail: r.detail } : {}) });
+      }
+      if (records >= batchSize) yield finish(r.ordinal === total);
+    }
+    if (lastOrdinal !== Math.max(total, start.nextRecord - 1)) {
+      throw new Error(`Spark output of ${object.key} ends at record ${lastOrdinal}, its summary counts ${total}`);
+    }
+    if (signal.aborted) return;
+    if (records > 0 || total < start.nextRecord || total % batchSize !== 0 || total === 0) yield finish(true);
+  }
+}
+
+/** The Spark engine (config.engine === 'spark'). */
+export function createSparkEngine(config: Config, log: Logger): Engine {
+  return new SparkEngine(config, log.child('spark'));
+}

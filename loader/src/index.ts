@@ -1,0 +1,12 @@
+export * from './load';
+export * from './sink';
+export * from './metrics';
+export * from './generate';
+export * from './s3-admin';
+export * from './progress';
+export * from './source';
+export * from './engine/types';
+export { InlineEngine } from './engine/inline';
+export { CsvRecordReader } from './engine/csv-records';
+export * from './service';
+export * from './verify';

@@ -1,0 +1,189 @@
+// `pipewarden reconciler serve`: the reconcile API the Grafana button calls, history,
+// status, the Alertmanager receiver and the watchdog.
+import express from 'express';
+import type { Server } from 'node:http';
+import Redis from 'ioredis';
+import type { RowDataPacket } from 'mysql2/promise';
+import {
+  TABLES,
+  closeServer,
+  createLogger,
+  createPool,
+  listen,
+  mirrorKeys,
+  mirrorStats,
+  pingMysql,
+  readWalState,
+  requireBearer,
+  requireToken,
+  sendError,
+  type Config,
+  type Logger,
+  type ReconcileRun,
+  type ReconcilerStatus,
+} from '@pipewarden/core';
+import { AlertDeduper, alertmanagerPayload } from './alertmanager';
+import { JobManager } from './jobs';
+import { LoaderClient } from './loader-client';
+import { ReconcilerMetrics } from './metrics';
+import { Watchdog } from './watchdog';
+
+export interface ReconcilerServiceOptions {
+  log?: Logger;
+  /** Override config.reconciler.watchdog. */
+  watchdog?: boolean;
+}
+
+function toRun(r: RowDataPacket): ReconcileRun {
+  return {
+    runId: r.run_id,
+    trigger: r.trigger_source,
+    dryRun: Number(r.dry_run) === 1,
+    startedAt: new Date(String(r.started_at).replace(' ', 'T') + 'Z').toISOString(),
+    finishedAt: r.finished_at ? new Date(String(r.finished_at).replace(' ', 'T') + 'Z').toISOString() : null,
+    durationSeconds: r.duration_seconds === null ? null : Number(r.duration_seconds),
+    batchesExamined: Number(r.batches_examined),
+    batchesRepaired: Number(r.batches_repaired),
+    rowsMissing: Number(r.rows_missing),
+    rowsInserted: Number(r.rows_inserted),
+    outcome: r.outcome,
+    verification: r.verification,
+    error: r.error,
+  };
+}
+
+export class ReconcilerService {
+  readonly metrics = new ReconcilerMetrics();
+  readonly jobs: JobManager;
+  readonly watchdog: Watchdog;
+  readonly log: Logger;
+  private readonly pool;
+  private readonly redis: Redis;
+  private readonly loader: LoaderClient;
+  private readonly alerts: AlertDeduper;
+
+  constructor(private readonly config: Config, private readonly opts: ReconcilerServiceOptions = {}) {
+    this.log = opts.log ?? createLogger('reconciler');
+    this.jobs = new JobManager(config, this.metrics, this.log);
+    this.watchdog = new Watchdog(config, this.jobs, this.metrics, this.log);
+    this.pool = createPool({ ...config, mysql: { ...config.mysql, connections: 2 } });
+    this.redis = new Redis(config.redis.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1000 });
+    this.redis.on('error', () => undefined);
+    this.redis.connect().catch(() => undefined);
+    this.loader = new LoaderClient(config);
+    this.alerts = new AlertDeduper(config.reconciler.alertNames);
+  }
+
+  get watchdogEnabled(): boolean {
+    return this.opts.watchdog ?? this.config.reconciler.watchdog;
+  }
+
+  async runs(limit: number): Promise<ReconcileRun[]> {
+    const [rows] = await this.pool.query<RowDataPacket[]>(`SELECT * FROM \`${TABLES.reconcileRuns}\` ORDER BY started_at DESC LIMIT ?`, [limit]);
+    return rows.map(toRun);
+  }
+
+  async status(): Promise<ReconcilerStatus> {
+    const [mysqlUp, loaderStatus, wal] = await Promise.all([pingMysql(this.config, 1500), this.loader.status(), Promise.resolve(readWalState(this.config.wal.dir))]);
+    let redis = { up: false, mirrorBatches: 0, mirrorBytes: 0 };
+    try {
+      const s = await mirrorStats(this.redis, mirrorKeys(this.config.redis.keyPrefix));
+      redis = { up: true, mirrorBatches: s.batches, mirrorBytes: s.bytes };
+    } catch {
+      /* down */
+    }
+    const last = mysqlUp ? await this.runs(1).then((r) => r[0] ?? null, () => null) : null;
+    return {
+      mysql: { up: mysqlUp },
+      redis,
+      loader: { reachable: loaderStatus !== null, state: loaderStatus?.state ?? 'unreachable', url: this.config.loader.url },
+      wal: { bytes: wal.bytes, segments: wal.segments, batchesInDoubt: wal.inDoubt.size, tornTail: wal.tornTails.length > 0 },
+      reconcile: { running: this.jobs.current, last },
+      watchdog: { enabled: this.watchdogEnabled, lastDecision: this.watchdog.lastDecision, lastDecisionAt: this.watchdog.lastDecisionAt },
+    };
+  }
+
+  app(token: string): express.Express {
+    const app = express();
+    app.disable('x-powered-by');
+    app.use(express.json({ limit: '1mb' }));
+    app.get('/healthz', (_req, res) => {
+      res.json({ ok: true });
+    });
+    app.get('/metrics', async (_req, res) => {
+      res.set('Content-Type', this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
+    });
+    const auth = requireBearer(token);
+    app.get('/status', auth, async (_req, res) => {
+      res.json(await this.status());
+    });
+    app.post('/reconcile', auth, (req, res) => {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      if (typeof body !== 'object' || Array.isArray(body)) return sendError(res, 400, 'body must be a JSON object like {"dryRun": true}');
+      if (body.dryRun !== undefined && typeof body.dryRun !== 'boolean') return sendError(res, 400, '"dryRun" must be true or false');
+      if (body.trigger !== undefined && body.trigger !== 'button' && body.trigger !== 'api') return sendError(res, 400, '"trigger" must be "button" or "api"');
+      const job = this.jobs.start(body.dryRun === true, (body.trigger as 'button' | 'api') ?? 'api');
+      res.status(202).location(`/reconcile/${job.id}`).json(job);
+    });
+    app.get('/reconcile/:id', auth, (req, res) => {
+      const job = this.jobs.get(String(req.params.id));
+      if (!job) return sendError(res, 404, `no reconcile job ${req.params.id} (jobs are kept in memory; see GET /runs for history)`);
+      res.json(job);
+    });
+    app.get('/runs', auth, async (req, res) => {
+      const limit = Math.min(500, Math.max(1, Number(req.query.limit ?? 50) || 50));
+      try {
+        res.json({ runs: await this.runs(limit) });
+      } catch (e) {
+        sendError(res, 503, `cannot read reconcile_runs: ${(e as Error).message}`, 'is MySQL up?');
+      }
+    });
+    app.post('/alertmanager', auth, (req, res) => {
+      const parsed = alertmanagerPayload.safeParse(req.body);
+      if (!parsed.success) {
+        this.metrics.alertNotifications.inc({ action: 'invalid' });
+        return sendError(res, 400, `not an Alertmanager v4 webhook payload: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      }
+      const decisions = this.alerts.classify(parsed.data);
+      let job = null;
+      for (const d of decisions) this.metrics.alertNotifications.inc({ action: d.action });
+      if (decisions.some((d) => d.action === 'reconcile')) {
+        job = this.jobs.start(false, 'alert');
+        this.log.info('alert triggered a reconcile', { alerts: decisions.filter((d) => d.action === 'reconcile').map((d) => d.alertname), job: job.id, joined: job.alreadyRunning === true });
+      }
+      res.json({ decisions, job });
+    });
+    app.use((_req, res) => {
+      sendError(res, 404, 'not found');
+    });
+    return app;
+  }
+
+  start(): void {
+    if (this.watchdogEnabled) this.watchdog.start();
+  }
+
+  async stop(): Promise<void> {
+    this.watchdog.stop();
+    await this.jobs.idle();
+    await this.pool.end().catch(() => undefined);
+    this.redis.disconnect();
+  }
+}
+
+export async function startReconcilerService(config: Config, opts: ReconcilerServiceOptions = {}): Promise<{ service: ReconcilerService; url: string; server: Server; close(): Promise<void> }> {
+  const token = requireToken(config);
+  const service = new ReconcilerService(config, opts);
+  const { server, url } = await listen(service.app(token), config.reconciler.listen);
+  service.log.info('reconciler service listening', { url, watchdog: service.watchdogEnabled });
+  service.start();
+  return {
+    service,
+    url,
+    server,
+    async close() {
+      await closeServer(server);
+      await service.stop();
+    },
+  };
+}
