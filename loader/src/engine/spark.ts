@@ -179,13 +179,18 @@ class SparkEngine implements Engine {
       } else {
         rejects.push({ line: r.line, reason: r.reason, raw: r.raw, ...(r.detail !== undefined ? { detail: r.detail } : {}) });
       }
-      if (records >= batchSize) yield finish(r.ordinal === total);
+      if (records >= batchSize) {
+        const last = r.ordinal === total;
+        yield finish(last);
+        if (last) return;
+      }
     }
     if (lastOrdinal !== Math.max(total, start.nextRecord - 1)) {
       throw new Error(`Spark output of ${object.key} ends at record ${lastOrdinal}, its summary counts ${total}`);
     }
     if (signal.aborted) return;
-    if (records > 0 || total < start.nextRecord || total % batchSize !== 0 || total === 0) yield finish(true);
+    // The final (possibly empty) batch marks the object done, as with the inline engine.
+    yield finish(true);
   }
 }
 
