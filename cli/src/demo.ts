@@ -2,10 +2,9 @@
 // real sample plus generated rows in an S3 bucket, the loader, exporter and reconciler
 // running as services; MariaDB is SIGKILLed mid-load and restarted; the watchdog repairs
 // and restarts the loader; the table is then proven equal to the source.
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import Redis from 'ioredis';
-import { connect, createLogger, migrate, parseMysqlUrl, type Config } from '@pipewarden/core';
+import { createLogger } from '@pipewarden/core';
 import { Stack, REPO_ROOT, sleep } from '@pipewarden/stack';
 import { createProgressBar, createS3Client, generate, putFile, startLoaderService, verifyTable } from '@pipewarden/loader';
 import { startReconcilerService } from '@pipewarden/reconciler';
@@ -25,19 +24,6 @@ export interface DemoOptions {
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 
-/** The demo starts from an empty pipeline every time, so its proof means something. */
-async function resetPipeline(config: Config, stack: Stack): Promise<void> {
-  const { database } = parseMysqlUrl(config.mysql.url);
-  const c = await connect(config, false);
-  await c.query(`DROP DATABASE IF EXISTS \`${database}\``);
-  await c.end();
-  await migrate(config);
-  rmSync(config.wal.dir, { recursive: true, force: true });
-  const r = new Redis(stack.redis.url);
-  await r.flushdb();
-  r.disconnect();
-}
-
 export async function runDemo(o: DemoOptions): Promise<void> {
   const rows = Number(o.rows);
   if (!Number.isInteger(rows) || rows < 0) throw new UserError(`--rows must be a non-negative integer, got "${o.rows}"`);
@@ -48,7 +34,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   await stack.start((n) => say(`  started ${n}`));
   // Short watchdog interval: the demo's crash should be noticed at once.
   const config = stack.config({ 'reconciler.watchdogIntervalSeconds': 0.5, 'mirror.retentionBatches': 400 });
-  await resetPipeline(config, stack);
+  await stack.resetData(config); // the demo starts from an empty pipeline, so its proof means something
 
   // Data: the real sample and generated rows, staged in the bucket like a user would.
   const dataDir = join(dir, 'data');

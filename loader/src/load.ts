@@ -26,7 +26,7 @@ import type { BatchDraft, Engine } from './engine/types';
 import { LoaderMetrics } from './metrics';
 import { AbortedError } from './retry';
 import { DualWriteSink, chooseWriteMethod, type BatchOutcome } from './sink';
-import { openSource, type Source, type SourceObject } from './source';
+import { openSource, type SourceObject } from './source';
 
 export interface LoadSummary {
   source: string;

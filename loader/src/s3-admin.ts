@@ -33,8 +33,8 @@ export async function putFile(client: S3Client, file: string, url: string, onPro
   } catch {
     throw new UserError(`cannot read ${file}`);
   }
-  let { bucket, prefix: key } = parseS3Url(url);
-  if (key === '' || key.endsWith('/')) key += file.split('/').pop();
+  const { bucket, prefix } = parseS3Url(url);
+  const key = prefix === '' || prefix.endsWith('/') ? prefix + file.split('/').pop() : prefix;
   await ensureBucket(client, bucket);
   const upload = new Upload({ client, params: { Bucket: bucket, Key: key, Body: createReadStream(file) }, partSize: 16 << 20, queueSize: 2 });
   upload.on('httpUploadProgress', (p) => onProgress?.(p.loaded ?? 0, size));

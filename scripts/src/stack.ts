@@ -5,7 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadConfig, type Config } from '@pipewarden/core';
+import { rmSync } from 'node:fs';
+import Redis from 'ioredis';
+import { connect, loadConfig, migrate, parseMysqlUrl, type Config } from '@pipewarden/core';
 import { freePort, portIsFree } from './process';
 import { MariaDb } from './services/mariadb';
 import { RedisServer } from './services/redis';
@@ -152,6 +154,25 @@ export class Stack {
       ...(this.alertmanager ? [{ name: 'alertmanager' as const, svc: this.alertmanager }] : []),
     ];
     return all.filter((s) => this.services.includes(s.name));
+  }
+
+  /** Empty the pipeline: database dropped and migrated again, WAL removed, Redis flushed. */
+  async resetData(config: Config = this.config()): Promise<void> {
+    const { database } = parseMysqlUrl(config.mysql.url);
+    const c = await connect(config, false);
+    try {
+      await c.query(`DROP DATABASE IF EXISTS \`${database}\``);
+    } finally {
+      await c.end();
+    }
+    await migrate(config);
+    rmSync(config.wal.dir, { recursive: true, force: true });
+    const r = new Redis(this.redis.url);
+    try {
+      await r.flushdb();
+    } finally {
+      r.disconnect();
+    }
   }
 
   async start(onStarted?: (name: ServiceName) => void): Promise<void> {

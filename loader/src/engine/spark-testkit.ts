@@ -1,0 +1,44 @@
+// Helpers for the Spark engine's integration tests and benchmark (kept beside the engine
+// because they drive it the way the loader does): whether Spark can run here, a logger that
+// keeps its lines, and draining an engine into one comparable result.
+import { createLogger, type Logger } from '@pipewarden/core';
+import type { BatchDraft, Engine, EngineStart } from './types';
+import type { Source, SourceObject } from '../source/types';
+import { findJava } from './spark-process';
+
+/**
+ * Why Spark tests cannot run on this machine, or undefined when they can. Only a missing
+ * Java is a reason to skip; a missing pyspark is a failure with the engine's own message
+ * ("run scripts/install-spark.sh").
+ */
+export function sparkSkipReason(): string | undefined {
+  if (findJava()) return undefined;
+  return 'Java is not installed (apt-get install openjdk-17-jre-headless), so Spark cannot run here';
+}
+
+export function captureLogger(): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  return { log: createLogger('test', (l) => lines.push(l)), lines };
+}
+
+export interface Drained {
+  drafts: BatchDraft[];
+  /** Every kept row, encoded, in order. */
+  tsv: string;
+  rejects: { line: number; reason: string; detail?: string; raw: string }[];
+  /** Oddities per spec column over the whole object. */
+  oddities: number[];
+}
+
+export async function drainEngine(engine: Engine, source: Source, object: SourceObject, batchSize: number, start: Partial<EngineStart> = {}, signal = new AbortController().signal): Promise<Drained> {
+  const drafts: BatchDraft[] = [];
+  for await (const d of engine.batches(source, object, { nextRecord: 1, nextByte: 0, nextLine: 1, batchSize, ...start }, signal)) drafts.push(d);
+  const oddities = drafts[0]?.oddities.counts.map(() => 0) ?? [];
+  for (const d of drafts) d.oddities.counts.forEach((c, i) => (oddities[i] += c));
+  return {
+    drafts,
+    tsv: Buffer.concat(drafts.map((d) => d.tsv)).toString('utf8'),
+    rejects: drafts.flatMap((d) => d.rejects.map((r) => ({ line: r.line, reason: r.reason, detail: r.detail, raw: r.raw.toString('base64') }))),
+    oddities,
+  };
+}
