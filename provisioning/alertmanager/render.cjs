@@ -75,7 +75,9 @@ if (require.main === module) {
   try {
     const rendered = renderTemplate(readFileSync(template, 'utf8'), process.env);
     // Write beside the target and rename, so Alertmanager never reads a partial file.
-    writeFileSync(`${output}.tmp`, rendered, { mode: 0o640 });
+    // 0644: Alertmanager runs as another user, and the file holds no secret (those are
+    // *_file references).
+    writeFileSync(`${output}.tmp`, rendered, { mode: 0o644 });
     renameSync(`${output}.tmp`, output);
   } catch (e) {
     process.stderr.write(`${e.message}\n`);
