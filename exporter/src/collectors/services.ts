@@ -1,7 +1,7 @@
 // The loader's state (GET /status with the bearer token) and the probes of every target.
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { LOADER_STATES, PROBE_TARGETS, type Config, type LoaderState, type LoaderStatus, type ProbeTarget } from '@pipewarden/core';
-import { deadline, type MysqlClient, type RedisClient } from '../clients';
+import { deadline, httpGet, type MysqlClient, type RedisClient } from '../clients';
 import type { Collector, Sample } from '../collector';
 import { parseS3Url } from '../source';
 
@@ -25,27 +25,25 @@ export function loaderCollector(config: Config, timeoutMs: number): Collector {
     metrics: ['loaderState'],
     async collect(signal) {
       if (!config.token) throw new Error('no control token configured (PIPEWARDEN_TOKEN): cannot read the loader\'s /status');
-      let res: Response;
+      let res: { status: number; body: string };
       try {
-        res = await fetch(joinUrl(config.loader.url, '/status'), {
+        res = await httpGet(joinUrl(config.loader.url, '/status'), {
           headers: { authorization: `Bearer ${config.token}`, accept: 'application/json' },
           signal: deadline(signal, timeoutMs),
         });
       } catch {
         return { loaderState: loaderStateSamples('unreachable') };
       }
-      if (res.status === 401 || res.status === 403) {
-        await res.body?.cancel();
-        throw new Error(`the loader refused the exporter's token (HTTP ${res.status}); check PIPEWARDEN_TOKEN`);
+      if (res.status === 401 || res.status === 403) throw new Error(`the loader refused the exporter's token (HTTP ${res.status}); check PIPEWARDEN_TOKEN`);
+      if (res.status !== 200) throw new Error(`the loader's /status answered HTTP ${res.status}`);
+      let state: unknown;
+      try {
+        state = (JSON.parse(res.body) as Partial<LoaderStatus>).state;
+      } catch {
+        throw new Error('the loader\'s /status did not answer JSON');
       }
-      if (!res.ok) {
-        await res.body?.cancel();
-        throw new Error(`the loader's /status answered HTTP ${res.status}`);
-      }
-      const body = (await res.json()) as Partial<LoaderStatus>;
-      const state = body.state;
-      if (!state || !(LOADER_STATES as readonly string[]).includes(state)) throw new Error(`the loader's /status reports an unknown state ${JSON.stringify(state)}`);
-      return { loaderState: loaderStateSamples(state) };
+      if (typeof state !== 'string' || !(LOADER_STATES as readonly string[]).includes(state)) throw new Error(`the loader's /status reports an unknown state ${JSON.stringify(state)}`);
+      return { loaderState: loaderStateSamples(state as LoaderState) };
     },
   };
 }
@@ -53,8 +51,7 @@ export function loaderCollector(config: Config, timeoutMs: number): Collector {
 export type Probe = (signal: AbortSignal) => Promise<void>;
 
 async function httpOk(url: string, signal: AbortSignal): Promise<void> {
-  const res = await fetch(url, { signal });
-  await res.body?.cancel();
+  const res = await httpGet(url, { signal, maxBytes: 4096 });
   if (res.status !== 200) throw new Error(`${url} answered HTTP ${res.status}`);
 }
 
