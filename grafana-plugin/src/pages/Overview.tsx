@@ -10,7 +10,7 @@ import { Health, StageCard } from '../components/StageCard';
 import { DASHBOARDS, PLUGIN_BASE_URL, ROUTES, STATUS_POLL_MS } from '../constants';
 import { useLoaderStatus } from '../data/useLoaderStatus';
 import { useReconcilerStatus } from '../data/useReconcilerStatus';
-import { formatBytes, formatCount, formatDuration, OUTCOME_LABELS, PHASE_LABELS, timeAgo, TRIGGER_LABELS } from '../utils/format';
+import { formatBytes, formatCount, formatDuration, OUTCOME_LABELS, PHASE_LABELS, plural, timeAgo, TRIGGER_LABELS } from '../utils/format';
 
 function loaderHealth(state: ReconcilerStatus['loader']['state'], reachable: boolean): Health {
   if (!reachable || state === 'unreachable' || state === 'failed') {
@@ -96,7 +96,7 @@ function RecoveryState({ status }: { status: ReconcilerStatus }) {
         healthText={doubt > 0 ? `${formatCount(doubt)} in doubt` : 'None'}
         rows={[
           { label: 'In doubt', value: formatCount(doubt) },
-          { label: 'WAL', value: `${formatBytes(status.wal.bytes)} in ${formatCount(status.wal.segments)} segments` },
+          { label: 'WAL', value: `${formatBytes(status.wal.bytes)} in ${plural(status.wal.segments, 'segment')}` },
         ]}
         note={status.wal.tornTail ? 'The WAL ends with a torn record (a crash mid-write); the reconciler ignores it safely.' : undefined}
         testId="card-doubt"
@@ -208,11 +208,12 @@ export default function Overview() {
 const getStyles = (theme: GrafanaTheme2) => ({
   page: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(2) }),
   flow: css({
-    display: 'grid',
-    gridTemplateColumns: 'minmax(0,1fr) auto minmax(0,1fr) auto minmax(0,1.2fr)',
+    display: 'flex',
     alignItems: 'center',
     gap: theme.spacing(1),
-    [theme.breakpoints.down('lg')]: { gridTemplateColumns: '1fr', '& > svg': { transform: 'rotate(90deg)', justifySelf: 'center' } },
+    '& > section, & > div': { flex: '1 1 0' },
+    '& > svg': { flex: 'none' },
+    [theme.breakpoints.down('lg')]: { flexDirection: 'column', alignItems: 'stretch', '& > svg': { transform: 'rotate(90deg)', alignSelf: 'center' } },
   }),
   arrow: css({ color: theme.colors.text.secondary }),
   sinks: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(1) }),

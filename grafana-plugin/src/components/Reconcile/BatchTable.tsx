@@ -48,6 +48,7 @@ export function BatchTable({ batches, column, total }: { batches: BatchRepair[];
 const getStyles = (theme: GrafanaTheme2) => ({
   table: css({
     width: '100%',
+    marginBottom: theme.spacing(2),
     fontSize: theme.typography.bodySmall.fontSize,
     borderCollapse: 'collapse',
     'th, td': { padding: theme.spacing(0.5, 1), borderBottom: `1px solid ${theme.colors.border.weak}`, textAlign: 'left' },

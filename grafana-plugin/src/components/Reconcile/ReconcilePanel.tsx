@@ -1,10 +1,12 @@
-import React, { useState } from 'react';
+import React, { useEffect, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { config } from '@grafana/runtime';
 import { Alert, Button, ConfirmModal, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
 
 import type { ReconcileJob } from '../../api/types';
+import { queryKeys } from '../../data/queryClient';
 import { isFinished, useReconcileJob, useStartReconcile } from '../../data/useReconcileJob';
 import { useReconcilerStatus } from '../../data/useReconcilerStatus';
 import { formatCount, TRIGGER_LABELS } from '../../utils/format';
@@ -38,10 +40,24 @@ export function ReconcilePanel() {
   const followed = useReconcileJob(followId);
   const job: ReconcileJob | undefined = followed.data;
   const ownJobRunning = Boolean(runId && job && !isFinished(job));
+  const finishedId = job && isFinished(job) ? job.id : undefined;
+
+  // A finished run changes the status (batches in doubt, last run) and the history: fetch
+  // them now rather than at the next poll, so the page does not show the run as going.
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    if (finishedId) {
+      void queryClient.invalidateQueries({ queryKey: queryKeys.status });
+      void queryClient.invalidateQueries({ queryKey: ['reconciler', 'runs'] });
+    }
+  }, [finishedId, queryClient]);
+
+  // Until that refetch lands, the status may still list the run that just finished.
+  const statusData = status.data && finishedId && status.data.reconcile.running?.id === finishedId ? { ...status.data, reconcile: { ...status.data.reconcile, running: null } } : status.data;
 
   const reason = disabledReason({
     isAdmin,
-    status: status.data,
+    status: statusData,
     statusError: status.data ? null : status.error,
     followingOwnJob: Boolean(runId),
   });

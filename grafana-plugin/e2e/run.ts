@@ -1,0 +1,264 @@
+// End-to-end test of the BUILT plugin in real Chromium against a REAL reconciler over real
+// MariaDB and Redis holding batches in doubt. Run by `npm run test:e2e` (after `npm run build`)
+// with the root workspace's tsx, so it can use @pipewarden/stack, @pipewarden/core, the
+// reconciler and the test helpers.
+//
+//   stack (MariaDB, Redis, S3) → migrate → batches in doubt → reconciler service
+//   e2e host (Grafana stand-in: settings + plugin proxy injecting the token) → Chromium
+//
+// It configures the app through its Configuration page, checks the Overview, presses
+// Reconcile & restart, reads the dry-run preview, confirms, waits for the result, and
+// checks that MySQL now holds exactly the source's rows and that History lists the run.
+// Screenshots of every page go to grafana-plugin/test-results/.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { migrate } from '@pipewarden/core';
+import { Stack } from '@pipewarden/stack';
+
+import { buildHostBundle } from './hostBundle';
+import { GrafanaHost } from './host/server';
+
+const PLUGIN_DIR = path.resolve(__dirname, '..');
+const DIST = path.join(PLUGIN_DIR, 'dist');
+const RESULTS = path.join(PLUGIN_DIR, 'test-results');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ROWS = Number(process.env.PW_E2E_ROWS ?? 3000);
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail?: string;
+}
+const checks: Check[] = [];
+const cleanups: Array<() => Promise<unknown>> = [];
+
+function assert(cond: unknown, message: string): asserts cond {
+  if (!cond) {
+    throw new Error(message);
+  }
+}
+
+/** One named step; the first failure ends the run (later steps depend on earlier ones). */
+async function step(name: string, fn: () => Promise<void>): Promise<void> {
+  const t0 = Date.now();
+  try {
+    await fn();
+    checks.push({ name, ok: true });
+    console.log(`  ✓ ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  } catch (e) {
+    checks.push({ name, ok: false, detail: (e as Error).stack ?? String(e) });
+    console.log(`  ✗ ${name}\n    ${String((e as Error).message).split('\n').join('\n    ')}`);
+    throw e;
+  }
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(RESULTS, `${name}.png`), fullPage: true });
+}
+
+async function openPage(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.waitForFunction(() => (window as unknown as { __hostReady?: boolean; __hostError?: string }).__hostReady || (window as unknown as { __hostError?: string }).__hostError);
+  const error = await page.evaluate(() => (window as unknown as { __hostError?: string }).__hostError);
+  assert(!error, `the host could not load dist/module.js: ${error}`);
+}
+
+async function loadDoubtHelper() {
+  try {
+    return await import('../../test/helpers/doubt');
+  } catch (e) {
+    throw new Error(`test/helpers/doubt.ts (createBatchesInDoubt, from the reconciler work) cannot be loaded: ${(e as Error).message}`);
+  }
+}
+
+async function loadReconciler() {
+  try {
+    return await import('@pipewarden/reconciler');
+  } catch (e) {
+    throw new Error(`@pipewarden/reconciler (startReconcilerService) cannot be loaded: ${(e as Error).message}`);
+  }
+}
+
+async function main(): Promise<void> {
+  assert(existsSync(path.join(DIST, 'module.js')), 'dist/module.js is missing: run `npm run build` in grafana-plugin/ first');
+  assert(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: install Debian's chromium (scripts/bootstrap.sh does) or set CHROMIUM_PATH`);
+  rmSync(RESULTS, { recursive: true, force: true });
+  mkdirSync(RESULTS, { recursive: true });
+  console.log('grafana-plugin e2e: built dist/module.js in Chromium against a real reconciler');
+
+  let hostBundle = '';
+  let stack: Stack | undefined;
+  let reconcilerUrl = '';
+  let token = '';
+  let doubt: { sourceRows: number; missingRows: number; tableRows(): Promise<number> } | undefined;
+  let host: GrafanaHost | undefined;
+  let base = '';
+  let context: BrowserContext | undefined;
+  let page: Page | undefined;
+
+  await step('build the host page bundle (Grafana shared modules)', async () => {
+    hostBundle = await buildHostBundle();
+  });
+
+  await step('start MariaDB, Redis and S3, migrate, leave batches in doubt', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pw-plugin-e2e-'));
+    const s = await Stack.create({ dir, services: ['mariadb', 'redis', 's3'] });
+    stack = s;
+    cleanups.push(async () => {
+      await s.stop().catch(() => undefined);
+      if (!process.env.PIPEWARDEN_KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
+    });
+    await s.start();
+    await migrate(s.config());
+    const { createBatchesInDoubt } = await loadDoubtHelper();
+    doubt = await createBatchesInDoubt(s, { rows: ROWS });
+    assert(doubt.missingRows > 0, `createBatchesInDoubt left nothing missing (sourceRows ${doubt.sourceRows})`);
+    const before = await doubt.tableRows();
+    assert(before === doubt.sourceRows - doubt.missingRows, `MySQL holds ${before} rows before the reconcile, expected ${doubt.sourceRows} - ${doubt.missingRows}`);
+  });
+
+  await step('start the reconciler service', async () => {
+    const { startReconcilerService } = await loadReconciler();
+    // The watchdog would repair the batches by itself before the button is pressed.
+    const config = stack!.config({ 'reconciler.watchdog': false });
+    token = config.token!;
+    const svc = await startReconcilerService(config);
+    reconcilerUrl = svc.url;
+    cleanups.push(() => svc.close());
+  });
+
+  await step('start the Grafana stand-in host and Chromium', async () => {
+    host = new GrafanaHost(DIST, hostBundle);
+    base = await host.start();
+    cleanups.push(() => host!.stop());
+    const userDataDir = mkdtempSync(path.join(tmpdir(), 'pw-chromium-'));
+    cleanups.push(async () => rmSync(userDataDir, { recursive: true, force: true }));
+    // A fresh profile per run: nothing cached from an earlier build of module.js.
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1440, height: 900 },
+      baseURL: base,
+    });
+    cleanups.push(() => context!.close());
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (e) => console.log(`    [browser error] ${e.message}`));
+  });
+
+  await step('Overview before configuration says what to do', async () => {
+    await openPage(page!, `/a/${host!.pluginId}/overview`);
+    await page!.getByText('The app is not configured yet').waitFor();
+    assert(host!.proxied.length === 0, 'an unconfigured app must not call the proxy');
+  });
+
+  await step('Configuration: save the reconciler URL and token, test the connection', async () => {
+    await openPage(page!, `/plugins/${host!.pluginId}`);
+    await page!.getByLabel(/Reconciler URL/).fill(reconcilerUrl);
+    await page!.getByPlaceholder('PIPEWARDEN_TOKEN of the reconciler').fill(token);
+    await Promise.all([page!.waitForEvent('load'), page!.getByRole('button', { name: 'Save settings' }).click()]);
+    await page!.waitForFunction(() => (window as unknown as { __hostReady?: boolean }).__hostReady);
+    assert(host!.settings.jsonData.reconcilerUrl === reconcilerUrl, `saved reconcilerUrl is ${String(host!.settings.jsonData.reconcilerUrl)}`);
+    assert(host!.settings.secureJsonData.token === token, 'the token was not saved in secureJsonData');
+    await page!.locator('input[value="configured"]').waitFor();
+    await page!.getByRole('button', { name: 'Test connection' }).click();
+    await page!.getByText('Connected to the reconciler').waitFor();
+    await shot(page!, 'configuration');
+  });
+
+  await step('Overview shows the stages and the batches in doubt', async () => {
+    await openPage(page!, `/a/${host!.pluginId}/overview`);
+    const doubtCard = page!.getByTestId('card-doubt');
+    await doubtCard.getByText(/in doubt$/).first().waitFor();
+    const inDoubt = Number((await doubtCard.locator('dd').first().innerText()).replace(/,/g, ''));
+    assert(inDoubt > 0, `Overview shows ${inDoubt} batches in doubt`);
+    await page!.getByTestId('stage-mysql').getByText('Up', { exact: true }).waitFor();
+    await page!.getByTestId('stage-redis').getByText('Up', { exact: true }).waitFor();
+    await shot(page!, 'overview');
+  });
+
+  await step('Reconcile: the button opens a dry-run preview of the difference', async () => {
+    await openPage(page!, `/a/${host!.pluginId}/reconcile`);
+    const button = page!.getByRole('button', { name: 'Reconcile & restart' });
+    await button.waitFor();
+    await page!.waitForFunction(() => !document.querySelector('button[disabled]')?.textContent?.includes('Reconcile & restart'));
+    await button.click();
+    const dialog = page!.getByRole('dialog');
+    const summary = dialog.getByTestId('preview-summary');
+    await summary.waitFor({ timeout: 60_000 });
+    const text = await summary.innerText();
+    assert(text.includes(`${doubt!.missingRows.toLocaleString('en-US')} rows`), `preview says "${text}", expected ${doubt!.missingRows} rows to insert`);
+    assert((await doubt!.tableRows()) === doubt!.sourceRows - doubt!.missingRows, 'the dry run wrote to MySQL');
+    await shot(page!, 'reconcile-preview');
+  });
+
+  await step('Reconcile: confirm, follow the progress, read the result', async () => {
+    const dialog = page!.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Reconcile & restart' }).click();
+    const result = page!.getByTestId('job-result');
+    await result.waitFor({ timeout: 120_000 });
+    const text = await result.innerText();
+    assert(text.includes(`Inserted ${doubt!.missingRows.toLocaleString('en-US')} rows`), `result says "${text}", expected ${doubt!.missingRows} rows inserted`);
+    // The status refreshes when the run ends: nothing in doubt, the button usable again.
+    await page!.getByTestId('doubt-summary').filter({ hasText: 'Batches in doubt now: 0' }).waitFor({ timeout: 10_000 });
+    await page!.waitForFunction(() => [...document.querySelectorAll('button')].some((b) => b.textContent?.includes('Reconcile & restart') && !b.disabled));
+    await shot(page!, 'reconcile-result');
+  });
+
+  await step('MySQL holds exactly the source rows', async () => {
+    const rows = await doubt!.tableRows();
+    assert(rows === doubt!.sourceRows, `MySQL table has ${rows} rows, the source ${doubt!.sourceRows}`);
+  });
+
+  await step('History lists the button run', async () => {
+    await openPage(page!, `/a/${host!.pluginId}/history`);
+    const row = page!.getByTestId('run-row').filter({ hasText: 'Button' }).filter({ hasText: 'Success' }).first();
+    await row.waitFor();
+    const text = await row.innerText();
+    assert(text.includes(doubt!.missingRows.toLocaleString('en-US')), `history row "${text}" lacks ${doubt!.missingRows} rows inserted`);
+    await shot(page!, 'history');
+  });
+
+  await step('the token never reached the browser, and the write route needs Admin', async () => {
+    assert(host!.leaks.length === 0, `a response to the browser contained the token: ${host!.leaks[0]}`);
+    assert(host!.proxied.every((r) => r.authorized), 'a proxied request went out without the bearer token');
+    assert(host!.proxied.some((r) => r.route === 'reconciler/reconcile' && r.status === 202), 'no POST /reconcile went through the proxy');
+    host!.role = 'Viewer';
+    const write = await fetch(`${base}/api/plugin-proxy/${host!.pluginId}/reconciler/reconcile`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"dryRun":true}' });
+    assert(write.status === 403, `a Viewer's POST /reconcile answered ${write.status}, expected 403`);
+    const read = await fetch(`${base}/api/plugin-proxy/${host!.pluginId}/reconciler/status`);
+    assert(read.status === 200, `a Viewer's GET /status answered ${read.status}, expected 200`);
+    await openPage(page!, `/a/${host!.pluginId}/reconcile`);
+    await page!.getByText('Only Grafana admins can reconcile').waitFor();
+    host!.role = 'Admin';
+  });
+
+  await step('an unreachable reconciler is explained on the Overview', async () => {
+    host!.settings.jsonData = { ...host!.settings.jsonData, reconcilerUrl: 'http://127.0.0.1:9' };
+    await openPage(page!, `/a/${host!.pluginId}/overview`);
+    await page!.getByText('Is `pipewarden reconciler serve` running at http://127.0.0.1:9?').waitFor();
+    await shot(page!, 'overview-unreachable');
+  });
+}
+
+async function cleanup(): Promise<void> {
+  for (const c of cleanups.reverse()) {
+    await c().catch((e: Error) => console.log(`  (cleanup: ${e.message})`));
+  }
+}
+
+main()
+  .catch(() => undefined)
+  .finally(async () => {
+    await cleanup();
+    const passed = checks.filter((c) => c.ok).length;
+    const failed = checks.filter((c) => !c.ok);
+    for (const f of failed) {
+      console.log(`\nFAILED: ${f.name}\n${f.detail}`);
+    }
+    console.log(`\ne2e: ${passed} passed, ${failed.length} failed`);
+    console.log(`screenshots: ${path.relative(process.cwd(), RESULTS)}/*.png`);
+    process.exit(failed.length === 0 && passed > 0 ? 0 : 1);
+  });
