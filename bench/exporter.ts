@@ -9,13 +9,13 @@
 //
 // Last line: RESULT {json}. Targets: p99 <= 50 ms, and large p99 <= 1.2 x small p99.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { connect, migrate, mirrorKeys, REJECT_REASONS, TABLES, WalWriter, writeCheckpoint, type Config, type IntentRecord, type Logger } from '@pipewarden/core';
 import { Stack } from '@pipewarden/stack';
-import { startExporter, type ExporterHandle } from '@pipewarden/exporter';
+import { createCollectors, runCollector, startExporter, type ExporterHandle } from '@pipewarden/exporter';
 
 const args = process.argv.slice(2);
 function flag(name: string, def: number): number {
@@ -112,7 +112,7 @@ function cpEntry(done: boolean) {
   return { etag: 'e', size: 4096, nextRecord: 1, nextByte: done ? 4096 : 1024, nextLine: 2, header: [], batchSize: 5000, done, rowsIn: 0, rowsLoaded: 0, rowsRejected: 0, rowsDuplicate: 0 };
 }
 
-async function scrapeMs(url: string): Promise<{ ms: number; rows: number }> {
+async function scrapeMs(url: string): Promise<{ ms: number; serverMs: number; rows: number }> {
   const t0 = performance.now();
   const res = await fetch(`${url}/metrics`);
   const text = await res.text();
@@ -122,7 +122,8 @@ async function scrapeMs(url: string): Promise<{ ms: number; rows: number }> {
   if (!m) throw new Error(`scrape of ${url} has no pipewarden_rows_loaded_total (is MySQL up?)`);
   const failing = [...text.matchAll(/^pipewarden_exporter_collector_success\{collector="(\w+)"\} 0$/gm)].map((x) => x[1]);
   if (failing.length > 0) throw new Error(`collectors failing during the benchmark: ${failing.join(', ')}`);
-  return { ms, rows: Number(m[1]) };
+  const d = /^pipewarden_exporter_scrape_duration_seconds (\S+)$/m.exec(text);
+  return { ms, serverMs: Number(d?.[1] ?? NaN) * 1000, rows: Number(m[1]) };
 }
 
 async function main(): Promise<void> {
@@ -166,15 +167,42 @@ async function main(): Promise<void> {
       await scrapeMs(b.url);
     }
     const times = { small: [] as number[], large: [] as number[] };
+    const server = { small: [] as number[], large: [] as number[] };
     const seen = { small: 0, large: 0 };
+    const load0 = loadavg()[0];
+    const cpu0 = process.cpuUsage();
     for (let i = 0; i < SCRAPES; i++) {
       // Alternate which goes first so neither always follows the other.
       const order = i % 2 === 0 ? (['small', 'large'] as const) : (['large', 'small'] as const);
       for (const k of order) {
         const r = await scrapeMs(k === 'small' ? a.url : b.url);
         times[k].push(r.ms);
+        server[k].push(r.serverMs);
         seen[k] = r.rows;
       }
+    }
+    const cpu = process.cpuUsage(cpu0);
+    const cpuPerScrapeMs = (cpu.user + cpu.system) / 1000 / (2 * SCRAPES);
+    const load1 = loadavg()[0];
+
+    // The part that could grow with the table: the three MySQL collectors alone, run one
+    // after the other, alternating between the databases.
+    const sqlTimes = { small: [] as number[], large: [] as number[] };
+    const sets = { small: createCollectors(small, { probeTimeoutMs: 1000, collectorTimeoutMs: 2500 }), large: createCollectors(large, { probeTimeoutMs: 1000, collectorTimeoutMs: 2500 }) };
+    try {
+      for (let i = 0; i < WARMUP + SCRAPES; i++) {
+        for (const k of i % 2 === 0 ? (['small', 'large'] as const) : (['large', 'small'] as const)) {
+          let ms = 0;
+          for (const c of sets[k].collectors.filter((x) => ['ledger', 'dead_letters', 'reconcile_runs'].includes(x.name))) {
+            const r = await runCollector(c, 2500);
+            if (!r.ok) throw r.error;
+            ms += r.seconds * 1000;
+          }
+          if (i >= WARMUP) sqlTimes[k].push(ms);
+        }
+      }
+    } finally {
+      await Promise.all([sets.small.close(), sets.large.close()]);
     }
     if (seen.small !== SMALL || seen.large !== LARGE) throw new Error(`exporters report ${seen.small} / ${seen.large} rows loaded, expected ${SMALL} / ${LARGE}`);
 
@@ -185,10 +213,17 @@ async function main(): Promise<void> {
     const S = stats(times.small);
     const L = stats(times.large);
     const ratio = +(L.p99 / S.p99).toFixed(3);
+    const SS = stats(server.small);
+    const SL = stats(server.large);
+    const QS = stats(sqlTimes.small);
+    const QL = stats(sqlTimes.large);
     console.log(`scrapes per table: ${SCRAPES} (after ${WARMUP} warm-up), sequential, alternating between the two exporters`);
     console.log(`violations ${SMALL.toLocaleString('en')} rows: p50 ${S.p50} ms  p99 ${S.p99} ms  max ${S.max} ms`);
     console.log(`violations ${LARGE.toLocaleString('en')} rows: p50 ${L.p50} ms  p99 ${L.p99} ms  max ${L.max} ms`);
     console.log(`p99 large / small: ${ratio} (target <= 1.2); p99 target <= 50 ms: ${Math.max(S.p99, L.p99) <= 50 ? 'met' : 'NOT met'}`);
+    console.log(`server-side collect time (pipewarden_exporter_scrape_duration_seconds): small p50 ${SS.p50} p99 ${SS.p99} ms; large p50 ${SL.p50} p99 ${SL.p99} ms`);
+    console.log(`MySQL collectors alone (ledger + dead_letters + reconcile_runs, serial): small p50 ${QS.p50} p99 ${QS.p99} ms; large p50 ${QL.p50} p99 ${QL.p99} ms`);
+    console.log(`CPU of this process per scrape (exporter + client): ${cpuPerScrapeMs.toFixed(2)} ms; 1-min load average ${load0.toFixed(1)} → ${load1.toFixed(1)} (machine shared with other jobs)`);
     const result = {
       bench: 'exporter',
       scrapes: SCRAPES,
@@ -197,6 +232,10 @@ async function main(): Promise<void> {
       small: { rows: SMALL, ...S },
       large: { rows: LARGE, ...L },
       p99Ratio: ratio,
+      serverCollectMs: { small: SS, large: SL },
+      mysqlCollectorsMs: { small: QS, large: QL, p99Ratio: +(QL.p99 / QS.p99).toFixed(3) },
+      cpuPerScrapeMs: +cpuPerScrapeMs.toFixed(2),
+      loadAverage: [+load0.toFixed(2), +load1.toFixed(2)],
       targets: { p99Ms: 50, p99Met: Math.max(S.p99, L.p99) <= 50, ratioMax: 1.2, ratioMet: ratio <= 1.2 },
       fillSeconds: +fillSeconds.toFixed(1),
     };

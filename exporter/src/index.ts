@@ -16,7 +16,7 @@ import { walCollector } from './collectors/wal';
 import { landingPage } from './landing';
 import { ownership, Scrape, scrapeRegistry } from './scrape';
 
-export { EXPORTER_METRIC_KEYS, type Collector, type Sample, type Samples } from './collector';
+export { EXPORTER_METRIC_KEYS, runCollector, type Collector, type CollectorResult, type Sample, type Samples } from './collector';
 export { ownership, Scrape, scrapeRegistry, SELF_METRICS } from './scrape';
 
 export interface ExporterOptions {
