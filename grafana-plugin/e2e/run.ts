@@ -55,6 +55,8 @@ async function step(name: string, fn: () => Promise<void>): Promise<void> {
 }
 
 async function shot(page: Page, name: string): Promise<void> {
+  // Away from buttons, so no hover tooltip covers the page.
+  await page.mouse.move(1, 1);
   await page.screenshot({ path: path.join(RESULTS, `${name}.png`), fullPage: true });
 }
 

@@ -6,7 +6,7 @@ import { Alert, Button, Field, FieldSet, Input, SecretInput, useStyles2 } from '
 import { ApiProblem, describeProblem, toApiProblem } from '../../api/problem';
 import { getStatus, saveSettings } from '../../api/reconciler';
 import type { AppSettings, ReconcilerStatus } from '../../api/types';
-import { formatCount } from '../../utils/format';
+import { plural } from '../../utils/format';
 
 export interface AppConfigProps extends PluginConfigPageProps<AppPluginMeta<AppSettings>> {
   /** After a save; Grafana only hands the new settings to the app after a reload. */
@@ -138,8 +138,7 @@ export default function AppConfig({ plugin, onSaved = () => window.location.relo
       {saveError && <Alert title={saveError} severity="error" />}
       {test.kind === 'ok' && (
         <Alert title="Connected to the reconciler" severity="success">
-          MySQL {test.status.mysql.up ? 'up' : 'down'}, Redis {test.status.redis.up ? 'up' : 'down'}, loader {test.status.loader.state}, {formatCount(test.status.wal.batchesInDoubt)} batches
-          in doubt.
+          MySQL {test.status.mysql.up ? 'up' : 'down'}, Redis {test.status.redis.up ? 'up' : 'down'}, loader {test.status.loader.state}, {plural(test.status.wal.batchesInDoubt, 'batch', 'batches')} in doubt.
         </Alert>
       )}
       {test.kind === 'failed' && (
