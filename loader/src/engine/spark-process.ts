@@ -84,6 +84,7 @@ export function relevantStderr(lines: string[], max = 12): string[] {
   const picked: string[] = [];
   for (const l of lines) {
     if (l.startsWith('PIPEWARDEN_') || NOISE.test(l) || !RELEVANT.test(l)) continue;
+    if (own.some((o) => o.includes(l.trim()))) continue; // the traceback's last line repeats our own
     const short = l.length > 400 ? l.slice(0, 400) + '…' : l;
     if (!picked.includes(short)) picked.push(short);
   }
@@ -104,6 +105,8 @@ export interface RunSparkOptions {
   signal: AbortSignal;
   /** Called with per-stage task progress. */
   onProgress?: (p: SparkProgress) => void;
+  /** Called with spark-submit's pid once it runs (tests kill it there). */
+  onStart?: (pid: number) => void;
 }
 
 /** Run transform.py under spark-submit; resolves when it exits 0, rejects with a SparkJobError otherwise. */
@@ -133,13 +136,13 @@ export function runSparkJob(opts: RunSparkOptions): Promise<void> {
   const started = Date.now();
   // detached: a process group of its own, so one kill reaches the JVM and its Python workers.
   const child = spawn(tools.submit, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.pid !== undefined) opts.onStart?.(child.pid);
   const ring: string[] = [];
   const keep = (l: string) => {
     ring.push(l);
     if (ring.length > 2000) ring.splice(0, ring.length - 1500);
   };
   let lastProgressLog = 0;
-  let partial = '';
   const onLine = (l: string) => {
     keep(l);
     if (l.startsWith('PIPEWARDEN_PROGRESS ')) {
@@ -165,16 +168,25 @@ export function runSparkJob(opts: RunSparkOptions): Promise<void> {
     if ((m = STAGE_START.exec(l))) log.debug('spark stage started', { stage: Number(m[1]), what: m[2] });
     else if ((m = STAGE_DONE.exec(l))) log.info('spark stage finished', { stage: Number(m[1]), what: m[2], took: m[3] });
   };
+  // spark-submit runs the Python driver with its stderr merged into the JVM's stdout
+  // (PythonRunner), while log4j writes to stderr: both streams carry lines we need.
+  const reader = () => {
+    let partial = '';
+    return {
+      data: (chunk: string) => {
+        const parts = (partial + chunk).split(/\r?\n|\r/);
+        partial = parts.pop() ?? '';
+        for (const l of parts) onLine(l);
+      },
+      end: () => partial && onLine(partial),
+    };
+  };
+  const errReader = reader();
+  const outReader = reader();
   child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
-    const parts = (partial + chunk).split(/\r?\n|\r/);
-    partial = parts.pop() ?? '';
-    for (const l of parts) onLine(l);
-  });
+  child.stderr.on('data', errReader.data);
   child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => {
-    for (const l of chunk.split('\n')) if (l.trim()) keep(l);
-  });
+  child.stdout.on('data', outReader.data);
 
   const killGroup = (sig: NodeJS.Signals) => {
     try {
@@ -200,7 +212,8 @@ export function runSparkJob(opts: RunSparkOptions): Promise<void> {
     child.on('close', (code, sig) => {
       signal.removeEventListener('abort', onAbort);
       if (killTimer) clearTimeout(killTimer);
-      if (partial) onLine(partial);
+      errReader.end();
+      outReader.end();
       // Python workers may outlive the launcher on a failure; never leave them behind.
       killGroup('SIGKILL');
       const seconds = ((Date.now() - started) / 1000).toFixed(1);

@@ -19,7 +19,7 @@ import { OddityCounter, type Config, type DeadLetter, type Logger } from '@pipew
 import type { Source, SourceObject } from '../source/types';
 import type { BatchDraft, Engine, EngineStart } from './types';
 import { readSparkRecords, readSparkSummary, sparkOutputComplete, type SparkSummary } from './spark-output';
-import { REPO_ROOT, SPEC_JSON, TRANSFORM_PY, resolveSparkTools, runSparkJob, type SparkTools } from './spark-process';
+import { REPO_ROOT, SPEC_JSON, TRANSFORM_PY, resolveSparkTools, runSparkJob, type SparkProgress, type SparkTools } from './spark-process';
 
 export { SparkJobError } from './spark-process';
 
@@ -61,6 +61,12 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** Observers of the Spark job (progress displays, tests). */
+export interface SparkEngineHooks {
+  onJobStart?: (pid: number) => void;
+  onProgress?: (p: SparkProgress) => void;
+}
+
 class SparkEngine implements Engine {
   readonly name = 'spark' as const;
   private tools?: SparkTools;
@@ -68,6 +74,7 @@ class SparkEngine implements Engine {
   constructor(
     private readonly config: Config,
     private readonly log: Logger,
+    private readonly hooks: SparkEngineHooks,
   ) {}
 
   async *batches(source: Source, object: SourceObject, start: EngineStart, signal: AbortSignal): AsyncIterable<BatchDraft> {
@@ -85,7 +92,7 @@ class SparkEngine implements Engine {
       if (signal.aborted) return;
       const maxPartitionBytes = process.env.PIPEWARDEN_SPARK_MAX_PARTITION_BYTES ?? String(32 << 20);
       const extra = (process.env.PIPEWARDEN_SPARK_SUBMIT_ARGS ?? '').split(/\s+/).filter(Boolean);
-      await runSparkJob({
+      const job = runSparkJob({
         tools,
         master: this.config.spark.master,
         submitArgs: [...input.submitArgs, ...extra],
@@ -93,7 +100,15 @@ class SparkEngine implements Engine {
         env: input.env,
         log,
         signal,
+        onStart: this.hooks.onJobStart,
+        onProgress: this.hooks.onProgress,
       });
+      try {
+        await job;
+      } catch (e) {
+        if (signal.aborted) return; // stopped on request, like the inline engine: nothing yielded
+        throw e;
+      }
     }
     const summary = readSparkSummary(outDir);
     if (summary.header_error) log.warn('header cannot be mapped: every record is a dead letter', { object: object.key, error: summary.header_error });
@@ -195,6 +210,6 @@ class SparkEngine implements Engine {
 }
 
 /** The Spark engine (config.engine === 'spark'). */
-export function createSparkEngine(config: Config, log: Logger): Engine {
-  return new SparkEngine(config, log.child('spark'));
+export function createSparkEngine(config: Config, log: Logger, hooks: SparkEngineHooks = {}): Engine {
+  return new SparkEngine(config, log.child('spark'), hooks);
 }
