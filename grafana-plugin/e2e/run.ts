@@ -10,7 +10,7 @@
 // Reconcile & restart, reads the dry-run preview, confirms, waits for the result, and
 // checks that MySQL now holds exactly the source's rows and that History lists the run.
 // Screenshots of every page go to grafana-plugin/test-results/.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -99,6 +99,20 @@ async function main(): Promise<void> {
   let base = '';
   let context: BrowserContext | undefined;
   let page: Page | undefined;
+
+  await step('dist/plugin.json declares the routes and the dashboards of provisioning/', async () => {
+    const plugin = JSON.parse(readFileSync(path.join(DIST, 'plugin.json'), 'utf8')) as { routes: Array<{ path: string; method: string; reqRole: string }>; includes: Array<{ type: string; path?: string }> };
+    const write = plugin.routes.find((r) => r.path === 'reconciler/reconcile');
+    assert(write?.method === 'POST' && write.reqRole === 'Admin', 'the POST /reconcile route must require Admin');
+    const dashboards = plugin.includes.filter((i) => i.type === 'dashboard').map((i) => i.path);
+    const source = path.join(PLUGIN_DIR, '..', 'provisioning', 'grafana', 'dashboards');
+    const expected = existsSync(source) ? readdirSync(source).filter((f) => f.endsWith('.json')) : [];
+    for (const f of expected) {
+      assert(dashboards.includes(`dashboards/${f}`), `dist/plugin.json does not include dashboards/${f}`);
+      assert(existsSync(path.join(DIST, 'dashboards', f)), `dist/dashboards/${f} was not copied`);
+    }
+    assert(expected.includes('pipeline.json'), 'provisioning/grafana/dashboards/pipeline.json (uid pipewarden-pipeline) is missing');
+  });
 
   await step('build the host page bundle (Grafana shared modules)', async () => {
     hostBundle = await buildHostBundle();
@@ -198,11 +212,21 @@ async function main(): Promise<void> {
 
   await step('Reconcile: confirm, follow the progress, read the result', async () => {
     const dialog = page!.getByRole('dialog');
+    // The run can finish within a poll interval; an observer records that progress was shown.
+    await page!.evaluate(() => {
+      const w = window as unknown as { __sawProgress?: string };
+      new MutationObserver(() => {
+        const el = document.querySelector('[data-testid="job-progress"]');
+        if (el && !w.__sawProgress) w.__sawProgress = el.textContent ?? '';
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
     await dialog.getByRole('button', { name: 'Reconcile & restart' }).click();
     const result = page!.getByTestId('job-result');
     await result.waitFor({ timeout: 120_000 });
     const text = await result.innerText();
     assert(text.includes(`Inserted ${doubt!.missingRows.toLocaleString('en-US')} rows`), `result says "${text}", expected ${doubt!.missingRows} rows inserted`);
+    const progress = await page!.evaluate(() => (window as unknown as { __sawProgress?: string }).__sawProgress);
+    assert(progress && progress.includes('Reconcile in progress'), `no live progress was shown (saw: ${progress})`);
     // The status refreshes when the run ends: nothing in doubt, the button usable again.
     await page!.getByTestId('doubt-summary').filter({ hasText: 'Batches in doubt now: 0' }).waitFor({ timeout: 10_000 });
     await page!.waitForFunction(() => [...document.querySelectorAll('button')].some((b) => b.textContent?.includes('Reconcile & restart') && !b.disabled));
