@@ -7,7 +7,7 @@
 // injection), so batches stay in doubt after MySQL is back: PipewardenBatchesInDoubt must
 // fire and start a second repair.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from '@pipewarden/loader';
 import { startExporter } from '@pipewarden/exporter';
@@ -17,7 +17,6 @@ import { startTestStack, type TestStack } from '../helpers/stack';
 import { CLI, tableRows } from '../helpers/doubt';
 import { exampleEnv, renderAlertmanagerConfig, startSink, withShortTimings } from './alertmanager-config';
 import { RULES_FILE, shortenRules } from './rules';
-import { readFileSync } from 'node:fs';
 
 const ROWS = 30_000;
 const BATCH = 1_000;
@@ -137,7 +136,10 @@ describe('alert-driven recovery after a MySQL crash', () => {
 
     // MariaDB restarts on its data folder; the load resumes, then dies before its last commit.
     await stack.mariadb.start();
-    const end = await Promise.race([exit, sleep(120_000).then(() => undefined)]);
+    let timer: NodeJS.Timeout | undefined;
+    const end = await Promise.race([exit, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), 120_000)))]);
+    clearTimeout(timer); // a pending timer would keep jest alive after the suite
+    if (!end) child.kill('SIGKILL');
     expect({ end, stderr: end?.signal === 'SIGKILL' ? '' : stderr.slice(-2000) }).toEqual({ end: { code: null, signal: 'SIGKILL' }, stderr: '' });
 
     // Every row ends in the table: repaired by alert-triggered reconcile runs only.
