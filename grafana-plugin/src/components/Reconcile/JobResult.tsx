@@ -20,12 +20,12 @@ export function JobResult({ job }: { job: ReconcileJob }) {
     );
   }
   const verified = r.verification === 'ok' ? 'counts and checksums verified' : r.verification === 'skipped' ? 'verification skipped' : 'verification FAILED';
-  const restarted = r.loaderRestarted ? 'the loader restarted' : 'the loader was not restarted';
+  const restarted = r.loaderRestarted ? 'the loader restarted' : 'the loader was not restarted (start it with `pipewarden loader serve` if it is not running)';
   return (
     <div data-testid="job-result">
       <Alert title={r.outcome === 'nothing_to_do' ? 'Nothing was missing' : `Inserted ${formatCount(r.rowsInserted)} rows`} severity={r.verification === 'failed' ? 'warning' : 'success'}>
         <span data-testid="job-result-summary">
-          {formatCount(r.rowsInserted)} rows inserted into MySQL in {plural(r.batchesRepaired, 'batch', 'batches')} ({plural(r.batchesExamined, 'batch', 'batches')} in doubt examined); {verified}; {restarted}. Took{' '}
+          {formatCount(r.rowsInserted)} rows inserted into MySQL in {plural(r.batchesRepaired, 'batch', 'batches')} ({plural(r.batchesExamined, 'batch', 'batches')} examined); {verified}; {restarted}. Took{' '}
           {formatDuration(r.durationSeconds)}.
         </span>
       </Alert>

@@ -48,7 +48,7 @@ export function PreviewBody({ job, error }: Props) {
       ) : (
         <p data-testid="preview-summary">
           <strong>{formatCount(r.rowsMissing)} rows</strong> in <strong>{plural(r.batchesRepaired || r.batches.filter((b) => b.rowsMissing > 0).length, 'batch', 'batches')}</strong> would
-          be inserted into MySQL ({plural(r.batchesExamined, 'batch', 'batches')} in doubt examined). Then the loader restarts from its checkpoint.
+          be inserted into MySQL ({plural(r.batchesExamined, 'batch', 'batches')} examined). Then the loader restarts from its checkpoint.
         </p>
       )}
       <BatchTable batches={r.batches.filter((b) => b.rowsMissing > 0)} column="rowsMissing" total={r.batchesRepaired} />

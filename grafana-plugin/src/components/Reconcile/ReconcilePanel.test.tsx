@@ -113,7 +113,7 @@ describe('ReconcilePanel', () => {
     expect(within(dialog).getByText(/Computing the difference with a dry run/)).toBeInTheDocument();
 
     const summary = await within(dialog).findByTestId('preview-summary', undefined, { timeout: 4000 });
-    expect(summary).toHaveTextContent('1,500 rows in 2 batches would be inserted into MySQL (3 batches in doubt examined)');
+    expect(summary).toHaveTextContent('1,500 rows in 2 batches would be inserted into MySQL (3 batches examined)');
     const rows = within(within(dialog).getByTestId('batch-table')).getAllByRole('row');
     expect(rows).toHaveLength(3); // header + the two batches with missing rows
     expect(rows[1]).toHaveTextContent('b-0001Redis mirror1,000');
@@ -127,7 +127,7 @@ describe('ReconcilePanel', () => {
     const result = await screen.findByTestId('job-result', undefined, { timeout: 4000 });
     expect(within(result).getByText('Inserted 1,500 rows')).toBeInTheDocument();
     expect(within(result).getByTestId('job-result-summary')).toHaveTextContent(
-      '1,500 rows inserted into MySQL in 2 batches (3 batches in doubt examined); counts and checksums verified; the loader restarted. Took 2.4 s.'
+      '1,500 rows inserted into MySQL in 2 batches (3 batches examined); counts and checksums verified; the loader restarted. Took 2.4 s.'
     );
   });
 
