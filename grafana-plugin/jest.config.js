@@ -11,7 +11,7 @@ module.exports = {
   testMatch: ['<rootDir>/src/**/*.test.{ts,tsx}'],
   setupFiles: ['<rootDir>/jest-globals.js'],
   setupFilesAfterEnv: ['<rootDir>/jest-setup.ts'],
-  moduleNameMapper: { '\\.(css|scss|sass)$': 'identity-obj-proxy', '\\.(svg|png)$': '<rootDir>/src/__mocks__/file.js' },
+  moduleNameMapper: { '\\.(css|scss|sass)$': 'identity-obj-proxy' },
   transform: {
     '^.+\\.(t|j)sx?$': swc,
     '^.+\\.mjs$': swc,

@@ -1,7 +1,6 @@
 // The reconciler's HTTP API (see core/src/api.ts), through the app's proxy routes.
-import { proxyRequest, request } from './client';
-import type { AppSettings, LoaderStatus, ReconcileJob, ReconcileRequest, ReconcileRun, ReconcilerStatus } from './types';
-import { PLUGIN_ID } from '../constants';
+import { proxyRequest } from './client';
+import type { ReconcileJob, ReconcileRequest, ReconcileRun, ReconcilerStatus } from './types';
 
 export function getStatus(): Promise<ReconcilerStatus> {
   return proxyRequest<ReconcilerStatus>('GET', 'reconciler/status');
@@ -19,21 +18,4 @@ export function getJob(id: string): Promise<ReconcileJob> {
 export async function listRuns(limit: number): Promise<ReconcileRun[]> {
   const body = await proxyRequest<{ runs: ReconcileRun[] }>('GET', 'reconciler/runs', { params: { limit } });
   return body.runs;
-}
-
-export function getLoaderStatus(): Promise<LoaderStatus> {
-  return proxyRequest<LoaderStatus>('GET', 'loader/status');
-}
-
-export interface SettingsUpdate {
-  enabled: boolean;
-  pinned: boolean;
-  jsonData: AppSettings;
-  /** Omitted to keep the stored token; {token: ''} clears it. */
-  secureJsonData?: { token: string };
-}
-
-/** Grafana's plugin settings endpoint (Admin only). */
-export function saveSettings(update: SettingsUpdate): Promise<unknown> {
-  return request('POST', `/api/plugins/${PLUGIN_ID}/settings`, { data: update });
 }

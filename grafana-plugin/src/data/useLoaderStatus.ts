@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 
 import type { ApiProblem } from '../api/problem';
-import { getLoaderStatus } from '../api/reconciler';
+import { getLoaderStatus } from '../api/loader';
 import type { LoaderStatus } from '../api/types';
 import { STATUS_POLL_MS } from '../constants';
 import { queryKeys } from './queryClient';

@@ -4,7 +4,8 @@ import { AppPluginMeta, GrafanaTheme2, PluginConfigPageProps } from '@grafana/da
 import { Alert, Button, Field, FieldSet, Input, SecretInput, useStyles2 } from '@grafana/ui';
 
 import { ApiProblem, describeProblem, toApiProblem } from '../../api/problem';
-import { getStatus, saveSettings } from '../../api/reconciler';
+import { getStatus } from '../../api/reconciler';
+import { saveSettings } from '../../api/settings';
 import type { AppSettings, ReconcilerStatus } from '../../api/types';
 import { plural } from '../../utils/format';
 

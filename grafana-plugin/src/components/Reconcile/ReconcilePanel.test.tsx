@@ -183,4 +183,23 @@ describe('ReconcilePanel', () => {
     expect(result).toHaveTextContent('MySQL went away during batch b-0002');
     expect(result).toHaveTextContent('press Reconcile & restart again once the cause is fixed');
   });
+
+  it('keeps the confirmation open and explains a refused start (403)', async () => {
+    const user = userEvent.setup();
+    const dry = jobFixture({ id: 'dry-3', dryRun: true, state: 'succeeded', result: reportFixture({ dryRun: true, outcome: 'dry_run', rowsInserted: 0 }) });
+    new FakeBackend()
+      .on('GET', STATUS, { status: 200, data: statusFixture() })
+      .on('POST', POST, (req) => ((req.data as ReconcileRequest).dryRun ? { status: 202, data: dry } : { status: 403, data: { message: 'plugin proxy route access denied' } }))
+      .on('GET', /reconcile\/dry-3$/, { status: 200, data: dry })
+      .install();
+    renderPage(<ReconcilePanel />);
+    await waitFor(() => expect(button()).toBeEnabled());
+    await user.click(button());
+    const dialog = await screen.findByRole('dialog');
+    await waitFor(() => expect(within(dialog).getByRole('button', { name: 'Reconcile & restart' })).toBeEnabled());
+    await user.click(within(dialog).getByRole('button', { name: 'Reconcile & restart' }));
+    expect(await within(dialog).findByText('The reconcile did not start: Your Grafana role cannot do this')).toBeInTheDocument();
+    expect(screen.queryByTestId('job-progress')).not.toBeInTheDocument();
+  });
 });
+
