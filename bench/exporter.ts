@@ -5,7 +5,7 @@
 // (InnoDB flushing, the other core) falls on both alike. The exporter reads only the
 // ledger, dead-letter and reconcile aggregates, so the big table should cost nothing.
 //
-//   npx tsx bench/exporter.ts [--scrapes 200] [--small 100000] [--large 5000000] [--keep]
+//   npx tsx bench/exporter.ts [--scrapes 200] [--rounds 3] [--small 100000] [--large 5000000] [--keep]
 //
 // Last line: RESULT {json}. Targets: p99 <= 50 ms, and large p99 <= 1.2 x small p99.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,6 +23,7 @@ function flag(name: string, def: number): number {
   return i >= 0 ? Number(args[i + 1]) : def;
 }
 const SCRAPES = flag('scrapes', 200);
+const ROUNDS = flag('rounds', 3);
 const WARMUP = 20;
 const SMALL = flag('small', 100_000);
 const LARGE = flag('large', 5_000_000);
@@ -166,23 +167,31 @@ async function main(): Promise<void> {
       await scrapeMs(a.url);
       await scrapeMs(b.url);
     }
-    const times = { small: [] as number[], large: [] as number[] };
-    const server = { small: [] as number[], large: [] as number[] };
+    // Rounds of SCRAPES interleaved scrapes each. On a shared two-core machine a p99 over
+    // 200 samples is the second-slowest scrape, so one round is at the mercy of whatever
+    // else ran in those seconds; the headline figure is the median round, and every round
+    // is printed.
+    type Round = { small: number[]; large: number[]; serverSmall: number[]; serverLarge: number[] };
+    const rounds: Round[] = [];
     const seen = { small: 0, large: 0 };
     const load0 = loadavg()[0];
     const cpu0 = process.cpuUsage();
-    for (let i = 0; i < SCRAPES; i++) {
-      // Alternate which goes first so neither always follows the other.
-      const order = i % 2 === 0 ? (['small', 'large'] as const) : (['large', 'small'] as const);
-      for (const k of order) {
-        const r = await scrapeMs(k === 'small' ? a.url : b.url);
-        times[k].push(r.ms);
-        server[k].push(r.serverMs);
-        seen[k] = r.rows;
+    for (let round = 0; round < ROUNDS; round++) {
+      const r0: Round = { small: [], large: [], serverSmall: [], serverLarge: [] };
+      for (let i = 0; i < SCRAPES; i++) {
+        // Alternate which goes first so neither always follows the other.
+        const order = i % 2 === 0 ? (['small', 'large'] as const) : (['large', 'small'] as const);
+        for (const k of order) {
+          const r = await scrapeMs(k === 'small' ? a.url : b.url);
+          r0[k].push(r.ms);
+          (k === 'small' ? r0.serverSmall : r0.serverLarge).push(r.serverMs);
+          seen[k] = r.rows;
+        }
       }
+      rounds.push(r0);
     }
     const cpu = process.cpuUsage(cpu0);
-    const cpuPerScrapeMs = (cpu.user + cpu.system) / 1000 / (2 * SCRAPES);
+    const cpuPerScrapeMs = (cpu.user + cpu.system) / 1000 / (2 * SCRAPES * ROUNDS);
     const load1 = loadavg()[0];
 
     // The part that could grow with the table: the three MySQL collectors alone, run one
@@ -210,33 +219,47 @@ async function main(): Promise<void> {
       const s = [...xs].sort((x, y) => x - y);
       return { p50: +percentile(s, 50).toFixed(2), p99: +percentile(s, 99).toFixed(2), max: +s[s.length - 1].toFixed(2) };
     };
-    const S = stats(times.small);
-    const L = stats(times.large);
-    const ratio = +(L.p99 / S.p99).toFixed(3);
-    const SS = stats(server.small);
-    const SL = stats(server.large);
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor((xs.length - 1) / 2)];
+    const perRound = rounds.map((r) => {
+      const S = stats(r.small);
+      const L = stats(r.large);
+      return { small: S, large: L, p99Ratio: +(L.p99 / S.p99).toFixed(3), serverSmall: stats(r.serverSmall), serverLarge: stats(r.serverLarge) };
+    });
+    const head = {
+      small: { p50: median(perRound.map((r) => r.small.p50)), p99: median(perRound.map((r) => r.small.p99)) },
+      large: { p50: median(perRound.map((r) => r.large.p50)), p99: median(perRound.map((r) => r.large.p99)) },
+      p99Ratio: median(perRound.map((r) => r.p99Ratio)),
+    };
+    const pooled = { small: stats(rounds.flatMap((r) => r.small)), large: stats(rounds.flatMap((r) => r.large)) };
     const QS = stats(sqlTimes.small);
     const QL = stats(sqlTimes.large);
-    console.log(`scrapes per table: ${SCRAPES} (after ${WARMUP} warm-up), sequential, alternating between the two exporters`);
-    console.log(`violations ${SMALL.toLocaleString('en')} rows: p50 ${S.p50} ms  p99 ${S.p99} ms  max ${S.max} ms`);
-    console.log(`violations ${LARGE.toLocaleString('en')} rows: p50 ${L.p50} ms  p99 ${L.p99} ms  max ${L.max} ms`);
-    console.log(`p99 large / small: ${ratio} (target <= 1.2); p99 target <= 50 ms: ${Math.max(S.p99, L.p99) <= 50 ? 'met' : 'NOT met'}`);
-    console.log(`server-side collect time (pipewarden_exporter_scrape_duration_seconds): small p50 ${SS.p50} p99 ${SS.p99} ms; large p50 ${SL.p50} p99 ${SL.p99} ms`);
+    const p99Met = Math.max(head.small.p99, head.large.p99) <= 50;
+    console.log(`${ROUNDS} rounds of ${SCRAPES} scrapes per table (after ${WARMUP} warm-up), sequential, alternating between the two exporters`);
+    perRound.forEach((r, i) =>
+      console.log(
+        `  round ${i + 1}: ${SMALL.toLocaleString('en')} rows p50 ${r.small.p50} p99 ${r.small.p99} max ${r.small.max} ms | ${LARGE.toLocaleString('en')} rows p50 ${r.large.p50} p99 ${r.large.p99} max ${r.large.max} ms | p99 ratio ${r.p99Ratio} | server-side collect p99 ${r.serverSmall.p99} / ${r.serverLarge.p99} ms`,
+      ),
+    );
+    console.log(`median round: ${SMALL.toLocaleString('en')} rows p50 ${head.small.p50} ms p99 ${head.small.p99} ms; ${LARGE.toLocaleString('en')} rows p50 ${head.large.p50} ms p99 ${head.large.p99} ms`);
+    console.log(`p99 large / small (median of rounds): ${head.p99Ratio} (target <= 1.2: ${head.p99Ratio <= 1.2 ? 'met' : 'NOT met'}); p99 <= 50 ms: ${p99Met ? 'met' : 'NOT met'}`);
+    console.log(`all ${ROUNDS * SCRAPES} scrapes pooled: p99 ${pooled.small.p99} / ${pooled.large.p99} ms`);
     console.log(`MySQL collectors alone (ledger + dead_letters + reconcile_runs, serial): small p50 ${QS.p50} p99 ${QS.p99} ms; large p50 ${QL.p50} p99 ${QL.p99} ms`);
     console.log(`CPU of this process per scrape (exporter + client): ${cpuPerScrapeMs.toFixed(2)} ms; 1-min load average ${load0.toFixed(1)} → ${load1.toFixed(1)} (machine shared with other jobs)`);
     const result = {
       bench: 'exporter',
       scrapes: SCRAPES,
+      rounds: ROUNDS,
       ledgerBatches: BATCHES,
       deadLetters: DEAD_LETTERS,
-      small: { rows: SMALL, ...S },
-      large: { rows: LARGE, ...L },
-      p99Ratio: ratio,
-      serverCollectMs: { small: SS, large: SL },
+      small: { rows: SMALL, ...head.small },
+      large: { rows: LARGE, ...head.large },
+      p99Ratio: head.p99Ratio,
+      perRound,
+      pooled,
       mysqlCollectorsMs: { small: QS, large: QL, p99Ratio: +(QL.p99 / QS.p99).toFixed(3) },
       cpuPerScrapeMs: +cpuPerScrapeMs.toFixed(2),
       loadAverage: [+load0.toFixed(2), +load1.toFixed(2)],
-      targets: { p99Ms: 50, p99Met: Math.max(S.p99, L.p99) <= 50, ratioMax: 1.2, ratioMet: ratio <= 1.2 },
+      targets: { p99Ms: 50, p99Met, ratioMax: 1.2, ratioMet: head.p99Ratio <= 1.2 },
       fillSeconds: +fillSeconds.toFixed(1),
     };
     console.log(`RESULT ${JSON.stringify(result)}`);

@@ -23,6 +23,13 @@ let exporter: ExporterHandle;
 let loader: Server;
 let db: mysql.Connection;
 
+/** `promtool check metrics` on an exposition: exit status and everything it printed. */
+function promtool(text: string): { status: number | null; out: string } {
+  const r = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  if (r.error) throw new Error(`cannot run ${PROMTOOL} (apt-get install prometheus): ${r.error.message}`);
+  return { status: r.status, out: `${r.stdout}${r.stderr}`.trim() };
+}
+
 /** Stand-in for the loader's control API. */
 function startFakeLoader(port: number, token: string): Promise<Server> {
   const server = createServer((req, res) => {
@@ -197,8 +204,7 @@ describe('the exposition', () => {
   it('passes promtool check metrics with nothing to report', async () => {
     const { text, contentType } = await scrape(exporter.url);
     expect(contentType).toMatch(/^text\/plain; version=0\.0\.4/);
-    const r = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
-    expect({ status: r.status, out: `${r.stdout}${r.stderr}`.trim() }).toEqual({ status: 0, out: '' });
+    expect(promtool(text)).toEqual({ status: 0, out: '' });
   });
 
   it('serves a landing page and /healthz, and never shows the token', async () => {
@@ -247,6 +253,8 @@ describe('outages', () => {
     for (const name of ['pipewarden_rows_loaded_total', 'pipewarden_batches_committed_total', 'pipewarden_rows_repaired_total']) expect(r.samples.has(name)).toBe(false);
     expect([...r.samples.keys()].some((k) => k.startsWith('pipewarden_rows_rejected_total'))).toBe(false);
     for (const c of ['ledger', 'dead_letters', 'reconcile_runs']) expect(r.samples.get(`pipewarden_exporter_collector_success{collector="${c}"}`)).toBe(0);
+    // Metrics without samples (HELP and TYPE only) are still a valid exposition.
+    expect(promtool(r.text)).toEqual({ status: 0, out: '' });
     // Everything not backed by MySQL carries on.
     expect(r.samples.get('pipewarden_up{target="redis"}')).toBe(1);
     expect(r.samples.get('pipewarden_batches_in_doubt')).toBe(3);
