@@ -16,7 +16,17 @@ import { AlertmanagerServer, PrometheusServer, REPO_ROOT, freePort, sleep } from
 import { startTestStack, type TestStack } from '../helpers/stack';
 import { CLI, tableRows } from '../helpers/doubt';
 import { exampleEnv, renderAlertmanagerConfig, startSink, withShortTimings } from './alertmanager-config';
-import { RULES_FILE, shortenRules } from './rules';
+import { METRICS, exposedNames } from '@pipewarden/core';
+import { dashboardExpressions, extractMetricNames, substituteGrafanaVariables } from './metric-names';
+import { DASHBOARDS_DIR, RULES_FILE, shortenRules } from './rules';
+
+/** Pipeline panels that are legitimately empty in this scenario. */
+const EXPECTED_EMPTY = [
+  /rows_rejected_total/, // the generated source has no bad rows
+  /redis_maxmemory_bytes\) > 0/, // the test Redis has no maxmemory
+  /watchdog_decisions_total/, // the watchdog is off in this test
+  /pipewarden_source_/, // the stack's S3 source bucket is empty: the load read a local file
+];
 
 const ROWS = 30_000;
 const BATCH = 1_000;
@@ -164,6 +174,25 @@ describe('alert-driven recovery after a MySQL crash', () => {
       return v === '0';
     }, 30_000);
     await until('PipewardenMySQLDown resolved', async () => !(await firing('PipewardenMySQLDown')), 30_000);
+
+    // The Pipeline dashboard shows this real data: every panel query whose metrics the
+    // exporter or the reconciler export returns series (the loader ran as a CLI process
+    // here, not as a scraped service, so its in-process metrics are not checked).
+    const owners = new Map(Object.values(METRICS).flatMap((d) => exposedNames(d).map((n) => [n, d.owner] as const)));
+    const pipeline = JSON.parse(readFileSync(join(DASHBOARDS_DIR, 'pipeline.json'), 'utf8')) as unknown;
+    const empty: string[] = [];
+    let checked = 0;
+    for (const f of dashboardExpressions(pipeline, 'pipeline.json')) {
+      const names = extractMetricNames(f.expr);
+      if (!names.length || !names.every((n) => owners.get(n) === 'exporter' || owners.get(n) === 'reconciler')) continue;
+      if (EXPECTED_EMPTY.some((re) => re.test(f.expr))) continue;
+      checked++;
+      const r = await fetch(`${prometheus.url}/api/v1/query`, { method: 'POST', body: new URLSearchParams({ query: substituteGrafanaVariables(f.expr) }) });
+      if (((await r.json()) as { data: { result: unknown[] } }).data.result.length === 0) empty.push(f.where);
+    }
+    expect(empty).toEqual([]);
+    expect(checked).toBeGreaterThanOrEqual(25);
+
     // Recorded for the report; either way the assertions above hold.
     if (!loadRunningAtCrash) console.warn('the load had finished before MariaDB was killed (fast machine); the crash hit an idle MySQL');
   }, 300_000);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { METRICS, STANDARD_EXPORTER_METRIC_PREFIXES, VARIABLES, exposedNames } from '@pipewarden/core';
+import { prometheusConfig, ruleFiles, type StackLayout } from '@pipewarden/stack';
 import { extractMetricNames, ruleExpressions, unknownMetricNames } from './metric-names';
 import { PROMETHEUS_YML, RULES_FILE, RULE_TESTS_FILE, RUNBOOKS, alertNames, headingAnchor, loadRules, shortenRules } from './rules';
 
@@ -40,6 +41,18 @@ describe('promtool', () => {
     expect(text).toContain('/etc/prometheus/rules/*.yml');
     const file = join(work, 'prometheus.yml');
     writeFileSync(file, text.replace('/etc/prometheus/rules/*.yml', RULES_FILE));
+    const r = run('promtool', ['check', 'config', file]);
+    expect(r.out).toMatch(/SUCCESS: 11 rules found/);
+    expect(r.code).toBe(0);
+  });
+
+  test("check config: the local stack's generated configuration loads the shipped rules", () => {
+    // scripts/src/stack.ts puts every rules/*.yml without "test" in its name into the local
+    // stack's Prometheus: the rules file must be among them and the test file must not.
+    expect(ruleFiles()).toEqual([RULES_FILE]);
+    const layout = { ports: { prometheus: 9090, alertmanager: 9093, exporter: 9841, loader: 9842, reconciler: 9843 } } as unknown as StackLayout;
+    const file = join(work, 'stack-prometheus.yml');
+    writeFileSync(file, prometheusConfig(layout, '5s'));
     const r = run('promtool', ['check', 'config', file]);
     expect(r.out).toMatch(/SUCCESS: 11 rules found/);
     expect(r.code).toBe(0);
