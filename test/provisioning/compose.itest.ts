@@ -149,7 +149,13 @@ describe('docker-compose.yml', () => {
     // Every variable the Grafana provisioning files expand is set for the container.
     const provisioning = ['datasources/pipewarden.yml', 'plugins/pipewarden-app.yml'].map((f) => readFileSync(join(PROVISIONING, 'grafana', f), 'utf8')).join('\n');
     const used = [...provisioning.matchAll(/\$\{([A-Z_]+)\}/g)].map((m) => m[1]);
-    expect(used.sort()).toEqual(['PIPEWARDEN_PROMETHEUS_URL', 'PIPEWARDEN_RECONCILER_URL', 'PIPEWARDEN_TOKEN']);
+    expect(used.sort()).toEqual(['PIPEWARDEN_LOADER_URL', 'PIPEWARDEN_PROMETHEUS_URL', 'PIPEWARDEN_RECONCILER_URL', 'PIPEWARDEN_TOKEN']);
+    // The app provisioning sets every jsonData key the plugin's routes use.
+    const pluginJson = readFileSync(join(PROVISIONING, '..', 'grafana-plugin', 'src', 'plugin.json'), 'utf8');
+    const app = parse(readFileSync(join(PROVISIONING, 'grafana', 'plugins', 'pipewarden-app.yml'), 'utf8')) as { apps: { type: string; jsonData: Record<string, string>; secureJsonData: Record<string, string> }[] };
+    expect(app.apps[0].type).toBe((JSON.parse(pluginJson) as { id: string }).id);
+    for (const [, key] of pluginJson.matchAll(/\.JsonData\.(\w+)/g)) expect(Object.keys(app.apps[0].jsonData)).toContain(key);
+    for (const [, key] of pluginJson.matchAll(/\.SecureJsonData\.(\w+)/g)) expect(Object.keys(app.apps[0].secureJsonData)).toContain(key);
     for (const v of used.filter((x) => x !== 'PIPEWARDEN_TOKEN')) expect(g.environment![v]).toBeDefined();
     // `$$` is Compose's escape for a literal `$`: the shell, not Compose, reads the secret.
     expect(g.entrypoint!.join(' ')).toContain('PIPEWARDEN_TOKEN="$$(cat /run/secrets/pipewarden_token)"');
