@@ -130,6 +130,9 @@ export async function startExporter(config: Config, opts: ExporterOptions = {}):
   const addr = server.address() as AddressInfo;
   const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
   log.info('exporter listening', { url: `${url}/metrics` });
+  if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {
+    log.warn('the exporter listens beyond loopback; /metrics has no authentication (it holds no secrets, but shows pipeline state)', { listen: `${host}:${port}` });
+  }
 
   let closing: Promise<void> | undefined;
   return {
