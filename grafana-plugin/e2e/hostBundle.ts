@@ -2,7 +2,7 @@
 // grafana-plugin/node_modules, so the host hands the plugin the very versions it was
 // built against. Cached by the lock file and the source, since @grafana/ui is large.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 
@@ -13,6 +13,7 @@ export async function buildHostBundle(): Promise<string> {
   const hash = createHash('sha256')
     .update(readFileSync(path.join(ROOT, 'package-lock.json')))
     .update(readFileSync(entry))
+    .update(readFileSync(__filename))
     .digest('hex')
     .slice(0, 16);
   const dir = path.join(__dirname, '.cache');
@@ -21,6 +22,9 @@ export async function buildHostBundle(): Promise<string> {
     return out;
   }
   mkdirSync(dir, { recursive: true });
+  for (const old of readdirSync(dir).filter((f) => /^host-.*\.js$/.test(f))) {
+    rmSync(path.join(dir, old));
+  }
   await build({
     entryPoints: [entry],
     outfile: out,
@@ -31,6 +35,8 @@ export async function buildHostBundle(): Promise<string> {
     minify: true,
     logLevel: 'error',
     nodePaths: [path.join(ROOT, 'node_modules')],
+    // What Grafana shares as 'react-router'; only @grafana/ui depends on it, so it is nested there.
+    alias: { 'react-router-dom-v5-compat': path.join(ROOT, 'node_modules', '@grafana', 'ui', 'node_modules', 'react-router-dom-v5-compat') },
     define: { 'process.env.NODE_ENV': '"production"', global: 'window' },
     // Styles and fonts of components the plugin does not use (code editors, maps).
     loader: { '.css': 'empty', '.woff': 'empty', '.woff2': 'empty', '.ttf': 'empty', '.svg': 'empty' },

@@ -161,12 +161,15 @@ async function main(): Promise<void> {
     });
     cleanups.push(() => context!.close());
     page = context.pages()[0] ?? (await context.newPage());
+    // Every wait here is for something local; a long default only delays the report of a failure.
+    page.setDefaultTimeout(15_000);
     page.on('pageerror', (e) => console.log(`    [browser error] ${e.message}`));
   });
 
   await step('Overview before configuration says what to do', async () => {
     await openPage(page!, `/a/${host!.pluginId}/overview`);
     await page!.getByText('The app is not configured yet').waitFor();
+    await shot(page!, 'overview-not-configured');
     assert(host!.proxied.length === 0, 'an unconfigured app must not call the proxy');
   });
 
@@ -258,6 +261,7 @@ async function main(): Promise<void> {
     assert(read.status === 200, `a Viewer's GET /status answered ${read.status}, expected 200`);
     await openPage(page!, `/a/${host!.pluginId}/reconcile`);
     await page!.getByText('Only Grafana admins can reconcile').waitFor();
+    await shot(page!, 'reconcile-viewer');
     host!.role = 'Admin';
   });
 

@@ -14,7 +14,7 @@ import * as lodash from 'lodash';
 import * as React from 'react';
 import * as ReactDOM from 'react-dom';
 import { createRoot } from 'react-dom/client';
-import * as ReactRouter from 'react-router';
+import * as ReactRouterCompat from 'react-router-dom-v5-compat';
 import { BrowserRouter, Route, Routes } from 'react-router-dom';
 import * as rxjs from 'rxjs';
 import * as rxjsOperators from 'rxjs/operators';
@@ -22,8 +22,9 @@ import * as rxjsOperators from 'rxjs/operators';
 const SHARED: Record<string, unknown> = {
   react: React,
   'react-dom': ReactDOM,
-  // Grafana exposes its react-router v6 under this name; the plugin bundles react-router-dom v6 on top.
-  'react-router': ReactRouter,
+  // Grafana exposes react-router-dom-v5-compat (which re-exports react-router v6) under this
+  // name; the plugin bundles react-router-dom v6 on top. Same here, from @grafana/ui's copy.
+  'react-router': ReactRouterCompat,
   rxjs,
   'rxjs/operators': rxjsOperators,
   '@emotion/css': emotionCss,
