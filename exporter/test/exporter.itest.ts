@@ -3,6 +3,9 @@
 // and reconciler write it (see fixtures.ts); a tiny HTTP server stands in for the loader's
 // control API (GET /healthz, GET /status behind the bearer token) until the loader lands.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import Redis from 'ioredis';
 import type mysql from 'mysql2/promise';
@@ -217,6 +220,33 @@ describe('the exposition', () => {
     const h = await fetch(`${exporter.url}/healthz`);
     expect(h.status).toBe(200);
     expect((await fetch(`${exporter.url}/nope`)).status).toBe(404);
+  });
+});
+
+describe('a local-folder source', () => {
+  it('counts pending files and bytes from the folder and the checkpoint, with no S3 probe', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pw-exporter-local-'));
+    const walDir = join(dir, 'wal');
+    writeFileSync(join(dir, 'a.csv'), Buffer.alloc(700, 'a'));
+    writeFileSync(join(dir, 'b.csv'), Buffer.alloc(300, 'b'));
+    writeFileSync(join(dir, 'readme.md'), 'not a source file');
+    writeCheckpoint(walDir, { version: 1, updatedAt: 0, objects: { [join(dir, 'a.csv')]: checkpointEntry(700, 200, false) } });
+    const other = await startExporter({ ...config, source: dir, wal: { ...config.wal, dir: walDir } }, { listen: '127.0.0.1:0' });
+    try {
+      const s = (await scrape(other.url)).samples;
+      expect(s.get('pipewarden_source_objects')).toBe(2);
+      expect(s.get('pipewarden_source_objects_pending')).toBe(2);
+      expect(s.get('pipewarden_source_bytes_pending')).toBe(500 + 300);
+      expect(s.has('pipewarden_up{target="s3"}')).toBe(false);
+      expect(s.get('pipewarden_up{target="mysql"}')).toBe(1);
+      // A WAL folder holding only the checkpoint: no segments, nothing in doubt.
+      expect(s.get('pipewarden_wal_segments')).toBe(0);
+      expect(s.get('pipewarden_batches_in_doubt')).toBe(0);
+      expect(s.get('pipewarden_wal_disk_free_bytes')).toBeGreaterThan(0);
+    } finally {
+      await other.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
