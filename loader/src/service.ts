@@ -114,9 +114,11 @@ export class LoaderService {
     this.wake?.();
   }
 
-  resume(): void {
+  async resume(): Promise<void> {
     this.paused = false;
     this.wake?.();
+    // Answer with the state the loop moved to, not the one it is leaving.
+    for (let i = 0; i < 500 && this.state === 'paused'; i++) await new Promise((r) => setTimeout(r, 10));
   }
 
   /** Stop the upload, reopen connections (a new run opens its own), resume from the checkpoint. */
@@ -180,8 +182,8 @@ export class LoaderService {
       await this.pause();
       res.json(this.status());
     });
-    app.post('/resume', auth, (_req, res) => {
-      this.resume();
+    app.post('/resume', auth, async (_req, res) => {
+      await this.resume();
       res.json(this.status());
     });
     app.post('/restart', auth, async (_req, res) => {

@@ -32,7 +32,7 @@ export function explainS3Error(e: unknown, what: string): Error {
   if (['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'Forbidden'].includes(name) || status === 403) {
     return new UserError(`${what}: access denied (${name || status}); check PIPEWARDEN_S3_ACCESS_KEY_ID / PIPEWARDEN_S3_SECRET_ACCESS_KEY`);
   }
-  const code = (e as NodeJS.ErrnoException)?.code;
+  const code = (e as NodeJS.ErrnoException)?.code ?? /ECONNREFUSED|ENOTFOUND/.exec(String((e as Error)?.message))?.[0];
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND') return new UserError(`${what}: cannot reach the S3 endpoint (${code}); check PIPEWARDEN_S3_ENDPOINT`);
   return e instanceof Error ? e : new Error(String(e));
 }
@@ -46,7 +46,7 @@ export function isRetryableS3Error(e: unknown): boolean {
     status === 429 ||
     ['SlowDown', 'Throttling', 'ThrottlingException', 'RequestTimeout', 'InternalError', 'ServiceUnavailable', 'TimeoutError'].includes(name) ||
     ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET'].includes(code) ||
-    /socket hang up|aborted|premature/i.test(String((e as Error)?.message))
+    /socket hang up|aborted|premature|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT/i.test(String((e as Error)?.message))
   );
 }
 
