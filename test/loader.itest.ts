@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RowDataPacket } from 'mysql2';
-import { connect, type Config } from '@pipewarden/core';
+import { connect, type Config, type LoaderStatus } from '@pipewarden/core';
 import { createS3Client, generate, putFile, runLoad, startLoaderService, verifyTable } from '@pipewarden/loader';
 import { sleep } from '@pipewarden/stack';
 import { startTestStack, SHARED_SAMPLE, type TestStack } from './helpers/stack';
@@ -161,28 +161,29 @@ test('control API: 401 without the token; pause, resume and restart show in /sta
   const svc = await startLoaderService(svcConfig, { source: gen });
   const token = svcConfig.token!;
   const call = (method: string, path: string, auth = true) => fetch(`${svc.url}${path}`, { method, headers: auth ? { authorization: `Bearer ${token}` } : {} });
+  const status = async (method: string, path: string): Promise<LoaderStatus> => (await (await call(method, path)).json()) as LoaderStatus;
   try {
     expect((await call('GET', '/status', false)).status).toBe(401);
     expect((await fetch(`${svc.url}/status`, { headers: { authorization: 'Bearer wrong-token-wrong-token' } })).status).toBe(401);
     expect((await call('POST', '/pause', false)).status).toBe(401);
     expect((await call('GET', '/healthz', false)).status).toBe(200);
-    const paused = await (await call('POST', '/pause')).json();
+    const paused = await status('POST', '/pause');
     expect(paused.state).toBe('paused');
     const rowsAtPause = paused.rowsIn;
     await sleep(700);
-    const still = await (await call('GET', '/status')).json();
+    const still = await status('GET', '/status');
     expect(still.state).toBe('paused');
     expect(still.rowsIn).toBe(rowsAtPause);
-    const resumed = await (await call('POST', '/resume')).json();
+    const resumed = await status('POST', '/resume');
     expect(['running', 'finished']).toContain(resumed.state);
-    const restarted = await (await call('POST', '/restart')).json();
+    const restarted = await status('POST', '/restart');
     expect(['running', 'finished', 'stopping']).toContain(restarted.state);
     for (let i = 0; i < 600; i++) {
-      const st = await (await call('GET', '/status')).json();
+      const st = await status('GET', '/status');
       if (st.state === 'finished') break;
       await sleep(100);
     }
-    expect((await (await call('GET', '/status')).json()).state).toBe('finished');
+    expect((await status('GET', '/status')).state).toBe('finished');
     const metrics = await (await call('GET', '/metrics', false)).text();
     expect(metrics).toMatch(/pipewarden_loader_batches_total\{result="committed"\} [1-9]\d*/);
     expect(metrics).toMatch(/pipewarden_loader_service_state\{state="finished"\} 1/);
