@@ -1,7 +1,7 @@
 // Helpers for the Spark engine's integration tests and benchmark (kept beside the engine
 // because they drive it the way the loader does): whether Spark can run here, a logger that
 // keeps its lines, and draining an engine into one comparable result.
-import { createLogger, type Logger } from '@pipewarden/core';
+import type { Logger } from '@pipewarden/core';
 import type { BatchDraft, Engine, EngineStart } from './types';
 import type { Source, SourceObject } from '../source/types';
 import { findJava } from './spark-process';
@@ -16,9 +16,16 @@ export function sparkSkipReason(): string | undefined {
   return 'Java is not installed (apt-get install openjdk-17-jre-headless), so Spark cannot run here';
 }
 
+/** A logger that keeps every line (all levels, whatever PIPEWARDEN_LOG_LEVEL says) for assertions. */
 export function captureLogger(): { log: Logger; lines: string[] } {
   const lines: string[] = [];
-  return { log: createLogger('test', (l) => lines.push(l)), lines };
+  const make = (component: string): Logger => {
+    const emit = (level: string) => (msg: string, fields: Record<string, unknown> = {}) => {
+      lines.push(`${level} [${component}] ${msg}${Object.entries(fields).map(([k, v]) => ` ${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join('')}`);
+    };
+    return { debug: emit('DEBUG'), info: emit('INFO'), warn: emit('WARN'), error: emit('ERROR'), child: (c) => make(`${component}.${c}`) };
+  };
+  return { log: make('test'), lines };
 }
 
 export interface Drained {
