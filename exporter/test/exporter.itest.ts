@@ -43,7 +43,10 @@ function startFakeLoader(port: number, token: string): Promise<Server> {
     }
     res.writeHead(404).end();
   });
-  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
+  return new Promise((resolve, reject) => {
+    server.once('error', (e) => reject(new Error(`stand-in loader cannot listen on 127.0.0.1:${port}: ${e.message}`)));
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
 }
 
 /** Rows of a query; COUNT/SUM arrive as strings (bigNumberStrings), so `n` is a number. */
