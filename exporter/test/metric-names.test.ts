@@ -13,8 +13,6 @@ describe('metricNamesInPromQL', () => {
     ['histogram_quantile(0.99, sum by (le, sink) (rate(pipewarden_loader_batch_duration_seconds_bucket[5m])))', ['pipewarden_loader_batch_duration_seconds_bucket']],
     ['time() - pipewarden_last_reconcile_timestamp_seconds > 3600', ['pipewarden_last_reconcile_timestamp_seconds']],
     ['max_over_time(pipewarden_batches_in_doubt[10m:1m]) > 0 and on() mysql_up == 1', ['pipewarden_batches_in_doubt', 'mysql_up']],
-    ['label_values(pipewarden_up, target)', ['pipewarden_up']],
-    ['label_values(instance)', []],
     ['{__name__="pipewarden_wal_bytes"}', ['pipewarden_wal_bytes']],
     ['pipewarden_source_bytes_pending / 1e6 > 1.5e3', ['pipewarden_source_bytes_pending']],
     ['label_replace(up{job=~"pipewarden.*"}, "svc", "$1", "job", "pipewarden-(.*)")', ['up']],
@@ -22,6 +20,15 @@ describe('metricNamesInPromQL', () => {
     ['count(pipewarden_loader_state{state="running"} == 1) without (instance)', ['pipewarden_loader_state']],
   ])('%s', (expr, want) => {
     expect(metricNamesInPromQL(expr).sort()).toEqual([...want].sort());
+  });
+
+  it.each([
+    ['label_values(pipewarden_up, target)', ['pipewarden_up']],
+    ['label_values(pipewarden_loader_state{job="x"}, state)', ['pipewarden_loader_state']],
+    ['label_values(instance)', []],
+    ['query_result(topk(3, pipewarden_mirror_bytes))', ['pipewarden_mirror_bytes']],
+  ])('variable query %s', (expr, want) => {
+    expect(metricNamesInPromQL(expr, 'variable')).toEqual(want);
   });
 });
 

@@ -1,43 +1,24 @@
-// Metric names used by dashboards, alert rules and the Grafana plugin, and the check that
-// each one is exported by pipewarden (METRICS) or by a standard exporter. A small PromQL
-// lexer, not a parser: it drops what cannot be a metric name (strings, label matchers,
-// ranges, grouping clauses, Grafana variables, function calls, keywords, numbers) and
-// keeps the rest, which is exactly the metric names of a valid expression.
+// Where the repository uses metric names (provisioned dashboards, alert and recording
+// rules, promtool rule tests, Grafana alerting, the plugin's dashboards and source) and
+// the check that each one is exported by pipewarden (METRICS) or a standard exporter.
+// PromQL itself is read by the shared extractor in test/provisioning/metric-names.ts, so
+// the repository has one idea of what a metric name in an expression is; this module
+// finds the expressions, wherever they nest, and adds what that extractor leaves out
+// (recording-rule names, `{__name__="…"}` selectors, label_values(label)).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative } from 'node:path';
 import YAML from 'yaml';
 import { ALL_METRICS, exposedNames, STANDARD_EXPORTER_METRIC_PREFIXES } from '@pipewarden/core';
+import { extractMetricNames, extractVariableQueryMetricNames, unknownMetricNames } from '../../test/provisioning/metric-names';
 
-const KEYWORDS = new Set([
-  // binary and set operators, modifiers
-  'and', 'or', 'unless', 'atan2', 'bool', 'offset', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right',
-  // aggregation operators (may be followed by a by/without clause instead of "(")
-  'sum', 'min', 'max', 'avg', 'group', 'stddev', 'stdvar', 'count', 'count_values', 'bottomk', 'topk', 'quantile', 'limitk', 'limit_ratio',
-  // literals
-  'inf', 'nan', 'Inf', 'NaN',
-]);
-
-/** Metric names an expression selects (PromQL, with Grafana's $variables allowed). */
-export function metricNamesInPromQL(expr: string): string[] {
+/** Metric names an expression selects; `variable` for a Grafana variable query. */
+export function metricNamesInPromQL(expr: string, kind: 'query' | 'variable' = 'query'): string[] {
   const names = new Set<string>();
   for (const m of expr.matchAll(/__name__\s*=\s*["']([A-Za-z_:][\w:]*)["']/g)) names.add(m[1]);
-  let s = expr
-    .replace(/#[^\n]*/g, ' ')
-    .replace(/"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|`[^`]*`/g, '""')
-    // Grafana templating: label_values(metric, label) names one metric; label_values(label) none.
-    .replace(/\blabel_values\s*\(\s*([^,()]*?)\s*,\s*\w+\s*\)/g, ' $1 ')
-    .replace(/\blabel_values\s*\(\s*\w+\s*\)/g, ' ')
-    .replace(/\$\{[^}]*\}|\$\w+|\[\[[^\]]*\]\]/g, ' ');
-  // Label matchers may hold a metric name only as __name__ (taken above).
-  s = s.replace(/\{[^}]*\}/g, ' ').replace(/\[[^\]]*\]/g, ' ');
-  s = s.replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ');
-  for (const m of s.matchAll(/(?<![\w.:])[A-Za-z_:][\w:]*(?!\s*\()/g)) {
-    // The lookahead can stop one character early ("rat" before "e("); keep whole words only.
-    const end = (m.index ?? 0) + m[0].length;
-    if (/[\w:]/.test(s[end] ?? '')) continue;
-    if (!KEYWORDS.has(m[0])) names.add(m[0]);
-  }
-  return [...names];
+  // label_values(label): values of a label across all series, no metric named.
+  if (kind === 'variable' && /^\s*label_values\(\s*[A-Za-z_]\w*\s*\)\s*$/.test(expr)) return [...names];
+  for (const n of kind === 'variable' ? extractVariableQueryMetricNames(expr) : extractMetricNames(expr)) names.add(n);
+  return [...names].sort();
 }
 
 /** Every name pipewarden's processes expose (histograms with their suffixes). */
@@ -47,9 +28,8 @@ export function pipewardenNames(): Set<string> {
 
 /** Why `name` is not acceptable, or undefined when it is exported by someone. */
 export function unknownReason(name: string, recorded: ReadonlySet<string>): string | undefined {
-  if (pipewardenNames().has(name) || recorded.has(name)) return undefined;
+  if (unknownMetricNames([name], [...pipewardenNames(), ...recorded], STANDARD_EXPORTER_METRIC_PREFIXES).length === 0) return undefined;
   if (name.startsWith('pipewarden')) return 'not in METRICS (core/src/metrics.ts) nor a recording rule';
-  if (STANDARD_EXPORTER_METRIC_PREFIXES.some((p) => name.startsWith(p))) return undefined;
   return 'neither a pipewarden metric nor a standard exporter\'s (STANDARD_EXPORTER_METRIC_PREFIXES)';
 }
 
@@ -80,19 +60,20 @@ function walk(dir: string, keep: (f: string) => boolean): string[] {
 }
 
 /** Strings holding PromQL in a dashboard, rule file, rule test or Grafana alert (any nesting). */
-function promqlStrings(node: unknown, out: { exprs: string[]; records: string[] }): void {
+function promqlStrings(node: unknown, out: { exprs: { expr: string; kind: 'query' | 'variable' }[]; records: string[] }): void {
   if (Array.isArray(node)) return node.forEach((n) => promqlStrings(n, out));
   if (!node || typeof node !== 'object') return;
   const o = node as Record<string, unknown>;
   for (const [k, v] of Object.entries(o)) {
     if (typeof v === 'string') {
       // expr: panels, rules, Grafana alerts; series/labels: promtool rule tests' input and expected series.
-      if (k === 'expr' || k === 'series' || (k === 'labels' && /[{]|^[A-Za-z_:]/.test(v))) out.exprs.push(v);
+      if (k === 'expr' || k === 'series' || (k === 'labels' && /[{]|^[A-Za-z_:]/.test(v))) out.exprs.push({ expr: v, kind: 'query' });
       else if (k === 'record') out.records.push(v);
-      // A templating variable of type query: its query/definition is PromQL-ish.
-      else if ((k === 'query' || k === 'definition') && o.type === 'query') out.exprs.push(v);
+      // A templating variable of type query: label_values(...), query_result(...).
+      else if (k === 'query' && o.type === 'query') out.exprs.push({ expr: v, kind: 'variable' });
+      else if (k === 'definition' && o.type === 'query' && typeof o.query !== 'string') out.exprs.push({ expr: v, kind: 'variable' });
     } else if (k === 'query' && o.type === 'query' && v && typeof v === 'object' && typeof (v as { query?: unknown }).query === 'string') {
-      out.exprs.push((v as { query: string }).query);
+      out.exprs.push({ expr: (v as { query: string }).query, kind: 'variable' });
     } else {
       promqlStrings(v, out);
     }
@@ -115,10 +96,10 @@ export function scanRepository(root: string): ScanResult {
   for (const f of config) {
     const text = readFileSync(f, 'utf8');
     const docs = extname(f) === '.json' ? [JSON.parse(text) as unknown] : YAML.parseAllDocuments(text).map((d) => d.toJS() as unknown);
-    const found = { exprs: [] as string[], records: [] as string[] };
+    const found = { exprs: [] as { expr: string; kind: 'query' | 'variable' }[], records: [] as string[] };
     docs.forEach((d) => promqlStrings(d, found));
     found.records.forEach((r) => recorded.add(r));
-    const names = new Set(found.exprs.flatMap(metricNamesInPromQL));
+    const names = new Set(found.exprs.flatMap((e) => metricNamesInPromQL(e.expr, e.kind)));
     if (names.size > 0 || found.records.length > 0) files.push(relative(root, f));
     for (const name of names) uses.push({ file: relative(root, f), name });
   }
