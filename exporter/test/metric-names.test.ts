@@ -83,6 +83,7 @@ describe('the contract check', () => {
       'provisioning/prometheus/rules/pipewarden.test.yml': ruleTest,
       'grafana-plugin/src/pages/Overview.tsx': plugin,
       'grafana-plugin/src/pages/Overview.test.tsx': `'pipewarden_only_in_a_test'`,
+      'grafana-plugin/src/test/fixtures.ts': `'pipewarden_only_in_a_fixture'`,
     });
     const scan = scanRepository(root);
     expect(scan.recorded).toEqual(new Set(['pipewarden:rows_loaded:rate5m']));

@@ -88,7 +88,8 @@ export function scanRepository(root: string): ScanResult {
   const files: string[] = [];
   const uses: NameUse[] = [];
   const recorded = new Set<string>();
-  const isTest = (f: string) => /\.(test|spec)\.[jt]sx?$|__tests__|__mocks__/.test(f);
+  // Tests and their fixtures may name made-up metrics on purpose; only shipped code counts.
+  const isTest = (f: string) => /\.(test|spec)\.[jt]sx?$|__tests__|__mocks__|[/\\](test|e2e)[/\\]/.test(relative(root, f));
   const config = [
     ...walk(join(root, 'provisioning'), (f) => ['.json', '.yml', '.yaml'].includes(extname(f))),
     ...walk(join(root, 'grafana-plugin', 'src'), (f) => extname(f) === '.json' && !isTest(f)),
