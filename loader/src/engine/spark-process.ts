@@ -96,7 +96,9 @@ export function relevantStderr(lines: string[], max = 12): string[] {
 export interface RunSparkOptions {
   tools: SparkTools;
   master: string;
-  /** Arguments after transform.py. */
+  /** The PySpark script (default transform.py). */
+  script?: string;
+  /** Arguments after the script. */
   jobArgs: string[];
   /** Extra spark-submit options (before transform.py). */
   submitArgs?: string[];
@@ -121,7 +123,7 @@ export function runSparkJob(opts: RunSparkOptions): Promise<void> {
     '--conf', 'spark.ui.showConsoleProgress=false',
     ...(local ? ['--driver-memory', process.env.PIPEWARDEN_SPARK_DRIVER_MEMORY ?? '2g'] : []),
     ...(opts.submitArgs ?? []),
-    TRANSFORM_PY,
+    opts.script ?? TRANSFORM_PY,
     ...opts.jobArgs,
   ];
   const env: NodeJS.ProcessEnv = {

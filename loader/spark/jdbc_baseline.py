@@ -1,0 +1,64 @@
+"""The original 2018 pipeline's method, kept as the baseline pipewarden is measured against:
+Spark reads the CSV and appends it to MySQL with Spark's JDBC writer. Nothing is
+checkpointed and nothing is idempotent: running it twice appends every row twice (its
+table, created by Spark, has no key), and a crash mid-write leaves a partial load.
+
+    spark-submit --jars mariadb-java-client.jar --driver-class-path mariadb-java-client.jar \
+        jdbc_baseline.py --spec core/spec/violation-spec.json --input FILE \
+        --url jdbc:mysql://127.0.0.1:3306/db --user root --table violations_2018
+
+It writes the 43 spec columns as text (the 2018 job wrote 10 of them; all 43 make the
+volume comparable with pipewarden's), mapped by header name like pipewarden does.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pwnorm  # noqa: E402
+
+
+def main(argv):
+    p = argparse.ArgumentParser()
+    p.add_argument("--spec", required=True)
+    p.add_argument("--input", required=True)
+    p.add_argument("--url", required=True, help="jdbc:mysql://host:port/database (jdbc:mysql so that Spark uses its MySQL dialect)")
+    p.add_argument("--user", default="root")
+    p.add_argument("--table", default="violations_2018")
+    p.add_argument("--batchsize", type=int, default=1000)
+    args = p.parse_args(argv)
+    spec = pwnorm.load_spec(args.spec)
+
+    from pyspark.sql import SparkSession, functions as F
+
+    t0 = time.time()
+    spark = SparkSession.builder.appName("pipewarden-jdbc-baseline").getOrCreate()
+    df = spark.read.option("header", "true").option("inferSchema", "false").csv(args.input)
+    # Spark's CSV reader keeps header text as is (trailing spaces included): match by key.
+    by_key = {pwnorm.header_key(c): c for c in df.columns}
+    cols = []
+    for c in spec["columns"]:
+        src = by_key.get(pwnorm.header_key(c["header"]))
+        if src is None:
+            raise SystemExit("PIPEWARDEN_ERROR input lacks column %r" % c["header"])
+        cols.append(F.col("`%s`" % src).alias(c["column"]))
+    out = df.select(*cols)
+    (
+        out.write.mode("append")
+        .format("jdbc")
+        .option("url", args.url)
+        .option("driver", "org.mariadb.jdbc.Driver")
+        .option("dbtable", args.table)
+        .option("user", args.user)
+        .option("password", os.environ.get("PIPEWARDEN_MYSQL_PASSWORD", ""))
+        .option("batchsize", str(args.batchsize))
+        .save()
+    )
+    sys.stderr.write("PIPEWARDEN_PROGRESS " + json.dumps({"phase": "jdbc", "state": "done", "seconds": round(time.time() - t0, 3)}) + "\n")
+    spark.stop()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
