@@ -19,3 +19,4 @@ export * from "./api";
 export * from './db/batch-tx';
 export * from './prom';
 export * from './http';
+export * from './fault';

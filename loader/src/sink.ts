@@ -12,6 +12,8 @@ import {
   putMirrorEntry,
   trimMirror,
   writeBatchTx,
+  faultArmed,
+  faultAt,
   type Config,
   type IntentRecord,
   type Logger,
@@ -20,7 +22,6 @@ import {
   type WriteMethod,
 } from '@pipewarden/core';
 import type { BatchDraft } from './engine/types';
-import { faultArmed, faultAt } from './fault';
 import type { LoaderMetrics } from './metrics';
 import { isRedisConnectionError, mysqlRetryable, retryWhileDown } from './retry';
 

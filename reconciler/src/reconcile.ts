@@ -19,6 +19,7 @@ import {
   splitTsv,
   tsvLineKey,
   writeBatchTx,
+  faultAt,
   type BatchRepair,
   type Config,
   type IntentRecord,
@@ -214,6 +215,7 @@ export async function reconcile(config: Config, opts: ReconcileOptions): Promise
         await wal!.append({ t: 'repair', id, inserted: detail.rowsInserted, run: runId, source: rows.source, ts: Date.now() });
         report.rowsInserted += detail.rowsInserted;
         report.batchesRepaired++;
+        faultAt('after-repair', report.batchesRepaired);
       }
       if (report.batches.length < MAX_BATCH_DETAILS) report.batches.push(detail);
       step({ batchesDone: progress.batchesDone + 1, rowsMissing: report.rowsMissing, rowsInserted: report.rowsInserted });
