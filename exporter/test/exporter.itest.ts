@@ -1,7 +1,8 @@
 // The exporter against real services: MariaDB, Redis, s3rver and a Prometheus that scrapes
-// it every second, all started by the harness. Pipeline state is written as the loader
-// and reconciler write it (see fixtures.ts); a tiny HTTP server stands in for the loader's
-// control API (GET /healthz, GET /status behind the bearer token) until the loader lands.
+// it every second, all started by the harness. Pipeline state is written with plain SQL
+// shaped like the loader's (fixtures.ts), so every figure is known exactly; a tiny HTTP
+// server stands in for the loader's control API where a test needs it to refuse the token
+// or vanish on cue. loader-e2e.itest.ts runs the same checks against the real loader.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

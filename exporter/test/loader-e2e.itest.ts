@@ -1,0 +1,114 @@
+// The exporter against the real loader: the loader service loads CSV objects from the S3
+// server into MariaDB (ledger, dead letters, WAL, checkpoint, Redis mirror) while the
+// exporter reads that state. What the exporter says must equal what the stores hold:
+// while the loader is paused mid-load, and after it has finished.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import type mysql from 'mysql2/promise';
+import { connect, mirrorKeys, TABLES, type Config } from '@pipewarden/core';
+import { createS3Client, ensureBucket, generate, putFile, startLoaderService } from '@pipewarden/loader';
+import { SHARED_SAMPLE, startTestStack, type TestStack } from '../../test/helpers/stack';
+import { startExporter, type ExporterHandle } from '../src';
+import { scrape } from './exposition';
+
+jest.setTimeout(180_000);
+
+let stack: TestStack;
+let config: Config;
+let db: mysql.Connection;
+let exporter: ExporterHandle;
+let loader: Awaited<ReturnType<typeof startLoaderService>>;
+
+async function count(q: string): Promise<number> {
+  const [rows] = await db.query(q);
+  return Number((rows as { n: string | number | null }[])[0].n ?? 0);
+}
+
+async function loaderCall(method: 'POST' | 'GET', path: string): Promise<{ state: string }> {
+  const res = await fetch(`${config.loader.url}${path}`, { method, headers: { authorization: `Bearer ${config.token}` } });
+  return (await res.json()) as { state: string };
+}
+
+/** Scrape until the loader state the exporter reports is `state`. */
+async function untilLoaderState(state: string, timeoutMs = 120_000): Promise<Map<string, number>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = (await scrape(exporter.url)).samples;
+    if (s.get(`pipewarden_loader_state{state="${state}"}`) === 1) return s;
+    if (Date.now() > deadline) throw new Error(`the exporter never reported loader state ${state}: ${JSON.stringify([...s].filter(([k]) => k.includes('loader_state')))}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+beforeAll(async () => {
+  stack = await startTestStack({ services: ['mariadb', 'redis', 's3'] });
+  const bucket = stack.layout.bucket;
+  config = stack.config({ 'batch.size': 500, source: `s3://${bucket}/fy2014/` });
+  // Generated rows with rejects and repeated keys, plus the real sample.
+  const gen = join(stack.layout.dir, 'generated.csv');
+  await generate(gen, { rows: 60_000, seed: 5, badShare: 0.01, duplicateShare: 0.01 });
+  const s3 = createS3Client(config);
+  await ensureBucket(s3, bucket);
+  await putFile(s3, gen, `s3://${bucket}/fy2014/`);
+  await putFile(s3, SHARED_SAMPLE, `s3://${bucket}/fy2014/`);
+  s3.destroy();
+  db = await connect(config);
+  exporter = await startExporter(config, { listen: '127.0.0.1:0', sourceCacheMs: 0 });
+  loader = await startLoaderService(config, { watchSeconds: 0 });
+});
+
+afterAll(async () => {
+  await loader?.close();
+  await exporter?.close();
+  await db?.end().catch(() => undefined);
+  await stack?.cleanup();
+});
+
+test('paused mid-load: the exporter shows the pause, the work left, and the rows MySQL holds', async () => {
+  const paused = await loaderCall('POST', '/pause');
+  expect(paused.state).toBe('paused');
+  const s = await untilLoaderState('paused');
+  const tableRows = await count(`SELECT COUNT(*) AS n FROM ${TABLES.violations}`);
+  expect(s.get('pipewarden_rows_loaded_total')).toBe(tableRows);
+  expect(s.get('pipewarden_rows_loaded_total')).toBe(await count(`SELECT SUM(rows_inserted) AS n FROM ${TABLES.ledger}`));
+  expect(s.get('pipewarden_source_objects')).toBe(2);
+  expect(s.get('pipewarden_source_objects_pending')).toBeGreaterThanOrEqual(1);
+  expect(s.get('pipewarden_source_bytes_pending')).toBeGreaterThan(0);
+  expect(s.get('pipewarden_up{target="loader"}')).toBe(1);
+  await loaderCall('POST', '/resume');
+});
+
+test('finished: every figure equals what MariaDB, Redis and the WAL hold', async () => {
+  const s = await untilLoaderState('finished');
+  const rows = await count(`SELECT COUNT(*) AS n FROM ${TABLES.violations}`);
+  expect(rows).toBeGreaterThan(60_000 * 0.9);
+  expect(s.get('pipewarden_rows_loaded_total')).toBe(rows);
+  const duplicate = await count(`SELECT SUM(rows_duplicate) AS n FROM ${TABLES.ledger}`);
+  expect(duplicate).toBeGreaterThan(0);
+  expect(s.get('pipewarden_rows_duplicate_total')).toBe(duplicate);
+  const rejected = await count(`SELECT COUNT(*) AS n FROM ${TABLES.deadLetters}`);
+  expect(rejected).toBeGreaterThan(0);
+  const exported = [...s].filter(([k]) => k.startsWith('pipewarden_rows_rejected_total{')).reduce((a, [, v]) => a + v, 0);
+  expect(exported).toBe(rejected);
+  expect(s.get('pipewarden_batches_committed_total')).toBe(await count(`SELECT COUNT(*) AS n FROM ${TABLES.ledger}`));
+  expect(s.get('pipewarden_batches_in_doubt')).toBe(0);
+  expect(s.get('pipewarden_wal_segments')).toBeGreaterThanOrEqual(1);
+  expect(s.get('pipewarden_source_objects')).toBe(2);
+  expect(s.get('pipewarden_source_objects_pending')).toBe(0);
+  expect(s.get('pipewarden_source_bytes_pending')).toBe(0);
+
+  const redis = new Redis(config.redis.url);
+  try {
+    const [batches, bytes] = await redis.hmget(mirrorKeys(config.redis.keyPrefix).stats, 'batches', 'bytes');
+    expect(Number(batches)).toBeGreaterThan(0);
+    expect(s.get('pipewarden_mirror_batches')).toBe(Number(batches));
+    expect(s.get('pipewarden_mirror_bytes')).toBe(Number(bytes));
+  } finally {
+    redis.disconnect();
+  }
+  expect([...s].filter(([k, v]) => k.startsWith('pipewarden_exporter_collector_success') && v !== 1)).toEqual([]);
+  const text = (await scrape(exporter.url)).text;
+  const r = spawnSync('/usr/bin/promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  expect({ status: r.status, out: `${r.stdout}${r.stderr}`.trim() }).toEqual({ status: 0, out: '' });
+});
