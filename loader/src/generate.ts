@@ -23,6 +23,8 @@ export interface GenerateOptions {
   badShare?: number;
   /** Share of rows that repeat an earlier summons number. */
   duplicateShare?: number;
+  /** First summons number (default BASE_KEY); files with disjoint ranges share no key. */
+  keyBase?: number;
   /** Add the Kaggle export's 8 empty geographic columns. */
   kaggle?: boolean;
   crlf?: boolean;
@@ -47,10 +49,10 @@ const DESCRIPTIONS = ['', '', '', '"NO PARKING-STREET CLEANING"', '"FIRE HYDRANT
 export const BASE_KEY = 1_000_000_000;
 
 /** The i-th unique key: a bijection of [0, n) scrambled so keys arrive in random order. */
-export function scrambledKey(i: number, n: number): number {
-  // multiplier coprime with any n that is not a multiple of 7919 → a permutation
+export function scrambledKey(i: number, n: number, base = BASE_KEY): number {
+  // 7919 is prime: i → i·7919 mod m is a permutation when m is not a multiple of it
   const m = n % 7919 === 0 ? n + 1 : n;
-  return BASE_KEY + ((i * 7919 + 12345) % m);
+  return base + ((i * 7919 + 12345) % m);
 }
 
 export async function generate(out: string, opts: GenerateOptions, onProgress?: (rows: number) => void): Promise<GenerateStats> {
@@ -70,9 +72,9 @@ export async function generate(out: string, opts: GenerateOptions, onProgress?: 
   let duplicates = 0;
   const pad = (n: number) => (n < 10 ? '0' + n : String(n));
   for (let i = 0; i < opts.rows; i++) {
-    let key: string = String(scrambledKey(i, opts.rows));
+    let key: string = String(scrambledKey(i, opts.rows, opts.keyBase));
     if (i > 10 && rnd() < dupShare) {
-      key = String(scrambledKey(Math.floor(rnd() * i), opts.rows));
+      key = String(scrambledKey(Math.floor(rnd() * i), opts.rows, opts.keyBase));
       duplicates++;
     }
     const y = 2013 + (rnd() < 0.45 ? 0 : 1);
