@@ -98,9 +98,9 @@ beforeAll(async () => {
   config = stack.config();
   db = await connect(config);
   for (const [i, b] of BATCHES.entries()) await insertBatch(db, i, b);
-  await insertReconcileRun(db, 'run-a', { outcome: 'success', rowsInserted: 10, finishedAt: '2026-11-27 10:00:00.000' });
-  await insertReconcileRun(db, 'run-b', { outcome: 'failed', rowsInserted: 3, finishedAt: '2026-11-27 11:00:00.500' });
-  await insertReconcileRun(db, 'run-c', { outcome: 'dry_run', rowsInserted: 0, finishedAt: '2026-11-27 12:00:00.000' });
+  await insertReconcileRun(db, 'run-a', { outcome: 'success', rowsInserted: 10, finishedAt: Date.UTC(2026, 10, 27, 10) / 1000 });
+  await insertReconcileRun(db, 'run-b', { outcome: 'failed', rowsInserted: 3, finishedAt: Date.UTC(2026, 10, 27, 11, 0, 0, 500) / 1000 });
+  await insertReconcileRun(db, 'run-c', { outcome: 'dry_run', rowsInserted: 0, finishedAt: Date.UTC(2026, 10, 27, 12) / 1000 });
   await insertReconcileRun(db, 'run-d', { outcome: 'success', rowsInserted: 4, finishedAt: null }); // still running
 
   await writeWal(config.wal.dir, 4, 2);

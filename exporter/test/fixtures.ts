@@ -51,13 +51,15 @@ export async function insertBatch(conn: mysql.Connection, n: number, b: BatchFix
 export interface RunFixture {
   outcome: 'success' | 'nothing_to_do' | 'failed' | 'dry_run';
   rowsInserted: number;
-  finishedAt: string | null;
+  /** Unix seconds; written with FROM_UNIXTIME like the reconciler, so the session time zone cancels out. */
+  finishedAt: number | null;
 }
 
 export async function insertReconcileRun(conn: mysql.Connection, id: string, r: RunFixture): Promise<void> {
   await conn.query(
-    `INSERT INTO \`${TABLES.reconcileRuns}\` (run_id, trigger_source, dry_run, started_at, finished_at, rows_inserted, outcome) VALUES (?, 'api', ?, ?, ?, ?, ?)`,
-    [id.padEnd(36, '0'), r.outcome === 'dry_run' ? 1 : 0, r.finishedAt ?? '2026-01-01 00:00:00.000', r.finishedAt, r.rowsInserted, r.outcome],
+    `INSERT INTO \`${TABLES.reconcileRuns}\` (run_id, trigger_source, dry_run, started_at, finished_at, rows_inserted, outcome)
+     VALUES (?, 'api', ?, FROM_UNIXTIME(?), FROM_UNIXTIME(?), ?, ?)`,
+    [id.padEnd(36, '0'), r.outcome === 'dry_run' ? 1 : 0, (r.finishedAt ?? Date.now() / 1000) - 5, r.finishedAt, r.rowsInserted, r.outcome],
   );
 }
 

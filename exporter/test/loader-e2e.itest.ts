@@ -1,13 +1,15 @@
-// The exporter against the real loader: the loader service loads CSV objects from the S3
-// server into MariaDB (ledger, dead letters, WAL, checkpoint, Redis mirror) while the
-// exporter reads that state. What the exporter says must equal what the stores hold:
-// while the loader is paused mid-load, and after it has finished.
+// The exporter against the real loader and reconciler: the loader service loads CSV
+// objects from the S3 server into MariaDB (ledger, dead letters, WAL, checkpoint, Redis
+// mirror) while the exporter reads that state, then the reconciler runs. What the exporter
+// says must equal what the stores hold: while the loader is paused mid-load, after it has
+// finished, and after a reconcile run.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import type mysql from 'mysql2/promise';
 import { connect, mirrorKeys, TABLES, type Config } from '@pipewarden/core';
 import { createS3Client, ensureBucket, generate, putFile, startLoaderService } from '@pipewarden/loader';
+import { startReconcilerService } from '@pipewarden/reconciler';
 import { SHARED_SAMPLE, startTestStack, type TestStack } from '../../test/helpers/stack';
 import { startExporter, type ExporterHandle } from '../src';
 import { scrape } from './exposition';
@@ -19,16 +21,23 @@ let config: Config;
 let db: mysql.Connection;
 let exporter: ExporterHandle;
 let loader: Awaited<ReturnType<typeof startLoaderService>>;
+let reconciler: Awaited<ReturnType<typeof startReconcilerService>> | undefined;
 
 async function count(q: string): Promise<number> {
   const [rows] = await db.query(q);
   return Number((rows as { n: string | number | null }[])[0].n ?? 0);
 }
 
-async function loaderCall(method: 'POST' | 'GET', path: string): Promise<{ state: string }> {
-  const res = await fetch(`${config.loader.url}${path}`, { method, headers: { authorization: `Bearer ${config.token}` } });
-  return (await res.json()) as { state: string };
+async function call<T = { state: string }>(base: string, method: 'POST' | 'GET', path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${config.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return (await res.json()) as T;
 }
+
+const loaderCall = (method: 'POST' | 'GET', path: string) => call(config.loader.url, method, path);
 
 /** Scrape until the loader state the exporter reports is `state`. */
 async function untilLoaderState(state: string, timeoutMs = 120_000): Promise<Map<string, number>> {
@@ -59,6 +68,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await reconciler?.close();
   await loader?.close();
   await exporter?.close();
   await db?.end().catch(() => undefined);
@@ -111,4 +121,32 @@ test('finished: every figure equals what MariaDB, Redis and the WAL hold', async
   const text = (await scrape(exporter.url)).text;
   const r = spawnSync('/usr/bin/promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
   expect({ status: r.status, out: `${r.stdout}${r.stderr}`.trim() }).toEqual({ status: 0, out: '' });
+});
+
+test('after a reconcile run: up, runs by outcome, last run time and result from reconcile_runs', async () => {
+  reconciler = await startReconcilerService(config, { watchdog: false });
+  const before = (await scrape(exporter.url)).samples;
+  expect(before.get('pipewarden_up{target="reconciler"}')).toBe(1);
+  expect(before.has('pipewarden_last_reconcile_timestamp_seconds')).toBe(false);
+
+  const job = await call<{ id: string; state: string }>(config.reconciler.url, 'POST', '/reconcile', { trigger: 'api' });
+  let state = job.state;
+  for (let i = 0; i < 600 && (state === 'queued' || state === 'running'); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    state = (await call<{ state: string }>(config.reconciler.url, 'GET', `/reconcile/${job.id}`)).state;
+  }
+  expect(state).toBe('succeeded');
+
+  const s = (await scrape(exporter.url)).samples;
+  const [rows] = await db.query(`SELECT outcome, COUNT(*) AS n FROM ${TABLES.reconcileRuns} WHERE finished_at IS NOT NULL GROUP BY outcome`);
+  const byOutcome = rows as { outcome: string; n: number }[];
+  expect(byOutcome.length).toBe(1);
+  expect(s.get(`pipewarden_reconcile_runs_total{outcome="${byOutcome[0].outcome}"}`)).toBe(Number(byOutcome[0].n));
+  expect(['success', 'nothing_to_do']).toContain(byOutcome[0].outcome);
+  expect(s.get('pipewarden_last_reconcile_success')).toBe(1);
+  // Written by the reconciler as NOW(3): the exporter must read it back as "just now".
+  expect(Math.abs(s.get('pipewarden_last_reconcile_timestamp_seconds')! - Date.now() / 1000)).toBeLessThan(30);
+  expect(s.get('pipewarden_rows_repaired_total')).toBe(await count(`SELECT SUM(rows_inserted) AS n FROM ${TABLES.reconcileRuns} WHERE dry_run = 0`));
+  expect(s.get('pipewarden_last_reconcile_rows_inserted')).toBe(0);
+  expect(s.get('pipewarden_rows_loaded_total')).toBe(await count(`SELECT COUNT(*) AS n FROM ${TABLES.violations}`));
 });

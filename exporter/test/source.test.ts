@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { LOADER_STATES, type Checkpoint, type ObjectCheckpoint } from '@pipewarden/core';
 import { listLocal, parseS3Url, sourceProgress, TtlCache } from '../src/source';
 import { parseInfo } from '../src/collectors/mirror';
-import { utcSeconds } from '../src/collectors/mysql';
 import { loaderStateSamples } from '../src/collectors/services';
 import { parseListen } from '../src';
 
@@ -84,10 +83,6 @@ describe('small parsers', () => {
     expect(m.get('used_memory')).toBe(1014264);
     expect(m.get('maxmemory')).toBe(268435456);
     expect(m.has('used_memory_human')).toBe(false);
-  });
-  it('reads DATETIME(3) strings as UTC', () => {
-    expect(utcSeconds('2026-11-27 19:00:00.250')).toBe(Date.UTC(2026, 10, 27, 19, 0, 0, 250) / 1000);
-    expect(() => utcSeconds('garbage')).toThrow(/unreadable/);
   });
   it('one-hot encodes the loader state over every state', () => {
     const s = loaderStateSamples('paused');

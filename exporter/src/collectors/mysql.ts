@@ -43,13 +43,6 @@ export function deadLetterCollector(db: MysqlClient): Collector {
   };
 }
 
-/** DATETIME(3) values are written in UTC (mysql2 with timezone 'Z') and read as strings. */
-export function utcSeconds(datetime: string): number {
-  const ms = Date.parse(`${datetime.replace(' ', 'T')}Z`);
-  if (!Number.isFinite(ms)) throw new Error(`unreadable DATETIME "${datetime}"`);
-  return ms / 1000;
-}
-
 /**
  * reconcile_runs: runs by outcome, rows repaired, and the last finished real (not dry)
  * run's time, success and rows. With no finished run the last-run gauges are absent.
@@ -64,7 +57,9 @@ export function reconcileCollector(db: MysqlClient): Collector {
         db.query<RowDataPacket[]>(`SELECT outcome, COUNT(*) AS n FROM ${t} WHERE finished_at IS NOT NULL GROUP BY outcome`),
         db.query<RowDataPacket[]>(`SELECT SUM(rows_inserted) AS n FROM ${t} WHERE dry_run = 0`),
         db.query<RowDataPacket[]>(
-          `SELECT outcome, rows_inserted, finished_at FROM ${t} WHERE finished_at IS NOT NULL AND dry_run = 0 ORDER BY finished_at DESC LIMIT 1`,
+          // UNIX_TIMESTAMP reads the DATETIME in the session time zone, the one NOW(3) wrote it
+          // in (the reconciler sets finished_at = NOW(3)), whatever the server's zone is.
+          `SELECT outcome, rows_inserted, UNIX_TIMESTAMP(finished_at) AS finished FROM ${t} WHERE finished_at IS NOT NULL AND dry_run = 0 ORDER BY finished_at DESC LIMIT 1`,
         ),
       ]);
       const runs = new Map<string, number>(RECONCILE_OUTCOMES.map((o) => [o, 0]));
@@ -77,7 +72,7 @@ export function reconcileCollector(db: MysqlClient): Collector {
       if (!l) return out;
       return {
         ...out,
-        lastReconcileTimestamp: one(utcSeconds(String(l.finished_at))),
+        lastReconcileTimestamp: one(num(l.finished)),
         lastReconcileSuccess: one(l.outcome === 'success' || l.outcome === 'nothing_to_do' ? 1 : 0),
         lastReconcileRowsInserted: one(num(l.rows_inserted)),
       };
