@@ -4,3 +4,4 @@ export * from './services/mariadb';
 export * from './services/redis';
 export * from './services/s3';
 export * from './services/prometheus';
+export * from './docs';

@@ -59,13 +59,22 @@ export function mysqlOptions(config: Config, withDatabase = true): mysql.PoolOpt
   };
 }
 
+// Every session runs in UTC, so NOW(3), CURRENT_TIMESTAMP and FROM_UNIXTIME mean the same
+// instant whatever the server's time zone, and readers can take stored times as UTC.
+const UTC = "SET time_zone = '+00:00'";
+
 export function createPool(config: Config): mysql.Pool {
-  return mysql.createPool(mysqlOptions(config));
+  const pool = mysql.createPool(mysqlOptions(config));
+  // Queued on the new connection before anything else it runs.
+  pool.pool.on('connection', (c) => c.query(UTC, () => undefined));
+  return pool;
 }
 
 export async function connect(config: Config, withDatabase = true): Promise<mysql.Connection> {
   const opts = mysqlOptions(config, withDatabase);
-  return mysql.createConnection(opts as mysql.ConnectionOptions);
+  const conn = await mysql.createConnection(opts as mysql.ConnectionOptions);
+  await conn.query(UTC);
+  return conn;
 }
 
 /** Ping MySQL with a short timeout; true when it answers. */
