@@ -8,6 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 QUIET=0; [ "${1:-}" = "--quiet" ] && QUIET=1
+# PIPEWARDEN_BOOTSTRAP_SKIP=plugin,spark leaves out optional parts (the demo needs neither).
+SKIP=",${PIPEWARDEN_BOOTSTRAP_SKIP:-},"
+skipping() { [[ "$SKIP" == *",$1,"* ]]; }
 say() { [ "$QUIET" = 1 ] || echo "bootstrap: $*"; }
 die() { echo "bootstrap: $*" >&2; exit 1; }
 
@@ -55,7 +58,7 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   npm ci --no-audit --no-fund --loglevel=error >/dev/null
   cp package-lock.json "$stamp"
 fi
-if [ -f grafana-plugin/package-lock.json ]; then
+if [ -f grafana-plugin/package-lock.json ] && ! skipping plugin; then
   pstamp=grafana-plugin/node_modules/.pipewarden-lock
   if [ ! -f "$pstamp" ] || ! cmp -s grafana-plugin/package-lock.json "$pstamp"; then
     say "npm ci (grafana-plugin)"
@@ -63,7 +66,7 @@ if [ -f grafana-plugin/package-lock.json ]; then
     cp grafana-plugin/package-lock.json "$pstamp"
   fi
 fi
-if [ -x scripts/install-spark.sh ]; then
+if [ -x scripts/install-spark.sh ] && ! skipping spark; then
   scripts/install-spark.sh $([ "$QUIET" = 1 ] && echo --quiet)
 fi
 say "ready"

@@ -24,6 +24,12 @@ Configuration comes from PIPEWARDEN_* variables (see \`pipewarden config --refer
 an optional --config file, and .run/stack.env when \`pipewarden up\` wrote one.`,
   );
 
+// One-shot commands print their own progress and summary; their logs stay at warnings
+// unless PIPEWARDEN_LOG_LEVEL asks for more. Services log every decision (info).
+program.hook('preAction', (_root, cmd) => {
+  if (cmd.name() !== 'serve' && cmd.name() !== 'exporter') process.env.PIPEWARDEN_LOG_LEVEL ??= 'warn';
+});
+
 registerStackCommands(program);
 registerDataCommands(program);
 registerLoadCommands(program);
