@@ -116,23 +116,25 @@ def parse_one(buf, start, eof, max_record_bytes=MAX_RECORD_BYTES):
             if c == CR and i + 1 >= n and not eof:
                 return None
             return _malformed(buf, start, ERR_AFTER_QUOTE, eof)
-        # unquoted field: up to the next comma or line end
+        # A run of unquoted fields: each ends at a comma or the line end, and a quote
+        # inside one is literal, so the run lasts until a comma followed by a quote (the
+        # next quoted field) or the end of the line, and splits on commas in one call.
         nl = buf.find(b"\n", i)
         stop = n if nl < 0 else nl
-        cm = buf.find(b",", i, stop)
-        j = stop if cm < 0 else cm
-        if j >= n and not eof:
-            return None
-        end = j
-        if end > i and buf[end - 1] == CR and (j >= n or buf[j] == LF):
-            end -= 1
-        fields.append(buf[i:end])
-        if j >= n:
-            return Record(fields, buf[start:end], 1 + newlines_inside), j
-        if buf[j] == COMMA:
-            i = j + 1
+        q = buf.find(b',"', i, stop)
+        if q >= 0:
+            fields.extend(buf[i:q].split(b","))
+            i = q + 1
             continue
-        return Record(fields, buf[start:end], 1 + newlines_inside), j + 1
+        if nl < 0 and not eof:
+            return None
+        end = stop
+        if end > i and buf[end - 1] == CR:
+            end -= 1
+        fields.extend(buf[i:end].split(b","))
+        if nl < 0:
+            return Record(fields, buf[start:end], 1 + newlines_inside), stop
+        return Record(fields, buf[start:end], 1 + newlines_inside), nl + 1
 
 
 def split_records(buf, eof, max_record_bytes=MAX_RECORD_BYTES):

@@ -16,7 +16,6 @@ JS_WS = (
     "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
 _JS_WS_RUN = re.compile("[" + re.escape(JS_WS) + "]+")
-_DIGITS = re.compile(r"[0-9]+\Z")
 _LETTERS = re.compile(r"[A-Za-z]+\Z")
 MAX_KEY = "9223372036854775807"
 DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
@@ -70,7 +69,8 @@ def utf16_len(s):
 
 
 def is_digits(s):
-    return s.isascii() and _DIGITS.match(s) is not None
+    # isdigit() alone would accept other scripts' digits and superscripts
+    return s.isdigit() and s.isascii()
 
 
 def _iso_date(y, m, d):
@@ -186,6 +186,11 @@ def escape_field(s):
     return _NEEDS_ESCAPE.sub(lambda m: _ESCAPES[m.group(0)], s)
 
 
+STRING = 0
+INT = 1
+OTHER = 2
+
+
 class Normalizer:
     """normalizeRecord() + encodeTsvLine() for one header mapping."""
 
@@ -194,16 +199,25 @@ class Normalizer:
         self.key_index = next(i for i, c in enumerate(cols) if c["type"] == "key")
         self.key_field = field_index[self.key_index]
         self.field_count = field_count
-        # (spec column index, field index, normalizer, needs escaping) for every non-key column
-        self.cells = [
-            (i, field_index[i], _cell_fn(c), c["type"] == "string")
-            for i, c in enumerate(cols)
-            if i != self.key_index
-        ]
+        # Per non-key column: (spec index, field index, kind, max length, normalizer). Free
+        # text, most of the columns, is handled inline in normalize() (the hot loop).
+        self.cells = []
+        for i, c in enumerate(cols):
+            if i == self.key_index:
+                continue
+            if c["type"] == "string":
+                mx = c.get("max")
+                self.cells.append((i, field_index[i], STRING, 1 << 62 if mx is None else mx, None))
+            elif c["type"] == "int":
+                lo, hi = c.get("min"), c.get("max")
+                self.cells.append((i, field_index[i], INT, (-(1 << 62) if lo is None else lo, 1 << 62 if hi is None else hi), None))
+            else:
+                self.cells.append((i, field_index[i], OTHER, 0, _cell_fn(c)))
         self.ncols = len(cols)
 
-    def normalize(self, fields):
-        """(tsv line without newline, [oddity column indexes]) or (None, reason)."""
+    def normalize(self, fields, may_escape=True):
+        """(tsv line without newline, [oddity column indexes]) or (None, reason).
+        may_escape=False promises the record holds no tab, CR, LF, backslash or NUL."""
         if len(fields) != self.field_count:
             return None, "column_count"
         key, reason = normalize_key(fields[self.key_field])
@@ -212,17 +226,31 @@ class Normalizer:
         out = [None] * self.ncols
         out[self.key_index] = key
         odd = []
-        for i, fi, fn, is_str in self.cells:
+        for i, fi, kind, mx, fn in self.cells:
             raw = fields[fi]
-            s = raw.strip(JS_WS) if raw else raw
-            if not s:
-                out[i] = "\\N"
-                continue
-            v = fn(s)
-            if v is None:
-                out[i] = "\\N"
-                odd.append(i)
-            else:
-                # Only free text can hold characters TSV escapes; dates, times and numbers cannot.
-                out[i] = escape_field(v) if is_str else v
+            if raw:
+                s = raw.strip(JS_WS)
+                if s:
+                    if kind == STRING:
+                        if len(s) > mx or (not s.isascii() and utf16_len(s) > mx):
+                            out[i] = "\\N"
+                            odd.append(i)
+                        else:
+                            out[i] = escape_field(s) if may_escape else s
+                    elif kind == INT:
+                        # int(s) accepts "1_000" and other scripts' digits: check ASCII digits first
+                        if len(s) <= 12 and s.isdigit() and s.isascii() and mx[0] <= int(s) <= mx[1]:
+                            out[i] = s if s[0] != "0" or len(s) == 1 else str(int(s))
+                        else:
+                            out[i] = "\\N"
+                            odd.append(i)
+                    else:
+                        v = fn(s)
+                        if v is None:
+                            out[i] = "\\N"
+                            odd.append(i)
+                        else:
+                            out[i] = v
+                    continue
+            out[i] = "\\N"
         return "\t".join(out), odd

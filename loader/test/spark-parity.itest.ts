@@ -133,8 +133,8 @@ describeSpark('Spark engine parity with the inline engine', () => {
     return { inline: await drainEngine(inline, source, object, batchSize), spark };
   }
 
-  test('the real NYC sample (43 + 8 columns, quoted fields with commas), 15 partitions', async () => {
-    const { inline: a, spark: b } = await both(SAMPLE, 1000, 64 << 10);
+  test('the real NYC sample (43 + 8 columns, quoted fields with commas), 4 partitions', async () => {
+    const { inline: a, spark: b } = await both(SAMPLE, 1000, 256 << 10);
     expect(a.drafts.reduce((n, d) => n + d.src.records, 0)).toBe(4999);
     expect(a.tsv).toContain('760 BROADWAY ,BROOKL'); // a quoted field with a comma inside
     expectSame(a, b);
@@ -154,6 +154,7 @@ describeSpark('Spark engine parity with the inline engine', () => {
     // The file really was cut into many partitions, some with records carried across.
     const ready = logLines.find((l) => l.includes('spark output ready'));
     expect(Number(/partitions=(\d+)/.exec(ready ?? '')?.[1])).toBeGreaterThan(10);
+    expect(Number(/carried=(\d+)/.exec(ready ?? '')?.[1])).toBeGreaterThan(0);
   });
 
   test('generated data with bad rows, CRLF, Kaggle columns; a resumed read reuses the job output', async () => {
