@@ -1,0 +1,76 @@
+// Reading the Spark job's output and reporting its failures, without a JVM: part files in
+// ordinal order whatever their names, a lost part or an incomplete job refused, and the
+// lines of a failed job's stderr that a user needs.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseSparkLine, partFiles, readSparkRecords, readSparkSummary } from '../src/engine/spark-output';
+import { SparkJobError, relevantStderr } from '../src/engine/spark-process';
+
+const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
+
+describe('Spark output', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pw-spark-out-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const kept = (o: number, line: number, key: string, odd = '') => `${o}\t${line}\tK\t${odd}\t${key}\tA\\tB\t\\N\n`;
+
+  test('records come back in ordinal order, whatever the part files are called', async () => {
+    writeFileSync(join(dir, 'part-00000-x.txt'), kept(3, 4, '30') + kept(4, 6, '40', '2,5'));
+    writeFileSync(join(dir, 'part-00001-x.txt'), kept(1, 2, '10') + `2\t3\tR\tcsv_error\t${b64(Buffer.from([0x22, 0xff]))}\t${b64('unclosed quoted field')}\n`);
+    writeFileSync(join(dir, 'part-00002-x.txt'), ''); // an empty partition
+    expect(partFiles(dir).map((f) => f.slice(-16))).toEqual(['part-00001-x.txt', 'part-00000-x.txt']);
+    const all = [];
+    for await (const r of readSparkRecords(dir)) all.push(r);
+    expect(all.map((r) => r.ordinal)).toEqual([1, 2, 3, 4]);
+    expect(all[1]).toEqual({ ordinal: 2, line: 3, kind: 'R', reason: 'csv_error', raw: Buffer.from([0x22, 0xff]), detail: 'unclosed quoted field' });
+    expect(all[3]).toEqual({ ordinal: 4, line: 6, kind: 'K', oddities: [2, 5], tsv: '40\tA\\tB\t\\N' });
+    const resumed = [];
+    for await (const r of readSparkRecords(dir, 3)) resumed.push(r.ordinal);
+    expect(resumed).toEqual([3, 4]);
+  });
+
+  test('a missing part (a gap in the ordinals) fails the read instead of dropping rows', async () => {
+    writeFileSync(join(dir, 'part-00000.txt'), kept(1, 2, '10') + kept(2, 3, '20'));
+    writeFileSync(join(dir, 'part-00002.txt'), kept(5, 6, '50'));
+    const read = async () => {
+      for await (const _ of readSparkRecords(dir)) void _;
+    };
+    await expect(read()).rejects.toThrow(/not contiguous: expected record 3, found 5/);
+  });
+
+  test('output without _SUCCESS is refused; unknown reasons are malformed output', () => {
+    writeFileSync(join(dir, '_pipewarden.json'), '{}');
+    expect(() => readSparkSummary(dir)).toThrow(/no _SUCCESS marker/);
+    expect(() => parseSparkLine('1\t2\tR\tno_such_reason\tAA==\t', 'x')).toThrow(SparkJobError);
+    expect(() => parseSparkLine('garbage', 'x')).toThrow(/malformed Spark output/);
+  });
+});
+
+describe('a failed job is explained by a few stderr lines', () => {
+  test('own error first, log4j ERROR and exception lines, no stack frames or tracebacks', () => {
+    const lines = [
+      '26/11/27 19:41:25 INFO SparkContext: Running Spark version 3.5.7',
+      'Traceback (most recent call last):',
+      '  File "/work/main/loader/spark/transform.py", line 333, in main',
+      '    run(args)',
+      'pyspark.errors.exceptions.captured.AnalysisException: [PATH_NOT_FOUND] Path does not exist: file:/x.csv.',
+      '26/11/27 19:41:26 ERROR Executor: Exception in task 0.0 in stage 1.0 (TID 1)',
+      '\tat org.apache.spark.rdd.RDD.iterator(RDD.scala:329)',
+      '\t... 14 more',
+      'PIPEWARDEN_ERROR cannot read input /x.csv: [PATH_NOT_FOUND] Path does not exist: file:/x.csv.',
+    ];
+    const picked = relevantStderr(lines);
+    expect(picked[0]).toBe('cannot read input /x.csv: [PATH_NOT_FOUND] Path does not exist: file:/x.csv.');
+    expect(picked).toContain('26/11/27 19:41:26 ERROR Executor: Exception in task 0.0 in stage 1.0 (TID 1)');
+    expect(picked.some((l) => /^\s*at |^\s*File "|\.\.\. 14 more|INFO/.test(l))).toBe(false);
+  });
+
+  test('a job killed without a word still shows its last lines', () => {
+    const lines = ['26/11/27 INFO DAGScheduler: Submitting ResultStage 1', '26/11/27 INFO TaskSetManager: Starting task 0.0'];
+    expect(relevantStderr(lines)).toEqual(lines);
+  });
+});
