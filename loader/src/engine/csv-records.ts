@@ -5,19 +5,39 @@
 // and recovery from a malformed record at the next line, so one unbalanced quote costs
 // one dead letter instead of the rest of the file. It is also about 3x faster.
 
-export interface CsvRecord {
-  fields: string[];
-  /** Absolute byte offset of the record's first byte, and just past its terminator. */
-  startByte: number;
-  endByte: number;
-  /** 1-based line number where the record starts, and of the line after it. */
-  line: number;
-  nextLine: number;
-  /** The record's bytes without terminator: a view into the reader's buffer, copy to keep. */
-  raw: Buffer;
-  /** Set when the record could not be parsed. */
-  error?: string;
+import { isUtf8 } from 'node:buffer';
+
+export class CsvRecord {
+  /** Set when every byte of the record is known to be valid UTF-8 (checked per chunk). */
+  utf8Checked = false;
+  constructor(
+    readonly fields: string[],
+    /** Absolute byte offset of the record's first byte, and just past its terminator. */
+    readonly startByte: number,
+    readonly endByte: number,
+    /** 1-based line number where the record starts, and of the line after it. */
+    readonly line: number,
+    readonly nextLine: number,
+    private readonly source: Buffer,
+    private readonly rawStart: number,
+    private readonly rawEnd: number,
+    /** Set when the record could not be parsed. */
+    readonly error?: string,
+  ) {}
+
+  /**
+   * The record's bytes without terminator: a view into the reader's buffer, valid until
+   * the next push(); copy to keep. Made on demand (dead letters, UTF-8 checks) because a
+   * view per record was a measurable share of the engine's garbage.
+   */
+  get raw(): Buffer {
+    return this.source.subarray(this.rawStart, this.rawEnd);
+  }
 }
+
+// Buffer#toString(enc, start, end) validates its arguments on every call; the engine makes
+// 43 calls per row, so it calls the native slice directly (same result, measured faster).
+type NativeSlicer = { utf8Slice(start: number, end: number): string };
 
 const COMMA = 44;
 const QUOTE = 34;
@@ -78,6 +98,9 @@ export class CsvRecordReader {
       out.push(r.record);
       pos = r.next;
     }
+    // One native check for the whole region instead of one per record; records of a region
+    // that fails (or splits a character at its end) are checked one by one by the engine.
+    if (out.length > 0 && isUtf8(buf.subarray(0, pos))) for (const r of out) r.utf8Checked = true;
     this.buf = pos >= buf.length ? Buffer.alloc(0) : buf.subarray(pos);
     this.base += pos;
     return out;
@@ -117,9 +140,9 @@ export class CsvRecordReader {
           if (!eof && j - start <= this.maxRecordBytes) return null;
           return this.malformed(buf, start, 'unclosed quoted field', eof);
         }
-        let text = buf.toString('utf8', i + 1, closed);
-        if (hasEscapes) text = text.replace(/""/g, '"');
-        fields.push(text);
+        let field = (buf as unknown as NativeSlicer).utf8Slice(i + 1, closed);
+        if (hasEscapes) field = field.replace(/""/g, '"');
+        fields.push(field);
         i = closed + 1;
         if (i >= n) {
           if (!eof) return null;
@@ -145,7 +168,7 @@ export class CsvRecordReader {
       if (j >= n && !eof) return null;
       let end = j;
       if (end > i && buf[end - 1] === CR && (j >= n || buf[j] === LF)) end--;
-      fields.push(buf.toString('utf8', i, end));
+      fields.push((buf as unknown as NativeSlicer).utf8Slice(i, end));
       if (j >= n) return this.finish(buf, start, end, j, fields, newlinesInside);
       if (buf[j] === COMMA) {
         i = j + 1;
@@ -158,8 +181,7 @@ export class CsvRecordReader {
   private finish(buf: Buffer, start: number, contentEnd: number, next: number, fields: string[], newlinesInside: number): { record: CsvRecord; next: number } {
     const line = this.line;
     this.line += 1 + newlinesInside;
-    const record: CsvRecord = { fields, startByte: this.base + start, endByte: this.base + next, line, nextLine: this.line, raw: buf.subarray(start, contentEnd) };
-    return { record, next };
+    return { record: new CsvRecord(fields, this.base + start, this.base + next, line, this.line, buf, start, contentEnd), next };
   }
 
   /** A malformed record: everything up to the end of its first line becomes one error record. */
@@ -169,15 +191,7 @@ export class CsvRecordReader {
     const next = lf < 0 ? buf.length : lf + 1;
     let contentEnd = lf < 0 ? buf.length : lf;
     if (contentEnd > start && buf[contentEnd - 1] === CR) contentEnd--;
-    const record: CsvRecord = {
-      fields: [],
-      startByte: this.base + start,
-      endByte: this.base + next,
-      line: this.line,
-      nextLine: this.line + 1,
-      raw: buf.subarray(start, contentEnd),
-      error: why,
-    };
+    const record = new CsvRecord([], this.base + start, this.base + next, this.line, this.line + 1, buf, start, contentEnd, why);
     this.line += 1;
     return { record, next };
   }
