@@ -1,6 +1,6 @@
 // Per-suite services for integration tests: a private stack in a temp folder, on free
 // ports, torn down (processes killed, folder removed) after the suite.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Stack, type StackOptions } from '@pipewarden/stack';
@@ -23,4 +23,9 @@ export async function startTestStack(opts: Omit<StackOptions, 'dir'> & { migrate
   }) as TestStack;
 }
 
-export const SHARED_SAMPLE = join(__dirname, '..', '..', '..', 'shared', 'data', 'nyc-parking-fy2014-head.csv');
+/**
+ * The real FY2014 sample: the team's shared copy when it sits beside the repository, else
+ * the identical committed copy (data/README.md gives its sha256), so a clone anywhere runs.
+ */
+const SHARED_COPY = join(__dirname, '..', '..', '..', 'shared', 'data', 'nyc-parking-fy2014-head.csv');
+export const SHARED_SAMPLE = existsSync(SHARED_COPY) ? SHARED_COPY : join(__dirname, '..', '..', 'data', 'nyc-parking-fy2014-sample.csv');
