@@ -13,6 +13,8 @@ SKIP=",${PIPEWARDEN_BOOTSTRAP_SKIP:-},"
 skipping() { [[ "$SKIP" == *",$1,"* ]]; }
 say() { [ "$QUIET" = 1 ] || echo "bootstrap: $*"; }
 die() { echo "bootstrap: $*" >&2; exit 1; }
+# Quiet or not, a failing step says which it was.
+trap 'echo "bootstrap: failed (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
 
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
 [ "$node_major" -ge 20 ] || die "Node.js 20 or 22 is required (found $(node -v 2>/dev/null || echo none)). Install it from your distribution or nodejs.org, then run this again."
@@ -55,14 +57,14 @@ fi
 stamp=node_modules/.pipewarden-lock
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   say "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null || die "npm ci failed (see the messages above)"
   cp package-lock.json "$stamp"
 fi
 if [ -f grafana-plugin/package-lock.json ] && ! skipping plugin; then
   pstamp=grafana-plugin/node_modules/.pipewarden-lock
   if [ ! -f "$pstamp" ] || ! cmp -s grafana-plugin/package-lock.json "$pstamp"; then
     say "npm ci (grafana-plugin)"
-    npm --prefix grafana-plugin ci --no-audit --no-fund --loglevel=error >/dev/null
+    npm --prefix grafana-plugin ci --no-audit --no-fund --loglevel=error >/dev/null || die "npm ci in grafana-plugin failed (see the messages above)"
     cp grafana-plugin/package-lock.json "$pstamp"
   fi
 fi
