@@ -147,35 +147,42 @@ export class OddityCounter {
 }
 
 /**
- * Normalize one parsed record. Kept when its summons number is valid; every other oddity
+ * Normalize one parsed record into `out` (reused by the caller: no allocation per row).
+ * Returns null when the row is kept, else why it cannot be. Every oddity of a kept row
  * becomes NULL and is counted in `oddities`, never dropped silently.
  */
-export function normalizeRecord(record: readonly string[], map: HeaderMap, oddities: OddityCounter): NormalizeResult {
-  if (record.length !== map.fieldCount) return { ok: false, reason: 'column_count' };
-  const key = normalizeKey(record[map.fieldIndex[KEY_INDEX]]);
-  if (key === 'missing_key' || key === 'invalid_key' || key === 'column_count' || key === 'csv_error' || key === 'invalid_utf8') {
-    return { ok: false, reason: key };
-  }
-  const values = new Array<Value>(NCOLS);
+export function normalizeInto(record: readonly string[], map: HeaderMap, oddities: OddityCounter, out: Value[]): RejectReason | null {
+  if (record.length !== map.fieldCount) return 'column_count';
   const fieldIndex = map.fieldIndex;
+  const key = normalizeKey(record[fieldIndex[KEY_INDEX]]);
+  if (key === 'missing_key' || key === 'invalid_key' || key === 'column_count' || key === 'csv_error' || key === 'invalid_utf8' || key === 'bad_header') return key;
+  out.length = NCOLS;
+  const counts = oddities.counts;
   for (let i = 0; i < NCOLS; i++) {
     if (i === KEY_INDEX) {
-      values[i] = key;
+      out[i] = key;
       continue;
     }
     const raw = record[fieldIndex[i]];
     const s = raw.length === 0 ? raw : raw.trim();
     if (s.length === 0) {
-      values[i] = null;
+      out[i] = null;
       continue;
     }
     const v = normalizeCell(COLUMNS[i], s);
     if (v === INVALID) {
-      values[i] = null;
-      oddities.counts[i]++;
+      out[i] = null;
+      counts[i]++;
     } else {
-      values[i] = v;
+      out[i] = v;
     }
   }
-  return { ok: true, values };
+  return null;
+}
+
+/** normalizeInto with a fresh array: the convenient form for tests and one-off callers. */
+export function normalizeRecord(record: readonly string[], map: HeaderMap, oddities: OddityCounter): NormalizeResult {
+  const values = new Array<Value>(NCOLS);
+  const reason = normalizeInto(record, map, oddities, values);
+  return reason === null ? { ok: true, values } : { ok: false, reason };
 }

@@ -6,7 +6,8 @@ import {
   UserError,
   encodeTsvLine,
   mapHeader,
-  normalizeRecord,
+  normalizeInto,
+  type Value,
   type DeadLetter,
   type HeaderMap,
 } from '@pipewarden/core';
@@ -67,6 +68,7 @@ export class InlineEngine implements Engine {
     let headerError: string | undefined;
     if (header) map = mapHeader(header);
     let ordinal = start.nextRecord;
+    const values: Value[] = []; // one row's normalized values, reused row after row
     let batch = new BatchBuilder(ordinal);
     let bytesRead = start.nextByte;
     const { batchSize } = start;
@@ -122,10 +124,10 @@ export class InlineEngine implements Engine {
       if (!map) return reject(b, r, 'bad_header', headerError?.slice(0, 255));
       // Invalid UTF-8 would be stored as U+FFFD, altered text: the row is rejected whole, raw bytes kept.
       if (!r.utf8Checked && !isUtf8(r.raw)) return reject(b, r, 'invalid_utf8');
-      const res = normalizeRecord(r.fields, map, b.oddities);
-      if (!res.ok) return reject(b, r, res.reason, res.reason === 'column_count' ? `${r.fields.length} fields, header has ${map.fieldCount}` : undefined);
-      b.keys.push(res.values[0] as string);
-      b.addLine(encodeTsvLine(res.values));
+      const reason = normalizeInto(r.fields, map, b.oddities, values);
+      if (reason !== null) return reject(b, r, reason, reason === 'column_count' ? `${r.fields.length} fields, header has ${map.fieldCount}` : undefined);
+      b.keys.push(values[0] as string);
+      b.addLine(encodeTsvLine(values));
     };
 
     for await (const chunk of stream) {
