@@ -7,37 +7,70 @@
 
 import { isAscii, isUtf8 } from 'node:buffer';
 
+// Buffer#toString(enc, start, end) validates its arguments on every call; decoding calls
+// the native slices directly (same result, measured faster).
+type NativeSlicer = { utf8Slice(start: number, end: number): string; latin1Slice(start: number, end: number): string };
+
 export class CsvRecord {
   /** Set when every byte of the record is known to be valid UTF-8 (checked per chunk). */
   utf8Checked = false;
+  private decoded?: string[];
   constructor(
-    readonly fields: string[],
+    /**
+     * Field byte ranges in the reader's buffer: [start0, end0, start1, end1, …]. A quoted
+     * field with "" escapes has its start stored as -(start + 1).
+     */
+    readonly ranges: number[],
     /** Absolute byte offset of the record's first byte, and just past its terminator. */
     readonly startByte: number,
     readonly endByte: number,
     /** 1-based line number where the record starts, and of the line after it. */
     readonly line: number,
     readonly nextLine: number,
-    private readonly source: Buffer,
+    /** The reader's buffer: valid until the next push(). */
+    readonly source: Buffer,
     private readonly rawStart: number,
     private readonly rawEnd: number,
+    /** The region holding the record is pure ASCII. */
+    readonly ascii: boolean,
     /** Set when the record could not be parsed. */
     readonly error?: string,
   ) {}
 
+  get fieldCount(): number {
+    return this.ranges.length >> 1;
+  }
+
+  /** True when some quoted field has "" escapes (its bytes are not its value). */
+  get hasEscapes(): boolean {
+    for (let i = 0; i < this.ranges.length; i += 2) if (this.ranges[i] < 0) return true;
+    return false;
+  }
+
+  /** The fields as strings, decoded on first use (the fast row path never needs them). */
+  get fields(): string[] {
+    if (this.decoded) return this.decoded;
+    const src = this.source as unknown as NativeSlicer;
+    const out = new Array<string>(this.ranges.length >> 1);
+    for (let i = 0, f = 0; i < this.ranges.length; i += 2, f++) {
+      let s = this.ranges[i];
+      const escaped = s < 0;
+      if (escaped) s = -s - 1;
+      const v = this.ascii ? src.latin1Slice(s, this.ranges[i + 1]) : src.utf8Slice(s, this.ranges[i + 1]);
+      out[f] = escaped ? v.replace(/""/g, '"') : v;
+    }
+    this.decoded = out;
+    return out;
+  }
+
   /**
    * The record's bytes without terminator: a view into the reader's buffer, valid until
-   * the next push(); copy to keep. Made on demand (dead letters, UTF-8 checks) because a
-   * view per record was a measurable share of the engine's garbage.
+   * the next push(); copy to keep. Made on demand (dead letters, UTF-8 checks).
    */
   get raw(): Buffer {
     return this.source.subarray(this.rawStart, this.rawEnd);
   }
 }
-
-// Buffer#toString(enc, start, end) validates its arguments on every call; the engine makes
-// 43 calls per row, so it calls the native slice directly (same result, measured faster).
-type NativeSlicer = { utf8Slice(start: number, end: number): string; latin1Slice(start: number, end: number): string };
 
 const COMMA = 44;
 const QUOTE = 34;
@@ -115,7 +148,7 @@ export class CsvRecordReader {
    * Empty lines are records with one empty field (the caller treats them as blank).
    */
   private parseOne(buf: Buffer, start: number, eof: boolean): { record: CsvRecord; next: number } | null {
-    const fields: string[] = [];
+    const fields: number[] = [];
     let i = start;
     let newlinesInside = 0;
     const n = buf.length;
@@ -144,9 +177,7 @@ export class CsvRecordReader {
           if (!eof && j - start <= this.maxRecordBytes) return null;
           return this.malformed(buf, start, 'unclosed quoted field', eof);
         }
-        let field = this.ascii ? (buf as unknown as NativeSlicer).latin1Slice(i + 1, closed) : (buf as unknown as NativeSlicer).utf8Slice(i + 1, closed);
-        if (hasEscapes) field = field.replace(/""/g, '"');
-        fields.push(field);
+        fields.push(hasEscapes ? -(i + 1) - 1 : i + 1, closed);
         i = closed + 1;
         if (i >= n) {
           if (!eof) return null;
@@ -172,7 +203,7 @@ export class CsvRecordReader {
       if (j >= n && !eof) return null;
       let end = j;
       if (end > i && buf[end - 1] === CR && (j >= n || buf[j] === LF)) end--;
-      fields.push(this.ascii ? (buf as unknown as NativeSlicer).latin1Slice(i, end) : (buf as unknown as NativeSlicer).utf8Slice(i, end));
+      fields.push(i, end);
       if (j >= n) return this.finish(buf, start, end, j, fields, newlinesInside);
       if (buf[j] === COMMA) {
         i = j + 1;
@@ -182,10 +213,10 @@ export class CsvRecordReader {
     }
   }
 
-  private finish(buf: Buffer, start: number, contentEnd: number, next: number, fields: string[], newlinesInside: number): { record: CsvRecord; next: number } {
+  private finish(buf: Buffer, start: number, contentEnd: number, next: number, ranges: number[], newlinesInside: number): { record: CsvRecord; next: number } {
     const line = this.line;
     this.line += 1 + newlinesInside;
-    return { record: new CsvRecord(fields, this.base + start, this.base + next, line, this.line, buf, start, contentEnd), next };
+    return { record: new CsvRecord(ranges, this.base + start, this.base + next, line, this.line, buf, start, contentEnd, this.ascii), next };
   }
 
   /** A malformed record: everything up to the end of its first line becomes one error record. */
@@ -195,7 +226,7 @@ export class CsvRecordReader {
     const next = lf < 0 ? buf.length : lf + 1;
     let contentEnd = lf < 0 ? buf.length : lf;
     if (contentEnd > start && buf[contentEnd - 1] === CR) contentEnd--;
-    const record = new CsvRecord([], this.base + start, this.base + next, this.line, this.line + 1, buf, start, contentEnd, why);
+    const record = new CsvRecord([], this.base + start, this.base + next, this.line, this.line + 1, buf, start, contentEnd, this.ascii, why);
     this.line += 1;
     return { record, next };
   }

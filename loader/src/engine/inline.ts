@@ -7,6 +7,7 @@ import {
   encodeTsvLine,
   mapHeader,
   normalizeInto,
+  KEY_INDEX,
   type Value,
   type DeadLetter,
   type HeaderMap,
@@ -14,16 +15,16 @@ import {
 import { isUtf8 } from 'node:buffer';
 import type { Source, SourceObject } from '../source/types';
 import { CsvRecordReader, type CsvRecord } from './csv-records';
+import { fastRow, type RowWriter } from './fast-row';
 import type { BatchDraft, Engine, EngineStart } from './types';
 
-class BatchBuilder {
+class BatchBuilder implements RowWriter {
   /**
-   * Encoded rows, written as they are made: each row's string dies young instead of
-   * surviving to the end of the batch (which promoted 5,000 strings per batch to the old
-   * generation and made the garbage collector the engine's largest cost).
+   * Encoded rows, written as they are made (by the fast path byte by byte, by the
+   * reference path one line at a time): no row survives as a string to the batch's end.
    */
-  private out = Buffer.allocUnsafe(1 << 20);
-  private len = 0;
+  buf = Buffer.allocUnsafe(1 << 20);
+  len = 0;
   keys: string[] = [];
   rejects: DeadLetter[] = [];
   oddities = new OddityCounter();
@@ -34,18 +35,20 @@ class BatchBuilder {
   nextLine = 0;
   constructor(readonly firstRecord: number) {}
 
+  ensure(bytes: number): void {
+    if (this.len + bytes <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + bytes));
+    this.buf.copy(bigger, 0, 0, this.len);
+    this.buf = bigger;
+  }
+
   addLine(line: string): void {
-    // A UTF-16 unit takes at most 3 bytes in UTF-8.
-    if (this.len + line.length * 3 > this.out.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.out.length * 2, this.len + line.length * 3));
-      this.out.copy(bigger, 0, 0, this.len);
-      this.out = bigger;
-    }
-    this.len += this.out.write(line, this.len, 'utf8');
+    this.ensure(line.length * 3); // a UTF-16 unit takes at most 3 bytes in UTF-8
+    this.len += this.buf.write(line, this.len, 'utf8');
   }
 
   tsv(): Buffer {
-    return this.out.subarray(0, this.len);
+    return this.buf.subarray(0, this.len);
   }
 }
 
@@ -54,7 +57,7 @@ function reject(b: BatchBuilder, r: CsvRecord, reason: DeadLetter['reason'], det
 }
 
 function isBlank(r: CsvRecord): boolean {
-  return r.fields.length === 1 && r.fields[0].length === 0;
+  return r.ranges.length === 2 && r.ranges[0] === r.ranges[1];
 }
 
 export class InlineEngine implements Engine {
@@ -69,6 +72,7 @@ export class InlineEngine implements Engine {
     if (header) map = mapHeader(header);
     let ordinal = start.nextRecord;
     const values: Value[] = []; // one row's normalized values, reused row after row
+    const key: string[] = ['']; // the fast path's key out-parameter
     let batch = new BatchBuilder(ordinal);
     let bytesRead = start.nextByte;
     const { batchSize } = start;
@@ -124,9 +128,15 @@ export class InlineEngine implements Engine {
       if (!map) return reject(b, r, 'bad_header', headerError?.slice(0, 255));
       // Invalid UTF-8 would be stored as U+FFFD, altered text: the row is rejected whole, raw bytes kept.
       if (!r.utf8Checked && !isUtf8(r.raw)) return reject(b, r, 'invalid_utf8');
+      if (r.ascii && !r.hasEscapes) {
+        const reason = fastRow(r.source, r.ranges, map, b.oddities, b, key);
+        if (reason !== null) return reject(b, r, reason, reason === 'column_count' ? `${r.fieldCount} fields, header has ${map.fieldCount}` : undefined);
+        b.keys.push(key[0]);
+        return;
+      }
       const reason = normalizeInto(r.fields, map, b.oddities, values);
-      if (reason !== null) return reject(b, r, reason, reason === 'column_count' ? `${r.fields.length} fields, header has ${map.fieldCount}` : undefined);
-      b.keys.push(values[0] as string);
+      if (reason !== null) return reject(b, r, reason, reason === 'column_count' ? `${r.fieldCount} fields, header has ${map.fieldCount}` : undefined);
+      b.keys.push(values[KEY_INDEX] as string);
       b.addLine(encodeTsvLine(values));
     };
 

@@ -75,22 +75,39 @@ export interface SparkProgress {
 const TASK_DONE = /TaskSetManager: Finished task \S+ in stage (\d+)\.\d+ .*\((\d+)\/(\d+)\)\s*$/;
 const STAGE_START = /DAGScheduler: Submitting (?:Result|ShuffleMap)Stage (\d+) \((.*?)\)/;
 const STAGE_DONE = /DAGScheduler: (?:Result|ShuffleMap)Stage (\d+) \((.*?)\) finished in ([\d.]+ \w+)/;
-const RELEVANT = /PIPEWARDEN_ERROR|\bERROR\b|Exception|Error\b|error:|No such file|not found|Killed|OutOfMemory/;
-const NOISE = /^\s+at |^\s+\.\.\. \d+ more|^\s*File "|^\s*\^+\s*$|ShutdownHookManager|Failed to update accumulator/;
+const LOG4J_CHATTER = /^\d\d\/\d\d\/\d\d \d\d:\d\d:\d\d (INFO|WARN|DEBUG|TRACE) /;
+const LOG4J_ERROR = /^\d\d\/\d\d\/\d\d \d\d:\d\d:\d\d ERROR /;
+/** A Python exception line ("TypeError: …", "pyspark.errors….AnalysisException: …"), not a Java one. */
+const PY_EXCEPTION = /^(?!org\.|java\.|py4j\.|scala\.|Caused by)[A-Za-z_][\w.]*(Error|Exception): /;
+const FATAL = /OutOfMemoryError|No space left on device|Killed|JAVA_HOME|java: not found|command not found/;
 
-/** The lines of a failed job's stderr that explain it: its own error line first, log4j ERROR lines, exceptions; no stack frames. */
+/**
+ * The lines of a failed job's output that explain it: the job's own error line first,
+ * then Python exception lines (a worker's traceback ends with one), fatal JVM conditions,
+ * and log4j ERROR lines only when nothing better was found. Never stack frames or INFO.
+ */
 export function relevantStderr(lines: string[], max = 12): string[] {
   const own = lines.filter((l) => l.startsWith('PIPEWARDEN_ERROR ')).map((l) => l.slice('PIPEWARDEN_ERROR '.length));
-  const picked: string[] = [];
-  for (const l of lines) {
-    if (l.startsWith('PIPEWARDEN_') || NOISE.test(l) || !RELEVANT.test(l)) continue;
-    if (own.some((o) => o.includes(l.trim()))) continue; // the traceback's last line repeats our own
-    const short = l.length > 400 ? l.slice(0, 400) + '…' : l;
-    if (!picked.includes(short)) picked.push(short);
-  }
-  const tail = picked.slice(-max);
-  if (own.length === 0 && tail.length === 0) return lines.filter((l) => l.trim()).slice(-Math.min(max, 8));
-  return [...own, ...tail];
+  const cut = (l: string) => (l.length > 300 ? l.slice(0, 300) + '…' : l);
+  const seen = new Set(own);
+  const pick = (re: RegExp) => {
+    const out: string[] = [];
+    for (const raw of lines) {
+      const l = raw.trim();
+      if (!l || raw.startsWith('PIPEWARDEN_') || LOG4J_CHATTER.test(l) || !re.test(l)) continue;
+      const short = cut(l);
+      if (seen.has(short) || own.some((o) => o.includes(short))) continue;
+      seen.add(short);
+      out.push(short);
+    }
+    return out;
+  };
+  const python = pick(PY_EXCEPTION);
+  const fatal = pick(FATAL);
+  let picked = [...python, ...fatal];
+  if (own.length === 0 && picked.length === 0) picked = pick(LOG4J_ERROR);
+  if (own.length === 0 && picked.length === 0) return lines.filter((l) => l.trim()).slice(-Math.min(max, 8));
+  return [...own, ...picked].slice(0, max);
 }
 
 export interface RunSparkOptions {

@@ -1,0 +1,98 @@
+// The fast path must give exactly what core's reference normalization gives: same bytes,
+// same oddity counts, same reject reasons, record by record.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { COLUMNS, OddityCounter, encodeTsvLine, mapHeader, normalizeInto, type Value } from '@pipewarden/core';
+import { CsvRecordReader, type CsvRecord } from '../src/engine/csv-records';
+import { fastRow, type RowWriter } from '../src/engine/fast-row';
+import { generate, prng } from '../src/generate';
+
+const SAMPLE = join(__dirname, '..', '..', 'data', 'nyc-parking-fy2014-sample.csv');
+
+function writer(): RowWriter {
+  const w: RowWriter = {
+    buf: Buffer.alloc(1 << 16),
+    len: 0,
+    ensure(n) {
+      if (w.len + n > w.buf.length) {
+        const b = Buffer.alloc(Math.max(w.buf.length * 2, w.len + n));
+        w.buf.copy(b, 0, 0, w.len);
+        w.buf = b;
+      }
+    },
+  };
+  return w;
+}
+
+function compare(csv: Buffer): { compared: number; kept: number } {
+  const reader = new CsvRecordReader();
+  let map: ReturnType<typeof mapHeader> | undefined;
+  let compared = 0;
+  let kept = 0;
+  const check = (r: CsvRecord) => {
+    if (!map) {
+      map = mapHeader(r.fields);
+      return;
+    }
+    if (r.error || !r.ascii || r.hasEscapes) return;
+    const fastOdd = new OddityCounter();
+    const refOdd = new OddityCounter();
+    const w = writer();
+    const key = [''];
+    const fast = fastRow(r.source, r.ranges, map, fastOdd, w, key);
+    const values: Value[] = [];
+    const ref = normalizeInto(r.fields, map, refOdd, values);
+    expect({ line: r.line, reason: fast }).toEqual({ line: r.line, reason: ref });
+    if (ref === null) {
+      expect({ line: r.line, tsv: w.buf.subarray(0, w.len).toString('latin1') }).toEqual({ line: r.line, tsv: encodeTsvLine(values) });
+      expect(key[0]).toBe(values[0]);
+      kept++;
+    } else expect(w.len).toBe(0);
+    expect(fastOdd.counts).toEqual(refOdd.counts);
+    compared++;
+  };
+  for (let i = 0; i < csv.length; i += 65536) for (const r of reader.push(csv.subarray(i, i + 65536))) check(r);
+  for (const r of reader.end()) check(r);
+  return { compared, kept };
+}
+
+test('the real sample: identical bytes and oddities on every row', () => {
+  const { compared, kept } = compare(readFileSync(SAMPLE));
+  expect(compared).toBe(4999);
+  expect(kept).toBe(4999);
+});
+
+test('generated rows with every kind of bad row, Kaggle columns, CRLF', async () => {
+  const f = join(mkdtempSync(join(tmpdir(), 'pw-fast-')), 'g.csv');
+  await generate(f, { rows: 8000, seed: 77, badShare: 0.05, duplicateShare: 0.01, kaggle: true, crlf: true });
+  const { compared, kept } = compare(readFileSync(f));
+  expect(compared).toBeGreaterThan(7600);
+  expect(kept).toBeGreaterThan(7200);
+});
+
+test('fuzzed field values: dates, times, ints, codes, keys, padding, escapes', () => {
+  const rnd = prng(2024);
+  const alphabet = ['0', '1', '2', '9', '5', '/', 'A', 'P', 'a', 'p', 'x', ' ', '\t', '-', '.', '\\', 'Z', '3', '8'];
+  const samples: Record<string, string[]> = {
+    key: ['1283294138', ' 0012 ', '0', '000', '9223372036854775807', '9223372036854775808', '99999999999999999999', '12a', '', ' '],
+    date: ['08/04/2013', '02/29/2012', '02/29/2013', '20140229', '20000229', '19000229', '0', '88888888', '13/01/2014', '1/4/2014', '2014-01-01', ' 20140831 '],
+    time: ['0752A', '1240P', '1205A', '0001A', '5436P', '2359', '2400', '1300P', '075A', 'A', '0752a', '1200p'],
+    int: ['0033', '0', '999', '1000', '65535', '99999999', '123456789012', '1234567890123', '-1', '1.5', ' 42 '],
+  };
+  const header = COLUMNS.map((c) => c.header);
+  const lines = [header.join(',')];
+  for (let i = 0; i < 3000; i++) {
+    const row = COLUMNS.map((c) => {
+      const pool = c.type === 'key' ? samples.key : c.type === 'date' ? samples.date : c.type === 'time' ? samples.time : c.type === 'int' || c.type === 'year' ? samples.int.concat(['2013', '1899', '2100', '0']) : null;
+      if (pool && rnd() < 0.8) return pool[Math.floor(rnd() * pool.length)];
+      const len = Math.floor(rnd() * 12);
+      let v = '';
+      for (let k = 0; k < len; k++) v += alphabet[Math.floor(rnd() * alphabet.length)];
+      return v;
+    });
+    lines.push(row.map((v) => (rnd() < 0.1 ? `"${v}"` : v)).join(','));
+  }
+  const { compared } = compare(Buffer.from(lines.join('\n') + '\n', 'latin1'));
+  expect(compared).toBe(3000);
+});
