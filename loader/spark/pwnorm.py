@@ -9,6 +9,7 @@ engines must produce the same bytes:
 - digits and letters are ASCII only.
 """
 import json
+import operator
 import re
 
 JS_WS = (
@@ -189,6 +190,46 @@ def escape_field(s):
 STRING = 0
 INT = 1
 OTHER = 2
+# Returned by a cell normalizer for a value that becomes NULL and is counted as an oddity.
+# A string, compared by value, not object(): the normalizers travel to Spark's Python
+# workers by cloudpickle, which would turn an object() sentinel into a different object.
+# No output can equal it: a NUL in text is written escaped ("\\0").
+ODD = "\0odd"
+# Distinct raw values remembered per column. Most columns repeat a few values (states,
+# plate types, makes, dates, times, streets): a dictionary hit replaces the trim, checks
+# and escaping. High-cardinality columns just stop adding once full (bounded memory).
+CACHE_MAX = 4096
+
+
+def _make_cell(kind, mx, fn):
+    """raw field text -> TSV-ready text, "\\N" for empty, or ODD."""
+    if kind == STRING:
+        def cell(raw):
+            s = raw.strip(JS_WS) if raw else raw
+            if not s:
+                return "\\N"
+            if len(s) > mx or (not s.isascii() and utf16_len(s) > mx):
+                return ODD
+            return escape_field(s)
+    elif kind == INT:
+        lo, hi = mx
+
+        def cell(raw):
+            s = raw.strip(JS_WS) if raw else raw
+            if not s:
+                return "\\N"
+            # int(s) alone would accept "1_000" and other scripts' digits
+            if len(s) <= 12 and s.isdigit() and s.isascii() and lo <= int(s) <= hi:
+                return s if s[0] != "0" or len(s) == 1 else str(int(s))
+            return ODD
+    else:
+        def cell(raw):
+            s = raw.strip(JS_WS) if raw else raw
+            if not s:
+                return "\\N"
+            v = fn(s)
+            return ODD if v is None else v
+    return cell
 
 
 class Normalizer:
@@ -199,58 +240,60 @@ class Normalizer:
         self.key_index = next(i for i, c in enumerate(cols) if c["type"] == "key")
         self.key_field = field_index[self.key_index]
         self.field_count = field_count
-        # Per non-key column: (spec index, field index, kind, max length, normalizer). Free
-        # text, most of the columns, is handled inline in normalize() (the hot loop).
+        # Non-key columns in spec order: their spec index, field index, value cache and normalizer.
+        self.spec_index = []
+        fis = []
+        self.caches = []
         self.cells = []
         for i, c in enumerate(cols):
             if i == self.key_index:
                 continue
             if c["type"] == "string":
                 mx = c.get("max")
-                self.cells.append((i, field_index[i], STRING, 1 << 62 if mx is None else mx, None))
+                cell = _make_cell(STRING, 1 << 62 if mx is None else mx, None)
             elif c["type"] == "int":
                 lo, hi = c.get("min"), c.get("max")
-                self.cells.append((i, field_index[i], INT, (-(1 << 62) if lo is None else lo, 1 << 62 if hi is None else hi), None))
+                cell = _make_cell(INT, (-(1 << 62) if lo is None else lo, 1 << 62 if hi is None else hi), None)
             else:
-                self.cells.append((i, field_index[i], OTHER, 0, _cell_fn(c)))
+                cell = _make_cell(OTHER, 0, _cell_fn(c))
+            self.spec_index.append(i)
+            fis.append(field_index[i])
+            self.caches.append({})
+            self.cells.append(cell)
+        # The hot path runs in C where it can: fields picked in spec order by itemgetter,
+        # cache lookups in one comprehension; only misses and oddities loop in Python.
+        self.pick = operator.itemgetter(*fis)
+        self.gets = [c.get for c in self.caches]
         self.ncols = len(cols)
 
-    def normalize(self, fields, may_escape=True):
-        """(tsv line without newline, [oddity column indexes]) or (None, reason).
-        may_escape=False promises the record holds no tab, CR, LF, backslash or NUL."""
+    def normalize(self, fields):
+        """(tsv line without newline, [oddity column indexes]) or (None, reason)."""
         if len(fields) != self.field_count:
             return None, "column_count"
         key, reason = normalize_key(fields[self.key_field])
         if key is None:
             return None, reason
-        out = [None] * self.ncols
-        out[self.key_index] = key
+        raws = self.pick(fields)
+        vals = [g(r) for g, r in zip(self.gets, raws)]
+        # list.index() finds the misses (None) and the oddities in C, one call per hit.
+        j = -1
+        try:
+            while True:
+                j = vals.index(None, j + 1)
+                v = vals[j] = self.cells[j](raws[j])
+                cache = self.caches[j]
+                if len(cache) < CACHE_MAX:
+                    cache[raws[j]] = v
+        except ValueError:
+            pass
         odd = []
-        for i, fi, kind, mx, fn in self.cells:
-            raw = fields[fi]
-            if raw:
-                s = raw.strip(JS_WS)
-                if s:
-                    if kind == STRING:
-                        if len(s) > mx or (not s.isascii() and utf16_len(s) > mx):
-                            out[i] = "\\N"
-                            odd.append(i)
-                        else:
-                            out[i] = escape_field(s) if may_escape else s
-                    elif kind == INT:
-                        # int(s) accepts "1_000" and other scripts' digits: check ASCII digits first
-                        if len(s) <= 12 and s.isdigit() and s.isascii() and mx[0] <= int(s) <= mx[1]:
-                            out[i] = s if s[0] != "0" or len(s) == 1 else str(int(s))
-                        else:
-                            out[i] = "\\N"
-                            odd.append(i)
-                    else:
-                        v = fn(s)
-                        if v is None:
-                            out[i] = "\\N"
-                            odd.append(i)
-                        else:
-                            out[i] = v
-                    continue
-            out[i] = "\\N"
-        return "\t".join(out), odd
+        j = -1
+        try:
+            while True:
+                j = vals.index(ODD, j + 1)
+                vals[j] = "\\N"
+                odd.append(self.spec_index[j])
+        except ValueError:
+            pass
+        vals.insert(self.key_index, key)
+        return "\t".join(vals), odd

@@ -9,8 +9,13 @@ loader/test/spark-parity.itest.ts.)
 import random
 import unittest
 
+import os
+
 import pwcsv
+import pwnorm
 import transform
+
+SPEC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "core", "spec", "violation-spec.json")
 
 ALPHABET = [b'"', b'"', b",", b",", b"\r", b"\n", b"\n", b"a", b"bc", b" ", b"\xff", b'""']
 
@@ -141,6 +146,27 @@ class SplitShortcuts(unittest.TestCase):
             self.assertIsNotNone(match(line), line)
         for line in [b'"open', b'"a"b', b'a,"b', b'"a"\rb', b'x,"y""']:
             self.assertIsNone(match(line), line)
+
+
+class NormalizerAfterPickling(unittest.TestCase):
+    def test_oddities_survive_the_trip_to_a_spark_worker(self):
+        # Spark ships the normalizer to its Python workers with cloudpickle.
+        from pyspark import cloudpickle
+
+        spec = pwnorm.load_spec(SPEC)
+        header = [c["header"] for c in spec["columns"]]
+        norm = cloudpickle.loads(cloudpickle.dumps(pwnorm.Normalizer(spec, list(range(len(header))), len(header))))
+        row = ["" for _ in header]
+        row[0] = "0042"
+        row[2] = "99"  # a state that is not two letters: NULL, counted
+        row[4] = "02/29/2016"
+        for _ in range(2):  # the second time from the value cache
+            tsv, odd = norm.normalize(row)
+            fields = tsv.split("\t")
+            self.assertEqual(fields[0], "42")
+            self.assertEqual(fields[2], "\\N")
+            self.assertEqual(fields[4], "2016-02-29")
+            self.assertEqual(odd, [2])
 
 
 if __name__ == "__main__":

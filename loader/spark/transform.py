@@ -40,8 +40,6 @@ import pwcsv  # noqa: E402
 import pwnorm  # noqa: E402
 
 OUT_BATCH = 8192
-# A record without any of these needs no TSV escaping in any field (checked once per record).
-ESCAPABLE = re.compile("[\t\r\n\\\\\0]")
 
 
 def progress(**fields):
@@ -271,7 +269,7 @@ def make_transform(spec, plan, header_fields, last_block, final_newline, max_rec
                         fields = [f.decode("utf-8") for f in rec.fields]
                     else:
                         fields = text.split(",")  # the fast path split the same bytes on commas
-                    tsv, odd = norm.normalize(fields, ESCAPABLE.search(text) is not None)
+                    tsv, odd = norm.normalize(fields)
                     if tsv is None:
                         reason = odd
                         if reason == "column_count":
@@ -378,6 +376,23 @@ def run(args):
     spark.stop()
 
 
+_EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception)): (.+)$")
+
+
+def explain(e):
+    """One line saying why the job failed. A failure inside a Python worker reaches the
+    driver as a Py4JJavaError whose text is a Java stack trace with the worker's Python
+    traceback inside: the worker's own exception line is the one that explains it."""
+    text = str(e).strip()
+    if not text:
+        return type(e).__name__
+    for line in text.splitlines():
+        m = _EXCEPTION_LINE.match(line.strip())
+        if m and not m.group(1).startswith(("org.", "java.", "py4j.", "scala.")):
+            return line.strip()
+    return "%s: %s" % (type(e).__name__, text.splitlines()[0])
+
+
 def main(argv):
     args = parse_args(argv)
     try:
@@ -386,8 +401,7 @@ def main(argv):
         raise
     except Exception as e:  # one clear line for the loader, the trace below it for a human
         traceback.print_exc()
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        fail("%s: %s" % (type(e).__name__, first))
+        fail(explain(e))
 
 
 if __name__ == "__main__":

@@ -51,22 +51,28 @@ describe('Spark output', () => {
 });
 
 describe('a failed job is explained by a few stderr lines', () => {
-  test('own error first, log4j ERROR and exception lines, no stack frames or tracebacks', () => {
+  test('own error first, then the Python exception; no stack frames, tracebacks or log chatter', () => {
     const lines = [
       '26/11/27 19:41:25 INFO SparkContext: Running Spark version 3.5.7',
       'Traceback (most recent call last):',
-      '  File "/work/main/loader/spark/transform.py", line 333, in main',
-      '    run(args)',
-      'pyspark.errors.exceptions.captured.AnalysisException: [PATH_NOT_FOUND] Path does not exist: file:/x.csv.',
+      '  File "/tmp/spark-1/userFiles-2/pwnorm.py", line 296, in normalize',
+      '    return "\\t".join(vals), odd',
+      'TypeError: sequence item 26: expected str instance, object found',
       '26/11/27 19:41:26 ERROR Executor: Exception in task 0.0 in stage 1.0 (TID 1)',
+      '26/11/27 19:41:26 INFO DAGScheduler: ResultStage 1 failed: org.apache.spark.api.python.PythonException: Traceback (most recent call last):',
+      'org.apache.spark.SparkException: Job aborted due to stage failure',
       '\tat org.apache.spark.rdd.RDD.iterator(RDD.scala:329)',
+      'Caused by: org.apache.spark.api.python.PythonException: Traceback (most recent call last):',
       '\t... 14 more',
-      'PIPEWARDEN_ERROR cannot read input /x.csv: [PATH_NOT_FOUND] Path does not exist: file:/x.csv.',
+      'TypeError: sequence item 26: expected str instance, object found',
+      'PIPEWARDEN_ERROR TypeError: sequence item 26: expected str instance, object found',
     ];
-    const picked = relevantStderr(lines);
-    expect(picked[0]).toBe('cannot read input /x.csv: [PATH_NOT_FOUND] Path does not exist: file:/x.csv.');
-    expect(picked).toContain('26/11/27 19:41:26 ERROR Executor: Exception in task 0.0 in stage 1.0 (TID 1)');
-    expect(picked.some((l) => /^\s*at |^\s*File "|\.\.\. 14 more|INFO/.test(l))).toBe(false);
+    expect(relevantStderr(lines)).toEqual(['TypeError: sequence item 26: expected str instance, object found']);
+  });
+
+  test('without a Python exception, log4j ERROR lines explain it', () => {
+    const lines = ['26/11/27 19:41:25 INFO SparkContext: Running', '26/11/27 19:41:26 ERROR SparkContext: Error initializing SparkContext.', '\tat x.y(Z.java:1)'];
+    expect(relevantStderr(lines)).toEqual(['26/11/27 19:41:26 ERROR SparkContext: Error initializing SparkContext.']);
   });
 
   test('a job killed without a word still shows its last lines', () => {
