@@ -10,6 +10,7 @@ import random
 import unittest
 
 import os
+import re
 
 import pwcsv
 import pwnorm
@@ -146,6 +147,19 @@ class SplitShortcuts(unittest.TestCase):
             self.assertIsNotNone(match(line), line)
         for line in [b'"open', b'"a"b', b'a,"b', b'"a"\rb', b'x,"y""']:
             self.assertIsNone(match(line), line)
+
+
+class OpenAtLineEnd(unittest.TestCase):
+    def test_the_jvm_pattern_finds_exactly_the_lines_that_continue(self):
+        # Spark runs OPEN_AT_LINE_END with Java's regex engine; Python's (3.11+) reads the
+        # same possessive syntax, with \\Z for Java's \\z.
+        pattern = re.compile(transform.OPEN_AT_LINE_END.replace("\\z", "\\Z"))
+        rng = random.Random(3)
+        alphabet = [b'"', b'"', b",", b",", b"\r", b"a", b"bc", b'""']
+        for _ in range(20000):
+            line = b"".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+            continues = pwcsv.parse_one(line + b"\n", 0, False, 1 << 20) is None
+            self.assertEqual(pattern.match(line.decode()) is not None, continues, line)
 
 
 class NormalizerAfterPickling(unittest.TestCase):

@@ -169,6 +169,45 @@ def make_scan(max_record_bytes):
     return scan
 
 
+# A line whose parse, from a record boundary, ends inside an open quoted field: complete
+# fields each followed by a comma, then a quote that is never closed. Only such a line
+# makes a record span lines (every other line is a record by itself, well-formed or not).
+# Java regex syntax for rlike: \z is the very end (Java's $ also matches before a final \r).
+# Possessive quantifiers: each field can be read only one way, so no backtracking.
+OPEN_AT_LINE_END = r'^(?:(?:"(?:[^"]|"")*+"|(?!")[^,]*+),)*+"(?:[^"]|"")*+\z'
+
+
+def quick_scan(text, lines, F):
+    """Partition summaries computed in the JVM, without Python workers, for the common
+    case: no line anywhere leaves a quoted field open, so every line is one record. Returns
+    None when some line does, and the splitting scan has to run."""
+    rows = (
+        text.select(F.input_file_block_start().alias("b"), F.col("value").alias("s"))
+        .groupBy("b")
+        .agg(
+            F.count(F.lit(1)).alias("n_lines"),
+            F.sum(F.col("s").isin("", "\r", '""', '""\r').cast("int")).alias("n_blank"),
+            F.sum(((F.instr(F.col("s"), '"') > 0) & F.col("s").rlike(OPEN_AT_LINE_END)).cast("int")).alias("n_open"),
+        )
+        .collect()
+    )
+    if not rows or any(r["n_open"] for r in rows):
+        return None
+    first = lines.where(F.col("b") == 0).limit(1).collect()
+    header = None
+    first_blank = False
+    if first:
+        rec, _ = pwcsv.parse_one(first[0]["v"] + b"\n", 0, False)
+        header = json.dumps([f.decode("utf-8", "replace") for f in rec.fields])
+        first_blank = rec.is_blank()
+    return [
+        {"b": r["b"], "n_lines": r["n_lines"], "n_all": r["n_lines"], "n_blank": r["n_blank"],
+         "first": header if r["b"] == 0 else None, "first_blank": first_blank if r["b"] == 0 else False,
+         "tail_line": -1, "tail": b""}
+        for r in rows
+    ]
+
+
 SCAN_SCHEMA = "b long, n_lines long, n_all long, n_blank long, first string, first_blank boolean, tail_line long, tail binary"
 
 
@@ -317,6 +356,7 @@ def run(args):
     for mod in ("pwcsv.py", "pwnorm.py"):
         sc.addPyFile(os.path.join(HERE, mod))  # executors import these by name
     spark.conf.set("spark.sql.files.maxPartitionBytes", str(args.max_partition_bytes))
+    spark.conf.set("spark.sql.shuffle.partitions", "1")  # the scan aggregates one row per partition
     final_newline = args.final_newline == "yes"
 
     try:
@@ -329,9 +369,13 @@ def run(args):
     lines = text.select(F.input_file_block_start().alias("b"), F.col("value").cast("binary").alias("v"))
 
     progress(phase="scan", state="start")
-    summaries = [r.asDict() for r in lines.mapInArrow(make_scan(args.max_record_bytes), SCAN_SCHEMA).collect()]
+    summaries = quick_scan(text, lines, F)
+    method = "jvm"
+    if summaries is None:
+        method = "python"
+        summaries = [r.asDict() for r in lines.mapInArrow(make_scan(args.max_record_bytes), SCAN_SCHEMA).collect()]
     t_scan = time.time()
-    progress(phase="scan", state="done", partitions=len(summaries), seconds=round(t_scan - t0, 3))
+    progress(phase="scan", state="done", method=method, partitions=len(summaries), seconds=round(t_scan - t0, 3))
 
     def fetch(block):
         return [r.v for r in lines.where(F.col("b") == block).select("v").collect()]
@@ -368,6 +412,7 @@ def run(args):
         "lines": sum(s["n_lines"] for s in summaries),
         "partitions": len(plan),
         "carried_records": carried,
+        "scan": method,
         "seconds": {"scan": round(t_scan - t0, 3), "transform": round(t_done - t_scan, 3)},
     }
     with open(os.path.join(args.output, "_pipewarden.json"), "w", encoding="utf-8") as f:

@@ -134,7 +134,9 @@ describeSpark('Spark engine parity with the inline engine', () => {
   }
 
   test('the real NYC sample (43 + 8 columns, quoted fields with commas), 4 partitions', async () => {
+    logLines.length = 0;
     const { inline: a, spark: b } = await both(SAMPLE, 1000, 256 << 10);
+    expect(logLines.find((l) => l.includes('spark output ready'))).toContain('scan=jvm'); // one line, one record: no Python scan
     expect(a.drafts.reduce((n, d) => n + d.src.records, 0)).toBe(4999);
     expect(a.tsv).toContain('760 BROADWAY ,BROOKL'); // a quoted field with a comma inside
     expectSame(a, b);
@@ -155,6 +157,7 @@ describeSpark('Spark engine parity with the inline engine', () => {
     const ready = logLines.find((l) => l.includes('spark output ready'));
     expect(Number(/partitions=(\d+)/.exec(ready ?? '')?.[1])).toBeGreaterThan(10);
     expect(Number(/carried=(\d+)/.exec(ready ?? '')?.[1])).toBeGreaterThan(0);
+    expect(ready).toContain('scan=python'); // multi-line records: the splitting scan ran
   });
 
   test('generated data with bad rows, CRLF, Kaggle columns; a resumed read reuses the job output', async () => {

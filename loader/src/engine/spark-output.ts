@@ -23,6 +23,8 @@ export interface SparkSummary {
   lines: number;
   partitions: number;
   carried_records: number;
+  /** How partitions were summarized: 'jvm' (no record spans lines) or 'python' (the splitting scan). */
+  scan: 'jvm' | 'python';
   seconds: { scan: number; transform: number };
 }
 

@@ -113,7 +113,7 @@ class SparkEngine implements Engine {
     const summary = readSparkSummary(outDir);
     if (summary.header_error) log.warn('header cannot be mapped: every record is a dead letter', { object: object.key, error: summary.header_error });
     if (summary.unknown_headers.length) log.warn('header has unknown columns (ignored)', { object: object.key, columns: summary.unknown_headers });
-    log.info('spark output ready', { object: object.key, records: summary.records, kept: summary.kept, rejected: summary.rejected, partitions: summary.partitions, carried: summary.carried_records, seconds: summary.seconds });
+    log.info('spark output ready', { object: object.key, records: summary.records, kept: summary.kept, rejected: summary.rejected, partitions: summary.partitions, carried: summary.carried_records, scan: summary.scan, seconds: summary.seconds });
     yield* this.cut(outDir, summary, object, start, signal);
     if (!signal.aborted) rmSync(stage, { recursive: true, force: true }); // the object is handed over
   }
