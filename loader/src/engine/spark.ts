@@ -88,7 +88,13 @@ class SparkEngine implements Engine {
     } else {
       rmSync(outDir, { recursive: true, force: true });
       mkdirSync(stage, { recursive: true });
-      const input = await this.stageInput(source, object, stage, signal);
+      let input: StagedInput;
+      try {
+        input = await this.stageInput(source, object, stage, signal);
+      } catch (e) {
+        if (signal.aborted) return; // stopped while downloading: nothing yielded, resumable
+        throw e;
+      }
       if (signal.aborted) return;
       const maxPartitionBytes = process.env.PIPEWARDEN_SPARK_MAX_PARTITION_BYTES ?? String(32 << 20);
       const extra = (process.env.PIPEWARDEN_SPARK_SUBMIT_ARGS ?? '').split(/\s+/).filter(Boolean);
