@@ -4,7 +4,10 @@
 //   (2) a naive dual writer: csv-parse, 1000-row INSERT + one XADD per row, one connection,
 //   (3) pipewarden's full pipeline (`pipewarden load`, WAL + Redis mirror), as its own process.
 //
-//   npm run bench:load -- [--rows 1000000] [--rounds 3]
+//   npm run bench:load -- [--rows 1000000] [--rounds 3] [--phases load-data,naive,pipewarden]
+//
+// (`--rows 10000000 --rounds 1 --phases pipewarden` checks memory at 10M rows without the
+// naive writer's quarter of an hour.)
 //
 // Last line: RESULT {json}. Target: ratio_vs_load_data >= 0.8, peak RSS <= 256 MB.
 import { spawn } from 'node:child_process';
@@ -21,6 +24,8 @@ import { flag, log, median, peakRss, settleInnoDb } from './lib';
 const args = process.argv.slice(2);
 const ROWS = flag(args, 'rows', 1_000_000);
 const ROUNDS = flag(args, 'rounds', 3);
+const pi = args.indexOf('--phases');
+const PHASES = new Set((pi >= 0 ? args[pi + 1] : 'load-data,naive,pipewarden').split(','));
 const say = (m: string) => log('load', m);
 
 async function resetTables(stack: Stack, config: Config): Promise<void> {
@@ -131,16 +136,19 @@ async function pipewarden(stack: Stack, config: Config, file: string): Promise<{
       // Rotate the order each round so no phase always runs right after another's flush.
       const phases = [
         async () => {
+          if (!PHASES.has('load-data')) return;
           await resetTables(stack, config);
           ld.push(await rawLoadData(config, file));
           say(`round ${round}: LOAD DATA ${ld[ld.length - 1].toFixed(0)} rows/s`);
         },
         async () => {
+          if (!PHASES.has('naive')) return;
           await resetTables(stack, config);
           nv.push(await naiveDualWrite(config, file));
           say(`round ${round}: naive dual write ${nv[nv.length - 1].toFixed(0)} rows/s`);
         },
         async () => {
+          if (!PHASES.has('pipewarden')) return;
           await resetTables(stack, config);
           const r = await pipewarden(stack, config, file);
           pw.push(r.rowsPerSec);
@@ -155,14 +163,15 @@ async function pipewarden(stack: Stack, config: Config, file: string): Promise<{
     await stack.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+  const med = (xs: number[]) => (xs.length ? median(xs) : NaN);
   const result = {
     rows: ROWS,
     rounds: ROUNDS,
-    load_data_rows_per_s: Math.round(median(ld)),
-    naive_dual_write_rows_per_s: Math.round(median(nv)),
-    pipewarden_rows_per_s: Math.round(median(pw)),
-    ratio_vs_load_data: +(median(pw) / median(ld)).toFixed(3),
-    ratio_vs_naive: +(median(pw) / median(nv)).toFixed(2),
+    load_data_rows_per_s: Math.round(med(ld)) || null,
+    naive_dual_write_rows_per_s: Math.round(med(nv)) || null,
+    pipewarden_rows_per_s: Math.round(med(pw)) || null,
+    ratio_vs_load_data: +(med(pw) / med(ld)).toFixed(3) || null,
+    ratio_vs_naive: +(med(pw) / med(nv)).toFixed(2) || null,
     peak_rss_mb: Math.round(rss / 2 ** 20),
     peak_redis_mb: Math.round(redisPeak / 2 ** 20),
   };
