@@ -90,7 +90,7 @@ async function pipewarden(stack: Stack, config: Config, file: string): Promise<{
   await settleInnoDb(c);
   await c.end();
   const redis = new Redis(config.redis.url);
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'cli', 'bin', 'pipewarden.cjs'), 'load', '--source', file, '--json', '--no-progress'], {
+  const child = spawn(join(REPO_ROOT, 'cli', 'bin', 'pipewarden.cjs'), ['load', '--source', file, '--json', '--no-progress'], {
     env: { ...process.env, ...stack.env, PIPEWARDEN_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
