@@ -27,7 +27,7 @@ describe('Spark output', () => {
     for await (const r of readSparkRecords(dir)) all.push(r);
     expect(all.map((r) => r.ordinal)).toEqual([1, 2, 3, 4]);
     expect(all[1]).toEqual({ ordinal: 2, line: 3, kind: 'R', reason: 'csv_error', raw: Buffer.from([0x22, 0xff]), detail: 'unclosed quoted field' });
-    expect(all[3]).toEqual({ ordinal: 4, line: 6, kind: 'K', oddities: [2, 5], tsv: '40\tA\\tB\t\\N' });
+    expect(all[3]).toEqual({ ordinal: 4, line: 6, kind: 'K', oddities: [2, 5], key: '40', tsv: Buffer.from('40\tA\\tB\t\\N') });
     const resumed = [];
     for await (const r of readSparkRecords(dir, 3)) resumed.push(r.ordinal);
     expect(resumed).toEqual([3, 4]);
@@ -45,8 +45,9 @@ describe('Spark output', () => {
   test('output without _SUCCESS is refused; unknown reasons are malformed output', () => {
     writeFileSync(join(dir, '_pipewarden.json'), '{}');
     expect(() => readSparkSummary(dir)).toThrow(/no _SUCCESS marker/);
-    expect(() => parseSparkLine('1\t2\tR\tno_such_reason\tAA==\t', 'x')).toThrow(SparkJobError);
-    expect(() => parseSparkLine('garbage', 'x')).toThrow(/malformed Spark output/);
+    expect(() => parseSparkLine(Buffer.from('1\t2\tR\tno_such_reason\tAA==\t'), 'x')).toThrow(SparkJobError);
+    expect(() => parseSparkLine(Buffer.from('garbage'), 'x')).toThrow(/malformed Spark output/);
+    expect(() => parseSparkLine(Buffer.from('1\t2\tK\t3,x\t5\tA'), 'x')).toThrow(/malformed Spark output/);
   });
 });
 

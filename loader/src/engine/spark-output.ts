@@ -6,7 +6,6 @@
 // gap-free: a lost part file must fail the load, not silently drop rows.
 import { createReadStream, existsSync, openSync, readSync, closeSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { REJECT_REASONS, type RejectReason } from '@pipewarden/core';
 import { SparkJobError } from './spark-process';
 
@@ -29,7 +28,8 @@ export interface SparkSummary {
 }
 
 export type SparkRecord =
-  | { ordinal: number; line: number; kind: 'K'; oddities: number[]; tsv: string }
+  /** A kept row: its TSV bytes as encodeTsvLine writes them, without the newline. */
+  | { ordinal: number; line: number; kind: 'K'; oddities: number[]; key: string; tsv: Buffer }
   | { ordinal: number; line: number; kind: 'R'; reason: RejectReason; raw: Buffer; detail?: string };
 
 /** The job's summary, or a clear error when the output is incomplete (no _SUCCESS). */
@@ -71,38 +71,91 @@ export function partFiles(outDir: string): string[] {
 }
 
 const REASONS = new Set<string>(REJECT_REASONS);
+const TAB = 9;
+const LF = 10;
 
-export function parseSparkLine(l: string, where: string): SparkRecord {
-  const t1 = l.indexOf('\t');
-  const t2 = l.indexOf('\t', t1 + 1);
-  const t3 = l.indexOf('\t', t2 + 1);
-  const t4 = l.indexOf('\t', t3 + 1);
-  if (t1 < 0 || t2 < 0 || t3 < 0 || t4 < 0) throw new SparkJobError(`malformed Spark output at ${where}`, []);
-  const ordinal = Number(l.slice(0, t1));
-  const line = Number(l.slice(t1 + 1, t2));
-  const kind = l.slice(t2 + 1, t3);
-  if (kind === 'K') {
-    const odd = l.slice(t3 + 1, t4);
-    return { ordinal, line, kind, oddities: odd ? odd.split(',').map(Number) : [], tsv: l.slice(t4 + 1) };
+function malformed(where: string): SparkJobError {
+  return new SparkJobError(`malformed Spark output at ${where}`, []);
+}
+
+/** A non-negative decimal integer in buf[start, end), or -1. */
+function readInt(buf: Buffer, start: number, end: number): number {
+  if (end <= start) return -1;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const d = buf[i] - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
   }
-  const t5 = l.indexOf('\t', t4 + 1);
-  const reason = l.slice(t3 + 1, t4);
-  if (kind !== 'R' || t5 < 0 || !REASONS.has(reason)) throw new SparkJobError(`malformed Spark output at ${where}`, []);
-  const detail = Buffer.from(l.slice(t5 + 1), 'base64').toString('utf8');
-  return { ordinal, line, kind, reason: reason as RejectReason, raw: Buffer.from(l.slice(t4 + 1, t5), 'base64'), ...(detail ? { detail } : {}) };
+  return n;
+}
+
+/**
+ * One output line (without its newline). Works on bytes: a kept row's TSV is passed on as
+ * a slice, never decoded and re-encoded (this read is on the loader's critical path).
+ */
+export function parseSparkLine(l: Buffer, where: string): SparkRecord {
+  const t1 = l.indexOf(TAB);
+  const t2 = t1 < 0 ? -1 : l.indexOf(TAB, t1 + 1);
+  const t3 = t2 < 0 ? -1 : l.indexOf(TAB, t2 + 1);
+  const t4 = t3 < 0 ? -1 : l.indexOf(TAB, t3 + 1);
+  if (t4 < 0 || t3 !== t2 + 2) throw malformed(where);
+  const ordinal = readInt(l, 0, t1);
+  const line = readInt(l, t1 + 1, t2);
+  if (ordinal < 1 || line < 1) throw malformed(where);
+  const kind = l[t2 + 1];
+  if (kind === 75 /* K */) {
+    const oddities: number[] = [];
+    for (let i = t3 + 1; i < t4; ) {
+      let j = l.indexOf(44 /* , */, i);
+      if (j < 0 || j > t4) j = t4;
+      const c = readInt(l, i, j);
+      if (c < 0) throw malformed(where);
+      oddities.push(c);
+      i = j + 1;
+    }
+    const keyEnd = l.indexOf(TAB, t4 + 1);
+    const tsv = l.subarray(t4 + 1);
+    return { ordinal, line, kind: 'K', oddities, key: l.toString('latin1', t4 + 1, keyEnd < 0 ? l.length : keyEnd), tsv };
+  }
+  const t5 = l.indexOf(TAB, t4 + 1);
+  const reason = l.toString('latin1', t3 + 1, t4);
+  if (kind !== 82 /* R */ || t5 < 0 || !REASONS.has(reason)) throw malformed(where);
+  const detail = Buffer.from(l.toString('latin1', t5 + 1), 'base64').toString('utf8');
+  return { ordinal, line, kind: 'R', reason: reason as RejectReason, raw: Buffer.from(l.toString('latin1', t4 + 1, t5), 'base64'), ...(detail ? { detail } : {}) };
+}
+
+/** Lines of a file as byte slices (a line may straddle two chunks of the stream). */
+async function* fileLines(file: string): AsyncGenerator<Buffer> {
+  let rest: Buffer | undefined;
+  for await (const chunk of createReadStream(file, { highWaterMark: 4 << 20 })) {
+    let buf = chunk as Buffer;
+    if (rest) {
+      buf = Buffer.concat([rest, buf]);
+      rest = undefined;
+    }
+    let pos = 0;
+    for (;;) {
+      const lf = buf.indexOf(LF, pos);
+      if (lf < 0) break;
+      yield buf.subarray(pos, lf);
+      pos = lf + 1;
+    }
+    if (pos < buf.length) rest = buf.subarray(pos);
+  }
+  if (rest && rest.length) yield rest;
 }
 
 /** Every record of a finished job, in ordinal order, from `fromOrdinal` on. */
 export async function* readSparkRecords(outDir: string, fromOrdinal = 1): AsyncGenerator<SparkRecord> {
   let expect = 1;
   for (const file of partFiles(outDir)) {
-    const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }), crlfDelay: Infinity });
     let n = 0;
-    for await (const l of rl) {
+    for await (const l of fileLines(file)) {
       n++;
       if (l.length === 0) continue;
       // Cheap ordinal check before parsing: skip what a resumed load already has.
-      const ordinal = Number(l.slice(0, l.indexOf('\t')));
+      const ordinal = readInt(l, 0, l.indexOf(TAB));
       if (ordinal !== expect) {
         throw new SparkJobError(`Spark output is not contiguous: expected record ${expect}, found ${ordinal} (${file}:${n})`, []);
       }

@@ -23,6 +23,8 @@ import { REPO_ROOT, SPEC_JSON, TRANSFORM_PY, resolveSparkTools, runSparkJob, typ
 
 export { SparkJobError } from './spark-process';
 
+const NEWLINE = Buffer.from('\n');
+
 /** Hash of the job's code and the spec: output staged by another version is not reused. */
 function jobVersion(): string {
   const h = createHash('sha256');
@@ -161,7 +163,7 @@ class SparkEngine implements Engine {
     const total = summary.records;
     const { batchSize } = start;
     let firstRecord = start.nextRecord;
-    let lines: string[] = [];
+    let parts: Buffer[] = [];
     let keys: string[] = [];
     let rejects: DeadLetter[] = [];
     let oddities = new OddityCounter();
@@ -171,7 +173,7 @@ class SparkEngine implements Engine {
     const finish = (last: boolean): BatchDraft => {
       const draft: BatchDraft = {
         src: { key: object.key, etag: object.etag, firstRecord, records, startByte: -1, endByte: -1, firstLine },
-        tsv: Buffer.from(lines.join(''), 'utf8'),
+        tsv: Buffer.concat(parts),
         keys,
         rejects,
         oddities,
@@ -181,7 +183,7 @@ class SparkEngine implements Engine {
         last,
       };
       firstRecord += records;
-      lines = [];
+      parts = [];
       keys = [];
       rejects = [];
       oddities = new OddityCounter();
@@ -194,8 +196,8 @@ class SparkEngine implements Engine {
       records++;
       lastOrdinal = r.ordinal;
       if (r.kind === 'K') {
-        lines.push(r.tsv + '\n');
-        keys.push(r.tsv.slice(0, r.tsv.indexOf('\t')));
+        parts.push(r.tsv, NEWLINE);
+        keys.push(r.key);
         for (const i of r.oddities) oddities.counts[i]++;
       } else {
         rejects.push({ line: r.line, reason: r.reason, raw: r.raw, ...(r.detail !== undefined ? { detail: r.detail } : {}) });
