@@ -29,6 +29,7 @@ import base64
 import json
 import os
 import re
+import shutil
 import sys
 import time
 import traceback
@@ -276,17 +277,24 @@ def make_transform(spec, plan, header_fields, last_block, final_newline, max_rec
         block, lines = _collect_lines(batches)
         if block is None:
             return
-        p = plan[block]
-        last = block == last_block
+        if plan is None:
+            # Optimistic pass: every partition starts at a record boundary; numbers are
+            # local (from 1) and the loader adds each partition's offsets afterwards.
+            p = {"pend": b"", "base_line": 1, "base_ordinal": 1, "header_here": block == 0}
+            last = False
+        else:
+            p = plan[block]
+            last = block == last_block
         data = p["pend"] + b"\n".join(lines) + (b"\n" if (not last or final_newline) else b"")
-        out = []
+        out = [] if plan is not None else ["#\t%d" % block]
         kept = rejected = 0
         reasons = {}
         odd_counts = [0] * ncols
         skip_header = p["header_here"]
         ordinal = p["base_ordinal"]
         base_line = p["base_line"]
-        for rec, off in pwcsv.split_records(data, last, max_record_bytes):
+        sp = pwcsv.split_records(data, last, max_record_bytes)
+        for rec, off in sp:
             if skip_header:
                 skip_header = False
                 continue
@@ -328,7 +336,8 @@ def make_transform(spec, plan, header_fields, last_block, final_newline, max_rec
                 out = []
         if out:
             yield pa.RecordBatch.from_pydict({"value": out})
-        acc.add({"kept": kept, "rejected": rejected, "reasons": reasons, "oddities": odd_counts})
+        parts = {block: [len(lines), ordinal - p["base_ordinal"], sp.tail is not None]}
+        acc.add({"kept": kept, "rejected": rejected, "reasons": reasons, "oddities": odd_counts, "parts": parts})
 
     return transform
 
@@ -341,7 +350,7 @@ def run(args):
 
     class StatsParam(AccumulatorParam):
         def zero(self, value):
-            return {"kept": 0, "rejected": 0, "reasons": {}, "oddities": [0] * len(spec["columns"])}
+            return {"kept": 0, "rejected": 0, "reasons": {}, "oddities": [0] * len(spec["columns"]), "parts": {}}
 
         def addInPlace(self, a, b):
             a["kept"] += b["kept"]
@@ -349,6 +358,7 @@ def run(args):
             for k, v in b["reasons"].items():
                 a["reasons"][k] = a["reasons"].get(k, 0) + v
             a["oddities"] = [x + y for x, y in zip(a["oddities"], b["oddities"])]
+            a["parts"].update(b["parts"])
             return a
 
     spark = SparkSession.builder.appName("pipewarden-transform").getOrCreate()
@@ -368,6 +378,14 @@ def run(args):
     # original bytes, so invalid UTF-8 reaches the dead letters unaltered.
     lines = text.select(F.input_file_block_start().alias("b"), F.col("value").cast("binary").alias("v"))
 
+    stats_param = StatsParam()
+    result = None
+    if final_newline:
+        result = run_optimistic(spark, spec, args, lines, F, stats_param)
+    if result is not None:
+        finish(spark, spec, args, t0, result)
+        return
+
     progress(phase="scan", state="start")
     summaries = quick_scan(text, lines, F)
     method = "jvm"
@@ -382,7 +400,6 @@ def run(args):
 
     plan, header, last_block = plan_partitions(summaries, fetch, final_newline, args.max_record_bytes)
     carried = sum(1 for p in plan.values() if p["pend"])
-    stats_param = StatsParam()
     acc = sc.accumulator(stats_param.zero(None), stats_param)
     bplan = sc.broadcast(plan)
     transform = make_transform(spec, bplan.value, header, last_block, final_newline, args.max_record_bytes, acc)
@@ -390,7 +407,51 @@ def run(args):
     progress(phase="transform", state="start", partitions=len(plan), carried=carried)
     lines.mapInArrow(transform, "value string").write.text(args.output)
     t_done = time.time()
+    finish(spark, spec, args, t0, {
+        "stats": acc.value, "header": header, "lines": sum(s["n_lines"] for s in summaries), "partitions": len(plan),
+        "carried": carried, "scan": method, "offsets": None, "seconds": {"scan": round(t_scan - t0, 3), "transform": round(t_done - t_scan, 3)},
+    })
+
+
+def run_optimistic(spark, spec, args, lines, F, stats_param):
+    """One pass, no scan: each partition is split on its own from its first line, with
+    local numbers. Correct unless a record crosses a partition boundary, which the pass
+    itself detects (a partition ending inside an open record): then its output is thrown
+    away and None returned, for the scan + transform path. Needs the header up front, read
+    from the file's first line, and a final newline (else the last record's end differs)."""
+    t0 = time.time()
+    first = lines.where(F.col("b") == 0).limit(1).collect()
+    if not first:
+        return None
+    r = pwcsv.parse_one(first[0]["v"] + b"\n", 0, False, args.max_record_bytes)
+    if r is None:
+        return None  # a header spanning lines: let the scan handle it
+    header = [f.decode("utf-8", "replace") for f in r[0].fields]
+    acc = spark.sparkContext.accumulator(stats_param.zero(None), stats_param)
+    transform = make_transform(spec, None, header, None, True, args.max_record_bytes, acc)
+    progress(phase="transform", state="start", method="one-pass")
+    lines.mapInArrow(transform, "value string").write.text(args.output)
     stats = acc.value
+    parts = sorted(stats["parts"].items())
+    if any(tail for _, (_, _, tail) in parts):
+        progress(phase="transform", state="retry", reason="a record spans a partition boundary")
+        shutil.rmtree(args.output, ignore_errors=True)
+        return None
+    offsets = {}
+    o_ord = o_line = 0
+    for block, (n_lines, n_records, _) in parts:
+        offsets[str(block)] = [o_ord, o_line]
+        o_ord += n_records
+        o_line += n_lines
+    t_done = time.time()
+    return {"stats": stats, "header": header, "lines": o_line, "partitions": len(parts), "carried": 0, "scan": "none",
+            "offsets": offsets, "seconds": {"scan": 0, "transform": round(t_done - t0, 3)}}
+
+
+def finish(spark, spec, args, t0, result):
+    """Write the summary the loader reads (_pipewarden.json) and stop Spark."""
+    stats = result["stats"]
+    header = result["header"]
     header_error = None
     unknown = []
     if header is not None:
@@ -409,15 +470,17 @@ def run(args):
         "rejected": stats["rejected"],
         "rejected_by_reason": stats["reasons"],
         "oddities": {spec["columns"][i]["column"]: n for i, n in enumerate(stats["oddities"]) if n},
-        "lines": sum(s["n_lines"] for s in summaries),
-        "partitions": len(plan),
-        "carried_records": carried,
-        "scan": method,
-        "seconds": {"scan": round(t_scan - t0, 3), "transform": round(t_done - t_scan, 3)},
+        "lines": result["lines"],
+        "partitions": result["partitions"],
+        "carried_records": result["carried"],
+        "scan": result["scan"],
+        # one-pass output: per part (by block start), what to add to its local ordinals and lines
+        "offsets": result["offsets"],
+        "seconds": result["seconds"],
     }
     with open(os.path.join(args.output, "_pipewarden.json"), "w", encoding="utf-8") as f:
         json.dump(summary, f)
-    progress(phase="transform", state="done", records=summary["records"], seconds=round(t_done - t_scan, 3))
+    progress(phase="transform", state="done", records=summary["records"], seconds=result["seconds"]["transform"])
     spark.stop()
 
 

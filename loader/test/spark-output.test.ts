@@ -33,6 +33,19 @@ describe('Spark output', () => {
     expect(resumed).toEqual([3, 4]);
   });
 
+  test('one-pass output: local numbers plus each part\'s offsets from the summary', async () => {
+    writeFileSync(join(dir, 'part-00001.txt'), `#\t65536\n` + kept(1, 1, '30') + kept(2, 3, '40'));
+    writeFileSync(join(dir, 'part-00000.txt'), `#\t0\n` + kept(1, 2, '10') + kept(2, 4, '20'));
+    const offsets: Record<string, [number, number]> = { '0': [0, 0], '65536': [2, 5] };
+    const all = [];
+    for await (const r of readSparkRecords(dir, 1, offsets)) all.push([r.ordinal, r.line]);
+    expect(all).toEqual([[1, 2], [2, 4], [3, 6], [4, 8]]);
+    const read = async () => {
+      for await (const _ of readSparkRecords(dir, 1, { '0': [0, 0] })) void _;
+    };
+    await expect(read()).rejects.toThrow(/block 65536, which the summary does not list/);
+  });
+
   test('a missing part (a gap in the ordinals) fails the read instead of dropping rows', async () => {
     writeFileSync(join(dir, 'part-00000.txt'), kept(1, 2, '10') + kept(2, 3, '20'));
     writeFileSync(join(dir, 'part-00002.txt'), kept(5, 6, '50'));

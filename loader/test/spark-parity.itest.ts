@@ -136,7 +136,7 @@ describeSpark('Spark engine parity with the inline engine', () => {
   test('the real NYC sample (43 + 8 columns, quoted fields with commas), 4 partitions', async () => {
     logLines.length = 0;
     const { inline: a, spark: b } = await both(SAMPLE, 1000, 256 << 10);
-    expect(logLines.find((l) => l.includes('spark output ready'))).toContain('scan=jvm'); // one line, one record: no Python scan
+    expect(logLines.find((l) => l.includes('spark output ready'))).toContain('scan=none'); // one line, one record: one pass
     expect(a.drafts.reduce((n, d) => n + d.src.records, 0)).toBe(4999);
     expect(a.tsv).toContain('760 BROADWAY ,BROOKL'); // a quoted field with a comma inside
     expectSame(a, b);
@@ -158,6 +158,17 @@ describeSpark('Spark engine parity with the inline engine', () => {
     expect(Number(/partitions=(\d+)/.exec(ready ?? '')?.[1])).toBeGreaterThan(10);
     expect(Number(/carried=(\d+)/.exec(ready ?? '')?.[1])).toBeGreaterThan(0);
     expect(ready).toContain('scan=python'); // multi-line records: the splitting scan ran
+  });
+
+  test('records crossing partitions in a file that ends with a newline: the one-pass attempt notices and redoes it', async () => {
+    const edge = edgeCaseFile();
+    const file = join(dir, 'edge-lf.csv');
+    writeFileSync(file, Buffer.concat([edge.subarray(0, edge.lastIndexOf(0x0a) + 1)])); // drop the unterminated last line
+    logLines.length = 0;
+    const { inline: a, spark: b } = await both(file, 5, 500);
+    expectSame(a, b);
+    expect(logLines.some((l) => l.includes('spark transform retry'))).toBe(true);
+    expect(logLines.find((l) => l.includes('spark output ready'))).toContain('scan=python');
   });
 
   test('generated data with bad rows, CRLF, Kaggle columns; a resumed read reuses the job output', async () => {

@@ -23,7 +23,12 @@ export interface SparkSummary {
   partitions: number;
   carried_records: number;
   /** How partitions were summarized: 'jvm' (no record spans lines) or 'python' (the splitting scan). */
-  scan: 'jvm' | 'python';
+  scan: 'jvm' | 'python' | 'none';
+  /**
+   * One-pass output (no scan): numbers in each part are local to it; per part, by the block
+   * start on its first line ("#\t<block>"), what to add to its ordinals and line numbers.
+   */
+  offsets: Record<string, [number, number]> | null;
   seconds: { scan: number; transform: number };
 }
 
@@ -47,27 +52,40 @@ export function sparkOutputComplete(outDir: string): boolean {
   return existsSync(join(outDir, '_SUCCESS')) && existsSync(join(outDir, '_pipewarden.json'));
 }
 
-function firstOrdinal(file: string): number | undefined {
+interface Part {
+  file: string;
+  /** First ordinal (absolute output) or block start (one-pass output). */
+  order: number;
+  /** One-pass output: the part's block start. */
+  block?: string;
+}
+
+function partHead(file: string): Part | undefined {
   const fd = openSync(file, 'r');
   try {
-    const buf = Buffer.alloc(32);
+    const buf = Buffer.alloc(40);
     const n = readSync(fd, buf, 0, buf.length, 0);
     if (n === 0) return undefined;
-    const tab = buf.indexOf(9);
-    if (tab <= 0) throw new SparkJobError(`malformed Spark output ${file}: no ordinal at its start`, []);
-    return Number(buf.subarray(0, tab).toString('latin1'));
+    const head = buf.subarray(0, n).toString('latin1');
+    const m = /^(#\t)?(\d+)[\t\n]/.exec(head);
+    if (!m) throw new SparkJobError(`malformed Spark output ${file}: it does not start with an ordinal or a block`, []);
+    return { file, order: Number(m[2]), ...(m[1] ? { block: m[2] } : {}) };
   } finally {
     closeSync(fd);
   }
 }
 
-/** Part files ordered by the first ordinal they hold; empty parts left out. */
+/** Part files in record order (by first ordinal, or by block start for one-pass output); empty parts left out. */
 export function partFiles(outDir: string): string[] {
-  const parts = readdirSync(outDir)
+  return parts(outDir).map((p) => p.file);
+}
+
+function parts(outDir: string): Part[] {
+  return readdirSync(outDir)
     .filter((f) => f.startsWith('part-'))
-    .map((f) => ({ file: join(outDir, f), first: firstOrdinal(join(outDir, f)) }))
-    .filter((p): p is { file: string; first: number } => p.first !== undefined);
-  return parts.sort((a, b) => a.first - b.first).map((p) => p.file);
+    .map((f) => partHead(join(outDir, f)))
+    .filter((p): p is Part => p !== undefined)
+    .sort((a, b) => a.order - b.order);
 }
 
 const REASONS = new Set<string>(REJECT_REASONS);
@@ -147,21 +165,32 @@ async function* fileLines(file: string): AsyncGenerator<Buffer> {
 }
 
 /** Every record of a finished job, in ordinal order, from `fromOrdinal` on. */
-export async function* readSparkRecords(outDir: string, fromOrdinal = 1): AsyncGenerator<SparkRecord> {
+export async function* readSparkRecords(outDir: string, fromOrdinal = 1, offsets: SparkSummary['offsets'] = null): AsyncGenerator<SparkRecord> {
   let expect = 1;
-  for (const file of partFiles(outDir)) {
+  for (const part of parts(outDir)) {
+    const file = part.file;
+    let addOrdinal = 0;
+    let addLine = 0;
+    if (part.block !== undefined) {
+      const off = offsets?.[part.block];
+      if (!off) throw new SparkJobError(`Spark output ${file} is for block ${part.block}, which the summary does not list`, []);
+      [addOrdinal, addLine] = off;
+    }
     let n = 0;
     for await (const l of fileLines(file)) {
       n++;
-      if (l.length === 0) continue;
+      if (l.length === 0 || l[0] === 35 /* # */) continue;
       // Cheap ordinal check before parsing: skip what a resumed load already has.
-      const ordinal = readInt(l, 0, l.indexOf(TAB));
+      const ordinal = readInt(l, 0, l.indexOf(TAB)) + addOrdinal;
       if (ordinal !== expect) {
         throw new SparkJobError(`Spark output is not contiguous: expected record ${expect}, found ${ordinal} (${file}:${n})`, []);
       }
       expect++;
       if (ordinal < fromOrdinal) continue;
-      yield parseSparkLine(l, `${file}:${n}`);
+      const r = parseSparkLine(l, `${file}:${n}`);
+      r.ordinal = ordinal;
+      r.line += addLine;
+      yield r;
     }
   }
 }

@@ -190,7 +190,7 @@ class SparkEngine implements Engine {
       records = 0;
       return draft;
     };
-    for await (const r of readSparkRecords(outDir, start.nextRecord)) {
+    for await (const r of readSparkRecords(outDir, start.nextRecord, summary.offsets)) {
       if (signal.aborted) return;
       if (records === 0) firstLine = r.line;
       records++;
