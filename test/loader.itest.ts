@@ -193,3 +193,19 @@ test('control API: 401 without the token; pause, resume and restart show in /sta
     await svc.close();
   }
 });
+
+test('S3 problems are clear errors that name the problem', async () => {
+  await expect(runLoad(config, { source: 's3://no-such-bucket-here/x/' })).rejects.toThrow(/s3:\/\/no-such-bucket-here: the bucket does not exist/);
+  const gen = join(stack.layout.dir, 'gen-etag.csv');
+  await generate(gen, { rows: 100, seed: 1 });
+  const url = await put(gen, 'case-etag/a.csv');
+  // s3rver checks the access key id (it does not verify secrets)
+  const wrongKeys = stack.config({ 's3.accessKeyId': 'NOT-A-KEY' });
+  await expect(runLoad(wrongKeys, { source: url })).rejects.toThrow(/access denied|SignatureDoesNotMatch|InvalidAccessKeyId/i);
+  // An object replaced between listing and reading is refused, not mixed.
+  const { LocalSource } = await import('@pipewarden/loader');
+  const src = new LocalSource(gen);
+  const [obj] = await src.list();
+  writeFileSync(gen, 'changed');
+  expect(() => src.open(obj, 0)).toThrow(/changed since it was listed/);
+});
