@@ -175,7 +175,7 @@ describe('Dockerfile', () => {
   test('node 20, npm ci from the lock file, the CLI as entrypoint, an unprivileged user', () => {
     expect(text).toMatch(/^FROM node:20[-\w.]*$/m);
     expect(text).toMatch(/^RUN npm ci\b/m);
-    expect(text).toContain('ENTRYPOINT ["node", "cli/bin/pipewarden.cjs"]');
+    expect(text).toContain('ENTRYPOINT ["node", "--max-semi-space-size=4", "cli/bin/pipewarden.cjs"]');
     expect(text).toMatch(/^USER node$/m);
   });
   test('every workspace of package.json is copied before npm ci', () => {
@@ -200,7 +200,7 @@ describe('systemd units', () => {
     expect(text).toContain('EnvironmentFile=/etc/pipewarden/pipewarden.env');
     for (const line of ['NoNewPrivileges=yes', 'ProtectSystem=strict', 'User=pipewarden', 'Restart=on-failure']) expect(text).toContain(line);
     const cmd = { 'pipewarden-loader.service': 'loader serve', 'pipewarden-reconciler.service': 'reconciler serve', 'pipewarden-exporter.service': 'exporter' }[unit]!;
-    expect(text).toMatch(new RegExp(`^ExecStart=/usr/bin/node /opt/pipewarden/cli/bin/pipewarden\\.cjs ${cmd}$`, 'm'));
+    expect(text).toMatch(new RegExp(`^ExecStart=/usr/bin/node --max-semi-space-size=4 /opt/pipewarden/cli/bin/pipewarden\\.cjs ${cmd}$`, 'm'));
     // Writers of the WAL may write there, and nowhere else; the exporter writes nowhere.
     if (unit === 'pipewarden-exporter.service') expect(text).not.toContain('ReadWritePaths');
     else expect(text).toContain('ReadWritePaths=/var/lib/pipewarden');
