@@ -28,6 +28,7 @@ import { AbortedError } from './retry';
 import { DualWriteSink, chooseWriteMethod, type BatchOutcome } from './sink';
 import { openSource, type SourceObject } from './source';
 
+/** The summary of a load. Row counts cover the whole source (from the checkpoint's totals). */
 export interface LoadSummary {
   source: string;
   engine: 'inline' | 'spark';
@@ -37,6 +38,7 @@ export interface LoadSummary {
   rows_rejected: number;
   rows_duplicate: number;
   rejected_by_reason: Record<string, number>;
+  /** Fields made NULL as impossible, in the batches this run read (a resumed run starts at its checkpoint). */
   fields_nulled: Record<string, number>;
   batches_committed: number;
   batches_skipped: number;
@@ -148,7 +150,6 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     metrics.setState(progress.state);
     opts.onProgress?.({ ...progress });
   };
-  const rejectedByReason: Record<string, number> = {};
   const oddities = new OddityCounter();
   let committed = 0;
   let skipped = 0;
@@ -252,7 +253,8 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       if (draft.last) oc.done = true;
       if (out.result === 'committed') committed++;
       else skipped++;
-      for (const d of draft.rejects) rejectedByReason[d.reason] = (rejectedByReason[d.reason] ?? 0) + 1;
+      const byReason = (oc.rejectedByReason ??= {});
+      for (const d of draft.rejects) byReason[d.reason] = (byReason[d.reason] ?? 0) + 1;
       oddities.add(draft.oddities);
       draft.oddities.counts.forEach((c, i) => c > 0 && metrics.fieldsNulled.inc({ column: COLUMNS[i].column }, c));
       metrics.rowsIn.inc(out.records);
@@ -291,7 +293,10 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     rows_loaded: sum((c) => c.rowsLoaded),
     rows_rejected: sum((c) => c.rowsRejected),
     rows_duplicate: sum((c) => c.rowsDuplicate),
-    rejected_by_reason: rejectedByReason,
+    rejected_by_reason: totals.reduce<Record<string, number>>((acc, c) => {
+      for (const [r, n] of Object.entries(c.rejectedByReason ?? {})) acc[r] = (acc[r] ?? 0) + n;
+      return acc;
+    }, {}),
     fields_nulled: oddities.byColumn(),
     batches_committed: committed,
     batches_skipped: skipped,

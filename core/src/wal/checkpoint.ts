@@ -20,6 +20,8 @@ export interface ObjectCheckpoint {
   rowsIn: number;
   rowsLoaded: number;
   rowsRejected: number;
+  /** Dead letters so far, by reason (the summary of a resumed load covers the whole object). */
+  rejectedByReason?: Record<string, number>;
   rowsDuplicate: number;
 }
 
