@@ -181,7 +181,13 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
         log.warn('object changed since its last load; loading the new version from the start', { object: obj.key, was: oc.etag, now: obj.etag });
         oc = undefined;
       }
+      if (oc && !oc.done && oc.nextRecord > 1 && oc.engine !== undefined && oc.engine !== engine.name) {
+        // Spark batches carry no byte offsets: start the object again; the ledger skips what is in.
+        log.warn('object was begun by another engine; reading it again from the start', { object: obj.key, was: oc.engine, now: engine.name });
+        oc = undefined;
+      }
       if (!oc) oc = cp.objects[obj.key] = emptyObjectCheckpoint(obj, config.batch.size);
+      oc.engine = engine.name;
       if (oc.done) {
         progress.bytesRead += obj.size;
         continue;

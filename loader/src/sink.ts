@@ -50,6 +50,13 @@ export async function chooseWriteMethod(pool: Pool, configured: Config['mysql'][
 export class DualWriteSink {
   private readonly keys: MirrorKeys;
   private batchCounter = 0;
+  /**
+   * MySQL transactions run one after another in batch order (parsing and the mirror still
+   * overlap them), so when the source repeats a summons number the first occurrence is the
+   * one kept, on every run — with two concurrent transactions it depended on which
+   * committed first. It also ends deadlocks between batches.
+   */
+  private mysqlTail: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly config: Config,
@@ -127,7 +134,10 @@ export class DualWriteSink {
     );
     mirrorDone.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
 
-    const tx = await retryWhileDown(async () => {
+    const previous = this.mysqlTail;
+    let release!: () => void;
+    this.mysqlTail = new Promise<void>((r) => (release = r));
+    const tx = await previous.then(() => retryWhileDown(async () => {
       const conn = await this.pool.getConnection();
       const end = this.metrics.batchDuration.startTimer({ sink: 'mysql' });
       try {
@@ -147,7 +157,7 @@ export class DualWriteSink {
         conn.destroy();
         throw e;
       }
-    }, mysqlRetry);
+    }, mysqlRetry)).finally(release);
     await mirrorDone;
     faultAt('after-commit', n);
 

@@ -48,10 +48,9 @@ describeSpark('Spark job failures', () => {
     file = join(dir, 'input.csv');
     await generate(file, { rows: 30000, seed: 3, badShare: 0.02 });
     // Small partitions: the job has many tasks, so there is time to kill it mid-way.
-    process.env.PIPEWARDEN_SPARK_MAX_PARTITION_BYTES = String(256 << 10);
+    config.spark.maxPartitionBytes = 256 << 10;
   });
   afterAll(() => {
-    delete process.env.PIPEWARDEN_SPARK_MAX_PARTITION_BYTES;
     rmSync(dir, { recursive: true, force: true });
   });
 

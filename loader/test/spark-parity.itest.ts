@@ -121,14 +121,13 @@ describeSpark('Spark engine parity with the inline engine', () => {
     config = loadConfig({ env: { PIPEWARDEN_RUN_DIR: join(dir, 'run'), PIPEWARDEN_ENGINE: 'spark' }, useStackEnv: false });
   });
   afterAll(() => {
-    delete process.env.PIPEWARDEN_SPARK_MAX_PARTITION_BYTES;
     rmSync(dir, { recursive: true, force: true });
   });
 
   async function both(file: string, batchSize: number, partitionBytes: number): Promise<{ inline: Drained; spark: Drained }> {
     const source = new LocalSource(file);
     const [object] = await source.list();
-    process.env.PIPEWARDEN_SPARK_MAX_PARTITION_BYTES = String(partitionBytes);
+    config.spark.maxPartitionBytes = partitionBytes;
     const spark = await drainEngine(createSparkEngine(config, log), source, object, batchSize);
     return { inline: await drainEngine(inline, source, object, batchSize), spark };
   }
@@ -177,7 +176,7 @@ describeSpark('Spark engine parity with the inline engine', () => {
     expect(stats.bad).toBeGreaterThan(500);
     const source = new LocalSource(file);
     const [object] = await source.list();
-    process.env.PIPEWARDEN_SPARK_MAX_PARTITION_BYTES = String(1 << 20);
+    config.spark.maxPartitionBytes = 1 << 20;
     const spark = createSparkEngine(config, log);
     // Take three batches, then stop as a crashed loader would…
     const first: BatchDraft[] = [];

@@ -14,6 +14,8 @@ export interface ObjectCheckpoint {
   nextLine: number;
   /** The object's header fields, so a resumed ranged read can map columns. */
   header: string[];
+  /** Engine that cut the batches: another engine cannot resume mid-object (its offsets differ). */
+  engine?: 'inline' | 'spark';
   /** Batch size the object was cut with; resuming keeps it so batch ids stay the same. */
   batchSize: number;
   done: boolean;

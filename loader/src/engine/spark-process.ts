@@ -119,6 +119,8 @@ export interface RunSparkOptions {
   jobArgs: string[];
   /** Extra spark-submit options (before transform.py). */
   submitArgs?: string[];
+  /** Driver memory of a local[*] job (config.spark.driverMemory). */
+  driverMemory?: string;
   env?: NodeJS.ProcessEnv;
   log: Logger;
   signal: AbortSignal;
@@ -138,7 +140,7 @@ export function runSparkJob(opts: RunSparkOptions): Promise<void> {
     // No web UI: nothing to serve, and parallel runs would race for port 4040.
     '--conf', 'spark.ui.enabled=false',
     '--conf', 'spark.ui.showConsoleProgress=false',
-    ...(local ? ['--driver-memory', process.env.PIPEWARDEN_SPARK_DRIVER_MEMORY ?? '2g'] : []),
+    ...(local ? ['--driver-memory', opts.driverMemory ?? '2g'] : []),
     ...(opts.submitArgs ?? []),
     opts.script ?? TRANSFORM_PY,
     ...opts.jobArgs,

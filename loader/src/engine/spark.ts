@@ -98,11 +98,12 @@ class SparkEngine implements Engine {
         throw e;
       }
       if (signal.aborted) return;
-      const maxPartitionBytes = process.env.PIPEWARDEN_SPARK_MAX_PARTITION_BYTES ?? String(32 << 20);
-      const extra = (process.env.PIPEWARDEN_SPARK_SUBMIT_ARGS ?? '').split(/\s+/).filter(Boolean);
+      const maxPartitionBytes = String(this.config.spark.maxPartitionBytes);
+      const extra = this.config.spark.submitArgs.split(/\s+/).filter(Boolean);
       const job = runSparkJob({
         tools,
         master: this.config.spark.master,
+        driverMemory: this.config.spark.driverMemory,
         submitArgs: [...input.submitArgs, ...extra],
         jobArgs: ['--spec', SPEC_JSON, '--input', input.uri, '--output', outDir, '--final-newline', input.finalNewline ? 'yes' : 'no', '--max-partition-bytes', maxPartitionBytes],
         env: input.env,
@@ -129,7 +130,7 @@ class SparkEngine implements Engine {
   /** Where Spark reads the object from. */
   private async stageInput(source: Source, object: SourceObject, stage: string, signal: AbortSignal): Promise<StagedInput> {
     const s3 = this.config.s3;
-    if (process.env.PIPEWARDEN_SPARK_S3A === 'true' && object.key.startsWith('s3://')) {
+    if (this.config.spark.s3a && object.key.startsWith('s3://')) {
       // The cluster reads S3 itself (hadoop-aws on its classpath). Credentials go by
       // environment (S3A's EnvironmentVariableCredentialsProvider), never on a command line.
       const last = object.size > 0 ? await readAll(source.open(object, object.size - 1, signal)) : Buffer.from('\n');
