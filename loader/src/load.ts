@@ -75,11 +75,10 @@ export interface LoadOptions {
 async function createEngine(config: Config, log: Logger): Promise<Engine> {
   if (config.engine === 'inline') return new InlineEngine();
   // Loaded lazily: the Spark engine pulls in process management only Spark users need.
-  const sparkModule = './engine/spark'; // a variable: the module is optional at type-check time
-  const mod = (await import(sparkModule).catch((e) => {
-    throw new UserError(`the Spark engine is not available in this build: ${(e as Error).message}`);
-  })) as { createSparkEngine(config: Config, log: Logger): Engine };
-  return mod.createSparkEngine(config, log);
+  // require, not import(): under the CLI's CommonJS loader a dynamic import() goes to
+  // Node's ESM resolver, which cannot load .ts files.
+  const { createSparkEngine } = require('./engine/spark') as typeof import('./engine/spark');
+  return createSparkEngine(config, log);
 }
 
 /** One loader per WAL directory: a second one would interleave checkpoints. */
