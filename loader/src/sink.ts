@@ -47,16 +47,23 @@ export async function chooseWriteMethod(pool: Pool, configured: Config['mysql'][
   return Number(rows[0]?.li) === 1 ? 'load-data' : 'insert';
 }
 
+function sharesKey(a: Set<string>, b: Set<string>): boolean {
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  for (const k of small) if (large.has(k)) return true;
+  return false;
+}
+
 export class DualWriteSink {
   private readonly keys: MirrorKeys;
   private batchCounter = 0;
   /**
-   * MySQL transactions run one after another in batch order (parsing and the mirror still
-   * overlap them), so when the source repeats a summons number the first occurrence is the
-   * one kept, on every run — with two concurrent transactions it depended on which
-   * committed first. It also ends deadlocks between batches.
+   * Batches whose MySQL transaction has not finished, in batch order, with their keys.
+   * A batch sharing a key with an earlier one still in flight waits for it: when the source
+   * repeats a summons number the first occurrence is the one kept, on every run. Batches
+   * without such a key — nearly all — run their transactions concurrently (measured: fully
+   * ordered transactions cost a third of the throughput).
    */
-  private mysqlTail: Promise<void> = Promise.resolve();
+  private inflight: { keys: Set<string>; done: Promise<void> }[] = [];
 
   constructor(
     private readonly config: Config,
@@ -71,7 +78,7 @@ export class DualWriteSink {
     this.keys = mirrorKeys(config.redis.keyPrefix);
   }
 
-  intentFor(draft: BatchDraft): IntentRecord {
+  intentFor(draft: BatchDraft, keys: Set<string> = new Set(draft.keys)): IntentRecord {
     const { src } = draft;
     return {
       t: 'intent',
@@ -79,14 +86,34 @@ export class DualWriteSink {
       src,
       rows: draft.keys.length,
       rejected: draft.rejects.length,
-      check: formatChecksum(keyChecksum(new Set(draft.keys))),
+      check: formatChecksum(keyChecksum(keys)),
       ts: Date.now(),
     };
   }
 
   async write(draft: BatchDraft, signal: AbortSignal): Promise<BatchOutcome> {
     const n = ++this.batchCounter;
-    const intent = this.intentFor(draft);
+    const keys = new Set(draft.keys);
+    const intent = this.intentFor(draft, keys);
+    // Registered before the first await: write() is called in batch order, and a later
+    // batch must see every earlier one that is still in flight.
+    const earlier = this.inflight.filter((b) => sharesKey(b.keys, keys)).map((b) => b.done);
+    let release!: () => void;
+    const mine = { keys, done: new Promise<void>((r) => (release = r)) };
+    this.inflight.push(mine);
+    const finished = () => {
+      const i = this.inflight.indexOf(mine);
+      if (i >= 0) this.inflight.splice(i, 1);
+      release();
+    };
+    try {
+      return await this.writeRegistered(draft, intent, n, signal, earlier, finished);
+    } finally {
+      finished();
+    }
+  }
+
+  private async writeRegistered(draft: BatchDraft, intent: IntentRecord, n: number, signal: AbortSignal, earlier: Promise<void>[], finished: () => void): Promise<BatchOutcome> {
     const records = draft.src.records;
     const mysqlRetry = {
       operation: 'mysql',
@@ -134,10 +161,7 @@ export class DualWriteSink {
     );
     mirrorDone.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
 
-    const previous = this.mysqlTail;
-    let release!: () => void;
-    this.mysqlTail = new Promise<void>((r) => (release = r));
-    const tx = await previous.then(() => retryWhileDown(async () => {
+    const tx = await Promise.all(earlier).then(() => retryWhileDown(async () => {
       const conn = await this.pool.getConnection();
       const end = this.metrics.batchDuration.startTimer({ sink: 'mysql' });
       try {
@@ -157,7 +181,7 @@ export class DualWriteSink {
         conn.destroy();
         throw e;
       }
-    }, mysqlRetry)).finally(release);
+    }, mysqlRetry)).finally(finished);
     await mirrorDone;
     faultAt('after-commit', n);
 
