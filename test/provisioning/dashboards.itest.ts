@@ -161,10 +161,11 @@ describe('queries on a real Prometheus', () => {
     const config = `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: node\n    static_configs: [{ targets: ['127.0.0.1:${ports.node}'] }]\n  - job_name: mysqld\n    static_configs: [{ targets: ['127.0.0.1:${ports.mysqld}'] }]\n`;
     prometheus = new PrometheusServer({ dir: join(dir, 'prometheus'), port: ports.prometheus, config });
     await prometheus.start();
-        // Rates need two samples inside the window: wait until a rate over the node exporter answers.
-    const deadline = Date.now() + 20_000;
+    // Rates need two samples inside the window: wait until a rate over each exporter answers
+    // (mysqld_exporter's scrape is the slow one on a busy machine).
+    const deadline = Date.now() + 40_000;
     while (Date.now() < deadline) {
-      const r = await query(prometheus.url, 'rate(node_cpu_seconds_total[1m]) and on() mysql_up');
+      const r = await query(prometheus.url, 'rate(node_cpu_seconds_total[1m]) and on() rate(mysql_global_status_queries[1m])');
       if ((r.data?.result.length ?? 0) > 0) break;
       await sleep(250);
     }
