@@ -20,3 +20,4 @@ export * from './db/batch-tx';
 export * from './prom';
 export * from './http';
 export * from './fault';
+export * from './s3-endpoint';

@@ -6,7 +6,7 @@ import Redis from 'ioredis';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import mysql from 'mysql2/promise';
-import { isConnectionError, mysqlOptions, type Config } from '@pipewarden/core';
+import { isConnectionError, mysqlOptions, s3Endpoint, type Config } from '@pipewarden/core';
 
 export interface ClientTimeouts {
   /** Connect and per-query/command budget, in ms. */
@@ -88,12 +88,8 @@ export class RedisClient {
 }
 
 export function createS3Client(config: Config, t: ClientTimeouts): S3Client {
-  const { s3 } = config;
   return new S3Client({
-    region: s3.region,
-    endpoint: s3.endpoint,
-    forcePathStyle: s3.forcePathStyle,
-    credentials: s3.accessKeyId && s3.secretAccessKey ? { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } : undefined,
+    ...s3Endpoint(config),
     // One attempt: the next scrape is the retry. Timeouts bound a hanging endpoint.
     maxAttempts: 1,
     requestHandler: { connectionTimeout: t.timeoutMs, requestTimeout: t.timeoutMs },

@@ -101,7 +101,7 @@ export function isConnectionError(e: unknown): boolean {
   const fatal = (e as { fatal?: boolean })?.fatal === true;
   return (
     fatal ||
-    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'PROTOCOL_CONNECTION_LOST', 'ER_SERVER_SHUTDOWN', 'PROTOCOL_SEQUENCE_TIMEOUT', 'EHOSTUNREACH', 'ER_CON_COUNT_ERROR', 'ER_CONNECTION_KILLED', 'ENOTCONN', 'ER_LOCK_WAIT_TIMEOUT', 'ER_LOCK_DEADLOCK', 'ER_UNKNOWN_COM_ERROR', 'ER_CON_COUNT_ERROR'].includes(code) ||
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'PROTOCOL_CONNECTION_LOST', 'ER_SERVER_SHUTDOWN', 'PROTOCOL_SEQUENCE_TIMEOUT', 'EHOSTUNREACH', 'ER_CON_COUNT_ERROR', 'ER_CONNECTION_KILLED', 'ENOTCONN', 'ER_LOCK_WAIT_TIMEOUT', 'ER_LOCK_DEADLOCK', 'ER_UNKNOWN_COM_ERROR'].includes(code) ||
     /Connection lost|closed state|Can't add new command when connection is in closed state/i.test(String((e as Error)?.message))
   );
 }

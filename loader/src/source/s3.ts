@@ -3,7 +3,7 @@
 // resumes from the last byte it delivered, with backoff, and insists on the same ETag.
 import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
-import { UserError, type Config, type Logger } from '@pipewarden/core';
+import { UserError, s3Endpoint, type Config, type Logger } from '@pipewarden/core';
 import type { Source, SourceObject } from './types';
 
 export function parseS3Url(url: string): { bucket: string; prefix: string } {
@@ -13,14 +13,7 @@ export function parseS3Url(url: string): { bucket: string; prefix: string } {
 }
 
 export function createS3Client(config: Config): S3Client {
-  const { s3 } = config;
-  return new S3Client({
-    region: s3.region,
-    endpoint: s3.endpoint,
-    forcePathStyle: s3.forcePathStyle,
-    credentials: s3.accessKeyId && s3.secretAccessKey ? { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } : undefined,
-    maxAttempts: 3,
-  });
+  return new S3Client({ ...s3Endpoint(config), maxAttempts: 3 });
 }
 
 /** Turn SDK errors users cause into messages that name the problem. */
