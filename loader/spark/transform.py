@@ -39,6 +39,7 @@ sys.path.insert(0, HERE)
 
 import pwcsv  # noqa: E402
 import pwnorm  # noqa: E402
+import pwvec  # noqa: E402
 
 OUT_BATCH = 8192
 
@@ -257,26 +258,139 @@ def plan_partitions(summaries, fetch, final_newline, max_record_bytes):
     return plan, header, last_block
 
 
+class RecordBodies:
+    """A partition's output texts, record by record, and what it counts on the way:
+        K \t oddity column indexes \t the row as encodeTsvLine writes it
+        R \t reason \t base64(raw bytes) \t base64(detail)
+    The caller puts the ordinal and line number in front."""
+
+    def __init__(self, norm, header_error, ncols):
+        self.norm = norm
+        self.header_error = header_error
+        self.kept = self.rejected = 0
+        self.reasons = {}
+        self.oddities = [0] * ncols
+
+    def body(self, rec):
+        reason = detail = None
+        norm = self.norm
+        if rec.error is not None:
+            reason, detail = "csv_error", rec.error
+        elif norm is None:
+            reason, detail = "bad_header", self.header_error
+        else:
+            try:
+                text = rec.raw.decode("utf-8")
+            except UnicodeDecodeError:
+                reason = "invalid_utf8"
+            if reason is None:
+                if b'"' in rec.raw:
+                    fields = [f.decode("utf-8") for f in rec.fields]
+                else:
+                    fields = text.split(",")  # the fast path split the same bytes on commas
+                tsv, odd = norm.normalize(fields)
+                if tsv is not None:
+                    for i in odd:
+                        self.oddities[i] += 1
+                    self.kept += 1
+                    return "K\t%s\t%s" % (",".join(map(str, odd)), tsv)
+                reason = odd
+                if reason == "column_count":
+                    detail = "%d fields, header has %d" % (len(fields), norm.field_count)
+        self.rejected += 1
+        self.reasons[reason] = self.reasons.get(reason, 0) + 1
+        return "R\t%s\t%s\t%s" % (reason, _b64(rec.raw), _b64((detail or "").encode("utf-8")))
+
+    def stats(self, parts):
+        return {"kept": self.kept, "rejected": self.rejected, "reasons": self.reasons, "oddities": self.oddities, "parts": parts}
+
+
+def _b64(b):
+    return base64.b64encode(b).decode("ascii")
+
+
+def _lines_array(batches):
+    """(block start, binary array of the partition's lines) from mapInArrow batches."""
+    import pyarrow as pa
+
+    batches = [b for b in batches if b.num_rows > 0]
+    if not batches:
+        return None, None
+    return batches[0].column(0)[0].as_py(), pa.concat_arrays([b.column(1) for b in batches])
+
+
+def vector_partition(block, lines, vec, bodies, max_record_bytes):
+    """One partition of the one-pass output, the simple lines normalized by pwvec (whole
+    arrays at a time) and the others one by one by pwnorm. Valid only when every line is a
+    record by itself: returns None, having counted nothing, when a line leaves a quoted
+    field open (a record spans lines), for the splitting path to take the partition."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    first = 1 if block == 0 else 0  # the file's first line is the header: not a record
+    body_lines = lines.slice(first)
+    simple, vec_bodies, vec_odd = vec.normalize(body_lines)
+    n = len(body_lines)
+    is_record = simple.to_numpy(zero_copy_only=False).copy()
+    others = [None] * n
+    for i in np.flatnonzero(~is_record):
+        raw = body_lines[int(i)].as_py()
+        r = pwcsv.parse_one(raw + b"\n", 0, False, max_record_bytes)
+        if r is None:
+            return None  # an open quoted field: this line's record goes on in the next ones
+        rec = r[0]
+        if rec.is_blank():
+            continue  # blank lines are not records
+        is_record[i] = True
+        others[i] = rec
+    # Counted only now that the partition is known to qualify.
+    for i, rec in enumerate(others):
+        if rec is not None:
+            others[i] = bodies.body(rec)
+    bodies.kept += len(vec_bodies)
+    bodies.oddities = [a + b for a, b in zip(bodies.oddities, vec_odd)]
+    text = pc.replace_with_mask(pa.array(others, pa.string()), simple, vec_bodies)
+    ordinals = np.cumsum(is_record)
+    line_numbers = np.arange(first + 1, first + n + 1)
+    keep = pa.array(is_record)
+    out = pc.binary_join_element_wise(
+        pc.cast(pa.array(ordinals).filter(keep), pa.string()),
+        pc.cast(pa.array(line_numbers).filter(keep), pa.string()),
+        pc.filter(text, keep), "\t")
+    header = pa.array(["#\t%d" % block], pa.string())
+    return pa.concat_arrays([header, out]), len(lines), int(ordinals[-1]) if n else 0
+
+
 def make_transform(spec, plan, header_fields, last_block, final_newline, max_record_bytes, acc):
     import pyarrow as pa
 
     header_error = None
     norm = None
+    vec = None
     if header_fields is not None:
         try:
             field_index, _ = pwnorm.map_header(spec, header_fields)
             norm = pwnorm.Normalizer(spec, field_index, len(header_fields))
+            vec = pwvec.VectorNormalizer(spec, field_index, len(header_fields))
         except pwnorm.HeaderError as e:
             header_error = str(e)[:255]
     ncols = len(spec["columns"])
 
-    def b64(b):
-        return base64.b64encode(b).decode("ascii")
-
     def transform(batches):
-        block, lines = _collect_lines(batches)
+        block, lines = _lines_array(batches)
         if block is None:
             return
+        bodies = RecordBodies(norm, header_error, ncols)
+        if plan is None and vec is not None:
+            done = vector_partition(block, lines, vec, bodies, max_record_bytes)
+            if done is not None:
+                out, n_lines, n_records = done
+                for k in range(0, len(out), OUT_BATCH):
+                    yield pa.RecordBatch.from_arrays([out.slice(k, OUT_BATCH)], ["value"])
+                acc.add(bodies.stats({block: [n_lines, n_records, False]}))
+                return
+        lines = lines.to_pylist()
         if plan is None:
             # Optimistic pass: every partition starts at a record boundary; numbers are
             # local (from 1) and the loader adds each partition's offsets afterwards.
@@ -287,9 +401,6 @@ def make_transform(spec, plan, header_fields, last_block, final_newline, max_rec
             last = block == last_block
         data = p["pend"] + b"\n".join(lines) + (b"\n" if (not last or final_newline) else b"")
         out = [] if plan is not None else ["#\t%d" % block]
-        kept = rejected = 0
-        reasons = {}
-        odd_counts = [0] * ncols
         skip_header = p["header_here"]
         ordinal = p["base_ordinal"]
         base_line = p["base_line"]
@@ -300,44 +411,14 @@ def make_transform(spec, plan, header_fields, last_block, final_newline, max_rec
                 continue
             if rec.is_blank():
                 continue  # blank lines are not records
-            line = base_line + off
-            reason = detail = None
-            if rec.error is not None:
-                reason, detail = "csv_error", rec.error
-            elif norm is None:
-                reason, detail = "bad_header", header_error
-            else:
-                try:
-                    text = rec.raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    reason = "invalid_utf8"
-                if reason is None:
-                    if b'"' in rec.raw:
-                        fields = [f.decode("utf-8") for f in rec.fields]
-                    else:
-                        fields = text.split(",")  # the fast path split the same bytes on commas
-                    tsv, odd = norm.normalize(fields)
-                    if tsv is None:
-                        reason = odd
-                        if reason == "column_count":
-                            detail = "%d fields, header has %d" % (len(fields), norm.field_count)
-                    else:
-                        for i in odd:
-                            odd_counts[i] += 1
-                        out.append("%d\t%d\tK\t%s\t%s" % (ordinal, line, ",".join(map(str, odd)), tsv))
-                        kept += 1
-            if reason is not None:
-                out.append("%d\t%d\tR\t%s\t%s\t%s" % (ordinal, line, reason, b64(rec.raw), b64((detail or "").encode("utf-8"))))
-                rejected += 1
-                reasons[reason] = reasons.get(reason, 0) + 1
+            out.append("%d\t%d\t%s" % (ordinal, base_line + off, bodies.body(rec)))
             ordinal += 1
             if len(out) >= OUT_BATCH:
                 yield pa.RecordBatch.from_pydict({"value": out})
                 out = []
         if out:
             yield pa.RecordBatch.from_pydict({"value": out})
-        parts = {block: [len(lines), ordinal - p["base_ordinal"], sp.tail is not None]}
-        acc.add({"kept": kept, "rejected": rejected, "reasons": reasons, "oddities": odd_counts, "parts": parts})
+        acc.add(bodies.stats({block: [len(lines), ordinal - p["base_ordinal"], sp.tail is not None]}))
 
     return transform
 
@@ -363,7 +444,7 @@ def run(args):
 
     spark = SparkSession.builder.appName("pipewarden-transform").getOrCreate()
     sc = spark.sparkContext
-    for mod in ("pwcsv.py", "pwnorm.py"):
+    for mod in ("pwcsv.py", "pwnorm.py", "pwvec.py"):
         sc.addPyFile(os.path.join(HERE, mod))  # executors import these by name
     spark.conf.set("spark.sql.files.maxPartitionBytes", str(args.max_partition_bytes))
     spark.conf.set("spark.sql.shuffle.partitions", "1")  # the scan aggregates one row per partition

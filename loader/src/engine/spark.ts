@@ -12,14 +12,14 @@
 // named by (object, ETag, job code + spec): a load resumed after a crash re-reads it
 // instead of running Spark again.
 import { createHash } from 'node:crypto';
-import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { OddityCounter, type Config, type DeadLetter, type Logger } from '@pipewarden/core';
 import type { Source, SourceObject } from '../source/types';
 import type { BatchDraft, Engine, EngineStart } from './types';
 import { readSparkRecords, readSparkSummary, sparkOutputComplete, type SparkSummary } from './spark-output';
-import { REPO_ROOT, SPEC_JSON, TRANSFORM_PY, resolveSparkTools, runSparkJob, type SparkProgress, type SparkTools } from './spark-process';
+import { SPEC_JSON, TRANSFORM_PY, resolveSparkTools, runSparkJob, type SparkProgress, type SparkTools } from './spark-process';
 
 export { SparkJobError } from './spark-process';
 
@@ -28,7 +28,9 @@ const NEWLINE = Buffer.from('\n');
 /** Hash of the job's code and the spec: output staged by another version is not reused. */
 function jobVersion(): string {
   const h = createHash('sha256');
-  for (const f of [TRANSFORM_PY, join(REPO_ROOT, 'loader', 'spark', 'pwcsv.py'), join(REPO_ROOT, 'loader', 'spark', 'pwnorm.py'), SPEC_JSON]) h.update(readFileSync(f));
+  const jobDir = dirname(TRANSFORM_PY);
+  const modules = readdirSync(jobDir).filter((f) => f.endsWith('.py') && !f.startsWith('test_')).sort();
+  for (const f of [...modules.map((m) => join(jobDir, m)), SPEC_JSON]) h.update(readFileSync(f));
   return h.digest('hex').slice(0, 12);
 }
 
