@@ -132,7 +132,8 @@ class VectorPartitionTest(unittest.TestCase):
         t = transform.make_transform(SPEC, None, HEADER, None, True, pwcsv.MAX_RECORD_BYTES, acc)
         if not vector:
             transform.vector_partition = lambda *a: None  # force the splitting path
-        batch = pa.RecordBatch.from_arrays([pa.array([0] * len(lines), pa.int64()), pa.array(lines, pa.binary())], ["b", "v"])
+        n = len(lines)
+        batch = pa.RecordBatch.from_arrays([pa.array([0] * n, pa.int64()), pa.array(lines, pa.binary()), pa.array([999] * n, pa.int64())], ["b", "v", "e"])
         try:
             text = [v for b in t(iter([batch])) for v in b.column(0).to_pylist()]
         finally:
@@ -150,14 +151,23 @@ class VectorPartitionTest(unittest.TestCase):
         self.assertEqual(vec_text, seq_text)
         self.assertEqual(vec_stats, seq_stats)
         self.assertEqual(vec_text[0], "#\t0")
+        records = sum(1 for t in vec_text if not t.startswith("#"))
+        self.assertEqual(vec_text[-1], "#\tend\t999\t%d\t%d\t0" % (len(lines), records))
 
     def test_an_open_quote_leaves_the_partition_to_the_splitter(self):
         lines = [",".join(HEADER).encode(), b'1,"spans', b'lines",' + b",".join([b""] * (len(HEADER) - 2))]
         vec_text, _ = self.run_transform(lines, True)
         seq_text, _ = self.run_transform(lines, False)
         self.assertEqual(vec_text, seq_text)
-        self.assertEqual(len(vec_text), 2)  # the marker and one record spanning lines 2-3
+        self.assertEqual(len(vec_text), 3)  # the marker, one record spanning lines 2-3, the trailer
         self.assertTrue(vec_text[1].startswith("1\t2\t"))
+        self.assertEqual(vec_text[2], "#\tend\t999\t3\t1\t0")
+
+    def test_a_partition_ending_inside_a_record_says_so_in_its_trailer(self):
+        lines = [",".join(HEADER).encode(), b"1," + b",".join([b""] * (len(HEADER) - 1)), b'2,"opens here']
+        text, stats = self.run_transform(lines, True)
+        self.assertEqual(text[-1], "#\tend\t999\t3\t1\t1")  # 3 lines, 1 whole record, a tail
+        self.assertEqual(stats["parts"], {0: [3, 1, True]})
 
 
 VECTOR_PARTITION = transform.vector_partition

@@ -310,13 +310,21 @@ def _b64(b):
 
 
 def _lines_array(batches):
-    """(block start, binary array of the partition's lines) from mapInArrow batches."""
+    """(block start, block end, binary array of the partition's lines) from mapInArrow batches."""
     import pyarrow as pa
 
     batches = [b for b in batches if b.num_rows > 0]
     if not batches:
-        return None, None
-    return batches[0].column(0)[0].as_py(), pa.concat_arrays([b.column(1) for b in batches])
+        return None, None, None
+    return batches[0].column(0)[0].as_py(), batches[0].column(2)[0].as_py(), pa.concat_arrays([b.column(1) for b in batches])
+
+
+def trailer(block_end, n_lines, n_records, tail):
+    """The last line of a one-pass part: what a reader following the job needs to go on to
+    the next part before the job ends (where it starts, the lines and records to add to
+    its local numbers) and whether the partition ended inside a record (then the job
+    redoes the file by the splitting path, and the reader waits for that)."""
+    return "#\tend\t%d\t%d\t%d\t%d" % (block_end, n_lines, n_records, 1 if tail else 0)
 
 
 def vector_partition(block, lines, vec, bodies, max_record_bytes):
@@ -378,7 +386,7 @@ def make_transform(spec, plan, header_fields, last_block, final_newline, max_rec
     ncols = len(spec["columns"])
 
     def transform(batches):
-        block, lines = _lines_array(batches)
+        block, block_end, lines = _lines_array(batches)
         if block is None:
             return
         bodies = RecordBodies(norm, header_error, ncols)
@@ -388,6 +396,7 @@ def make_transform(spec, plan, header_fields, last_block, final_newline, max_rec
                 out, n_lines, n_records = done
                 for k in range(0, len(out), OUT_BATCH):
                     yield pa.RecordBatch.from_arrays([out.slice(k, OUT_BATCH)], ["value"])
+                yield pa.RecordBatch.from_pydict({"value": [trailer(block_end, n_lines, n_records, False)]})
                 acc.add(bodies.stats({block: [n_lines, n_records, False]}))
                 return
         lines = lines.to_pylist()
@@ -416,9 +425,12 @@ def make_transform(spec, plan, header_fields, last_block, final_newline, max_rec
             if len(out) >= OUT_BATCH:
                 yield pa.RecordBatch.from_pydict({"value": out})
                 out = []
+        n_records = ordinal - p["base_ordinal"]
+        if plan is None:
+            out.append(trailer(block_end, len(lines), n_records, sp.tail is not None))
         if out:
             yield pa.RecordBatch.from_pydict({"value": out})
-        acc.add(bodies.stats({block: [len(lines), ordinal - p["base_ordinal"], sp.tail is not None]}))
+        acc.add(bodies.stats({block: [len(lines), n_records, sp.tail is not None]}))
 
     return transform
 
@@ -457,7 +469,8 @@ def run(args):
     # Spark's text source already drops a UTF-8 BOM at the start of the file (Hadoop's
     # LineRecordReader), as the inline splitter does. The cast to binary keeps the line's
     # original bytes, so invalid UTF-8 reaches the dead letters unaltered.
-    lines = text.select(F.input_file_block_start().alias("b"), F.col("value").cast("binary").alias("v"))
+    lines = text.select(F.input_file_block_start().alias("b"), F.col("value").cast("binary").alias("v"),
+                        (F.input_file_block_start() + F.input_file_block_length()).alias("e"))
 
     stats_param = StatsParam()
     result = None
@@ -485,7 +498,7 @@ def run(args):
     bplan = sc.broadcast(plan)
     transform = make_transform(spec, bplan.value, header, last_block, final_newline, args.max_record_bytes, acc)
 
-    progress(phase="transform", state="start", partitions=len(plan), carried=carried)
+    progress(phase="transform", state="start", partitions=len(plan), carried=carried, header=header)
     lines.mapInArrow(transform, "value string").write.text(args.output)
     t_done = time.time()
     finish(spark, spec, args, t0, {
@@ -510,7 +523,8 @@ def run_optimistic(spark, spec, args, lines, F, stats_param):
     header = [f.decode("utf-8", "replace") for f in r[0].fields]
     acc = spark.sparkContext.accumulator(stats_param.zero(None), stats_param)
     transform = make_transform(spec, None, header, None, True, args.max_record_bytes, acc)
-    progress(phase="transform", state="start", method="one-pass")
+    # The header goes out first: a loader following the output needs it before any part.
+    progress(phase="transform", state="start", method="one-pass", header=header)
     lines.mapInArrow(transform, "value string").write.text(args.output)
     stats = acc.value
     parts = sorted(stats["parts"].items())

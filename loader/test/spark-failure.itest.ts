@@ -1,6 +1,7 @@
 // A Spark job that fails must stop the object with a clear error (the few stderr lines
-// that say why, no Java stack frames), yield nothing half-way, leave no Spark process
-// behind, and a later run must resume and produce the complete, correct output.
+// that say why, no Java stack frames), yield only whole parts it had committed (in order,
+// equal to the inline engine's batches), leave no Spark process behind, and a later run
+// must resume after what was yielded and produce the complete, correct output.
 import { mkdtempSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,7 +73,7 @@ describeSpark('Spark job failures', () => {
     expect(existsSync(join(dir, 'out-bad', '_SUCCESS'))).toBe(false);
   });
 
-  test('spark-submit killed mid-job: clear error, nothing yielded, no process left; the next run resumes', async () => {
+  test('spark-submit killed mid-job: clear error, no half part yielded, no process left; the next run resumes', async () => {
     const source = new LocalSource(file);
     const [object] = await source.list();
     const { log } = captureLogger();
@@ -90,23 +91,44 @@ describeSpark('Spark job failures', () => {
     })().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SparkJobError);
     expect((err as Error).message).toMatch(/the Spark job was killed by SIGKILL|the Spark job exited with code/);
-    expect(yielded).toHaveLength(0);
     expect(await gone(pid)).toBe(true); // the Python driver and workers went with it
     // Its partial output is there but incomplete (no _SUCCESS)…
     const out = join(sparkStagingDir(config, object), 'out');
     expect(existsSync(join(out, '_SUCCESS'))).toBe(false);
-
-    // …so the resumed run starts the job again and yields everything, equal to inline.
-    const again = await drainEngine(createSparkEngine(config, log), source, object, 1000);
+    // …what it yielded before dying (parts it had committed, if any) is exactly the start of
+    // the inline engine's batches…
     const inline = await drainEngine(new InlineEngine(), source, object, 1000);
-    expect(again.tsv).toBe(inline.tsv);
-    expect(again.rejects).toEqual(inline.rejects);
-    expect(again.drafts.reduce((n, d) => n + d.src.records, 0)).toBe(30000);
+    const strip = (d: BatchDraft) => ({ ...d.src, startByte: 0, endByte: 0, tsv: d.tsv.toString(), rejects: d.rejects.length });
+    expect(yielded.map(strip)).toEqual(inline.drafts.slice(0, yielded.length).map(strip));
+
+    // …and the resumed run starts the job again and yields the rest, equal to inline.
+    const done = yielded.reduce((n, d) => n + d.src.records, 0);
+    const again = await drainEngine(createSparkEngine(config, log), source, object, 1000, { nextRecord: done + 1 });
+    expect(Buffer.concat([...yielded.map((d) => d.tsv), Buffer.from(again.tsv)]).toString()).toBe(inline.tsv);
+    expect([...yielded.flatMap((d) => d.rejects.map((r) => r.line)), ...again.rejects.map((r) => r.line)]).toEqual(inline.rejects.map((r) => r.line));
+    expect(done + again.drafts.reduce((n, d) => n + d.src.records, 0)).toBe(30000);
     // The object was handed over: its staging folder is gone.
     expect(existsSync(sparkStagingDir(config, object))).toBe(false);
   });
 
-  test('an abort stops the job and its processes; the engine yields nothing and does not throw', async () => {
+  test('a consumer that stops after the first batch stops the job too: no Spark process outlives the read', async () => {
+    const source = new LocalSource(file);
+    const [object] = await source.list();
+    const { log } = captureLogger();
+    let pid = 0;
+    const engine = createSparkEngine(config, log, { onJobStart: (p) => (pid = p) });
+    const got: BatchDraft[] = [];
+    for await (const d of engine.batches(source, object, { nextRecord: 1, nextByte: 0, nextLine: 1, batchSize: 1000 }, new AbortController().signal)) {
+      got.push(d);
+      break; // as the loader does when its sink fails
+    }
+    expect(got).toHaveLength(1);
+    expect(got[0].src.firstRecord).toBe(1);
+    expect(pid).toBeGreaterThan(0);
+    expect(await gone(pid)).toBe(true);
+  });
+
+  test('an abort stops the job and its processes; the engine does not throw nor mark the object done', async () => {
     const other = join(dir, 'other.csv');
     writeFileSync(other, '');
     await generate(other, { rows: 30000, seed: 4 });
@@ -118,7 +140,8 @@ describeSpark('Spark job failures', () => {
     const engine = createSparkEngine(config, log, { onJobStart: (p) => (pid = p), onProgress: () => ctl.abort() });
     const yielded: BatchDraft[] = [];
     for await (const d of engine.batches(source, object, { nextRecord: 1, nextByte: 0, nextLine: 1, batchSize: 1000 }, ctl.signal)) yielded.push(d);
-    expect(yielded).toHaveLength(0);
+    // At most the whole batches of a part committed before the abort: never the last one.
+    expect(yielded.filter((d) => d.last || d.src.records !== 1000)).toHaveLength(0);
     expect(pid).toBeGreaterThan(0);
     expect(await gone(pid)).toBe(true);
     expect(lines.some((l) => l.includes('aborting the Spark job'))).toBe(true);

@@ -1,10 +1,10 @@
 // Reading the Spark job's output and reporting its failures, without a JVM: part files in
 // ordinal order whatever their names, a lost part or an incomplete job refused, and the
 // lines of a failed job's stderr that a user needs.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseSparkLine, partFiles, readSparkRecords, readSparkSummary } from '../src/engine/spark-output';
+import { SparkOutputFollower, parseSparkLine, partFiles, readSparkRecords, readSparkSummary, type SparkRecord } from '../src/engine/spark-output';
 import { SparkJobError, relevantStderr } from '../src/engine/spark-process';
 
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
@@ -61,6 +61,90 @@ describe('Spark output', () => {
     expect(() => parseSparkLine(Buffer.from('1\t2\tR\tno_such_reason\tAA==\t'), 'x')).toThrow(SparkJobError);
     expect(() => parseSparkLine(Buffer.from('garbage'), 'x')).toThrow(/malformed Spark output/);
     expect(() => parseSparkLine(Buffer.from('1\t2\tK\t3,x\t5\tA'), 'x')).toThrow(/malformed Spark output/);
+  });
+});
+
+describe('following a running job\'s output', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pw-spark-follow-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const kept = (o: number, line: number, key: string) => `${o}\t${line}\tK\t\t${key}\tA\n`;
+  const part = (name: string, block: number, body: string, end: number, lines: number, records: number, tail = 0) =>
+    writeFileSync(join(dir, name), `#\t${block}\n${body}#\tend\t${end}\t${lines}\t${records}\t${tail}\n`);
+  const finish = (records: number, offsets: Record<string, [number, number]> | null) => {
+    writeFileSync(join(dir, '_SUCCESS'), '');
+    writeFileSync(join(dir, '_pipewarden.json'), JSON.stringify({ records, offsets }));
+  };
+  /** A job whose end the test decides. */
+  const job = () => {
+    let end!: (e?: Error) => void;
+    const promise = new Promise<void>((resolve, reject) => (end = (e) => (e ? reject(e) : resolve())));
+    return { promise, end };
+  };
+  async function take(it: AsyncIterator<SparkRecord>, n: number): Promise<number[][]> {
+    const out: number[][] = [];
+    while (out.length < n) {
+      const r = await it.next();
+      if (r.done) break;
+      out.push([r.value.ordinal, r.value.line]);
+    }
+    return out;
+  }
+
+  test('parts are read in block order as they are committed, before the job ends', async () => {
+    const j = job();
+    const f = new SparkOutputFollower(dir, { job: j.promise, inputBytes: 200, fromOrdinal: 1, signal: new AbortController().signal, pollMs: 5 });
+    const it = f.records();
+    part('part-00001-x.txt', 100, kept(1, 1, '30'), 200, 2, 1); // the second block is there first
+    const first = take(it, 1);
+    await new Promise((r) => setTimeout(r, 30));
+    part('part-00000-x.txt', 0, kept(1, 2, '10') + kept(2, 3, '20'), 100, 3, 2);
+    expect(await first).toEqual([[1, 2]]); // the job has not ended
+    expect(await take(it, 2)).toEqual([[2, 3], [3, 4]]);
+    expect(f.bytesDone).toBe(100); // the first part's end; the second is being read
+    finish(3, null);
+    j.end();
+    expect(await it.next()).toEqual({ done: true, value: undefined });
+    expect(f.bytesDone).toBe(200);
+    expect(f.followedAll).toBe(true);
+  });
+
+  test('after a partition that ends inside a record, the rest comes from the finished output, without repeats', async () => {
+    const j = job();
+    const f = new SparkOutputFollower(dir, { job: j.promise, inputBytes: 300, fromOrdinal: 1, signal: new AbortController().signal, pollMs: 5 });
+    const it = f.records();
+    part('part-00000-a.txt', 0, kept(1, 2, '10'), 100, 2, 1);
+    part('part-00001-a.txt', 100, kept(1, 1, '20'), 200, 3, 1, 1); // its last record goes on in the next block
+    expect(await take(it, 2)).toEqual([[1, 2], [2, 3]]);
+    // The job redid the file by its splitting path: absolute numbers, no markers.
+    for (const name of readdirSync(dir)) rmSync(join(dir, name));
+    writeFileSync(join(dir, 'part-00000-b.txt'), kept(1, 2, '10') + kept(2, 3, '20'));
+    writeFileSync(join(dir, 'part-00001-b.txt'), kept(3, 5, '25') + kept(4, 8, '30'));
+    finish(4, null);
+    j.end();
+    expect(await take(it, 10)).toEqual([[3, 5], [4, 8]]);
+    expect(f.followedAll).toBe(false);
+  });
+
+  test('a job that fails after some parts: their records, then the job\'s error', async () => {
+    const j = job();
+    const f = new SparkOutputFollower(dir, { job: j.promise, inputBytes: 300, fromOrdinal: 2, signal: new AbortController().signal, pollMs: 5 });
+    const it = f.records();
+    part('part-00000-a.txt', 0, kept(1, 2, '10') + kept(2, 3, '20'), 100, 3, 2);
+    expect(await take(it, 1)).toEqual([[2, 3]]); // a resumed load starts at record 2
+    j.end(new SparkJobError('the Spark job was killed by SIGKILL after 3.0 s', []));
+    await expect(it.next()).rejects.toThrow(/killed by SIGKILL/);
+  });
+
+  test('a part whose trailer does not match its records is refused', async () => {
+    const j = job();
+    const f = new SparkOutputFollower(dir, { job: j.promise, inputBytes: 100, fromOrdinal: 1, signal: new AbortController().signal, pollMs: 5 });
+    part('part-00000-a.txt', 0, kept(1, 2, '10'), 100, 3, 2);
+    await expect(take(f.records(), 5)).rejects.toThrow(/incomplete: 1 records, its trailer says 2/);
+    j.end();
   });
 });
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COLUMNS, loadConfig, splitTsv, decodeTsvLine, type Config } from '@pipewarden/core';
 import { InlineEngine } from '../src/engine/inline';
-import { createSparkEngine } from '../src/engine/spark';
+import { createSparkEngine, sparkStagingDir } from '../src/engine/spark';
 import { captureLogger, drainEngine, sparkSkipReason, type Drained } from '../src/engine/spark-testkit';
 import { generate } from '../src/generate';
 import { LocalSource } from '../src/source/local';
@@ -178,10 +178,12 @@ describeSpark('Spark engine parity with the inline engine', () => {
     const [object] = await source.list();
     config.spark.maxPartitionBytes = 1 << 20;
     const spark = createSparkEngine(config, log);
-    // Take three batches, then stop as a crashed loader would…
+    // Take three batches (the last once the job has finished), then stop as a crashed loader would…
     const first: BatchDraft[] = [];
+    const done = join(sparkStagingDir(config, object), 'out', '_pipewarden.json');
     for await (const d of spark.batches(source, object, { nextRecord: 1, nextByte: 0, nextLine: 1, batchSize: 777 }, new AbortController().signal)) {
       first.push(d);
+      if (first.length === 2) while (!existsSync(done)) await new Promise((r) => setTimeout(r, 50));
       if (first.length === 3) break;
     }
     // …and resume from the checkpoint: no second Spark run, the same batches follow.

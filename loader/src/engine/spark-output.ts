@@ -4,7 +4,12 @@
 //   ordinal \t line \t R \t reason \t base64(raw) \t base64(detail)
 // plus _SUCCESS and _pipewarden.json. Records come back in ordinal order, checked to be
 // gap-free: a lost part file must fail the load, not silently drop rows.
+//
+// One-pass parts (numbers local to the part) start with "#\t<block start>" and end with
+// "#\tend\t<block end>\t<lines>\t<records>\t<tail>": enough to read them in order while
+// the job still runs (followSparkRecords), each part as soon as Spark commits it.
 import { createReadStream, existsSync, openSync, readSync, closeSync, readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { REJECT_REASONS, type RejectReason } from '@pipewarden/core';
 import { SparkJobError } from './spark-process';
@@ -192,5 +197,137 @@ export async function* readSparkRecords(outDir: string, fromOrdinal = 1, offsets
       r.line += addLine;
       yield r;
     }
+  }
+}
+
+/** The last line of a one-pass part (transform.py trailer()). */
+export interface PartTrailer {
+  blockEnd: number;
+  lines: number;
+  records: number;
+  /** The partition ended inside a record: the job redoes the file by its splitting path. */
+  tail: boolean;
+}
+
+export function parseTrailer(l: Buffer, where: string): PartTrailer {
+  const m = /^#\tend\t(\d+)\t(\d+)\t(\d+)\t([01])$/.exec(l.toString('latin1'));
+  if (!m) throw malformed(where);
+  return { blockEnd: Number(m[1]), lines: Number(m[2]), records: Number(m[3]), tail: m[4] === '1' };
+}
+
+export interface FollowOptions {
+  /** Settles when spark-submit exits; rejects when the job failed. */
+  job: Promise<void>;
+  /** The input's size in bytes: the last part's block ends there. */
+  inputBytes: number;
+  /** First ordinal to yield (a resumed load skips what it has). */
+  fromOrdinal: number;
+  signal: AbortSignal;
+  /** Whether the reader may start on parts (before the job ends); by default at once. */
+  ready?: () => boolean;
+  pollMs?: number;
+}
+
+/**
+ * Records of a running job in ordinal order, as its parts are committed: one-pass parts
+ * in block order (each part's trailer says where the next one starts and what to add to
+ * its numbers). Whatever following cannot give (a record spanning a partition boundary
+ * makes the job redo the file; a partition with no lines leaves a gap in the blocks) is
+ * read from the finished output. A failed job fails the read, after the records already
+ * yielded: those are whole and in order, and a resumed load skips them.
+ * `bytesDone` is how far into the input the records yielded so far reach.
+ */
+export class SparkOutputFollower {
+  bytesDone = 0;
+  /** Whether every record came from parts followed while the job ran. */
+  followedAll = false;
+  private jobEnded = false;
+
+  constructor(
+    private readonly outDir: string,
+    private readonly opts: FollowOptions,
+  ) {
+    const ended = () => (this.jobEnded = true);
+    opts.job.then(ended, ended);
+  }
+
+  async *records(): AsyncGenerator<SparkRecord> {
+    const { fromOrdinal, signal, inputBytes } = this.opts;
+    const heads = new Map<string, Part | undefined>(); // part files looked at, by name
+    let block = 0;
+    let ordinals = 0;
+    let lines = 0;
+    for (;;) {
+      if (signal.aborted) return;
+      const file = (this.opts.ready?.() ?? true) ? this.findPart(heads, block) : undefined;
+      if (file === undefined) {
+        if (this.jobEnded) break;
+        await sleep(this.opts.pollMs ?? 100);
+        continue;
+      }
+      let trailer: PartTrailer | undefined;
+      let n = 0;
+      let local = 0;
+      for await (const l of fileLines(file)) {
+        n++;
+        if (l[0] === 35 /* # */) {
+          if (l[1] === TAB && l[2] === 101 /* e */) trailer = parseTrailer(l, `${file}:${n}`);
+          continue;
+        }
+        if (l.length === 0 || trailer) throw malformed(`${file}:${n}`);
+        if (readInt(l, 0, l.indexOf(TAB)) !== ++local) {
+          throw new SparkJobError(`Spark output is not contiguous: expected local record ${local} in ${file}:${n}`, []);
+        }
+        const ordinal = local + ordinals;
+        if (ordinal < fromOrdinal) continue;
+        const r = parseSparkLine(l, `${file}:${n}`);
+        r.ordinal = ordinal;
+        r.line += lines;
+        yield r;
+      }
+      if (!trailer || trailer.records !== local) throw new SparkJobError(`Spark output ${file} is incomplete: ${trailer ? `${local} records, its trailer says ${trailer.records}` : 'no trailer line'}`, []);
+      ordinals += trailer.records;
+      // A partition that ends inside a record: its records are whole and numbered right,
+      // but the next partition starts mid-record. The job redoes the file by its splitting
+      // path; the records after these come from that final output.
+      if (trailer.tail) break;
+      lines += trailer.lines;
+      block = trailer.blockEnd;
+      this.bytesDone = block;
+      if (block >= inputBytes) {
+        this.followedAll = true;
+        break;
+      }
+    }
+    try {
+      await this.opts.job;
+    } catch (e) {
+      if (signal.aborted) return; // stopped on request: nothing more, resumable
+      throw e;
+    }
+    const summary = readSparkSummary(this.outDir);
+    if (!this.followedAll) {
+      yield* readSparkRecords(this.outDir, Math.max(fromOrdinal, ordinals + 1), summary.offsets);
+    } else if (summary.records !== ordinals) {
+      throw new SparkJobError(`Spark output holds ${ordinals} records, the job counted ${summary.records}`, []);
+    }
+  }
+
+  /** The committed one-pass part of `block`, if it is there yet. */
+  private findPart(heads: Map<string, Part | undefined>, block: number): string | undefined {
+    let names: string[];
+    try {
+      names = readdirSync(this.outDir);
+    } catch {
+      return undefined; // Spark has not created the folder yet
+    }
+    for (const name of names) {
+      if (!name.startsWith('part-') || heads.has(name)) continue;
+      heads.set(name, partHead(join(this.outDir, name)));
+    }
+    for (const p of heads.values()) {
+      if (p?.block !== undefined && Number(p.block) === block) return p.file;
+    }
+    return undefined;
   }
 }

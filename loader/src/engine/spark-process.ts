@@ -126,6 +126,8 @@ export interface RunSparkOptions {
   signal: AbortSignal;
   /** Called with per-stage task progress. */
   onProgress?: (p: SparkProgress) => void;
+  /** Called with each event the job announces (PIPEWARDEN_PROGRESS lines, parsed). */
+  onEvent?: (e: Record<string, unknown>) => void;
   /** Called with spark-submit's pid once it runs (tests kill it there). */
   onStart?: (pid: number) => void;
 }
@@ -140,6 +142,9 @@ export function runSparkJob(opts: RunSparkOptions): Promise<void> {
     // No web UI: nothing to serve, and parallel runs would race for port 4040.
     '--conf', 'spark.ui.enabled=false',
     '--conf', 'spark.ui.showConsoleProgress=false',
+    // Each task's part file lands in the output folder when the task commits, not all at the
+    // end of the job: the loader uploads the first parts while Spark still works on the rest.
+    '--conf', 'spark.hadoop.mapreduce.fileoutputcommitter.algorithm.version=2',
     ...(local ? ['--driver-memory', opts.driverMemory ?? '2g'] : []),
     ...(opts.submitArgs ?? []),
     opts.script ?? TRANSFORM_PY,
@@ -169,7 +174,9 @@ export function runSparkJob(opts: RunSparkOptions): Promise<void> {
     if (l.startsWith('PIPEWARDEN_PROGRESS ')) {
       try {
         const p = JSON.parse(l.slice('PIPEWARDEN_PROGRESS '.length)) as Record<string, unknown>;
-        log.info(`spark ${String(p.phase)} ${String(p.state)}`, p);
+        const { header, ...fields } = p; // the header is for onEvent, not for the log
+        log.info(`spark ${String(p.phase)} ${String(p.state)}`, { ...fields, ...(header ? { header_fields: (header as unknown[]).length } : {}) });
+        opts.onEvent?.(p);
       } catch {
         /* a torn line: ignore */
       }

@@ -18,7 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { OddityCounter, type Config, type DeadLetter, type Logger } from '@pipewarden/core';
 import type { Source, SourceObject } from '../source/types';
 import type { BatchDraft, Engine, EngineStart } from './types';
-import { readSparkRecords, readSparkSummary, sparkOutputComplete, type SparkSummary } from './spark-output';
+import { SparkOutputFollower, readSparkRecords, readSparkSummary, sparkOutputComplete, type SparkRecord, type SparkSummary } from './spark-output';
 import { SPEC_JSON, TRANSFORM_PY, resolveSparkTools, runSparkJob, type SparkProgress, type SparkTools } from './spark-process';
 
 export { SparkJobError } from './spark-process';
@@ -89,6 +89,8 @@ class SparkEngine implements Engine {
     const log = this.log;
     if (sparkOutputComplete(outDir)) {
       log.info('reusing the output of an earlier Spark run', { object: object.key, dir: outDir });
+      const summary = this.summary(outDir, object);
+      yield* this.cut(readSparkRecords(outDir, start.nextRecord, summary.offsets), { total: summary.records, header: () => summary.header, bytes: () => 0 }, object, start, signal);
     } else {
       rmSync(outDir, { recursive: true, force: true });
       mkdirSync(stage, { recursive: true });
@@ -102,6 +104,12 @@ class SparkEngine implements Engine {
       if (signal.aborted) return;
       const maxPartitionBytes = String(this.config.spark.maxPartitionBytes);
       const extra = this.config.spark.submitArgs.split(/\s+/).filter(Boolean);
+      let header: string[] = [];
+      // The job stops with the load (signal), and when the consumer stops early (finally).
+      const stop = new AbortController();
+      const onAbort = () => stop.abort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      let settled = false;
       const job = runSparkJob({
         tools,
         master: this.config.spark.master,
@@ -110,23 +118,40 @@ class SparkEngine implements Engine {
         jobArgs: ['--spec', SPEC_JSON, '--input', input.uri, '--output', outDir, '--final-newline', input.finalNewline ? 'yes' : 'no', '--max-partition-bytes', maxPartitionBytes],
         env: input.env,
         log,
-        signal,
+        signal: stop.signal,
         onStart: this.hooks.onJobStart,
         onProgress: this.hooks.onProgress,
-      });
+        onEvent: (e) => {
+          if (Array.isArray(e.header)) header = e.header.map(String);
+        },
+      }).finally(() => (settled = true));
+      // Parts are uploaded as Spark commits them; the job's summary comes at its end. The
+      // job announces the header before its first part: batches carry it from the first.
+      const follower = new SparkOutputFollower(outDir, { job, inputBytes: object.size, fromOrdinal: start.nextRecord, signal, ready: () => header.length > 0 });
+      let summary: SparkSummary | undefined;
+      const ended = () => (summary = this.summary(outDir, object));
       try {
-        await job;
-      } catch (e) {
-        if (signal.aborted) return; // stopped on request, like the inline engine: nothing yielded
-        throw e;
+        yield* this.cut(follower.records(), { header: () => summary?.header ?? header, bytes: () => follower.bytesDone, ended }, object, start, signal);
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+        if (!settled) {
+          // The consumer stopped before the job ended (an error downstream): no orphan job.
+          stop.abort();
+          await job.catch(() => undefined);
+        }
       }
     }
+    if (!signal.aborted) rmSync(stage, { recursive: true, force: true }); // the object is handed over
+  }
+
+  /** The finished job's summary, its warnings logged. */
+  private summary(outDir: string, object: SourceObject): SparkSummary {
     const summary = readSparkSummary(outDir);
+    const log = this.log;
     if (summary.header_error) log.warn('header cannot be mapped: every record is a dead letter', { object: object.key, error: summary.header_error });
     if (summary.unknown_headers.length) log.warn('header has unknown columns (ignored)', { object: object.key, columns: summary.unknown_headers });
     log.info('spark output ready', { object: object.key, records: summary.records, kept: summary.kept, rejected: summary.rejected, partitions: summary.partitions, carried: summary.carried_records, scan: summary.scan, seconds: summary.seconds });
-    yield* this.cut(outDir, summary, object, start, signal);
-    if (!signal.aborted) rmSync(stage, { recursive: true, force: true }); // the object is handed over
+    return summary;
   }
 
   /** Where Spark reads the object from. */
@@ -162,41 +187,42 @@ class SparkEngine implements Engine {
   }
 
   /** BatchDrafts of `batchSize` input records from `start.nextRecord`, in order. */
-  private async *cut(outDir: string, summary: SparkSummary, object: SourceObject, start: EngineStart, signal: AbortSignal): AsyncGenerator<BatchDraft> {
-    const total = summary.records;
+  private async *cut(records: AsyncIterable<SparkRecord>, info: CutInfo, object: SourceObject, start: EngineStart, signal: AbortSignal): AsyncGenerator<BatchDraft> {
+    let total = info.total;
     const { batchSize } = start;
     let firstRecord = start.nextRecord;
     let parts: Buffer[] = [];
     let keys: string[] = [];
     let rejects: DeadLetter[] = [];
     let oddities = new OddityCounter();
-    let records = 0;
+    let count = 0;
     let firstLine = 0;
     let lastOrdinal = start.nextRecord - 1;
     const finish = (last: boolean): BatchDraft => {
+      const followed = info.bytes();
       const draft: BatchDraft = {
-        src: { key: object.key, etag: object.etag, firstRecord, records, startByte: -1, endByte: -1, firstLine },
+        src: { key: object.key, etag: object.etag, firstRecord, records: count, startByte: -1, endByte: -1, firstLine },
         tsv: Buffer.concat(parts),
         keys,
         rejects,
         oddities,
-        header: summary.header,
-        // Spark does not say where in the bytes a record was: progress is proportional.
-        bytesRead: total > 0 ? Math.round((object.size * lastOrdinal) / total) : object.size,
+        header: info.header(),
+        // Spark does not say where in the bytes a record was: progress is by part, or proportional.
+        bytesRead: last ? object.size : followed > 0 ? followed : total ? Math.round((object.size * lastOrdinal) / total) : 0,
         last,
       };
-      firstRecord += records;
+      firstRecord += count;
       parts = [];
       keys = [];
       rejects = [];
       oddities = new OddityCounter();
-      records = 0;
+      count = 0;
       return draft;
     };
-    for await (const r of readSparkRecords(outDir, start.nextRecord, summary.offsets)) {
+    for await (const r of records) {
       if (signal.aborted) return;
-      if (records === 0) firstLine = r.line;
-      records++;
+      if (count === 0) firstLine = r.line;
+      count++;
       lastOrdinal = r.ordinal;
       if (r.kind === 'K') {
         parts.push(r.tsv, NEWLINE);
@@ -205,19 +231,31 @@ class SparkEngine implements Engine {
       } else {
         rejects.push({ line: r.line, reason: r.reason, raw: r.raw, ...(r.detail !== undefined ? { detail: r.detail } : {}) });
       }
-      if (records >= batchSize) {
+      if (count >= batchSize) {
         const last = r.ordinal === total;
         yield finish(last);
         if (last) return;
       }
     }
+    if (signal.aborted) return;
+    total ??= info.ended?.().records ?? 0; // the records are exhausted: the job is done
     if (lastOrdinal !== Math.max(total, start.nextRecord - 1)) {
       throw new Error(`Spark output of ${object.key} ends at record ${lastOrdinal}, its summary counts ${total}`);
     }
-    if (signal.aborted) return;
     // The final (possibly empty) batch marks the object done, as with the inline engine.
     yield finish(true);
   }
+}
+
+/** What cut() knows of a stream of records besides the records. */
+interface CutInfo {
+  /** Records in the object, when known before reading them (a finished job's output). */
+  total?: number;
+  header: () => string[];
+  /** How far into the object's bytes the records so far reach (a followed job), else 0. */
+  bytes: () => number;
+  /** The finished job's summary, read once the records are exhausted. */
+  ended?: () => SparkSummary;
 }
 
 /** The Spark engine (config.engine === 'spark'). */
