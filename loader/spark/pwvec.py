@@ -59,7 +59,9 @@ def _between(n, lo, hi):
 
 
 def _digits(s, lo, hi):
-    return pc.match_substring_regex(s, "^[0-9]{%d,%d}$" % (lo, hi))
+    """lo to hi ASCII digits (ascii_is_decimal is false for "")."""
+    n = pc.binary_length(s)
+    return pc.and_(pc.ascii_is_decimal(s), _between(n, lo, hi) if lo > 1 else pc.less_equal(n, hi))
 
 
 def _cell(col, s):
@@ -78,7 +80,8 @@ def _cell(col, s):
             ok = pc.and_(ok, pc.less_equal(n, col["max"]))
         return ok, pc.cast(n, pa.string())  # canonical, as String(number) writes it
     if t in ("state", "plate_type"):
-        return pc.match_substring_regex(s, "^[A-Za-z]{%d}$" % (2 if t == "state" else 3)), pc.ascii_upper(s)
+        letters = pc.and_(pc.ascii_is_alpha(s), pc.equal(pc.binary_length(s), 2 if t == "state" else 3))
+        return letters, pc.ascii_upper(s)
     if t == "date":
         ex = pc.extract_regex(s, _DATE)
         shape = pc.is_valid(ex)
@@ -141,7 +144,8 @@ class VectorNormalizer:
         key_text = pc.utf8_ltrim(key, "0")
         key_ok = pc.and_(_digits(key, 1, 18), pc.not_equal(key_text, ""))
         values = []
-        odd_marks = []
+        masks = np.zeros(n, np.uint64)  # bit i: column i was odd
+        key_rows = key_ok.to_numpy(zero_copy_only=False)
         odd_counts = [0] * len(self.cols)
         for i, c in enumerate(self.cols):
             if i == self.key_index:
@@ -152,12 +156,13 @@ class VectorNormalizer:
             ok, v = _cell(c, s)
             ok = pc.fill_null(ok, False)  # a rule's parts are NULL where its shape did not match
             values.append(pc.if_else(pc.and_(present, ok), v, NULL))
-            odd = pc.and_(present, pc.invert(ok))
-            odd_counts[i] = pc.sum(pc.and_(odd, key_ok)).as_py() or 0
-            odd_marks.append(pc.if_else(odd, "%d," % i, ""))
-        # "i," per oddity, the last comma trimmed (joining with null_handling="skip" instead
-        # returns an empty array when every input is all-null: pyarrow 15)
-        odd_list = pc.utf8_rtrim(pc.binary_join_element_wise(*odd_marks, ""), ",")
+            odd = pc.and_(present, pc.invert(ok)).to_numpy(zero_copy_only=False)
+            odd_counts[i] = int(np.count_nonzero(odd & key_rows))
+            masks |= odd.astype(np.uint64) << np.uint64(i)
+        # Rows repeat a few oddity patterns: each distinct one is spelled once.
+        patterns, which = np.unique(masks, return_inverse=True)
+        spelled = pa.array([",".join(str(i) for i in range(len(self.cols)) if int(p) >> i & 1) for p in patterns], pa.string())
+        odd_list = pc.take(spelled, pa.array(which))
         bodies = pc.binary_join_element_wise(pa.scalar("K"), odd_list, pc.binary_join_element_wise(*values, "\t"), "\t")
         # A line with a key that is not plain digits is the Python port's to reject.
         return pc.replace_with_mask(simple, simple, key_ok), pc.filter(bodies, key_ok), odd_counts

@@ -64,6 +64,8 @@ def parse_args(argv):
     p.add_argument("--final-newline", choices=["yes", "no"], default="yes", help="whether the input's last byte is LF")
     p.add_argument("--max-partition-bytes", type=int, default=32 << 20)
     p.add_argument("--max-record-bytes", type=int, default=pwcsv.MAX_RECORD_BYTES)
+    p.add_argument("--wait-for-input", action="store_true",
+                   help="the input (a local file) is still being downloaded: wait for it to appear")
     return p.parse_args(argv)
 
 
@@ -461,6 +463,11 @@ def run(args):
     spark.conf.set("spark.sql.files.maxPartitionBytes", str(args.max_partition_bytes))
     spark.conf.set("spark.sql.shuffle.partitions", "1")  # the scan aggregates one row per partition
     final_newline = args.final_newline == "yes"
+    if args.wait_for_input:
+        # The loader downloads the object while this JVM starts, and renames the file into
+        # place when it is complete (it kills this job if the download fails).
+        while not os.path.exists(args.input):
+            time.sleep(0.05)
 
     try:
         text = spark.read.option("lineSep", "\n").text(args.input)

@@ -42,6 +42,8 @@ export function sparkStagingDir(config: Config, object: SourceObject): string {
 interface StagedInput {
   uri: string;
   finalNewline: boolean;
+  /** Settles when the object is downloaded to `uri` (the job starts meanwhile and waits for it). */
+  download?: Promise<void>;
   submitArgs: string[];
   env: NodeJS.ProcessEnv;
 }
@@ -115,7 +117,7 @@ class SparkEngine implements Engine {
         master: this.config.spark.master,
         driverMemory: this.config.spark.driverMemory,
         submitArgs: [...input.submitArgs, ...extra],
-        jobArgs: ['--spec', SPEC_JSON, '--input', input.uri, '--output', outDir, '--final-newline', input.finalNewline ? 'yes' : 'no', '--max-partition-bytes', maxPartitionBytes],
+        jobArgs: ['--spec', SPEC_JSON, '--input', input.uri, '--output', outDir, '--final-newline', input.finalNewline ? 'yes' : 'no', '--max-partition-bytes', maxPartitionBytes, ...(input.download ? ['--wait-for-input'] : [])],
         env: input.env,
         log,
         signal: stop.signal,
@@ -131,6 +133,14 @@ class SparkEngine implements Engine {
       let summary: SparkSummary | undefined;
       const ended = () => (summary = this.summary(outDir, object));
       try {
+        if (input.download) {
+          try {
+            await input.download;
+          } catch (e) {
+            if (signal.aborted) return; // stopped while downloading: nothing yielded, resumable
+            throw e;
+          }
+        }
         yield* this.cut(follower.records(), { header: () => summary?.header ?? header, bytes: () => follower.bytesDone, ended }, object, start, signal);
       } finally {
         signal.removeEventListener('abort', onAbort);
@@ -175,15 +185,19 @@ class SparkEngine implements Engine {
       return { uri: object.key, finalNewline: lastByteIsLf(object.key), submitArgs: [], env: {} };
     }
     const file = join(stage, 'input.csv');
-    if (!existsSync(file) || statSync(file).size !== object.size) {
-      const tmp = `${file}.part`;
-      const t0 = Date.now();
-      this.log.info('staging the object for Spark', { object: object.key, bytes: object.size });
-      await pipeline(source.open(object, 0, signal), createWriteStream(tmp, { highWaterMark: 1 << 20 }), { signal });
+    if (existsSync(file) && statSync(file).size === object.size) return { uri: file, finalNewline: lastByteIsLf(file), submitArgs: [], env: {} };
+    // Downloaded while the JVM starts: the job waits for the file to appear (the rename
+    // below), so the object's last byte, which decides how the job ends, is read first.
+    const last = object.size > 0 ? await readAll(source.open(object, object.size - 1, signal)) : Buffer.from('\n');
+    const tmp = `${file}.part`;
+    const t0 = Date.now();
+    this.log.info('staging the object for Spark', { object: object.key, bytes: object.size });
+    const download = pipeline(source.open(object, 0, signal), createWriteStream(tmp, { highWaterMark: 1 << 20 }), { signal }).then(() => {
       renameSync(tmp, file);
       this.log.info('object staged', { object: object.key, seconds: ((Date.now() - t0) / 1000).toFixed(1) });
-    }
-    return { uri: file, finalNewline: lastByteIsLf(file), submitArgs: [], env: {} };
+    });
+    download.catch(() => undefined); // awaited by the caller; never an unhandled rejection
+    return { uri: file, finalNewline: last[last.length - 1] === 10, submitArgs: [], env: {}, download };
   }
 
   /** BatchDrafts of `batchSize` input records from `start.nextRecord`, in order. */
