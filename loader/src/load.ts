@@ -150,6 +150,9 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     opts.onProgress?.({ ...progress });
   };
   const oddities = new OddityCounter();
+  // Progress in bytes of objects whose batches carry no byte offsets (the Spark engine):
+  // how far the engine said its batches reach, per object.
+  const engineBytes = new Map<string, number>();
   let committed = 0;
   let skipped = 0;
   let objects: SourceObject[] = [];
@@ -234,6 +237,13 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
         while (inflight.length > 0) await settle();
         if (!signal.aborted) {
           oc.done = true;
+          // Done means every byte read: what lies after the last record (and, for an engine
+          // without byte offsets, what its last, empty batch would have reported).
+          const rest = obj.size - (engineBytes.get(obj.key) ?? oc.nextByte);
+          if (rest > 0) {
+            metrics.bytesRead.inc(rest);
+            emit({ bytesRead: progress.bytesRead + rest });
+          }
           writeCheckpoint(config.wal.dir, cp, config.wal.fsync !== 'never');
         }
       } catch (e) {
@@ -248,6 +258,8 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
 
     function advance(oc: ObjectCheckpoint, draft: BatchDraft, out: BatchOutcome): void {
       const prevByte = oc.nextByte;
+      const prevEngineBytes = engineBytes.get(draft.src.key) ?? 0;
+      if (draft.src.endByte < 0) engineBytes.set(draft.src.key, Math.max(prevEngineBytes, draft.bytesRead));
       oc.nextRecord = draft.src.firstRecord + draft.src.records;
       if (draft.src.endByte >= 0) oc.nextByte = draft.src.endByte;
       if (draft.nextLine !== undefined) oc.nextLine = draft.nextLine;
@@ -266,7 +278,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       metrics.rowsLoaded.inc(out.inserted);
       metrics.rowsDuplicate.inc(out.duplicate);
       for (const d of draft.rejects) metrics.rowsRejected.inc({ reason: d.reason });
-      const bytes = draft.src.endByte >= 0 ? draft.src.endByte - prevByte : 0;
+      const bytes = draft.src.endByte >= 0 ? draft.src.endByte - prevByte : draft.bytesRead - prevEngineBytes;
       metrics.bytesRead.inc(Math.max(0, bytes));
       emit({
         rowsIn: progress.rowsIn + out.records,

@@ -105,8 +105,13 @@ describeSpark('load with --engine spark from S3', () => {
 
     // Resume with the engine the loader picks for config.engine === 'spark'.
     lines.length = 0;
-    const b = await runLoad(spark, { source, log });
+    const seen: { read: number; total: number }[] = [];
+    const b = await runLoad(spark, { source, log, onProgress: (p) => seen.push({ read: p.bytesRead, total: p.bytesTotal }) });
     expect(lines.filter((l) => l.includes('spark job starting'))).toHaveLength(1); // only the unfinished object ran again
+    // The progress bar moves with Spark batches too, and ends at the input's size.
+    const reads = seen.map((x) => x.read);
+    expect(reads).toEqual([...reads].sort((x, y) => x - y));
+    expect(reads[reads.length - 1]).toBe(seen[0].total);
     expect(b).toMatchObject({ engine: 'spark', rows_in: a.rows_in, rows_loaded: a.rows_loaded, rows_rejected: a.rows_rejected, rows_duplicate: a.rows_duplicate, balanced: true });
     expect(await differingRows()).toEqual([]);
     expect(await checksum(spark)).toBe(await checksum(inline));
