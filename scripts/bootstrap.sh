@@ -3,12 +3,13 @@
 #   - Debian/Ubuntu packages (MariaDB, Redis, Prometheus, Alertmanager, the standard
 #     exporters, Chromium for the plugin's browser tests, MariaDB Connector/J for Spark),
 #   - npm dependencies (root workspaces, then the Grafana plugin),
-#   - pyspark in .venv (scripts/install-spark.sh) when Java is present.
+#   - pyspark in .venv (scripts/install-spark.sh) when Java is present, and the S3A
+#     connector jars its tests use (scripts/install-s3a-jars.sh).
 # Packages are installed without starting their services: pipewarden runs its own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 QUIET=0; [ "${1:-}" = "--quiet" ] && QUIET=1
-# PIPEWARDEN_BOOTSTRAP_SKIP=plugin,spark leaves out optional parts (the demo needs neither).
+# PIPEWARDEN_BOOTSTRAP_SKIP=plugin,spark,s3a leaves out optional parts (the demo needs none).
 SKIP=",${PIPEWARDEN_BOOTSTRAP_SKIP:-},"
 skipping() { [[ "$SKIP" == *",$1,"* ]]; }
 say() { [ "$QUIET" = 1 ] || echo "bootstrap: $*"; }
@@ -70,5 +71,8 @@ if [ -f grafana-plugin/package-lock.json ] && ! skipping plugin; then
 fi
 if [ -x scripts/install-spark.sh ] && ! skipping spark; then
   scripts/install-spark.sh $([ "$QUIET" = 1 ] && echo --quiet)
+  if ! skipping s3a; then
+    scripts/install-s3a-jars.sh $([ "$QUIET" = 1 ] && echo --quiet) || die "installing the S3A connector for the Spark tests failed (see above); PIPEWARDEN_BOOTSTRAP_SKIP=s3a leaves it out"
+  fi
 fi
 say "ready"
