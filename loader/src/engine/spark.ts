@@ -12,7 +12,7 @@
 // named by (object, ETag, job code + spec): a load resumed after a crash re-reads it
 // instead of running Spark again.
 import { createHash } from 'node:crypto';
-import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { OddityCounter, type Config, type DeadLetter, type Logger } from '@pipewarden/core';
@@ -67,6 +67,36 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * Kill the job a dead loader left running on this object (its process group, recorded in
+ * `pidFile` when it started): it would go on writing where the new job writes. Only a
+ * process that still runs our transform.py is taken for it; a reused pid is left alone.
+ */
+async function stopLeftoverJob(pidFile: string, log: Logger): Promise<void> {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  rmSync(pidFile, { force: true });
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  let cmdline = '';
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return; // gone (or no /proc to tell): nothing to stop
+  }
+  if (!cmdline.includes(TRANSFORM_PY)) return;
+  log.warn('stopping the Spark job an earlier, interrupted load left running', { pid });
+  const signalGroup = (sig: NodeJS.Signals | 0) => {
+    try {
+      process.kill(-pid, sig);
+      return true;
+    } catch {
+      return false; // no such process group any more
+    }
+  };
+  signalGroup('SIGKILL');
+  for (let i = 0; i < 100 && signalGroup(0); i++) await new Promise((r) => setTimeout(r, 50));
+}
+
 /** Observers of the Spark job (progress displays, tests). */
 export interface SparkEngineHooks {
   onJobStart?: (pid: number) => void;
@@ -94,8 +124,10 @@ class SparkEngine implements Engine {
       const summary = this.summary(outDir, object);
       yield* this.cut(readSparkRecords(outDir, start.nextRecord, summary.offsets), { total: summary.records, header: () => summary.header, bytes: () => 0 }, object, start, signal);
     } else {
-      rmSync(outDir, { recursive: true, force: true });
       mkdirSync(stage, { recursive: true });
+      const pidFile = join(stage, 'job.pid');
+      await stopLeftoverJob(pidFile, log);
+      rmSync(outDir, { recursive: true, force: true });
       let input: StagedInput;
       try {
         input = await this.stageInput(source, object, stage, signal);
@@ -121,12 +153,18 @@ class SparkEngine implements Engine {
         env: input.env,
         log,
         signal: stop.signal,
-        onStart: this.hooks.onJobStart,
+        onStart: (pid) => {
+          writeFileSync(pidFile, String(pid));
+          this.hooks.onJobStart?.(pid);
+        },
         onProgress: this.hooks.onProgress,
         onEvent: (e) => {
           if (Array.isArray(e.header)) header = e.header.map(String);
         },
-      }).finally(() => (settled = true));
+      }).finally(() => {
+        settled = true;
+        rmSync(pidFile, { force: true });
+      });
       // Parts are uploaded as Spark commits them; the job's summary comes at its end. The
       // job announces the header before its first part: batches carry it from the first.
       const follower = new SparkOutputFollower(outDir, { job, inputBytes: object.size, fromOrdinal: start.nextRecord, signal, ready: () => header.length > 0 });
