@@ -2,7 +2,7 @@
 normalization (rules read at run time from core/spec/violation-spec.json), run in parallel.
 
     spark-submit transform.py --spec core/spec/violation-spec.json --input FILE_OR_URI \
-        --output STAGING_DIR [--final-newline yes|no] [--max-partition-bytes N]
+        --output STAGING_DIR [--final-newline yes|no] [--max-partition-bytes N] [--wait-for-input]
 
 Output: text part files in STAGING_DIR, one line per input record, in ordinal order inside
 each part (each part holds a contiguous range of ordinals):
@@ -11,7 +11,13 @@ each part (each part holds a contiguous range of ordinals):
     ordinal \t line \t R \t reason \t base64(raw bytes) \t base64(detail)
 
 plus Spark's _SUCCESS marker and _pipewarden.json (a summary). Ordinals count data records
-as the inline engine does: the header and blank lines are not records.
+as the inline engine does: the header and blank lines are not records. One-pass parts
+(numbers local to the part) begin with "#\t<block start>" and end with a trailer line,
+"#\tend\t<block end>\t<lines>\t<records>\t<tail>", so the loader can read each part as
+soon as its task commits, before the job ends.
+
+Per partition, the simple lines are normalized over whole Arrow arrays (pwvec.py) and
+the others line by line (pwnorm.py); see vector_partition().
 
 How records get their ordinals and line numbers under Spark: Spark's text source splits
 the file into byte ranges and hands each task whole lines (lineSep "\\n", so a CR stays in
