@@ -75,19 +75,6 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
-def _collect_lines(batches):
-    """(block start, [line bytes]) of one partition from mapInArrow batches."""
-    block = None
-    lines = []
-    for b in batches:
-        if b.num_rows == 0:
-            continue
-        if block is None:
-            block = b.column(0)[0].as_py()
-        lines.extend(b.column(1).to_pylist())
-    return block, lines
-
-
 def summarize(data, eof, max_record_bytes):
     """Counts of one run of bytes split from a record boundary (see the module doc)."""
     sp = pwcsv.split_records(data, eof, max_record_bytes)
@@ -161,9 +148,10 @@ def make_scan(max_record_bytes):
     import pyarrow as pa
 
     def scan(batches):
-        block, lines = _collect_lines(batches)
+        block, _, lines = _lines_array(batches)
         if block is None:
             return
+        lines = lines.to_pylist()
         s = summarize_lines(lines, max_record_bytes)
         data = s["data"]
         yield pa.RecordBatch.from_pydict({

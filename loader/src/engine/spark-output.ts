@@ -7,7 +7,7 @@
 //
 // One-pass parts (numbers local to the part) start with "#\t<block start>" and end with
 // "#\tend\t<block end>\t<lines>\t<records>\t<tail>": enough to read them in order while
-// the job still runs (followSparkRecords), each part as soon as Spark commits it.
+// the job still runs (SparkOutputFollower), each part as soon as Spark commits it.
 import { createReadStream, existsSync, openSync, readSync, closeSync, readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
@@ -169,34 +169,55 @@ async function* fileLines(file: string): AsyncGenerator<Buffer> {
   if (rest && rest.length) yield rest;
 }
 
+/** How to read one part: what to add to its numbers (one-pass parts hold local ones). */
+interface PartRead {
+  ordinalBase: number;
+  lineBase: number;
+  /** The ordinal its first record must have: a lost part or line fails the read. */
+  expect: number;
+  /** Records before this ordinal are checked, not parsed (a resumed load has them). */
+  fromOrdinal: number;
+}
+
+/** The records of one part file; returns the next ordinal expected and the part's trailer, if it has one. */
+async function* partRecords(file: string, r: PartRead): AsyncGenerator<SparkRecord, { next: number; trailer?: PartTrailer }> {
+  let expect = r.expect;
+  let trailer: PartTrailer | undefined;
+  let n = 0;
+  for await (const l of fileLines(file)) {
+    n++;
+    if (l.length === 0) continue;
+    if (l[0] === 35 /* # */) {
+      if (l[1] === TAB && l[2] === 101 /* e */) trailer = parseTrailer(l, `${file}:${n}`);
+      continue;
+    }
+    if (trailer) throw malformed(`${file}:${n}`); // nothing follows a trailer
+    // Cheap ordinal check before parsing: skip what a resumed load already has.
+    const ordinal = readInt(l, 0, l.indexOf(TAB)) + r.ordinalBase;
+    if (ordinal !== expect) {
+      throw new SparkJobError(`Spark output is not contiguous: expected record ${expect}, found ${ordinal} (${file}:${n})`, []);
+    }
+    expect++;
+    if (ordinal < r.fromOrdinal) continue;
+    const rec = parseSparkLine(l, `${file}:${n}`);
+    rec.ordinal = ordinal;
+    rec.line += r.lineBase;
+    yield rec;
+  }
+  return { next: expect, trailer };
+}
+
 /** Every record of a finished job, in ordinal order, from `fromOrdinal` on. */
 export async function* readSparkRecords(outDir: string, fromOrdinal = 1, offsets: SparkSummary['offsets'] = null): AsyncGenerator<SparkRecord> {
   let expect = 1;
   for (const part of parts(outDir)) {
-    const file = part.file;
-    let addOrdinal = 0;
-    let addLine = 0;
+    let base: [number, number] = [0, 0];
     if (part.block !== undefined) {
       const off = offsets?.[part.block];
-      if (!off) throw new SparkJobError(`Spark output ${file} is for block ${part.block}, which the summary does not list`, []);
-      [addOrdinal, addLine] = off;
+      if (!off) throw new SparkJobError(`Spark output ${part.file} is for block ${part.block}, which the summary does not list`, []);
+      base = off;
     }
-    let n = 0;
-    for await (const l of fileLines(file)) {
-      n++;
-      if (l.length === 0 || l[0] === 35 /* # */) continue;
-      // Cheap ordinal check before parsing: skip what a resumed load already has.
-      const ordinal = readInt(l, 0, l.indexOf(TAB)) + addOrdinal;
-      if (ordinal !== expect) {
-        throw new SparkJobError(`Spark output is not contiguous: expected record ${expect}, found ${ordinal} (${file}:${n})`, []);
-      }
-      expect++;
-      if (ordinal < fromOrdinal) continue;
-      const r = parseSparkLine(l, `${file}:${n}`);
-      r.ordinal = ordinal;
-      r.line += addLine;
-      yield r;
-    }
+    ({ next: expect } = yield* partRecords(part.file, { ordinalBase: base[0], lineBase: base[1], expect, fromOrdinal }));
   }
 }
 
@@ -241,6 +262,8 @@ export class SparkOutputFollower {
   bytesDone = 0;
   /** Whether every record came from parts followed while the job ran. */
   followedAll = false;
+  /** The finished job's summary, once the records are exhausted. */
+  summary?: SparkSummary;
   private jobEnded = false;
 
   constructor(
@@ -265,26 +288,8 @@ export class SparkOutputFollower {
         await sleep(this.opts.pollMs ?? 100);
         continue;
       }
-      let trailer: PartTrailer | undefined;
-      let n = 0;
-      let local = 0;
-      for await (const l of fileLines(file)) {
-        n++;
-        if (l[0] === 35 /* # */) {
-          if (l[1] === TAB && l[2] === 101 /* e */) trailer = parseTrailer(l, `${file}:${n}`);
-          continue;
-        }
-        if (l.length === 0 || trailer) throw malformed(`${file}:${n}`);
-        if (readInt(l, 0, l.indexOf(TAB)) !== ++local) {
-          throw new SparkJobError(`Spark output is not contiguous: expected local record ${local} in ${file}:${n}`, []);
-        }
-        const ordinal = local + ordinals;
-        if (ordinal < fromOrdinal) continue;
-        const r = parseSparkLine(l, `${file}:${n}`);
-        r.ordinal = ordinal;
-        r.line += lines;
-        yield r;
-      }
+      const { next, trailer } = yield* partRecords(file, { ordinalBase: ordinals, lineBase: lines, expect: ordinals + 1, fromOrdinal });
+      const local = next - ordinals - 1;
       if (!trailer || trailer.records !== local) throw new SparkJobError(`Spark output ${file} is incomplete: ${trailer ? `${local} records, its trailer says ${trailer.records}` : 'no trailer line'}`, []);
       ordinals += trailer.records;
       // A partition that ends inside a record: its records are whole and numbered right,
@@ -305,7 +310,7 @@ export class SparkOutputFollower {
       if (signal.aborted) return; // stopped on request: nothing more, resumable
       throw e;
     }
-    const summary = readSparkSummary(this.outDir);
+    const summary = (this.summary = readSparkSummary(this.outDir));
     if (!this.followedAll) {
       yield* readSparkRecords(this.outDir, Math.max(fromOrdinal, ordinals + 1), summary.offsets);
     } else if (summary.records !== ordinals) {

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { OddityCounter, type Config, type DeadLetter, type Logger } from '@pipewarden/core';
+import { OddityCounter, s3Endpoint, type Config, type DeadLetter, type Logger } from '@pipewarden/core';
 import type { Source, SourceObject } from '../source/types';
 import type { BatchDraft, Engine, EngineStart } from './types';
 import { SparkOutputFollower, readSparkRecords, readSparkSummary, sparkOutputComplete, type SparkRecord, type SparkSummary } from './spark-output';
@@ -61,10 +61,12 @@ function lastByteIsLf(path: string): boolean {
   }
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+/** Whether the object's last byte is LF, read with a one-byte ranged request (an empty object counts as ending in one). */
+async function endsWithLf(source: Source, object: SourceObject, signal: AbortSignal): Promise<boolean> {
+  if (object.size === 0) return true;
   const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
+  for await (const c of source.open(object, object.size - 1, signal)) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).at(-1) === 10;
 }
 
 /**
@@ -169,7 +171,7 @@ class SparkEngine implements Engine {
       // job announces the header before its first part: batches carry it from the first.
       const follower = new SparkOutputFollower(outDir, { job, inputBytes: object.size, fromOrdinal: start.nextRecord, signal, ready: () => header.length > 0 });
       let summary: SparkSummary | undefined;
-      const ended = () => (summary = this.summary(outDir, object));
+      const ended = () => (summary = this.summary(outDir, object, follower.summary));
       try {
         if (input.download) {
           try {
@@ -192,9 +194,9 @@ class SparkEngine implements Engine {
     if (!signal.aborted) rmSync(stage, { recursive: true, force: true }); // the object is handed over
   }
 
-  /** The finished job's summary, its warnings logged. */
-  private summary(outDir: string, object: SourceObject): SparkSummary {
-    const summary = readSparkSummary(outDir);
+  /** The finished job's summary (read here unless given), its warnings logged. */
+  private summary(outDir: string, object: SourceObject, read?: SparkSummary): SparkSummary {
+    const summary = read ?? readSparkSummary(outDir);
     const log = this.log;
     if (summary.header_error) log.warn('header cannot be mapped: every record is a dead letter', { object: object.key, error: summary.header_error });
     if (summary.unknown_headers.length) log.warn('header has unknown columns (ignored)', { object: object.key, columns: summary.unknown_headers });
@@ -204,18 +206,16 @@ class SparkEngine implements Engine {
 
   /** Where Spark reads the object from. */
   private async stageInput(source: Source, object: SourceObject, stage: string, signal: AbortSignal): Promise<StagedInput> {
-    const s3 = this.config.s3;
     if (this.config.spark.s3a && object.key.startsWith('s3://')) {
       // The cluster reads S3 itself (hadoop-aws on its classpath). Credentials go by
       // environment (S3A's EnvironmentVariableCredentialsProvider), never on a command line.
-      const last = object.size > 0 ? await readAll(source.open(object, object.size - 1, signal)) : Buffer.from('\n');
+      const s3 = s3Endpoint(this.config);
       const submitArgs: string[] = [];
       if (s3.endpoint) submitArgs.push('--conf', `spark.hadoop.fs.s3a.endpoint=${s3.endpoint}`);
       if (s3.forcePathStyle) submitArgs.push('--conf', 'spark.hadoop.fs.s3a.path.style.access=true');
       const env: NodeJS.ProcessEnv = { AWS_REGION: s3.region };
-      if (s3.accessKeyId) env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
-      if (s3.secretAccessKey) env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
-      return { uri: `s3a://${object.key.slice('s3://'.length)}`, finalNewline: last[last.length - 1] === 10, submitArgs, env };
+      if (s3.credentials) Object.assign(env, { AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey });
+      return { uri: `s3a://${object.key.slice('s3://'.length)}`, finalNewline: await endsWithLf(source, object, signal), submitArgs, env };
     }
     if (object.key.startsWith('/') && existsSync(object.key)) {
       // A local file: Spark reads it where it is (the source checks its ETag on open).
@@ -226,7 +226,7 @@ class SparkEngine implements Engine {
     if (existsSync(file) && statSync(file).size === object.size) return { uri: file, finalNewline: lastByteIsLf(file), submitArgs: [], env: {} };
     // Downloaded while the JVM starts: the job waits for the file to appear (the rename
     // below), so the object's last byte, which decides how the job ends, is read first.
-    const last = object.size > 0 ? await readAll(source.open(object, object.size - 1, signal)) : Buffer.from('\n');
+    const finalNewline = await endsWithLf(source, object, signal);
     const tmp = `${file}.part`;
     const t0 = Date.now();
     this.log.info('staging the object for Spark', { object: object.key, bytes: object.size });
@@ -235,7 +235,7 @@ class SparkEngine implements Engine {
       this.log.info('object staged', { object: object.key, seconds: ((Date.now() - t0) / 1000).toFixed(1) });
     });
     download.catch(() => undefined); // awaited by the caller; never an unhandled rejection
-    return { uri: file, finalNewline: last[last.length - 1] === 10, submitArgs: [], env: {}, download };
+    return { uri: file, finalNewline, submitArgs: [], env: {}, download };
   }
 
   /** BatchDrafts of `batchSize` input records from `start.nextRecord`, in order. */
