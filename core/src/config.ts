@@ -5,10 +5,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { UserError } from './errors';
+import { DEFAULT_WAL_RETENTION_SECONDS } from './wal/log';
 
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port, for example 127.0.0.1:9841');
 const bool = z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()) : v), z.boolean());
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** A deadline: positive, fractions allowed (tests use short ones). */
+const seconds = z.coerce.number().positive().max(86400);
 const csvList = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(z.string()));
 
 export const configSchema = z.object({
@@ -18,18 +21,26 @@ export const configSchema = z.object({
     password: z.string().optional(),
     connections: int(1, 64),
     writeMethod: z.enum(['auto', 'load-data', 'insert']),
+    queryTimeoutSeconds: seconds,
   }),
-  redis: z.object({ url: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port[/db]'), keyPrefix: z.string().min(1) }),
+  redis: z.object({
+    url: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port[/db]'),
+    password: z.string().optional(),
+    keyPrefix: z.string().min(1),
+    commandTimeoutSeconds: seconds,
+  }),
   s3: z.object({
     endpoint: z.string().url().optional(),
     region: z.string().min(1),
     forcePathStyle: bool,
     accessKeyId: z.string().optional(),
     secretAccessKey: z.string().optional(),
+    connectTimeoutSeconds: seconds,
+    requestTimeoutSeconds: seconds,
   }),
   source: z.string().optional(),
   engine: z.enum(['inline', 'spark']),
-  wal: z.object({ dir: z.string(), fsync: z.enum(['always', 'batch', 'never']), segmentBytes: int(1 << 16, 1 << 30) }),
+  wal: z.object({ dir: z.string(), fsync: z.enum(['always', 'batch', 'never']), segmentBytes: int(1 << 16, 1 << 30), retentionSeconds: int(0, 30 * 86400) }),
   batch: z.object({ size: int(1, 1_000_000), pipelineDepth: int(1, 16) }),
   mirror: z.object({ retentionBatches: int(1, 1_000_000), retentionSeconds: int(1, 30 * 86400), compress: bool }),
   spark: z.object({
@@ -63,18 +74,24 @@ export const VARIABLES: Variable[] = [
   { env: 'PIPEWARDEN_MYSQL_PASSWORD', path: 'mysql.password', secret: true, description: 'MySQL password (overrides the URL\'s). Prefer PIPEWARDEN_MYSQL_PASSWORD_FILE.' },
   { env: 'PIPEWARDEN_MYSQL_CONNECTIONS', path: 'mysql.connections', default: '4', description: 'Size of the MySQL connection pool.' },
   { env: 'PIPEWARDEN_MYSQL_WRITE_METHOD', path: 'mysql.writeMethod', default: 'auto', description: 'auto (LOAD DATA LOCAL INFILE when the server allows it, else INSERT), load-data or insert.' },
-  { env: 'PIPEWARDEN_REDIS_URL', path: 'redis.url', default: 'redis://127.0.0.1:6379/0', description: 'Redis URL for the mirror.' },
+  { env: 'PIPEWARDEN_MYSQL_QUERY_TIMEOUT_SECONDS', path: 'mysql.queryTimeoutSeconds', default: '300', description: 'Deadline of every MySQL statement (generous: a batch\'s LOAD DATA must fit); a stalled server fails the statement instead of hanging.' },
+  { env: 'PIPEWARDEN_REDIS_URL', path: 'redis.url', default: 'redis://127.0.0.1:6379/0', description: 'Redis URL for the mirror. The password may instead come from PIPEWARDEN_REDIS_PASSWORD(_FILE).' },
+  { env: 'PIPEWARDEN_REDIS_PASSWORD', path: 'redis.password', secret: true, description: 'Redis password (overrides the URL\'s). Prefer PIPEWARDEN_REDIS_PASSWORD_FILE.' },
   { env: 'PIPEWARDEN_REDIS_KEY_PREFIX', path: 'redis.keyPrefix', default: 'pw:', description: 'Prefix of every Redis key pipewarden writes.' },
+  { env: 'PIPEWARDEN_REDIS_COMMAND_TIMEOUT_SECONDS', path: 'redis.commandTimeoutSeconds', default: '30', description: 'Deadline of every Redis command (a batch\'s mirror write must fit).' },
   { env: 'PIPEWARDEN_S3_ENDPOINT', path: 's3.endpoint', description: 'S3 endpoint URL for MinIO or s3rver; unset for AWS.' },
   { env: 'PIPEWARDEN_S3_REGION', path: 's3.region', default: 'us-east-1', description: 'S3 region.' },
   { env: 'PIPEWARDEN_S3_FORCE_PATH_STYLE', path: 's3.forcePathStyle', default: 'false', description: 'Use path-style addressing (MinIO, s3rver).' },
   { env: 'PIPEWARDEN_S3_ACCESS_KEY_ID', path: 's3.accessKeyId', secret: true, description: 'S3 access key; unset to use the AWS default credential chain.' },
   { env: 'PIPEWARDEN_S3_SECRET_ACCESS_KEY', path: 's3.secretAccessKey', secret: true, description: 'S3 secret key (or PIPEWARDEN_S3_SECRET_ACCESS_KEY_FILE).' },
+  { env: 'PIPEWARDEN_S3_CONNECT_TIMEOUT_SECONDS', path: 's3.connectTimeoutSeconds', default: '10', description: 'Deadline for a TCP connection to S3.' },
+  { env: 'PIPEWARDEN_S3_REQUEST_TIMEOUT_SECONDS', path: 's3.requestTimeoutSeconds', default: '60', description: 'How long an S3 socket may stay silent (a stalled object body included) before the request fails; the loader resumes from the last byte.' },
   { env: 'PIPEWARDEN_SOURCE', path: 'source', description: 'What to load: s3://bucket/prefix or a local file or folder.' },
   { env: 'PIPEWARDEN_ENGINE', path: 'engine', default: 'inline', description: 'inline (TypeScript, streaming) or spark (spark-submit loader/spark/transform.py).' },
   { env: 'PIPEWARDEN_WAL_DIR', path: 'wal.dir', description: 'Write-ahead log folder (default <run dir>/wal).' },
   { env: 'PIPEWARDEN_WAL_FSYNC', path: 'wal.fsync', default: 'batch', description: 'always (every record), batch (every intent; commits ride on the next) or never.' },
   { env: 'PIPEWARDEN_WAL_SEGMENT_BYTES', path: 'wal.segmentBytes', default: String(64 << 20), description: 'Roll the WAL to a new segment past this size.' },
+  { env: 'PIPEWARDEN_WAL_RETENTION_SECONDS', path: 'wal.retentionSeconds', default: String(DEFAULT_WAL_RETENTION_SECONDS), description: 'Resolved WAL segments are kept while they hold records newer than this: a MySQL with innodb_flush_log_at_trx_commit=0/2 can lose its last ~1 s of commits in a host crash, and the reconciler checks the WAL\'s commits against the ledger.' },
   { env: 'PIPEWARDEN_BATCH_SIZE', path: 'batch.size', default: '5000', description: 'Input records per batch (one MySQL transaction, one mirror entry).' },
   { env: 'PIPEWARDEN_PIPELINE_DEPTH', path: 'batch.pipelineDepth', default: '2', description: 'Batches in flight at once (parse of batch n+1 overlaps the write of batch n).' },
   { env: 'PIPEWARDEN_MIRROR_RETENTION_BATCHES', path: 'mirror.retentionBatches', default: '200', description: 'Committed batches kept in the Redis mirror.' },
@@ -139,11 +156,27 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** Path of a JSON config file; PIPEWARDEN_CONFIG otherwise. */
   file?: string;
-  /** Fold in .run/stack.env when the environment configures no MySQL (default true). */
+  /**
+   * Fold in a stack.env (default true): `<run dir>/stack.env` when the run directory is set
+   * explicitly (PIPEWARDEN_RUN_DIR or the config file's runDir), else the nearest
+   * `.run/stack.env` upwards when the environment configures no MySQL.
+   */
   useStackEnv?: boolean;
   cwd?: string;
   /** Values from CLI flags, by config path; they win over everything. */
   overrides?: Record<string, unknown>;
+}
+
+/**
+ * Where a value came from: "default", "config file <path>", "<path of a stack.env>",
+ * "environment" (or "environment (NAME_FILE)" for a secret read from a file) or "flag".
+ */
+export type ConfigSources = Record<string, string>;
+
+export interface LoadedConfig {
+  config: Config;
+  /** By config path (see VARIABLES), for every value that is set. */
+  sources: ConfigSources;
 }
 
 function readSecretFile(path: string, name: string): string {
@@ -154,43 +187,71 @@ function readSecretFile(path: string, name: string): string {
   }
 }
 
-export function loadConfig(opts: LoadConfigOptions = {}): Config {
+function readConfigFile(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new UserError(`cannot read config file "${path}": ${(e as Error).message}`);
+  }
+}
+
+/**
+ * The stack.env to fold in, if any. An explicit run directory names the stack: only its
+ * own stack.env may configure it, never one discovered below the working folder (that
+ * would be another stack's, with another WAL and checkpoint).
+ */
+function chooseStackEnv(explicitRunDir: string | undefined, env: Record<string, string | undefined>, cwd: string): string | undefined {
+  if (explicitRunDir !== undefined) {
+    const own = join(resolve(cwd, explicitRunDir), 'stack.env');
+    return existsSync(own) ? own : undefined;
+  }
+  return env.PIPEWARDEN_MYSQL_URL ? undefined : findStackEnv(cwd);
+}
+
+const SECRET_FILES = ['PIPEWARDEN_MYSQL_PASSWORD', 'PIPEWARDEN_REDIS_PASSWORD', 'PIPEWARDEN_TOKEN', 'PIPEWARDEN_S3_SECRET_ACCESS_KEY'];
+
+/** The configuration and where each value came from (`pipewarden config` shows both). */
+export function loadConfigWithSources(opts: LoadConfigOptions = {}): LoadedConfig {
   const cwd = opts.cwd ?? process.cwd();
-  let env: Record<string, string | undefined> = { ...(opts.env ?? process.env) };
-  if (opts.useStackEnv !== false && !env.PIPEWARDEN_MYSQL_URL) {
-    const stackEnv = findStackEnv(cwd);
-    if (stackEnv) env = { ...parseEnvFile(readFileSync(stackEnv, 'utf8')), ...env };
+  const given: Record<string, string | undefined> = { ...(opts.env ?? process.env) };
+  const fileName = opts.file ?? given.PIPEWARDEN_CONFIG;
+  const filePath = fileName ? resolve(cwd, fileName) : undefined;
+  const fileValues = filePath ? readConfigFile(filePath) : undefined;
+
+  // Each variable's value and its origin: a stack.env under the environment.
+  const env = new Map<string, { value: string; from: string }>();
+  const explicitRunDir = opts.overrides?.runDir ?? given.PIPEWARDEN_RUN_DIR ?? getPath(fileValues, 'runDir');
+  const stackEnv = opts.useStackEnv === false ? undefined : chooseStackEnv(explicitRunDir === undefined ? undefined : String(explicitRunDir), given, cwd);
+  if (stackEnv) for (const [k, v] of Object.entries(parseEnvFile(readFileSync(stackEnv, 'utf8')))) env.set(k, { value: v, from: stackEnv });
+  for (const [k, v] of Object.entries(given)) if (v !== undefined && v !== '') env.set(k, { value: v, from: 'environment' });
+  for (const name of SECRET_FILES) {
+    const file = env.get(`${name}_FILE`);
+    if (file && !env.has(name)) env.set(name, { value: readSecretFile(file.value, `${name}_FILE`), from: file.from === 'environment' ? `environment (${name}_FILE)` : `${file.from} (${name}_FILE)` });
   }
-  for (const name of ['PIPEWARDEN_MYSQL_PASSWORD', 'PIPEWARDEN_TOKEN', 'PIPEWARDEN_S3_SECRET_ACCESS_KEY']) {
-    const file = env[`${name}_FILE`];
-    if (file && !env[name]) env[name] = readSecretFile(file, `${name}_FILE`);
+  for (const [ours, aws] of [['PIPEWARDEN_S3_ACCESS_KEY_ID', 'AWS_ACCESS_KEY_ID'], ['PIPEWARDEN_S3_SECRET_ACCESS_KEY', 'AWS_SECRET_ACCESS_KEY']]) {
+    const v = env.get(aws);
+    if (!env.has(ours) && v) env.set(ours, { value: v.value, from: `${v.from} (${aws})` });
   }
-  if (!env.PIPEWARDEN_S3_ACCESS_KEY_ID && env.AWS_ACCESS_KEY_ID) env.PIPEWARDEN_S3_ACCESS_KEY_ID = env.AWS_ACCESS_KEY_ID;
-  if (!env.PIPEWARDEN_S3_SECRET_ACCESS_KEY && env.AWS_SECRET_ACCESS_KEY) env.PIPEWARDEN_S3_SECRET_ACCESS_KEY = env.AWS_SECRET_ACCESS_KEY;
 
   const raw: Record<string, unknown> = {};
-  for (const v of VARIABLES) if (v.default !== undefined) setPath(raw, v.path, v.default);
-  const file = opts.file ?? env.PIPEWARDEN_CONFIG;
-  if (file) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(readFileSync(resolve(cwd, file), 'utf8'));
-    } catch (e) {
-      throw new UserError(`cannot read config file "${file}": ${(e as Error).message}`);
-    }
-    for (const v of VARIABLES) {
-      const val = getPath(parsed, v.path);
-      if (val !== undefined) setPath(raw, v.path, val);
-    }
+  const sources: ConfigSources = {};
+  const set = (path: string, value: unknown, from: string) => {
+    setPath(raw, path, value);
+    sources[path] = from;
+  };
+  for (const v of VARIABLES) if (v.default !== undefined) set(v.path, v.default, 'default');
+  for (const v of VARIABLES) {
+    const val = getPath(fileValues, v.path);
+    if (val !== undefined) set(v.path, val, `config file ${filePath}`);
   }
   for (const v of VARIABLES) {
-    const val = env[v.env];
-    if (val !== undefined && val !== '') setPath(raw, v.path, val);
+    const val = env.get(v.env);
+    if (val) set(v.path, val.value, val.from);
   }
-  for (const [path, val] of Object.entries(opts.overrides ?? {})) if (val !== undefined) setPath(raw, path, val);
+  for (const [path, val] of Object.entries(opts.overrides ?? {})) if (val !== undefined) set(path, val, 'flag');
   const runDir = resolve(cwd, String(raw.runDir));
   raw.runDir = runDir;
-  if (getPath(raw, 'wal.dir') === undefined) setPath(raw, 'wal.dir', join(runDir, 'wal'));
+  if (getPath(raw, 'wal.dir') === undefined) set('wal.dir', join(runDir, 'wal'), 'default (<run dir>/wal)');
   else setPath(raw, 'wal.dir', resolve(cwd, String(getPath(raw, 'wal.dir'))));
 
   const result = configSchema.safeParse(raw);
@@ -199,11 +260,16 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       const path = i.path.join('.');
       const v = VARIABLES.find((x) => x.path === path);
       const shown = v?.secret ? '(secret)' : JSON.stringify(getPath(raw, path));
-      return `  ${v ? v.env : path} = ${shown}: ${i.message}`;
+      const from = sources[path] && sources[path] !== 'environment' ? ` (from ${sources[path]})` : '';
+      return `  ${v ? v.env : path} = ${shown}${from}: ${i.message}`;
     });
     throw new UserError(`invalid configuration:\n${lines.join('\n')}`);
   }
-  return result.data;
+  return { config: result.data, sources };
+}
+
+export function loadConfig(opts: LoadConfigOptions = {}): Config {
+  return loadConfigWithSources(opts).config;
 }
 
 /** The token the services require; a clear error when it is missing. */
@@ -214,7 +280,29 @@ export function requireToken(config: Config): string {
   return config.token;
 }
 
-/** A URL with its password replaced, for logs and status pages. */
+/**
+ * A URL with its password replaced, for logs, status pages and `pipewarden config`: the one
+ * redaction every shown URL goes through. Covers `redis://:pw@h` (no user), an unencoded
+ * `@` inside the password, and a `password=` query parameter (ioredis reads those too).
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/is.exec(url);
+  if (!m) return url;
+  const [, scheme, authority, rest] = m;
+  const at = authority.lastIndexOf('@');
+  const userinfo = at < 0 ? '' : authority.slice(0, at);
+  const colon = userinfo.indexOf(':');
+  const shownAuthority = colon < 0 ? authority : `${userinfo.slice(0, colon)}:***${authority.slice(at)}`;
+  return `${scheme}${shownAuthority}${rest.replace(/([?&](?:password|pass|pwd|secret|token)=)[^&#]*/gi, '$1***')}`;
+}
+
+/** The configuration as it may be shown: every URL redacted, every secret as ***. */
+export function redactedConfig(config: Config): Config {
+  const shown = JSON.parse(JSON.stringify(config)) as Config;
+  for (const v of VARIABLES) {
+    const val = getPath(shown, v.path);
+    if (v.secret && val !== undefined) setPath(shown as unknown as Record<string, unknown>, v.path, '***');
+    else if (typeof val === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(val)) setPath(shown as unknown as Record<string, unknown>, v.path, redactUrl(val));
+  }
+  return shown;
 }

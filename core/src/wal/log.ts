@@ -4,6 +4,7 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, truncateSync, existsSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errorMessage, UserError } from '../errors';
 import { decodeFrames, encodeRecord, type IntentRecord, type WalRecord } from './record';
 
 export type WalWriterName = 'loader' | 'reconciler';
@@ -34,13 +35,36 @@ function segmentName(writer: WalWriterName, seq: number): string {
 export interface WalWriterOptions {
   fsync: FsyncPolicy;
   segmentBytes: number;
+  /**
+   * Resolved segments holding a record newer than this are kept (default
+   * DEFAULT_WAL_RETENTION_SECONDS): see removeResolvedSegments.
+   */
+  retentionSeconds?: number;
+}
+
+/** Default of PIPEWARDEN_WAL_RETENTION_SECONDS. */
+export const DEFAULT_WAL_RETENTION_SECONDS = 600;
+
+/** Why an append failed, as the user should read it: the WAL folder and the cause. */
+function walWriteError(dir: string, e: unknown, cutFailure?: string): UserError {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  const cause = code === 'ENOSPC' ? 'no space left on device' : code === 'EDQUOT' ? 'disk quota exceeded' : errorMessage(e);
+  // When the partial record could not be cut off, the next open cuts it as a torn tail.
+  const cut = cutFailure ? ` (its partial record could not be cut off: ${cutFailure}; the next open will)` : '';
+  return new UserError(
+    `cannot write the WAL in ${dir}: ${cause}${cut}; the batch was not acknowledged and this writer accepts no further records`,
+    'free space (or fix the device) under the WAL folder and start the load again: it resumes from its checkpoint',
+  );
 }
 
 export class WalWriter {
   private fh!: FileHandle;
+  /** Bytes of whole, written records in the current segment: where the next one starts. */
   private size = 0;
   private seq = 0;
   private chain: Promise<void> = Promise.resolve();
+  /** Set by the first append that did not fully reach the disk; every later append gets it. */
+  private failure?: UserError;
   /** Set when open() cut a torn last record: the log says so in /status. */
   truncatedBytes = 0;
 
@@ -67,19 +91,58 @@ export class WalWriter {
     return w;
   }
 
-  /** Append records; resolves once written (and fsynced, per policy). Appends are serialized. */
+  /**
+   * Append records; resolves once written (and fsynced, per policy). Appends are serialized.
+   * An append that fails (a full disk, an I/O error, a failed fsync) is never acknowledged:
+   * the segment is cut back to the last whole record and the writer refuses every later
+   * append, so no acknowledged record can ever follow garbage (which a reopen would cut).
+   */
   append(records: WalRecord | WalRecord[], opts: { sync?: boolean } = {}): Promise<void> {
     const list = Array.isArray(records) ? records : [records];
     const next = this.chain.then(async () => {
-      if (this.size >= this.opts.segmentBytes) await this.roll();
-      const buf = Buffer.concat(list.map(encodeRecord));
-      await this.fh.write(buf);
-      this.size += buf.length;
-      const sync = this.opts.fsync === 'always' || (this.opts.fsync === 'batch' && opts.sync !== false);
-      if (sync) await this.fh.datasync();
+      if (this.failure) throw this.failure;
+      try {
+        if (this.size >= this.opts.segmentBytes) await this.roll();
+        const buf = Buffer.concat(list.map(encodeRecord));
+        await this.writeAll(buf);
+        const sync = this.opts.fsync === 'always' || (this.opts.fsync === 'batch' && opts.sync !== false);
+        if (sync) await this.fh.datasync();
+        this.size += buf.length;
+      } catch (e) {
+        this.failure = walWriteError(this.dir, e, await this.cutBack());
+        throw this.failure;
+      }
     });
-    this.chain = next.catch(() => undefined);
+    // The chain only orders appends; each caller sees its own failure through `next`.
+    this.chain = next.then(
+      () => undefined,
+      () => undefined,
+    );
     return next;
+  }
+
+  /** write(2) may write less than asked (a disk filling up): loop until all is written. */
+  private async writeAll(buf: Buffer): Promise<void> {
+    let off = 0;
+    while (off < buf.length) {
+      const { bytesWritten } = await this.fh.write(buf, off, buf.length - off);
+      if (bytesWritten === 0) throw Object.assign(new Error('write made no progress'), { code: 'ENOSPC' });
+      off += bytesWritten;
+    }
+  }
+
+  /**
+   * After a failed append: drop its partial bytes, so the segment ends in a whole record.
+   * Returns why that failed, if it did (nothing follows the partial bytes anyway, because
+   * this writer accepts no more appends).
+   */
+  private async cutBack(): Promise<string | undefined> {
+    try {
+      await this.fh.truncate(this.size);
+      return undefined;
+    } catch (e) {
+      return errorMessage(e);
+    }
   }
 
   private async roll(): Promise<void> {
@@ -90,15 +153,22 @@ export class WalWriter {
   }
 
   /**
-   * Delete this writer's closed segments whose every intent is resolved: nothing in them
-   * is needed for recovery any more (the mirror keeps its own copy of recent batches).
+   * Delete this writer's closed segments whose every intent is resolved and whose newest
+   * record is older than the retention window. The window exists because a MySQL running
+   * with innodb_flush_log_at_trx_commit=0 or 2 can lose its last ~1 s of acknowledged
+   * commits in a host crash: the WAL's commit records of that second must survive so the
+   * reconciler can check them against the ledger after such a crash (the mirror keeps the
+   * rows). Past the window, nothing in a resolved segment is needed for recovery.
    */
-  removeResolvedSegments(state: WalState): number {
+  removeResolvedSegments(state: WalState, now = Date.now()): number {
+    const keepAfter = now - (this.opts.retentionSeconds ?? DEFAULT_WAL_RETENTION_SECONDS) * 1000;
     let removed = 0;
     for (const seg of listSegments(this.dir).filter((s) => s.writer === this.writer && s.seq < this.seq)) {
       const { records } = decodeFrames(readFileSync(seg.path));
       const open = records.some((r) => r.t === 'intent' && state.inDoubt.has(r.id));
-      if (open) break; // keep order: never remove a segment after one still needed
+      const recent = records.some((r) => r.ts > keepAfter);
+      // Keep order: never remove a segment after one still needed (later ones are newer).
+      if (open || recent) break;
       unlinkSync(seg.path);
       removed++;
     }
