@@ -5,6 +5,7 @@ import { registerLoadCommands } from './commands/load';
 import { registerDataCommands } from './commands/data';
 import { registerServiceCommands, registerVerifyCommand } from './commands/services';
 import { registerDemoCommand } from './commands/demo';
+import { fail } from './run';
 
 const program = new Command('pipewarden')
   .description('Exactly-once S3 → Spark → MySQL loading with a WAL, a Redis mirror and automatic reconciliation')
@@ -37,9 +38,14 @@ registerServiceCommands(program);
 registerVerifyCommand(program);
 registerDemoCommand(program);
 
+// A reader that stops early (`pipewarden config | head`) is not an error of ours.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  fail(e);
+});
+
 program.exitOverride();
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
-  process.stderr.write(`pipewarden: ${(e as Error).message}\n`);
-  process.exit(1);
+  fail(e);
 });

@@ -1,13 +1,18 @@
 // How every command ends: user errors as one clear message (no stack), bugs with their
 // stack, and an exit code scripts can rely on.
-import { UserError, loadConfig, type Config } from '@pipewarden/core';
+import { UserError, loadConfigWithSources, type Config, type LoadedConfig } from '@pipewarden/core';
 
 export interface GlobalOptions {
   config?: string;
 }
 
+/** The configuration and where each value came from (`pipewarden config` shows both). */
+export function loadedConfigFrom(opts: GlobalOptions, overrides: Record<string, unknown> = {}): LoadedConfig {
+  return loadConfigWithSources({ file: opts.config, overrides });
+}
+
 export function configFrom(opts: GlobalOptions, overrides: Record<string, unknown> = {}): Config {
-  return loadConfig({ file: opts.config, overrides });
+  return loadedConfigFrom(opts, overrides).config;
 }
 
 export function fail(e: unknown): never {

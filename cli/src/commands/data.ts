@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { SingleBar, Presets } from 'cli-progress';
-import { migrate, VARIABLES, redactUrl, UserError } from '@pipewarden/core';
+import { migrate, VARIABLES, redactedConfig, UserError } from '@pipewarden/core';
 import { createS3Client, generate, parseS3Url, putFile, explainS3Error } from '@pipewarden/loader';
-import { action, configFrom, type GlobalOptions } from '../run';
+import { action, configFrom, loadedConfigFrom, type GlobalOptions } from '../run';
 
 function positiveInt(name: string, v: string): number {
   const n = Number(v.replace(/_/g, ''));
@@ -84,18 +84,29 @@ export function registerDataCommands(program: Command): void {
 
   program
     .command('config')
-    .description('show the effective configuration (secrets hidden), or every variable with --reference')
+    .description('show the effective configuration and where each value came from (secrets hidden), or every variable with --reference')
     .option('--reference', 'list every environment variable, its default and meaning (markdown)')
+    .option('--json', 'print {config, sources} as JSON')
+    .addHelpText('after', '\nExample:\n  $ PIPEWARDEN_RUN_DIR=/srv/stack-b pipewarden config\n\nSources: default, config file <path>, environment, <path of a stack.env>, flag.\n')
     .action(
-      action(async (o: { reference?: boolean }, cmd: Command) => {
+      action(async (o: { reference?: boolean; json?: boolean }, cmd: Command) => {
         if (o.reference) {
           process.stdout.write('| variable | default | meaning |\n|---|---|---|\n');
           for (const v of VARIABLES) process.stdout.write(`| \`${v.env}\` | ${v.default !== undefined ? `\`${v.default}\`` : '—'} | ${v.description} |\n`);
           return;
         }
-        const config = configFrom(cmd.optsWithGlobals() as GlobalOptions);
-        const shown = { ...config, mysql: { ...config.mysql, url: redactUrl(config.mysql.url), password: config.mysql.password ? '***' : undefined }, s3: { ...config.s3, secretAccessKey: config.s3.secretAccessKey ? '***' : undefined }, token: config.token ? '***' : undefined };
-        process.stdout.write(JSON.stringify(shown, null, 2) + '\n');
+        const { config, sources } = loadedConfigFrom(cmd.optsWithGlobals() as GlobalOptions);
+        const shown = redactedConfig(config);
+        if (o.json) {
+          process.stdout.write(JSON.stringify({ config: shown, sources }, null, 2) + '\n');
+          return;
+        }
+        const rows = VARIABLES.map((v) => {
+          const value = v.path.split('.').reduce<unknown>((x, k) => (x as Record<string, unknown> | undefined)?.[k], shown);
+          return [v.env, value === undefined ? '(unset)' : Array.isArray(value) ? value.join(',') : String(value), sources[v.path] ?? '—'];
+        });
+        const widths = [0, 1].map((i) => Math.max(...rows.map((r) => r[i].length), 8));
+        process.stdout.write([['variable', 'value', 'source'], ...rows].map((r) => `${r[0].padEnd(widths[0])}  ${r[1].padEnd(widths[1])}  ${r[2]}\n`).join(''));
       }),
     );
 }
