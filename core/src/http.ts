@@ -1,10 +1,12 @@
-// HTTP plumbing shared by the loader and reconciler services and their clients: bearer
-// auth with a constant-time compare, JSON errors, listening on host:port, and a small
-// client with timeouts.
+// HTTP plumbing shared by the loader, reconciler and exporter services and their clients:
+// bearer auth with a constant-time compare, JSON errors for every failure, listening on
+// host:port, and a small client with timeouts.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { NextFunction, Request, Response, Express } from 'express';
 import type { ApiError } from './api';
+import { errorMessage } from './errors';
+import type { Logger } from './log';
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
@@ -29,6 +31,50 @@ export function requireBearer(token: string) {
 
 export function sendError(res: Response, status: number, error: string, hint?: string): void {
   res.status(status).json({ error, hint } satisfies ApiError);
+}
+
+/** What an error thrown inside a route or a body parser says about the request. */
+interface HttpErrorLike {
+  status?: number;
+  statusCode?: number;
+  /** http-errors (body-parser) sets this when the message is meant for the client. */
+  expose?: boolean;
+  type?: string;
+}
+
+const CLIENT_HINTS: Record<string, string> = {
+  'entity.parse.failed': 'the body must be valid JSON',
+  'entity.too.large': 'send a smaller body',
+  'encoding.unsupported': 'send the body uncompressed or gzip/deflate',
+  'charset.unsupported': 'send the body as UTF-8',
+};
+
+/**
+ * The last handlers of every service app: unknown routes get a JSON 404, and any error (a
+ * malformed JSON body 400, a body over the limit 413, a bug 500) a JSON body without a
+ * stack trace. Without them express answers with an HTML page that shows the stack
+ * whenever NODE_ENV is unset. Install after every route.
+ */
+export function installErrorHandlers(app: Express, log: Logger): void {
+  app.use((req: Request, res: Response) => {
+    sendError(res, 404, `no such endpoint: ${req.method} ${req.path}`);
+  });
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const e = (err ?? {}) as HttpErrorLike;
+    const status = e.status ?? e.statusCode ?? 500;
+    if (res.headersSent) {
+      // Half an answer is out: cutting the connection is the only honest end.
+      log.error('request failed after its answer began', { method: req.method, path: req.path, error: errorMessage(err) });
+      req.socket.destroy();
+      return;
+    }
+    if (status >= 400 && status < 500 && e.expose !== false) {
+      sendError(res, status, errorMessage(err), e.type ? CLIENT_HINTS[e.type] : undefined);
+      return;
+    }
+    log.error('request failed', { method: req.method, path: req.path, error: errorMessage(err), stack: (err as Error)?.stack });
+    sendError(res, 500, 'internal error', 'the service log has the details');
+  });
 }
 
 export function parseHostPort(hp: string): { host: string; port: number } {

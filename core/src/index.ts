@@ -21,3 +21,4 @@ export * from './prom';
 export * from './http';
 export * from './fault';
 export * from './s3-endpoint';
+export * from './redis';

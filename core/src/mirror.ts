@@ -39,15 +39,24 @@ export function decodeRows(enc: string, data: Buffer): Buffer {
   throw new Error(`unknown mirror encoding "${enc}"`);
 }
 
+/**
+ * An entry's size in the stats hash: its rows and its dead letters. The one definition for
+ * adding (put) and subtracting (trim), so the byte counter returns to 0 with the mirror.
+ */
+export function entrySize(rows: Buffer, deadLetters: Buffer): number {
+  return rows.length + deadLetters.length;
+}
+
 /** Write one batch's mirror entry (one MULTI: entry, index, stats). */
 export async function putMirrorEntry(redis: Redis, keys: MirrorKeys, intent: IntentRecord, tsv: Buffer, rejects: readonly DeadLetter[], compress: boolean): Promise<void> {
   const { enc, data } = encodeRows(tsv, compress);
   const dl = rejects.length > 0 ? encodeDeadLetters(rejects) : Buffer.alloc(0);
+  const size = entrySize(data, dl);
   await redis
     .multi()
-    .hset(keys.entry(intent.id), 'meta', JSON.stringify(intent), 'enc', enc, 'rows', data, 'rejects', dl, 'size', String(data.length + dl.length))
+    .hset(keys.entry(intent.id), 'meta', JSON.stringify(intent), 'enc', enc, 'rows', data, 'rejects', dl, 'size', String(size))
     .zadd(keys.index, Date.now(), intent.id)
-    .hincrby(keys.stats, 'bytes', data.length)
+    .hincrby(keys.stats, 'bytes', size)
     .hincrby(keys.stats, 'batches', 1)
     .exec()
     .then(checkMulti);
@@ -82,6 +91,7 @@ export async function trimMirror(redis: Redis, keys: MirrorKeys, retentionBatche
   const byAge = await redis.zrangebyscore(keys.index, '-inf', Date.now() - retentionSeconds * 1000);
   const ids = [...new Set([...byCount, ...byAge])];
   if (ids.length === 0) return 0;
+  // The size each entry was counted with when it was put (entrySize).
   const sizes = await Promise.all(ids.map((id) => redis.hget(keys.entry(id), 'size')));
   const multi = redis.multi();
   ids.forEach((id, i) => {

@@ -2,11 +2,11 @@
 // fail fast: a scrape must answer within Prometheus's timeout whether or not the services
 // behind it are alive, and nothing may stay broken after a service restarts.
 import { S3Client } from '@aws-sdk/client-s3';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import mysql from 'mysql2/promise';
-import { isConnectionError, mysqlOptions, s3Endpoint, type Config } from '@pipewarden/core';
+import type mysql from 'mysql2/promise';
+import { createPool, createRedis, isConnectionError, s3Endpoint, type Config, type Logger } from '@pipewarden/core';
 
 export interface ClientTimeouts {
   /** Connect and per-query/command budget, in ms. */
@@ -14,15 +14,15 @@ export interface ClientTimeouts {
 }
 
 /**
- * A small MySQL pool. Idle connections are dropped after a few seconds, and a statement
+ * A small MySQL pool from core's factory (UTC sessions: the last reconcile time is read with
+ * UNIX_TIMESTAMP). Idle connections are dropped after a few seconds, and a statement
  * that fails because its pooled connection died (MySQL restarted since the last scrape)
  * is retried once on a fresh connection, so a restart costs no scrape.
  */
 export class MysqlClient {
   readonly pool: mysql.Pool;
   constructor(config: Config, private readonly t: ClientTimeouts) {
-    this.pool = mysql.createPool({
-      ...mysqlOptions(config),
+    this.pool = createPool(config, {
       connectionLimit: 6,
       maxIdle: 6,
       idleTimeout: 10_000,
@@ -41,7 +41,12 @@ export class MysqlClient {
   }
 
   async close(): Promise<void> {
-    await this.pool.end().catch(() => undefined);
+    try {
+      await this.pool.end();
+    } catch (e) {
+      // A connection that died with its server has nothing left to close.
+      if (!isConnectionError(e)) throw e;
+    }
   }
 }
 
@@ -54,20 +59,14 @@ export class RedisClient {
   readonly redis: Redis;
   private connecting?: Promise<void>;
 
-  constructor(config: Config, t: ClientTimeouts) {
-    this.redis = new Redis(config.redis.url, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-      connectTimeout: t.timeoutMs,
-      commandTimeout: t.timeoutMs,
-      enableReadyCheck: true,
-      connectionName: 'pipewarden-exporter',
+  constructor(config: Config, t: ClientTimeouts, log?: Logger) {
+    this.redis = createRedis(config, {
+      role: 'exporter',
+      log,
+      connectTimeoutMs: t.timeoutMs,
+      commandTimeoutMs: t.timeoutMs,
+      behaviour: { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, enableReadyCheck: true },
     });
-    // Failures reach the caller through the rejected command; without a listener ioredis
-    // would also print every connection error of a dead Redis to stderr.
-    this.redis.on('error', () => undefined);
   }
 
   /** A connected client, connecting first when the last connection ended. */

@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { createLogger, errorMessage, UserError, type Config, type Logger } from '@pipewarden/core';
+import { createLogger, errorMessage, installErrorHandlers, UserError, type Config, type Logger } from '@pipewarden/core';
 import { createS3Client, MysqlClient, RedisClient } from './clients';
 import type { Collector, CollectorResult } from './collector';
 import { deadLetterCollector, ledgerCollector, reconcileCollector } from './collectors/mysql';
@@ -49,11 +49,11 @@ export function parseListen(listen: string): { host: string; port: number } {
  */
 export function createCollectors(
   config: Config,
-  opts: { probeTimeoutMs: number; collectorTimeoutMs: number; sourceCacheMs?: number },
+  opts: { probeTimeoutMs: number; collectorTimeoutMs: number; sourceCacheMs?: number; log?: Logger },
 ): { collectors: Collector[]; probed: string[]; close(): Promise<void> } {
   const { probeTimeoutMs, collectorTimeoutMs } = opts;
   const db = new MysqlClient(config, { timeoutMs: probeTimeoutMs });
-  const redis = new RedisClient(config, { timeoutMs: probeTimeoutMs });
+  const redis = new RedisClient(config, { timeoutMs: probeTimeoutMs }, opts.log);
   const s3 = createS3Client(config, { timeoutMs: probeTimeoutMs });
   const probeList = probes({ config, db, redis, s3, timeoutMs: probeTimeoutMs });
   const collectors: Collector[] = [
@@ -82,7 +82,7 @@ export async function startExporter(config: Config, opts: ExporterOptions = {}):
   const collectorTimeoutMs = opts.collectorTimeoutMs ?? Math.max(2500, probeTimeoutMs + 500);
   const { host, port } = parseListen(opts.listen ?? config.exporter.listen);
 
-  const { collectors, probed, close: closeClients } = createCollectors(config, { probeTimeoutMs, collectorTimeoutMs, sourceCacheMs: opts.sourceCacheMs });
+  const { collectors, probed, close: closeClients } = createCollectors(config, { probeTimeoutMs, collectorTimeoutMs, sourceCacheMs: opts.sourceCacheMs, log });
   const owners = ownership(collectors);
 
   // Log when a collector starts or stops failing, not on every scrape of an outage.
@@ -108,10 +108,7 @@ export async function startExporter(config: Config, opts: ExporterOptions = {}):
     const body = await registry.metrics();
     res.set('Content-Type', registry.contentType).set('Cache-Control', 'no-store').send(body);
   });
-  app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    log.error('request failed', { error: errorMessage(err) });
-    res.status(500).type('text').send('internal error\n');
-  });
+  installErrorHandlers(app, log);
 
   const server: Server = createServer(app);
   try {

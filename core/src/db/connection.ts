@@ -2,7 +2,8 @@
 // into DDL, so it is checked against a whitelist rather than escaped.
 import mysql from 'mysql2/promise';
 import type { Config } from '../config';
-import { UserError } from '../errors';
+import { errorMessage, UserError } from '../errors';
+import { createLogger } from '../log';
 
 export const IDENTIFIER_RE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
@@ -59,20 +60,94 @@ export function mysqlOptions(config: Config, withDatabase = true): mysql.PoolOpt
   };
 }
 
-// Every session runs in UTC, so NOW(3), CURRENT_TIMESTAMP and FROM_UNIXTIME mean the same
-// instant whatever the server's time zone, and readers can take stored times as UTC.
+// Every session runs in UTC, so NOW(3), CURRENT_TIMESTAMP, FROM_UNIXTIME and UNIX_TIMESTAMP
+// mean the same instant whatever the server's time zone, and readers can take stored times
+// as UTC. (`timezone: 'Z'` above only governs the client's own conversions.)
 const UTC = "SET time_zone = '+00:00'";
 
-export function createPool(config: Config): mysql.Pool {
-  const pool = mysql.createPool(mysqlOptions(config));
-  // Queued on the new connection before anything else it runs.
-  pool.pool.on('connection', (c) => c.query(UTC, () => undefined));
+/** The parts of a mysql2 core connection the session set-up touches. */
+interface CoreConnection {
+  query(sql: unknown, values?: unknown, cb?: unknown): unknown;
+  execute(sql: unknown, values?: unknown, cb?: unknown): unknown;
+  destroy(): void;
+}
+
+type ResultCallback = (err: (Error & { code?: string }) | null, ...rest: unknown[]) => void;
+
+/** The parts of a mysql2 command (Query, Execute) the deadline touches. */
+interface Command {
+  timeout?: number;
+  onResult?: ResultCallback;
+  once?(event: 'error', listener: (err: Error & { code?: string }) => void): void;
+  constructor: unknown;
+}
+
+/**
+ * Give every statement on this connection a deadline unless the caller set its own.
+ * mysql2 has a per-query `timeout` but no connection-wide default, and the statements are
+ * issued all over the code base (the batch transaction, the reconciler, migrations): this
+ * is the one place that bounds them. mysql2 only reports a timeout (PROTOCOL_SEQUENCE_TIMEOUT)
+ * and leaves the statement running on the connection, so the connection is destroyed too:
+ * the server ends (or rolls back) the statement, and a pool never hands that connection on
+ * with a statement still in flight.
+ */
+function applyDeadline(c: CoreConnection, ms: number): void {
+  const onTimeout = (err: (Error & { code?: string }) | null) => {
+    if (err?.code === 'PROTOCOL_SEQUENCE_TIMEOUT') c.destroy();
+  };
+  for (const method of ['query', 'execute'] as const) {
+    const original = c[method].bind(c);
+    c[method] = (sql: unknown, values?: unknown, cb?: unknown) => {
+      let arg: unknown;
+      if (typeof sql === 'string') arg = { sql, timeout: ms };
+      // A plain options object is the caller's: copy it.
+      else if ((sql as Command).constructor === Object) arg = { timeout: ms, ...(sql as object) };
+      else {
+        // A command object (what the pool passes) is ours to annotate.
+        (sql as Command).timeout ??= ms;
+        arg = sql;
+      }
+      const cmd = original(arg, values, cb) as Command;
+      const done = cmd.onResult;
+      if (done) {
+        cmd.onResult = (err, ...rest) => {
+          onTimeout(err);
+          done(err, ...rest);
+        };
+      } else cmd.once?.('error', onTimeout);
+      return cmd;
+    };
+  }
+}
+
+const sessionLog = createLogger('mysql');
+
+/** UTC and deadlines, queued on a new connection before anything else it runs. */
+function prepareSession(c: CoreConnection, config: Config): void {
+  applyDeadline(c, config.mysql.queryTimeoutSeconds * 1000);
+  c.query(UTC, (err: Error | null) => {
+    if (!err) return;
+    // A session not in UTC would store and read times in the server's zone: never use it.
+    sessionLog.warn('cannot set the MySQL session to UTC; discarding the connection', { error: errorMessage(err) });
+    c.destroy();
+  });
+}
+
+/**
+ * The one MySQL pool factory: every service's sessions run in UTC with the configured
+ * statement deadline. `overrides` adjusts the pool itself (size, idle time, queue).
+ */
+export function createPool(config: Config, overrides: Pick<mysql.PoolOptions, 'connectionLimit' | 'maxIdle' | 'idleTimeout' | 'queueLimit' | 'connectTimeout'> = {}): mysql.Pool {
+  const pool = mysql.createPool({ ...mysqlOptions(config), ...overrides });
+  pool.pool.on('connection', (c) => prepareSession(c as unknown as CoreConnection, config));
   return pool;
 }
 
 export async function connect(config: Config, withDatabase = true): Promise<mysql.Connection> {
   const opts = mysqlOptions(config, withDatabase);
   const conn = await mysql.createConnection(opts as mysql.ConnectionOptions);
+  // The promise wrapper keeps its core connection here (untyped).
+  applyDeadline((conn as unknown as { connection: CoreConnection }).connection, config.mysql.queryTimeoutSeconds * 1000);
   await conn.query(UTC);
   return conn;
 }
