@@ -6,7 +6,7 @@ import type Redis from 'ioredis';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type mysql from 'mysql2/promise';
-import { createPool, createRedis, isConnectionError, s3Endpoint, type Config, type Logger } from '@pipewarden/core';
+import { createPool, createRedis, isConnectionError, s3Deadlines, s3Endpoint, type Config, type Logger } from '@pipewarden/core';
 
 export interface ClientTimeouts {
   /** Connect and per-query/command budget, in ms. */
@@ -89,9 +89,9 @@ export class RedisClient {
 export function createS3Client(config: Config, t: ClientTimeouts): S3Client {
   return new S3Client({
     ...s3Endpoint(config),
-    // One attempt: the next scrape is the retry. Timeouts bound a hanging endpoint.
+    // One attempt: the next scrape is the retry. The probe's budget bounds a hanging endpoint.
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: t.timeoutMs, requestTimeout: t.timeoutMs },
+    requestHandler: s3Deadlines(t.timeoutMs, t.timeoutMs),
   });
 }
 

@@ -1,6 +1,7 @@
 // S3 through @aws-sdk/client-s3 (AWS, MinIO, s3rver). Objects are read with ranged
-// GetObject; when a stream breaks (throttling, 5xx, a restarted endpoint) the reader
-// resumes from the last byte it delivered, with backoff, and insists on the same ETag.
+// GetObject; when a stream breaks (throttling, 5xx, a restarted endpoint, a socket silent
+// past PIPEWARDEN_S3_REQUEST_TIMEOUT_SECONDS) the reader resumes from the last byte it
+// delivered, with backoff, and insists on the same ETag.
 import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { UserError, s3Endpoint, type Config, type Logger } from '@pipewarden/core';
@@ -12,6 +13,7 @@ export function parseS3Url(url: string): { bucket: string; prefix: string } {
   return { bucket: m[1], prefix: m[2] };
 }
 
+/** A client with core's endpoint, credentials and deadlines (connect, answer, silent socket). */
 export function createS3Client(config: Config): S3Client {
   return new S3Client({ ...s3Endpoint(config), maxAttempts: 3 });
 }
