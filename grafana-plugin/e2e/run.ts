@@ -1,7 +1,9 @@
 // End-to-end test of the BUILT plugin in real Chromium against a REAL reconciler over real
-// MariaDB and Redis holding batches in doubt. Run by `npm run test:e2e` (after `npm run build`)
-// with the root workspace's tsx, so it can use @pipewarden/stack, @pipewarden/core, the
-// reconciler and the test helpers.
+// MariaDB and Redis holding batches in doubt, once per supported Grafana line (a leg, see
+// e2e/legs.ts: each serves that line's React and @grafana/* as Grafana's shared modules).
+// Run by `npm run test:e2e` (after `npm run build`) with the root workspace's tsx, so it can use
+// @pipewarden/stack, @pipewarden/core, the reconciler and the test helpers.
+// `npm run test:e2e -- grafana-13.2` runs only the legs named.
 //
 //   stack (MariaDB, Redis, S3) → migrate → batches in doubt → reconciler service
 //   e2e host (Grafana stand-in: settings + plugin proxy injecting the token) → Chromium
@@ -9,7 +11,7 @@
 // It configures the app through its Configuration page, checks the Overview, presses
 // Reconcile & restart, reads the dry-run preview, confirms, waits for the result, and
 // checks that MySQL now holds exactly the source's rows and that History lists the run.
-// Screenshots of every page go to grafana-plugin/test-results/.
+// Screenshots of every page go to grafana-plugin/test-results/<leg>/.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,6 +21,7 @@ import { Stack } from '@pipewarden/stack';
 
 import { buildHostBundle } from './hostBundle';
 import { GrafanaHost } from './host/server';
+import { declaredRange, findLegs, LEGS_DIR, type Leg } from './legs';
 
 const PLUGIN_DIR = path.resolve(__dirname, '..');
 const DIST = path.join(PLUGIN_DIR, 'dist');
@@ -31,8 +34,6 @@ interface Check {
   ok: boolean;
   detail?: string;
 }
-const checks: Check[] = [];
-const cleanups: Array<() => Promise<unknown>> = [];
 
 function assert(cond: unknown, message: string): asserts cond {
   if (!cond) {
@@ -40,24 +41,38 @@ function assert(cond: unknown, message: string): asserts cond {
   }
 }
 
-/** One named step; the first failure ends the run (later steps depend on earlier ones). */
-async function step(name: string, fn: () => Promise<void>): Promise<void> {
-  const t0 = Date.now();
-  try {
-    await fn();
-    checks.push({ name, ok: true });
-    console.log(`  ✓ ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-  } catch (e) {
-    checks.push({ name, ok: false, detail: (e as Error).stack ?? String(e) });
-    console.log(`  ✗ ${name}\n    ${String((e as Error).message).split('\n').join('\n    ')}`);
-    throw e;
+/** The named steps of one part of the run (the build's checks, or one leg) and what to undo after it. */
+class Part {
+  readonly checks: Check[] = [];
+  readonly cleanups: Array<() => Promise<unknown>> = [];
+
+  constructor(readonly title: string) {}
+
+  /** One named step; the first failure ends the part (later steps depend on earlier ones). */
+  async step(name: string, fn: () => Promise<void>): Promise<void> {
+    const t0 = Date.now();
+    try {
+      await fn();
+      this.checks.push({ name, ok: true });
+      console.log(`  ✓ ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    } catch (e) {
+      this.checks.push({ name, ok: false, detail: (e as Error).stack ?? String(e) });
+      console.log(`  ✗ ${name}\n    ${String((e as Error).message).split('\n').join('\n    ')}`);
+      throw e;
+    }
+  }
+
+  async cleanup(): Promise<void> {
+    for (const c of this.cleanups.reverse()) {
+      await c().catch((e: Error) => console.log(`  (cleanup: ${e.message})`));
+    }
   }
 }
 
-async function shot(page: Page, name: string): Promise<void> {
+async function shot(page: Page, dir: string, name: string): Promise<void> {
   // Away from buttons, so no hover tooltip covers the page.
   await page.mouse.move(1, 1);
-  await page.screenshot({ path: path.join(RESULTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
 }
 
 async function openPage(page: Page, url: string): Promise<void> {
@@ -83,24 +98,9 @@ async function loadReconciler() {
   }
 }
 
-async function main(): Promise<void> {
-  assert(existsSync(path.join(DIST, 'module.js')), 'dist/module.js is missing: run `npm run build` in grafana-plugin/ first');
-  assert(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: install Debian's chromium (scripts/bootstrap.sh does) or set CHROMIUM_PATH`);
-  rmSync(RESULTS, { recursive: true, force: true });
-  mkdirSync(RESULTS, { recursive: true });
-  console.log('grafana-plugin e2e: built dist/module.js in Chromium against a real reconciler');
-
-  let hostBundle = '';
-  let stack: Stack | undefined;
-  let reconcilerUrl = '';
-  let token = '';
-  let doubt: { sourceRows: number; missingRows: number; tableRows(): Promise<number> } | undefined;
-  let host: GrafanaHost | undefined;
-  let base = '';
-  let context: BrowserContext | undefined;
-  let page: Page | undefined;
-
-  await step('dist/plugin.json declares the routes and the dashboards of provisioning/', async () => {
+/** Checks of the build itself, whatever the Grafana line. */
+async function checkDist(part: Part, legs: Leg[]): Promise<void> {
+  await part.step('dist/plugin.json declares the routes and the dashboards of provisioning/', async () => {
     const plugin = JSON.parse(readFileSync(path.join(DIST, 'plugin.json'), 'utf8')) as { routes: Array<{ path: string; method: string; reqRole: string }>; includes: Array<{ type: string; path?: string }> };
     const write = plugin.routes.find((r) => r.path === 'reconciler/reconcile');
     assert(write?.method === 'POST' && write.reqRole === 'Admin', 'the POST /reconcile route must require Admin');
@@ -114,15 +114,39 @@ async function main(): Promise<void> {
     assert(expected.includes('pipeline.json'), 'provisioning/grafana/dashboards/pipeline.json (uid pipewarden-pipeline) is missing');
   });
 
-  await step('build the host page bundle (Grafana shared modules)', async () => {
-    hostBundle = await buildHostBundle();
+  await part.step('grafanaDependency declares exactly the Grafana lines of the matrix', async () => {
+    const plugin = JSON.parse(readFileSync(path.join(DIST, 'plugin.json'), 'utf8')) as { dependencies: { grafanaDependency: string } };
+    const expected = declaredRange(legs);
+    const declared = plugin.dependencies.grafanaDependency;
+    assert(declared === expected, `plugin.json declares grafanaDependency "${declared}", the e2e legs (${legs.map((l) => l.line).join(', ')}) test "${expected}"`);
+  });
+}
+
+/** Every page, with the reconcile, under one Grafana line's shared modules. */
+async function runLeg(part: Part, leg: Leg): Promise<void> {
+  const results = path.join(RESULTS, leg.name);
+  rmSync(results, { recursive: true, force: true });
+  mkdirSync(results, { recursive: true });
+  const browserErrors: string[] = [];
+  let hostBundle = '';
+  let stack: Stack | undefined;
+  let reconcilerUrl = '';
+  let token = '';
+  let doubt: { sourceRows: number; missingRows: number; tableRows(): Promise<number> } | undefined;
+  let host: GrafanaHost | undefined;
+  let base = '';
+  let context: BrowserContext | undefined;
+  let page: Page | undefined;
+
+  await part.step(`build the host page bundle (Grafana ${leg.line}'s shared modules)`, async () => {
+    hostBundle = await buildHostBundle(leg);
   });
 
-  await step('start MariaDB, Redis and S3, migrate, leave batches in doubt', async () => {
+  await part.step('start MariaDB, Redis and S3, migrate, leave batches in doubt', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'pw-plugin-e2e-'));
     const s = await Stack.create({ dir, services: ['mariadb', 'redis', 's3'] });
     stack = s;
-    cleanups.push(async () => {
+    part.cleanups.push(async () => {
       await s.stop().catch(() => undefined);
       if (!process.env.PIPEWARDEN_KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
     });
@@ -135,22 +159,22 @@ async function main(): Promise<void> {
     assert(before === doubt.sourceRows - doubt.missingRows, `MySQL holds ${before} rows before the reconcile, expected ${doubt.sourceRows} - ${doubt.missingRows}`);
   });
 
-  await step('start the reconciler service', async () => {
+  await part.step('start the reconciler service', async () => {
     const { startReconcilerService } = await loadReconciler();
     // The watchdog would repair the batches by itself before the button is pressed.
     const config = stack!.config({ 'reconciler.watchdog': false });
     token = config.token!;
     const svc = await startReconcilerService(config);
     reconcilerUrl = svc.url;
-    cleanups.push(() => svc.close());
+    part.cleanups.push(() => svc.close());
   });
 
-  await step('start the Grafana stand-in host and Chromium', async () => {
-    host = new GrafanaHost(DIST, hostBundle);
+  await part.step('start the Grafana stand-in host and Chromium', async () => {
+    host = new GrafanaHost(DIST, hostBundle, leg);
     base = await host.start();
-    cleanups.push(() => host!.stop());
+    part.cleanups.push(() => host!.stop());
     const userDataDir = mkdtempSync(path.join(tmpdir(), 'pw-chromium-'));
-    cleanups.push(async () => rmSync(userDataDir, { recursive: true, force: true }));
+    part.cleanups.push(async () => rmSync(userDataDir, { recursive: true, force: true }));
     // A fresh profile per run: nothing cached from an earlier build of module.js.
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
@@ -159,21 +183,33 @@ async function main(): Promise<void> {
       viewport: { width: 1440, height: 900 },
       baseURL: base,
     });
-    cleanups.push(() => context!.close());
+    part.cleanups.push(() => context!.close());
     page = context.pages()[0] ?? (await context.newPage());
     // Every wait here is for something local; a long default only delays the report of a failure.
     page.setDefaultTimeout(15_000);
-    page.on('pageerror', (e) => console.log(`    [browser error] ${e.message}`));
+    page.on('pageerror', (e) => {
+      browserErrors.push(e.message);
+      console.log(`    [browser error] ${e.message}`);
+    });
   });
 
-  await step('Overview before configuration says what to do', async () => {
+  // The regression check of issue 14: a bundled React 18 JSX runtime threw here under React 19.
+  await part.step(`dist/module.js loads with React ${leg.react} and @grafana/* ${leg.grafanaPackages}`, async () => {
+    await openPage(page!, `/a/${host!.pluginId}/overview`);
+    const running = await page!.evaluate(() => (window as unknown as { __hostReact?: string }).__hostReact);
+    // react-dom 18.3.1 calls itself 18.3.1-next-<commit>.
+    assert(running?.startsWith(`react ${leg.react}, react-dom ${leg.react}`), `the host page runs ${running}, the leg pins React ${leg.react}`);
+    assert(browserErrors.length === 0, `the browser reported: ${browserErrors.join('; ')}`);
+  });
+
+  await part.step('Overview before configuration says what to do', async () => {
     await openPage(page!, `/a/${host!.pluginId}/overview`);
     await page!.getByText('The app is not configured yet').waitFor();
-    await shot(page!, 'overview-not-configured');
+    await shot(page!, results, 'overview-not-configured');
     assert(host!.proxied.length === 0, 'an unconfigured app must not call the proxy');
   });
 
-  await step('Configuration: save the reconciler URL and token, test the connection', async () => {
+  await part.step('Configuration: save the reconciler URL and token, test the connection', async () => {
     await openPage(page!, `/plugins/${host!.pluginId}`);
     await page!.getByLabel(/Reconciler URL/).fill(reconcilerUrl);
     await page!.getByPlaceholder('PIPEWARDEN_TOKEN of the reconciler').fill(token);
@@ -184,10 +220,10 @@ async function main(): Promise<void> {
     await page!.locator('input[value="configured"]').waitFor();
     await page!.getByRole('button', { name: 'Test connection' }).click();
     await page!.getByText('Connected to the reconciler').waitFor();
-    await shot(page!, 'configuration');
+    await shot(page!, results, 'configuration');
   });
 
-  await step('Overview shows the stages and the batches in doubt', async () => {
+  await part.step('Overview shows the stages and the batches in doubt', async () => {
     await openPage(page!, `/a/${host!.pluginId}/overview`);
     const doubtCard = page!.getByTestId('card-doubt');
     await doubtCard.getByText(/in doubt$/).first().waitFor();
@@ -195,10 +231,10 @@ async function main(): Promise<void> {
     assert(inDoubt > 0, `Overview shows ${inDoubt} batches in doubt`);
     await page!.getByTestId('stage-mysql').getByText('Up', { exact: true }).waitFor();
     await page!.getByTestId('stage-redis').getByText('Up', { exact: true }).waitFor();
-    await shot(page!, 'overview');
+    await shot(page!, results, 'overview');
   });
 
-  await step('Reconcile: the button opens a dry-run preview of the difference', async () => {
+  await part.step('Reconcile: the button opens a dry-run preview of the difference', async () => {
     await openPage(page!, `/a/${host!.pluginId}/reconcile`);
     const button = page!.getByRole('button', { name: 'Reconcile & restart' });
     await button.waitFor();
@@ -210,10 +246,10 @@ async function main(): Promise<void> {
     const text = await summary.innerText();
     assert(text.includes(`${doubt!.missingRows.toLocaleString('en-US')} rows`), `preview says "${text}", expected ${doubt!.missingRows} rows to insert`);
     assert((await doubt!.tableRows()) === doubt!.sourceRows - doubt!.missingRows, 'the dry run wrote to MySQL');
-    await shot(page!, 'reconcile-preview');
+    await shot(page!, results, 'reconcile-preview');
   });
 
-  await step('Reconcile: confirm, follow the progress, read the result', async () => {
+  await part.step('Reconcile: confirm, follow the progress, read the result', async () => {
     const dialog = page!.getByRole('dialog');
     // The run can finish within a poll interval; an observer records that progress was shown.
     await page!.evaluate(() => {
@@ -233,24 +269,24 @@ async function main(): Promise<void> {
     // The status refreshes when the run ends: nothing in doubt, the button usable again.
     await page!.getByTestId('doubt-summary').filter({ hasText: 'Batches in doubt now: 0' }).waitFor({ timeout: 10_000 });
     await page!.waitForFunction(() => [...document.querySelectorAll('button')].some((b) => b.textContent?.includes('Reconcile & restart') && !b.disabled));
-    await shot(page!, 'reconcile-result');
+    await shot(page!, results, 'reconcile-result');
   });
 
-  await step('MySQL holds exactly the source rows', async () => {
+  await part.step('MySQL holds exactly the source rows', async () => {
     const rows = await doubt!.tableRows();
     assert(rows === doubt!.sourceRows, `MySQL table has ${rows} rows, the source ${doubt!.sourceRows}`);
   });
 
-  await step('History lists the button run', async () => {
+  await part.step('History lists the button run', async () => {
     await openPage(page!, `/a/${host!.pluginId}/history`);
     const row = page!.getByTestId('run-row').filter({ hasText: 'Button' }).filter({ hasText: 'Success' }).first();
     await row.waitFor();
     const text = await row.innerText();
     assert(text.includes(doubt!.missingRows.toLocaleString('en-US')), `history row "${text}" lacks ${doubt!.missingRows} rows inserted`);
-    await shot(page!, 'history');
+    await shot(page!, results, 'history');
   });
 
-  await step('the token never reached the browser, and the write route needs Admin', async () => {
+  await part.step('the token never reached the browser, and the write route needs Admin', async () => {
     assert(host!.leaks.length === 0, `a response to the browser contained the token: ${host!.leaks[0]}`);
     assert(host!.proxied.every((r) => r.authorized), 'a proxied request went out without the bearer token');
     assert(host!.proxied.some((r) => r.route === 'reconciler/reconcile' && r.status === 202), 'no POST /reconcile went through the proxy');
@@ -261,34 +297,71 @@ async function main(): Promise<void> {
     assert(read.status === 200, `a Viewer's GET /status answered ${read.status}, expected 200`);
     await openPage(page!, `/a/${host!.pluginId}/reconcile`);
     await page!.getByText('Only Grafana admins can reconcile').waitFor();
-    await shot(page!, 'reconcile-viewer');
+    await shot(page!, results, 'reconcile-viewer');
     host!.role = 'Admin';
   });
 
-  await step('an unreachable reconciler is explained on the Overview', async () => {
+  await part.step('an unreachable reconciler is explained on the Overview', async () => {
     host!.settings.jsonData = { ...host!.settings.jsonData, reconcilerUrl: 'http://127.0.0.1:9' };
     await openPage(page!, `/a/${host!.pluginId}/overview`);
     await page!.getByText('Is `pipewarden reconciler serve` running at http://127.0.0.1:9?').waitFor();
-    await shot(page!, 'overview-unreachable');
+    await shot(page!, results, 'overview-unreachable');
+  });
+
+  await part.step('no uncaught error in the browser on any page', async () => {
+    assert(browserErrors.length === 0, `the browser reported: ${browserErrors.join('; ')}`);
   });
 }
 
-async function cleanup(): Promise<void> {
-  for (const c of cleanups.reverse()) {
-    await c().catch((e: Error) => console.log(`  (cleanup: ${e.message})`));
+/** Legs named on the command line, or all of them. */
+function selectLegs(all: Leg[], names: string[]): Leg[] {
+  const unknown = names.filter((n) => !all.some((l) => l.name === n));
+  assert(unknown.length === 0, `no e2e leg named ${unknown.join(', ')}; the legs are ${all.map((l) => l.name).join(', ')}`);
+  return names.length === 0 ? all : all.filter((l) => names.includes(l.name));
+}
+
+async function main(): Promise<Part[]> {
+  assert(existsSync(path.join(DIST, 'module.js')), 'dist/module.js is missing: run `npm run build` in grafana-plugin/ first');
+  assert(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: install Debian's chromium (scripts/bootstrap.sh does) or set CHROMIUM_PATH`);
+  const all = findLegs();
+  assert(all.length > 0, `no e2e legs in ${path.relative(process.cwd(), LEGS_DIR)}/`);
+  const legs = selectLegs(all, process.argv.slice(2));
+  console.log('grafana-plugin e2e: built dist/module.js in Chromium against a real reconciler, under each Grafana line');
+
+  const parts: Part[] = [];
+  const dist = new Part('dist/');
+  parts.push(dist);
+  console.log(`\n── ${dist.title}`);
+  await checkDist(dist, all).catch(() => undefined);
+  for (const leg of legs) {
+    const part = new Part(`leg ${leg.name}: Grafana ${leg.line}, React ${leg.react}, @grafana/* ${leg.grafanaPackages}`);
+    parts.push(part);
+    console.log(`\n── ${part.title}`);
+    // A failed leg does not stop the others: each line's result is reported.
+    await runLeg(part, leg)
+      .catch(() => undefined)
+      .finally(() => part.cleanup());
   }
+  return parts;
 }
 
 main()
-  .catch(() => undefined)
-  .finally(async () => {
-    await cleanup();
-    const passed = checks.filter((c) => c.ok).length;
-    const failed = checks.filter((c) => !c.ok);
-    for (const f of failed) {
-      console.log(`\nFAILED: ${f.name}\n${f.detail}`);
+  .then((parts) => {
+    console.log('');
+    for (const part of parts) {
+      for (const f of part.checks.filter((c) => !c.ok)) {
+        console.log(`FAILED (${part.title}): ${f.name}\n${f.detail}\n`);
+      }
     }
-    console.log(`\ne2e: ${passed} passed, ${failed.length} failed`);
-    console.log(`screenshots: ${path.relative(process.cwd(), RESULTS)}/*.png`);
-    process.exit(failed.length === 0 && passed > 0 ? 0 : 1);
+    for (const part of parts) {
+      const failed = part.checks.filter((c) => !c.ok).length;
+      console.log(`${failed === 0 ? 'ok  ' : 'FAIL'} ${part.title}: ${part.checks.length - failed} passed, ${failed} failed`);
+    }
+    console.log(`screenshots: ${path.relative(process.cwd(), RESULTS)}/<leg>/*.png`);
+    const ok = parts.every((p) => p.checks.length > 0 && p.checks.every((c) => c.ok));
+    process.exit(ok ? 0 : 1);
+  })
+  .catch((e: Error) => {
+    console.log(`e2e: ${e.message}`);
+    process.exit(1);
   });

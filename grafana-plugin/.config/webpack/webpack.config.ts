@@ -1,14 +1,17 @@
 // Build of the app plugin, after Grafana's create-plugin template: one AMD module
 // (dist/module.js) that Grafana loads with SystemJS, with the libraries Grafana already
 // provides left as externals so the plugin shares Grafana's React, router and theme.
+// The externals and folder names are create-plugin's own files (.config/bundler/, rendered by
+// scripts/create-plugin-config.mjs); SharedModulesCheckPlugin fails the build on a bundled copy.
 import CopyWebpackPlugin from 'copy-webpack-plugin';
 import fs from 'fs';
 import path from 'path';
 import type { Configuration } from 'webpack';
 
-import { DIST_DIR, SOURCE_DIR } from './constants';
+import { DIST_DIR, SOURCE_DIR } from '../bundler/constants';
+import { externals } from '../bundler/externals';
 import { DASHBOARDS_SOURCE, DashboardsNoticePlugin, findDashboards, renderPluginJson } from './dashboards';
-import { externals } from './externals';
+import { SharedModulesCheckPlugin } from './sharedModules';
 
 const pluginJson = JSON.parse(fs.readFileSync(path.resolve(process.cwd(), SOURCE_DIR, 'plugin.json'), 'utf8'));
 const packageJson = JSON.parse(fs.readFileSync(path.resolve(process.cwd(), 'package.json'), 'utf8'));
@@ -77,6 +80,7 @@ const config = (env: Env): Configuration => ({
       ],
     }),
     new DashboardsNoticePlugin(),
+    new SharedModulesCheckPlugin(),
   ],
   resolve: {
     extensions: ['.js', '.jsx', '.ts', '.tsx'],

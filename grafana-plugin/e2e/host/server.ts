@@ -11,6 +11,8 @@ import http, { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
+import type { Leg } from '../legs';
+
 export type OrgRole = 'Viewer' | 'Editor' | 'Admin';
 const ROLE_RANK: Record<OrgRole, number> = { Viewer: 1, Editor: 2, Admin: 3 };
 
@@ -37,8 +39,6 @@ export interface Settings {
   jsonData: Record<string, unknown>;
   secureJsonData: Record<string, string>;
 }
-
-const ICONS_DIR = path.resolve(__dirname, '..', '..', 'node_modules', '@grafana', 'ui', 'dist', 'public', 'img', 'icons');
 
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.json': 'application/json', '.svg': 'image/svg+xml', '.md': 'text/markdown', '.map': 'application/json' };
 
@@ -83,7 +83,8 @@ export class GrafanaHost {
 
   constructor(
     private readonly distDir: string,
-    private readonly hostBundle: string
+    private readonly hostBundle: string,
+    private readonly leg: Leg
   ) {
     this.pluginJson = JSON.parse(readFileSync(path.join(distDir, 'plugin.json'), 'utf8')) as PluginJson;
   }
@@ -155,7 +156,7 @@ export class GrafanaHost {
     const iconPrefix = '/public/build/img/icons/';
     if (p.startsWith(iconPrefix)) {
       // Grafana serves @grafana/ui's icon SVGs here; Icon fetches them at run time.
-      return this.serveFile(res, ICONS_DIR, p.slice(iconPrefix.length));
+      return this.serveFile(res, path.join(this.leg.grafanaUiDir, 'dist', 'public', 'img', 'icons'), p.slice(iconPrefix.length));
     }
     if (p === '/public/build/host.js') {
       res.writeHead(200, { 'Content-Type': 'text/javascript' });
@@ -180,7 +181,7 @@ export class GrafanaHost {
   private indexHtml(): string {
     // grafanaBootData must exist before @grafana/runtime is first evaluated (in host.js).
     const boot = {
-      settings: { appSubUrl: '', buildInfo: { version: '12.3.0', edition: 'e2e host' }, featureToggles: {} },
+      settings: { appSubUrl: '', buildInfo: { version: this.leg.grafanaPackages, edition: 'e2e host' }, featureToggles: {} },
       user: { orgRole: this.role, isSignedIn: true, login: 'admin', theme: 'dark' },
       navTree: [],
     };

@@ -1,6 +1,7 @@
 // The browser side of the e2e host: a stand-in for the parts of Grafana that load and run
-// an app plugin. It provides Grafana's shared modules (the same list as
-// .config/webpack/externals.ts), loads the BUILT dist/module.js through an AMD `define`
+// an app plugin. It provides Grafana's shared modules (those of create-plugin's externals,
+// .config/bundler/externals.ts, that the app uses), bundled from one Grafana line's packages
+// (e2e/hostBundle.ts), loads the BUILT dist/module.js through an AMD `define`
 // the way Grafana's SystemJS does, gives @grafana/runtime a BackendSrv over window.fetch,
 // and mounts the app's root page under /a/<id>/* and its config page under /plugins/<id>.
 import * as emotionCss from '@emotion/css';
@@ -12,6 +13,8 @@ import type { BackendSrv, BackendSrvRequest, FetchResponse } from '@grafana/runt
 import * as grafanaUi from '@grafana/ui';
 import * as lodash from 'lodash';
 import * as React from 'react';
+import * as jsxDevRuntime from 'react/jsx-dev-runtime';
+import * as jsxRuntime from 'react/jsx-runtime';
 import * as ReactDOM from 'react-dom';
 import { createRoot } from 'react-dom/client';
 import * as ReactRouterCompat from 'react-router-dom-v5-compat';
@@ -21,6 +24,8 @@ import * as rxjsOperators from 'rxjs/operators';
 
 const SHARED: Record<string, unknown> = {
   react: React,
+  'react/jsx-runtime': jsxRuntime,
+  'react/jsx-dev-runtime': jsxDevRuntime,
   'react-dom': ReactDOM,
   // Grafana exposes react-router-dom-v5-compat (which re-exports react-router v6) under this
   // name; the plugin bundles react-router-dom v6 on top. Same here, from @grafana/ui's copy.
@@ -43,7 +48,7 @@ function loadAmdModule(url: string): Promise<{ plugin: AppPlugin }> {
     const define: AmdDefine = (deps, factory) => {
       const missing = deps.filter((d) => !(d in SHARED));
       if (missing.length > 0) {
-        reject(new Error(`${url} asks for ${missing.join(', ')}, which Grafana does not provide to plugins: bundle it or fix .config/webpack/externals.ts`));
+        reject(new Error(`${url} asks for ${missing.join(', ')}, which Grafana does not provide to plugins: bundle it (it is not in .config/bundler/externals.ts)`));
         return;
       }
       try {
@@ -154,6 +159,8 @@ async function start(pluginId: string): Promise<void> {
   const { plugin } = await loadAmdModule(`public/plugins/${pluginId}/module.js`);
   plugin.meta = meta;
   createRoot(document.getElementById('root')!).render(<Shell meta={meta} plugin={plugin} />);
+  // What the page really runs, for the e2e to compare with the leg's pins.
+  (window as unknown as { __hostReact: string }).__hostReact = `react ${React.version}, react-dom ${ReactDOM.version}`;
   (window as unknown as { __hostReady: boolean }).__hostReady = true;
 }
 
