@@ -27,6 +27,8 @@ const PLUGIN_DIR = path.resolve(__dirname, '..');
 const DIST = path.join(PLUGIN_DIR, 'dist');
 const RESULTS = path.join(PLUGIN_DIR, 'test-results');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// The Grafana the repository runs: the plugin's development Compose and the deployment's.
+const COMPOSE_FILES = ['docker-compose.yaml', path.join('..', 'provisioning', 'docker-compose.yml')];
 const ROWS = Number(process.env.PW_E2E_ROWS ?? 3000);
 
 interface Check {
@@ -119,6 +121,17 @@ async function checkDist(part: Part, legs: Leg[]): Promise<void> {
     const expected = declaredRange(legs);
     const declared = plugin.dependencies.grafanaDependency;
     assert(declared === expected, `plugin.json declares grafanaDependency "${declared}", the e2e legs (${legs.map((l) => l.line).join(', ')}) test "${expected}"`);
+  });
+
+  await part.step('the Compose files run a Grafana line the matrix tests', async () => {
+    for (const file of COMPOSE_FILES) {
+      const text = readFileSync(path.join(PLUGIN_DIR, file), 'utf8');
+      // `image: grafana/grafana:12.4.10` or `image: ${GRAFANA_IMAGE:-grafana/grafana-enterprise}:${GRAFANA_VERSION:-13.2.3}`
+      const m = /^\s*image:\s*\S*grafana\/grafana[-\w]*\}?:(?:\$\{GRAFANA_VERSION:-)?(\d+)\.(\d+)\.\d+/m.exec(text);
+      assert(m, `${file} has no Grafana image with a version`);
+      const line = `${m[1]}.${m[2]}`;
+      assert(legs.some((l) => l.line === line), `${file} runs Grafana ${line}, which no e2e leg tests (${legs.map((l) => l.line).join(', ')})`);
+    }
   });
 }
 
