@@ -22,3 +22,4 @@ export * from './http';
 export * from './fault';
 export * from './s3-endpoint';
 export * from './redis';
+export * from './lockfile';

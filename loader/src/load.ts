@@ -1,13 +1,14 @@
 // One load run: list the source, and for every object not yet done, resume from its
 // checkpoint, cut batches with the engine, write them through the dual-write sink with
 // `pipelineDepth` batches in flight, and advance the checkpoint in order.
-import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import type { Pool } from 'mysql2/promise';
 import {
   COLUMNS,
+  LockHeldError,
   OddityCounter,
+  acquireLockFile,
   UserError,
   WalWriter,
   createLogger,
@@ -83,27 +84,12 @@ async function createEngine(config: Config, log: Logger): Promise<Engine> {
 
 /** One loader per WAL directory: a second one would interleave checkpoints. */
 export function acquireLoaderLock(walDir: string): () => void {
-  mkdirSync(walDir, { recursive: true });
-  const file = join(walDir, 'loader.lock');
-  if (existsSync(file)) {
-    const pid = Number(readFileSync(file, 'utf8'));
-    let alive = false;
-    try {
-      process.kill(pid, 0);
-      alive = pid !== process.pid;
-    } catch {
-      alive = false;
-    }
-    if (alive) throw new UserError(`another loader (pid ${pid}) is using the WAL in ${walDir}`, 'stop it, or point PIPEWARDEN_WAL_DIR elsewhere');
+  try {
+    return acquireLockFile(join(walDir, 'loader.lock'));
+  } catch (e) {
+    if (!(e instanceof LockHeldError)) throw e;
+    throw new UserError(`another loader (pid ${e.pid || 'unknown'}) is using the WAL in ${walDir}`, 'stop it, or point PIPEWARDEN_WAL_DIR elsewhere');
   }
-  writeFileSync(file, String(process.pid));
-  return () => {
-    try {
-      if (readFileSync(file, 'utf8') === String(process.pid)) unlinkSync(file);
-    } catch {
-      /* already gone */
-    }
-  };
 }
 
 function emptyObjectCheckpoint(obj: SourceObject, batchSize: number): ObjectCheckpoint {
