@@ -29,7 +29,7 @@ for (const file of ADOPTED) {
 }
 if (differing.length > 0) {
   console.error(
-    `${differing.join(', ')} differ from @grafana/create-plugin ${data.version}'s templates. These files are create-plugin's, ` +
+    `${differing.join(', ')} ${differing.length === 1 ? 'differs' : 'differ'} from @grafana/create-plugin ${data.version}'s templates. These files are create-plugin's, ` +
       'not ours: run `npm run config:update` in grafana-plugin/ (after upgrading @grafana/create-plugin) instead of editing them.'
   );
   process.exit(1);

@@ -74,7 +74,7 @@ export class SharedModulesCheckPlugin {
           const text = source.source().toString();
           const hits = REACT_INTERNALS.filter((name) => text.includes(name));
           if (hits.length > 0) {
-            fail(`${file} contains React's internals (${hits.join(', ')}): a library bundled its own React. Grafana provides React; find the package that inlines it.`);
+            fail(`${file} contains React's internals (${hits.join(', ')}): a copy of React is in the bundle, from a missing external or a library that inlined React. Grafana provides React.`);
           }
         }
       });
