@@ -1,62 +1,109 @@
-// `npm run soak -- --trials N`: N randomized crash-recovery trials across the cases of
-// the reconciler issue, on private stacks. Last line: RESULT {json}.
-import { parseArgs } from 'node:util';
-import { mkdtempSync, rmSync } from 'node:fs';
+// `npm run soak -- --trials N [--seed S] [--seeds a,b,…] [--faults a,b,…] [--engines inline,spark] [--findings FILE] [--verbose]`:
+// the nemesis. Trial i draws its workload and fault schedule from seed S+i (or from each
+// listed seed), runs the real CLI and services against a private stack while the faults
+// fire, and checks the invariants (test/nemesis/invariants.ts). A failing trial prints
+// its seed, schedule and the command that replays it. Last line: RESULT {json}.
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { migrate } from '@pipewarden/core';
 import { Stack } from '@pipewarden/stack';
-import { runTrial, needsRelaxedDurability, type CaseName } from './helpers/scenarios';
+import { killAll } from './nemesis/procs';
+import { FAULTS, type FaultName } from './nemesis/schedule';
+import { describePlan, planTrial, runTrial, type TrialOutcome } from './nemesis/trial';
+import type { Engine } from './nemesis/workload';
 
 process.env.PIPEWARDEN_LOG_LEVEL ??= 'error';
-const { values } = parseArgs({ options: { trials: { type: 'string', default: '12' }, cases: { type: 'string', default: 'a,b,c,d,e,f' } } });
-const trials = Number(values.trials);
-const cases = values.cases!.split(',') as CaseName[];
 
-async function stackFor(relaxed: boolean): Promise<{ stack: Stack; dir: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'pw-soak-'));
-  const stack = await Stack.create({ dir, services: ['mariadb', 'redis', 's3'], flushLogAtTrxCommit: relaxed ? 0 : 1 });
-  await stack.start();
-  await migrate(stack.config());
-  return { stack, dir };
+function listOption<T extends string>(name: string, value: string, allowed: readonly T[]): T[] {
+  const xs = value.split(',').filter(Boolean);
+  const bad = xs.filter((x) => !allowed.includes(x as T));
+  if (bad.length || xs.length === 0) {
+    process.stderr.write(`soak: --${name} takes a comma-separated list of ${allowed.join(', ')}; got "${value}"\n`);
+    process.exit(2);
+  }
+  return xs as T[];
+}
+
+function nonNegativeInt(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) {
+    process.stderr.write(`soak: --${name} must be a non-negative integer, got "${value}"\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const { values } = parseArgs({
+  options: {
+    trials: { type: 'string', default: '12' },
+    seed: { type: 'string', default: '1' },
+    seeds: { type: 'string' },
+    faults: { type: 'string', default: FAULTS.join(',') },
+    engines: { type: 'string', default: 'inline,spark' },
+    findings: { type: 'string' },
+    verbose: { type: 'boolean', default: false },
+  },
+});
+const faults = listOption<FaultName>('faults', values.faults!, FAULTS);
+const engines = listOption<Engine>('engines', values.engines!, ['inline', 'spark']);
+const first = nonNegativeInt('seed', values.seed!);
+const seeds = values.seeds ? values.seeds.split(',').map((s) => nonNegativeInt('seeds', s)) : Array.from({ length: nonNegativeInt('trials', values.trials!) }, (_, i) => first + i);
+
+function replayCommand(seed: number): string {
+  const f = values.faults === FAULTS.join(',') ? '' : ` --faults ${values.faults}`;
+  const e = values.engines === 'inline,spark' ? '' : ` --engines ${values.engines}`;
+  return `npm run soak -- --seed ${seed} --trials 1${f}${e}`;
+}
+
+function report(o: TrialOutcome): string {
+  const head = `${describePlan(o.plan)}\n  replay: ${replayCommand(o.plan.seed)}`;
+  const v = o.violations.map((x) => `  ${x.kind} at ${x.where}: ${x.detail}`).join('\n');
+  return `${head}\n${v}\n  trial log:\n${o.log.map((l) => `    ${l}`).join('\n')}`;
 }
 
 (async () => {
-  const durable = await stackFor(false);
-  const relaxed = await stackFor(true);
-  const perCase: Record<string, { trials: number; recovered: number; rows_lost: number; rows_duplicated: number; rows_repaired: number; errors: number }> = {};
+  const dir = mkdtempSync(join(tmpdir(), 'pw-soak-'));
+  const stack = await Stack.create({ dir, services: ['mariadb', 'redis', 's3'] });
+  const perFault: Record<string, { trials: number; recovered: number }> = {};
+  const failed: number[] = [];
   let recovered = 0;
   let lost = 0;
   let duplicated = 0;
   const started = Date.now();
+  const onSignal = () => void killAll().then(() => stack.stop()).finally(() => process.exit(130));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
-    for (let i = 0; i < trials; i++) {
-      const c = cases[i % cases.length];
-      const s = needsRelaxedDurability(c) ? relaxed.stack : durable.stack;
-      const pc = (perCase[c] ??= { trials: 0, recovered: 0, rows_lost: 0, rows_duplicated: 0, rows_repaired: 0, errors: 0 });
-      pc.trials++;
-      try {
-        const r = await runTrial(s, c, 1000 + i);
-        pc.recovered += r.recovered ? 1 : 0;
-        pc.rows_lost += r.rowsLost;
-        pc.rows_duplicated += r.rowsDuplicated;
-        pc.rows_repaired += r.rowsRepaired;
-        recovered += r.recovered ? 1 : 0;
-        lost += r.rowsLost;
-        duplicated += r.rowsDuplicated;
-        process.stdout.write(`trial ${i + 1}/${trials} case ${c}: ${r.recovered ? 'recovered' : 'NOT RECOVERED'} — ${r.detail}\n`);
-      } catch (e) {
-        pc.errors++;
-        process.stdout.write(`trial ${i + 1}/${trials} case ${c}: ERROR ${(e as Error).message}\n`);
+    await stack.start();
+    await migrate(stack.config());
+    for (const [i, seed] of seeds.entries()) {
+      const plan = planTrial(seed, { faults, engines });
+      const o = await runTrial(stack, plan);
+      recovered += o.recovered ? 1 : 0;
+      lost += o.rowsLost;
+      duplicated += o.rowsDuplicated;
+      for (const f of o.fired) {
+        const pf = (perFault[f] ??= { trials: 0, recovered: 0 });
+        pf.trials++;
+        pf.recovered += o.recovered ? 1 : 0;
+      }
+      const line = `trial ${i + 1}/${seeds.length} seed ${seed}: ${o.recovered ? 'ok' : 'VIOLATION'} in ${o.seconds.toFixed(1)} s, ${o.reruns} rerun(s); fired ${o.fired.join(', ') || 'nothing'}`;
+      process.stdout.write(`${line}\n`);
+      if (values.verbose && o.recovered) process.stdout.write(`${describePlan(o.plan)}\n${o.log.map((l) => `    ${l}`).join('\n')}\n`);
+      if (!o.recovered) {
+        failed.push(seed);
+        process.stdout.write(`${report(o)}\n`);
+        if (values.findings) appendFileSync(values.findings, `\n### seed ${seed} (${new Date().toISOString()})\n\`\`\`\n${report(o)}\n\`\`\`\n`);
       }
     }
   } finally {
-    for (const x of [durable, relaxed]) {
-      await x.stack.stop();
-      rmSync(x.dir, { recursive: true, force: true });
-    }
+    await killAll();
+    await stack.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
-  const result = { trials, recovered, rows_lost: lost, rows_duplicated: duplicated, seconds: Math.round((Date.now() - started) / 1000), cases: perCase };
+  const result = { trials: seeds.length, recovered, rows_lost: lost, rows_duplicated: duplicated, seconds: Math.round((Date.now() - started) / 1000), failed_seeds: failed, faults: perFault };
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
-  process.exit(recovered === trials ? 0 : 1);
+  process.exit(recovered === seeds.length ? 0 : 1);
 })();

@@ -175,6 +175,15 @@ export class Stack {
     }
   }
 
+  /**
+   * Durability of the running stack (and of later restarts on the same data): MariaDB's
+   * innodb_flush_log_at_trx_commit and Redis's AOF. stack.json keeps the creation values.
+   */
+  async setDurability(d: { flushLogAtTrxCommit: 0 | 1 | 2; redisPersistent: boolean }): Promise<void> {
+    await this.mariadb.setFlushLogAtTrxCommit(d.flushLogAtTrxCommit);
+    await this.redis.setPersistent(d.redisPersistent);
+  }
+
   async start(onStarted?: (name: ServiceName) => void): Promise<void> {
     await Promise.all(
       this.managed().map(async ({ name, svc }) => {

@@ -2,6 +2,7 @@
 // mariadb-install-db runs once into a template that later instances copy (it is the
 // slow part of a start).
 import { execFileSync } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +48,19 @@ export class MariaDb {
   constructor(readonly opts: MariaDbOptions) {
     this.dataDir = join(opts.dir, 'data');
     this.socket = join(opts.dir, 'mariadb.sock');
+    this.proc = new ManagedProcess({
+      name: 'mariadb',
+      command: findBinary(['mariadbd', 'mysqld']),
+      args: this.args(),
+      logFile: join(opts.dir, 'stdout.log'),
+      pidFile: join(opts.dir, 'pid'),
+      ready: () => this.ping(),
+      readyTimeoutMs: 60000,
+    });
+  }
+
+  private args(): string[] {
+    const { opts } = this;
     const args = [
       '--no-defaults',
       `--datadir=${this.dataDir}`,
@@ -64,15 +78,43 @@ export class MariaDb {
       `--innodb-flush-log-at-trx-commit=${opts.flushLogAtTrxCommit ?? 1}`,
     ];
     if (process.getuid?.() === 0) args.push('--user=root');
-    this.proc = new ManagedProcess({
-      name: 'mariadb',
-      command: findBinary(['mariadbd', 'mysqld']),
-      args,
-      logFile: join(opts.dir, 'stdout.log'),
-      pidFile: join(opts.dir, 'pid'),
-      ready: () => this.ping(),
-      readyTimeoutMs: 60000,
-    });
+    return args;
+  }
+
+  /**
+   * Change innodb_flush_log_at_trx_commit: at once when the server runs (the variable is
+   * dynamic) and for every later start on the same data.
+   */
+  async setFlushLogAtTrxCommit(level: 0 | 1 | 2): Promise<void> {
+    this.opts.flushLogAtTrxCommit = level;
+    this.proc.spec.args.splice(0, this.proc.spec.args.length, ...this.args());
+    if (!this.proc.running()) return;
+    const c = await mysql.createConnection({ host: '127.0.0.1', port: this.opts.port, user: 'root' });
+    try {
+      await c.query('SET GLOBAL innodb_flush_log_at_trx_commit = ?', [level]);
+    } finally {
+      c.destroy();
+    }
+  }
+
+  /** A logical backup of one database (mariadb-dump, consistent snapshot) into `file`. */
+  dump(database: string, file: string): void {
+    const fd = openSync(file, 'w');
+    try {
+      execFileSync(findBinary(['mariadb-dump', 'mysqldump']), ['--no-defaults', `--socket=${this.socket}`, '-uroot', '--single-transaction', '--databases', database], { stdio: ['ignore', fd, 'pipe'] });
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Load a backup written by `dump` (it drops and recreates the tables it holds). */
+  restore(file: string): void {
+    const fd = openSync(file, 'r');
+    try {
+      execFileSync(findBinary(['mariadb', 'mysql']), ['--no-defaults', `--socket=${this.socket}`, '-uroot'], { stdio: [fd, 'ignore', 'pipe'] });
+    } finally {
+      closeSync(fd);
+    }
   }
 
   get url(): string {

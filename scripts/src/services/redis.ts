@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
+import Redis from 'ioredis';
 import { ManagedProcess } from '../process';
 
 export interface RedisOptions {
@@ -30,18 +31,38 @@ export class RedisServer {
   readonly proc: ManagedProcess;
   constructor(readonly opts: RedisOptions) {
     mkdirSync(opts.dir, { recursive: true });
-    const args = ['--port', String(opts.port), '--bind', '127.0.0.1', '--daemonize', 'no', '--dir', opts.dir, '--save', ''];
-    args.push(...(opts.persistent ? ['--appendonly', 'yes', '--appendfsync', 'everysec'] : ['--appendonly', 'no']));
-    if (opts.maxmemory) args.push('--maxmemory', opts.maxmemory);
     this.proc = new ManagedProcess({
       name: 'redis',
       command: 'redis-server',
-      args,
+      args: this.args(),
       logFile: join(opts.dir, 'redis.log'),
       pidFile: join(opts.dir, 'pid'),
       ready: () => redisPing(opts.port),
     });
   }
+  private args(): string[] {
+    const { opts } = this;
+    const args = ['--port', String(opts.port), '--bind', '127.0.0.1', '--daemonize', 'no', '--dir', opts.dir, '--save', ''];
+    args.push(...(opts.persistent ? ['--appendonly', 'yes', '--appendfsync', 'everysec'] : ['--appendonly', 'no']));
+    if (opts.maxmemory) args.push('--maxmemory', opts.maxmemory);
+    return args;
+  }
+
+  /** Turn the AOF on or off: at once when the server runs (CONFIG SET) and for later starts. */
+  async setPersistent(on: boolean): Promise<void> {
+    this.opts.persistent = on;
+    this.proc.spec.args.splice(0, this.proc.spec.args.length, ...this.args());
+    if (!this.proc.running()) return;
+    const r = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await r.connect();
+      if (on) await r.config('SET', 'appendfsync', 'everysec');
+      await r.config('SET', 'appendonly', on ? 'yes' : 'no');
+    } finally {
+      r.disconnect();
+    }
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.opts.port}/0`;
   }

@@ -1,0 +1,64 @@
+// What one trial's faults and checks share: the stack, the proxies in front of its
+// services, the processes of the current run, the WAL folder, snapshots and findings.
+import { join } from 'node:path';
+import type { Stack } from '@pipewarden/stack';
+import type { TcpProxy } from './proxy';
+import type { CliProcess } from './procs';
+import type { Target } from './schedule';
+import type { LoaderSettings, Materialized, Workload } from './workload';
+
+export type ViolationKind = 'finished-with-difference' | 'not-recovered' | 'hang' | 'stack-trace' | 'unexpected-error' | 'unbalanced' | 'no-message';
+
+export interface Violation {
+  kind: ViolationKind;
+  where: string;
+  detail: string;
+  rowsLost: number;
+  rowsDuplicated: number;
+}
+
+export interface TrialContext {
+  seed: number;
+  stack: Stack;
+  dir: string;
+  walDir: string;
+  workload: Workload;
+  source: Materialized;
+  /** Folder of the objects as first uploaded, when one was replaced: a load that listed the old version may finish with it. */
+  oldVersionDir?: string;
+  proxies: Record<Target, TcpProxy>;
+  settings: LoaderSettings;
+  mode: 'cli' | 'service';
+  loader?: CliProcess;
+  reconciler?: CliProcess;
+  /** PIPEWARDEN_FAULT for the first reconcile of the reruns (kill-reconciler in cli mode). */
+  reconcileFault?: string;
+  snapshots: { rundir?: string; checkpoint?: string; dump?: string };
+  /** The WAL folder is a tmpfs mounted for `wal-full`. */
+  walMounted?: boolean;
+  log: string[];
+  violations: Violation[];
+}
+
+/** The environment of every pipewarden process of the trial: through the proxies, the trial's WAL. */
+export function trialEnv(ctx: TrialContext, settings: LoaderSettings = ctx.settings, walDir = ctx.walDir): Record<string, string> {
+  const p = ctx.proxies;
+  return {
+    ...ctx.stack.env,
+    PIPEWARDEN_MYSQL_URL: `mysql://root@127.0.0.1:${p.mysql.port}/pipewarden`,
+    PIPEWARDEN_REDIS_URL: `redis://127.0.0.1:${p.redis.port}/0`,
+    PIPEWARDEN_S3_ENDPOINT: `http://127.0.0.1:${p.s3.port}`,
+    PIPEWARDEN_WAL_DIR: walDir,
+    PIPEWARDEN_SOURCE: ctx.source.url,
+    PIPEWARDEN_ENGINE: settings.engine,
+    PIPEWARDEN_BATCH_SIZE: String(settings.batchSize),
+    PIPEWARDEN_PIPELINE_DEPTH: String(settings.pipelineDepth),
+    PIPEWARDEN_MYSQL_CONNECTIONS: String(settings.connections),
+    PIPEWARDEN_WATCHDOG_INTERVAL_SECONDS: '0.2',
+    PIPEWARDEN_LOG_LEVEL: 'warn',
+  };
+}
+
+export function otherWalDir(ctx: TrialContext): string {
+  return join(ctx.dir, 'wal-second-loader');
+}

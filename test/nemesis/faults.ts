@@ -1,0 +1,199 @@
+// What each fault of the vocabulary does: `fire` during the first run (then heals it),
+// `snapshot` keeps an older copy at its moment, `damage` acts between the first run and
+// the reruns. Services always come back: the invariants are about what pipewarden does
+// once they do.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkpointPath } from '@pipewarden/core';
+import { createS3Client, putFile } from '@pipewarden/loader';
+import { sleep } from '@pipewarden/stack';
+import { CliProcess } from './procs';
+import { checkFinished, judgeExit } from './invariants';
+import { otherWalDir, trialEnv, type TrialContext } from './context';
+import { startLoader, startReconciler } from './services';
+import type { Fault, Target } from './schedule';
+import { appendedVersion, s3Url } from './workload';
+
+const CLI_TIMEOUT_MS = 4 * 60 * 1000;
+
+function service(ctx: TrialContext, t: Target) {
+  return t === 'mysql' ? ctx.stack.mariadb : t === 'redis' ? ctx.stack.redis : ctx.stack.s3;
+}
+
+async function killAndRestart(ctx: TrialContext, t: Target, holdMs: number): Promise<void> {
+  await service(ctx, t).kill();
+  await sleep(holdMs);
+  await service(ctx, t).start();
+}
+
+async function pause(signal: (s: NodeJS.Signals) => unknown, holdMs: number): Promise<void> {
+  signal('SIGSTOP');
+  await sleep(holdMs);
+  signal('SIGCONT');
+}
+
+/** Empty a folder without removing it (it may be a mount point). */
+function emptyDir(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
+}
+
+/** The WAL folder as a small tmpfs, so the nemesis can fill it (`wal-full`). */
+export function mountWal(ctx: TrialContext): void {
+  mkdirSync(ctx.walDir, { recursive: true });
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', ctx.walDir]);
+  ctx.walMounted = true;
+}
+
+export function unmountWal(ctx: TrialContext): void {
+  if (!ctx.walMounted) return;
+  execFileSync('umount', ['-l', ctx.walDir]);
+  ctx.walMounted = false;
+}
+
+function fillWal(ctx: TrialContext, leaveBytes: number): string {
+  const filler = join(ctx.walDir, 'nemesis-filler');
+  const st = statfsSync(ctx.walDir);
+  const free = Number(st.bavail) * Number(st.bsize);
+  writeFileSync(filler, Buffer.alloc(Math.max(0, free - leaveBytes)));
+  return filler;
+}
+
+async function secondLoader(ctx: TrialContext, f: Fault): Promise<void> {
+  const walDir = f.secondWal === 'other' ? otherWalDir(ctx) : ctx.walDir;
+  const p = new CliProcess(['load', '--no-progress', '--json'], trialEnv(ctx, ctx.settings, walDir), CLI_TIMEOUT_MS);
+  const e = await p.exited;
+  if (judgeExit(ctx, `second loader (${f.secondWal} WAL)`, e, false) === 'finished') await checkFinished(ctx, 'second loader');
+}
+
+async function replaceObject(ctx: TrialContext, f: Fault): Promise<void> {
+  const name = ctx.workload.objects[0].name;
+  const oldDir = join(ctx.dir, 'v1');
+  const v2 = await appendedVersion(join(oldDir, name), f.extraRows ?? 100, ctx.seed, join(ctx.dir, 'v2'));
+  const s3 = createS3Client(ctx.stack.config());
+  try {
+    await putFile(s3, v2, s3Url(ctx.stack, ctx.workload, name));
+  } finally {
+    s3.destroy();
+  }
+  ctx.oldVersionDir = oldDir;
+}
+
+/** A fault during the first run; returns once it has healed. */
+export async function fire(ctx: TrialContext, f: Fault): Promise<void> {
+  const inService = ctx.mode === 'service';
+  switch (f.name) {
+    case 'kill-mysql':
+      return killAndRestart(ctx, 'mysql', f.holdMs);
+    case 'kill-redis':
+      return killAndRestart(ctx, 'redis', f.holdMs);
+    case 'kill-s3':
+      return killAndRestart(ctx, 's3', f.holdMs);
+    case 'kill-loader':
+      ctx.loader?.signal('SIGKILL');
+      await ctx.loader?.exited;
+      if (inService) {
+        await sleep(f.holdMs);
+        await startLoader(ctx);
+      }
+      return;
+    case 'crash-point':
+      return; // armed through PIPEWARDEN_FAULT when the run started
+    case 'kill-reconciler':
+      if (!inService) {
+        ctx.reconcileFault = 'after-repair:1';
+        return;
+      }
+      ctx.reconciler?.signal('SIGKILL');
+      await ctx.reconciler?.exited;
+      await sleep(f.holdMs);
+      return startReconciler(ctx);
+    case 'host-crash': {
+      ctx.loader?.signal('SIGKILL');
+      ctx.reconciler?.signal('SIGKILL');
+      await Promise.all([ctx.stack.mariadb.kill(), ctx.stack.redis.kill(), ctx.stack.s3.kill(), ctx.loader?.exited, ctx.reconciler?.exited]);
+      await sleep(f.holdMs);
+      await Promise.all([ctx.stack.mariadb.start(), ctx.stack.redis.start(), ctx.stack.s3.start()]);
+      if (inService) {
+        await startReconciler(ctx);
+        await startLoader(ctx);
+      }
+      return;
+    }
+    case 'pause-mysql':
+      return pause((s) => ctx.stack.mariadb.proc.signal(s), f.holdMs);
+    case 'pause-redis':
+      return pause((s) => ctx.stack.redis.proc.signal(s), f.holdMs);
+    case 'pause-s3':
+      return pause((s) => ctx.stack.s3.proc.signal(s), f.holdMs);
+    case 'pause-loader':
+      return pause((s) => ctx.loader?.signal(s), f.holdMs);
+    case 'proxy-delay':
+    case 'proxy-stall':
+    case 'proxy-drop': {
+      const proxy = ctx.proxies[f.target ?? 'mysql'];
+      proxy.set(f.name === 'proxy-delay' ? { kind: 'delay', ms: 20 + (f.holdMs % 180) } : f.name === 'proxy-stall' ? { kind: 'stall' } : { kind: 'drop' });
+      await sleep(f.holdMs);
+      proxy.set({ kind: 'pass' });
+      return;
+    }
+    case 'wal-full': {
+      const filler = fillWal(ctx, f.holdMs % 2048);
+      await sleep(f.holdMs);
+      unlinkSync(filler);
+      return;
+    }
+    case 'second-loader':
+      return secondLoader(ctx, f);
+    case 's3-replace':
+      return replaceObject(ctx, f);
+    default:
+      return snapshot(ctx, f);
+  }
+}
+
+/** An older copy of the run directory, the checkpoint or the database, taken at the fault's moment. */
+function snapshot(ctx: TrialContext, f: Fault): void {
+  const snaps = join(ctx.dir, 'snapshots');
+  mkdirSync(snaps, { recursive: true });
+  if (f.name === 'rundir-stale' && !ctx.snapshots.rundir) {
+    ctx.snapshots.rundir = join(snaps, 'wal');
+    cpSync(ctx.walDir, ctx.snapshots.rundir, { recursive: true });
+  } else if (f.name === 'checkpoint-stale' && !ctx.snapshots.checkpoint && existsSync(checkpointPath(ctx.walDir))) {
+    ctx.snapshots.checkpoint = join(snaps, 'checkpoint.json');
+    cpSync(checkpointPath(ctx.walDir), ctx.snapshots.checkpoint);
+  } else if (f.name === 'db-restore' && !ctx.snapshots.dump) {
+    ctx.snapshots.dump = join(snaps, 'pipewarden.sql');
+    ctx.stack.mariadb.dump('pipewarden', ctx.snapshots.dump);
+  }
+}
+
+/** Between the first run and the reruns. */
+export function damage(ctx: TrialContext, f: Fault): void {
+  const cp = checkpointPath(ctx.walDir);
+  switch (f.name) {
+    case 'rundir-lost':
+      return emptyDir(ctx.walDir);
+    case 'rundir-stale':
+      if (!ctx.snapshots.rundir) return void ctx.log.push('rundir-stale: no snapshot was taken (the run ended first)');
+      emptyDir(ctx.walDir);
+      return cpSync(ctx.snapshots.rundir, ctx.walDir, { recursive: true });
+    case 'checkpoint-lost':
+      return rmSync(cp, { force: true });
+    case 'checkpoint-corrupt':
+      if (existsSync(cp)) writeFileSync(cp, readFileSync(cp).subarray(0, Math.floor(readFileSync(cp).length / 2)));
+      return;
+    case 'checkpoint-stale':
+      if (!ctx.snapshots.checkpoint) return void ctx.log.push('checkpoint-stale: no snapshot (no checkpoint yet at its moment)');
+      return cpSync(ctx.snapshots.checkpoint, cp);
+    case 'db-restore':
+      if (!ctx.snapshots.dump) return void ctx.log.push('db-restore: no backup was taken');
+      return ctx.stack.mariadb.restore(ctx.snapshots.dump);
+    case 'config-change':
+      if (f.settings) ctx.settings = f.settings;
+      return;
+    default:
+      return;
+  }
+}

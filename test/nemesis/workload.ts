@@ -1,0 +1,111 @@
+// A trial's workload, drawn from its seed: one to three objects in S3, each synthetic
+// (sizes from a few hundred to tens of thousands of rows, duplicate keys, bad rows, CRLF,
+// keys shared across objects or not) or the real FY2014 sample; plus the engine and the
+// loader settings of the first run.
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { createS3Client, generate, putFile } from '@pipewarden/loader';
+import type { Stack } from '@pipewarden/stack';
+import { SHARED_SAMPLE } from '../helpers/stack';
+import type { Rng } from './random';
+
+export type Engine = 'inline' | 'spark';
+
+export interface ObjectSpec {
+  name: string;
+  /** Synthetic rows (generate.ts), or the real sample when null. */
+  generated: { rows: number; seed: number; badShare: number; duplicateShare: number; keyBase: number; crlf: boolean } | null;
+}
+
+export interface LoaderSettings {
+  engine: Engine;
+  batchSize: number;
+  pipelineDepth: number;
+  connections: number;
+}
+
+export interface Workload {
+  prefix: string;
+  objects: ObjectSpec[];
+  /** Input records over all objects (header excluded). */
+  records: number;
+  settings: LoaderSettings;
+}
+
+const SAMPLE_RECORDS = 5000;
+
+export function drawSettings(rng: Rng, engines: readonly Engine[]): LoaderSettings {
+  // Spark is slow here (a JVM per load): drawn for one trial in ten when allowed.
+  const engine: Engine = engines.includes('spark') && (engines.length === 1 || rng.chance(0.1)) ? 'spark' : 'inline';
+  return { engine, batchSize: rng.pick([250, 500, 1000, 2000, 5000]), pipelineDepth: rng.int(1, 6), connections: rng.int(1, 6) };
+}
+
+export function drawWorkload(rng: Rng, seed: number, engines: readonly Engine[]): Workload {
+  const n = rng.pick([1, 1, 1, 2, 2, 3]);
+  const objects: ObjectSpec[] = [];
+  let records = 0;
+  let sampleUsed = false;
+  for (let i = 0; i < n; i++) {
+    if (!sampleUsed && rng.chance(0.2)) {
+      sampleUsed = true;
+      objects.push({ name: `part-${i}-sample.csv`, generated: null });
+      records += SAMPLE_RECORDS;
+      continue;
+    }
+    const rows = rng.logInt(300, n === 1 ? 30000 : 12000);
+    // Objects share a key range one time in four: the first occurrence across objects wins.
+    const keyBase = i > 0 && rng.chance(0.25) ? 7_000_000_000 : 7_000_000_000 + i * 10_000_000;
+    objects.push({
+      name: `part-${i}.csv`,
+      generated: { rows, seed: seed * 10 + i, badShare: rng.pick([0, 0.001, 0.01, 0.03]), duplicateShare: rng.pick([0, 0.002, 0.02]), keyBase, crlf: rng.chance(0.2) },
+    });
+    records += rows;
+  }
+  return { prefix: `t${seed}/`, objects, records, settings: drawSettings(rng, engines) };
+}
+
+export interface Materialized {
+  url: string;
+  /** Local copy of each object as uploaded, by name. */
+  files: Map<string, string>;
+}
+
+/** Write the objects locally and upload them under the trial's prefix. */
+export async function materialize(stack: Stack, w: Workload, dir: string): Promise<Materialized> {
+  mkdirSync(dir, { recursive: true });
+  const s3 = createS3Client(stack.config());
+  const files = new Map<string, string>();
+  try {
+    for (const o of w.objects) {
+      const file = join(dir, o.name);
+      if (o.generated) await generate(file, o.generated);
+      else copyFileSync(SHARED_SAMPLE, file);
+      await putFile(s3, file, s3Url(stack, w, o.name));
+      files.set(o.name, file);
+    }
+  } finally {
+    s3.destroy();
+  }
+  return { url: `s3://${stack.layout.bucket}/${w.prefix}`, files };
+}
+
+export function s3Url(stack: Stack, w: Workload, name: string): string {
+  return `s3://${stack.layout.bucket}/${w.prefix}${name}`;
+}
+
+/**
+ * The object as if more rows had been appended to it (a new version, a new ETag): the old
+ * rows unchanged, then `extra` clean rows with keys no other object has. Returns its path.
+ */
+export async function appendedVersion(original: string, extra: number, seed: number, outDir: string): Promise<string> {
+  mkdirSync(outDir, { recursive: true });
+  const tail = join(outDir, 'appended-rows.csv');
+  await generate(tail, { rows: extra, seed, badShare: 0, duplicateShare: 0, keyBase: 8_000_000_000 });
+  const body = readFileSync(tail, 'utf8');
+  const rows = body.slice(body.indexOf('\n') + 1);
+  const old = readFileSync(original, 'utf8');
+  const eol = old.includes('\r\n') ? '\r\n' : '\n';
+  const out = join(outDir, basename(original));
+  writeFileSync(out, old + (old.endsWith('\n') ? '' : eol) + (eol === '\n' ? rows : rows.replace(/\n/g, '\r\n')));
+  return out;
+}
