@@ -16,11 +16,30 @@ export interface LoaderStatus {
   rowsPerSecond: number;
   currentObject?: string;
   lastError?: string;
+  /** Set while a reconcile run holds the loader paused (it says which run, and its error if it failed). */
+  pausedBy?: LoaderPause;
   startedAt?: string;
   updatedAt: string;
 }
 
-export type JobState = 'queued' | 'running' | 'succeeded' | 'failed';
+/** POST /pause body of the loader service, sent by the reconciler (a bare POST is an operator's pause). */
+export interface LoaderPauseRequest {
+  by: 'reconcile';
+  runId: string;
+  /** The run failed: the loader stays paused until a later run succeeds or someone resumes it. */
+  error?: string;
+}
+
+/** Why the loader is paused, as its /status reports it. */
+export interface LoaderPause {
+  by: 'reconcile' | 'operator';
+  runId?: string;
+  since: string;
+  error?: string;
+}
+
+/** `cancelled`: a dry run stopped by POST /reconcile/:id/cancel or pre-empted by a real run (it writes nothing). */
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export type ReconcilePhase = 'lock' | 'pause_loader' | 'wait_mysql' | 'find_batches' | 'repair' | 'verify' | 'restart_loader' | 'done';
 
@@ -52,6 +71,8 @@ export interface ReconcileReport {
   outcome: ReconcileOutcome;
   durationSeconds: number;
   loaderRestarted: boolean;
+  /** Why the loader did not restart after the repairs (it stays paused). */
+  loaderError?: string;
   /** Per-batch detail, at most 100 entries (the counts above cover all). */
   batches: BatchRepair[];
 }
@@ -68,7 +89,7 @@ export interface ReconcileJob {
   progress: ReconcileProgress;
   result?: ReconcileReport;
   error?: string;
-  /** True when the POST found this job already running and started nothing new. */
+  /** True when the POST found this job already running (or queued) and started nothing new. */
   alreadyRunning?: boolean;
 }
 
@@ -95,13 +116,23 @@ export interface ReconcileRun {
   error: string | null;
 }
 
+/** The last real run of this reconciler process failed; cleared by the next one that succeeds. */
+export interface ReconcileFailure {
+  runId: string;
+  trigger: ReconcileTrigger;
+  error: string;
+  finishedAt: string;
+}
+
 /** GET /status of the reconciler service. */
 export interface ReconcilerStatus {
   mysql: { up: boolean };
   redis: { up: boolean; mirrorBatches: number; mirrorBytes: number };
-  loader: { reachable: boolean; state: LoaderState; url: string };
+  /** `error`: the loader answered wrongly (a 401, a timeout…), as opposed to no loader service at all. */
+  loader: { reachable: boolean; state: LoaderState; url: string; pausedBy?: LoaderPause; error?: string };
   wal: { bytes: number; segments: number; batchesInDoubt: number; tornTail: boolean };
-  reconcile: { running: ReconcileJob | null; last: ReconcileRun | null };
+  /** `queued`: a real run waiting for a dry run it pre-empted to stop. */
+  reconcile: { running: ReconcileJob | null; queued?: ReconcileJob | null; last: ReconcileRun | null; lastFailure?: ReconcileFailure | null };
   watchdog: { enabled: boolean; lastDecision: string | null; lastDecisionAt: string | null };
 }
 

@@ -76,6 +76,7 @@ export const METRICS = {
   loaderBatchDuration: m('loader', 'pipewarden_loader_batch_duration_seconds', 'histogram', 'Time to write one batch, per sink.', ['sink'], LATENCY_BUCKETS),
   loaderRetries: m('loader', 'pipewarden_loader_retries_total', 'counter', 'Retried operations, by operation.', ['operation']),
   loaderStateInProcess: m('loader', 'pipewarden_loader_service_state', 'gauge', 'Loader state inside the loader process.', ['state']),
+  loaderPausedByReconcile: m('loader', 'pipewarden_loader_paused_by_reconcile', 'gauge', '1 while a reconcile run holds the loader service paused (it stays so after a failed run).'),
 
   // reconciler: in-process figures
   reconcilerRuns: m('reconciler', 'pipewarden_reconciler_runs_total', 'counter', 'Reconcile runs of this process, by trigger and outcome.', ['trigger', 'outcome']),
@@ -84,6 +85,7 @@ export const METRICS = {
   watchdogDecisions: m('reconciler', 'pipewarden_watchdog_decisions_total', 'counter', 'Watchdog decisions, by decision.', ['decision']),
   alertNotifications: m('reconciler', 'pipewarden_reconciler_alert_notifications_total', 'counter', 'Alertmanager notifications received, by action taken.', ['action']),
   reconcilerMysqlUp: m('reconciler', 'pipewarden_reconciler_mysql_up', 'gauge', 'MySQL reachability as the watchdog last saw it.'),
+  reconcileLastFailed: m('reconciler', 'pipewarden_reconcile_last_failed', 'gauge', '1 when the last real reconcile run of this process failed (its loader stays paused), 0 once one succeeds.'),
 } as const satisfies Record<string, MetricDef>;
 
 export type MetricKey = keyof typeof METRICS;

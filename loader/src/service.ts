@@ -5,13 +5,18 @@
 import express from 'express';
 import type { Server } from 'node:http';
 import {
+  METRICS,
   closeServer,
   createLogger,
+  gaugeFrom,
   listen,
   pingMysql,
   requireBearer,
   requireToken,
+  sendError,
   type Config,
+  type LoaderPause,
+  type LoaderPauseRequest,
   type LoaderState,
   type LoaderStatus,
   type Logger,
@@ -34,10 +39,13 @@ export class LoaderService {
   private lastError?: string;
   private run?: { ctl: AbortController; done: Promise<void> };
   private paused = false;
+  /** Who paused the loader (a reconcile run keeps it paused after failing, and says so here). */
+  private pausedBy?: LoaderPause;
   private stopped = false;
   private wake?: () => void;
   private loop?: Promise<void>;
   readonly metrics = new LoaderMetrics(true);
+  private readonly pausedByReconcile = gaugeFrom(METRICS.loaderPausedByReconcile, this.metrics.registry);
   readonly log: Logger;
   private readonly startedAt = new Date().toISOString();
 
@@ -107,15 +115,25 @@ export class LoaderService {
     await run.done;
   }
 
-  async pause(): Promise<void> {
+  /** Pause; `req` when a reconcile run asks (again with its error when the run failed). */
+  async pause(req?: LoaderPauseRequest): Promise<void> {
     this.paused = true;
+    const since = this.pausedBy && this.pausedBy.runId === req?.runId ? this.pausedBy.since : new Date().toISOString();
+    this.setPausedBy(req ? { by: 'reconcile', runId: req.runId, since, error: req.error } : { by: 'operator', since });
+    if (req?.error) this.log.error('a reconcile run failed; the loader stays paused until one succeeds or someone resumes it', { run: req.runId, error: req.error });
     await this.stopRun();
     this.setState('paused');
     this.wake?.();
   }
 
+  private setPausedBy(p: LoaderPause | undefined): void {
+    this.pausedBy = p;
+    this.pausedByReconcile.set(p?.by === 'reconcile' ? 1 : 0);
+  }
+
   async resume(): Promise<void> {
     this.paused = false;
+    this.setPausedBy(undefined);
     this.wake?.();
     // Answer with the state the loop moved to, not the one it is leaving.
     for (let i = 0; i < 500 && this.state === 'paused'; i++) await new Promise((r) => setTimeout(r, 10));
@@ -124,6 +142,7 @@ export class LoaderService {
   /** Stop the upload, reopen connections (a new run opens its own), resume from the checkpoint. */
   async restart(): Promise<void> {
     this.paused = false;
+    this.setPausedBy(undefined);
     await this.stopRun();
     this.wake?.();
   }
@@ -152,6 +171,7 @@ export class LoaderService {
       rowsPerSecond: p ? p.rowsIn / secs : 0,
       currentObject: p?.object,
       lastError: this.lastError ?? p?.lastError,
+      pausedBy: this.pausedBy,
       startedAt: this.startedAt,
       updatedAt: new Date().toISOString(),
     };
@@ -178,8 +198,10 @@ export class LoaderService {
     app.get('/status', auth, (_req, res) => {
       res.json(this.status());
     });
-    app.post('/pause', auth, async (_req, res) => {
-      await this.pause();
+    app.post('/pause', auth, express.json({ limit: '16kb' }), async (req, res) => {
+      const parsed = pauseRequest(req.body);
+      if (typeof parsed === 'string') return sendError(res, 400, parsed);
+      await this.pause(parsed);
       res.json(this.status());
     });
     app.post('/resume', auth, async (_req, res) => {
@@ -195,6 +217,16 @@ export class LoaderService {
     });
     return app;
   }
+}
+
+/** POST /pause body: none (an operator's pause) or a LoaderPauseRequest; a string says what is wrong. */
+function pauseRequest(body: unknown): LoaderPauseRequest | undefined | string {
+  if (body === undefined || (typeof body === 'object' && body !== null && Object.keys(body).length === 0)) return undefined;
+  const b = body as Partial<Record<keyof LoaderPauseRequest, unknown>>;
+  if (typeof body !== 'object' || body === null || b.by !== 'reconcile' || typeof b.runId !== 'string' || (b.error !== undefined && typeof b.error !== 'string')) {
+    return 'body must be empty or {"by": "reconcile", "runId": "<id>", "error"?: "<why it failed>"}';
+  }
+  return { by: 'reconcile', runId: b.runId, error: b.error as string | undefined };
 }
 
 export async function startLoaderService(config: Config, opts: LoaderServiceOptions = {}): Promise<{ service: LoaderService; url: string; server: Server; close(): Promise<void> }> {

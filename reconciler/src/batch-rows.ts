@@ -2,7 +2,7 @@
 // sent to MySQL), otherwise the source itself — the range the WAL intent names, read and
 // normalized again by the same engine.
 import type Redis from 'ioredis';
-import { UserError, batchId, getMirrorEntry, readCheckpoint, type Config, type DeadLetter, type IntentRecord, type Logger, type MirrorKeys } from '@pipewarden/core';
+import { UserError, batchId, errorMessage, getMirrorEntry, readCheckpoint, type Config, type DeadLetter, type IntentRecord, type Logger, type MirrorKeys } from '@pipewarden/core';
 import { InlineEngine, openSource, type Source } from '@pipewarden/loader';
 
 export interface BatchRows {
@@ -13,13 +13,16 @@ export interface BatchRows {
   intent?: IntentRecord;
 }
 
-export async function rowsFromMirror(redis: Redis | undefined, keys: MirrorKeys, id: string): Promise<BatchRows | null> {
+/** The batch's mirror entry, or null when Redis has none (or is down, or the entry is unreadable: logged). */
+export async function rowsFromMirror(redis: Redis | undefined, keys: MirrorKeys, id: string, log: Logger): Promise<BatchRows | null> {
   if (!redis) return null;
   try {
     const e = await getMirrorEntry(redis, keys, id);
     return e ? { source: 'mirror', tsv: e.rows, rejects: e.rejects, intent: e.intent } : null;
-  } catch {
-    return null; // Redis down or entry unreadable: fall back to the source
+  } catch (e) {
+    // The source still has the rows: fall back to it, but say why.
+    log.warn('mirror entry not readable; re-reading the batch from the source', { batch: id, error: errorMessage(e) });
+    return null;
   }
 }
 

@@ -1,21 +1,43 @@
-// Reconcile jobs of the service: single-flight (a request while a run goes gets that run),
-// kept in memory for progress polling; the durable history is the reconcile_runs table.
+// Reconcile jobs of the service, kept in memory for progress polling (the durable history is
+// the reconcile_runs table). One run at a time, but a dry run never stands in the way of a
+// repair: a real run requested during a dry run cancels it (a dry run writes nothing) and
+// starts as soon as it has stopped. A request like the one going (dry during dry, anything
+// during a real run or while one is queued) gets that run, with `alreadyRunning: true`.
 import { randomUUID } from 'node:crypto';
-import type { Config, Logger, ReconcileJob, ReconcileTrigger } from '@pipewarden/core';
-import { reconcile } from './reconcile';
+import { errorMessage, type Config, type Logger, type ReconcileFailure, type ReconcileJob, type ReconcileTrigger } from '@pipewarden/core';
+import { ReconcileCancelledError, reconcile } from './reconcile';
 import type { ReconcilerMetrics } from './metrics';
 import { LockBusyError } from './lock';
 
 const KEEP_JOBS = 50;
 
+interface Active {
+  job: ReconcileJob;
+  ctl: AbortController;
+  done: Promise<void>;
+}
+
+/** What POST /reconcile/:id/cancel did. */
+export type CancelResult = { ok: true; job: ReconcileJob } | { ok: false; status: 404 | 409; error: string };
+
 export class JobManager {
   private jobs = new Map<string, ReconcileJob>();
-  private running?: { job: ReconcileJob; done: Promise<void> };
+  private running?: Active;
+  /** A real run waiting for the dry run it cancelled to stop. */
+  private queued?: ReconcileJob;
+  /** The last real run failed (cleared by one that succeeds): its loader stays paused. */
+  lastFailure: ReconcileFailure | null = null;
 
-  constructor(private readonly config: Config, private readonly metrics: ReconcilerMetrics, private readonly log: Logger) {}
+  constructor(private readonly config: Config, private readonly metrics: ReconcilerMetrics, private readonly log: Logger) {
+    this.metrics.reconcileLastFailed.set(0);
+  }
 
   get current(): ReconcileJob | null {
     return this.running ? { ...this.running.job } : null;
+  }
+
+  get pending(): ReconcileJob | null {
+    return this.queued ? { ...this.queued } : null;
   }
 
   get(id: string): ReconcileJob | undefined {
@@ -23,9 +45,44 @@ export class JobManager {
     return j ? { ...j } : undefined;
   }
 
-  /** Start a run, or return the one already going (`alreadyRunning: true`). */
+  /** Start a run, queue a real one behind a dry run it cancels, or return the one that stands for it. */
   start(dryRun: boolean, trigger: ReconcileTrigger): ReconcileJob {
-    if (this.running) return { ...this.running.job, alreadyRunning: true };
+    if (this.queued) return { ...this.queued, alreadyRunning: true };
+    const running = this.running;
+    if (running && (!running.job.dryRun || dryRun)) return { ...running.job, alreadyRunning: true };
+    const job = this.newJob(dryRun, trigger);
+    if (!running) {
+      this.run(job);
+      return { ...job };
+    }
+    // A dry run is going and a repair is asked for: the repair must not wait behind a
+    // preview that may itself wait ten minutes for MySQL.
+    this.queued = job;
+    this.log.info('a real run pre-empts the dry run', { dryRun: running.job.id, job: job.id, trigger });
+    this.cancelRunning(`pre-empted by a real run (${trigger})`);
+    void running.done.then(() => {
+      this.queued = undefined;
+      this.run(job);
+    });
+    return { ...job };
+  }
+
+  /** Cancel a dry run (it writes nothing). A real run is never cancelled halfway: it finishes its repairs. */
+  cancel(id: string): CancelResult {
+    const job = this.jobs.get(id);
+    if (!job) return { ok: false, status: 404, error: `no reconcile job ${id}` };
+    if (!job.dryRun) return { ok: false, status: 409, error: `job ${id} is a real run; it is not cancelled halfway (it finishes its repairs and restarts the loader)` };
+    if (this.running?.job.id === id) this.cancelRunning('cancelled by request');
+    return { ok: true, job: { ...job } };
+  }
+
+  private cancelRunning(reason: string): void {
+    const r = this.running!;
+    r.job.error = reason;
+    r.ctl.abort();
+  }
+
+  private newJob(dryRun: boolean, trigger: ReconcileTrigger): ReconcileJob {
     const job: ReconcileJob = {
       id: randomUUID(),
       state: 'queued',
@@ -36,34 +93,51 @@ export class JobManager {
     };
     this.jobs.set(job.id, job);
     for (const id of [...this.jobs.keys()].slice(0, Math.max(0, this.jobs.size - KEEP_JOBS))) this.jobs.delete(id);
+    return job;
+  }
+
+  private run(job: ReconcileJob): void {
+    const ctl = new AbortController();
     const endTimer = this.metrics.runDuration.startTimer();
     const done = (async () => {
       job.state = 'running';
       job.startedAt = new Date().toISOString();
       try {
-        const result = await reconcile(this.config, { dryRun, trigger, runId: job.id, log: this.log, onProgress: (p) => (job.progress = p) });
+        const result = await reconcile(this.config, { dryRun: job.dryRun, trigger: job.trigger, runId: job.id, log: this.log, signal: ctl.signal, onProgress: (p) => (job.progress = p) });
         job.result = result;
         job.state = result.outcome === 'failed' ? 'failed' : 'succeeded';
         if (result.outcome === 'failed') job.error = 'verification failed: see the reconciler log';
-        this.metrics.runs.inc({ trigger, outcome: result.outcome });
+        this.metrics.runs.inc({ trigger: job.trigger, outcome: result.outcome });
         this.metrics.rowsInserted.inc(result.rowsInserted);
       } catch (e) {
-        job.state = 'failed';
-        job.error = e instanceof LockBusyError ? `${e.message}; try again when it ends` : (e as Error).message;
-        this.metrics.runs.inc({ trigger, outcome: 'failed' });
-        this.log.error('reconcile failed', { job: job.id, error: job.error });
+        if (e instanceof ReconcileCancelledError) {
+          job.state = 'cancelled';
+          this.log.info('dry run cancelled', { job: job.id, reason: job.error });
+        } else {
+          job.state = 'failed';
+          job.error = e instanceof LockBusyError ? `${e.message}; try again when it ends` : errorMessage(e);
+          this.metrics.runs.inc({ trigger: job.trigger, outcome: 'failed' });
+          this.log.error('reconcile failed', { job: job.id, error: job.error });
+        }
       } finally {
         job.finishedAt = new Date().toISOString();
         endTimer();
+        if (!job.dryRun) this.noteRealRun(job);
         this.running = undefined;
       }
     })();
-    this.running = { job, done };
-    return { ...job };
+    this.running = { job, ctl, done };
   }
 
-  /** Resolves when the current run (if any) ends. */
+  /** A failed real run leaves its loader paused: say so (status, metric) until one succeeds. */
+  private noteRealRun(job: ReconcileJob): void {
+    const failed = job.state === 'failed';
+    this.lastFailure = failed ? { runId: job.id, trigger: job.trigger, error: job.error ?? 'failed', finishedAt: job.finishedAt! } : null;
+    this.metrics.reconcileLastFailed.set(failed ? 1 : 0);
+  }
+
+  /** Resolves when no run is going or queued. */
   async idle(): Promise<void> {
-    await this.running?.done;
+    while (this.running) await this.running.done.then(() => new Promise((r) => setImmediate(r)));
   }
 }

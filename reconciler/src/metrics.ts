@@ -10,6 +10,7 @@ export class ReconcilerMetrics {
   readonly watchdogDecisions = counterFrom(METRICS.watchdogDecisions, this.registry);
   readonly alertNotifications = counterFrom(METRICS.alertNotifications, this.registry);
   readonly mysqlUp = gaugeFrom(METRICS.reconcilerMysqlUp, this.registry);
+  readonly reconcileLastFailed = gaugeFrom(METRICS.reconcileLastFailed, this.registry);
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -1,15 +1,19 @@
-// The reconcile procedure (docs/architecture.md, "Recovery"): lock, pause the loader, wait
-// for MySQL, find batches in doubt, insert exactly the missing rows of each from the mirror
-// (or the source), verify count and checksum, record the run, restart the loader. Every
-// step is idempotent, so a reconciler killed mid-run is recovered by running it again.
+// The reconcile procedure (docs/architecture.md, "Recovery"), in named phases:
+// lock → pause the loader → wait for MySQL → record the start → find the batches MySQL lacks
+// → fetch their rows → repair (or, in a dry run, count) → verify → record → resume the loader.
+// Every step is idempotent, so a reconciler killed mid-run is recovered by running it again.
+// The decisions (candidates, order, rows, outcome) are pure functions in ./plan.
 import { randomUUID } from 'node:crypto';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import {
   TABLES,
+  UserError,
   WalWriter,
   createLogger,
   createPool,
+  createRedis,
+  errorMessage,
   ledgerHasAny,
   listMirror,
   mirrorKeys,
@@ -24,15 +28,18 @@ import {
   type Config,
   type IntentRecord,
   type Logger,
+  type MirrorKeys,
   type ReconcileProgress,
   type ReconcileReport,
   type ReconcileTrigger,
   type WriteMethod,
 } from '@pipewarden/core';
-import { chooseWriteMethod } from '@pipewarden/loader';
+import { acquireLoaderLock, chooseWriteMethod } from '@pipewarden/loader';
 import { acquireReconcileLock } from './lock';
 import { LoaderClient } from './loader-client';
-import { SourceRereader, rowsFromMirror } from './batch-rows';
+import { SourceRereader, rowsFromMirror, type BatchRows } from './batch-rows';
+import { candidateIds, firstOccurrences, inSourceOrder, incomplete, runOutcome } from './plan';
+import { readWalIntents } from './wal-intents';
 
 export interface ReconcileOptions {
   dryRun?: boolean;
@@ -44,7 +51,16 @@ export interface ReconcileOptions {
   mysqlWaitSeconds?: number;
   /** Restart the loader service afterwards (default true; never on a dry run). */
   restartLoader?: boolean;
+  /** Cancels the run between steps (the service cancels dry runs this way). */
   signal?: AbortSignal;
+}
+
+/** The run was cancelled through its signal. */
+export class ReconcileCancelledError extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'ReconcileCancelledError';
+  }
 }
 
 const KEY_CHUNK = 1000;
@@ -73,180 +89,318 @@ export async function serverChecksum(pool: Pool, keys: readonly string[]): Promi
   return { count, crcSum };
 }
 
-async function waitForMysql(config: Config, seconds: number, log: Logger, signal?: AbortSignal): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  let logged = false;
-  while (!(await pingMysql(config, 2000))) {
-    if (signal?.aborted) throw new Error('aborted');
-    if (Date.now() > deadline) throw new Error(`MySQL did not answer within ${seconds} s`);
-    if (!logged) log.info('waiting for MySQL to answer');
-    logged = true;
-    await new Promise((r) => setTimeout(r, 500));
+/** A batch the ledger lacks, with its rows when the find phase already read them (mirror-only batches). */
+interface RepairItem {
+  id: string;
+  intent: IntentRecord;
+  rows?: BatchRows;
+}
+
+interface Plan {
+  /** In source order. */
+  items: RepairItem[];
+  /** WAL intents in doubt whose batch the ledger has: the commit record was lost, not the data. */
+  resolvedFromLedger: string[];
+}
+
+class ReconcileRun {
+  readonly report: ReconcileReport;
+  private readonly progress: ReconcileProgress = { phase: 'lock', batchesTotal: 0, batchesDone: 0, rowsMissing: 0, rowsInserted: 0 };
+  private readonly dryRun: boolean;
+  private readonly started = Date.now();
+  private readonly loader: LoaderClient;
+  private readonly rereader: SourceRereader;
+  private readonly keys: MirrorKeys;
+  private wal?: WalWriter;
+  private pool?: Pool;
+  private method: WriteMethod = 'load-data';
+  private redis?: Redis;
+  private releaseLoaderLock?: () => void;
+  private loaderPaused = false;
+  private recorded = false;
+
+  constructor(private readonly config: Config, private readonly opts: ReconcileOptions, private readonly log: Logger) {
+    this.dryRun = opts.dryRun === true;
+    this.loader = new LoaderClient(config);
+    this.rereader = new SourceRereader(config, log);
+    this.keys = mirrorKeys(config.redis.keyPrefix);
+    this.report = {
+      runId: opts.runId ?? randomUUID(),
+      dryRun: this.dryRun,
+      trigger: opts.trigger,
+      batchesExamined: 0,
+      batchesRepaired: 0,
+      rowsMissing: 0,
+      rowsInserted: 0,
+      verification: this.dryRun ? 'skipped' : 'ok',
+      outcome: this.dryRun ? 'dry_run' : 'nothing_to_do',
+      durationSeconds: 0,
+      loaderRestarted: false,
+      batches: [],
+    };
+  }
+
+  private step(patch: Partial<ReconcileProgress>): void {
+    Object.assign(this.progress, patch);
+    this.opts.onProgress?.({ ...this.progress });
+  }
+
+  private checkCancelled(): void {
+    if (this.opts.signal?.aborted) throw new ReconcileCancelledError();
+  }
+
+  async execute(): Promise<ReconcileReport> {
+    this.step({ phase: 'lock' });
+    const releaseLock = acquireReconcileLock(this.config.wal.dir);
+    try {
+      if (!this.dryRun) await this.pauseLoader();
+      await this.waitForMysql();
+      if (!this.dryRun) await this.recordStart();
+      const plan = await this.findMissing();
+      const verified = await this.repair(plan);
+      this.verify(plan, verified);
+      await this.record();
+      await this.resumeLoader();
+      await this.wal?.append({ t: 'run', run: this.report.runId, phase: 'end', outcome: this.report.outcome, ts: Date.now() });
+      this.step({ phase: 'done' });
+      const r = this.report;
+      this.log.info('reconcile finished', { run: r.runId, outcome: r.outcome, batches: r.batchesRepaired, rowsMissing: r.rowsMissing, rowsInserted: r.rowsInserted, verification: r.verification, seconds: r.durationSeconds.toFixed(2) });
+      return r;
+    } catch (e) {
+      await this.fail(e);
+      throw e;
+    } finally {
+      await this.close();
+      releaseLock();
+    }
+  }
+
+  /**
+   * Pause the loader service, then hold the loader lock for the run: the reconciler never
+   * writes while a loader may still write (one it could not pause, or a one-shot
+   * `pipewarden load` holding the lock). Only "no loader service listening" is fine.
+   */
+  private async pauseLoader(): Promise<void> {
+    this.wal = await WalWriter.open(this.config.wal.dir, 'reconciler', { fsync: 'always', segmentBytes: this.config.wal.segmentBytes });
+    await this.wal.append({ t: 'run', run: this.report.runId, phase: 'start', ts: Date.now() });
+    this.step({ phase: 'pause_loader' });
+    const refuse = 'the reconciler will not write while a loader it could not pause may still write';
+    try {
+      this.loaderPaused = (await this.loader.pause({ by: 'reconcile', runId: this.report.runId })) === 'done';
+    } catch (e) {
+      throw new UserError(`${errorMessage(e)}; ${refuse}`, 'fix or stop the loader service, then reconcile again (a dry run still reports what is missing)');
+    }
+    this.log.info(this.loaderPaused ? 'loader paused' : 'no loader service listening; continuing without it');
+    try {
+      this.releaseLoaderLock = acquireLoaderLock(this.config.wal.dir);
+    } catch (e) {
+      throw new UserError(`a loader process holds the WAL's loader lock (${errorMessage(e)}); ${refuse}`, 'let that load finish or stop it, then reconcile again');
+    }
+  }
+
+  private async waitForMysql(): Promise<void> {
+    this.step({ phase: 'wait_mysql' });
+    const seconds = this.opts.mysqlWaitSeconds ?? 600;
+    const deadline = Date.now() + seconds * 1000;
+    let logged = false;
+    while (!(await pingMysql(this.config, 2000))) {
+      this.checkCancelled();
+      if (Date.now() > deadline) throw new UserError(`MySQL did not answer within ${seconds} s`, 'start MySQL (or fix PIPEWARDEN_MYSQL_URL), then reconcile again');
+      if (!logged) this.log.info('waiting for MySQL to answer');
+      logged = true;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    this.checkCancelled();
+    this.pool = createPool(this.config);
+    this.method = await chooseWriteMethod(this.pool, this.config.mysql.writeMethod);
+  }
+
+  /** Close runs a killed reconciler left open (this run redoes their work); record this one. */
+  private async recordStart(): Promise<void> {
+    const pool = this.pool!;
+    const { runId } = this.report;
+    const state = readWalState(this.config.wal.dir);
+    if (state.unfinishedRuns.length > 0) {
+      await pool.query(`UPDATE \`${TABLES.reconcileRuns}\` SET outcome = 'failed', error = 'interrupted (the reconciler stopped mid-run); redone by a later run', finished_at = NOW(3) WHERE run_id IN (?) AND outcome = 'running'`, [state.unfinishedRuns]);
+      for (const r of state.unfinishedRuns.filter((r) => r !== runId)) await this.wal!.append({ t: 'run', run: r, phase: 'end', outcome: 'failed', ts: Date.now() });
+    }
+    await pool.query(`INSERT INTO \`${TABLES.reconcileRuns}\` (run_id, trigger_source, dry_run, started_at, outcome) VALUES (?, ?, 0, FROM_UNIXTIME(?), 'running')`, [runId, this.opts.trigger, this.started / 1000]);
+    this.recorded = true;
+  }
+
+  private async connectRedis(): Promise<Redis | undefined> {
+    // No retries: a Redis that is down means the rows come from the source, not a wait.
+    const redis = createRedis(this.config, { role: 'reconciler', log: this.log, connectTimeoutMs: 2000, behaviour: { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null } });
+    this.redis = redis;
+    try {
+      await redis.connect();
+      return redis;
+    } catch (e) {
+      this.log.warn('Redis mirror unreachable; batches will be re-read from the source', { error: errorMessage(e) });
+      return undefined;
+    }
+  }
+
+  /**
+   * Every batch the WAL or the mirror knows, checked against the ledger. Committed batches
+   * count too: MySQL at innodb_flush_log_at_trx_commit 0 or 2 loses acknowledged commits in
+   * a power cut, and the WAL's commit record then proves nothing.
+   */
+  private async findMissing(): Promise<Plan> {
+    this.step({ phase: 'find_batches' });
+    const pool = this.pool!;
+    const redis = await this.connectRedis();
+    const walIntents = readWalIntents(this.config.wal.dir);
+    const inDoubt = readWalState(this.config.wal.dir).inDoubt;
+    const mirrored = redis ? await listMirror(redis, this.keys) : [];
+    const candidates = candidateIds(walIntents, mirrored);
+    const inLedger = await ledgerHasAny(pool, candidates);
+    const items: RepairItem[] = [];
+    for (const id of incomplete(candidates, inLedger)) {
+      const intent = walIntents.get(id);
+      if (intent) {
+        items.push({ id, intent });
+        continue;
+      }
+      // Known only to the mirror: its entry carries the intent, and the rows with it.
+      const rows = await rowsFromMirror(redis, this.keys, id, this.log);
+      if (!rows?.intent) throw new Error(`batch ${id} is in the mirror index but its entry is unreadable, and the WAL no longer has its intent`);
+      items.push({ id, intent: rows.intent, rows });
+    }
+    const plan: Plan = { items: inSourceOrder(items), resolvedFromLedger: [...inDoubt.keys()].filter((id) => inLedger.has(id)) };
+    this.report.batchesExamined = candidates.length;
+    this.log.info('batches examined', { examined: candidates.length, walIntents: walIntents.size, inDoubt: inDoubt.size, mirrored: mirrored.length, toRepair: items.length, dryRun: this.dryRun });
+    return plan;
+  }
+
+  /** The batch's rows: from the find phase, else the mirror, else the source. */
+  private async fetchRows(item: RepairItem): Promise<BatchRows> {
+    return item.rows ?? (await rowsFromMirror(this.redis?.status === 'ready' ? this.redis : undefined, this.keys, item.id, this.log)) ?? (await this.rereader.rows(item.intent));
+  }
+
+  /**
+   * Batches in source order, each getting exactly the rows MySQL lacks (first occurrence per
+   * key across the run). A dry run counts them and writes nothing. Returns whether every
+   * repaired batch verified.
+   */
+  private async repair(plan: Plan): Promise<boolean> {
+    this.step({ phase: 'repair', batchesTotal: plan.items.length });
+    const { report } = this;
+    if (!this.dryRun) {
+      for (const id of plan.resolvedFromLedger) await this.wal!.append({ t: 'repair', id, inserted: 0, run: report.runId, source: 'ledger', ts: Date.now() });
+    }
+    const claimed = new Set<string>();
+    let verified = true;
+    for (const item of plan.items) {
+      this.checkCancelled();
+      const rows = await this.fetchRows(item);
+      const lines = splitTsv(rows.tsv.toString('utf8'));
+      const batchKeys = [...new Set(lines.map(tsvLineKey))];
+      const toInsert = firstOccurrences(lines, await missingKeys(this.pool!, batchKeys), claimed);
+      const detail: BatchRepair = { batchId: item.id, source: rows.source, rowsMissing: toInsert.length, rowsInserted: 0 };
+      report.rowsMissing += toInsert.length;
+      if (!this.dryRun) verified = (await this.writeBatch(item.intent, rows, toInsert, batchKeys, detail)) && verified;
+      if (report.batches.length < MAX_BATCH_DETAILS) report.batches.push(detail);
+      this.step({ batchesDone: this.progress.batchesDone + 1, rowsMissing: report.rowsMissing, rowsInserted: report.rowsInserted });
+    }
+    return verified;
+  }
+
+  /** One batch's missing rows, dead letters and ledger row in one transaction; then its checksum. */
+  private async writeBatch(intent: IntentRecord, rows: BatchRows, toInsert: string[], batchKeys: string[], detail: BatchRepair): Promise<boolean> {
+    const pool = this.pool!;
+    const conn = await pool.getConnection();
+    try {
+      const tx = await writeBatchTx(conn, { intent, tsv: Buffer.from(toInsert.map((l) => l + '\n').join(''), 'utf8'), rejects: rows.rejects, committedBy: 'reconciler', method: this.method });
+      detail.rowsInserted = tx.inserted;
+    } finally {
+      conn.release();
+    }
+    const expected = parseChecksum(intent.check);
+    const got = await serverChecksum(pool, batchKeys);
+    const ok = got.count === expected.count && got.crcSum === expected.crcSum;
+    if (!ok) this.log.error('batch verification failed', { batch: intent.id, expected: intent.check, got: `${got.count}:${got.crcSum}` });
+    await this.wal!.append({ t: 'repair', id: intent.id, inserted: detail.rowsInserted, run: this.report.runId, source: rows.source, ts: Date.now() });
+    this.report.rowsInserted += detail.rowsInserted;
+    this.report.batchesRepaired++;
+    faultAt('after-repair', this.report.batchesRepaired);
+    return ok;
+  }
+
+  private verify(plan: Plan, verified: boolean): void {
+    this.step({ phase: 'verify' });
+    if (this.dryRun) return;
+    this.report.verification = verified ? 'ok' : 'failed';
+    this.report.outcome = runOutcome({ dryRun: false, verified, batchesRepaired: this.report.batchesRepaired, resolvedFromLedger: plan.resolvedFromLedger.length });
+  }
+
+  private async record(): Promise<void> {
+    this.report.durationSeconds = (Date.now() - this.started) / 1000;
+    if (this.recorded) await recordRun(this.pool!, this.report);
+  }
+
+  /**
+   * Give the loader back: the lock first, then the service's restart (it resumes from its
+   * checkpoint). After a failed verification the loader stays paused and is told why.
+   */
+  private async resumeLoader(): Promise<void> {
+    this.releaseLoaderLock?.();
+    this.releaseLoaderLock = undefined;
+    if (this.dryRun) return;
+    if (this.report.outcome === 'failed') {
+      await this.holdLoader('verification failed: see the reconciler log');
+      return;
+    }
+    if (this.opts.restartLoader === false) return;
+    this.step({ phase: 'restart_loader' });
+    try {
+      this.report.loaderRestarted = (await this.loader.restart()) === 'done';
+    } catch (e) {
+      this.report.loaderError = errorMessage(e);
+      this.log.error('the loader did not restart; it stays paused', { error: this.report.loaderError });
+    }
+  }
+
+  /** A failed run keeps the loader paused (later batches must not land before the missing ones) and says so in its /status. */
+  private async holdLoader(error: string): Promise<void> {
+    if (!this.loaderPaused) return;
+    try {
+      await this.loader.pause({ by: 'reconcile', runId: this.report.runId, error });
+    } catch (e) {
+      this.log.error('could not tell the loader why it stays paused', { error: errorMessage(e) });
+    }
+  }
+
+  private async fail(e: unknown): Promise<void> {
+    const cancelled = e instanceof ReconcileCancelledError;
+    this.report.outcome = 'failed';
+    this.report.durationSeconds = (Date.now() - this.started) / 1000;
+    this.releaseLoaderLock?.();
+    this.releaseLoaderLock = undefined;
+    if (this.recorded && this.pool) await this.attempt('record the failed run', () => recordRun(this.pool!, this.report, errorMessage(e)));
+    if (this.wal) await this.attempt('close the failed run in the WAL', () => this.wal!.append({ t: 'run', run: this.report.runId, phase: 'end', outcome: 'failed', ts: Date.now() }));
+    if (!cancelled) await this.holdLoader(errorMessage(e));
+  }
+
+  private async close(): Promise<void> {
+    if (this.wal) await this.attempt('close the WAL', () => this.wal!.close());
+    if (this.pool) await this.attempt('close the MySQL pool', () => this.pool!.end());
+    this.redis?.disconnect();
+    this.rereader.close();
+  }
+
+  /** Clean-up after the outcome is decided: a failure here is logged, never hides the run's own error. */
+  private async attempt(what: string, f: () => Promise<unknown>): Promise<void> {
+    try {
+      await f();
+    } catch (err) {
+      this.log.error(`could not ${what}`, { error: errorMessage(err) });
+    }
   }
 }
 
 export async function reconcile(config: Config, opts: ReconcileOptions): Promise<ReconcileReport> {
-  const log = opts.log ?? createLogger('reconciler');
-  const dryRun = opts.dryRun === true;
-  const runId = opts.runId ?? randomUUID();
-  const started = Date.now();
-  const progress: ReconcileProgress = { phase: 'lock', batchesTotal: 0, batchesDone: 0, rowsMissing: 0, rowsInserted: 0 };
-  const step = (patch: Partial<ReconcileProgress>) => {
-    Object.assign(progress, patch);
-    opts.onProgress?.({ ...progress });
-  };
-  const report: ReconcileReport = {
-    runId,
-    dryRun,
-    trigger: opts.trigger,
-    batchesExamined: 0,
-    batchesRepaired: 0,
-    rowsMissing: 0,
-    rowsInserted: 0,
-    verification: dryRun ? 'skipped' : 'ok',
-    outcome: dryRun ? 'dry_run' : 'nothing_to_do',
-    durationSeconds: 0,
-    loaderRestarted: false,
-    batches: [],
-  };
-
-  step({ phase: 'lock' });
-  const release = acquireReconcileLock(config.wal.dir);
-  const loader = new LoaderClient(config);
-  let wal: WalWriter | undefined;
-  let pool: Pool | undefined;
-  let redis: Redis | undefined;
-  const rereader = new SourceRereader(config, log);
-  let recorded = false;
-  try {
-    if (!dryRun) {
-      wal = await WalWriter.open(config.wal.dir, 'reconciler', { fsync: 'always', segmentBytes: config.wal.segmentBytes });
-      await wal.append({ t: 'run', run: runId, phase: 'start', ts: Date.now() });
-      step({ phase: 'pause_loader' });
-      const paused = await loader.pause();
-      log.info(paused ? 'loader paused' : 'loader service not reachable; continuing without it');
-    }
-
-    step({ phase: 'wait_mysql' });
-    await waitForMysql(config, opts.mysqlWaitSeconds ?? 600, log, opts.signal);
-    pool = createPool(config);
-    const method: WriteMethod = await chooseWriteMethod(pool, config.mysql.writeMethod);
-
-    if (!dryRun) {
-      // Runs a killed reconciler left open are closed as failed: this run redoes their work.
-      const state = readWalState(config.wal.dir);
-      if (state.unfinishedRuns.length > 0) {
-        await pool.query(`UPDATE \`${TABLES.reconcileRuns}\` SET outcome = 'failed', error = 'interrupted (the reconciler stopped mid-run); redone by a later run', finished_at = NOW(3) WHERE run_id IN (?) AND outcome = 'running'`, [state.unfinishedRuns]);
-        for (const r of state.unfinishedRuns.filter((r) => r !== runId)) await wal!.append({ t: 'run', run: r, phase: 'end', outcome: 'failed', ts: Date.now() });
-      }
-      await pool.query(`INSERT INTO \`${TABLES.reconcileRuns}\` (run_id, trigger_source, dry_run, started_at, outcome) VALUES (?, ?, 0, FROM_UNIXTIME(?), 'running')`, [runId, opts.trigger, started / 1000]);
-      recorded = true;
-    }
-
-    step({ phase: 'find_batches' });
-    redis = new Redis(config.redis.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 2000, retryStrategy: () => null });
-    redis.on('error', () => undefined);
-    const redisUp = await redis.connect().then(
-      () => true,
-      () => false,
-    );
-    if (!redisUp) log.warn('Redis mirror unreachable; batches will be re-read from the source');
-    const keys = mirrorKeys(config.redis.keyPrefix);
-    const walState = readWalState(config.wal.dir);
-    const candidates = new Map<string, IntentRecord | null>(walState.inDoubt);
-    // Committed batches still in the mirror whose ledger row is missing: commits a MySQL
-    // with relaxed durability acknowledged and then lost.
-    const mirrored = redisUp ? await listMirror(redis, keys) : [];
-    for (const id of mirrored) if (!candidates.has(id)) candidates.set(id, null);
-    const inLedger = await ledgerHasAny(pool, [...candidates.keys()]);
-    report.batchesExamined = candidates.size;
-    const todo = [...candidates.entries()].filter(([id]) => !inLedger.has(id));
-    step({ phase: 'repair', batchesTotal: todo.length });
-    log.info('batches examined', { examined: candidates.size, inDoubt: walState.inDoubt.size, mirrored: mirrored.length, toRepair: todo.length, dryRun });
-
-    // In doubt in the WAL but complete in MySQL: only the WAL needs to learn it.
-    if (!dryRun) {
-      for (const [id] of walState.inDoubt) {
-        if (inLedger.has(id)) await wal!.append({ t: 'repair', id, inserted: 0, run: runId, source: 'ledger', ts: Date.now() });
-      }
-    }
-
-    let verified = true;
-    for (const [id, walIntent] of todo) {
-      if (opts.signal?.aborted) throw new Error('aborted');
-      let rows = await rowsFromMirror(redisUp ? redis : undefined, keys, id);
-      const intent = walIntent ?? rows?.intent;
-      if (!intent) throw new Error(`batch ${id} is in the mirror index but its entry is unreadable`);
-      if (!rows) rows = await rereader.rows(intent);
-      const lines = splitTsv(rows.tsv.toString('utf8'));
-      const batchKeys = [...new Set(lines.map(tsvLineKey))];
-      const missing = await missingKeys(pool, batchKeys);
-      const detail: BatchRepair = { batchId: id, source: rows.source, rowsMissing: missing.size, rowsInserted: 0 };
-      report.rowsMissing += missing.size;
-      if (!dryRun) {
-        // Exactly the missing rows, first occurrence per key, plus dead letters and the ledger row.
-        const seen = new Set<string>();
-        const toInsert = lines.filter((l) => {
-          const k = tsvLineKey(l);
-          if (!missing.has(k) || seen.has(k)) return false;
-          seen.add(k);
-          return true;
-        });
-        const conn = await pool.getConnection();
-        try {
-          const tx = await writeBatchTx(conn, {
-            intent,
-            tsv: Buffer.from(toInsert.map((l) => l + '\n').join(''), 'utf8'),
-            rejects: rows.rejects,
-            committedBy: 'reconciler',
-            method,
-          });
-          detail.rowsInserted = tx.inserted;
-        } finally {
-          conn.release();
-        }
-        const expected = parseChecksum(intent.check);
-        const got = await serverChecksum(pool, batchKeys);
-        const ok = got.count === expected.count && got.crcSum === expected.crcSum;
-        if (!ok) {
-          verified = false;
-          log.error('batch verification failed', { batch: id, expected: intent.check, got: `${got.count}:${got.crcSum}` });
-        }
-        await wal!.append({ t: 'repair', id, inserted: detail.rowsInserted, run: runId, source: rows.source, ts: Date.now() });
-        report.rowsInserted += detail.rowsInserted;
-        report.batchesRepaired++;
-        faultAt('after-repair', report.batchesRepaired);
-      }
-      if (report.batches.length < MAX_BATCH_DETAILS) report.batches.push(detail);
-      step({ batchesDone: progress.batchesDone + 1, rowsMissing: report.rowsMissing, rowsInserted: report.rowsInserted });
-    }
-
-    step({ phase: 'verify' });
-    if (!dryRun) {
-      report.verification = verified ? 'ok' : 'failed';
-      report.outcome = !verified ? 'failed' : report.batchesRepaired > 0 || walState.inDoubt.size > 0 ? 'success' : 'nothing_to_do';
-      step({ phase: 'restart_loader' });
-      if (opts.restartLoader !== false) report.loaderRestarted = await loader.restart();
-    }
-    report.durationSeconds = (Date.now() - started) / 1000;
-    if (recorded) await recordRun(pool, report);
-    await wal?.append({ t: 'run', run: runId, phase: 'end', outcome: report.outcome, ts: Date.now() });
-    step({ phase: 'done' });
-    log.info('reconcile finished', { run: runId, outcome: report.outcome, batches: report.batchesRepaired, rowsMissing: report.rowsMissing, rowsInserted: report.rowsInserted, verification: report.verification, seconds: report.durationSeconds.toFixed(2) });
-    return report;
-  } catch (e) {
-    report.outcome = 'failed';
-    report.durationSeconds = (Date.now() - started) / 1000;
-    if (recorded && pool) await recordRun(pool, report, (e as Error).message).catch(() => undefined);
-    await wal?.append({ t: 'run', run: runId, phase: 'end', outcome: 'failed', ts: Date.now() }).catch(() => undefined);
-    throw e;
-  } finally {
-    await wal?.close().catch(() => undefined);
-    await pool?.end().catch(() => undefined);
-    redis?.disconnect();
-    rereader.close();
-    release();
-  }
+  return new ReconcileRun(config, opts, opts.log ?? createLogger('reconciler')).execute();
 }
 
 async function recordRun(pool: Pool, r: ReconcileReport, error?: string): Promise<void> {

@@ -2,13 +2,16 @@
 // status, the Alertmanager receiver and the watchdog.
 import express from 'express';
 import type { Server } from 'node:http';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import type { RowDataPacket } from 'mysql2/promise';
 import {
   TABLES,
   closeServer,
   createLogger,
   createPool,
+  createRedis,
+  errorMessage,
+  installErrorHandlers,
   listen,
   mirrorKeys,
   mirrorStats,
@@ -18,6 +21,7 @@ import {
   requireToken,
   sendError,
   type Config,
+  type LoaderStatus,
   type Logger,
   type ReconcileRun,
   type ReconcilerStatus,
@@ -67,9 +71,8 @@ export class ReconcilerService {
     this.jobs = new JobManager(config, this.metrics, this.log);
     this.watchdog = new Watchdog(config, this.jobs, this.metrics, this.log);
     this.pool = createPool({ ...config, mysql: { ...config.mysql, connections: 2 } });
-    this.redis = new Redis(config.redis.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1000 });
-    this.redis.on('error', () => undefined);
-    this.redis.connect().catch(() => undefined);
+    // Reconnects on its own; while Redis is away /status says so (errors logged by createRedis).
+    this.redis = createRedis(config, { role: 'reconciler-status', log: this.log, connectTimeoutMs: 1000, behaviour: { enableOfflineQueue: false, maxRetriesPerRequest: 0 } });
     this.loader = new LoaderClient(config);
     this.alerts = new AlertDeduper(config.reconciler.alertNames);
   }
@@ -83,22 +86,49 @@ export class ReconcilerService {
     return rows.map(toRun);
   }
 
-  async status(): Promise<ReconcilerStatus> {
-    const [mysqlUp, loaderStatus, wal] = await Promise.all([pingMysql(this.config, 1500), this.loader.status(), Promise.resolve(readWalState(this.config.wal.dir))]);
-    let redis = { up: false, mirrorBatches: 0, mirrorBytes: 0 };
+  /** The loader as /status shows it: absent (nothing listens) is not an error; a wrong answer is. */
+  private async loaderView(): Promise<ReconcilerStatus['loader']> {
+    const url = this.config.loader.url;
+    let s: LoaderStatus | null;
+    try {
+      s = await this.loader.status();
+    } catch (e) {
+      return { reachable: false, state: 'unreachable', url, error: errorMessage(e) };
+    }
+    return s ? { reachable: true, state: s.state, url, pausedBy: s.pausedBy } : { reachable: false, state: 'unreachable', url };
+  }
+
+  private async redisView(): Promise<ReconcilerStatus['redis']> {
+    if (this.redis.status !== 'ready') return { up: false, mirrorBatches: 0, mirrorBytes: 0 };
     try {
       const s = await mirrorStats(this.redis, mirrorKeys(this.config.redis.keyPrefix));
-      redis = { up: true, mirrorBatches: s.batches, mirrorBytes: s.bytes };
-    } catch {
-      /* down */
+      return { up: true, mirrorBatches: s.batches, mirrorBytes: s.bytes };
+    } catch (e) {
+      this.log.warn('cannot read the mirror stats', { error: errorMessage(e) });
+      return { up: false, mirrorBatches: 0, mirrorBytes: 0 };
     }
-    const last = mysqlUp ? await this.runs(1).then((r) => r[0] ?? null, () => null) : null;
+  }
+
+  private async lastRun(mysqlUp: boolean): Promise<ReconcileRun | null> {
+    if (!mysqlUp) return null;
+    try {
+      return (await this.runs(1))[0] ?? null;
+    } catch (e) {
+      this.log.warn('cannot read reconcile_runs', { error: errorMessage(e) });
+      return null;
+    }
+  }
+
+  async status(): Promise<ReconcilerStatus> {
+    const mysqlUp = await pingMysql(this.config, 1500);
+    const [loader, redis, last] = await Promise.all([this.loaderView(), this.redisView(), this.lastRun(mysqlUp)]);
+    const wal = readWalState(this.config.wal.dir);
     return {
       mysql: { up: mysqlUp },
       redis,
-      loader: { reachable: loaderStatus !== null, state: loaderStatus?.state ?? 'unreachable', url: this.config.loader.url },
+      loader,
       wal: { bytes: wal.bytes, segments: wal.segments, batchesInDoubt: wal.inDoubt.size, tornTail: wal.tornTails.length > 0 },
-      reconcile: { running: this.jobs.current, last },
+      reconcile: { running: this.jobs.current, queued: this.jobs.pending, last, lastFailure: this.jobs.lastFailure },
       watchdog: { enabled: this.watchdogEnabled, lastDecision: this.watchdog.lastDecision, lastDecisionAt: this.watchdog.lastDecisionAt },
     };
   }
@@ -130,6 +160,12 @@ export class ReconcilerService {
       if (!job) return sendError(res, 404, `no reconcile job ${req.params.id} (jobs are kept in memory; see GET /runs for history)`);
       res.json(job);
     });
+    // A dismissed preview: its dry run stops (it may be waiting minutes for MySQL).
+    app.post('/reconcile/:id/cancel', auth, (req, res) => {
+      const r = this.jobs.cancel(String(req.params.id));
+      if (!r.ok) return sendError(res, r.status, r.error);
+      res.status(202).json(r.job);
+    });
     app.get('/runs', auth, async (req, res) => {
       const limit = Math.min(500, Math.max(1, Number(req.query.limit ?? 50) || 50));
       try {
@@ -153,9 +189,7 @@ export class ReconcilerService {
       }
       res.json({ decisions, job });
     });
-    app.use((_req, res) => {
-      sendError(res, 404, 'not found');
-    });
+    installErrorHandlers(app, this.log);
     return app;
   }
 
@@ -166,7 +200,11 @@ export class ReconcilerService {
   async stop(): Promise<void> {
     this.watchdog.stop();
     await this.jobs.idle();
-    await this.pool.end().catch(() => undefined);
+    try {
+      await this.pool.end();
+    } catch (e) {
+      this.log.warn('could not close the MySQL pool', { error: errorMessage(e) });
+    }
     this.redis.disconnect();
   }
 }

@@ -1,17 +1,36 @@
 // The watchdog: notices MySQL going away, waits for it to come back, reconciles and
-// restarts the loader — no human involved. Each decision is logged and counted.
+// restarts the loader — no human involved. It does not stop at the down→up edge: while the
+// last real run failed, or batches stay in doubt, it tries again with a growing pause
+// (a failed run keeps the loader paused, so giving up would stall the pipeline silently).
+// Each decision is logged and counted.
 import mysql from 'mysql2/promise';
 import { mysqlOptions, pingMysql, readWalState, type Config, type Logger } from '@pipewarden/core';
 import type { JobManager } from './jobs';
 import type { ReconcilerMetrics } from './metrics';
 
-export type WatchdogDecision = 'mysql_down' | 'mysql_back_reconcile' | 'mysql_restarted_reconcile' | 'startup_in_doubt_reconcile' | 'reconcile_already_running';
+export type WatchdogDecision = 'mysql_down' | 'mysql_back_reconcile' | 'mysql_restarted_reconcile' | 'startup_in_doubt_reconcile' | 'retry_failed_reconcile' | 'retry_in_doubt_reconcile' | 'reconcile_already_running';
+
+/** A batch in doubt this long is stuck, not in flight: a loader's batch takes seconds at most. */
+export const STUCK_IN_DOUBT_SECONDS = 60;
+/** The pause between retries doubles from the first up to the cap. */
+export const RETRY_FIRST_SECONDS = 2;
+export const RETRY_MAX_SECONDS = 300;
+
+/** Seconds to wait before retry number `attempt` (0-based). */
+export function retryDelaySeconds(attempt: number): number {
+  return Math.min(RETRY_MAX_SECONDS, RETRY_FIRST_SECONDS * 2 ** Math.min(attempt, 20));
+}
 
 export class Watchdog {
   private timer?: NodeJS.Timeout;
   private mysqlUp: boolean | undefined;
   private uptime = -1;
   private busy = false;
+  /** Retries since the last run that left nothing to retry for. */
+  private attempts = 0;
+  private nextRetryAt = 0;
+  /** When each batch now in doubt was first seen so. */
+  private inDoubtSince = new Map<string, number>();
   lastDecision: string | null = null;
   lastDecisionAt: string | null = null;
 
@@ -24,9 +43,9 @@ export class Watchdog {
     this.log.info(`watchdog: ${d}`, fields);
   }
 
-  private reconcile(decision: WatchdogDecision): void {
+  private reconcile(decision: WatchdogDecision, fields: Record<string, unknown> = {}): void {
     const job = this.jobs.start(false, 'watchdog');
-    this.decide(job.alreadyRunning ? 'reconcile_already_running' : decision, { job: job.id });
+    this.decide(job.alreadyRunning ? 'reconcile_already_running' : decision, { ...fields, job: job.id });
   }
 
   start(): void {
@@ -49,11 +68,37 @@ export class Watchdog {
       if (this.mysqlUp === false && up) this.reconcile('mysql_back_reconcile');
       // A restart quicker than one probe interval still shows: the server's uptime went back.
       else if (up && this.mysqlUp === true && uptime < this.uptime) this.reconcile('mysql_restarted_reconcile');
+      else if (up) this.retryIfNeeded();
       this.mysqlUp = up;
       if (uptime !== null) this.uptime = uptime;
     } finally {
       this.busy = false;
     }
+  }
+
+  /** Reconcile again, with backoff, while the last real run failed or batches stay in doubt. */
+  private retryIfNeeded(): void {
+    const now = Date.now();
+    const since = new Map<string, number>();
+    for (const id of readWalState(this.config.wal.dir).inDoubt.keys()) since.set(id, this.inDoubtSince.get(id) ?? now);
+    this.inDoubtSince = since;
+    if (this.jobs.current || this.jobs.pending) return;
+    const failed = this.jobs.lastFailure;
+    const stuck = [...since.values()].filter((t) => now - t >= STUCK_IN_DOUBT_SECONDS * 1000).length;
+    if (!failed && stuck === 0) {
+      this.attempts = 0;
+      this.nextRetryAt = 0;
+      return;
+    }
+    if (now < this.nextRetryAt) return;
+    if (this.nextRetryAt === 0) {
+      // First sight of the trouble: wait one pause, so a run that just failed is not redone at once.
+      this.nextRetryAt = now + retryDelaySeconds(0) * 1000;
+      return;
+    }
+    this.attempts++;
+    this.nextRetryAt = now + retryDelaySeconds(this.attempts) * 1000;
+    this.reconcile(failed ? 'retry_failed_reconcile' : 'retry_in_doubt_reconcile', { attempt: this.attempts, lastError: failed?.error, stuck });
   }
 
   stop(): void {
@@ -75,6 +120,7 @@ export async function mysqlUptime(config: Config, timeoutMs: number): Promise<nu
       timer,
     ]);
   } catch {
+    // Any failure to answer is "down" to the watchdog; the reconcile it triggers later reports the real error.
     return null;
   } finally {
     conn?.destroy();

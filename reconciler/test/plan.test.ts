@@ -1,0 +1,79 @@
+import type { IntentRecord } from '@pipewarden/core';
+import { candidateIds, compareSource, firstOccurrences, inSourceOrder, incomplete, runOutcome } from '../src/plan';
+
+function intent(id: string, key: string, firstRecord: number): IntentRecord {
+  return { t: 'intent', id, src: { key, etag: 'e', firstRecord, records: 1000, startByte: 0, endByte: 1, firstLine: firstRecord + 1 }, rows: 1000, rejected: 0, check: '0:0', ts: 0 };
+}
+
+/** A TSV line whose key is `key` and whose payload says which batch it came from. */
+const line = (key: string, from: string) => `${key}\t${from}`;
+
+describe('candidateIds', () => {
+  test('every WAL intent, committed or not, then the mirror-only ids, each once', () => {
+    const wal = new Map([
+      ['b1', intent('b1', 'k', 1)],
+      ['b2', intent('b2', 'k', 1001)],
+    ]);
+    expect(candidateIds(wal, ['b2', 'b3', 'b0'])).toEqual(['b1', 'b2', 'b3', 'b0']);
+  });
+
+  test('the ledger decides which are incomplete', () => {
+    expect(incomplete(['b1', 'b2', 'b3'], new Set(['b2']))).toEqual(['b1', 'b3']);
+  });
+});
+
+describe('source order', () => {
+  test('by object key, then first record (not WAL or mirror order)', () => {
+    const items = [
+      { intent: intent('c', 's3://b/2014-02.csv', 1) },
+      { intent: intent('b', 's3://b/2014-01.csv', 2001) },
+      { intent: intent('a', 's3://b/2014-01.csv', 1001) },
+      { intent: intent('d', 's3://b/2014-01.csv', 1) },
+    ];
+    expect(inSourceOrder(items).map((i) => i.intent.id)).toEqual(['d', 'a', 'b', 'c']);
+  });
+
+  test('compares numerically within an object', () => {
+    expect(compareSource(intent('x', 'k', 9001).src, intent('y', 'k', 10001).src)).toBeLessThan(0);
+    expect(compareSource(intent('x', 'k', 1).src, intent('y', 'k', 1).src)).toBe(0);
+  });
+});
+
+describe('firstOccurrences', () => {
+  test('keeps only missing keys, the first line of a key repeated inside the batch', () => {
+    const lines = [line('1', 'A:first'), line('2', 'A'), line('1', 'A:second'), line('3', 'A')];
+    expect(firstOccurrences(lines, new Set(['1', '3']), new Set())).toEqual([line('1', 'A:first'), line('3', 'A')]);
+  });
+
+  test('an earlier batch of the run keeps a key a later batch repeats (dry run: nothing written in between)', () => {
+    const claimed = new Set<string>();
+    const missing = new Set(['7', '8', '9']); // both batches see the same MySQL
+    const earlier = firstOccurrences([line('7', 'A'), line('8', 'A')], missing, claimed);
+    const later = firstOccurrences([line('8', 'B'), line('9', 'B')], missing, claimed);
+    expect(earlier).toEqual([line('7', 'A'), line('8', 'A')]);
+    expect(later).toEqual([line('9', 'B')]);
+  });
+
+  test('repair in source order makes the earlier occurrence win whatever order the batches were found in', () => {
+    const found = [
+      { intent: intent('later', 'k', 1001), lines: [line('5', 'later')] },
+      { intent: intent('earlier', 'k', 1), lines: [line('5', 'earlier')] },
+    ];
+    const claimed = new Set<string>();
+    const inserted = inSourceOrder(found).flatMap((b) => firstOccurrences(b.lines, new Set(['5']), claimed));
+    expect(inserted).toEqual([line('5', 'earlier')]);
+  });
+});
+
+describe('runOutcome', () => {
+  const base = { dryRun: false, verified: true, batchesRepaired: 0, resolvedFromLedger: 0 };
+  test.each([
+    ['a dry run', { ...base, dryRun: true, verified: false }, 'dry_run'],
+    ['a batch that did not verify', { ...base, verified: false, batchesRepaired: 3 }, 'failed'],
+    ['batches repaired', { ...base, batchesRepaired: 2 }, 'success'],
+    ['only WAL records resolved from the ledger', { ...base, resolvedFromLedger: 1 }, 'success'],
+    ['nothing found', base, 'nothing_to_do'],
+  ])('%s → %s', (_label, facts, outcome) => {
+    expect(runOutcome(facts)).toBe(outcome);
+  });
+});
