@@ -64,9 +64,18 @@ class Part {
     }
   }
 
-  async cleanup(): Promise<void> {
-    for (const c of this.cleanups.reverse()) {
-      await c().catch((e: Error) => console.log(`  (cleanup: ${e.message})`));
+  /** Runs the part's steps, then its cleanups; an error outside any step is recorded as a failure too. */
+  async run(steps: () => Promise<void>): Promise<void> {
+    try {
+      await steps();
+    } catch (e) {
+      if (this.checks.every((c) => c.ok)) {
+        this.checks.push({ name: 'outside any step', ok: false, detail: (e as Error).stack ?? String(e) });
+      }
+    } finally {
+      for (const c of this.cleanups.reverse()) {
+        await c().catch((e: Error) => console.log(`  (cleanup: ${e.message})`));
+      }
     }
   }
 }
@@ -345,15 +354,13 @@ async function main(): Promise<Part[]> {
   const dist = new Part('dist/');
   parts.push(dist);
   console.log(`\n── ${dist.title}`);
-  await checkDist(dist, all).catch(() => undefined);
+  await dist.run(() => checkDist(dist, all));
   for (const leg of legs) {
     const part = new Part(`leg ${leg.name}: Grafana ${leg.line}, React ${leg.react}, @grafana/* ${leg.grafanaPackages}`);
     parts.push(part);
     console.log(`\n── ${part.title}`);
     // A failed leg does not stop the others: each line's result is reported.
-    await runLeg(part, leg)
-      .catch(() => undefined)
-      .finally(() => part.cleanup());
+    await part.run(() => runLeg(part, leg));
   }
   return parts;
 }
