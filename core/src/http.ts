@@ -77,6 +77,16 @@ export function installErrorHandlers(app: Express, log: Logger): void {
   });
 }
 
+/**
+ * A failure to reach a peer over the network (refused, reset, unresolvable, timed out or
+ * aborted by a deadline), as opposed to a bug: callers may treat the peer as down.
+ */
+export function isNetworkError(e: unknown): boolean {
+  const name = (e as Error)?.name;
+  const code = (e as NodeJS.ErrnoException)?.code ?? (e as { cause?: NodeJS.ErrnoException })?.cause?.code;
+  return name === 'AbortError' || name === 'TimeoutError' || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT'].includes(code ?? '');
+}
+
 export function parseHostPort(hp: string): { host: string; port: number } {
   const i = hp.lastIndexOf(':');
   return { host: hp.slice(0, i), port: Number(hp.slice(i + 1)) };
@@ -121,8 +131,8 @@ export async function fetchJson<T>(url: string, opts: { method?: string; token?:
     let msg = text;
     try {
       msg = (JSON.parse(text) as ApiError).error ?? text;
-    } catch {
-      /* not JSON */
+    } catch (e) {
+      if (!(e instanceof SyntaxError)) throw e; // not JSON: the text is the message
     }
     throw new HttpError(res.status, `${opts.method ?? 'GET'} ${url}: ${res.status} ${msg}`);
   }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createLogger, migrate, type ReconcileReport } from '@pipewarden/core';
+import { createLogger, errorMessage, isConnectionError, migrate, type ReconcileReport } from '@pipewarden/core';
 import { reconcile, startReconcilerService } from '@pipewarden/reconciler';
 import { startExporter } from '@pipewarden/exporter';
 import { verifyTable } from '@pipewarden/loader';
@@ -58,7 +58,13 @@ export function registerServiceCommands(program: Command): void {
     .action(
       action(async (o: { watchdog: boolean }, cmd: Command) => {
         const config = configFrom(cmd.optsWithGlobals() as GlobalOptions);
-        await migrate(config).catch(() => undefined); // MySQL may be down now; the watchdog waits for it
+        try {
+          await migrate(config);
+        } catch (e) {
+          // MySQL may be down now: the service starts anyway and its watchdog waits for MySQL.
+          if (!isConnectionError(e)) throw e;
+          createLogger('reconciler').warn('MySQL is not reachable; starting without checking the schema', { error: errorMessage(e) });
+        }
         const svc = await startReconcilerService(config, { watchdog: o.watchdog === false ? false : undefined });
         const sig = await untilSignal();
         svc.service.log.info('shutting down', { signal: sig });

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { migrate, loadConfig, redactUrl } from '@pipewarden/core';
+import { migrate, redactUrl } from '@pipewarden/core';
 import { Stack, httpOk, REPO_ROOT } from '@pipewarden/stack';
-import { action } from '../run';
+import { action, configFrom, type GlobalOptions } from '../run';
 
 export function defaultRunDir(): string {
   return resolve(process.env.PIPEWARDEN_RUN_DIR ?? resolve(process.cwd(), '.run'));
@@ -48,14 +48,15 @@ export function registerStackCommands(program: Command): void {
     .option('--dir <dir>', 'stack folder', defaultRunDir())
     .option('--json', 'print JSON')
     .action(
-      action(async (opts: { dir: string; json?: boolean }) => {
+      action(async (opts: { dir: string; json?: boolean }, cmd: Command) => {
         const stack = Stack.exists(opts.dir) ? await Stack.create({ dir: opts.dir }) : undefined;
-        const config = loadConfig();
+        // The services of this stack: its run directory names the stack.env to read.
+        const config = configFrom(cmd.optsWithGlobals() as GlobalOptions, { runDir: opts.dir });
         const services = await Promise.all(
           (['loader', 'reconciler', 'exporter'] as const).map(async (name) => ({ name, url: config[name].url, up: await httpOk(`${config[name].url}/healthz`) })),
         );
         if (opts.json) {
-          process.stdout.write(JSON.stringify({ stack: stack?.status() ?? null, services, mysql: redactUrl(config.mysql.url), redis: config.redis.url }, null, 2) + '\n');
+          process.stdout.write(JSON.stringify({ stack: stack?.status() ?? null, services, mysql: redactUrl(config.mysql.url), redis: redactUrl(config.redis.url) }, null, 2) + '\n');
           return;
         }
         if (stack) printStatus(stack);

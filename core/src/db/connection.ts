@@ -163,8 +163,10 @@ export async function pingMysql(config: Config, timeoutMs = 2000): Promise<boole
       return true as const;
     })();
     return await Promise.race([attempt, timer]);
-  } catch {
-    return false;
+  } catch (e) {
+    // Any server or network error (each carries a code) means "does not answer"; a bug does not.
+    if (typeof (e as { code?: unknown })?.code === 'string') return false;
+    throw e;
   } finally {
     conn?.destroy();
   }

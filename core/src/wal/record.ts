@@ -100,8 +100,9 @@ export function decodeFrames(buf: Buffer): DecodeResult {
     let rec: WalRecord;
     try {
       rec = JSON.parse(payload.toString('utf8')) as WalRecord;
-    } catch {
-      break;
+    } catch (e) {
+      if (!(e instanceof SyntaxError)) throw e;
+      break; // a frame whose CRC matches but whose payload is not JSON: corruption, stop here
     }
     records.push(rec);
     off += FRAME_HEADER_BYTES + len;

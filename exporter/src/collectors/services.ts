@@ -1,6 +1,6 @@
 // The loader's state (GET /status with the bearer token) and the probes of every target.
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { LOADER_STATES, PROBE_TARGETS, type Config, type LoaderState, type LoaderStatus, type ProbeTarget } from '@pipewarden/core';
+import { isNetworkError, LOADER_STATES, PROBE_TARGETS, type Config, type LoaderState, type LoaderStatus, type ProbeTarget } from '@pipewarden/core';
 import { deadline, httpGet, type MysqlClient, type RedisClient } from '../clients';
 import type { Collector, Sample } from '../collector';
 import { parseS3Url } from '../source';
@@ -31,8 +31,11 @@ export function loaderCollector(config: Config, timeoutMs: number): Collector {
           headers: { authorization: `Bearer ${config.token}`, accept: 'application/json' },
           signal: deadline(signal, timeoutMs),
         });
-      } catch {
-        return { loaderState: loaderStateSamples('unreachable') };
+      } catch (e) {
+        // Refused, reset, unresolvable or past the deadline: the loader is not there. Anything
+        // else is a bug of ours and fails the collector (which logs it).
+        if (isNetworkError(e)) return { loaderState: loaderStateSamples('unreachable') };
+        throw e;
       }
       if (res.status === 401 || res.status === 403) throw new Error(`the loader refused the exporter's token (HTTP ${res.status}); check PIPEWARDEN_TOKEN`);
       if (res.status !== 200) throw new Error(`the loader's /status answered HTTP ${res.status}`);
