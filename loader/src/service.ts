@@ -9,6 +9,7 @@ import {
   closeServer,
   createLogger,
   gaugeFrom,
+  installErrorHandlers,
   listen,
   pingMysql,
   requireBearer,
@@ -212,9 +213,7 @@ export class LoaderService {
       await this.restart();
       res.json(this.status());
     });
-    app.use((_req, res) => {
-      res.status(404).json({ error: 'not found' });
-    });
+    installErrorHandlers(app, this.log);
     return app;
   }
 }
