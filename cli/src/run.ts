@@ -28,6 +28,7 @@ export function fail(e: unknown): never {
     ER_BAD_DB_ERROR: 'the database does not exist yet — run `pipewarden migrate`',
     ER_NO_SUCH_TABLE: 'the schema is missing — run `pipewarden migrate`',
     EADDRINUSE: 'the listen address is in use — another instance running? change the *_LISTEN variable',
+    ENOSPC: 'a disk is full (usually the WAL folder\'s, PIPEWARDEN_WAL_DIR): free space and run again; a load resumes from its checkpoint',
   };
   if (err?.code && known[err.code]) {
     process.stderr.write(`pipewarden: ${err.message}\n  hint: ${known[err.code]}\n`);
