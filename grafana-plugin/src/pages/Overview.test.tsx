@@ -137,4 +137,19 @@ describe('Overview', () => {
     inDoubt = 0;
     await waitFor(() => expect(within(screen.getByTestId('card-doubt')).getByText('None')).toBeInTheDocument(), { timeout: 5000 });
   });
+
+  it('shows a failed reconcile and the loader it keeps paused', async () => {
+    const since = new Date(Date.now() - 20 * 60_000).toISOString();
+    const status = statusFixture({
+      loader: { reachable: true, state: 'paused', url: 'http://127.0.0.1:9842', pausedBy: { by: 'reconcile', runId: 'run-4', since, error: 'the loader service answered 401' } },
+      reconcile: { running: null, last: runFixture(), lastFailure: { runId: 'run-4', trigger: 'alert', error: 'the loader service answered 401', finishedAt: since } },
+    });
+    new FakeBackend().on('GET', STATUS, { status: 200, data: status }).install();
+    renderPage(<OverviewContent />);
+    expect(await screen.findByTestId('recovery-blocked')).toHaveTextContent('The last reconcile run failed: the loader stays paused until a run succeeds');
+    const last = screen.getByTestId('card-last-reconcile');
+    expect(within(last).getByText('Failed')).toBeInTheDocument();
+    expect(within(last).getByText('Error: the loader service answered 401')).toBeInTheDocument();
+    expect(screen.getByText(/Paused by a reconcile run that failed \(the loader service answered 401\)/)).toBeInTheDocument();
+  });
 });

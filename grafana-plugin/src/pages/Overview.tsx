@@ -6,6 +6,7 @@ import { Alert, Icon, LinkButton, LoadingPlaceholder, useStyles2 } from '@grafan
 
 import type { LoaderStatus, ReconcilerStatus } from '../api/types';
 import { ProblemAlert } from '../components/ProblemAlert';
+import { RecoveryBlocked } from '../components/Reconcile/RecoveryBlocked';
 import { Health, StageCard } from '../components/StageCard';
 import { DASHBOARDS, PLUGIN_BASE_URL, ROUTES, STATUS_POLL_MS } from '../constants';
 import { useLoaderStatus } from '../data/useLoaderStatus';
@@ -20,6 +21,21 @@ function loaderHealth(state: ReconcilerStatus['loader']['state'], reachable: boo
     return 'warning';
   }
   return 'ok';
+}
+
+/** Why the loader is not loading, when the reconciler knows. */
+function engineNote(status: ReconcilerStatus): string | undefined {
+  const { loader } = status;
+  if (loader.error) {
+    return `The loader answers the reconciler with an error: ${loader.error}`;
+  }
+  if (!loader.reachable) {
+    return `The reconciler cannot reach the loader at ${loader.url}.`;
+  }
+  if (loader.pausedBy?.by === 'reconcile') {
+    return loader.pausedBy.error ? `Paused by a reconcile run that failed (${loader.pausedBy.error}); it stays paused until a run succeeds.` : 'Paused by a reconcile run while it repairs.';
+  }
+  return undefined;
 }
 
 const LOADER_NOT_CONFIGURED = 'Add the loader URL on the configuration page to see throughput and row counts here.';
@@ -50,7 +66,7 @@ function Pipeline({ status, loader, loaderNote }: { status: ReconcilerStatus; lo
           { label: 'Rows read', value: formatCount(loader?.rowsIn) },
           { label: 'Loader', value: status.loader.reachable ? status.loader.state.replace('_', ' ') : 'unreachable' },
         ]}
-        note={!status.loader.reachable ? `The reconciler cannot reach the loader at ${status.loader.url}.` : undefined}
+        note={engineNote(status)}
       />
       <Icon name="arrow-right" size="xl" className={s.arrow} aria-hidden />
       <div className={s.sinks}>
@@ -87,6 +103,7 @@ function RecoveryState({ status }: { status: ReconcilerStatus }) {
   const doubt = status.wal.batchesInDoubt;
   const last = status.reconcile.last;
   const running = status.reconcile.running;
+  const failure = status.reconcile.lastFailure;
   const outcome = last ? OUTCOME_LABELS[last.outcome] : undefined;
   return (
     <div className={s.grid}>
@@ -109,8 +126,8 @@ function RecoveryState({ status }: { status: ReconcilerStatus }) {
       </StageCard>
       <StageCard
         title="Last reconcile"
-        health={running ? 'warning' : !last ? 'unknown' : last.outcome === 'failed' ? 'down' : 'ok'}
-        healthText={running ? 'Running' : outcome?.text ?? 'Never'}
+        health={running ? 'warning' : failure || last?.outcome === 'failed' ? 'down' : !last ? 'unknown' : 'ok'}
+        healthText={running ? 'Running' : failure ? 'Failed' : outcome?.text ?? 'Never'}
         rows={
           running
             ? [
@@ -127,7 +144,7 @@ function RecoveryState({ status }: { status: ReconcilerStatus }) {
                 ]
               : [{ label: 'Runs', value: 'none yet' }]
         }
-        note={last?.error && !running ? `Error: ${last.error}` : undefined}
+        note={running ? undefined : failure ? `Error: ${failure.error}` : last?.error ? `Error: ${last.error}` : undefined}
         testId="card-last-reconcile"
       />
       <StageCard
@@ -182,6 +199,7 @@ export function OverviewContent() {
   return (
     <div className={s.page}>
       {status.isError && <ProblemAlert error={status.error} context="Showing the last known state" />}
+      <RecoveryBlocked status={st} />
       {nothingYet && (
         <Alert title="Nothing has been loaded yet" severity="info">
           Start a load with <code>pipewarden load s3://bucket/prefix</code> (or <code>pipewarden loader serve</code>); this page fills in as batches flow.

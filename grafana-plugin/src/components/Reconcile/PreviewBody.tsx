@@ -21,6 +21,15 @@ export function PreviewBody({ job, error }: Props) {
       </div>
     );
   }
+  if (job?.state === 'cancelled') {
+    return (
+      <div data-testid="preview">
+        <Alert title="The dry run was cancelled" severity="info">
+          {job.error ?? 'cancelled'}. It wrote nothing; confirming starts the real run (or follows the one already going).
+        </Alert>
+      </div>
+    );
+  }
   if (!job || (job.state !== 'succeeded' && job.state !== 'failed')) {
     const phase = job ? PHASE_LABELS[job.progress.phase].toLowerCase() : 'starting';
     return (

@@ -13,6 +13,7 @@ import { ReconcilePanel } from './ReconcilePanel';
 const STATUS = /reconciler\/status$/;
 const POST = /reconciler\/reconcile$/;
 const JOB = /reconciler\/reconcile\/([^/]+)$/;
+const CANCEL = /reconciler\/reconcile\/([^/]+)\/cancel$/;
 
 function button() {
   return screen.getByRole('button', { name: /Reconcile & restart/ });
@@ -201,5 +202,61 @@ describe('ReconcilePanel', () => {
     expect(await within(dialog).findByText('The reconcile did not start: Your Grafana role cannot do this')).toBeInTheDocument();
     expect(screen.queryByTestId('job-progress')).not.toBeInTheDocument();
   });
-});
 
+  it('cancels its dry run when the preview is dismissed (it may be waiting minutes for MySQL)', async () => {
+    const user = userEvent.setup();
+    const dry = jobFixture({ id: 'dry-5', dryRun: true, state: 'running', progress: { phase: 'wait_mysql', batchesTotal: 0, batchesDone: 0, rowsMissing: 0, rowsInserted: 0 } });
+    const backend = new FakeBackend()
+      .on('GET', STATUS, { status: 200, data: statusFixture() })
+      .on('POST', POST, { status: 202, data: dry })
+      .on('GET', JOB, { status: 200, data: dry })
+      .on('POST', CANCEL, { status: 202, data: { ...dry, state: 'cancelled' } })
+      .install();
+    renderPage(<ReconcilePanel />);
+    await waitFor(() => expect(button()).toBeEnabled());
+    await user.click(button());
+    const dialog = await screen.findByRole('dialog');
+    expect(await within(dialog).findByText(/Computing the difference with a dry run \(waiting for mysql/i)).toBeInTheDocument();
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(backend.callsTo('POST', CANCEL).map((c) => c.url)).toEqual(['api/plugin-proxy/pipewarden-pipeline-app/reconciler/reconcile/dry-5/cancel']));
+  });
+
+  it("does not cancel a dry run it only joined (someone else's preview)", async () => {
+    const user = userEvent.setup();
+    const theirs = jobFixture({ id: 'dry-6', dryRun: true, state: 'running', alreadyRunning: true });
+    const backend = new FakeBackend()
+      .on('GET', STATUS, { status: 200, data: statusFixture() })
+      .on('POST', POST, { status: 202, data: theirs })
+      .on('GET', JOB, { status: 200, data: { ...theirs, alreadyRunning: undefined } })
+      .on('POST', CANCEL, { status: 202, data: theirs })
+      .install();
+    renderPage(<ReconcilePanel />);
+    await waitFor(() => expect(button()).toBeEnabled());
+    await user.click(button());
+    const dialog = await screen.findByRole('dialog');
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(backend.callsTo('POST', CANCEL)).toHaveLength(0);
+  });
+
+  it('says that the last run failed and the loader stays paused', async () => {
+    const status = statusFixture({
+      loader: { reachable: true, state: 'paused', url: 'http://127.0.0.1:9842', pausedBy: { by: 'reconcile', runId: 'run-4', since: new Date().toISOString(), error: 'MySQL did not answer within 600 s' } },
+      reconcile: { running: null, last: null, lastFailure: { runId: 'run-4', trigger: 'watchdog', error: 'MySQL did not answer within 600 s', finishedAt: new Date().toISOString() } },
+    });
+    new FakeBackend().on('GET', STATUS, { status: 200, data: status }).install();
+    renderPage(<ReconcilePanel />);
+    const blocked = await screen.findByTestId('recovery-blocked');
+    expect(blocked).toHaveTextContent('The last reconcile run failed: the loader stays paused until a run succeeds');
+    expect(blocked).toHaveTextContent('Run by Watchdog');
+    expect(blocked).toHaveTextContent('MySQL did not answer within 600 s');
+    expect(blocked).toHaveTextContent('The watchdog retries');
+  });
+
+  it('says when the loader answers the reconciler with an error (a wrong token is not "no loader")', async () => {
+    const status = statusFixture({ loader: { reachable: false, state: 'unreachable', url: 'http://127.0.0.1:9842', error: 'pausing the loader service at http://127.0.0.1:9842 failed: 401' } });
+    new FakeBackend().on('GET', STATUS, { status: 200, data: status }).install();
+    renderPage(<ReconcilePanel />);
+    expect(await screen.findByTestId('recovery-blocked')).toHaveTextContent('A real reconcile run will not write while it cannot pause the loader');
+  });
+});

@@ -15,6 +15,8 @@ import { disabledReason } from './disabledReason';
 import { JobProgress } from './JobProgress';
 import { JobResult } from './JobResult';
 import { PreviewBody } from './PreviewBody';
+import { RecoveryBlocked } from './RecoveryBlocked';
+import { cancelDryRun } from './cancelDryRun';
 
 /**
  * The Reconcile & restart button and everything around it: a confirmation that shows a
@@ -27,6 +29,8 @@ export function ReconcilePanel() {
 
   const [modalOpen, setModalOpen] = useState(false);
   const [previewId, setPreviewId] = useState<string>();
+  /** The preview's dry run is ours (not one we joined): dismissing the preview cancels it. */
+  const [previewOwned, setPreviewOwned] = useState(false);
   const [runId, setRunId] = useState<string>();
   const [notice, setNotice] = useState<string>();
 
@@ -80,6 +84,7 @@ export function ReconcilePanel() {
             return;
           }
           setPreviewId(j.id);
+          setPreviewOwned(!j.alreadyRunning);
         },
       }
     );
@@ -102,7 +107,20 @@ export function ReconcilePanel() {
     }
   };
 
-  const previewDone = isFinished(preview.data) || Boolean(startPreview.error);
+  const previewDone = isFinished(preview.data) || preview.data?.state === 'cancelled' || Boolean(startPreview.error);
+
+  // A dismissed preview stops its dry run: it may be waiting minutes for MySQL, and it
+  // writes nothing, so nothing is lost.
+  const dismiss = () => {
+    setModalOpen(false);
+    if (previewId && previewOwned && !previewDone) {
+      cancelDryRun(previewId).catch((e: Error) =>
+        setNotice(`The preview's dry run could not be cancelled (${e.message}); it ends by itself when MySQL answers or at its deadline.`)
+      );
+    }
+    setPreviewId(undefined);
+    setPreviewOwned(false);
+  };
 
   return (
     <div className={s.panel}>
@@ -115,6 +133,7 @@ export function ReconcilePanel() {
           Batches in doubt now: <strong>{formatCount(status.data.wal.batchesInDoubt)}</strong>
         </p>
       )}
+      {status.data && <RecoveryBlocked status={status.data} />}
       {status.isPending && !status.isError && <LoadingPlaceholder text="Asking the reconciler whether a run is going…" />}
       {!status.data && status.error && <ProblemAlert error={status.error} />}
 
@@ -152,7 +171,7 @@ export function ReconcilePanel() {
         confirmVariant="primary"
         disabled={!previewDone}
         onConfirm={confirm}
-        onDismiss={() => setModalOpen(false)}
+        onDismiss={dismiss}
       />
     </div>
   );
