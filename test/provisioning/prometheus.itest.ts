@@ -42,7 +42,7 @@ describe('promtool', () => {
     const file = join(work, 'prometheus.yml');
     writeFileSync(file, text.replace('/etc/prometheus/rules/*.yml', RULES_FILE));
     const r = run('promtool', ['check', 'config', file]);
-    expect(r.out).toMatch(/SUCCESS: 11 rules found/);
+    expect(r.out).toMatch(/SUCCESS: 12 rules found/);
     expect(r.code).toBe(0);
   });
 
@@ -54,7 +54,7 @@ describe('promtool', () => {
     const file = join(work, 'stack-prometheus.yml');
     writeFileSync(file, prometheusConfig(layout, '5s'));
     const r = run('promtool', ['check', 'config', file]);
-    expect(r.out).toMatch(/SUCCESS: 11 rules found/);
+    expect(r.out).toMatch(/SUCCESS: 12 rules found/);
     expect(r.code).toBe(0);
   });
 
@@ -69,7 +69,7 @@ describe('promtool', () => {
 
   test('check rules: the rules file and its short-interval copy', () => {
     const r = run('promtool', ['check', 'rules', RULES_FILE]);
-    expect(r.out).toMatch(/SUCCESS: 11 rules found/);
+    expect(r.out).toMatch(/SUCCESS: 12 rules found/);
     expect(r.code).toBe(0);
     const short = join(work, 'short.yml');
     writeFileSync(short, shortenRules(readFileSync(RULES_FILE, 'utf8')));
