@@ -1,5 +1,7 @@
 // A small structured logger: one line per event on stderr, `key=value` for humans,
-// JSON with PIPEWARDEN_LOG_FORMAT=json. Values that look like secrets are never printed.
+// JSON with PIPEWARDEN_LOG_FORMAT=json. Values that look like secrets are never printed:
+// fields named like secrets are masked, and URLs lose their passwords (redactUrl).
+import { redactUrl } from './config';
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -25,7 +27,7 @@ export function createLogger(component: string, sink: (line: string) => void = (
   const emit = (level: Level, msg: string, fields: Record<string, unknown> = {}) => {
     if (ORDER[level] < min) return;
     const clean: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(fields)) clean[k] = SECRET_KEYS.test(k) ? '***' : v;
+    for (const [k, v] of Object.entries(fields)) clean[k] = SECRET_KEYS.test(k) ? '***' : typeof v === 'string' ? redactUrl(v) : v;
     if (json) sink(JSON.stringify({ ts: new Date().toISOString(), level, component, msg, ...clean }));
     else sink(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} [${component}] ${msg}${Object.entries(clean).map(([k, v]) => ` ${k}=${fmt(v)}`).join('')}`);
   };

@@ -12,9 +12,9 @@ export function landingPage(config: Config, collectors: readonly Collector[], pr
   const targets: [string, string][] = [
     ['mysql', redactUrl(config.mysql.url)],
     ['redis', redactUrl(config.redis.url)],
-    ['s3', config.source && /^s3a?:\/\//.test(config.source) ? `${config.source} (${config.s3.endpoint ?? 'AWS'})` : 'not probed (source is not S3)'],
-    ['loader', config.loader.url],
-    ['reconciler', config.reconciler.url],
+    ['s3', config.source && /^s3a?:\/\//.test(config.source) ? `${config.source} (${config.s3.endpoint ? redactUrl(config.s3.endpoint) : 'AWS'})` : 'not probed (source is not S3)'],
+    ['loader', redactUrl(config.loader.url)],
+    ['reconciler', redactUrl(config.reconciler.url)],
   ];
   const rows = targets
     .map(([t, where]) => `<tr><td>${esc(t)}</td><td>${esc(where)}</td><td>${probed.includes(t) ? 'yes' : 'no'}</td></tr>`)
@@ -36,7 +36,7 @@ ${rows}
 <ul>
 ${cols}
 </ul>
-<p>Source: ${esc(config.source ?? 'not configured')} · WAL: ${esc(config.wal.dir)}</p>
+<p>Source: ${esc(config.source ? redactUrl(config.source) : 'not configured')} · WAL: ${esc(config.wal.dir)}</p>
 </body></html>
 `;
 }
