@@ -48,12 +48,27 @@ describe('MySQL sessions', () => {
     try {
       await expect(pool.query('SELECT SLEEP(5)')).rejects.toMatchObject({ code: 'PROTOCOL_SEQUENCE_TIMEOUT' });
       await expect(conn.query('SELECT SLEEP(5)')).rejects.toMatchObject({ code: 'PROTOCOL_SEQUENCE_TIMEOUT' });
+      await expect(pool.execute('SELECT SLEEP(?)', [5])).rejects.toMatchObject({ code: 'PROTOCOL_SEQUENCE_TIMEOUT' });
+      const [[x]] = await pool.execute<RowDataPacket[]>('SELECT ? + 1 AS x', [41]);
+      expect(Number(x.x)).toBe(42);
       // A caller's own deadline still wins, and the pool keeps serving.
       const [[r]] = await pool.query<RowDataPacket[]>({ sql: 'SELECT SLEEP(0.5) AS s', timeout: 5000 });
       expect(Number(r.s)).toBe(0);
     } finally {
       await pool.end();
       conn.destroy();
+    }
+  });
+
+  it('never hand on a connection whose statement timed out', async () => {
+    const pool = createPool(stack.config({ 'mysql.queryTimeoutSeconds': 0.3 }), { connectionLimit: 1 });
+    try {
+      const id = async () => Number((await pool.query<RowDataPacket[]>('SELECT CONNECTION_ID() AS id'))[0][0].id);
+      const before = await id();
+      await expect(pool.query('SELECT SLEEP(5)')).rejects.toMatchObject({ code: 'PROTOCOL_SEQUENCE_TIMEOUT' });
+      expect(await id()).not.toBe(before);
+    } finally {
+      await pool.end();
     }
   });
 
