@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import Redis from 'ioredis';
 import type mysql from 'mysql2/promise';
-import { connect, mirrorKeys, REJECT_REASONS, TABLES, type Config } from '@pipewarden/core';
+import { connect, isConnectionError, mirrorKeys, REJECT_REASONS, TABLES, type Config } from '@pipewarden/core';
 import { startTestStack, type TestStack } from '../../test/helpers/stack';
 import { startExporter, type ExporterHandle } from '../src';
 import { checkpointEntry, insertBatch, insertReconcileRun, putSourceObjects, writeCheckpoint, writeWal } from './fixtures';
@@ -119,7 +119,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await exporter?.close();
-  await db?.end().catch(() => undefined);
+  // MySQL may have been killed by a test: a dead connection has nothing left to close.
+  await db?.end().catch((e: unknown) => {
+    if (!isConnectionError(e)) throw e;
+  });
   await new Promise((r) => (loader ? loader.close(r) : r(undefined)));
   await stack?.cleanup();
 });

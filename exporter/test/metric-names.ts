@@ -49,8 +49,9 @@ function walk(dir: string, keep: (f: string) => boolean): string[] {
   let entries: string[];
   try {
     entries = readdirSync(dir);
-  } catch {
-    return [];
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return []; // an optional folder absent
+    throw e;
   }
   return entries.flatMap((e) => {
     if (e === 'node_modules' || e === 'dist' || e.startsWith('.')) return [];
