@@ -1,7 +1,15 @@
-// The loader's checkpoint: per source object, how far loading has committed. Written
-// atomically (temp file + rename) after each contiguous committed batch.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+// The loader's checkpoint: per source object, how far loading has committed. It is a cache
+// of the batch ledger (MySQL), which stays the truth: the loader checks the checkpoint
+// against the ledger at the start of every run, so a checkpoint that is lost, behind, or
+// ahead of a restored database costs a replay (skipped by the ledger), never a row.
+//
+// Written atomically (temp file, rename); under a durable policy the temp file is fsynced
+// before the rename and the directory after it, so a power cut leaves the old or the new
+// checkpoint. A file that does not parse (garbage, or truncated by a power cut on a
+// filesystem that reorders) is moved aside by the loader and rebuilt from the ledger.
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 
 export interface ObjectCheckpoint {
   etag: string;
@@ -16,7 +24,7 @@ export interface ObjectCheckpoint {
   header: string[];
   /** Engine that cut the batches: another engine cannot resume mid-object (its offsets differ). */
   engine?: 'inline' | 'spark';
-  /** Batch size the object was cut with; resuming keeps it so batch ids stay the same. */
+  /** Batch size the object is cut with (the ledger's, when it holds batches of the object). */
   batchSize: number;
   done: boolean;
   rowsIn: number;
@@ -33,26 +41,100 @@ export interface Checkpoint {
   updatedAt: number;
 }
 
+const count = z.number().int().nonnegative();
+const objectSchema = z.object({
+  etag: z.string(),
+  size: count,
+  nextRecord: z.number().int().positive(),
+  nextByte: count,
+  nextLine: z.number().int().positive(),
+  header: z.array(z.string()),
+  engine: z.enum(['inline', 'spark']).optional(),
+  batchSize: z.number().int().positive(),
+  done: z.boolean(),
+  rowsIn: count,
+  rowsLoaded: count,
+  rowsRejected: count,
+  rejectedByReason: z.record(z.string(), count).optional(),
+  rowsDuplicate: count,
+});
+const checkpointSchema = z.object({ version: z.literal(1), objects: z.record(z.string(), objectSchema), updatedAt: z.number() });
+
 export function checkpointPath(walDir: string): string {
   return join(walDir, 'checkpoint.json');
 }
 
-export function readCheckpoint(walDir: string): Checkpoint {
-  const p = checkpointPath(walDir);
-  if (!existsSync(p)) return { version: 1, objects: {}, updatedAt: 0 };
-  return JSON.parse(readFileSync(p, 'utf8')) as Checkpoint;
+function emptyCheckpoint(): Checkpoint {
+  return { version: 1, objects: {}, updatedAt: 0 };
 }
 
-export function writeCheckpoint(walDir: string, cp: Checkpoint, fsync = true): void {
+/** The parsed checkpoint, undefined when there is none, or the reason it is unusable. */
+function parse(walDir: string): { cp?: Checkpoint; problem?: string } {
+  const p = checkpointPath(walDir);
+  if (!existsSync(p)) return {};
+  let text: string;
+  try {
+    text = readFileSync(p, 'utf8');
+  } catch (e) {
+    return { problem: `cannot read it: ${(e as Error).message}` };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return { problem: `not JSON (${text.length} bytes): ${(e as Error).message}` };
+  }
+  const r = checkpointSchema.safeParse(json);
+  if (!r.success) return { problem: `not a checkpoint: ${r.error.issues[0]?.path.join('.') || '(root)'} ${r.error.issues[0]?.message}` };
+  return { cp: r.data as Checkpoint };
+}
+
+/**
+ * For readers (exporter, reconciler): the checkpoint, or an empty one when it is missing or
+ * unusable (the loader moves an unusable one aside and rebuilds it on its next run).
+ */
+export function readCheckpoint(walDir: string): Checkpoint {
+  return parse(walDir).cp ?? emptyCheckpoint();
+}
+
+export interface LoadedCheckpoint {
+  checkpoint: Checkpoint;
+  /** Set when the file was unusable: where it was moved, and why. */
+  movedAside?: { path: string; problem: string };
+}
+
+/**
+ * For the loader, the checkpoint's one writer (under its lock): an unusable file is renamed
+ * to `checkpoint.json.corrupt-<ms>` (kept for inspection) and an empty checkpoint returned;
+ * the loader then takes every object's position from the ledger.
+ */
+export function loadCheckpoint(walDir: string): LoadedCheckpoint {
+  const { cp, problem } = parse(walDir);
+  if (problem === undefined) return { checkpoint: cp ?? emptyCheckpoint() };
+  const path = `${checkpointPath(walDir)}.corrupt-${Date.now()}`;
+  renameSync(checkpointPath(walDir), path);
+  return { checkpoint: emptyCheckpoint(), movedAside: { path, problem } };
+}
+
+/** Replace the checkpoint atomically; `durable` fsyncs the file before and the folder after the rename. */
+export function writeCheckpoint(walDir: string, cp: Checkpoint, durable = true): void {
   mkdirSync(walDir, { recursive: true });
   const p = checkpointPath(walDir);
   const tmp = `${p}.tmp`;
   cp.updatedAt = Date.now();
-  writeFileSync(tmp, JSON.stringify(cp));
-  if (fsync) {
-    const fd = openSync(tmp, 'r');
-    fsyncSync(fd);
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, JSON.stringify(cp));
+    if (durable) fsyncSync(fd);
+  } finally {
     closeSync(fd);
   }
   renameSync(tmp, p);
+  if (!durable) return;
+  const dir = openSync(walDir, 'r'); // the rename itself reaches the disk with the folder
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
 }
