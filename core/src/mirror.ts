@@ -47,19 +47,26 @@ export function entrySize(rows: Buffer, deadLetters: Buffer): number {
   return rows.length + deadLetters.length;
 }
 
-/** Write one batch's mirror entry (one MULTI: entry, index, stats). */
+// Entry, index and stats in one atomic step. Putting an entry that is already there (a
+// write retried after a timeout whose first attempt did land) replaces it and corrects the
+// byte count by the difference, so the stats never count a batch twice.
+const PUT_ENTRY = `
+local old = redis.call('HGET', KEYS[1], 'size')
+redis.call('HSET', KEYS[1], 'meta', ARGV[1], 'enc', ARGV[2], 'rows', ARGV[3], 'rejects', ARGV[4], 'size', ARGV[5])
+redis.call('ZADD', KEYS[2], ARGV[6], ARGV[7])
+if old then
+  redis.call('HINCRBY', KEYS[3], 'bytes', tonumber(ARGV[5]) - tonumber(old))
+else
+  redis.call('HINCRBY', KEYS[3], 'bytes', ARGV[5])
+  redis.call('HINCRBY', KEYS[3], 'batches', 1)
+end
+return 1`;
+
+/** Write one batch's mirror entry (entry, index and stats in one atomic script). */
 export async function putMirrorEntry(redis: Redis, keys: MirrorKeys, intent: IntentRecord, tsv: Buffer, rejects: readonly DeadLetter[], compress: boolean): Promise<void> {
   const { enc, data } = encodeRows(tsv, compress);
   const dl = rejects.length > 0 ? encodeDeadLetters(rejects) : Buffer.alloc(0);
-  const size = entrySize(data, dl);
-  await redis
-    .multi()
-    .hset(keys.entry(intent.id), 'meta', JSON.stringify(intent), 'enc', enc, 'rows', data, 'rejects', dl, 'size', String(size))
-    .zadd(keys.index, Date.now(), intent.id)
-    .hincrby(keys.stats, 'bytes', size)
-    .hincrby(keys.stats, 'batches', 1)
-    .exec()
-    .then(checkMulti);
+  await redis.eval(PUT_ENTRY, 3, keys.entry(intent.id), keys.index, keys.stats, JSON.stringify(intent), enc, data, dl, String(entrySize(data, dl)), Date.now(), intent.id);
 }
 
 function checkMulti(res: [Error | null, unknown][] | null): void {

@@ -22,10 +22,15 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * Redis is away or stalled, as opposed to a bad command: retry. "Command timed out" is
+ * core's command deadline (createRedis) on a Redis that stopped answering; the mirror write
+ * it interrupted may have landed, which putMirrorEntry tolerates.
+ */
 export function isRedisConnectionError(e: unknown): boolean {
   const msg = String((e as Error)?.message ?? '');
   const code = (e as NodeJS.ErrnoException)?.code ?? '';
-  return ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code) || /Connection is closed|Stream isn't writeable|enableOfflineQueue|max retries|ECONNREFUSED|LOADING|READONLY|MaxRetriesPerRequest/i.test(msg);
+  return ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code) || /Connection is closed|Stream isn't writeable|enableOfflineQueue|max retries|ECONNREFUSED|LOADING|READONLY|MaxRetriesPerRequest|Command timed out/i.test(msg);
 }
 
 export interface RetryOptions {
