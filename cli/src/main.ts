@@ -21,8 +21,10 @@ Quick start:
   $ pipewarden load --source s3://nyc-parking/
   $ pipewarden reconcile --dry-run
 
-Configuration comes from PIPEWARDEN_* variables (see \`pipewarden config --reference\`),
-an optional --config file, and .run/stack.env when \`pipewarden up\` wrote one.`,
+Configuration, later wins: defaults, a --config file, a stack.env written by
+\`pipewarden up\` (<PIPEWARDEN_RUN_DIR>/stack.env when the run directory is set, else the
+nearest .run/stack.env upwards), PIPEWARDEN_* variables, command flags.
+\`pipewarden config\` shows each value and where it came from; \`--reference\` lists them.`,
   );
 
 // One-shot commands print their own progress and summary; their logs stay at warnings
