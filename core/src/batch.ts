@@ -39,3 +39,39 @@ export function parseChecksum(s: string): KeyChecksum {
   if (!m) throw new Error(`malformed key checksum "${s}"`);
   return { count: Number(m[1]), crcSum: Number(m[2]) };
 }
+
+/** What the ledger's batches of one object version say about how it was cut. */
+export interface BatchGeometry {
+  /** The batch size the object was cut with; undefined when the ledger holds none of it. */
+  batchSize?: number;
+  /** First record not covered by the contiguous run of ledger batches from record 1. */
+  contiguousEnd: number;
+  /** Records in the ledger's batches. */
+  records: number;
+}
+
+/**
+ * The geometry of an object from its ledger batches (any order). Batches of one object
+ * version are `batchSize` records each, aligned on 1 + k·batchSize, except its last one,
+ * which may be shorter; the largest batch gives the size. Throws, naming the batches,
+ * when they cannot come from one batch size: two geometries of the same lines would give
+ * the same rows two batch ids (and their dead letters two keys), so the loader must not
+ * add a third.
+ */
+export function batchGeometry(ranges: readonly { firstRecord: number; recordCount: number }[]): BatchGeometry {
+  if (ranges.length === 0) return { contiguousEnd: 1, records: 0 };
+  const sorted = [...ranges].sort((a, b) => a.firstRecord - b.firstRecord);
+  const batchSize = Math.max(...sorted.map((r) => r.recordCount));
+  const last = sorted[sorted.length - 1];
+  const odd = sorted.find((r) => (r.firstRecord - 1) % batchSize !== 0 || (r.recordCount < batchSize && r !== last));
+  if (odd) {
+    const span = (r: { firstRecord: number; recordCount: number }) => `${r.firstRecord}…${r.firstRecord + r.recordCount - 1}`;
+    throw new Error(`its ledger batches come from more than one batch size (records ${span(odd)} beside batches of ${batchSize})`);
+  }
+  let contiguousEnd = 1;
+  for (const r of sorted) {
+    if (r.firstRecord !== contiguousEnd) break;
+    contiguousEnd += r.recordCount;
+  }
+  return { batchSize, contiguousEnd, records: sorted.reduce((a, r) => a + r.recordCount, 0) };
+}

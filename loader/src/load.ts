@@ -1,6 +1,14 @@
 // One load run: list the source, and for every object not yet done, resume from its
 // checkpoint, cut batches with the engine, write them through the dual-write sink with
 // `pipelineDepth` batches in flight, and advance the checkpoint in order.
+//
+// The batch ledger (MySQL) is the truth and the checkpoint a cache of it. At the start of
+// a run one query reads the ledger's batches of every listed object; an object's
+// checkpoint is trusted only as far as the ledger holds its batches (a restored or
+// recreated database makes the object load again from its top: the batches still in the
+// ledger are skipped, the rest written), and an object (re)started from its top is cut
+// with the batch size of its batches already in the ledger, whatever the configuration
+// says, so batch ids never collide with batches of another size.
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import type { Pool } from 'mysql2/promise';
@@ -9,15 +17,18 @@ import {
   LockHeldError,
   OddityCounter,
   acquireLockFile,
+  batchGeometry,
+  ledgerRanges,
+  loadCheckpoint,
   UserError,
   WalWriter,
   createLogger,
   createPool,
-  readCheckpoint,
   readWalState,
   writeCheckpoint,
   type Checkpoint,
   type Config,
+  type LedgerRange,
   type LoaderState,
   type Logger,
   type ObjectCheckpoint,
@@ -29,7 +40,24 @@ import { AbortedError } from './retry';
 import { DualWriteSink, chooseWriteMethod, type BatchOutcome } from './sink';
 import { openSource, type SourceObject } from './source';
 
-/** The summary of a load. Row counts cover the whole source (from the checkpoint's totals). */
+/** What one run did itself: batches it wrote, and batches it found already in the ledger. */
+export interface RunFigures {
+  /** Records of the batches this run committed: rows_loaded + rows_rejected + rows_duplicate. */
+  rows_in: number;
+  rows_loaded: number;
+  rows_rejected: number;
+  rows_duplicate: number;
+  batches_committed: number;
+  /** Batches read again and found in the ledger (a resume or a replay): nothing written. */
+  batches_skipped: number;
+  /** Records of those batches. */
+  records_skipped: number;
+}
+
+/**
+ * The summary of a load. The top-level row counts cover the whole source (from the
+ * checkpoint's totals, earlier runs included); `this_run` says what this run wrote.
+ */
 export interface LoadSummary {
   source: string;
   engine: 'inline' | 'spark';
@@ -41,8 +69,14 @@ export interface LoadSummary {
   rejected_by_reason: Record<string, number>;
   /** Fields made NULL as impossible, in the batches this run read (a resumed run starts at its checkpoint). */
   fields_nulled: Record<string, number>;
+  /** This run's batches (same as this_run.batches_committed / batches_skipped). */
   batches_committed: number;
   batches_skipped: number;
+  this_run: RunFigures;
+  /** Objects the checkpoint called loaded further than the database knew: loaded again from their top. */
+  objects_reloaded: string[];
+  /** Where an unusable checkpoint was moved (positions were then rebuilt from the ledger). */
+  checkpoint_moved_aside?: string;
   bytes: number;
   seconds: number;
   rows_per_second: number;
@@ -127,8 +161,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
   const source = openSource(sourceUrl, config, { log, onRetry: () => metrics.retries.inc({ operation: 's3' }) });
   const releaseLock = acquireLoaderLock(config.wal.dir);
   const res = openResources(config);
-  const wal = await WalWriter.open(config.wal.dir, 'loader', { fsync: config.wal.fsync, segmentBytes: config.wal.segmentBytes });
-  if (wal.truncatedBytes > 0) log.warn('WAL ended in a torn record; cut it off', { bytes: wal.truncatedBytes });
+  let wal: WalWriter | undefined;
   const progress: LoadProgress = { state: 'running', rowsIn: 0, rowsLoaded: 0, rowsRejected: 0, rowsDuplicate: 0, bytesRead: 0, bytesTotal: 0, startedAt: started };
   const emit = (patch: Partial<LoadProgress> = {}) => {
     Object.assign(progress, patch);
@@ -139,16 +172,31 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
   // Progress in bytes of objects whose batches carry no byte offsets (the Spark engine):
   // how far the engine said its batches reach, per object.
   const engineBytes = new Map<string, number>();
-  let committed = 0;
-  let skipped = 0;
+  const run: RunFigures = { rows_in: 0, rows_loaded: 0, rows_rejected: 0, rows_duplicate: 0, batches_committed: 0, batches_skipped: 0, records_skipped: 0 };
+  const reloaded: string[] = [];
   let objects: SourceObject[] = [];
-  const cp: Checkpoint = readCheckpoint(config.wal.dir);
+  let cp: Checkpoint = { version: 1, objects: {}, updatedAt: 0 };
+  let movedAside: string | undefined;
   try {
+    wal = await WalWriter.open(config.wal.dir, 'loader', { fsync: config.wal.fsync, segmentBytes: config.wal.segmentBytes });
+    if (wal.truncatedBytes > 0) log.warn('WAL ended in a torn record; cut it off', { bytes: wal.truncatedBytes });
+    const loaded = loadCheckpoint(config.wal.dir);
+    cp = loaded.checkpoint;
+    if (loaded.movedAside) {
+      movedAside = loaded.movedAside.path;
+      log.warn('the checkpoint was unusable and is moved aside; every object starts from its top, the ledger skips what is loaded', { problem: loaded.movedAside.problem, moved_to: movedAside });
+    }
     objects = await source.list();
     progress.bytesTotal = objects.reduce((a, o) => a + o.size, 0);
     const engine = opts.engine ?? (await createEngine(config, log));
     const method = await chooseWriteMethod(res.pool, config.mysql.writeMethod).catch((e) => {
       throw new UserError(`cannot reach MySQL at startup: ${(e as Error).message}`, 'check PIPEWARDEN_MYSQL_URL and that the server runs; `pipewarden migrate` creates the schema');
+    });
+    const ledger = await ledgerRanges(
+      res.pool,
+      objects.map((o) => o.key),
+    ).catch((e) => {
+      throw new UserError(`cannot read the batch ledger: ${(e as Error).message}`, '`pipewarden migrate` creates the schema');
     });
     const sink = new DualWriteSink(config, res.pool, res.redis, wal, method, metrics, log, {
       onWaiting: (what, e) => {
@@ -164,17 +212,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     emit();
 
     for (const obj of objects) {
-      let oc: ObjectCheckpoint | undefined = cp.objects[obj.key];
-      if (oc && oc.etag !== obj.etag) {
-        log.warn('object changed since its last load; loading the new version from the start', { object: obj.key, was: oc.etag, now: obj.etag });
-        oc = undefined;
-      }
-      if (oc && !oc.done && oc.nextRecord > 1 && oc.engine !== undefined && oc.engine !== engine.name) {
-        // Spark batches carry no byte offsets: start the object again; the ledger skips what is in.
-        log.warn('object was begun by another engine; reading it again from the start', { object: obj.key, was: oc.engine, now: engine.name });
-        oc = undefined;
-      }
-      if (!oc) oc = cp.objects[obj.key] = emptyObjectCheckpoint(obj, config.batch.size);
+      const oc = (cp.objects[obj.key] = planObject(obj, cp.objects[obj.key], ledger.get(obj.key)?.get(obj.etag) ?? [], engine.name));
       oc.engine = engine.name;
       if (oc.done) {
         progress.bytesRead += obj.size;
@@ -199,9 +237,9 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
         const head = inflight.shift()!;
         const out = await head.done;
         advance(oc, head.draft, out);
-        // Not fsynced per batch: a checkpoint that falls behind after a power cut only makes
-        // the next run replay batches the ledger then skips. Atomic (rename) all the same.
-        writeCheckpoint(config.wal.dir, cp, false);
+        // Fsynced per batch only under wal.fsync=always: a checkpoint that falls behind (or
+        // is lost) after a power cut only makes the next run replay batches the ledger skips.
+        writeCheckpoint(config.wal.dir, cp, config.wal.fsync === 'always');
         await sink.trim();
       };
       const ctl = new AbortController();
@@ -242,6 +280,54 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       }
     }
 
+    /**
+     * Where to take up an object: its checkpoint as far as the ledger confirms it, else its
+     * top, cut with the batch size of its ledger batches (the configured one if none).
+     */
+    function planObject(obj: SourceObject, cached: ObjectCheckpoint | undefined, ranges: LedgerRange[], engineName: Engine['name']): ObjectCheckpoint {
+      let geometry;
+      try {
+        geometry = batchGeometry(ranges);
+      } catch (e) {
+        throw new UserError(`${obj.key}: ${(e as Error).message}`, 'batches of two sizes cover the same records under different ids: run `pipewarden verify` on this object, and reload it into a fresh schema if rows are missing');
+      }
+      let oc = cached;
+      if (oc && oc.etag !== obj.etag) {
+        log.warn('object changed since its last load; loading the new version from the start', { object: obj.key, was: oc.etag, now: obj.etag });
+        oc = undefined;
+      }
+      if (oc && oc.nextRecord > geometry.contiguousEnd) {
+        // The checkpoint says records up to nextRecord are in; the ledger lacks some of them
+        // (a restored or recreated database, or commits lost by a crash under
+        // innodb_flush_log_at_trx_commit=0/2).
+        log.warn('the database knows less than the checkpoint; loading the object again from its top (batches still in the ledger are skipped)', {
+          object: obj.key,
+          checkpoint_records: oc.nextRecord - 1,
+          ledger_records_from_top: geometry.contiguousEnd - 1,
+        });
+        reloaded.push(obj.key);
+        oc = undefined;
+      }
+      // A single short ledger batch ending where the checkpoint ends is the object's whole
+      // content: any batch size at least its length cuts it the same way.
+      const wholeObject = oc !== undefined && oc.done && ranges.length === 1 && geometry.contiguousEnd === oc.nextRecord && oc.batchSize >= geometry.records;
+      if (oc && geometry.batchSize !== undefined && oc.batchSize !== geometry.batchSize && !wholeObject) {
+        log.warn('the checkpoint cuts the object unlike its ledger batches; reading it again from the top with their batch size', { object: obj.key, checkpoint: oc.batchSize, ledger: geometry.batchSize });
+        oc = undefined;
+      }
+      if (oc && !oc.done && oc.nextRecord > 1 && oc.engine !== undefined && oc.engine !== engineName) {
+        // Spark batches carry no byte offsets: start the object again; the ledger skips what is in.
+        log.warn('object was begun by another engine; reading it again from the start', { object: obj.key, was: oc.engine, now: engineName });
+        oc = undefined;
+      }
+      if (oc) return oc;
+      const batchSize = geometry.batchSize ?? config.batch.size;
+      if (batchSize !== config.batch.size) {
+        log.warn('object keeps its original batch size (the one of its batches in the ledger), not the configured one', { object: obj.key, batch_size: batchSize, configured: config.batch.size });
+      }
+      return emptyObjectCheckpoint(obj, batchSize);
+    }
+
     function advance(oc: ObjectCheckpoint, draft: BatchDraft, out: BatchOutcome): void {
       const prevByte = oc.nextByte;
       const prevEngineBytes = engineBytes.get(draft.src.key) ?? 0;
@@ -254,8 +340,16 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       oc.rowsDuplicate += out.duplicate;
       oc.rowsRejected += out.rejected;
       if (draft.last) oc.done = true;
-      if (out.result === 'committed') committed++;
-      else skipped++;
+      if (out.result === 'committed') {
+        run.batches_committed++;
+        run.rows_in += out.records;
+        run.rows_loaded += out.inserted;
+        run.rows_rejected += out.rejected;
+        run.rows_duplicate += out.duplicate;
+      } else {
+        run.batches_skipped++;
+        run.records_skipped += out.records;
+      }
       const byReason = (oc.rejectedByReason ??= {});
       for (const d of draft.rejects) byReason[d.reason] = (byReason[d.reason] ?? 0) + 1;
       oddities.add(draft.oddities);
@@ -278,7 +372,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     emit({ state: signal.aborted ? 'stopping' : 'failed', lastError: (e as Error).message });
     throw e;
   } finally {
-    await wal.close().catch(() => undefined);
+    await wal?.close().catch(() => undefined);
     await closeResources(res);
     source.close();
     releaseLock();
@@ -301,8 +395,11 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       return acc;
     }, {}),
     fields_nulled: oddities.byColumn(),
-    batches_committed: committed,
-    batches_skipped: skipped,
+    batches_committed: run.batches_committed,
+    batches_skipped: run.batches_skipped,
+    this_run: run,
+    objects_reloaded: reloaded,
+    ...(movedAside ? { checkpoint_moved_aside: movedAside } : {}),
     bytes: progress.bytesTotal,
     seconds,
     rows_per_second: progress.rowsIn / Math.max(seconds, 1e-3),

@@ -4,10 +4,12 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type Redis from 'ioredis';
 import {
+  UserError,
   formatChecksum,
   keyChecksum,
   batchId,
   ledgerEntry,
+  ledgerMismatch,
   mirrorKeys,
   putMirrorEntry,
   trimMirror,
@@ -16,6 +18,7 @@ import {
   faultAt,
   type Config,
   type IntentRecord,
+  type LedgerEntry,
   type Logger,
   type MirrorKeys,
   type WalWriter,
@@ -45,6 +48,20 @@ export async function chooseWriteMethod(pool: Pool, configured: Config['mysql'][
   if (configured !== 'auto') return configured;
   const [rows] = await pool.query<RowDataPacket[]>('SELECT @@local_infile AS li');
   return Number(rows[0]?.li) === 1 ? 'load-data' : 'insert';
+}
+
+/**
+ * A ledger hit is a replay only if it is this very batch (same range, counts, key checksum);
+ * anything else would skip rows nobody wrote, so the load stops and says why.
+ */
+function provenReplay(entry: LedgerEntry, intent: IntentRecord): LedgerEntry {
+  const diff = ledgerMismatch(entry, intent);
+  if (diff === null) return entry;
+  const { src } = intent;
+  throw new UserError(
+    `batch ${intent.id} (${src.key}, records ${src.firstRecord}…${src.firstRecord + src.records - 1}, ${intent.rows} kept, ${intent.rejected} rejected, key checksum ${intent.check}) is in the ledger with ${diff}: not the same batch, so it was not skipped`,
+    'the object was loaded before with another batch cutting (or the source changed under the same ETag); run `pipewarden verify` on it and reload it into a fresh schema if rows are missing',
+  );
 }
 
 function sharesKey(a: Set<string>, b: Set<string>): boolean {
@@ -130,8 +147,9 @@ export class DualWriteSink {
     };
 
     // A replay (restart from checkpoint) finds its batches in the ledger: nothing to write.
-    const existing = await retryWhileDown(() => ledgerEntry(this.pool, intent.id), mysqlRetry);
-    if (existing) {
+    const found = await retryWhileDown(() => ledgerEntry(this.pool, intent.id), mysqlRetry);
+    if (found) {
+      const existing = provenReplay(found, intent);
       await this.wal.append({ t: 'skip', id: intent.id, ts: Date.now() }, { sync: false });
       this.metrics.batches.inc({ result: 'skipped' });
       return { id: intent.id, result: 'skipped', records, inserted: existing.rowsInserted, duplicate: existing.rowsDuplicate, rejected: existing.rowsRejected };
@@ -189,7 +207,8 @@ export class DualWriteSink {
     let duplicate = tx.duplicate;
     if (!tx.written) {
       // The ledger had it after all: a COMMIT whose acknowledgement was lost, then retried.
-      const entry = await retryWhileDown(() => ledgerEntry(this.pool, intent.id), mysqlRetry);
+      const found = await retryWhileDown(() => ledgerEntry(this.pool, intent.id), mysqlRetry);
+      const entry = found && provenReplay(found, intent);
       inserted = entry?.rowsInserted ?? 0;
       duplicate = entry?.rowsDuplicate ?? 0;
     }

@@ -5,15 +5,21 @@ import { action, configFrom, untilSignal, type GlobalOptions } from '../run';
 
 function printSummary(s: LoadSummary): void {
   const n = (x: number) => x.toLocaleString('en-US');
+  const r = s.this_run;
+  // Two columns: the whole source (earlier runs included) and what this run wrote itself.
+  const row = (label: string, total: number, now: number, rest = '') => `${label.padEnd(16)}${n(total).padStart(14)}${n(now).padStart(14)}${rest}`;
   const lines = [
     `source          ${s.source} (${s.objects} object${s.objects === 1 ? '' : 's'}, engine ${s.engine})`,
-    `rows in         ${n(s.rows_in)}`,
-    `rows loaded     ${n(s.rows_loaded)}`,
-    `rows rejected   ${n(s.rows_rejected)}${Object.keys(s.rejected_by_reason).length ? `  (${Object.entries(s.rejected_by_reason).map(([k, v]) => `${k} ${n(v)}`).join(', ')}; see the dead_letters table)` : ''}`,
-    `rows duplicate  ${n(s.rows_duplicate)}`,
+    `${''.padEnd(16)}${'whole source'.padStart(14)}${'this run'.padStart(14)}`,
+    row('rows in', s.rows_in, r.rows_in),
+    row('rows loaded', s.rows_loaded, r.rows_loaded),
+    row('rows rejected', s.rows_rejected, r.rows_rejected, Object.keys(s.rejected_by_reason).length ? `  (${Object.entries(s.rejected_by_reason).map(([k, v]) => `${k} ${n(v)}`).join(', ')}; see the dead_letters table)` : ''),
+    row('rows duplicate', s.rows_duplicate, r.rows_duplicate),
     `balance         ${s.balanced ? 'ok: rows in = loaded + rejected + duplicate' : 'MISMATCH — please report'}`,
     `fields nulled   ${Object.entries(s.fields_nulled).map(([k, v]) => `${k} ${n(v)}`).join(', ') || 'none'}`,
-    `batches         ${n(s.batches_committed)} committed, ${n(s.batches_skipped)} already in the ledger`,
+    `batches         this run: ${n(r.batches_committed)} written, ${n(r.batches_skipped)} already in the ledger (${n(r.records_skipped)} records read again, nothing written)`,
+    ...s.objects_reloaded.map((k) => `RELOADED        ${k}: the database held less than the checkpoint said (restored or recreated?); loaded again from its top`),
+    ...(s.checkpoint_moved_aside ? [`CHECKPOINT      unusable; moved to ${s.checkpoint_moved_aside}, positions rebuilt from the ledger`] : []),
     `time            ${s.seconds.toFixed(1)} s, ${n(Math.round(s.rows_per_second))} rows/s`,
   ];
   process.stdout.write(lines.join('\n') + '\n');

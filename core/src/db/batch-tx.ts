@@ -19,6 +19,11 @@ const INSERT_CHUNK_ROWS = 1000;
 
 export interface LedgerEntry {
   batchId: string;
+  /** The source range the batch covers: a ledger hit counts only when it is the same range. */
+  sourceKey: string;
+  sourceEtag: string;
+  firstRecord: number;
+  recordCount: number;
   rowsKept: number;
   rowsInserted: number;
   rowsDuplicate: number;
@@ -29,13 +34,17 @@ export interface LedgerEntry {
 
 export async function ledgerEntry(conn: Pick<PoolConnection, 'query'>, batchId: string): Promise<LedgerEntry | null> {
   const [rows] = await conn.query<RowDataPacket[]>(
-    `SELECT batch_id, rows_kept, rows_inserted, rows_duplicate, rows_rejected, key_checksum, committed_by FROM \`${TABLES.ledger}\` WHERE batch_id = ?`,
+    `SELECT batch_id, source_key, source_etag, first_record, record_count, rows_kept, rows_inserted, rows_duplicate, rows_rejected, key_checksum, committed_by FROM \`${TABLES.ledger}\` WHERE batch_id = ?`,
     [batchId],
   );
   if (rows.length === 0) return null;
   const r = rows[0];
   return {
     batchId: r.batch_id,
+    sourceKey: r.source_key,
+    sourceEtag: r.source_etag,
+    firstRecord: Number(r.first_record),
+    recordCount: Number(r.record_count),
     rowsKept: Number(r.rows_kept),
     rowsInserted: Number(r.rows_inserted),
     rowsDuplicate: Number(r.rows_duplicate),
@@ -43,6 +52,50 @@ export async function ledgerEntry(conn: Pick<PoolConnection, 'query'>, batchId: 
     keyChecksum: r.key_checksum,
     committedBy: r.committed_by,
   };
+}
+
+/**
+ * How a ledger row differs from the batch an intent describes, or null when it is the same
+ * batch: same object version, same record range, same kept/rejected counts and key checksum.
+ * A batch id is a hash of (key, ETag, first record) only, so the same id can name a range
+ * of another length (a batch cut with another batch size): that is not a replay.
+ */
+export function ledgerMismatch(entry: LedgerEntry, intent: IntentRecord): string | null {
+  const { src } = intent;
+  const diffs: string[] = [];
+  if (entry.sourceKey !== src.key || entry.sourceEtag !== src.etag) diffs.push(`object ${entry.sourceKey} (ETag ${entry.sourceEtag})`);
+  if (entry.firstRecord !== src.firstRecord || entry.recordCount !== src.records) diffs.push(`records ${entry.firstRecord}…${entry.firstRecord + entry.recordCount - 1}`);
+  if (entry.rowsKept !== intent.rows || entry.rowsRejected !== intent.rejected) diffs.push(`${entry.rowsKept} kept and ${entry.rowsRejected} rejected`);
+  if (entry.keyChecksum !== intent.check) diffs.push(`key checksum ${entry.keyChecksum}`);
+  return diffs.length ? diffs.join(', ') : null;
+}
+
+/** A batch of an object version as the ledger records it. */
+export interface LedgerRange {
+  firstRecord: number;
+  recordCount: number;
+}
+
+/**
+ * Every ledger batch of these objects, by object key and ETag, in record order: one query
+ * per 500 keys (a few bytes per batch), run once per load.
+ */
+export async function ledgerRanges(conn: Pick<PoolConnection, 'query'>, keys: readonly string[]): Promise<Map<string, Map<string, LedgerRange[]>>> {
+  const out = new Map<string, Map<string, LedgerRange[]>>();
+  for (let i = 0; i < keys.length; i += 500) {
+    const [rows] = await conn.query<RowDataPacket[]>(
+      `SELECT source_key, source_etag, first_record, record_count FROM \`${TABLES.ledger}\` WHERE source_key IN (?) ORDER BY source_key, source_etag, first_record`,
+      [keys.slice(i, i + 500)],
+    );
+    for (const r of rows) {
+      let byEtag = out.get(r.source_key);
+      if (!byEtag) out.set(r.source_key, (byEtag = new Map()));
+      let list = byEtag.get(r.source_etag);
+      if (!list) byEtag.set(r.source_etag, (list = []));
+      list.push({ firstRecord: Number(r.first_record), recordCount: Number(r.record_count) });
+    }
+  }
+  return out;
 }
 
 /** Which of these batch ids have a ledger row. */

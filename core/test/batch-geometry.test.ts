@@ -1,0 +1,28 @@
+// batchGeometry: the batch size an object was cut with, read back from its ledger batches.
+import { batchGeometry, ledgerMismatch, type IntentRecord, type LedgerEntry } from '../src';
+
+const b = (firstRecord: number, recordCount: number) => ({ firstRecord, recordCount });
+
+test('no batches: no size, nothing covered', () => {
+  expect(batchGeometry([])).toEqual({ contiguousEnd: 1, records: 0 });
+});
+
+test('full batches and a short last one, in any order; the contiguous run stops at the first gap', () => {
+  expect(batchGeometry([b(2001, 864), b(1, 1000), b(1001, 1000)])).toEqual({ batchSize: 1000, contiguousEnd: 2865, records: 2864 });
+  expect(batchGeometry([b(1, 1000), b(3001, 1000)])).toEqual({ batchSize: 1000, contiguousEnd: 1001, records: 2000 });
+  expect(batchGeometry([b(2001, 1000)])).toMatchObject({ batchSize: 1000, contiguousEnd: 1 });
+});
+
+test('batches of two sizes are refused with the odd range named', () => {
+  expect(() => batchGeometry([b(1, 1000), b(1001, 1000), b(5001, 5000)])).toThrow(/records 1…1000 beside batches of 5000/);
+  expect(() => batchGeometry([b(1, 500), b(501, 1000)])).toThrow(/more than one batch size/);
+});
+
+test('a ledger row is the same batch only with the same object, range, counts and key checksum', () => {
+  const intent: IntentRecord = { t: 'intent', id: 'b1', src: { key: 'k', etag: 'e', firstRecord: 1001, records: 1000, startByte: 0, endByte: 9, firstLine: 2 }, rows: 990, rejected: 10, check: '990:123', ts: 0 };
+  const entry: LedgerEntry = { batchId: 'b1', sourceKey: 'k', sourceEtag: 'e', firstRecord: 1001, recordCount: 1000, rowsKept: 990, rowsInserted: 990, rowsDuplicate: 0, rowsRejected: 10, keyChecksum: '990:123', committedBy: 'loader' };
+  expect(ledgerMismatch(entry, intent)).toBeNull();
+  expect(ledgerMismatch({ ...entry, recordCount: 5000 }, intent)).toBe('records 1001…6000');
+  expect(ledgerMismatch({ ...entry, keyChecksum: '990:124' }, intent)).toBe('key checksum 990:124');
+  expect(ledgerMismatch({ ...entry, sourceEtag: 'x' }, intent)).toBe('object k (ETag x)');
+});

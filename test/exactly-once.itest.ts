@@ -1,0 +1,145 @@
+// Issue 13, the loader side: the ledger, not the checkpoint, decides what is loaded.
+// Batch geometry changed between runs, the checkpoint or the WAL folder lost, the database
+// restored or recreated under a checkpoint that says "done", a corrupt checkpoint, and a
+// ledger row whose range differs from the batch the loader cut: never a lost row, never a
+// silent skip. `verifyTable` (the source against the table) is the oracle.
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RowDataPacket } from 'mysql2';
+import { connect, createLogger, migrate, parseMysqlUrl, type Config, type Logger } from '@pipewarden/core';
+import { generate, runLoad, verifyTable } from '@pipewarden/loader';
+import { startTestStack, SHARED_SAMPLE, type TestStack } from './helpers/stack';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(() => stack?.cleanup());
+beforeEach(() => stack.resetData());
+
+async function q(config: Config, sql: string, params: unknown[] = []): Promise<RowDataPacket[]> {
+  const c = await connect(config);
+  try {
+    const [rows] = await c.query<RowDataPacket[]>(sql, params);
+    return rows;
+  } finally {
+    await c.end();
+  }
+}
+
+/** Load until `rows` input records are in, then stop as Ctrl-C would. */
+async function loadPart(config: Config, source: string, rows: number): Promise<void> {
+  const ctl = new AbortController();
+  const err = await runLoad(config, { source, signal: ctl.signal, onProgress: (p) => p.rowsIn >= rows && ctl.abort() }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(Error);
+}
+
+function captureLogger(): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  return { log: createLogger('loader', (l) => lines.push(l)), lines };
+}
+
+async function expectExact(config: Config, source: string): Promise<void> {
+  const v = await verifyTable(config, source);
+  expect({ ok: v.ok, lost: v.lost, duplicated: v.duplicated, unexpected: v.unexpected }).toEqual({ ok: true, lost: 0, duplicated: 0, unexpected: 0 });
+}
+
+test('an object begun with batches of 1000, stopped, and resumed with 5000 after the WAL folder was lost: no row lost, the original batch size kept', async () => {
+  const gen = join(stack.layout.dir, 'geometry.csv');
+  await generate(gen, { rows: 11864, seed: 13, badShare: 0.02 });
+  const small = stack.config({ 'batch.size': 1000, 'wal.dir': join(stack.layout.dir, 'wal-a') });
+  await loadPart(small, gen, 3000);
+  const [{ n: before }] = await q(small, 'SELECT COUNT(*) AS n FROM batch_ledger');
+  expect(Number(before)).toBeGreaterThanOrEqual(3);
+
+  const { log, lines } = captureLogger();
+  const big = stack.config({ 'batch.size': 5000, 'wal.dir': join(stack.layout.dir, 'wal-b') });
+  const s = await runLoad(big, { source: gen, log });
+  expect(s.rows_in).toBe(11864);
+  expect(s.balanced).toBe(true);
+  await expectExact(big, gen);
+  expect(lines.some((l) => l.includes('keeps its original batch size') && l.includes('1000'))).toBe(true);
+  const sizes = await q(big, 'SELECT DISTINCT record_count AS c FROM batch_ledger ORDER BY 1');
+  expect(sizes.map((r) => Number(r.c))).toEqual([864, 1000]);
+  // Dead letters exactly once each (one geometry, so one batch id per line).
+  const [{ n: dl, d: distinct }] = await q(big, 'SELECT COUNT(*) AS n, COUNT(DISTINCT line_number) AS d FROM dead_letters');
+  expect(Number(dl)).toBe(Number(distinct));
+  expect(Number(dl)).toBe(s.rows_rejected);
+});
+
+test('the database recreated under a checkpoint that says "done": the load notices, reloads the object and says so', async () => {
+  const config = stack.config({ 'batch.size': 1000 });
+  const first = await runLoad(config, { source: SHARED_SAMPLE });
+  expect(first.rows_loaded).toBe(4999);
+
+  // Drop the schema and create it again (a restored backup of before the load looks the same).
+  const { database } = parseMysqlUrl(config.mysql.url);
+  const admin = await connect(config, false);
+  await admin.query(`DROP DATABASE \`${database}\``);
+  await admin.end();
+  await migrate(config);
+
+  const { log, lines } = captureLogger();
+  const s = await runLoad(config, { source: SHARED_SAMPLE, log });
+  await expectExact(config, SHARED_SAMPLE);
+  expect(s.objects_reloaded).toEqual([SHARED_SAMPLE]);
+  expect(s.this_run).toMatchObject({ rows_in: 4999, rows_loaded: 4999, batches_committed: 5, batches_skipped: 0 });
+  expect(s).toMatchObject({ rows_in: 4999, rows_loaded: 4999, balanced: true });
+  expect(lines.some((l) => l.includes(' WARN ') && l.includes('the database knows less than the checkpoint'))).toBe(true);
+
+  // Nothing new: this run wrote nothing, the whole-source figures stay.
+  const again = await runLoad(config, { source: SHARED_SAMPLE });
+  expect(again).toMatchObject({ rows_in: 4999, rows_loaded: 4999, objects_reloaded: [] });
+  expect(again.this_run).toMatchObject({ rows_in: 0, rows_loaded: 0, batches_committed: 0, batches_skipped: 0 });
+});
+
+test('a database that lost its last commits (restored from an older backup): the missing batches are written again, the others skipped', async () => {
+  const config = stack.config({ 'batch.size': 1000 });
+  await runLoad(config, { source: SHARED_SAMPLE });
+  // The "older backup": a fresh schema holding only the load's first batches.
+  const { database } = parseMysqlUrl(config.mysql.url);
+  const admin = await connect(config, false);
+  await admin.query(`DROP DATABASE \`${database}\``);
+  await admin.end();
+  await migrate(config);
+  const older = stack.config({ 'batch.size': 1000, 'wal.dir': join(stack.layout.dir, 'wal-older') });
+  await loadPart(older, SHARED_SAMPLE, 2000);
+  const kept = await q(config, 'SELECT COUNT(*) AS n FROM batch_ledger');
+  expect(Number(kept[0].n)).toBeLessThan(5);
+
+  const s = await runLoad(config, { source: SHARED_SAMPLE });
+  await expectExact(config, SHARED_SAMPLE);
+  expect(s.objects_reloaded).toEqual([SHARED_SAMPLE]);
+  expect(s.this_run.batches_skipped + s.this_run.batches_committed).toBe(5);
+  expect(s.this_run.batches_skipped).toBe(Number(kept[0].n));
+});
+
+test('a corrupt checkpoint is moved aside and the load rebuilds its position from the ledger', async () => {
+  const gen = join(stack.layout.dir, 'corrupt.csv');
+  await generate(gen, { rows: 6000, seed: 21 });
+  const config = stack.config({ 'batch.size': 1000 });
+  await loadPart(config, gen, 2000);
+  const cp = join(config.wal.dir, 'checkpoint.json');
+  expect(existsSync(cp)).toBe(true);
+  writeFileSync(cp, '{"version":1,"objects":{"'); // a power cut mid-write
+  const { log, lines } = captureLogger();
+  const s = await runLoad(stack.config({ 'batch.size': 3000 }), { source: gen, log });
+  expect(s.rows_in).toBe(6000);
+  await expectExact(config, gen);
+  expect(readdirSync(config.wal.dir).filter((f) => f.startsWith('checkpoint.json.corrupt-'))).toHaveLength(1);
+  expect(lines.some((l) => l.includes(' WARN ') && l.includes('checkpoint'))).toBe(true);
+  expect(s.checkpoint_moved_aside).toMatch(/checkpoint\.json\.corrupt-/);
+});
+
+test('a ledger row with the same batch id but another range or checksum stops the load with a clear error', async () => {
+  const gen = join(stack.layout.dir, 'mismatch.csv');
+  await generate(gen, { rows: 3000, seed: 4 });
+  const config = stack.config({ 'batch.size': 1000 });
+  await runLoad(config, { source: gen });
+  await q(config, "UPDATE batch_ledger SET key_checksum = '1000:1' WHERE first_record = 1001");
+  rmSync(config.wal.dir, { recursive: true, force: true });
+  const err = (await runLoad(config, { source: gen }).catch((e: unknown) => e)) as Error;
+  expect(err).toBeInstanceOf(Error);
+  expect(err.name).toBe('UserError');
+  expect(err.message).toMatch(/batch b[0-9a-f]{23} .*records 1001.*ledger/);
+});
