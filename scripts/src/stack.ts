@@ -39,9 +39,23 @@ export interface StackOptions {
   prometheusInterval?: string;
 }
 
-async function pickPort(preferred: number | undefined): Promise<number> {
-  if (preferred !== undefined && (await portIsFree(preferred))) return preferred;
-  return freePort();
+/**
+ * The preferred port when free, else a free port below Linux's ephemeral range (32768+). The loader, reconciler and exporter
+ * ports are chosen now but bound later (or never, when a test runs the CLI instead): in
+ * the ephemeral range any process's `listen(0)` could take one meanwhile, and a request
+ * meant for the loader would reach a stranger.
+ */
+async function pickPort(preferred: number | undefined, taken: Set<number>): Promise<number> {
+  const candidates = [...(preferred !== undefined ? [preferred] : []), ...Array.from({ length: 100 }, () => 20000 + Math.floor(Math.random() * 12000))];
+  for (const port of candidates) {
+    if (!taken.has(port) && (await portIsFree(port))) {
+      taken.add(port);
+      return port;
+    }
+  }
+  const port = await freePort();
+  taken.add(port);
+  return port;
 }
 
 export class Stack {
@@ -75,17 +89,18 @@ export class Stack {
       layout = JSON.parse(readFileSync(layoutFile, 'utf8')) as StackLayout;
     } else {
       const pref = opts.preferDefaultPorts;
+      const taken = new Set<number>();
       layout = {
         dir,
         ports: {
-          mariadb: await pickPort(pref ? 3406 : undefined),
-          redis: await pickPort(pref ? 6479 : undefined),
-          s3: await pickPort(pref ? 4568 : undefined),
-          prometheus: await pickPort(pref ? 9490 : undefined),
-          alertmanager: await pickPort(pref ? 9493 : undefined),
-          exporter: await pickPort(pref ? 9841 : undefined),
-          loader: await pickPort(pref ? 9842 : undefined),
-          reconciler: await pickPort(pref ? 9843 : undefined),
+          mariadb: await pickPort(pref ? 3406 : undefined, taken),
+          redis: await pickPort(pref ? 6479 : undefined, taken),
+          s3: await pickPort(pref ? 4568 : undefined, taken),
+          prometheus: await pickPort(pref ? 9490 : undefined, taken),
+          alertmanager: await pickPort(pref ? 9493 : undefined, taken),
+          exporter: await pickPort(pref ? 9841 : undefined, taken),
+          loader: await pickPort(pref ? 9842 : undefined, taken),
+          reconciler: await pickPort(pref ? 9843 : undefined, taken),
         },
         token: randomBytes(24).toString('hex'),
         bucket: 'nyc-parking',

@@ -24,7 +24,7 @@ function lastLines(text: string, n = 6): string {
 export function judgeExit(ctx: TrialContext, where: string, e: Exit, killedByNemesis: boolean): 'finished' | 'stopped' | 'bad' {
   ctx.log.push(`${where}: ${e.timedOut ? 'TIMED OUT' : e.signal ? `killed (${e.signal})` : `exit ${e.status}`}${e.status ? ` — ${lastLines(e.stderr, 3)}` : ''}`);
   if (e.timedOut) {
-    violate(ctx, 'hang', where, `no exit before the timeout; stderr: ${lastLines(e.stderr)}`);
+    violate(ctx, 'hang', where, `no exit before the timeout; stderr: ${lastLines(e.stderr, 20)}`);
     return 'bad';
   }
   if (hasStackTrace(e.stderr)) {

@@ -70,7 +70,7 @@ export function drawSchedule(rng: Rng, allowed: readonly FaultName[], batches: n
   const faults: Fault[] = [];
   for (let i = 0; i < count; i++) {
     const name = rng.pick(allowed);
-    const f: Fault = { name, at: Number(rng.float(0.05, 0.9).toFixed(2)), holdMs: rng.int(100, 2500) };
+    const f: Fault = { name, at: Number(rng.float(0.05, 0.75).toFixed(2)), holdMs: rng.int(100, 2500) };
     if (name === 'proxy-delay' || name === 'proxy-stall' || name === 'proxy-drop') f.target = rng.pick(['mysql', 'redis', 's3'] as const);
     if (name === 'crash-point') f.point = `${rng.pick(['after-intent', 'before-commit', 'after-commit'])}:${rng.int(1, Math.max(1, batches))}`;
     if (name === 'second-loader') f.secondWal = rng.pick(['same', 'other'] as const);

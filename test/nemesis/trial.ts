@@ -79,7 +79,7 @@ async function progress(ctx: TrialContext): Promise<number> {
 
 async function waitProgress(ctx: TrialContext, at: number): Promise<void> {
   const deadline = Date.now() + 120000;
-  while ((await progress(ctx)) < at && Date.now() < deadline) await sleep(50);
+  while ((await progress(ctx)) < at && Date.now() < deadline) await sleep(20);
 }
 
 /** The first run under the live faults; ends when it has finished, stopped or been killed. */
