@@ -143,3 +143,16 @@ test('a ledger row with the same batch id but another range or checksum stops th
   expect(err.name).toBe('UserError');
   expect(err.message).toMatch(/batch b[0-9a-f]{23} .*records 1001.*ledger/);
 });
+
+test('the ledger index migration runs again cleanly when it was interrupted after its ALTER', async () => {
+  const config = stack.config();
+  await q(config, 'DELETE FROM schema_migrations WHERE version = 2'); // as if the process died before recording it
+  const r = await migrate(config);
+  expect(r.applied).toEqual([2]);
+  const idx = await q(config, "SHOW INDEX FROM batch_ledger WHERE Key_name = 'ix_source'");
+  expect(idx.map((i) => [i.Column_name, i.Sub_part === null ? null : Number(i.Sub_part)])).toEqual([
+    ['source_key', 191],
+    ['first_record', null],
+  ]);
+  expect((await migrate(config)).applied).toEqual([]);
+});

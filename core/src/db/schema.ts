@@ -102,4 +102,18 @@ export const MIGRATIONS: Migration[] = [
 ) ${TABLE_OPTIONS}`,
     ],
   },
+  {
+    version: 2,
+    name: 'batch ledger: index by source object',
+    // The loader reads the ledger's batches of every listed object at the start of each run
+    // (the ledger, not the checkpoint, says what is loaded). A prefix: utf8mb4 VARCHAR(1024)
+    // is longer than an InnoDB key may be. Guarded by information_schema so a migration
+    // interrupted after the ALTER can run again (MySQL 8 has no ADD INDEX IF NOT EXISTS).
+    statements: [
+      `SET @pw_ddl = IF((SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = '${TABLES.ledger}' AND index_name = 'ix_source') = 0, 'ALTER TABLE \`${TABLES.ledger}\` ADD KEY \`ix_source\` (\`source_key\`(191), \`first_record\`)', 'DO 0')`,
+      'PREPARE pw_ddl FROM @pw_ddl',
+      'EXECUTE pw_ddl',
+      'DEALLOCATE PREPARE pw_ddl',
+    ],
+  },
 ];
