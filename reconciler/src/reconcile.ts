@@ -153,7 +153,10 @@ class ReconcileRun {
     this.step({ phase: 'lock' });
     const releaseLock = acquireReconcileLock(this.config.wal.dir);
     try {
-      if (!this.dryRun) await this.pauseLoader();
+      if (!this.dryRun) {
+        await this.openRun();
+        await this.pauseLoader();
+      }
       await this.waitForMysql();
       if (!this.dryRun) await this.recordStart();
       const plan = await this.findMissing();
@@ -175,14 +178,18 @@ class ReconcileRun {
     }
   }
 
+  /** The run's start in the reconciler's WAL series: a run killed from here on is visible to the next one. */
+  private async openRun(): Promise<void> {
+    this.wal = await WalWriter.open(this.config.wal.dir, 'reconciler', { fsync: 'always', segmentBytes: this.config.wal.segmentBytes });
+    await this.wal.append({ t: 'run', run: this.report.runId, phase: 'start', ts: Date.now() });
+  }
+
   /**
    * Pause the loader service, then hold the loader lock for the run: the reconciler never
    * writes while a loader may still write (one it could not pause, or a one-shot
    * `pipewarden load` holding the lock). Only "no loader service listening" is fine.
    */
   private async pauseLoader(): Promise<void> {
-    this.wal = await WalWriter.open(this.config.wal.dir, 'reconciler', { fsync: 'always', segmentBytes: this.config.wal.segmentBytes });
-    await this.wal.append({ t: 'run', run: this.report.runId, phase: 'start', ts: Date.now() });
     this.step({ phase: 'pause_loader' });
     const refuse = 'the reconciler will not write while a loader it could not pause may still write';
     try {
@@ -252,7 +259,7 @@ class ReconcileRun {
     const redis = await this.connectRedis();
     const walIntents = readWalIntents(this.config.wal.dir);
     const inDoubt = readWalState(this.config.wal.dir).inDoubt;
-    const mirrored = redis ? await listMirror(redis, this.keys) : [];
+    const mirrored = redis ? await this.listMirrored(redis) : [];
     const candidates = candidateIds(walIntents, mirrored);
     const inLedger = await ledgerHasAny(pool, candidates);
     const items: RepairItem[] = [];
@@ -271,6 +278,16 @@ class ReconcileRun {
     this.report.batchesExamined = candidates.length;
     this.log.info('batches examined', { examined: candidates.length, walIntents: walIntents.size, inDoubt: inDoubt.size, mirrored: mirrored.length, toRepair: items.length, dryRun: this.dryRun });
     return plan;
+  }
+
+  /** Batch ids in the mirror; none when Redis fails now (the WAL's intents are still checked). */
+  private async listMirrored(redis: Redis): Promise<string[]> {
+    try {
+      return await listMirror(redis, this.keys);
+    } catch (e) {
+      this.log.warn('cannot list the Redis mirror; checking the WAL intents only', { error: errorMessage(e) });
+      return [];
+    }
   }
 
   /** The batch's rows: from the find phase, else the mirror, else the source. */
