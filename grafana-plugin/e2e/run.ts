@@ -318,7 +318,7 @@ async function runLeg(part: Part, leg: Leg): Promise<void> {
     const read = await fetch(`${base}/api/plugin-proxy/${host!.pluginId}/reconciler/status`);
     assert(read.status === 200, `a Viewer's GET /status answered ${read.status}, expected 200`);
     await openPage(page!, `/a/${host!.pluginId}/reconcile`);
-    await page!.getByText('Only Grafana admins can reconcile').waitFor();
+    await page!.getByText(/You may not reconcile/).waitFor();
     await shot(page!, results, 'reconcile-viewer');
     host!.role = 'Admin';
   });
@@ -326,7 +326,7 @@ async function runLeg(part: Part, leg: Leg): Promise<void> {
   await part.step('an unreachable reconciler is explained on the Overview', async () => {
     host!.settings.jsonData = { ...host!.settings.jsonData, reconcilerUrl: 'http://127.0.0.1:9' };
     await openPage(page!, `/a/${host!.pluginId}/overview`);
-    await page!.getByText('Is `pipewarden reconciler serve` running at http://127.0.0.1:9?').waitFor();
+    await page!.getByTestId('problem-alert').filter({ hasText: 'Is pipewarden reconciler serve running at http://127.0.0.1:9?' }).waitFor();
     await shot(page!, results, 'overview-unreachable');
   });
 

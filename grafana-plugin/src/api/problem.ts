@@ -102,7 +102,7 @@ export function describeProblem(p: ApiProblem, reconcilerUrl?: string): ProblemT
     case 'forbidden':
       return {
         title: 'Your Grafana role cannot do this',
-        advice: 'Starting a reconcile needs the Admin role in this organization. Ask an admin, or run `pipewarden reconcile` on the pipeline host.',
+        advice: 'Starting a reconcile needs the Reconciler role of this app (org admins have it). Ask an admin to grant it, or run `pipewarden reconcile` on the pipeline host.',
       };
     case 'unreachable':
       return {

@@ -3,6 +3,8 @@ import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { Badge, useStyles2 } from '@grafana/ui';
 
+import { sentenceCase } from '../utils/format';
+
 export type Health = 'ok' | 'warning' | 'down' | 'unknown';
 
 const HEALTH_BADGE: Record<Health, { text: string; color: 'green' | 'orange' | 'red' | 'blue' }> = {
@@ -36,7 +38,7 @@ export function StageCard({ title, health, healthText, rows, note, children, tes
     <section className={s.card} aria-label={title} data-testid={testId}>
       <header className={s.header}>
         <h3 className={s.title}>{title}</h3>
-        <Badge text={healthText ?? badge.text} color={badge.color} />
+        <Badge text={sentenceCase(healthText ?? badge.text)} color={badge.color} />
       </header>
       <dl className={s.rows}>
         {rows.map((r) => (

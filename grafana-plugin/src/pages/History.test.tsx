@@ -50,11 +50,40 @@ describe('History', () => {
 
   it.each([
     [401, { error: 'invalid token' }, /The token in the app configuration is wrong/],
-    [502, '', /Is `pipewarden reconciler serve` running at http:\/\/127.0.0.1:9843\?/],
+    [502, '', 'Is pipewarden reconciler serve running at http://127.0.0.1:9843?'],
     [500, { error: 'reconcile_runs: table missing', hint: 'run pipewarden migrate' }, /reconcile_runs: table missing\. run pipewarden migrate/],
   ])('explains HTTP %i', async (status, data, text) => {
     new FakeBackend().on('GET', RUNS, { status, data }).install();
     renderPage(<HistoryContent />);
-    expect(await screen.findByText(text)).toBeInTheDocument();
+    const alert = await screen.findByTestId('problem-alert');
+    expect(alert).toHaveTextContent(text);
+    // Commands are shown as code, never with Markdown's backticks.
+    expect(alert.textContent).not.toContain('`');
+  });
+
+  it('gives each start time as an absolute time on hover, and every finished run a duration', async () => {
+    const runs = [
+      runFixture({ runId: 'r5', startedAt: '2026-11-29T19:44:37.000Z', finishedAt: '2026-11-29T19:46:07.500Z', durationSeconds: null }),
+      runFixture({ runId: 'r4', startedAt: '2026-11-29T18:00:00.000Z', outcome: 'running', finishedAt: null, durationSeconds: null }),
+    ];
+    new FakeBackend().on('GET', RUNS, { status: 200, data: { runs } }).install();
+    renderPage(<HistoryContent />);
+    const rows = await screen.findAllByTestId('run-row');
+    const started = rows[0].querySelector('time')!;
+    expect(started).toHaveAttribute('title', '2026-11-29 19:44:37 UTC');
+    expect(started).toHaveAttribute('dateTime', '2026-11-29T19:44:37.000Z');
+    expect(started.textContent).toMatch(/ago$/);
+    expect(rows[0]).toHaveTextContent('1 min 31 s');
+    expect(rows[1]).toHaveTextContent('running');
+  });
+
+  it('says who pressed the button when the reconciler recorded it', async () => {
+    const runs = [{ ...runFixture({ runId: 'r6', trigger: 'button' }), requestedBy: 'alice' }, runFixture({ runId: 'r7', trigger: 'watchdog' })];
+    new FakeBackend().on('GET', RUNS, { status: 200, data: { runs } }).install();
+    renderPage(<HistoryContent />);
+    const rows = await screen.findAllByTestId('run-row');
+    expect(rows[0]).toHaveTextContent('Button by alice');
+    expect(rows[1]).toHaveTextContent('Watchdog');
+    expect(rows[1]).not.toHaveTextContent(' by ');
   });
 });

@@ -38,6 +38,25 @@ describe('Overview', () => {
     expect(backend.calls[0].url).toBe('api/plugin-proxy/pipewarden-pipeline-app/reconciler/status');
   });
 
+  it('gives every badge the same casing: sentence case, words not joined by underscores', async () => {
+    const status = statusFixture({
+      loader: { reachable: true, state: 'waiting_mysql', url: 'http://127.0.0.1:9842' },
+      reconcile: { running: null, last: runFixture({ outcome: 'nothing_to_do' }) },
+    });
+    new FakeBackend().on('GET', STATUS, { status: 200, data: status }).install();
+    renderPage(<OverviewContent />);
+    await screen.findByTestId('stage-mysql');
+    const badges = screen
+      .getAllByRole('region')
+      .map((card) => card.querySelector(':scope > header > :last-child')?.textContent)
+      .filter((t): t is string => Boolean(t));
+    expect(badges).toEqual(expect.arrayContaining(['Waiting mysql', 'Up', '3 in doubt', 'Nothing to do', 'On']));
+    for (const text of badges) {
+      expect(text).not.toContain('_');
+      expect(text.charAt(0)).toBe(text.charAt(0).toUpperCase());
+    }
+  });
+
   it('links the three bundled dashboards by uid', async () => {
     new FakeBackend().on('GET', STATUS, { status: 200, data: statusFixture() }).install();
     renderPage(<OverviewContent />);
@@ -109,7 +128,8 @@ describe('Overview', () => {
     new FakeBackend().on('GET', STATUS, { status: 502, data: '' }).install();
     renderPage(<OverviewContent />);
     expect(await screen.findByText('Cannot reach the reconciler')).toBeInTheDocument();
-    expect(screen.getByText(/Is `pipewarden reconciler serve` running at http:\/\/127.0.0.1:9843\?/)).toBeInTheDocument();
+    expect(screen.getByTestId('problem-alert')).toHaveTextContent('Is pipewarden reconciler serve running at http://127.0.0.1:9843?');
+    expect(screen.getByTestId('problem-alert').textContent).not.toContain('`');
     // Dashboards stay reachable even when the reconciler is not.
     expect(screen.getByRole('link', { name: /Pipeline/ })).toBeInTheDocument();
   });

@@ -7,6 +7,7 @@ import { Alert, Icon, LinkButton, LoadingPlaceholder, useStyles2 } from '@grafan
 import type { LoaderStatus, ReconcilerStatus } from '../api/types';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { RecoveryBlocked } from '../components/Reconcile/RecoveryBlocked';
+import { RelativeTime } from '../components/RelativeTime';
 import { Health, StageCard } from '../components/StageCard';
 import { DASHBOARDS, PLUGIN_BASE_URL, ROUTES, STATUS_POLL_MS } from '../constants';
 import { useLoaderStatus } from '../data/useLoaderStatus';
@@ -60,7 +61,7 @@ function Pipeline({ status, loader, loaderNote }: { status: ReconcilerStatus; lo
       <StageCard
         title={`Engine${loader ? ` (${loader.engine})` : ''}`}
         health={lh}
-        healthText={status.loader.state.replace('_', ' ')}
+        healthText={status.loader.state}
         rows={[
           { label: 'Throughput', value: loader ? `${formatCount(loader.rowsPerSecond)} rows/s` : '–' },
           { label: 'Rows read', value: formatCount(loader?.rowsIn) },
@@ -137,7 +138,7 @@ function RecoveryState({ status }: { status: ReconcilerStatus }) {
               ]
             : last
               ? [
-                  { label: 'Finished', value: <span title={last.finishedAt ?? ''}>{timeAgo(last.finishedAt ?? last.startedAt)}</span> },
+                  { label: 'Finished', value: <RelativeTime iso={last.finishedAt ?? last.startedAt} /> },
                   { label: 'Trigger', value: TRIGGER_LABELS[last.trigger] },
                   { label: 'Rows inserted', value: formatCount(last.rowsInserted) },
                   { label: 'Duration', value: formatDuration(last.durationSeconds) },
@@ -153,7 +154,7 @@ function RecoveryState({ status }: { status: ReconcilerStatus }) {
         healthText={status.watchdog.enabled ? 'On' : 'Off'}
         rows={[
           { label: 'Last decision', value: status.watchdog.lastDecision ?? '–' },
-          { label: 'When', value: timeAgo(status.watchdog.lastDecisionAt) },
+          { label: 'When', value: <RelativeTime iso={status.watchdog.lastDecisionAt} /> },
         ]}
         note={status.watchdog.enabled ? 'Reconciles by itself when MySQL comes back after an outage.' : 'Off: set PIPEWARDEN_WATCHDOG=true for automatic recovery.'}
       />

@@ -33,6 +33,21 @@ export function formatDuration(seconds: number | null | undefined): string {
   return m < 60 ? `${m} min ${s} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
+/** "2026-11-29 19:44:37 UTC": the exact time a relative one stands for (shown on hover). */
+export function formatAbsolute(iso: string | null | undefined): string {
+  if (!iso) {
+    return '–';
+  }
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? iso : `${new Date(t).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** One casing for every badge: "Paused by reconcile", "Up", "3 in doubt". */
+export function sentenceCase(text: string): string {
+  const words = text.replace(/_/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 /** "12 s ago", "5 min ago", "3 h ago", "2 d ago"; the exact time goes in a title attribute. */
 export function timeAgo(iso: string | null | undefined, now = Date.now()): string {
   if (!iso) {

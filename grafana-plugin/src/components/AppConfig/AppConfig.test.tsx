@@ -33,6 +33,15 @@ function renderConfig(jsonData: AppSettings, tokenSet: boolean) {
 }
 
 describe('AppConfig', () => {
+  it('shows the commands in the field descriptions and errors as code, not with backticks', () => {
+    new FakeBackend().install();
+    renderConfig({}, false);
+    for (const command of ['pipewarden reconciler serve', 'pipewarden loader serve']) {
+      expect(screen.getAllByText(command).every((el) => el.tagName === 'CODE')).toBe(true);
+    }
+    expect(document.body.textContent).not.toContain('`');
+  });
+
   it('shows the saved URLs and a configured token, and keeps the token when saving URLs', async () => {
     const user = userEvent.setup();
     const backend = new FakeBackend().on('POST', SETTINGS, { status: 200, data: {} }).install();

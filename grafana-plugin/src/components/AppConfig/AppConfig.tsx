@@ -8,6 +8,7 @@ import { getStatus } from '../../api/reconciler';
 import { saveSettings } from '../../api/settings';
 import type { AppSettings, ReconcilerStatus } from '../../api/types';
 import { plural } from '../../utils/format';
+import { CodeText } from '../CodeText';
 
 export interface AppConfigProps extends PluginConfigPageProps<AppPluginMeta<AppSettings>> {
   /** After a save; Grafana only hands the new settings to the app after a reload. */
@@ -81,9 +82,9 @@ export default function AppConfig({ plugin, onSaved = () => window.location.relo
       <FieldSet label="Reconciler">
         <Field
           label="Reconciler URL"
-          description="Base URL of `pipewarden reconciler serve` as Grafana's server reaches it (PIPEWARDEN_RECONCILER_URL). Requests go through Grafana's plugin proxy."
+          description={<CodeText text="Base URL of `pipewarden reconciler serve` as Grafana's server reaches it (PIPEWARDEN_RECONCILER_URL). Requests go through Grafana's plugin proxy." />}
           invalid={Boolean(reconcilerUrl) && Boolean(reconcilerUrlError)}
-          error={reconcilerUrlError}
+          error={reconcilerUrlError && <CodeText text={reconcilerUrlError} />}
           required
         >
           <Input
@@ -115,7 +116,7 @@ export default function AppConfig({ plugin, onSaved = () => window.location.relo
         </Field>
         <Field
           label="Loader URL (optional)"
-          description="Base URL of `pipewarden loader serve` (PIPEWARDEN_LOADER_URL). With it the overview shows throughput and row counts."
+          description={<CodeText text="Base URL of `pipewarden loader serve` (PIPEWARDEN_LOADER_URL). With it the overview shows throughput and row counts." />}
           invalid={Boolean(loaderUrlError)}
           error={loaderUrlError}
         >

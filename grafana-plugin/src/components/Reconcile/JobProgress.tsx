@@ -14,12 +14,14 @@ export function JobProgress({ job }: { job: ReconcileJob }) {
   const p = job.progress;
   const pct = p.batchesTotal > 0 ? Math.round((100 * p.batchesDone) / p.batchesTotal) : 0;
   const current = PHASES.indexOf(p.phase);
+  // Until the batches in doubt are found their number is unknown, not zero.
+  const counted = p.batchesTotal > 0 || current > PHASES.indexOf('find_batches');
   return (
     <section aria-label="Reconcile progress" className={s.box} data-testid="job-progress">
       <h3 className={s.title}>
         <Spinner inline /> {job.dryRun ? 'Dry run' : 'Reconcile'} in progress · started by {TRIGGER_LABELS[job.trigger]}
       </h3>
-      <ol className={s.phases}>
+      <ol className={s.phases} aria-label="Phases">
         {PHASES.map((ph, i) => (
           <li key={ph} className={i < current ? s.done : i === current ? s.current : s.todo} aria-current={i === current ? 'step' : undefined}>
             {PHASE_LABELS[ph]}
@@ -30,7 +32,11 @@ export function JobProgress({ job }: { job: ReconcileJob }) {
         <div className={s.fill} style={{ width: `${pct}%` }} />
       </div>
       <p data-testid="job-progress-counts">
-        {formatCount(p.batchesDone)} of {formatCount(p.batchesTotal)} batches · {formatCount(p.rowsInserted)} of {formatCount(p.rowsMissing)} missing rows inserted
+        {!counted
+          ? 'Counting the batches in doubt…'
+          : p.batchesTotal === 0
+            ? 'No batch in doubt: nothing to insert.'
+            : `${formatCount(p.batchesDone)} of ${formatCount(p.batchesTotal)} batches · ${formatCount(p.rowsInserted)} of ${formatCount(p.rowsMissing)} missing rows inserted`}
       </p>
     </section>
   );
@@ -39,7 +45,7 @@ export function JobProgress({ job }: { job: ReconcileJob }) {
 const getStyles = (theme: GrafanaTheme2) => ({
   box: css({ border: `1px solid ${theme.colors.border.medium}`, borderRadius: theme.shape.radius.default, padding: theme.spacing(2) }),
   title: css({ fontSize: theme.typography.h5.fontSize }),
-  phases: css({ display: 'flex', flexWrap: 'wrap', gap: theme.spacing(1), listStyle: 'none', padding: 0, margin: `${theme.spacing(1)} 0` }),
+  phases: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(0.5), listStyle: 'none', padding: 0, margin: `${theme.spacing(1)} 0` }),
   done: css({ color: theme.colors.success.text, '&::before': { content: '"✓ "' } }),
   current: css({ color: theme.colors.warning.text, fontWeight: theme.typography.fontWeightBold, '&::before': { content: '"▸ "' } }),
   todo: css({ color: theme.colors.text.disabled }),

@@ -3,6 +3,7 @@ import { Alert } from '@grafana/ui';
 
 import type { ReconcileJob } from '../../api/types';
 import { formatCount, formatDuration, plural } from '../../utils/format';
+import { CodeText } from '../CodeText';
 import { BatchTable } from './BatchTable';
 
 /** The outcome of a finished (non-dry) run. */
@@ -21,12 +22,16 @@ export function JobResult({ job }: { job: ReconcileJob }) {
   }
   const verified = r.verification === 'ok' ? 'counts and checksums verified' : r.verification === 'skipped' ? 'verification skipped' : 'verification FAILED';
   const restarted = r.loaderRestarted ? 'the loader restarted' : 'the loader was not restarted (start it with `pipewarden loader serve` if it is not running)';
+  const inserted = r.outcome === 'nothing_to_do' ? 'Nothing was missing' : `Inserted ${formatCount(r.rowsInserted)} rows`;
+  // Green only when everything is back: rows verified and the loader loading again.
+  const complete = r.verification !== 'failed' && r.loaderRestarted;
   return (
     <div data-testid="job-result">
-      <Alert title={r.outcome === 'nothing_to_do' ? 'Nothing was missing' : `Inserted ${formatCount(r.rowsInserted)} rows`} severity={r.verification === 'failed' ? 'warning' : 'success'}>
+      <Alert title={r.loaderRestarted ? inserted : `${inserted}; the loader was not restarted`} severity={complete ? 'success' : 'warning'}>
         <span data-testid="job-result-summary">
-          {formatCount(r.rowsInserted)} rows inserted into MySQL in {plural(r.batchesRepaired, 'batch', 'batches')} ({plural(r.batchesExamined, 'batch', 'batches')} examined); {verified}; {restarted}. Took{' '}
-          {formatDuration(r.durationSeconds)}.
+          <CodeText
+            text={`${formatCount(r.rowsInserted)} rows inserted into MySQL in ${plural(r.batchesRepaired, 'batch', 'batches')} (${plural(r.batchesExamined, 'batch', 'batches')} examined); ${verified}; ${restarted}. Took ${formatDuration(r.durationSeconds)}.`}
+          />
         </span>
       </Alert>
       <BatchTable batches={r.batches.filter((b) => b.rowsInserted > 0)} column="rowsInserted" total={r.batchesRepaired} />

@@ -12,6 +12,11 @@ interface Props {
   error: ApiProblem | null;
 }
 
+/** A dry run still going that is stuck waiting for MySQL to answer. */
+export function waitsForMysql(job: ReconcileJob | undefined): boolean {
+  return Boolean(job && (job.state === 'queued' || job.state === 'running') && job.progress.phase === 'wait_mysql');
+}
+
 /** The confirmation's body: what a dry run found, i.e. what confirming will insert. */
 export function PreviewBody({ job, error }: Props) {
   if (error) {
@@ -26,6 +31,16 @@ export function PreviewBody({ job, error }: Props) {
       <div data-testid="preview">
         <Alert title="The dry run was cancelled" severity="info">
           {job.error ?? 'cancelled'}. It wrote nothing; confirming starts the real run (or follows the one already going).
+        </Alert>
+      </div>
+    );
+  }
+  if (job && waitsForMysql(job)) {
+    return (
+      <div data-testid="preview">
+        <Alert title="The dry run waits for MySQL" severity="warning" data-testid="preview-waits-mysql">
+          MySQL does not answer, so the difference cannot be computed until it is back (the dry run waits for it, nothing is written). You can reconcile now: the
+          real run waits for MySQL too, then inserts exactly the missing rows and restarts the loader.
         </Alert>
       </div>
     );

@@ -53,6 +53,7 @@ function reconcilerWithDoubt() {
 describe('ReconcilePanel', () => {
   afterEach(() => {
     config.bootData.user.orgRole = OrgRole.Admin;
+    delete (config.bootData.user as { permissions?: Record<string, boolean> }).permissions;
   });
 
   it('enables the button when the reconciler answers and nothing runs', async () => {
@@ -82,14 +83,35 @@ describe('ReconcilePanel', () => {
     renderPage(<ReconcilePanel />);
     await waitFor(() => expect(screen.getByTestId('disabled-reason')).toHaveTextContent('The reconciler is unreachable'));
     expect(button()).toBeDisabled();
-    expect(screen.getByText(/Is `pipewarden reconciler serve` running at http:\/\/127.0.0.1:9843\?/)).toBeInTheDocument();
+    // The command is shown as code, never with Markdown's backticks.
+    const alert = screen.getByTestId('problem-alert');
+    expect(alert).toHaveTextContent('Is pipewarden reconciler serve running at http://127.0.0.1:9843?');
+    expect(alert.textContent).not.toContain('`');
+    expect(within(alert).getByText('pipewarden reconciler serve').tagName).toBe('CODE');
   });
 
-  it('is disabled for users who are not admins (the write route needs Admin)', async () => {
+  it('without app RBAC (no permissions in the boot data), is disabled for non-admins: the reqRole fallback', async () => {
     config.bootData.user.orgRole = OrgRole.Viewer;
     reconcilerWithDoubt();
     renderPage(<ReconcilePanel />);
-    await waitFor(() => expect(screen.getByTestId('disabled-reason')).toHaveTextContent('Only Grafana admins can reconcile'));
+    await waitFor(() => expect(screen.getByTestId('disabled-reason')).toHaveTextContent('You may not reconcile: it needs the Reconciler role of this app'));
+    expect(button()).toBeDisabled();
+  });
+
+  it('with app RBAC, is enabled for an Editor granted reconcile:write (on-call)', async () => {
+    config.bootData.user.orgRole = OrgRole.Editor;
+    Object.assign(config.bootData.user, { permissions: { 'pipewarden-pipeline-app.reconcile:read': true, 'pipewarden-pipeline-app.reconcile:write': true } });
+    reconcilerWithDoubt();
+    renderPage(<ReconcilePanel />);
+    await waitFor(() => expect(button()).toBeEnabled());
+    expect(screen.queryByTestId('disabled-reason')).not.toBeInTheDocument();
+  });
+
+  it('with app RBAC, is disabled for an org Admin whose reconcile:write was revoked', async () => {
+    Object.assign(config.bootData.user, { permissions: { 'pipewarden-pipeline-app.reconcile:read': true } });
+    reconcilerWithDoubt();
+    renderPage(<ReconcilePanel />);
+    await waitFor(() => expect(screen.getByTestId('disabled-reason')).toHaveTextContent('You may not reconcile'));
     expect(button()).toBeDisabled();
   });
 
@@ -185,6 +207,56 @@ describe('ReconcilePanel', () => {
     expect(result).toHaveTextContent('press Reconcile & restart again once the cause is fixed');
   });
 
+  it('a run that did not restart the loader is a warning, not a green success, and shows the command as code', async () => {
+    const user = userEvent.setup();
+    const dry = jobFixture({ id: 'dry-4', dryRun: true, state: 'succeeded', result: reportFixture({ dryRun: true, outcome: 'dry_run', rowsInserted: 0 }) });
+    const done = jobFixture({ id: 'run-4', state: 'succeeded', progress: { phase: 'done', batchesTotal: 3, batchesDone: 3, rowsMissing: 1500, rowsInserted: 1500 }, result: reportFixture({ loaderRestarted: false }) });
+    new FakeBackend()
+      .on('GET', STATUS, { status: 200, data: statusFixture() })
+      .on('POST', POST, (req) => ({ status: 202, data: (req.data as ReconcileRequest).dryRun ? dry : done }))
+      .on('GET', /reconcile\/dry-4$/, { status: 200, data: dry })
+      .on('GET', /reconcile\/run-4$/, { status: 200, data: done })
+      .install();
+    renderPage(<ReconcilePanel />);
+    await waitFor(() => expect(button()).toBeEnabled());
+    await user.click(button());
+    const dialog = await screen.findByRole('dialog');
+    await waitFor(() => expect(within(dialog).getByRole('button', { name: 'Reconcile & restart' })).toBeEnabled());
+    await user.click(within(dialog).getByRole('button', { name: 'Reconcile & restart' }));
+    const result = await screen.findByTestId('job-result');
+    expect(within(result).getByTestId('data-testid Alert warning')).toBeInTheDocument();
+    expect(within(result).queryByTestId('data-testid Alert success')).not.toBeInTheDocument();
+    expect(within(result).getByText('Inserted 1,500 rows; the loader was not restarted')).toBeInTheDocument();
+    const summary = within(result).getByTestId('job-result-summary');
+    expect(summary).toHaveTextContent('the loader was not restarted (start it with pipewarden loader serve if it is not running)');
+    expect(summary.textContent).not.toContain('`');
+    expect(within(summary).getByText('pipewarden loader serve').tagName).toBe('CODE');
+  });
+
+  it('shows the phases as a list, one item each, the current one marked', async () => {
+    const running = jobFixture({ id: 'wd-2', trigger: 'watchdog', progress: { phase: 'lock', batchesTotal: 0, batchesDone: 0, rowsMissing: 0, rowsInserted: 0 } });
+    new FakeBackend()
+      .on('GET', STATUS, { status: 200, data: statusFixture({ reconcile: { running, last: null } }) })
+      .on('GET', JOB, { status: 200, data: running })
+      .install();
+    renderPage(<ReconcilePanel />);
+    const phases = await screen.findByRole('list', { name: 'Phases' });
+    const items = within(phases).getAllByRole('listitem');
+    expect(items.map((i) => i.textContent)).toEqual([
+      'Taking the reconcile lock',
+      'Pausing the loader',
+      'Waiting for MySQL to answer',
+      'Finding batches in doubt',
+      'Inserting the missing rows',
+      'Verifying counts and checksums',
+      'Restarting the loader',
+      'Done',
+    ]);
+    expect(items[0]).toHaveAttribute('aria-current', 'step');
+    expect(screen.getByTestId('job-progress-counts')).toHaveTextContent('Counting the batches in doubt…');
+    expect(screen.getByTestId('job-progress')).not.toHaveTextContent('0 of 0');
+  });
+
   it('keeps the confirmation open and explains a refused start (403)', async () => {
     const user = userEvent.setup();
     const dry = jobFixture({ id: 'dry-3', dryRun: true, state: 'succeeded', result: reportFixture({ dryRun: true, outcome: 'dry_run', rowsInserted: 0 }) });
@@ -216,9 +288,38 @@ describe('ReconcilePanel', () => {
     await waitFor(() => expect(button()).toBeEnabled());
     await user.click(button());
     const dialog = await screen.findByRole('dialog');
-    expect(await within(dialog).findByText(/Computing the difference with a dry run \(waiting for mysql/i)).toBeInTheDocument();
+    expect(await within(dialog).findByText('The dry run waits for MySQL')).toBeInTheDocument();
     await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
     await waitFor(() => expect(backend.callsTo('POST', CANCEL).map((c) => c.url)).toEqual(['api/plugin-proxy/pipewarden-pipeline-app/reconciler/reconcile/dry-5/cancel']));
+  });
+
+  it('while MySQL is down, the preview says it waits for MySQL and offers to reconcile when MySQL is back', async () => {
+    const user = userEvent.setup();
+    const waiting = { phase: 'wait_mysql' as const, batchesTotal: 0, batchesDone: 0, rowsMissing: 0, rowsInserted: 0 };
+    const dry = jobFixture({ id: 'dry-8', dryRun: true, state: 'running', progress: waiting });
+    const real = jobFixture({ id: 'run-8', dryRun: false, state: 'running', progress: waiting });
+    const backend = new FakeBackend()
+      .on('GET', STATUS, { status: 200, data: statusFixture() })
+      .on('POST', POST, (req) => ({ status: 202, data: (req.data as ReconcileRequest).dryRun ? dry : real }))
+      .on('GET', /reconcile\/dry-8$/, { status: 200, data: dry })
+      .on('GET', /reconcile\/run-8$/, { status: 200, data: real })
+      .install();
+    renderPage(<ReconcilePanel />);
+    await waitFor(() => expect(button()).toBeEnabled());
+    await user.click(button());
+    const dialog = await screen.findByRole('dialog');
+    const notice = await within(dialog).findByTestId('preview-waits-mysql');
+    expect(notice).toHaveTextContent('The dry run waits for MySQL');
+    expect(notice).toHaveTextContent('MySQL does not answer, so the difference cannot be computed until it is back');
+    expect(within(dialog).queryByText(/Computing the difference/)).not.toBeInTheDocument();
+    const confirm = within(dialog).getByRole('button', { name: 'Reconcile when MySQL is back' });
+    expect(confirm).toBeEnabled();
+    await user.click(confirm);
+    expect(backend.callsTo('POST', POST)[1].data).toEqual({ dryRun: false, trigger: 'button' });
+    // The real run waits too: its progress says so, with no "0 of 0" before anything is counted.
+    const counts = await screen.findByTestId('job-progress-counts');
+    expect(counts).toHaveTextContent('Counting the batches in doubt…');
+    expect(screen.getByTestId('job-progress')).not.toHaveTextContent('0 of 0');
   });
 
   it("does not cancel a dry run it only joined (someone else's preview)", async () => {

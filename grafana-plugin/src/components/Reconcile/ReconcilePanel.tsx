@@ -2,7 +2,6 @@ import React, { useEffect, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
-import { config } from '@grafana/runtime';
 import { Alert, Button, ConfirmModal, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
 
 import type { ReconcileJob } from '../../api/types';
@@ -10,11 +9,12 @@ import { queryKeys } from '../../data/queryClient';
 import { isFinished, useReconcileJob, useStartReconcile } from '../../data/useReconcileJob';
 import { useReconcilerStatus } from '../../data/useReconcilerStatus';
 import { formatCount, TRIGGER_LABELS } from '../../utils/format';
+import { canReconcile } from '../../utils/permissions';
 import { ProblemAlert } from '../ProblemAlert';
 import { disabledReason } from './disabledReason';
 import { JobProgress } from './JobProgress';
 import { JobResult } from './JobResult';
-import { PreviewBody } from './PreviewBody';
+import { PreviewBody, waitsForMysql } from './PreviewBody';
 import { RecoveryBlocked } from './RecoveryBlocked';
 import { cancelDryRun } from './cancelDryRun';
 
@@ -25,7 +25,7 @@ import { cancelDryRun } from './cancelDryRun';
 export function ReconcilePanel() {
   const s = useStyles2(getStyles);
   const status = useReconcilerStatus();
-  const isAdmin = config.bootData?.user?.orgRole === 'Admin';
+  const mayReconcile = canReconcile();
 
   const [modalOpen, setModalOpen] = useState(false);
   const [previewId, setPreviewId] = useState<string>();
@@ -60,7 +60,7 @@ export function ReconcilePanel() {
   const statusData = status.data && finishedId && status.data.reconcile.running?.id === finishedId ? { ...status.data, reconcile: { ...status.data.reconcile, running: null } } : status.data;
 
   const reason = disabledReason({
-    isAdmin,
+    mayReconcile,
     status: statusData,
     statusError: status.data ? null : status.error,
     followingOwnJob: Boolean(runId),
@@ -108,6 +108,8 @@ export function ReconcilePanel() {
   };
 
   const previewDone = isFinished(preview.data) || preview.data?.state === 'cancelled' || Boolean(startPreview.error);
+  // While MySQL is down the preview cannot finish; the real run waits for MySQL by itself.
+  const previewWaitsForMysql = waitsForMysql(preview.data);
 
   // A dismissed preview stops its dry run: it may be waiting minutes for MySQL, and it
   // writes nothing, so nothing is lost.
@@ -167,9 +169,9 @@ export function ReconcilePanel() {
           </>
         }
         description="The loader pauses while the missing rows are inserted, then resumes from its checkpoint."
-        confirmText="Reconcile & restart"
+        confirmText={previewWaitsForMysql ? 'Reconcile when MySQL is back' : 'Reconcile & restart'}
         confirmVariant="primary"
-        disabled={!previewDone}
+        disabled={!previewDone && !previewWaitsForMysql}
         onConfirm={confirm}
         onDismiss={dismiss}
       />

@@ -3,7 +3,8 @@ import type { ReconcilerStatus } from '../../api/types';
 import { PHASE_LABELS, TRIGGER_LABELS } from '../../utils/format';
 
 interface Inputs {
-  isAdmin: boolean;
+  /** The user holds the reconcile:write action (or, without app RBAC, is an org Admin). */
+  mayReconcile: boolean;
   status: ReconcilerStatus | undefined;
   statusError: ApiProblem | null;
   /** A job this page started and still follows. */
@@ -15,9 +16,9 @@ interface Inputs {
  * The reconciler is single-flight anyway; disabling says why instead of answering
  * "already running" after the click.
  */
-export function disabledReason({ isAdmin, status, statusError, followingOwnJob }: Inputs): string | undefined {
-  if (!isAdmin) {
-    return 'Only Grafana admins can reconcile: the reconcile route requires the Admin role.';
+export function disabledReason({ mayReconcile, status, statusError, followingOwnJob }: Inputs): string | undefined {
+  if (!mayReconcile) {
+    return 'You may not reconcile: it needs the Reconciler role of this app (org admins have it; an admin can grant it to others).';
   }
   if (statusError) {
     if (statusError.kind === 'not-configured') {
