@@ -4,6 +4,13 @@
 // and line numbers per record (checkpoints resume inside an object with a ranged read),
 // and recovery from a malformed record at the next line, so one unbalanced quote costs
 // one dead letter instead of the rest of the file. It is also about 3x faster.
+//
+// Memory is bounded whatever the input: a record longer than `maxRecordBytes` (an unclosed
+// quote, a binary blob, a line that never ends) becomes one error record covering its
+// bytes up to the next line end, of which only a prefix is kept; the rest is read and
+// dropped. Objects whose lines end in a lone CR (classic Mac OS) are refused at their top:
+// read by LF they would be one record, and silently reinterpreting them would part from the
+// Spark job's splitter (loader/spark/pwcsv.py), which ports this file byte for byte.
 
 import { isAscii, isUtf8 } from 'node:buffer';
 
@@ -72,6 +79,14 @@ export class CsvRecord {
   }
 }
 
+/** The input is not CSV this splitter can cut (the message says why). */
+export class CsvFormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CsvFormatError';
+  }
+}
+
 const COMMA = 44;
 const QUOTE = 34;
 const LF = 10;
@@ -82,8 +97,21 @@ export interface CsvRecordReaderOptions {
   startByte?: number;
   /** Line number of the first byte pushed. */
   startLine?: number;
-  /** A record longer than this is malformed (an unclosed quote): resync at the next line. */
+  /** A record longer than this is malformed (an unclosed quote, no line end): resync at the next line. */
   maxRecordBytes?: number;
+}
+
+/** Bytes of an over-long record kept for its dead letter (the rest is dropped unread). */
+const TOO_LONG_PREFIX = 64 << 10;
+/** How far into an object its first line end is looked for before the lone-CR verdict. */
+const LINE_END_PROBE = 64 << 10;
+
+/** An over-long record being dropped up to its line end. */
+interface Skipping {
+  startByte: number;
+  line: number;
+  prefix: Buffer;
+  bytes: number;
 }
 
 export class CsvRecordReader {
@@ -93,17 +121,50 @@ export class CsvRecordReader {
   private line: number;
   private readonly maxRecordBytes: number;
   private first = true;
+  /** The object's line ends are still to be checked (reading from its top). */
+  private probeLineEnds: boolean;
+  /**
+   * Chunks without a line end received while a record is incomplete: held unparsed, since
+   * no record can complete before a line end (or the end of input). Parsing the buffer again
+   * on every chunk would make a long record cost quadratic time.
+   */
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  private skipping?: Skipping;
 
   constructor(opts: CsvRecordReaderOptions = {}) {
     this.base = opts.startByte ?? 0;
     this.line = opts.startLine ?? 1;
     this.maxRecordBytes = opts.maxRecordBytes ?? 32 << 20;
     this.first = this.base === 0;
+    this.probeLineEnds = this.base === 0;
   }
 
   /** Feed bytes; returns the records completed so far. */
   push(chunk: Buffer): CsvRecord[] {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    const out: CsvRecord[] = [];
+    if (this.skipping) {
+      const lf = chunk.indexOf(LF);
+      if (lf < 0) {
+        this.skipping.bytes += chunk.length;
+        this.base += chunk.length;
+        return out;
+      }
+      this.skipping.bytes += lf + 1;
+      this.base += lf + 1;
+      out.push(this.endSkipping());
+      chunk = chunk.subarray(lf + 1);
+      if (chunk.length === 0) return out;
+    }
+    const pending = this.buf.length + this.heldBytes + chunk.length;
+    if (this.buf.length > 0 && !this.probeLineEnds && pending <= this.maxRecordBytes && chunk.indexOf(LF) < 0) {
+      this.held.push(chunk);
+      this.heldBytes += chunk.length;
+      return out;
+    }
+    this.buf = this.buf.length === 0 && this.held.length === 0 ? chunk : Buffer.concat([this.buf, ...this.held, chunk]);
+    this.held = [];
+    this.heldBytes = 0;
     if (this.first && this.buf.length >= 3) {
       // A UTF-8 BOM at the very start of the object is not data.
       if (this.buf[0] === 0xef && this.buf[1] === 0xbb && this.buf[2] === 0xbf) {
@@ -112,13 +173,51 @@ export class CsvRecordReader {
       }
       this.first = false;
     }
-    return this.drain(false);
+    for (const r of this.drain(false)) out.push(r);
+    return out;
   }
 
   /** End of input: returns the last records (a final record without a terminator included). */
   end(): CsvRecord[] {
     this.first = false;
+    if (this.skipping) return [this.endSkipping()];
+    if (this.held.length > 0) {
+      this.buf = Buffer.concat([this.buf, ...this.held]);
+      this.held = [];
+      this.heldBytes = 0;
+    }
     return this.drain(true);
+  }
+
+  /**
+   * At the top of an object: refuse lone-CR line ends. Decided on the first line end, or
+   * on the first LINE_END_PROBE bytes (or the whole object) when they hold no LF. Returns
+   * false while undecided.
+   */
+  private checkLineEnds(buf: Buffer, eof: boolean): boolean {
+    if (buf.indexOf(LF) >= 0) return true;
+    if (!eof && buf.length < LINE_END_PROBE) return false;
+    for (let i = buf.indexOf(CR); i >= 0; i = buf.indexOf(CR, i + 1)) {
+      if (i + 1 < buf.length || eof) {
+        throw new CsvFormatError(`its lines end in a lone CR (classic Mac OS line ends; no LF in its first ${Math.min(buf.length, LINE_END_PROBE)} bytes)`);
+      }
+    }
+    return true;
+  }
+
+  /** The record at `start` is longer than the limit and its line end is not here yet: drop it as it comes. */
+  private startSkipping(buf: Buffer, start: number): void {
+    const prefix = Buffer.from(buf.subarray(start, start + Math.min(TOO_LONG_PREFIX, this.maxRecordBytes)));
+    this.skipping = { startByte: this.base + start, line: this.line, prefix, bytes: buf.length - start };
+  }
+
+  private endSkipping(): CsvRecord {
+    const s = this.skipping!;
+    this.skipping = undefined;
+    this.line = s.line + 1;
+    // s.bytes includes the LF; the prefix (shorter than the limit) never reaches it.
+    const why = `record longer than ${this.maxRecordBytes} bytes (${s.bytes} bytes to its line end; its first ${s.prefix.length} kept)`;
+    return new CsvRecord([], s.startByte, s.startByte + s.bytes, s.line, this.line, s.prefix, 0, s.prefix.length, isAscii(s.prefix), why);
   }
 
   /** The buffer being drained is pure ASCII: fields decode as one-byte strings, faster. */
@@ -128,10 +227,26 @@ export class CsvRecordReader {
     const out: CsvRecord[] = [];
     let pos = 0;
     const buf = this.buf;
+    if (this.probeLineEnds) {
+      if (!this.checkLineEnds(buf, eof)) return out;
+      this.probeLineEnds = false;
+    }
     this.ascii = isAscii(buf);
-    while (pos < buf.length) {
-      const r = this.parseOne(buf, pos, eof);
-      if (r === null) break;
+    for (;;) {
+      while (pos < buf.length) {
+        const r = this.parseOne(buf, pos, eof);
+        if (r === null) break;
+        out.push(r.record);
+        pos = r.next;
+      }
+      if (eof || buf.length - pos <= this.maxRecordBytes) break;
+      // The record at pos is too long, whatever its quoting: one error record to its line end.
+      if (buf.indexOf(LF, pos) < 0) {
+        this.startSkipping(buf, pos);
+        pos = buf.length;
+        break;
+      }
+      const r = this.malformed(buf, pos, `record longer than ${this.maxRecordBytes} bytes`, false)!;
       out.push(r.record);
       pos = r.next;
     }
@@ -233,6 +348,6 @@ export class CsvRecordReader {
 
   /** Bytes held waiting for the rest of a record. */
   get pending(): number {
-    return this.buf.length;
+    return this.buf.length + this.heldBytes + (this.skipping?.prefix.length ?? 0);
   }
 }

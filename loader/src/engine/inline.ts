@@ -14,7 +14,7 @@ import {
 } from '@pipewarden/core';
 import { isUtf8 } from 'node:buffer';
 import type { Source, SourceObject } from '../source/types';
-import { CsvRecordReader, type CsvRecord } from './csv-records';
+import { CsvFormatError, CsvRecordReader, type CsvRecord } from './csv-records';
 import { fastRow, type RowWriter } from './fast-row';
 import type { BatchDraft, Engine, EngineStart } from './types';
 
@@ -140,15 +140,24 @@ export class InlineEngine implements Engine {
       b.addLine(encodeTsvLine(values));
     };
 
+    // The splitter refuses what it cannot cut (lone-CR line ends): say which object it is.
+    const split = (f: () => CsvRecord[]): CsvRecord[] => {
+      try {
+        return f();
+      } catch (e) {
+        if (e instanceof CsvFormatError) throw new UserError(`${object.key}: ${e.message}`, 'convert its line ends to LF or CRLF, e.g. `tr "\\r" "\\n"`, and load it again');
+        throw e;
+      }
+    };
     for await (const chunk of stream) {
       if (signal.aborted) return;
       bytesRead += (chunk as Buffer).length;
-      for (const r of reader.push(chunk as Buffer)) {
+      for (const r of split(() => reader.push(chunk as Buffer))) {
         take(r);
         if (batch.records >= batchSize) yield finishBatch(false);
       }
     }
-    for (const r of reader.end()) {
+    for (const r of split(() => reader.end())) {
       take(r);
       if (batch.records >= batchSize) yield finishBatch(false);
     }
