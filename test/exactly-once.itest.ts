@@ -9,6 +9,7 @@ import type { RowDataPacket } from 'mysql2';
 import { connect, createLogger, migrate, parseMysqlUrl, type Config, type Logger } from '@pipewarden/core';
 import { generate, runLoad, verifyTable } from '@pipewarden/loader';
 import { startTestStack, SHARED_SAMPLE, type TestStack } from './helpers/stack';
+import { runCli } from './helpers/doubt';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -155,4 +156,26 @@ test('the ledger index migration runs again cleanly when it was interrupted afte
     ['first_record', null],
   ]);
   expect((await migrate(config)).applied).toEqual([]);
+});
+
+test('the CLI summary shows the whole source and this run side by side, and a reloaded object loudly', async () => {
+  const load = (...more: string[]) => runCli(stack, ['load', '--source', SHARED_SAMPLE, '--batch-size', '1000', '--no-progress', ...more]);
+  const first = load('--json');
+  expect(first.status).toBe(0);
+  expect(JSON.parse(first.stdout)).toMatchObject({ rows_in: 4999, this_run: { rows_in: 4999, batches_committed: 5 }, objects_reloaded: [] });
+  const config = stack.config();
+  const { database } = parseMysqlUrl(config.mysql.url);
+  const admin = await connect(config, false);
+  await admin.query(`DROP DATABASE \`${database}\``);
+  await admin.end();
+  const r = load(); // migrates first, as a user would
+  expect(r.status).toBe(0);
+  expect(r.stdout).toMatch(/whole source\s+this run/);
+  expect(r.stdout).toMatch(/rows loaded\s+4,999\s+4,999/);
+  expect(r.stdout).toContain(`RELOADED        ${SHARED_SAMPLE}: the database held less than the checkpoint said`);
+  await expectExact(config, SHARED_SAMPLE);
+  const again = load();
+  expect(again.stdout).toMatch(/rows loaded\s+4,999\s+0\n/);
+  expect(again.stdout).toContain('this run: 0 written, 0 already in the ledger');
+  expect(again.stdout).not.toContain('RELOADED');
 });

@@ -10,7 +10,7 @@
 // with the batch size of its batches already in the ledger, whatever the configuration
 // says, so batch ids never collide with batches of another size.
 import { join } from 'node:path';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import type { Pool } from 'mysql2/promise';
 import {
   COLUMNS,
@@ -24,6 +24,7 @@ import {
   WalWriter,
   createLogger,
   createPool,
+  createRedis,
   readWalState,
   writeCheckpoint,
   type Checkpoint,
@@ -136,11 +137,10 @@ export interface LoadResources {
   redis: Redis;
 }
 
-export function openResources(config: Config): LoadResources {
+export function openResources(config: Config, log?: Logger): LoadResources {
   const pool = createPool(config);
   // Fail fast while Redis is away (the sink retries); never queue commands unboundedly.
-  const redis = new Redis(config.redis.url, { lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(n * 100, 1000) });
-  redis.on('error', () => undefined); // reported through failed commands
+  const redis = createRedis(config, { role: 'loader', log, behaviour: { lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(n * 100, 1000) } });
   return { pool, redis };
 }
 
@@ -160,7 +160,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
   const started = Date.now();
   const source = openSource(sourceUrl, config, { log, onRetry: () => metrics.retries.inc({ operation: 's3' }) });
   const releaseLock = acquireLoaderLock(config.wal.dir);
-  const res = openResources(config);
+  const res = openResources(config, log);
   let wal: WalWriter | undefined;
   const progress: LoadProgress = { state: 'running', rowsIn: 0, rowsLoaded: 0, rowsRejected: 0, rowsDuplicate: 0, bytesRead: 0, bytesTotal: 0, startedAt: started };
   const emit = (patch: Partial<LoadProgress> = {}) => {
