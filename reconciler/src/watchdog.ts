@@ -21,6 +21,26 @@ export function retryDelaySeconds(attempt: number): number {
   return Math.min(RETRY_MAX_SECONDS, RETRY_FIRST_SECONDS * 2 ** Math.min(attempt, 20));
 }
 
+export interface RetryState {
+  /** Retries since the trouble began. */
+  attempts: number;
+  /** When the next retry may start (ms); 0 = no trouble seen. */
+  nextRetryAt: number;
+}
+
+/**
+ * Whether to reconcile again now: while the last real run failed or batches are stuck in
+ * doubt, retry with a doubling pause (the first one after a pause too, so a run that just
+ * failed is not redone at once); once neither holds, start over.
+ */
+export function retryDecision(v: RetryState & { failed: boolean; stuck: number; now: number }): RetryState & { reconcile: boolean } {
+  if (!v.failed && v.stuck === 0) return { attempts: 0, nextRetryAt: 0, reconcile: false };
+  if (v.nextRetryAt === 0) return { attempts: 0, nextRetryAt: v.now + retryDelaySeconds(0) * 1000, reconcile: false };
+  if (v.now < v.nextRetryAt) return { attempts: v.attempts, nextRetryAt: v.nextRetryAt, reconcile: false };
+  const attempts = v.attempts + 1;
+  return { attempts, nextRetryAt: v.now + retryDelaySeconds(attempts) * 1000, reconcile: true };
+}
+
 export class Watchdog {
   private timer?: NodeJS.Timeout;
   private mysqlUp: boolean | undefined;
@@ -85,20 +105,10 @@ export class Watchdog {
     if (this.jobs.current || this.jobs.pending) return;
     const failed = this.jobs.lastFailure;
     const stuck = [...since.values()].filter((t) => now - t >= STUCK_IN_DOUBT_SECONDS * 1000).length;
-    if (!failed && stuck === 0) {
-      this.attempts = 0;
-      this.nextRetryAt = 0;
-      return;
-    }
-    if (now < this.nextRetryAt) return;
-    if (this.nextRetryAt === 0) {
-      // First sight of the trouble: wait one pause, so a run that just failed is not redone at once.
-      this.nextRetryAt = now + retryDelaySeconds(0) * 1000;
-      return;
-    }
-    this.attempts++;
-    this.nextRetryAt = now + retryDelaySeconds(this.attempts) * 1000;
-    this.reconcile(failed ? 'retry_failed_reconcile' : 'retry_in_doubt_reconcile', { attempt: this.attempts, lastError: failed?.error, stuck });
+    const d = retryDecision({ failed: failed !== null, stuck, now, attempts: this.attempts, nextRetryAt: this.nextRetryAt });
+    this.attempts = d.attempts;
+    this.nextRetryAt = d.nextRetryAt;
+    if (d.reconcile) this.reconcile(failed ? 'retry_failed_reconcile' : 'retry_in_doubt_reconcile', { attempt: d.attempts, lastError: failed?.error, stuck });
   }
 
   stop(): void {

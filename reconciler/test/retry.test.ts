@@ -1,6 +1,6 @@
 import { HttpError } from '@pipewarden/core';
 import { isConnectionRefused } from '../src/loader-client';
-import { RETRY_FIRST_SECONDS, RETRY_MAX_SECONDS, retryDelaySeconds } from '../src/watchdog';
+import { RETRY_FIRST_SECONDS, RETRY_MAX_SECONDS, retryDecision, retryDelaySeconds } from '../src/watchdog';
 
 describe('the watchdog retry pause', () => {
   test('doubles from the first pause up to the cap, and stays there', () => {
@@ -19,5 +19,27 @@ describe('"no loader service" is only a refused connection', () => {
     expect(isConnectionRefused(new HttpError(401, 'POST /pause: 401 invalid bearer token'))).toBe(false);
     expect(isConnectionRefused(new DOMException('The operation was aborted due to timeout', 'TimeoutError'))).toBe(false);
     expect(isConnectionRefused(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNRESET' } }))).toBe(false);
+  });
+});
+
+describe('when the watchdog reconciles again', () => {
+  const calm = { attempts: 0, nextRetryAt: 0 };
+  test('nothing failed and nothing stuck: never, and the pause starts over', () => {
+    expect(retryDecision({ attempts: 3, nextRetryAt: 99_000, failed: false, stuck: 0, now: 100_000 })).toEqual({ ...calm, reconcile: false });
+  });
+
+  test('a failed run: first a pause, then a retry, then a doubled pause', () => {
+    const seen = retryDecision({ ...calm, failed: true, stuck: 0, now: 0 });
+    expect(seen).toEqual({ attempts: 0, nextRetryAt: retryDelaySeconds(0) * 1000, reconcile: false });
+    expect(retryDecision({ ...seen, failed: true, stuck: 0, now: seen.nextRetryAt - 1 }).reconcile).toBe(false);
+    const first = retryDecision({ ...seen, failed: true, stuck: 0, now: seen.nextRetryAt });
+    expect(first).toEqual({ attempts: 1, nextRetryAt: seen.nextRetryAt + retryDelaySeconds(1) * 1000, reconcile: true });
+    const second = retryDecision({ ...first, failed: true, stuck: 0, now: first.nextRetryAt });
+    expect(second).toEqual({ attempts: 2, nextRetryAt: first.nextRetryAt + retryDelaySeconds(2) * 1000, reconcile: true });
+  });
+
+  test('batches stuck in doubt (no failed run, e.g. a loader killed mid-batch while MySQL stayed up): retried the same way', () => {
+    const seen = retryDecision({ ...calm, failed: false, stuck: 2, now: 5_000 });
+    expect(retryDecision({ ...seen, failed: false, stuck: 2, now: seen.nextRetryAt }).reconcile).toBe(true);
   });
 });
