@@ -5,9 +5,10 @@
 // refill the lost ones from the source.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readWalState } from '@pipewarden/core';
+import { readWalState, type Config } from '@pipewarden/core';
 import { createS3Client, generate, putFile, runLoad, verifyTable } from '@pipewarden/loader';
-import { reconcile } from '@pipewarden/reconciler';
+import { reconcile, startReconcilerService } from '@pipewarden/reconciler';
+import { sleep } from '@pipewarden/stack';
 import { startTestStack, type TestStack } from './helpers/stack';
 import { tableRows } from './helpers/doubt';
 
@@ -21,41 +22,67 @@ describe('host crash with relaxed durability (flush=0, Redis without AOF)', () =
   });
   afterAll(() => stack?.cleanup());
 
-  test('acknowledged batches MySQL lost are refilled from the source; verify is ok', async () => {
-    const config = stack.config({ 'batch.size': 1000 });
+  /** Load, then SIGKILL MySQL and Redis together and restart them: the WAL has every commit, MySQL lost its last ones. */
+  async function crashAfterLoad(seed: number): Promise<{ config: Config; source: string; lost: number; loaded: number }> {
+    const config = stack.config({ 'batch.size': 1000, 'reconciler.watchdogIntervalSeconds': 0.2 });
     const dir = join(stack.layout.dir, 'host-crash');
     mkdirSync(dir, { recursive: true });
-    const file = join(dir, 'src.csv');
+    const file = join(dir, `src-${seed}.csv`);
     // Repeated keys across batches, so the refill must also keep each key's first occurrence.
-    await generate(file, { rows: ROWS, seed: 13, badShare: 0.005, duplicateShare: 0.01 });
+    await generate(file, { rows: ROWS, seed, badShare: 0.005, duplicateShare: 0.01 });
     const s3 = createS3Client(config);
-    const source = (await putFile(s3, file, `s3://${stack.layout.bucket}/host-crash/src.csv`)).url;
+    const source = (await putFile(s3, file, `s3://${stack.layout.bucket}/host-crash/src-${seed}.csv`)).url;
     s3.destroy();
 
     // InnoDB at flush=0 writes its log about once a second: a kill right after the load
     // loses the last commits, usually. Try again on the rare run where it lost none.
-    let lostBefore = 0;
-    for (let attempt = 0; attempt < ATTEMPTS && lostBefore === 0; attempt++) {
+    let lost = 0;
+    let loaded = 0;
+    for (let attempt = 0; attempt < ATTEMPTS && lost === 0; attempt++) {
       await stack.resetData(config);
-      const summary = await runLoad(config, { source });
+      loaded = (await runLoad(config, { source })).rows_loaded;
       await Promise.all([stack.mariadb.kill(), stack.redis.kill()]);
       await Promise.all([stack.mariadb.start(), stack.redis.start()]);
       expect(readWalState(config.wal.dir).inDoubt.size).toBe(0); // every batch has its commit
-      lostBefore = summary.rows_loaded - (await tableRows(stack));
+      lost = loaded - (await tableRows(stack));
     }
-    expect(lostBefore).toBeGreaterThan(0); // the crash really lost acknowledged rows
+    expect(lost).toBeGreaterThan(0); // the crash really lost acknowledged rows
+    return { config, source, lost, loaded };
+  }
 
-    const report = await reconcile(config, { trigger: 'cli', restartLoader: false });
-    expect(report.outcome).toBe('success');
-    expect(report.rowsInserted).toBe(lostBefore);
-    expect(report.verification).toBe('ok');
-    expect(report.batches.every((b) => b.source === 's3')).toBe(true);
+  async function expectVerified(config: Config, source: string): Promise<void> {
     const v = await verifyTable(config, source);
     expect({ ok: v.ok, lost: v.lost, mismatched: v.mismatched, duplicated: v.duplicated, unexpected: v.unexpected }).toEqual({ ok: true, lost: 0, mismatched: 0, duplicated: 0, unexpected: 0 });
+  }
+
+  test('acknowledged batches MySQL lost are refilled from the source; verify is ok', async () => {
+    const { config, source, lost } = await crashAfterLoad(13);
+    const report = await reconcile(config, { trigger: 'cli', restartLoader: false });
+    expect(report.outcome).toBe('success');
+    expect(report.rowsInserted).toBe(lost);
+    expect(report.verification).toBe('ok');
+    expect(report.batches.every((b) => b.source === 's3')).toBe(true);
+    await expectVerified(config, source);
 
     // Running again finds nothing more to do.
     const again = await reconcile(config, { trigger: 'cli', restartLoader: false });
     expect(again.outcome).toBe('nothing_to_do');
     expect(again.rowsInserted).toBe(0);
+  });
+
+  test('a reconciler service starting after the crash repairs by itself (MySQL started after the WAL\'s batches)', async () => {
+    const { config, source, lost, loaded } = await crashAfterLoad(14);
+    const svc = await startReconcilerService(config);
+    try {
+      const deadline = Date.now() + 60000;
+      while ((await tableRows(stack)) < loaded && Date.now() < deadline) await sleep(200);
+      await svc.service.jobs.idle();
+      expect(svc.service.watchdog.lastDecision).toBe('startup_mysql_restarted_reconcile');
+      const [run] = await svc.service.runs(1);
+      expect({ trigger: run.trigger, outcome: run.outcome, inserted: run.rowsInserted }).toEqual({ trigger: 'watchdog', outcome: 'success', inserted: lost });
+    } finally {
+      await svc.close();
+    }
+    await expectVerified(config, source);
   });
 });

@@ -2,13 +2,24 @@
 // restarts the loader — no human involved. It does not stop at the down→up edge: while the
 // last real run failed, or batches stay in doubt, it tries again with a growing pause
 // (a failed run keeps the loader paused, so giving up would stall the pipeline silently).
-// Each decision is logged and counted.
+// At start-up it also reconciles when MySQL started after batches of the WAL were written:
+// after a host crash nothing is in doubt in the WAL, yet a MySQL with relaxed durability
+// may have lost those batches' commits. Each decision is logged and counted.
 import mysql from 'mysql2/promise';
-import { mysqlOptions, pingMysql, readWalState, type Config, type Logger } from '@pipewarden/core';
+import { mysqlOptions, readWalState, type Config, type Logger } from '@pipewarden/core';
 import type { JobManager } from './jobs';
 import type { ReconcilerMetrics } from './metrics';
+import { readWalIntents } from './wal-intents';
 
-export type WatchdogDecision = 'mysql_down' | 'mysql_back_reconcile' | 'mysql_restarted_reconcile' | 'startup_in_doubt_reconcile' | 'retry_failed_reconcile' | 'retry_in_doubt_reconcile' | 'reconcile_already_running';
+export type WatchdogDecision =
+  | 'mysql_down'
+  | 'mysql_back_reconcile'
+  | 'mysql_restarted_reconcile'
+  | 'startup_in_doubt_reconcile'
+  | 'startup_mysql_restarted_reconcile'
+  | 'retry_failed_reconcile'
+  | 'retry_in_doubt_reconcile'
+  | 'reconcile_already_running';
 
 /** A batch in doubt this long is stuck, not in flight: a loader's batch takes seconds at most. */
 export const STUCK_IN_DOUBT_SECONDS = 60;
@@ -69,12 +80,21 @@ export class Watchdog {
   }
 
   start(): void {
-    // Batches left in doubt by a crash before this process started get repaired at once.
-    if (readWalState(this.config.wal.dir).inDoubt.size > 0) {
-      void pingMysql(this.config).then((up) => up && this.reconcile('startup_in_doubt_reconcile'));
-    }
     this.timer = setInterval(() => void this.tick(), this.config.reconciler.watchdogIntervalSeconds * 1000);
     this.timer.unref();
+  }
+
+  /**
+   * The first answer from MySQL since this process started: repair what a crash before it
+   * left behind — batches in doubt, or batches written before MySQL's own start (their
+   * commits may be lost if MySQL ran with innodb_flush_log_at_trx_commit 0 or 2).
+   */
+  private startupCheck(uptimeSeconds: number): void {
+    const inDoubt = readWalState(this.config.wal.dir).inDoubt.size;
+    if (inDoubt > 0) return this.reconcile('startup_in_doubt_reconcile', { inDoubt });
+    const mysqlStartedAt = Date.now() - uptimeSeconds * 1000;
+    const before = [...readWalIntents(this.config.wal.dir).values()].filter((i) => i.ts < mysqlStartedAt).length;
+    if (before > 0) this.reconcile('startup_mysql_restarted_reconcile', { batchesWrittenBeforeMysqlStarted: before });
   }
 
   async tick(): Promise<void> {
@@ -85,7 +105,8 @@ export class Watchdog {
       const up = uptime !== null;
       this.metrics.mysqlUp.set(up ? 1 : 0);
       if (this.mysqlUp === true && !up) this.decide('mysql_down');
-      if (this.mysqlUp === false && up) this.reconcile('mysql_back_reconcile');
+      if (this.mysqlUp === undefined && up) this.startupCheck(uptime);
+      else if (this.mysqlUp === false && up) this.reconcile('mysql_back_reconcile');
       // A restart quicker than one probe interval still shows: the server's uptime went back.
       else if (up && this.mysqlUp === true && uptime < this.uptime) this.reconcile('mysql_restarted_reconcile');
       else if (up) this.retryIfNeeded();
