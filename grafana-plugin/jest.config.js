@@ -27,8 +27,8 @@ module.exports = {
     {
       displayName: 'build',
       testEnvironment: 'node',
-      roots: ['<rootDir>/.config'],
-      testMatch: ['<rootDir>/.config/**/*.test.ts'],
+      roots: ['<rootDir>/.config', '<rootDir>/release'],
+      testMatch: ['<rootDir>/.config/**/*.test.ts', '<rootDir>/release/**/*.test.ts'],
       transform,
     },
   ],

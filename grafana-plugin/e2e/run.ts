@@ -12,7 +12,7 @@
 // Reconcile & restart, reads the dry-run preview, confirms, waits for the result, and
 // checks that MySQL now holds exactly the source's rows and that History lists the run.
 // Screenshots of every page go to grafana-plugin/test-results/<leg>/.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -20,7 +20,7 @@ import { migrate } from '@pipewarden/core';
 import { Stack } from '@pipewarden/stack';
 
 import { buildHostBundle } from './hostBundle';
-import { GrafanaHost } from './host/server';
+import { GrafanaHost, type Route } from './host/server';
 import { declaredRange, findLegs, LEGS_DIR, type Leg } from './legs';
 
 const PLUGIN_DIR = path.resolve(__dirname, '..');
@@ -111,18 +111,14 @@ async function loadReconciler() {
 
 /** Checks of the build itself, whatever the Grafana line. */
 async function checkDist(part: Part, legs: Leg[]): Promise<void> {
-  await part.step('dist/plugin.json declares the routes and the dashboards of provisioning/', async () => {
-    const plugin = JSON.parse(readFileSync(path.join(DIST, 'plugin.json'), 'utf8')) as { routes: Array<{ path: string; method: string; reqRole: string }>; includes: Array<{ type: string; path?: string }> };
-    const write = plugin.routes.find((r) => r.path === 'reconciler/reconcile');
-    assert(write?.method === 'POST' && write.reqRole === 'Admin', 'the POST /reconcile route must require Admin');
-    const dashboards = plugin.includes.filter((i) => i.type === 'dashboard').map((i) => i.path);
-    const source = path.join(PLUGIN_DIR, '..', 'provisioning', 'grafana', 'dashboards');
-    const expected = existsSync(source) ? readdirSync(source).filter((f) => f.endsWith('.json')) : [];
-    for (const f of expected) {
-      assert(dashboards.includes(`dashboards/${f}`), `dist/plugin.json does not include dashboards/${f}`);
-      assert(existsSync(path.join(DIST, 'dashboards', f)), `dist/dashboards/${f} was not copied`);
-    }
-    assert(expected.includes('pipeline.json'), 'provisioning/grafana/dashboards/pipeline.json (uid pipewarden-pipeline) is missing');
+  await part.step('dist/plugin.json declares narrow routes and leaves the dashboards to provisioning/', async () => {
+    const plugin = JSON.parse(readFileSync(path.join(DIST, 'plugin.json'), 'utf8')) as { id: string; routes: Route[]; includes: Array<{ type: string; path?: string }> };
+    const write = plugin.routes.filter((r) => r.method === 'POST');
+    assert(write.length > 0 && write.every((r) => r.reqRole === 'Admin' && r.reqAction === `${plugin.id}.reconcile:write`), 'every POST route must require reconcile:write, with reqRole Admin as the fallback');
+    const wildcard = plugin.routes.filter((r) => r.path.endsWith('*')).map((r) => `${r.method} ${r.path}`);
+    assert(wildcard.every((w) => w.endsWith(' reconciler/reconcile/*')), `only reconciler/reconcile/<id> may be a wildcard route, found ${wildcard.join(', ')}`);
+    const dashboards = plugin.includes.filter((i) => i.type === 'dashboard');
+    assert(dashboards.length === 0, `the app includes dashboards (${dashboards.map((d) => d.path).join(', ')}) that provisioning/grafana file-provisions: Grafana's app dashboard updater would overwrite and delete them`);
   });
 
   await part.step('grafanaDependency declares exactly the Grafana lines of the matrix', async () => {
@@ -292,6 +288,7 @@ async function runLeg(part: Part, leg: Leg): Promise<void> {
     await page!.getByTestId('doubt-summary').filter({ hasText: 'Batches in doubt now: 0' }).waitFor({ timeout: 10_000 });
     await page!.waitForFunction(() => [...document.querySelectorAll('button')].some((b) => b.textContent?.includes('Reconcile & restart') && !b.disabled));
     await shot(page!, results, 'reconcile-result');
+    await page!.locator('main').screenshot({ path: path.join(results, 'catalog-dark-reconcile-result.png') });
   });
 
   await part.step('MySQL holds exactly the source rows', async () => {
@@ -308,19 +305,71 @@ async function runLeg(part: Part, leg: Leg): Promise<void> {
     await shot(page!, results, 'history');
   });
 
-  await part.step('the token never reached the browser, and the write route needs Admin', async () => {
+  await part.step('every page in the light and the dark theme (bootData.user.lightTheme)', async () => {
+    // Each page with what shows it has loaded.
+    const pages: Array<[string, string, string]> = [
+      ['overview', `/a/${host!.pluginId}/overview`, '[data-testid="card-doubt"] dd'],
+      ['reconcile', `/a/${host!.pluginId}/reconcile`, 'button:not([disabled]):has-text("Reconcile & restart")'],
+      ['history', `/a/${host!.pluginId}/history`, '[data-testid="run-row"]'],
+      ['configuration', `/plugins/${host!.pluginId}`, 'input[value="configured"]'],
+    ];
+    for (const light of [true, false]) {
+      host!.lightTheme = light;
+      const mode = light ? 'light' : 'dark';
+      for (const [name, url, ready] of pages) {
+        await openPage(page!, url);
+        await page!.locator(ready).first().waitFor();
+        const background = await page!.evaluate(() => getComputedStyle(document.body).backgroundColor);
+        // Grafana's light canvas is near white, its dark canvas near black.
+        const level = Number(/rgb\((\d+)/.exec(background)?.[1] ?? -1);
+        assert(light ? level > 200 : level >= 0 && level < 60, `${name} in the ${mode} theme has the body background ${background}`);
+        await shot(page!, results, `theme-${mode}-${name}`);
+        // The part Grafana draws (the app's page), for the plugin catalog's screenshots.
+        await page!.mouse.move(1, 1);
+        await page!.locator('main').screenshot({ path: path.join(results, `catalog-${mode}-${name}.png`) });
+      }
+    }
+    host!.lightTheme = false;
+  });
+
+  await part.step('the token never reached the browser; the user is forwarded; the write routes need reconcile:write (reqRole Admin without RBAC)', async () => {
     assert(host!.leaks.length === 0, `a response to the browser contained the token: ${host!.leaks[0]}`);
     assert(host!.proxied.every((r) => r.authorized), 'a proxied request went out without the bearer token');
     assert(host!.proxied.some((r) => r.route === 'reconciler/reconcile' && r.status === 202), 'no POST /reconcile went through the proxy');
+    assert(host!.proxied.every((r) => r.user === host!.login), 'a proxied request went out without X-Grafana-User');
+    const proxy = `${base}/api/plugin-proxy/${host!.pluginId}`;
+    const post = (p: string) => fetch(`${proxy}/${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"dryRun":true}' });
+
     host!.role = 'Viewer';
-    const write = await fetch(`${base}/api/plugin-proxy/${host!.pluginId}/reconciler/reconcile`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"dryRun":true}' });
-    assert(write.status === 403, `a Viewer's POST /reconcile answered ${write.status}, expected 403`);
-    const read = await fetch(`${base}/api/plugin-proxy/${host!.pluginId}/reconciler/status`);
+    assert((await post('reconciler/reconcile')).status === 403, "a Viewer's POST /reconcile must be refused (403)");
+    assert((await post('reconciler/reconcile/none/cancel')).status === 403, "a Viewer's POST /reconcile/:id/cancel must be refused (403)");
+    const read = await fetch(`${proxy}/reconciler/status`);
     assert(read.status === 200, `a Viewer's GET /status answered ${read.status}, expected 200`);
+    const unlisted = await fetch(`${proxy}/reconciler/metrics`);
+    assert(unlisted.status === 404, `GET reconciler/metrics is no route of the app, yet answered ${unlisted.status}`);
     await openPage(page!, `/a/${host!.pluginId}/reconcile`);
     await page!.getByText(/You may not reconcile/).waitFor();
     await shot(page!, results, 'reconcile-viewer');
+
+    // An on-call Editor granted the app's reconcile:write: the route lets it through (the
+    // reconciler answers 404 for an unknown job, not the proxy 403) and the button is usable.
+    host!.role = 'Editor';
+    host!.granted = [`${host!.pluginId}.reconcile:write`];
+    const cancel = await post('reconciler/reconcile/none/cancel');
+    assert(cancel.status === 404, `an Editor granted reconcile:write got ${cancel.status} from POST /reconcile/:id/cancel, expected the reconciler's 404`);
+    await openPage(page!, `/a/${host!.pluginId}/reconcile`);
+    await page!.waitForFunction(() => [...document.querySelectorAll('button')].some((b) => b.textContent?.includes('Reconcile & restart') && !b.disabled));
+
+    // A Grafana without app RBAC ignores reqAction and grants: reqRole Admin decides.
+    host!.rbac = false;
+    assert((await post('reconciler/reconcile/none/cancel')).status === 403, 'without RBAC, an Editor must be refused by reqRole Admin');
+    await openPage(page!, `/a/${host!.pluginId}/reconcile`);
+    await page!.getByText(/You may not reconcile/).waitFor();
     host!.role = 'Admin';
+    await openPage(page!, `/a/${host!.pluginId}/reconcile`);
+    await page!.waitForFunction(() => [...document.querySelectorAll('button')].some((b) => b.textContent?.includes('Reconcile & restart') && !b.disabled));
+    host!.rbac = true;
+    host!.granted = [];
   });
 
   await part.step('an unreachable reconciler is explained on the Overview', async () => {

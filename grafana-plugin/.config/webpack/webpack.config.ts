@@ -1,4 +1,5 @@
-// Build of the app plugin, after Grafana's create-plugin template: one AMD module
+// Build of the app plugin, after the webpack config that @grafana/create-plugin scaffolds
+// (written for this app, not generated; .config/.cprc.json pins the version): one AMD module
 // (dist/module.js) that Grafana loads with SystemJS, with the libraries Grafana already
 // provides left as externals so the plugin shares Grafana's React, router and theme.
 // The externals and folder names are create-plugin's own files (.config/bundler/, rendered by
@@ -10,7 +11,7 @@ import type { Configuration } from 'webpack';
 
 import { DIST_DIR, SOURCE_DIR } from '../bundler/constants';
 import { externals } from '../bundler/externals';
-import { DASHBOARDS_SOURCE, DashboardsNoticePlugin, findDashboards, renderPluginJson } from './dashboards';
+import { renderPluginJson } from './pluginJson';
 import { SharedModulesCheckPlugin } from './sharedModules';
 
 const pluginJson = JSON.parse(fs.readFileSync(path.resolve(process.cwd(), SOURCE_DIR, 'plugin.json'), 'utf8'));
@@ -66,20 +67,14 @@ const config = (env: Env): Configuration => ({
   plugins: [
     new CopyWebpackPlugin({
       patterns: [
-        { from: '../README.md', to: '.' },
+        // The README Grafana shows in Administration › Plugins: for admins (src/README.md).
+        { from: 'README.md', to: '.' },
         { from: '../CHANGELOG.md', to: '.' },
         { from: '../LICENSE', to: '.' },
         { from: 'img/**/*', to: '.' },
-        {
-          from: 'plugin.json',
-          to: '.',
-          // Read the dashboards at copy time so a watch build picks up new ones.
-          transform: { transformer: (content) => renderPluginJson(content.toString(), packageJson.version, findDashboards()), cache: false },
-        },
-        { from: '*.json', context: DASHBOARDS_SOURCE, to: 'dashboards/', noErrorOnMissing: true },
+        { from: 'plugin.json', to: '.', transform: { transformer: (content) => renderPluginJson(content.toString(), packageJson.version), cache: false } },
       ],
     }),
-    new DashboardsNoticePlugin(),
     new SharedModulesCheckPlugin(),
   ],
   resolve: {

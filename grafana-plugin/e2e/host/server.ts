@@ -3,9 +3,14 @@
 //  - GET/POST /api/plugins/<id>/settings: the app's settings; secureJsonData stays here and
 //    only secureJsonFields goes back to the browser, as in Grafana
 //  - /api/plugin-proxy/<id>/...: the plugin's routes from dist/plugin.json, applied as
-//    Grafana's pluginproxy does: first route whose method and path match, reqRole checked
-//    against the signed-in role, url and headers templated from jsonData/secureJsonData,
-//    502 with an empty body when the target does not answer.
+//    Grafana's pluginproxy does: first route whose method and path match; with app RBAC
+//    (Grafana ≥ 11.6) the route's reqAction checked against the user's permissions, without
+//    it (`rbac = false`, an older Grafana) its reqRole against the org role; url and headers
+//    templated from jsonData/secureJsonData; X-Grafana-User set to the login, as
+//    `[dataproxy] send_user_header = true` does; 502 with an empty body when the target does
+//    not answer.
+//  - the boot data: the user's org role, theme, and (with RBAC) the permissions the plugin's
+//    `roles` grant to that role plus any granted by hand, as Grafana computes them.
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,10 +21,11 @@ import type { Leg } from '../legs';
 export type OrgRole = 'Viewer' | 'Editor' | 'Admin';
 const ROLE_RANK: Record<OrgRole, number> = { Viewer: 1, Editor: 2, Admin: 3 };
 
-interface Route {
+export interface Route {
   path: string;
   method?: string;
   reqRole?: OrgRole;
+  reqAction?: string;
   url: string;
   headers?: Array<{ name: string; content: string }>;
 }
@@ -31,6 +37,7 @@ interface PluginJson {
   info: Record<string, unknown>;
   includes?: unknown[];
   routes?: Route[];
+  roles?: Array<{ role: { name: string; permissions: Array<{ action: string }> }; grants: string[] }>;
 }
 
 export interface Settings {
@@ -73,9 +80,15 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 
 export class GrafanaHost {
   role: OrgRole = 'Admin';
+  /** Grafana with app RBAC (≥ 11.6): permissions in the boot data, reqAction enforced. */
+  rbac = true;
+  /** Actions an admin granted the user by hand (e.g. the Reconciler role to an on-call Editor). */
+  granted: string[] = [];
+  lightTheme = false;
+  readonly login = 'e2e-operator';
   settings: Settings = { enabled: false, pinned: false, jsonData: {}, secureJsonData: {} };
   /** Every proxied request as the target saw it (method, url, whether it carried a bearer token). */
-  readonly proxied: Array<{ method: string; target: string; route: string; authorized: boolean; status: number }> = [];
+  readonly proxied: Array<{ method: string; target: string; route: string; authorized: boolean; user?: string; status: number }> = [];
   /** Bodies sent to the browser that contained a secret: must stay empty. */
   readonly leaks: string[] = [];
   private server?: http.Server;
@@ -115,6 +128,20 @@ export class GrafanaHost {
     }
     res.writeHead(status, headers);
     res.end(body);
+  }
+
+  /** The user's permissions, as Grafana computes them from the plugin's roles and grants. */
+  permissions(): Record<string, boolean> {
+    const basic = Object.keys(ROLE_RANK).filter((r) => ROLE_RANK[r as OrgRole] <= ROLE_RANK[this.role]);
+    const actions = (this.pluginJson.roles ?? []).filter((r) => r.grants.some((g) => basic.includes(g))).flatMap((r) => r.role.permissions.map((p) => p.action));
+    return Object.fromEntries([...actions, ...this.granted].map((a) => [a, true]));
+  }
+
+  private mayUse(route: Route): boolean {
+    if (this.rbac && route.reqAction) {
+      return Boolean(this.permissions()[route.reqAction]);
+    }
+    return !route.reqRole || ROLE_RANK[this.role] >= ROLE_RANK[route.reqRole];
   }
 
   private meta() {
@@ -182,7 +209,14 @@ export class GrafanaHost {
     // grafanaBootData must exist before @grafana/runtime is first evaluated (in host.js).
     const boot = {
       settings: { appSubUrl: '', buildInfo: { version: this.leg.grafanaPackages, edition: 'e2e host' }, featureToggles: {} },
-      user: { orgRole: this.role, isSignedIn: true, login: 'admin', theme: 'dark' },
+      user: {
+        orgRole: this.role,
+        isSignedIn: true,
+        login: this.login,
+        theme: this.lightTheme ? 'light' : 'dark',
+        lightTheme: this.lightTheme,
+        ...(this.rbac ? { permissions: this.permissions() } : {}),
+      },
       navTree: [],
     };
     return `<!doctype html>
@@ -203,7 +237,7 @@ export class GrafanaHost {
       if (!m) {
         continue;
       }
-      if (route.reqRole && ROLE_RANK[this.role] < ROLE_RANK[route.reqRole]) {
+      if (!this.mayUse(route)) {
         return json(res, 403, { message: 'plugin proxy route access denied' });
       }
       matched = { route, proxyPath: m.proxyPath };
@@ -225,11 +259,12 @@ export class GrafanaHost {
     if (req.headers['content-type']) {
       headers['content-type'] = req.headers['content-type'];
     }
+    headers['x-grafana-user'] = this.login;
     for (const h of matched.route.headers ?? []) {
       headers[h.name.toLowerCase()] = interpolate(h.content, this.settings);
     }
     const body = method === 'GET' ? undefined : await readBody(req);
-    const record = { method, target: target.toString(), route: matched.route.path, authorized: /^Bearer \S+/.test(headers.authorization ?? ''), status: 0 };
+    const record = { method, target: target.toString(), route: matched.route.path, authorized: /^Bearer \S+/.test(headers.authorization ?? ''), user: headers['x-grafana-user'], status: 0 };
     this.proxied.push(record);
     await new Promise<void>((resolve) => {
       const upstream = http.request(target, { method, headers }, (up) => {

@@ -117,14 +117,21 @@ function hostBackendSrv(): BackendSrv {
   } as unknown as BackendSrv;
 }
 
+/** Grafana's theme for the signed-in user: bootData.user.lightTheme, as Grafana decides it. */
+function userTheme() {
+  const light = Boolean((grafanaRuntime.config.bootData.user as { lightTheme?: boolean }).lightTheme);
+  return grafanaData.createTheme({ colors: { mode: light ? 'light' : 'dark' } });
+}
+
 function Shell({ meta, plugin }: { meta: AppPluginMeta; plugin: AppPlugin }) {
-  const theme = grafanaData.createTheme();
+  const theme = userTheme();
   const Root = plugin.root!;
   const ConfigBody = plugin.configPages?.[0]?.body;
   const pages = (meta.includes ?? []).filter((i) => i.type === 'page' && i.addToNav);
   const current = pages.find((p) => p.path && window.location.pathname.startsWith(p.path));
   const role = grafanaRuntime.config.bootData.user.orgRole;
   return (
+    <grafanaData.ThemeContext.Provider value={theme}>
     <BrowserRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
       {/* Grafana's own global styles (body, links, headings), as in Grafana's app shell. */}
       <grafanaUi.GlobalStyles />
@@ -148,12 +155,13 @@ function Shell({ meta, plugin }: { meta: AppPluginMeta; plugin: AppPlugin }) {
         </Routes>
       </main>
     </BrowserRouter>
+    </grafanaData.ThemeContext.Provider>
   );
 }
 
 async function start(pluginId: string): Promise<void> {
   grafanaRuntime.setBackendSrv(hostBackendSrv());
-  const theme = grafanaData.createTheme();
+  const theme = userTheme();
   Object.assign(document.body.style, { margin: '0', background: theme.colors.background.canvas, color: theme.colors.text.primary, fontFamily: theme.typography.fontFamily, fontSize: '14px' });
   const meta = (await rxjs.lastValueFrom(grafanaRuntime.getBackendSrv().fetch<AppPluginMeta>({ url: `/api/plugins/${pluginId}/settings` }))).data;
   const { plugin } = await loadAmdModule(`public/plugins/${pluginId}/module.js`);
