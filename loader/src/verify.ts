@@ -34,8 +34,10 @@ export async function verifyTable(config: Config, sourceUrl: string, opts: { sig
   let records = 0;
   let kept = 0;
   let rejected = 0;
+  const versions: [string, string][] = [];
   try {
     for (const obj of await source.list()) {
+      versions.push([obj.key, obj.etag]);
       const ctl = new AbortController();
       for await (const d of new InlineEngine().batches(source, obj, { nextRecord: 1, nextByte: 0, nextLine: 1, batchSize: 10000 }, opts.signal ?? ctl.signal)) {
         records += d.src.records;
@@ -78,8 +80,7 @@ export async function verifyTable(config: Config, sourceUrl: string, opts: { sig
         })
         .on('end', () => resolve());
     });
-    const [dl] = await conn.promise().query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${TABLES.deadLetters}\``);
-    const deadLetters = Number(dl[0].n);
+    const deadLetters = await deadLettersOf(conn.promise(), versions);
     const lostKeys = [...expected.keys()].filter((k) => !seen.has(k));
     const report: VerifyReport = {
       source: source.url,
@@ -101,4 +102,21 @@ export async function verifyTable(config: Config, sourceUrl: string, opts: { sig
   } finally {
     conn.destroy();
   }
+}
+
+/**
+ * Dead letters of these object versions only: a replaced object's earlier version keeps its
+ * own dead letters (under its own batch ids), which are history, not this source's rejects.
+ * A dead letter commits in its batch's transaction, so the ledger row names its version.
+ */
+async function deadLettersOf(conn: ReturnType<mysql.Connection['promise']>, versions: readonly [string, string][]): Promise<number> {
+  let n = 0;
+  for (let i = 0; i < versions.length; i += 500) {
+    const [rows] = await conn.query<mysql.RowDataPacket[]>(
+      `SELECT COUNT(*) AS n FROM \`${TABLES.deadLetters}\` d JOIN \`${TABLES.ledger}\` l ON l.batch_id = d.batch_id WHERE (l.source_key, l.source_etag) IN (?)`,
+      [versions.slice(i, i + 500)],
+    );
+    n += Number(rows[0].n);
+  }
+  return n;
 }
