@@ -108,6 +108,14 @@ describe('dashboard files', () => {
       'pipewarden_loader_state',
     ])
       expect(pipeline).toContain(m);
+    // Reconcile runs and MySQL outages marked on every panel's time axis (issue 19).
+    const pipelineAnnotations = dashboards.find(([f]) => f === 'pipeline.json')![1].annotations.list.filter((a) => a.expr);
+    expect(pipelineAnnotations.map((a) => [a.name, metricNamesOf({ where: a.name, expr: a.expr!, kind: 'query' })])).toEqual(
+      expect.arrayContaining([
+        ['Reconcile runs', ['pipewarden_reconcile_runs_total']],
+        ['MySQL outages', ['pipewarden_reconciler_mysql_up']],
+      ]),
+    );
     const mysql = names('mysql.json');
     for (const m of ['mysql_up', 'mysql_global_status_uptime', 'mysql_global_status_threads_connected', 'mysql_global_status_queries', 'mysql_global_status_innodb_row_ops_total'])
       expect(mysql).toContain(m);
