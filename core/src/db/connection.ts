@@ -77,6 +77,8 @@ type ResultCallback = (err: (Error & { code?: string }) | null, ...rest: unknown
 /** The parts of a mysql2 command (Query, Execute) the deadline touches. */
 interface Command {
   timeout?: number;
+  /** mysql2's deadline timer for the running statement. */
+  queryTimeout?: NodeJS.Timeout | null;
   onResult?: ResultCallback;
   once?(event: 'error', listener: (err: Error & { code?: string }) => void): void;
   constructor: unknown;
@@ -92,7 +94,15 @@ interface Command {
  * with a statement still in flight.
  */
 function applyDeadline(c: CoreConnection, ms: number): void {
-  const onTimeout = (err: (Error & { code?: string }) | null) => {
+  const settle = (cmd: Command, err: (Error & { code?: string }) | null) => {
+    // mysql2 clears the deadline timer when a statement ends or the server answers with an
+    // error, but not when the connection is lost mid-statement (its _notifyError calls
+    // onResult directly): the timer would keep the process alive for the whole deadline
+    // after everything was closed, then fire on a finished command.
+    if (err && cmd.queryTimeout) {
+      clearTimeout(cmd.queryTimeout);
+      cmd.queryTimeout = null;
+    }
     if (err?.code === 'PROTOCOL_SEQUENCE_TIMEOUT') c.destroy();
   };
   for (const method of ['query', 'execute'] as const) {
@@ -111,10 +121,10 @@ function applyDeadline(c: CoreConnection, ms: number): void {
       const done = cmd.onResult;
       if (done) {
         cmd.onResult = (err, ...rest) => {
-          onTimeout(err);
+          settle(cmd, err);
           done(err, ...rest);
         };
-      } else cmd.once?.('error', onTimeout);
+      } else cmd.once?.('error', (err) => settle(cmd, err));
       return cmd;
     };
   }
