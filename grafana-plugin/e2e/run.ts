@@ -83,6 +83,8 @@ class Part {
 async function shot(page: Page, dir: string, name: string): Promise<void> {
   // Away from buttons, so no hover tooltip covers the page.
   await page.mouse.move(1, 1);
+  // A button that was just enabled fades in (a CSS transition): picture it once it has.
+  await page.waitForFunction(() => document.getAnimations().every((a) => !(a instanceof CSSTransition)));
   await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
 }
 
@@ -223,6 +225,8 @@ async function runLeg(part: Part, leg: Leg): Promise<void> {
   await part.step('Overview before configuration says what to do', async () => {
     await openPage(page!, `/a/${host!.pluginId}/overview`);
     await page!.getByText('The app is not configured yet').waitFor();
+    // An admin (Grafana's plugins:write) is offered the way to the configuration.
+    await page!.getByRole('link', { name: /Open the app configuration/ }).waitFor();
     await shot(page!, results, 'overview-not-configured');
     assert(host!.proxied.length === 0, 'an unconfigured app must not call the proxy');
   });
@@ -325,7 +329,6 @@ async function runLeg(part: Part, leg: Leg): Promise<void> {
         assert(light ? level > 200 : level >= 0 && level < 60, `${name} in the ${mode} theme has the body background ${background}`);
         await shot(page!, results, `theme-${mode}-${name}`);
         // The part Grafana draws (the app's page), for the plugin catalog's screenshots.
-        await page!.mouse.move(1, 1);
         await page!.locator('main').screenshot({ path: path.join(results, `catalog-${mode}-${name}.png`) });
       }
     }

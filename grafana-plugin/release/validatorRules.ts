@@ -59,7 +59,7 @@ function walk(dir: string, rel = ''): string[] {
 }
 
 /** The type a file's first bytes show (what the screenshots analyzer checks, not the extension). */
-export function sniffImage(file: string): string | undefined {
+function sniffImage(file: string): string | undefined {
   const head = readFileSync(file).subarray(0, 512);
   if (head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
   if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'image/jpeg';

@@ -20,6 +20,8 @@ import type { Leg } from '../legs';
 
 export type OrgRole = 'Viewer' | 'Editor' | 'Admin';
 const ROLE_RANK: Record<OrgRole, number> = { Viewer: 1, Editor: 2, Admin: 3 };
+/** Grafana's own actions the app looks at, by the basic role that has them. */
+const GRAFANA_ACTIONS: Record<OrgRole, string[]> = { Viewer: [], Editor: [], Admin: ['plugins:write'] };
 
 export interface Route {
   path: string;
@@ -134,7 +136,7 @@ export class GrafanaHost {
   permissions(): Record<string, boolean> {
     const basic = Object.keys(ROLE_RANK).filter((r) => ROLE_RANK[r as OrgRole] <= ROLE_RANK[this.role]);
     const actions = (this.pluginJson.roles ?? []).filter((r) => r.grants.some((g) => basic.includes(g))).flatMap((r) => r.role.permissions.map((p) => p.action));
-    return Object.fromEntries([...actions, ...this.granted].map((a) => [a, true]));
+    return Object.fromEntries([...GRAFANA_ACTIONS[this.role], ...actions, ...this.granted].map((a) => [a, true]));
   }
 
   private mayUse(route: Route): boolean {
