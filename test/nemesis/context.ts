@@ -63,3 +63,12 @@ export function trialEnv(ctx: TrialContext, settings: LoaderSettings = ctx.setti
 export function otherWalDir(ctx: TrialContext): string {
   return join(ctx.dir, 'wal-second-loader');
 }
+
+/**
+ * How long one command (or the service's first run) may take before it counts as a hang.
+ * Inline loads here take seconds even through faults (each heals within 2.5 s, MariaDB
+ * restarts in about 5); Spark starts a JVM per load.
+ */
+export function hangAfterMs(ctx: TrialContext): number {
+  return ctx.settings.engine === 'spark' || ctx.workload.settings.engine === 'spark' ? 5 * 60 * 1000 : 90 * 1000;
+}

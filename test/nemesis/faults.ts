@@ -10,12 +10,10 @@ import { createS3Client, putFile } from '@pipewarden/loader';
 import { sleep } from '@pipewarden/stack';
 import { CliProcess } from './procs';
 import { checkFinished, judgeExit } from './invariants';
-import { otherWalDir, trialEnv, type TrialContext } from './context';
+import { hangAfterMs, otherWalDir, trialEnv, type TrialContext } from './context';
 import { startLoader, startReconciler } from './services';
 import type { Fault, Target } from './schedule';
 import { appendedVersion, s3Url } from './workload';
-
-const CLI_TIMEOUT_MS = 4 * 60 * 1000;
 
 function service(ctx: TrialContext, t: Target) {
   return t === 'mysql' ? ctx.stack.mariadb : t === 'redis' ? ctx.stack.redis : ctx.stack.s3;
@@ -62,7 +60,7 @@ function fillWal(ctx: TrialContext, leaveBytes: number): string {
 
 async function secondLoader(ctx: TrialContext, f: Fault): Promise<void> {
   const walDir = f.secondWal === 'other' ? otherWalDir(ctx) : ctx.walDir;
-  const p = new CliProcess(['load', '--no-progress', '--json'], trialEnv(ctx, ctx.settings, walDir), CLI_TIMEOUT_MS);
+  const p = new CliProcess(['load', '--no-progress', '--json'], trialEnv(ctx, ctx.settings, walDir), hangAfterMs(ctx));
   const e = await p.exited;
   if (judgeExit(ctx, `second loader (${f.secondWal} WAL)`, e, false) === 'finished') await checkFinished(ctx, 'second loader');
 }

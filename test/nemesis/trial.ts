@@ -5,7 +5,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readWalState } from '@pipewarden/core';
 import { sleep, type Stack } from '@pipewarden/stack';
-import { trialEnv, type TrialContext, type Violation } from './context';
+import { hangAfterMs, trialEnv, type TrialContext, type Violation } from './context';
 import { damage, fire, mountWal, unmountWal } from './faults';
 import { checkFinished, describeVerify, judgeExit, verifyNow, violate } from './invariants';
 import { CliProcess, killAll } from './procs';
@@ -15,9 +15,7 @@ import { BETWEEN_RUNS, drawSchedule, type FaultName, type Schedule } from './sch
 import { loaderStatus, reconcilerStatus, startLoader, startReconciler } from './services';
 import { drawWorkload, materialize, type Engine, type Workload } from './workload';
 
-const CLI_TIMEOUT_MS = 4 * 60 * 1000;
 const MAX_RERUNS = 4;
-const SERVICE_FINISH_TIMEOUT_MS = 4 * 60 * 1000;
 
 export interface TrialOptions {
   faults: readonly FaultName[];
@@ -91,7 +89,7 @@ async function firstRun(ctx: TrialContext, plan: TrialPlan, fired: FaultName[]):
     await startReconciler(ctx);
     await startLoader(ctx, faultEnv);
   } else {
-    ctx.loader = new CliProcess(['load', '--no-progress', '--json'], { ...trialEnv(ctx), ...faultEnv }, CLI_TIMEOUT_MS);
+    ctx.loader = new CliProcess(['load', '--no-progress', '--json'], { ...trialEnv(ctx), ...faultEnv }, hangAfterMs(ctx));
   }
   for (const f of plan.schedule.faults) {
     await waitProgress(ctx, f.at);
@@ -106,8 +104,11 @@ async function firstRun(ctx: TrialContext, plan: TrialPlan, fired: FaultName[]):
     await fire(ctx, f);
   }
   if (ctx.mode === 'cli') {
-    const verdict = judgeExit(ctx, 'first load', await ctx.loader!.exited, killedByNemesis);
+    const exit = await ctx.loader!.exited;
+    const verdict = judgeExit(ctx, 'first load', exit, killedByNemesis);
     if (verdict === 'finished') return (await checkFinished(ctx, 'first load')) === 'current' ? 'finished' : 'stopped';
+    // A load that hung after its work: would it have finished with the table right?
+    if (exit.timedOut) ctx.log.push(`first load: at the timeout, ${describeVerify(await verifyNow(ctx))}`);
     return 'stopped';
   }
   return serviceOutcome(ctx);
@@ -115,7 +116,7 @@ async function firstRun(ctx: TrialContext, plan: TrialPlan, fired: FaultName[]):
 
 /** Service mode: wait for the loader to settle in `finished` (the watchdog's repairs done), or to fail or die. */
 async function serviceOutcome(ctx: TrialContext): Promise<'finished' | 'stopped'> {
-  const deadline = Date.now() + SERVICE_FINISH_TIMEOUT_MS;
+  const deadline = Date.now() + hangAfterMs(ctx);
   let settled = 0;
   let outcome: 'finished' | 'stopped' | 'timeout' = 'timeout';
   while (Date.now() < deadline) {
@@ -138,7 +139,7 @@ async function serviceOutcome(ctx: TrialContext): Promise<'finished' | 'stopped'
     }
     await sleep(200);
   }
-  if (outcome === 'timeout') violate(ctx, 'hang', 'loader service', `not finished after ${SERVICE_FINISH_TIMEOUT_MS / 1000} s: ${JSON.stringify(await loaderStatus(ctx))}`);
+  if (outcome === 'timeout') violate(ctx, 'hang', 'loader service', `not finished after ${hangAfterMs(ctx) / 1000} s: ${JSON.stringify(await loaderStatus(ctx))}`);
   for (const [name, p] of [['loader service', ctx.loader], ['reconciler service', ctx.reconciler]] as const) {
     if (!p) continue;
     const wasRunning = p.running;
@@ -158,11 +159,11 @@ async function reruns(ctx: TrialContext, rng: Rng): Promise<{ recovered: boolean
     if (round > 1 || ctx.reconcileFault || rng.chance(0.7)) {
       const fault = ctx.reconcileFault;
       ctx.reconcileFault = undefined;
-      const rec = new CliProcess(['reconcile', '--json', '--wait-mysql', '60'], { ...trialEnv(ctx), ...(fault ? { PIPEWARDEN_FAULT: fault } : {}) }, CLI_TIMEOUT_MS);
+      const rec = new CliProcess(['reconcile', '--json', '--wait-mysql', '60'], { ...trialEnv(ctx), ...(fault ? { PIPEWARDEN_FAULT: fault } : {}) }, hangAfterMs(ctx));
       judgeExit(ctx, `rerun ${round}: reconcile`, await rec.exited, fault !== undefined);
     }
     // A rerun after a bad exit still runs: whether the load completes later is part of the finding.
-    const load = new CliProcess(['load', '--no-progress', '--json'], trialEnv(ctx), CLI_TIMEOUT_MS);
+    const load = new CliProcess(['load', '--no-progress', '--json'], trialEnv(ctx), hangAfterMs(ctx));
     const verdict = judgeExit(ctx, `rerun ${round}: load`, await load.exited, false);
     if (verdict === 'finished') {
       const v = await checkFinished(ctx, `rerun ${round}: load`);
