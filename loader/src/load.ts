@@ -178,7 +178,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
   let cp: Checkpoint = { version: 1, objects: {}, updatedAt: 0 };
   let movedAside: string | undefined;
   try {
-    wal = await WalWriter.open(config.wal.dir, 'loader', { fsync: config.wal.fsync, segmentBytes: config.wal.segmentBytes });
+    wal = await WalWriter.open(config.wal.dir, 'loader', { fsync: config.wal.fsync, segmentBytes: config.wal.segmentBytes, retentionSeconds: config.wal.retentionSeconds });
     if (wal.truncatedBytes > 0) log.warn('WAL ended in a torn record; cut it off', { bytes: wal.truncatedBytes });
     const loaded = loadCheckpoint(config.wal.dir);
     cp = loaded.checkpoint;

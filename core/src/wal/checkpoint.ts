@@ -7,9 +7,10 @@
 // before the rename and the directory after it, so a power cut leaves the old or the new
 // checkpoint. A file that does not parse (garbage, or truncated by a power cut on a
 // filesystem that reorders) is moved aside by the loader and rebuilt from the ledger.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { UserError } from '../errors';
 
 export interface ObjectCheckpoint {
   etag: string;
@@ -122,19 +123,30 @@ export function writeCheckpoint(walDir: string, cp: Checkpoint, durable = true):
   const p = checkpointPath(walDir);
   const tmp = `${p}.tmp`;
   cp.updatedAt = Date.now();
-  const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, JSON.stringify(cp));
-    if (durable) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, p);
-  if (!durable) return;
-  const dir = openSync(walDir, 'r'); // the rename itself reaches the disk with the folder
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
+    const fd = openSync(tmp, 'w');
+    try {
+      // writeFileSync on a descriptor loops until every byte is written (writeSync may not).
+      writeFileSync(fd, JSON.stringify(cp));
+      if (durable) fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, p);
+    if (!durable) return;
+    const dir = openSync(walDir, 'r'); // the rename itself reaches the disk with the folder
+    try {
+      fsyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    const code = (e as NodeJS.ErrnoException).code;
+    // The batches are committed and in the WAL; only the position cache could not be saved.
+    if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EIO' || code === 'EROFS') {
+      throw new UserError(`cannot write the checkpoint in ${walDir}: ${code === 'ENOSPC' ? 'no space left on device' : code}`, 'free space (or fix the disk) under the WAL folder, then run the load again: committed batches are in the ledger and are skipped');
+    }
+    throw e;
   }
 }
