@@ -92,7 +92,7 @@ export const VARIABLES: Variable[] = [
   { env: 'PIPEWARDEN_WAL_FSYNC', path: 'wal.fsync', default: 'batch', description: 'always (every record), batch (every intent; commits ride on the next) or never.' },
   { env: 'PIPEWARDEN_WAL_SEGMENT_BYTES', path: 'wal.segmentBytes', default: String(64 << 20), description: 'Roll the WAL to a new segment past this size.' },
   { env: 'PIPEWARDEN_WAL_RETENTION_SECONDS', path: 'wal.retentionSeconds', default: String(DEFAULT_WAL_RETENTION_SECONDS), description: 'Resolved WAL segments are kept while they hold records newer than this: a MySQL with innodb_flush_log_at_trx_commit=0/2 can lose its last ~1 s of commits in a host crash, and the reconciler checks the WAL\'s commits against the ledger.' },
-  { env: 'PIPEWARDEN_BATCH_SIZE', path: 'batch.size', default: '5000', description: 'Input records per batch (one MySQL transaction, one mirror entry).' },
+  { env: 'PIPEWARDEN_BATCH_SIZE', path: 'batch.size', default: '5000', description: 'Input records per batch (one MySQL transaction, one mirror entry). An object with batches in the ledger keeps the size it was begun with.' },
   { env: 'PIPEWARDEN_PIPELINE_DEPTH', path: 'batch.pipelineDepth', default: '2', description: 'Batches in flight at once (parse of batch n+1 overlaps the write of batch n).' },
   { env: 'PIPEWARDEN_MIRROR_RETENTION_BATCHES', path: 'mirror.retentionBatches', default: '200', description: 'Committed batches kept in the Redis mirror.' },
   { env: 'PIPEWARDEN_MIRROR_RETENTION_SECONDS', path: 'mirror.retentionSeconds', default: '3600', description: 'Committed batches older than this leave the mirror.' },
