@@ -53,6 +53,10 @@ export interface ReconcileProgress {
 
 export interface BatchRepair {
   batchId: string;
+  /** The batch's source object and its records there (1-based ordinal of the first, and how many). */
+  sourceKey: string;
+  firstRecord: number;
+  records: number;
   /** Where the rows came from. 'ledger' = already complete in MySQL, nothing to insert. */
   source: 'mirror' | 's3' | 'ledger';
   rowsMissing: number;
@@ -91,6 +95,8 @@ export interface ReconcileJob {
   error?: string;
   /** True when the POST found this job already running (or queued) and started nothing new. */
   alreadyRunning?: boolean;
+  /** The Grafana user who pressed the button (X-Grafana-User), when the request came through Grafana. */
+  requestedBy?: string;
 }
 
 /** POST /reconcile body. */
@@ -114,6 +120,13 @@ export interface ReconcileRun {
   outcome: ReconcileOutcome | 'running';
   verification: string | null;
   error: string | null;
+  /** The Grafana user who pressed the button; null for the watchdog, alerts, the CLI and plain API calls. */
+  requestedBy: string | null;
+}
+
+/** GET /runs/:id: the run and its batches (the report's details, at most 100; the counts above cover all). */
+export interface ReconcileRunDetail extends ReconcileRun {
+  batches: BatchRepair[];
 }
 
 /** The last real run of this reconciler process failed; cleared by the next one that succeeds. */

@@ -7,6 +7,7 @@ export const TABLES = {
   ledger: 'batch_ledger',
   deadLetters: 'dead_letters',
   reconcileRuns: 'reconcile_runs',
+  reconcileRunBatches: 'reconcile_run_batches',
   migrations: 'schema_migrations',
 } as const;
 
@@ -114,6 +115,31 @@ export const MIGRATIONS: Migration[] = [
       'PREPARE pw_ddl FROM @pw_ddl',
       'EXECUTE pw_ddl',
       'DEALLOCATE PREPARE pw_ddl',
+    ],
+  },
+  {
+    version: 3,
+    name: 'reconcile runs: who asked for the run, and its batches',
+    // requested_by: the Grafana user who pressed the button (X-Grafana-User). The batches are
+    // the run's report details (at most 100 a run), so a finished run's detail outlives the
+    // reconciler's in-memory jobs. Guarded like migration 2 so an interrupted one runs again.
+    statements: [
+      `SET @pw_ddl = IF((SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = '${TABLES.reconcileRuns}' AND column_name = 'requested_by') = 0, 'ALTER TABLE \`${TABLES.reconcileRuns}\` ADD COLUMN \`requested_by\` VARCHAR(190) NULL', 'DO 0')`,
+      'PREPARE pw_ddl FROM @pw_ddl',
+      'EXECUTE pw_ddl',
+      'DEALLOCATE PREPARE pw_ddl',
+      `CREATE TABLE IF NOT EXISTS \`${TABLES.reconcileRunBatches}\` (
+  \`run_id\` CHAR(36) NOT NULL,
+  \`seq\` SMALLINT UNSIGNED NOT NULL,
+  \`batch_id\` CHAR(24) NOT NULL,
+  \`source_key\` VARCHAR(1024) NOT NULL,
+  \`first_record\` BIGINT UNSIGNED NOT NULL,
+  \`record_count\` INT UNSIGNED NOT NULL,
+  \`rows_source\` VARCHAR(8) NOT NULL,
+  \`rows_missing\` INT UNSIGNED NOT NULL,
+  \`rows_inserted\` INT UNSIGNED NOT NULL,
+  PRIMARY KEY (\`run_id\`, \`seq\`)
+) ${TABLE_OPTIONS}`,
     ],
   },
 ];
