@@ -46,11 +46,11 @@ export class JobManager {
   }
 
   /** Start a run, queue a real one behind a dry run it cancels, or return the one that stands for it. */
-  start(dryRun: boolean, trigger: ReconcileTrigger): ReconcileJob {
+  start(dryRun: boolean, trigger: ReconcileTrigger, requestedBy?: string): ReconcileJob {
     if (this.queued) return { ...this.queued, alreadyRunning: true };
     const running = this.running;
     if (running && (!running.job.dryRun || dryRun)) return { ...running.job, alreadyRunning: true };
-    const job = this.newJob(dryRun, trigger);
+    const job = this.newJob(dryRun, trigger, requestedBy);
     if (!running) {
       this.run(job);
       return { ...job };
@@ -82,7 +82,7 @@ export class JobManager {
     r.ctl.abort();
   }
 
-  private newJob(dryRun: boolean, trigger: ReconcileTrigger): ReconcileJob {
+  private newJob(dryRun: boolean, trigger: ReconcileTrigger, requestedBy: string | undefined): ReconcileJob {
     const job: ReconcileJob = {
       id: randomUUID(),
       state: 'queued',
@@ -90,6 +90,7 @@ export class JobManager {
       trigger,
       createdAt: new Date().toISOString(),
       progress: { phase: 'lock', batchesTotal: 0, batchesDone: 0, rowsMissing: 0, rowsInserted: 0 },
+      ...(requestedBy === undefined ? {} : { requestedBy }),
     };
     this.jobs.set(job.id, job);
     for (const id of [...this.jobs.keys()].slice(0, Math.max(0, this.jobs.size - KEEP_JOBS))) this.jobs.delete(id);
@@ -103,7 +104,7 @@ export class JobManager {
       job.state = 'running';
       job.startedAt = new Date().toISOString();
       try {
-        const result = await reconcile(this.config, { dryRun: job.dryRun, trigger: job.trigger, runId: job.id, log: this.log, signal: ctl.signal, onProgress: (p) => (job.progress = p) });
+        const result = await reconcile(this.config, { dryRun: job.dryRun, trigger: job.trigger, runId: job.id, requestedBy: job.requestedBy, log: this.log, signal: ctl.signal, onProgress: (p) => (job.progress = p) });
         job.result = result;
         job.state = result.outcome === 'failed' ? 'failed' : 'succeeded';
         if (result.outcome === 'failed') job.error = 'verification failed: see the reconciler log';

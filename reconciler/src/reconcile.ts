@@ -53,6 +53,8 @@ export interface ReconcileOptions {
   restartLoader?: boolean;
   /** Cancels the run between steps (the service cancels dry runs this way). */
   signal?: AbortSignal;
+  /** The Grafana user who pressed the button, recorded with the run. */
+  requestedBy?: string;
 }
 
 /** The run was cancelled through its signal. */
@@ -231,7 +233,7 @@ class ReconcileRun {
       await pool.query(`UPDATE \`${TABLES.reconcileRuns}\` SET outcome = 'failed', error = 'interrupted (the reconciler stopped mid-run); redone by a later run', finished_at = NOW(3) WHERE run_id IN (?) AND outcome = 'running'`, [state.unfinishedRuns]);
       for (const r of state.unfinishedRuns.filter((r) => r !== runId)) await this.wal!.append({ t: 'run', run: r, phase: 'end', outcome: 'failed', ts: Date.now() });
     }
-    await pool.query(`INSERT INTO \`${TABLES.reconcileRuns}\` (run_id, trigger_source, dry_run, started_at, outcome) VALUES (?, ?, 0, FROM_UNIXTIME(?), 'running')`, [runId, this.opts.trigger, this.started / 1000]);
+    await pool.query(`INSERT INTO \`${TABLES.reconcileRuns}\` (run_id, trigger_source, dry_run, started_at, outcome, requested_by) VALUES (?, ?, 0, FROM_UNIXTIME(?), 'running', ?)`, [runId, this.opts.trigger, this.started / 1000, this.opts.requestedBy ?? null]);
     this.recorded = true;
   }
 
@@ -314,7 +316,8 @@ class ReconcileRun {
       const lines = splitTsv(rows.tsv.toString('utf8'));
       const batchKeys = [...new Set(lines.map(tsvLineKey))];
       const toInsert = firstOccurrences(lines, await missingKeys(this.pool!, batchKeys), claimed);
-      const detail: BatchRepair = { batchId: item.id, source: rows.source, rowsMissing: toInsert.length, rowsInserted: 0 };
+      const { key: sourceKey, firstRecord, records } = item.intent.src;
+      const detail: BatchRepair = { batchId: item.id, sourceKey, firstRecord, records, source: rows.source, rowsMissing: toInsert.length, rowsInserted: 0 };
       report.rowsMissing += toInsert.length;
       if (!this.dryRun) verified = (await this.writeBatch(item.intent, rows, toInsert, batchKeys, detail)) && verified;
       if (report.batches.length < MAX_BATCH_DETAILS) report.batches.push(detail);
@@ -420,7 +423,14 @@ export async function reconcile(config: Config, opts: ReconcileOptions): Promise
   return new ReconcileRun(config, opts, opts.log ?? createLogger('reconciler')).execute();
 }
 
+/** The run's outcome and its batch details (upserted: a run whose recording failed is recorded again as failed). */
 async function recordRun(pool: Pool, r: ReconcileReport, error?: string): Promise<void> {
+  if (r.batches.length > 0) {
+    await pool.query(
+      `INSERT INTO \`${TABLES.reconcileRunBatches}\` (run_id, seq, batch_id, source_key, first_record, record_count, rows_source, rows_missing, rows_inserted) VALUES ? ON DUPLICATE KEY UPDATE rows_missing = VALUES(rows_missing), rows_inserted = VALUES(rows_inserted)`,
+      [r.batches.map((b, i) => [r.runId, i, b.batchId, b.sourceKey, b.firstRecord, b.records, b.source, b.rowsMissing, b.rowsInserted])],
+    );
+  }
   await pool.query(
     `UPDATE \`${TABLES.reconcileRuns}\` SET finished_at = NOW(3), duration_seconds = ?, batches_examined = ?, batches_repaired = ?, rows_missing = ?, rows_inserted = ?, outcome = ?, verification = ?, error = ? WHERE run_id = ?`,
     [r.durationSeconds, r.batchesExamined, r.batchesRepaired, r.rowsMissing, r.rowsInserted, r.outcome, r.verification, error ?? null, r.runId],

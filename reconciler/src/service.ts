@@ -23,7 +23,9 @@ import {
   type Config,
   type LoaderStatus,
   type Logger,
+  type BatchRepair,
   type ReconcileRun,
+  type ReconcileRunDetail,
   type ReconcilerStatus,
 } from '@pipewarden/core';
 import { AlertDeduper, alertmanagerPayload } from './alertmanager';
@@ -53,7 +55,36 @@ function toRun(r: RowDataPacket): ReconcileRun {
     outcome: r.outcome,
     verification: r.verification,
     error: r.error,
+    requestedBy: r.requested_by,
   };
+}
+
+function toBatch(r: RowDataPacket): BatchRepair {
+  return {
+    batchId: r.batch_id,
+    sourceKey: r.source_key,
+    firstRecord: Number(r.first_record),
+    records: Number(r.record_count),
+    source: r.rows_source,
+    rowsMissing: Number(r.rows_missing),
+    rowsInserted: Number(r.rows_inserted),
+  };
+}
+
+const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** reconcile_runs.requested_by's width. */
+const MAX_REQUESTED_BY = 190;
+
+/**
+ * Who pressed the button: Grafana sets X-Grafana-User on proxied requests when
+ * `[dataproxy] send_user_header` is on (overwriting what a browser sent). Trusted because the
+ * request carries the service token, which only Grafana's proxy holds.
+ */
+function requestedBy(req: express.Request): { ok: true; user?: string } | { ok: false; error: string } {
+  const user = req.get('x-grafana-user')?.trim();
+  if (!user) return { ok: true };
+  if (user.length > MAX_REQUESTED_BY) return { ok: false, error: `X-Grafana-User is longer than ${MAX_REQUESTED_BY} characters` };
+  return { ok: true, user };
 }
 
 export class ReconcilerService {
@@ -84,6 +115,14 @@ export class ReconcilerService {
   async runs(limit: number): Promise<ReconcileRun[]> {
     const [rows] = await this.pool.query<RowDataPacket[]>(`SELECT * FROM \`${TABLES.reconcileRuns}\` ORDER BY started_at DESC LIMIT ?`, [limit]);
     return rows.map(toRun);
+  }
+
+  /** A recorded run and its batches; null when no run has that id. */
+  async runDetail(runId: string): Promise<ReconcileRunDetail | null> {
+    const [runs] = await this.pool.query<RowDataPacket[]>(`SELECT * FROM \`${TABLES.reconcileRuns}\` WHERE run_id = ?`, [runId]);
+    if (runs.length === 0) return null;
+    const [batches] = await this.pool.query<RowDataPacket[]>(`SELECT * FROM \`${TABLES.reconcileRunBatches}\` WHERE run_id = ? ORDER BY seq`, [runId]);
+    return { ...toRun(runs[0]), batches: batches.map(toBatch) };
   }
 
   /** The loader as /status shows it: absent (nothing listens) is not an error; a wrong answer is. */
@@ -152,7 +191,9 @@ export class ReconcilerService {
       if (typeof body !== 'object' || Array.isArray(body)) return sendError(res, 400, 'body must be a JSON object like {"dryRun": true}');
       if (body.dryRun !== undefined && typeof body.dryRun !== 'boolean') return sendError(res, 400, '"dryRun" must be true or false');
       if (body.trigger !== undefined && body.trigger !== 'button' && body.trigger !== 'api') return sendError(res, 400, '"trigger" must be "button" or "api"');
-      const job = this.jobs.start(body.dryRun === true, (body.trigger as 'button' | 'api') ?? 'api');
+      const by = requestedBy(req);
+      if (!by.ok) return sendError(res, 400, by.error);
+      const job = this.jobs.start(body.dryRun === true, (body.trigger as 'button' | 'api') ?? 'api', by.user);
       res.status(202).location(`/reconcile/${job.id}`).json(job);
     });
     app.get('/reconcile/:id', auth, (req, res) => {
@@ -170,6 +211,17 @@ export class ReconcilerService {
       const limit = Math.min(500, Math.max(1, Number(req.query.limit ?? 50) || 50));
       try {
         res.json({ runs: await this.runs(limit) });
+      } catch (e) {
+        sendError(res, 503, `cannot read reconcile_runs: ${(e as Error).message}`, 'is MySQL up?');
+      }
+    });
+    app.get('/runs/:id', auth, async (req, res) => {
+      const id = String(req.params.id);
+      if (!RUN_ID.test(id)) return sendError(res, 400, `"${id.slice(0, 64)}" is not a run id (a UUID, as GET /runs lists them)`);
+      try {
+        const run = await this.runDetail(id);
+        if (!run) return sendError(res, 404, `no recorded reconcile run ${id}`, 'dry runs are not recorded; GET /runs lists the recorded ones');
+        res.json(run);
       } catch (e) {
         sendError(res, 503, `cannot read reconcile_runs: ${(e as Error).message}`, 'is MySQL up?');
       }
