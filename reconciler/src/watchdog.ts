@@ -6,7 +6,7 @@
 // after a host crash nothing is in doubt in the WAL, yet a MySQL with relaxed durability
 // may have lost those batches' commits. Each decision is logged and counted.
 import mysql from 'mysql2/promise';
-import { mysqlOptions, readWalState, type Config, type Logger } from '@pipewarden/core';
+import { mysqlOptions, pingMysql, readWalState, type Config, type Logger } from '@pipewarden/core';
 import type { JobManager } from './jobs';
 import type { ReconcilerMetrics } from './metrics';
 import { readWalIntents } from './wal-intents';
@@ -80,18 +80,20 @@ export class Watchdog {
   }
 
   start(): void {
+    // Batches left in doubt by a crash before this process started get repaired at once
+    // (looked at now, before a loader started meanwhile has batches of its own in flight).
+    const inDoubt = readWalState(this.config.wal.dir).inDoubt.size;
+    if (inDoubt > 0) void pingMysql(this.config).then((up) => up && this.reconcile('startup_in_doubt_reconcile', { inDoubt }));
     this.timer = setInterval(() => void this.tick(), this.config.reconciler.watchdogIntervalSeconds * 1000);
     this.timer.unref();
   }
 
   /**
-   * The first answer from MySQL since this process started: repair what a crash before it
-   * left behind — batches in doubt, or batches written before MySQL's own start (their
-   * commits may be lost if MySQL ran with innodb_flush_log_at_trx_commit 0 or 2).
+   * The first answer from MySQL since this process started: batches the WAL holds from
+   * before MySQL's own start may have lost their commits (innodb_flush_log_at_trx_commit 0
+   * or 2 and a host crash), though nothing is in doubt. A run checks them against the ledger.
    */
   private startupCheck(uptimeSeconds: number): void {
-    const inDoubt = readWalState(this.config.wal.dir).inDoubt.size;
-    if (inDoubt > 0) return this.reconcile('startup_in_doubt_reconcile', { inDoubt });
     const mysqlStartedAt = Date.now() - uptimeSeconds * 1000;
     const before = [...readWalIntents(this.config.wal.dir).values()].filter((i) => i.ts < mysqlStartedAt).length;
     if (before > 0) this.reconcile('startup_mysql_restarted_reconcile', { batchesWrittenBeforeMysqlStarted: before });
