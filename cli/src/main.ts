@@ -5,11 +5,20 @@ import { registerLoadCommands } from './commands/load';
 import { registerDataCommands } from './commands/data';
 import { registerServiceCommands, registerVerifyCommand } from './commands/services';
 import { registerDemoCommand } from './commands/demo';
+import { registerCompletionCommand } from './commands/completion';
 import { fail } from './run';
+// The one module of core the start-up path reads (see lazy.ts).
+import { buildInfo } from '@pipewarden/core/src/version';
 
 const program = new Command('pipewarden')
   .description('Exactly-once S3 → Spark → MySQL loading with a WAL, a Redis mirror and automatic reconciliation')
-  .version('0.1.0')
+  // The revision too, so a report names the exact build; computed only when asked.
+  .option('-V, --version', 'print the version and git revision')
+  .on('option:version', () => {
+    const { version, revision } = buildInfo();
+    process.stdout.write(`pipewarden ${version} (${revision})\n`);
+    process.exit(0);
+  })
   .option('-c, --config <file>', 'JSON config file (environment variables override it; see `pipewarden config --reference`)')
   .showHelpAfterError('(add --help for usage)')
   .addHelpText(
@@ -39,6 +48,7 @@ registerLoadCommands(program);
 registerServiceCommands(program);
 registerVerifyCommand(program);
 registerDemoCommand(program);
+registerCompletionCommand(program);
 
 // A reader that stops early (`pipewarden config | head`) is not an error of ours.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {

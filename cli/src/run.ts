@@ -1,6 +1,7 @@
 // How every command ends: user errors as one clear message (no stack), bugs with their
 // stack, and an exit code scripts can rely on.
-import { UserError, loadConfigWithSources, type Config, type LoadedConfig } from '@pipewarden/core';
+import type { Config, LoadedConfig } from '@pipewarden/core';
+import { core } from './lazy';
 
 export interface GlobalOptions {
   config?: string;
@@ -8,7 +9,7 @@ export interface GlobalOptions {
 
 /** The configuration and where each value came from (`pipewarden config` shows both). */
 export function loadedConfigFrom(opts: GlobalOptions, overrides: Record<string, unknown> = {}): LoadedConfig {
-  return loadConfigWithSources({ file: opts.config, overrides });
+  return core().loadConfigWithSources({ file: opts.config, overrides });
 }
 
 export function configFrom(opts: GlobalOptions, overrides: Record<string, unknown> = {}): Config {
@@ -16,7 +17,7 @@ export function configFrom(opts: GlobalOptions, overrides: Record<string, unknow
 }
 
 export function fail(e: unknown): never {
-  if (e instanceof UserError) {
+  if (e instanceof core().UserError) {
     process.stderr.write(`pipewarden: ${e.message}\n`);
     if (e.hint) process.stderr.write(`  hint: ${e.hint}\n`);
     process.exit(1);

@@ -23,3 +23,4 @@ export * from './fault';
 export * from './s3-endpoint';
 export * from './redis';
 export * from './lockfile';
+export * from './version';

@@ -1,13 +1,10 @@
 import type { Command } from 'commander';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { SingleBar, Presets } from 'cli-progress';
-import { migrate, VARIABLES, redactedConfig, UserError } from '@pipewarden/core';
-import { createS3Client, generate, parseS3Url, putFile, explainS3Error } from '@pipewarden/loader';
+import { core, loader, progress, s3 as s3sdk } from '../lazy';
 import { action, configFrom, loadedConfigFrom, type GlobalOptions } from '../run';
 
 function positiveInt(name: string, v: string): number {
   const n = Number(v.replace(/_/g, ''));
-  if (!Number.isInteger(n) || n < 0) throw new UserError(`${name} must be a non-negative integer, got "${v}"`);
+  if (!Number.isInteger(n) || n < 0) throw new (core().UserError)(`${name} must be a non-negative integer, got "${v}"`);
   return n;
 }
 
@@ -18,7 +15,7 @@ export function registerDataCommands(program: Command): void {
     .action(
       action(async (_o: unknown, cmd: Command) => {
         const config = configFrom(cmd.optsWithGlobals() as GlobalOptions);
-        const r = await migrate(config);
+        const r = await core().migrate(config);
         process.stdout.write(r.applied.length ? `applied migration(s) ${r.applied.join(', ')} to ${r.database}\n` : `${r.database} is up to date (version ${r.current})\n`);
       }),
     );
@@ -37,9 +34,10 @@ export function registerDataCommands(program: Command): void {
     .action(
       action(async (o: { rows: string; out: string; badShare: string; duplicateShare: string; seed: string; kaggle?: boolean; crlf?: boolean }) => {
         const rows = positiveInt('--rows', o.rows);
+        const { SingleBar, Presets } = progress();
         const bar = process.stderr.isTTY ? new SingleBar({ format: ' {bar} {percentage}% | {value}/{total} rows | ETA {eta_formatted}', stream: process.stderr }, Presets.shades_classic) : undefined;
         bar?.start(rows, 0);
-        const stats = await generate(o.out, { rows, seed: positiveInt('--seed', o.seed), badShare: Number(o.badShare), duplicateShare: Number(o.duplicateShare), kaggle: o.kaggle, crlf: o.crlf }, (n) => bar?.update(n));
+        const stats = await loader().generate(o.out, { rows, seed: positiveInt('--seed', o.seed), badShare: Number(o.badShare), duplicateShare: Number(o.duplicateShare), kaggle: o.kaggle, crlf: o.crlf }, (n) => bar?.update(n));
         bar?.stop();
         process.stdout.write(`wrote ${o.out}: ${stats.rows.toLocaleString('en-US')} rows (${stats.bad} bad, ${stats.duplicates} duplicate keys), ${(stats.bytes / 1e6).toFixed(1)} MB\n`);
       }),
@@ -54,6 +52,7 @@ export function registerDataCommands(program: Command): void {
     .action(
       action(async (file: string, url: string, _o: unknown, cmd: Command) => {
         const config = configFrom(cmd.optsWithGlobals() as GlobalOptions);
+        const { createS3Client, putFile } = loader();
         const client = createS3Client(config);
         try {
           const r = await putFile(client, file, url);
@@ -69,6 +68,8 @@ export function registerDataCommands(program: Command): void {
     .action(
       action(async (url: string, _o: unknown, cmd: Command) => {
         const config = configFrom(cmd.optsWithGlobals() as GlobalOptions);
+        const { createS3Client, parseS3Url, explainS3Error } = loader();
+        const { ListObjectsV2Command } = s3sdk();
         const client = createS3Client(config);
         const { bucket, prefix } = parseS3Url(url);
         try {
@@ -90,6 +91,7 @@ export function registerDataCommands(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ PIPEWARDEN_RUN_DIR=/srv/stack-b pipewarden config\n\nSources: default, config file <path>, environment, <path of a stack.env>, flag.\n')
     .action(
       action(async (o: { reference?: boolean; json?: boolean }, cmd: Command) => {
+        const { VARIABLES, redactedConfig } = core();
         if (o.reference) {
           process.stdout.write('| variable | default | meaning |\n|---|---|---|\n');
           for (const v of VARIABLES) process.stdout.write(`| \`${v.env}\` | ${v.default !== undefined ? `\`${v.default}\`` : '—'} | ${v.description} |\n`);

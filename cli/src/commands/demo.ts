@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { action } from '../run';
-import { runDemo } from '../demo';
+import { demo } from '../lazy';
 
 export function registerDemoCommand(program: Command): void {
   program
@@ -11,5 +11,5 @@ export function registerDemoCommand(program: Command): void {
     .option('--dir <dir>', 'stack folder', '.run')
     .option('--no-crash', 'do not kill MariaDB mid-load')
     .addHelpText('after', '\nExamples:\n  $ npm run demo\n  $ npm run demo -- --rows 200000 --exit-after-load\n')
-    .action(action(async (o: { rows: string; exitAfterLoad?: boolean; dir: string; crash: boolean }) => runDemo(o)));
+    .action(action(async (o: { rows: string; exitAfterLoad?: boolean; dir: string; crash: boolean }) => demo().runDemo(o)));
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { UserError, migrate } from '@pipewarden/core';
-import { runLoad, createProgressBar, startLoaderService, type LoadSummary } from '@pipewarden/loader';
+import type { LoadSummary } from '@pipewarden/loader';
+import { core, loader } from '../lazy';
 import { action, configFrom, untilSignal, type GlobalOptions } from '../run';
 
 function printSummary(s: LoadSummary): void {
@@ -51,6 +51,8 @@ export function registerLoadCommands(program: Command): void {
     .addHelpText('after', '\nExamples:\n  $ pipewarden load --source s3://nyc-parking/fy2014/\n  $ pipewarden load --source ./data/violations.csv --json\n\nA rerun resumes from the checkpoint; a source loaded again changes nothing.\n')
     .action(
       action(async (o: LoadFlags, cmd: Command) => {
+        const { UserError, migrate } = core();
+        const { runLoad, createProgressBar } = loader();
         const config = configFrom(cmd.optsWithGlobals() as GlobalOptions, overrides(o));
         if (o.migrate !== false) await migrate(config);
         const bar = createProgressBar(o.progress !== false && !o.json && process.stderr.isTTY === true);
@@ -78,8 +80,8 @@ export function registerLoadCommands(program: Command): void {
       }),
     );
 
-  const loader = program.command('loader').description('the loader as a service');
-  loader
+  const service = program.command('loader').description('the loader as a service');
+  service
     .command('serve')
     .description('run the loader with its control API (GET /status, POST /pause|/resume|/restart, /healthz, /readyz, /metrics)')
     .option('-s, --source <url>', 's3://bucket/prefix or a local path (default PIPEWARDEN_SOURCE)')
@@ -90,8 +92,8 @@ export function registerLoadCommands(program: Command): void {
     .action(
       action(async (o: LoadFlags & { watch: string }, cmd: Command) => {
         const config = configFrom(cmd.optsWithGlobals() as GlobalOptions, overrides(o));
-        if (o.migrate !== false) await migrate(config);
-        const svc = await startLoaderService(config, { source: o.source, watchSeconds: Number(o.watch) });
+        if (o.migrate !== false) await core().migrate(config);
+        const svc = await loader().startLoaderService(config, { source: o.source, watchSeconds: Number(o.watch) });
         const sig = await untilSignal();
         svc.service.log.info('shutting down', { signal: sig });
         await svc.close();

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { createLogger, errorMessage, isConnectionError, migrate, type ReconcileReport } from '@pipewarden/core';
-import { reconcile, startReconcilerService } from '@pipewarden/reconciler';
-import { startExporter } from '@pipewarden/exporter';
-import { verifyTable } from '@pipewarden/loader';
+import type { ReconcileReport } from '@pipewarden/core';
+import { core, exporter, loader, reconciler } from '../lazy';
 import { action, configFrom, untilSignal, type GlobalOptions } from '../run';
 
 function printReport(r: ReconcileReport): void {
@@ -32,8 +30,8 @@ export function registerServiceCommands(program: Command): void {
     .action(
       action(async (o: { dryRun?: boolean; json?: boolean; waitMysql: string }, cmd: Command) => {
         const config = configFrom(cmd.optsWithGlobals() as GlobalOptions);
-        const log = createLogger('reconcile');
-        const report = await reconcile(config, {
+        const log = core().createLogger('reconcile');
+        const report = await reconciler().reconcile(config, {
           dryRun: o.dryRun,
           trigger: 'cli',
           log,
@@ -57,6 +55,7 @@ export function registerServiceCommands(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ PIPEWARDEN_TOKEN_FILE=/etc/pipewarden/token pipewarden reconciler serve\n')
     .action(
       action(async (o: { watchdog: boolean }, cmd: Command) => {
+        const { createLogger, errorMessage, isConnectionError, migrate } = core();
         const config = configFrom(cmd.optsWithGlobals() as GlobalOptions);
         try {
           await migrate(config);
@@ -65,7 +64,7 @@ export function registerServiceCommands(program: Command): void {
           if (!isConnectionError(e)) throw e;
           createLogger('reconciler').warn('MySQL is not reachable; starting without checking the schema', { error: errorMessage(e) });
         }
-        const svc = await startReconcilerService(config, { watchdog: o.watchdog === false ? false : undefined });
+        const svc = await reconciler().startReconcilerService(config, { watchdog: o.watchdog === false ? false : undefined });
         const sig = await untilSignal();
         svc.service.log.info('shutting down', { signal: sig });
         await svc.close();
@@ -80,7 +79,7 @@ export function registerServiceCommands(program: Command): void {
     .action(
       action(async (o: { listen?: string }, cmd: Command) => {
         const config = configFrom(cmd.optsWithGlobals() as GlobalOptions);
-        const h = await startExporter(config, { listen: o.listen });
+        const h = await exporter().startExporter(config, { listen: o.listen });
         await untilSignal();
         await h.close();
       }),
@@ -97,7 +96,7 @@ export function registerVerifyCommand(program: Command): void {
     .action(
       action(async (o: { source?: string; json?: boolean }, cmd: Command) => {
         const config = configFrom(cmd.optsWithGlobals() as GlobalOptions, { source: o.source });
-        const r = await verifyTable(config, config.source ?? '');
+        const r = await loader().verifyTable(config, config.source ?? '');
         if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
         else
           process.stdout.write(

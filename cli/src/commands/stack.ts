@@ -1,15 +1,11 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { migrate, redactUrl } from '@pipewarden/core';
-import { Stack, httpOk, REPO_ROOT } from '@pipewarden/stack';
+import type { Stack } from '@pipewarden/stack';
+import { core, stack as stackModule } from '../lazy';
 import { action, configFrom, type GlobalOptions } from '../run';
 
 export function defaultRunDir(): string {
   return resolve(process.env.PIPEWARDEN_RUN_DIR ?? resolve(process.cwd(), '.run'));
-}
-
-export async function openStack(dir = defaultRunDir()): Promise<Stack> {
-  return Stack.create({ dir, preferDefaultPorts: true });
 }
 
 export function registerStackCommands(program: Command): void {
@@ -20,11 +16,12 @@ export function registerStackCommands(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ npx pipewarden up && set -a && . .run/stack.env && set +a\n')
     .action(
       action(async (opts: { dir: string }) => {
+        const { Stack } = stackModule();
         const stack = await Stack.create({ dir: opts.dir, preferDefaultPorts: true });
         await stack.start((name) => process.stderr.write(`  started ${name}\n`));
-        await migrate(stack.config());
+        await core().migrate(stack.config());
         printStatus(stack);
-        process.stdout.write(`\nconfiguration: ${resolve(opts.dir, 'stack.env')} (every pipewarden command run below ${REPO_ROOT} finds it)\n`);
+        process.stdout.write(`\nconfiguration: ${resolve(opts.dir, 'stack.env')} (every pipewarden command run below ${resolve(opts.dir, '..')} finds it)\n`);
       }),
     );
   program
@@ -33,6 +30,7 @@ export function registerStackCommands(program: Command): void {
     .option('--dir <dir>', 'stack folder', defaultRunDir())
     .action(
       action(async (opts: { dir: string }) => {
+        const { Stack } = stackModule();
         if (!Stack.exists(opts.dir)) {
           process.stdout.write(`no stack in ${opts.dir}\n`);
           return;
@@ -49,6 +47,7 @@ export function registerStackCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (opts: { dir: string; json?: boolean }, cmd: Command) => {
+        const { Stack, httpOk } = stackModule();
         const stack = Stack.exists(opts.dir) ? await Stack.create({ dir: opts.dir }) : undefined;
         // The services of this stack: its run directory names the stack.env to read.
         const config = configFrom(cmd.optsWithGlobals() as GlobalOptions, { runDir: opts.dir });
@@ -56,7 +55,7 @@ export function registerStackCommands(program: Command): void {
           (['loader', 'reconciler', 'exporter'] as const).map(async (name) => ({ name, url: config[name].url, up: await httpOk(`${config[name].url}/healthz`) })),
         );
         if (opts.json) {
-          process.stdout.write(JSON.stringify({ stack: stack?.status() ?? null, services, mysql: redactUrl(config.mysql.url), redis: redactUrl(config.redis.url) }, null, 2) + '\n');
+          process.stdout.write(JSON.stringify({ stack: stack?.status() ?? null, services, mysql: core().redactUrl(config.mysql.url), redis: core().redactUrl(config.redis.url) }, null, 2) + '\n');
           return;
         }
         if (stack) printStatus(stack);
