@@ -115,6 +115,39 @@ test('a database that lost its last commits (restored from an older backup): the
   expect(s.this_run.batches_skipped).toBe(Number(kept[0].n));
 });
 
+/**
+ * The tables replaced at once by empty copies, as restoring a backup taken before the load
+ * would: one RENAME TABLE is atomic and waits for the transactions in flight.
+ */
+async function restoreEmptyBackup(config: Config): Promise<void> {
+  const tables = ['violations', 'batch_ledger', 'dead_letters'];
+  for (const t of tables) await q(config, `CREATE TABLE \`${t}_backup\` LIKE \`${t}\``);
+  await q(config, `RENAME TABLE ${tables.map((t) => `\`${t}\` TO \`${t}_before\`, \`${t}_backup\` TO \`${t}\``).join(', ')}`);
+  for (const t of tables) await q(config, `DROP TABLE \`${t}_before\``);
+}
+
+test('the database loses committed batches while the load runs (a backup restored under it): the run proves its objects against the ledger and writes them again before it says finished', async () => {
+  const gen = join(stack.layout.dir, 'restored-mid-run.csv');
+  await generate(gen, { rows: 20000, seed: 71, badShare: 0.01 });
+  const config = stack.config({ 'batch.size': 500 });
+  // An empty backup restored once 4,000 records are in, under the loader.
+  let restore: Promise<unknown> | undefined;
+  const { log, lines } = captureLogger();
+  const s = await runLoad(config, {
+    source: gen,
+    log,
+    onProgress: (p) => {
+      if (p.rowsIn >= 4000 && !restore) restore = restoreEmptyBackup(config);
+    },
+  });
+  await restore;
+  expect(s.rows_in).toBe(20000);
+  expect(s.balanced).toBe(true);
+  expect(s.objects_reloaded).toEqual([gen]);
+  expect(lines.some((l) => l.includes(' WARN ') && l.includes('the database knows less than the checkpoint'))).toBe(true);
+  await expectExact(config, gen);
+});
+
 test('a corrupt checkpoint is moved aside and the load rebuilds its position from the ledger', async () => {
   const gen = join(stack.layout.dir, 'corrupt.csv');
   await generate(gen, { rows: 6000, seed: 21 });

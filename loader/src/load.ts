@@ -37,7 +37,7 @@ import {
 import { InlineEngine } from './engine/inline';
 import type { BatchDraft, Engine } from './engine/types';
 import { LoaderMetrics } from './metrics';
-import { AbortedError } from './retry';
+import { AbortedError, mysqlRetryable, retryWhileDown } from './retry';
 import { DualWriteSink, chooseWriteMethod, type BatchOutcome } from './sink';
 import { openSource, type SourceObject } from './source';
 
@@ -127,6 +127,21 @@ export function acquireLoaderLock(walDir: string): () => void {
   }
 }
 
+/**
+ * The record after the run of ledger batches from an object's top; 0 when the ledger's
+ * batches of it have mixed sizes (the next pass's planObject reports that as an error).
+ */
+function ledgerEnd(ranges: LedgerRange[]): number {
+  try {
+    return batchGeometry(ranges).contiguousEnd;
+  } catch {
+    return 0;
+  }
+}
+
+/** Passes over the source before a run gives up on a database that keeps losing batches. */
+const MAX_LOAD_PASSES = 3;
+
 function emptyObjectCheckpoint(obj: SourceObject, batchSize: number): ObjectCheckpoint {
   return { etag: obj.etag, size: obj.size, nextRecord: 1, nextByte: 0, nextLine: 1, header: [], batchSize, done: false, rowsIn: 0, rowsLoaded: 0, rowsRejected: 0, rowsDuplicate: 0 };
 }
@@ -192,7 +207,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     const method = await chooseWriteMethod(res.pool, config.mysql.writeMethod).catch((e) => {
       throw new UserError(`cannot reach MySQL at startup: ${(e as Error).message}`, 'check PIPEWARDEN_MYSQL_URL and that the server runs; `pipewarden migrate` creates the schema');
     });
-    const ledger = await ledgerRanges(
+    let ledger = await ledgerRanges(
       res.pool,
       objects.map((o) => o.key),
     ).catch((e) => {
@@ -211,17 +226,33 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     log.info('load starting', { source: source.url, objects: objects.length, bytes: progress.bytesTotal, engine: engine.name, method });
     emit();
 
-    for (const obj of objects) {
-      const oc = (cp.objects[obj.key] = planObject(obj, cp.objects[obj.key], ledger.get(obj.key)?.get(obj.etag) ?? [], engine.name));
-      oc.engine = engine.name;
-      if (oc.done) {
-        progress.bytesRead += obj.size;
-        continue;
+    // A pass loads every object the ledger does not yet hold. The database can lose batches
+    // while the run goes on (a crash under innodb_flush_log_at_trx_commit=0/2, a backup
+    // restored under the loader), so before it says "finished" the run proves its objects
+    // against the ledger once more and loads again what went missing.
+    for (let pass = 1; ; pass++) {
+      for (const obj of objects) {
+        const oc = (cp.objects[obj.key] = planObject(obj, cp.objects[obj.key], ledger.get(obj.key)?.get(obj.etag) ?? [], engine.name));
+        oc.engine = engine.name;
+        if (oc.done) {
+          if (pass === 1) progress.bytesRead += obj.size;
+          continue;
+        }
+        if (pass === 1) progress.bytesRead += oc.nextByte;
+        emit({ object: obj.key });
+        await loadObject(obj, oc);
+        if (signal.aborted) break;
       }
-      progress.bytesRead += oc.nextByte;
-      emit({ object: obj.key });
-      await loadObject(obj, oc);
       if (signal.aborted) break;
+      ledger = await retryWhileDown(() => ledgerRanges(res.pool, objects.map((o) => o.key)), { operation: 'mysql', signal, retryable: mysqlRetryable });
+      const lost = objects.filter((o) => (cp.objects[o.key]?.nextRecord ?? 1) > ledgerEnd(ledger.get(o.key)?.get(o.etag) ?? []));
+      if (lost.length === 0) break;
+      if (pass >= MAX_LOAD_PASSES) {
+        throw new UserError(
+          `the database lost committed batches of ${lost.length} object(s) again and again during this run (${lost.map((o) => o.key).slice(0, 3).join(', ')})`,
+          'check the MySQL server (crashes, restores, innodb_flush_log_at_trx_commit) and run the load again: what the ledger holds is skipped',
+        );
+      }
     }
     await sink.trim();
     try {
