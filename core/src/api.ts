@@ -2,8 +2,17 @@
 // and the Grafana plugin (which imports these types only, so nothing of core is bundled).
 import type { LoaderState, ReconcileOutcome, ReconcileTrigger } from './metrics';
 
+/**
+ * The build answering, as `pipewarden --version` prints it. Optional for clients such as
+ * the Grafana app, which may talk to a service older than the field.
+ */
+export interface ServiceBuild {
+  version?: string;
+  revision?: string;
+}
+
 /** GET /status of the loader service. */
-export interface LoaderStatus {
+export interface LoaderStatus extends ServiceBuild {
   state: LoaderState;
   source?: string;
   engine: 'inline' | 'spark';
@@ -138,7 +147,7 @@ export interface ReconcileFailure {
 }
 
 /** GET /status of the reconciler service. */
-export interface ReconcilerStatus {
+export interface ReconcilerStatus extends ServiceBuild {
   mysql: { up: boolean };
   redis: { up: boolean; mirrorBatches: number; mirrorBytes: number };
   /** `error`: the loader answered wrongly (a 401, a timeout…), as opposed to no loader service at all. */

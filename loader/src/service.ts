@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import {
   METRICS,
   closeServer,
+  buildInfo,
   createLogger,
   gaugeFrom,
   installErrorHandlers,
@@ -160,6 +161,7 @@ export class LoaderService {
     const p = this.progress;
     const secs = p ? Math.max((Date.now() - p.startedAt) / 1000, 0.001) : 1;
     return {
+      ...buildInfo(),
       state: this.state,
       source: this.opts.source ?? this.config.source,
       engine: this.config.engine,

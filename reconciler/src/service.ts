@@ -12,6 +12,7 @@ import {
   createRedis,
   errorMessage,
   installErrorHandlers,
+  buildInfo,
   listen,
   mirrorKeys,
   mirrorStats,
@@ -163,6 +164,7 @@ export class ReconcilerService {
     const [loader, redis, last] = await Promise.all([this.loaderView(), this.redisView(), this.lastRun(mysqlUp)]);
     const wal = readWalState(this.config.wal.dir);
     return {
+      ...buildInfo(),
       mysql: { up: mysqlUp },
       redis,
       loader,
