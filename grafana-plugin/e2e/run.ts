@@ -118,7 +118,8 @@ async function checkDist(part: Part, legs: Leg[]): Promise<void> {
     const write = plugin.routes.filter((r) => r.method === 'POST');
     assert(write.length > 0 && write.every((r) => r.reqRole === 'Admin' && r.reqAction === `${plugin.id}.reconcile:write`), 'every POST route must require reconcile:write, with reqRole Admin as the fallback');
     const wildcard = plugin.routes.filter((r) => r.path.endsWith('*')).map((r) => `${r.method} ${r.path}`);
-    assert(wildcard.every((w) => w.endsWith(' reconciler/reconcile/*')), `only reconciler/reconcile/<id> may be a wildcard route, found ${wildcard.join(', ')}`);
+    const idRoutes = ['POST reconciler/reconcile/*', 'GET reconciler/reconcile/*', 'GET reconciler/runs/*'];
+    assert(wildcard.every((w) => idRoutes.includes(w)), `only a job's or a run's id may end a wildcard route (${idRoutes.join(', ')}), found ${wildcard.join(', ')}`);
     const dashboards = plugin.includes.filter((i) => i.type === 'dashboard');
     assert(dashboards.length === 0, `the app includes dashboards (${dashboards.map((d) => d.path).join(', ')}) that provisioning/grafana file-provisions: Grafana's app dashboard updater would overwrite and delete them`);
   });
@@ -157,6 +158,7 @@ async function runLeg(part: Part, leg: Leg): Promise<void> {
   let base = '';
   let context: BrowserContext | undefined;
   let page: Page | undefined;
+  let runDetailPath = '';
 
   await part.step(`build the host page bundle (Grafana ${leg.line}'s shared modules)`, async () => {
     hostBundle = await buildHostBundle(leg);
@@ -306,7 +308,26 @@ async function runLeg(part: Part, leg: Leg): Promise<void> {
     await row.waitFor();
     const text = await row.innerText();
     assert(text.includes(doubt!.missingRows.toLocaleString('en-US')), `history row "${text}" lacks ${doubt!.missingRows} rows inserted`);
+    assert(text.includes(`by ${host!.login}`), `history row "${text}" does not say who pressed the button (${host!.login})`);
     await shot(page!, results, 'history');
+  });
+
+  await part.step('a History row opens the run: who pressed the button, its batches, the dashboard at that moment', async () => {
+    await page!.getByTestId('run-row').filter({ hasText: 'Button' }).filter({ hasText: 'Success' }).first().click();
+    const summary = page!.getByTestId('run-summary');
+    await summary.waitFor();
+    const text = await summary.innerText();
+    assert(text.includes(`(${host!.login})`), `the run's summary "${text}" does not name ${host!.login}, the user Grafana forwarded`);
+    assert(/Verification\s*ok/.test(text), `the run's summary "${text}" lacks its verification`);
+    const rows = page!.getByTestId('batch-table').locator('tbody tr');
+    const cells = await rows.allInnerTexts();
+    const inserted = cells.map((c) => Number(c.split('\t').pop()!.replace(/,/g, ''))).reduce((a, b) => a + b, 0);
+    assert(inserted === doubt!.missingRows, `the run's batches add up to ${inserted} rows inserted, expected ${doubt!.missingRows}`);
+    assert(cells.some((c) => c.includes('Redis mirror') && /records [\d,]+–[\d,]+/.test(c)), `no batch names its source records and the mirror: ${cells.join(' | ')}`);
+    const href = await page!.getByRole('link', { name: /Pipeline dashboard at that moment/ }).getAttribute('href');
+    assert(/^\/d\/pipewarden-pipeline\?from=\d+&to=\d+$/.test(href ?? ''), `the dashboard link is ${href}`);
+    runDetailPath = new URL(page!.url()).pathname;
+    await shot(page!, results, 'run-detail');
   });
 
   await part.step('every page in the light and the dark theme (bootData.user.lightTheme)', async () => {
@@ -315,6 +336,7 @@ async function runLeg(part: Part, leg: Leg): Promise<void> {
       ['overview', `/a/${host!.pluginId}/overview`, '[data-testid="card-doubt"] dd'],
       ['reconcile', `/a/${host!.pluginId}/reconcile`, 'button:not([disabled]):has-text("Reconcile & restart")'],
       ['history', `/a/${host!.pluginId}/history`, '[data-testid="run-row"]'],
+      ['run-detail', runDetailPath, '[data-testid="run-summary"]'],
       ['configuration', `/plugins/${host!.pluginId}`, 'input[value="configured"]'],
     ];
     for (const light of [true, false]) {

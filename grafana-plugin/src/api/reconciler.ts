@@ -1,6 +1,6 @@
 // The reconciler's HTTP API (see core/src/api.ts), through the app's proxy routes.
 import { proxyRequest } from './client';
-import type { ReconcileJob, ReconcileRequest, ReconcileRun, ReconcilerStatus } from './types';
+import type { ReconcileJob, ReconcileRequest, ReconcileRun, ReconcileRunDetail, ReconcilerStatus } from './types';
 
 export function getStatus(): Promise<ReconcilerStatus> {
   return proxyRequest<ReconcilerStatus>('GET', 'reconciler/status');
@@ -18,4 +18,9 @@ export function getJob(id: string): Promise<ReconcileJob> {
 export async function listRuns(limit: number): Promise<ReconcileRun[]> {
   const body = await proxyRequest<{ runs: ReconcileRun[] }>('GET', 'reconciler/runs', { params: { limit } });
   return body.runs;
+}
+
+/** A recorded run with its batches (GET /runs/:id). */
+export function getRun(runId: string): Promise<ReconcileRunDetail> {
+  return proxyRequest<ReconcileRunDetail>('GET', `reconciler/runs/${encodeURIComponent(runId)}`);
 }

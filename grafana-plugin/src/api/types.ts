@@ -11,6 +11,7 @@ export type {
   ReconcileReport,
   ReconcileRequest,
   ReconcileRun,
+  ReconcileRunDetail,
   ReconcilerStatus,
 } from '../../../core/src/api';
 export type { LoaderState, ReconcileOutcome, ReconcileTrigger } from '../../../core/src/metrics';

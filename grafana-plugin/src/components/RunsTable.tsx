@@ -1,4 +1,5 @@
 import React from 'react';
+import { Link, useNavigate } from 'react-router-dom';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { Badge, useStyles2 } from '@grafana/ui';
@@ -7,11 +8,10 @@ import type { ReconcileRun } from '../api/types';
 import { formatCount, formatDuration, OUTCOME_LABELS, TRIGGER_LABELS } from '../utils/format';
 import { RelativeTime } from './RelativeTime';
 
-/**
- * A run as GET /runs returns it, with who pressed the button once the reconciler records it
- * (Grafana's X-Grafana-User on the proxied POST; see grafana-plugin/src/README.md).
- */
-export type RunRow = ReconcileRun & { requestedBy?: string | null };
+/** The run's detail page, relative to History's route (History › run), wherever the app is mounted. */
+function runDetailPath(runId: string): string {
+  return encodeURIComponent(runId);
+}
 
 /** The run's duration: as recorded, or from its start and end. */
 export function runDuration(r: ReconcileRun): number | null {
@@ -21,9 +21,10 @@ export function runDuration(r: ReconcileRun): number | null {
   return r.finishedAt ? (Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000 : null;
 }
 
-/** Past reconcile runs, one row each, newest first as the reconciler returns them. */
-export function RunsTable({ runs }: { runs: RunRow[] }) {
+/** Past reconcile runs, one row each, newest first as the reconciler returns them; a row opens its run. */
+export function RunsTable({ runs }: { runs: ReconcileRun[] }) {
   const s = useStyles2(getStyles);
+  const navigate = useNavigate();
   return (
     <table className={s.table} data-testid="runs-table">
       <thead>
@@ -41,9 +42,12 @@ export function RunsTable({ runs }: { runs: RunRow[] }) {
         {runs.map((r) => {
           const outcome = OUTCOME_LABELS[r.outcome];
           return (
-            <tr key={r.runId} data-testid="run-row">
+            <tr key={r.runId} data-testid="run-row" className={s.row} onClick={() => navigate(runDetailPath(r.runId))}>
               <td>
-                <RelativeTime iso={r.startedAt} />
+                {/* The keyboard's way in; the click handler on the row is the pointer's. */}
+                <Link to={runDetailPath(r.runId)}>
+                  <RelativeTime iso={r.startedAt} />
+                </Link>
               </td>
               <td>
                 {TRIGGER_LABELS[r.trigger] ?? r.trigger}
@@ -73,6 +77,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
     'th, td': { padding: theme.spacing(1), borderBottom: `1px solid ${theme.colors.border.weak}`, textAlign: 'left' },
     th: { color: theme.colors.text.secondary, fontWeight: theme.typography.fontWeightMedium },
   }),
+  row: css({ cursor: 'pointer', '&:hover': { background: theme.colors.action.hover } }),
   num: css({ textAlign: 'right !important' as 'right', fontVariantNumeric: 'tabular-nums' }),
   by: css({ color: theme.colors.text.secondary }),
   details: css({ color: theme.colors.text.secondary, maxWidth: 360 }),

@@ -17,5 +17,6 @@ export const queryKeys = {
   status: ['reconciler', 'status'] as const,
   job: (id: string) => ['reconciler', 'job', id] as const,
   runs: (limit: number) => ['reconciler', 'runs', limit] as const,
+  run: (runId: string) => ['reconciler', 'run', runId] as const,
   loaderStatus: ['loader', 'status'] as const,
 };

@@ -78,7 +78,7 @@ describe('History', () => {
   });
 
   it('says who pressed the button when the reconciler recorded it', async () => {
-    const runs = [{ ...runFixture({ runId: 'r6', trigger: 'button' }), requestedBy: 'alice' }, runFixture({ runId: 'r7', trigger: 'watchdog' })];
+    const runs = [runFixture({ runId: 'r6', trigger: 'button', requestedBy: 'alice' }), runFixture({ runId: 'r7', trigger: 'watchdog' })];
     new FakeBackend().on('GET', RUNS, { status: 200, data: { runs } }).install();
     renderPage(<HistoryContent />);
     const rows = await screen.findAllByTestId('run-row');

@@ -1,4 +1,4 @@
-import type { ReconcileJob, ReconcileReport, ReconcileRun, ReconcilerStatus } from '../api/types';
+import type { ReconcileJob, ReconcileReport, ReconcileRun, ReconcileRunDetail, ReconcilerStatus } from '../api/types';
 
 export function statusFixture(over: Partial<ReconcilerStatus> = {}): ReconcilerStatus {
   return {
@@ -26,9 +26,9 @@ export function reportFixture(over: Partial<ReconcileReport> = {}): ReconcileRep
     durationSeconds: 2.4,
     loaderRestarted: true,
     batches: [
-      { batchId: 'b-0001', source: 'mirror', rowsMissing: 1000, rowsInserted: 1000 },
-      { batchId: 'b-0002', source: 's3', rowsMissing: 500, rowsInserted: 500 },
-      { batchId: 'b-0003', source: 'ledger', rowsMissing: 0, rowsInserted: 0 },
+      { batchId: 'b-0001', sourceKey: 's3://nyc/fy2014.csv', firstRecord: 1, records: 1000, source: 'mirror', rowsMissing: 1000, rowsInserted: 1000 },
+      { batchId: 'b-0002', sourceKey: 's3://nyc/fy2014.csv', firstRecord: 1001, records: 1000, source: 's3', rowsMissing: 500, rowsInserted: 500 },
+      { batchId: 'b-0003', sourceKey: 's3://nyc/fy2014.csv', firstRecord: 2001, records: 1000, source: 'ledger', rowsMissing: 0, rowsInserted: 0 },
     ],
     ...over,
   };
@@ -61,6 +61,11 @@ export function runFixture(over: Partial<ReconcileRun> = {}): ReconcileRun {
     outcome: 'success',
     verification: 'ok',
     error: null,
+    requestedBy: null,
     ...over,
   };
+}
+
+export function runDetailFixture(over: Partial<ReconcileRunDetail> = {}): ReconcileRunDetail {
+  return { ...runFixture({ trigger: 'button', requestedBy: 'alice', batchesRepaired: 2, batchesExamined: 3, rowsMissing: 1500, rowsInserted: 1500 }), batches: reportFixture().batches, ...over };
 }

@@ -2,16 +2,18 @@ import React from 'react';
 import { MemoryRouter } from 'react-router-dom';
 import { AppPluginMeta, PluginType } from '@grafana/data';
 import { render, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 
 import type { AppSettings } from '../../api/types';
 import { FakeBackend } from '../../test/fakeBackend';
-import { runFixture, statusFixture } from '../../test/fixtures';
+import { runDetailFixture, runFixture, statusFixture } from '../../test/fixtures';
 import App from './App';
 
 function renderAt(path: string) {
   new FakeBackend()
     .on('GET', /reconciler\/status$/, { status: 200, data: statusFixture() })
     .on('GET', /reconciler\/runs$/, { status: 200, data: { runs: [runFixture()] } })
+    .on('GET', /reconciler\/runs\/run-1$/, { status: 200, data: runDetailFixture() })
     .install();
   const meta = { id: 'pipewarden-pipeline-app', name: 'pipewarden', type: PluginType.app, module: '', baseUrl: '', info: {}, jsonData: { reconcilerUrl: 'http://127.0.0.1:9843' } } as unknown as AppPluginMeta<AppSettings>;
   render(
@@ -35,5 +37,11 @@ describe('App routes', () => {
   it('shows the History page', async () => {
     renderAt('/history');
     expect(await screen.findByTestId('runs-table')).toBeInTheDocument();
+  });
+
+  it('opens a run from its History row', async () => {
+    renderAt('/history');
+    await userEvent.click(await screen.findByTestId('run-row'));
+    expect(await screen.findByTestId('run-summary')).toHaveTextContent('Started byButton (alice)');
   });
 });

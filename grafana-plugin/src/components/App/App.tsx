@@ -10,6 +10,7 @@ import { SettingsProvider } from '../../data/settings';
 import History from '../../pages/History';
 import Overview from '../../pages/Overview';
 import Reconcile from '../../pages/Reconcile';
+import RunDetail from '../../pages/RunDetail';
 
 /** The app's root page: Grafana mounts it under /a/pipewarden-pipeline-app/*. */
 export default function App({ meta }: AppRootProps<AppSettings>) {
@@ -20,6 +21,7 @@ export default function App({ meta }: AppRootProps<AppSettings>) {
         <Routes>
           <Route path={ROUTES.Reconcile} element={<Reconcile />} />
           <Route path={ROUTES.History} element={<History />} />
+          <Route path={`${ROUTES.History}/:runId`} element={<RunDetail />} />
           <Route path="*" element={<Overview />} />
         </Routes>
       </SettingsProvider>

@@ -12,8 +12,24 @@ const SOURCE_TEXT: Record<BatchRepair['source'], string> = {
   ledger: 'already in MySQL',
 };
 
-/** Per-batch detail of a report (the reconciler sends at most 100). */
-export function BatchTable({ batches, column, total }: { batches: BatchRepair[]; column: 'rowsMissing' | 'rowsInserted'; total: number }) {
+const COLUMN_TITLE = { rowsMissing: 'Rows to insert', rowsInserted: 'Rows inserted' } as const;
+type CountColumn = keyof typeof COLUMN_TITLE;
+
+/** "fy2014.csv" of "s3://bucket/dir/fy2014.csv": the full key goes in a title. */
+function objectName(key: string): string {
+  return key.slice(key.lastIndexOf('/') + 1) || key;
+}
+
+/** "records 1,001–2,000": the batch's input records in its source object (1-based, after the header). */
+export function recordRange(b: BatchRepair): string {
+  return b.records === 1 ? `record ${formatCount(b.firstRecord)}` : `records ${formatCount(b.firstRecord)}–${formatCount(b.firstRecord + b.records - 1)}`;
+}
+
+/**
+ * Per-batch detail of a report or a recorded run (the reconciler keeps at most 100): the
+ * batch, where in the source it comes from, where its rows came from, and the counts asked for.
+ */
+export function BatchTable({ batches, columns, total }: { batches: BatchRepair[]; columns: CountColumn[]; total: number }) {
   const s = useStyles2(getStyles);
   if (batches.length === 0) {
     return null;
@@ -24,8 +40,13 @@ export function BatchTable({ batches, column, total }: { batches: BatchRepair[];
         <thead>
           <tr>
             <th>Batch</th>
+            <th>Source</th>
             <th>Rows from</th>
-            <th className={s.num}>{column === 'rowsMissing' ? 'Rows to insert' : 'Rows inserted'}</th>
+            {columns.map((c) => (
+              <th key={c} className={s.num}>
+                {COLUMN_TITLE[c]}
+              </th>
+            ))}
           </tr>
         </thead>
         <tbody>
@@ -34,8 +55,15 @@ export function BatchTable({ batches, column, total }: { batches: BatchRepair[];
               <td className={s.id} title={b.batchId}>
                 {b.batchId}
               </td>
+              <td title={b.sourceKey}>
+                {objectName(b.sourceKey)} · {recordRange(b)}
+              </td>
               <td>{SOURCE_TEXT[b.source]}</td>
-              <td className={s.num}>{formatCount(b[column])}</td>
+              {columns.map((c) => (
+                <td key={c} className={s.num}>
+                  {formatCount(b[c])}
+                </td>
+              ))}
             </tr>
           ))}
         </tbody>

@@ -34,7 +34,7 @@ export function JobResult({ job }: { job: ReconcileJob }) {
           />
         </span>
       </Alert>
-      <BatchTable batches={r.batches.filter((b) => b.rowsInserted > 0)} column="rowsInserted" total={r.batchesRepaired} />
+      <BatchTable batches={r.batches.filter((b) => b.rowsInserted > 0)} columns={['rowsInserted']} total={r.batchesRepaired} />
     </div>
   );
 }

@@ -75,7 +75,7 @@ export function PreviewBody({ job, error }: Props) {
           be inserted into MySQL ({plural(r.batchesExamined, 'batch', 'batches')} examined). Then the loader restarts from its checkpoint.
         </p>
       )}
-      <BatchTable batches={r.batches.filter((b) => b.rowsMissing > 0)} column="rowsMissing" total={r.batchesRepaired} />
+      <BatchTable batches={r.batches.filter((b) => b.rowsMissing > 0)} columns={['rowsMissing']} total={r.batchesRepaired} />
     </div>
   );
 }

@@ -139,8 +139,8 @@ describe('ReconcilePanel', () => {
     expect(summary).toHaveTextContent('1,500 rows in 2 batches would be inserted into MySQL (3 batches examined)');
     const rows = within(within(dialog).getByTestId('batch-table')).getAllByRole('row');
     expect(rows).toHaveLength(3); // header + the two batches with missing rows
-    expect(rows[1]).toHaveTextContent('b-0001Redis mirror1,000');
-    expect(rows[2]).toHaveTextContent('b-0002S3 (re-read)500');
+    expect(rows[1]).toHaveTextContent('b-0001fy2014.csv · records 1–1,000Redis mirror1,000');
+    expect(rows[2]).toHaveTextContent('b-0002fy2014.csv · records 1,001–2,000S3 (re-read)500');
 
     await user.click(within(dialog).getByRole('button', { name: 'Reconcile & restart' }));
     expect(backend.callsTo('POST', POST)[1].data).toEqual({ dryRun: false, trigger: 'button' });
