@@ -11,6 +11,11 @@ if [ -x .venv/bin/python ]; then
   step "spark job (python)"; .venv/bin/python -m unittest discover -s loader/spark -p 'test_*.py'
 fi
 step "integration tests";  npx jest --selectProjects integration --ci --runInBand
+# The nemesis (test/soak.ts) on fixed seeds, each a workload and fault schedule the code
+# handles today (about 2 minutes here); any invariant violation fails the run. Its last line
+# is RESULT {json}. Replay one seed: npm run soak -- --engines inline --seed S --trials 1
+NEMESIS_SEEDS="102,103,114,118,124,132,140,141,143,146,148,157,158,164,169"
+step "nemesis soak";       npm run --silent soak -- --engines inline --seeds "$NEMESIS_SEEDS"
 if [ -f grafana-plugin/package.json ]; then
   step "grafana plugin";   npm --prefix grafana-plugin run --silent test:ci
 fi

@@ -41,10 +41,13 @@ export interface Fault {
   at: number;
   holdMs: number;
   target?: Target;
-  /** crash-point: where the loader kills itself; second-loader: same or other WAL dir; s3-replace: rows appended; config-change: the new settings. */
+  /** crash-point: where the first run's loader kills itself (PIPEWARDEN_FAULT). */
   point?: string;
+  /** second-loader: sharing the WAL folder (its lock must refuse) or with its own (the ledger must keep it exact). */
   secondWal?: 'same' | 'other';
+  /** s3-replace: rows appended to the new version of the first object. */
   extraRows?: number;
+  /** config-change: the settings of the reruns. */
   settings?: LoaderSettings;
 }
 

@@ -188,7 +188,7 @@ export async function runTrial(stack: Stack, plan: TrialPlan): Promise<TrialOutc
     dir,
     walDir: join(dir, 'wal'),
     workload: plan.workload,
-    source: { url: '', files: new Map() },
+    source: { url: '' },
     proxies,
     settings: plan.workload.settings,
     mode: plan.schedule.mode,

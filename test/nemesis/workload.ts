@@ -65,28 +65,25 @@ export function drawWorkload(rng: Rng, seed: number, engines: readonly Engine[])
 }
 
 export interface Materialized {
+  /** The source every command of the trial loads: the trial's prefix in S3. */
   url: string;
-  /** Local copy of each object as uploaded, by name. */
-  files: Map<string, string>;
 }
 
-/** Write the objects locally and upload them under the trial's prefix. */
+/** Write the objects into `dir` (kept: the old version if one is replaced) and upload them under the trial's prefix. */
 export async function materialize(stack: Stack, w: Workload, dir: string): Promise<Materialized> {
   mkdirSync(dir, { recursive: true });
   const s3 = createS3Client(stack.config());
-  const files = new Map<string, string>();
   try {
     for (const o of w.objects) {
       const file = join(dir, o.name);
       if (o.generated) await generate(file, o.generated);
       else copyFileSync(SHARED_SAMPLE, file);
       await putFile(s3, file, s3Url(stack, w, o.name));
-      files.set(o.name, file);
     }
   } finally {
     s3.destroy();
   }
-  return { url: `s3://${stack.layout.bucket}/${w.prefix}`, files };
+  return { url: `s3://${stack.layout.bucket}/${w.prefix}` };
 }
 
 export function s3Url(stack: Stack, w: Workload, name: string): string {
