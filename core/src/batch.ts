@@ -50,28 +50,46 @@ export interface BatchGeometry {
   records: number;
 }
 
+type Range = { firstRecord: number; recordCount: number };
+
+const span = (r: Range) => `${r.firstRecord}…${r.firstRecord + r.recordCount - 1}`;
+
+/** First record not covered by the contiguous run of these batches from record 1. */
+export function contiguousEnd(ranges: readonly Range[]): number {
+  let end = 1;
+  for (const r of [...ranges].sort((a, b) => a.firstRecord - b.firstRecord)) {
+    if (r.firstRecord !== end) break;
+    end += r.recordCount;
+  }
+  return end;
+}
+
 /**
  * The geometry of an object from its ledger batches (any order). Batches of one object
  * version are `batchSize` records each, aligned on 1 + k·batchSize, except its last one,
- * which may be shorter; the largest batch gives the size. Throws, naming the batches,
- * when they cannot come from one batch size: two geometries of the same lines would give
- * the same rows two batch ids (and their dead letters two keys), so the loader must not
- * add a third.
+ * which may be shorter. Every batch but the last one known is a full batch and gives the
+ * size. When the ledger knows a single batch, it may be a full one or the object's short
+ * tail (its other batches lost by the database): then the first of `candidates` (the size
+ * the checkpoint remembers, then the configured one) that fits it is taken, else its own
+ * length when that fits, else there is no telling and it throws. It throws too, naming the
+ * batches, when they cannot come from one batch size: two geometries of the same lines
+ * would give the same rows two batch ids (and their dead letters two keys), so the loader
+ * must not add a third.
  */
-export function batchGeometry(ranges: readonly { firstRecord: number; recordCount: number }[]): BatchGeometry {
+export function batchGeometry(ranges: readonly Range[], candidates: readonly (number | undefined)[] = []): BatchGeometry {
   if (ranges.length === 0) return { contiguousEnd: 1, records: 0 };
   const sorted = [...ranges].sort((a, b) => a.firstRecord - b.firstRecord);
-  const batchSize = Math.max(...sorted.map((r) => r.recordCount));
   const last = sorted[sorted.length - 1];
-  const odd = sorted.find((r) => (r.firstRecord - 1) % batchSize !== 0 || (r.recordCount < batchSize && r !== last));
-  if (odd) {
-    const span = (r: { firstRecord: number; recordCount: number }) => `${r.firstRecord}…${r.firstRecord + r.recordCount - 1}`;
-    throw new Error(`its ledger batches come from more than one batch size (records ${span(odd)} beside batches of ${batchSize})`);
+  const fits = (size: number) => (last.firstRecord - 1) % size === 0 && last.recordCount <= size;
+  let batchSize: number;
+  if (sorted.length > 1) batchSize = Math.max(...sorted.slice(0, -1).map((r) => r.recordCount));
+  else if (last.firstRecord === 1) batchSize = last.recordCount; // a full first batch, or the whole object: cut the same either way
+  else {
+    const size = [...candidates, last.recordCount].find((c): c is number => c !== undefined && c > 0 && fits(c));
+    if (size === undefined) throw new Error(`its only ledger batch (records ${span(last)}) does not tell the batch size it was cut with; set PIPEWARDEN_BATCH_SIZE to that size (a divisor of ${last.firstRecord - 1} of at least ${last.recordCount})`);
+    batchSize = size;
   }
-  let contiguousEnd = 1;
-  for (const r of sorted) {
-    if (r.firstRecord !== contiguousEnd) break;
-    contiguousEnd += r.recordCount;
-  }
-  return { batchSize, contiguousEnd, records: sorted.reduce((a, r) => a + r.recordCount, 0) };
+  const odd = sorted.find((r) => (r.firstRecord - 1) % batchSize !== 0 || (r !== last ? r.recordCount !== batchSize : r.recordCount > batchSize));
+  if (odd) throw new Error(`its ledger batches come from more than one batch size (records ${span(odd)} beside batches of ${batchSize})`);
+  return { batchSize, contiguousEnd: contiguousEnd(sorted), records: sorted.reduce((a, r) => a + r.recordCount, 0) };
 }

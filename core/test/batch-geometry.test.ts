@@ -1,5 +1,5 @@
 // batchGeometry: the batch size an object was cut with, read back from its ledger batches.
-import { batchGeometry, ledgerMismatch, type IntentRecord, type LedgerEntry } from '../src';
+import { batchGeometry, contiguousEnd, ledgerMismatch, type IntentRecord, type LedgerEntry } from '../src';
 
 const b = (firstRecord: number, recordCount: number) => ({ firstRecord, recordCount });
 
@@ -13,8 +13,29 @@ test('full batches and a short last one, in any order; the contiguous run stops 
   expect(batchGeometry([b(2001, 1000)])).toMatchObject({ batchSize: 1000, contiguousEnd: 1 });
 });
 
+test('a lone tail batch (the others lost by the database) takes the size the object was begun with, not its own length', () => {
+  // Nemesis seed 36: batches of 5000, MySQL lost the first two; the tail 10001…10479 stayed.
+  expect(batchGeometry([b(10001, 479)], [5000, 1000])).toMatchObject({ batchSize: 5000, contiguousEnd: 1, records: 479 });
+  // No checkpoint: the configured size, when it fits.
+  expect(batchGeometry([b(10001, 479)], [undefined, 5000])).toMatchObject({ batchSize: 5000 });
+  // A candidate that cannot have cut it is passed over.
+  expect(batchGeometry([b(10001, 479)], [3000, 2500])).toMatchObject({ batchSize: 2500 });
+  // A full batch alone: its own length fits when no candidate does.
+  expect(batchGeometry([b(5001, 5000)], [1000])).toMatchObject({ batchSize: 5000 });
+  // The first batch alone cuts the same at its own length.
+  expect(batchGeometry([b(1, 700)], [5000])).toMatchObject({ batchSize: 700, contiguousEnd: 701 });
+  // Nothing fits: no guessing.
+  expect(() => batchGeometry([b(10001, 479)], [3000])).toThrow(/only ledger batch \(records 10001…10479\) does not tell the batch size/);
+});
+
+test('contiguousEnd: the first record after the run of batches from record 1', () => {
+  expect(contiguousEnd([])).toBe(1);
+  expect(contiguousEnd([b(1001, 1000), b(1, 1000), b(3001, 5)])).toBe(2001);
+  expect(contiguousEnd([b(10001, 479)])).toBe(1);
+});
+
 test('batches of two sizes are refused with the odd range named', () => {
-  expect(() => batchGeometry([b(1, 1000), b(1001, 1000), b(5001, 5000)])).toThrow(/records 1…1000 beside batches of 5000/);
+  expect(() => batchGeometry([b(1, 1000), b(1001, 1000), b(5001, 5000)])).toThrow(/records 5001…10000 beside batches of 1000/);
   expect(() => batchGeometry([b(1, 500), b(501, 1000)])).toThrow(/more than one batch size/);
 });
 

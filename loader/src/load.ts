@@ -18,6 +18,7 @@ import {
   OddityCounter,
   acquireLockFile,
   batchGeometry,
+  contiguousEnd,
   ledgerRanges,
   loadCheckpoint,
   UserError,
@@ -127,18 +128,6 @@ export function acquireLoaderLock(walDir: string): () => void {
   }
 }
 
-/**
- * The record after the run of ledger batches from an object's top; 0 when the ledger's
- * batches of it have mixed sizes (the next pass's planObject reports that as an error).
- */
-function ledgerEnd(ranges: LedgerRange[]): number {
-  try {
-    return batchGeometry(ranges).contiguousEnd;
-  } catch {
-    return 0;
-  }
-}
-
 /** Passes over the source before a run gives up on a database that keeps losing batches. */
 const MAX_LOAD_PASSES = 3;
 
@@ -245,7 +234,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       }
       if (signal.aborted) break;
       ledger = await retryWhileDown(() => ledgerRanges(res.pool, objects.map((o) => o.key)), { operation: 'mysql', signal, retryable: mysqlRetryable });
-      const lost = objects.filter((o) => (cp.objects[o.key]?.nextRecord ?? 1) > ledgerEnd(ledger.get(o.key)?.get(o.etag) ?? []));
+      const lost = objects.filter((o) => (cp.objects[o.key]?.nextRecord ?? 1) > contiguousEnd(ledger.get(o.key)?.get(o.etag) ?? []));
       if (lost.length === 0) break;
       if (pass >= MAX_LOAD_PASSES) {
         throw new UserError(
@@ -318,9 +307,11 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     function planObject(obj: SourceObject, cached: ObjectCheckpoint | undefined, ranges: LedgerRange[], engineName: Engine['name']): ObjectCheckpoint {
       let geometry;
       try {
-        geometry = batchGeometry(ranges);
+        // When the ledger knows one batch only, the size this object version was begun with
+        // (its checkpoint's), else the configured one, settles whether it is full or the tail.
+        geometry = batchGeometry(ranges, [cached?.etag === obj.etag ? cached.batchSize : undefined, config.batch.size]);
       } catch (e) {
-        throw new UserError(`${obj.key}: ${(e as Error).message}`, 'batches of two sizes cover the same records under different ids: run `pipewarden verify` on this object, and reload it into a fresh schema if rows are missing');
+        throw new UserError(`${obj.key}: ${(e as Error).message}`, 'the ledger must tell one batch size per object version: run `pipewarden verify` on this object, and reload it into a fresh schema if rows are missing');
       }
       let oc = cached;
       if (oc && oc.etag !== obj.etag) {
