@@ -125,11 +125,14 @@ class VectorNormalizer:
         self.field_count = field_count
         self.pattern = line_pattern(field_count)
 
-    def normalize(self, lines):
-        """lines: a binary array. Returns (simple, bodies, odd_counts): a boolean array
+    def normalize(self, lines, eligible=None):
+        """lines: a binary array; eligible: a boolean array, False for lines not to take
+        (over the record limit). Returns (simple, bodies, odd_counts): a boolean array
         (which lines were handled), the output text "K \\t oddity indexes \\t TSV row" of
         each of them, in order, and per spec column their number of oddities."""
         simple = pc.fill_null(pc.match_substring_regex(lines, self.pattern), False)
+        if eligible is not None:
+            simple = pc.and_(simple, eligible)
         n = pc.sum(simple).as_py() or 0
         if n == 0:
             return simple, pa.array([], pa.string()), [0] * len(self.cols)

@@ -134,10 +134,11 @@ class SplitShortcuts(unittest.TestCase):
     def test_summarize_lines_equals_summarize(self):
         rng = random.Random(2)
         for _ in range(3000):
-            lines = random_csv(rng, rng.randint(0, 80)).split(b"\n")
+            # Up to 200 bytes, and a limit of 64: records and lines over it too.
+            lines = random_csv(rng, rng.randint(0, 200)).split(b"\n")
             data = b"\n".join(lines) + b"\n"
             a = transform.summarize(data, False, 64)
-            b = transform.summarize_lines(lines, 64)
+            b = transform.summarize_lines(lines, {}, 64)
             for k in ("n_all", "n_blank", "first_fields", "first_blank", "tail_pos", "tail_line"):
                 self.assertEqual(b[k], a[k], (k, lines))
 

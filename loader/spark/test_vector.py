@@ -133,7 +133,8 @@ class VectorPartitionTest(unittest.TestCase):
         if not vector:
             transform.vector_partition = lambda *a: None  # force the splitting path
         n = len(lines)
-        batch = pa.RecordBatch.from_arrays([pa.array([0] * n, pa.int64()), pa.array(lines, pa.binary()), pa.array([999] * n, pa.int64())], ["b", "v", "e"])
+        batch = pa.RecordBatch.from_arrays([pa.array([0] * n, pa.int64()), pa.array(lines, pa.binary()), pa.array([999] * n, pa.int64()),
+                                            pa.array([len(ln) for ln in lines], pa.int64())], ["b", "v", "e", "n"])
         try:
             text = [v for b in t(iter([batch])) for v in b.column(0).to_pylist()]
         finally:

@@ -29,6 +29,12 @@ The driver chains the partitions: the tail of one is prepended to the next, and 
 a tail exists does the driver re-split that partition (fetching its lines) to learn its
 true counts. That gives each partition its exact first line number and first ordinal, and
 phase 2 normalizes all partitions in parallel with them.
+
+Memory: no Python worker and not the driver ever holds a line longer than line_cap()
+bytes. The JVM hands Python each line cut to that length, with its true length; a cut
+line is over the record limit, and the splitter makes it one csv_error record whose
+detail counts its true length (pwcsv.parse_bounded). A record still open when the limit
+is passed is decided then, so no carried-over tail exceeds the limit either.
 """
 import argparse
 import base64
@@ -65,6 +71,7 @@ def fail(message):
 def parse_args(argv):
     p = argparse.ArgumentParser(description="pipewarden Spark engine: CSV -> normalized TSV parts")
     p.add_argument("--spec", required=True, help="core/spec/violation-spec.json")
+    p.add_argument("--name", help="the object's name in error messages (default: --input)")
     p.add_argument("--input", required=True, help="CSV file path or Hadoop URI (file:, s3a:, hdfs:)")
     p.add_argument("--output", required=True, help="staging directory (must not exist)")
     p.add_argument("--final-newline", choices=["yes", "no"], default="yes", help="whether the input's last byte is LF")
@@ -75,9 +82,46 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
-def summarize(data, eof, max_record_bytes):
+def line_cap(max_record_bytes):
+    """Bytes of a line the JVM hands to Python: enough to cut an over-long record (the
+    limit + 1) and to look for the first line end of the file (pwcsv.LINE_END_PROBE)."""
+    return max(max_record_bytes + 1, pwcsv.LINE_END_PROBE)
+
+
+def join_lines(lines, cut, head=b"", final_newline=True):
+    """The bytes the splitter reads for `lines` (each followed by LF, the last one only if
+    final_newline), after `head`; and, for the lines in `cut` ({index: true length}, lines
+    the JVM cut to line_cap()), {offset in those bytes: true length} for pwcsv.parse_bounded."""
+    data = head + b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
+    long_lines = {}
+    if cut:
+        offset = len(head)
+        for i, ln in enumerate(lines):
+            if i in cut:
+                long_lines[offset] = cut[i]
+            offset += len(ln) + 1
+    return data, long_lines
+
+
+def check_top(first, first_len, more):
+    """Refuse lone-CR line ends (pwcsv.check_line_ends) from the file's first line as the
+    JVM hands it over (cut to line_cap(), which holds the whole probe), its true length, and
+    whether a line end follows it."""
+    head = first + b"\n" if more and first_len == len(first) else first
+    pwcsv.check_line_ends(head, not more)
+
+
+def first_record(row, max_record_bytes):
+    """The record the file's first line (a row of `lines`: v, n) starts, or None when it
+    spans lines."""
+    v, n = row["v"], row["n"]
+    r = pwcsv.parse_bounded(v + b"\n", 0, False, max_record_bytes, {0: n} if n > len(v) else None)
+    return None if r is None else r[0]
+
+
+def summarize(data, eof, max_record_bytes, long_lines=None):
     """Counts of one run of bytes split from a record boundary (see the module doc)."""
-    sp = pwcsv.split_records(data, eof, max_record_bytes)
+    sp = pwcsv.split_records(data, eof, max_record_bytes, long_lines)
     n_all = n_blank = 0
     first = None
     for rec, _ in sp:
@@ -104,10 +148,11 @@ _ONE_LINE_RECORD = re.compile(rb'(?:"(?:[^"]|"")*"|(?!")[^,]*)(?:,(?:"(?:[^"]|""
 _BLANK = (b"", b"\r", b'""', b'""\r')
 
 
-def summarize_lines(lines, max_record_bytes):
-    """summarize() of b"\n".join(lines) + b"\n" (eof False), faster: lines that are
-    one-line records are counted without being split; the splitter takes over from the
-    first line that is not, until it is back at a record boundary."""
+def summarize_lines(lines, cut, max_record_bytes):
+    """summarize() of join_lines(lines, cut) (eof False), faster: lines that are one-line
+    records are counted without being split (so is a line over the limit: one csv_error
+    record); the splitter takes over from the first line that is not, until it is back at
+    a record boundary."""
     n = len(lines)
     data = None
     offsets = None
@@ -117,18 +162,18 @@ def summarize_lines(lines, max_record_bytes):
     i = 0
     while i < n:
         line = lines[i]
-        if i > 0 and (b'"' not in line or _ONE_LINE_RECORD.fullmatch(line)):
+        if i > 0 and (b'"' not in line or len(line) > max_record_bytes or _ONE_LINE_RECORD.fullmatch(line)):
             n_all += 1
             if line in _BLANK:
                 n_blank += 1
             i += 1
             continue
         if data is None:
-            data = b"\n".join(lines) + b"\n"
+            data, long_lines = join_lines(lines, cut)
             offsets = [0]
             for ln in lines:
                 offsets.append(offsets[-1] + len(ln) + 1)
-        r = pwcsv.parse_one(data, offsets[i], False, max_record_bytes)
+        r = pwcsv.parse_bounded(data, offsets[i], False, max_record_bytes, long_lines)
         if r is None:
             return {"n_all": n_all, "n_blank": n_blank, "first_fields": first_fields, "first_blank": first_blank,
                     "tail_pos": offsets[i], "tail_line": i, "data": data}
@@ -148,11 +193,11 @@ def make_scan(max_record_bytes):
     import pyarrow as pa
 
     def scan(batches):
-        block, _, lines = _lines_array(batches)
+        block, _, lines, cut = _lines_array(batches)
         if block is None:
             return
         lines = lines.to_pylist()
-        s = summarize_lines(lines, max_record_bytes)
+        s = summarize_lines(lines, cut, max_record_bytes)
         data = s["data"]
         yield pa.RecordBatch.from_pydict({
             "b": [block],
@@ -175,7 +220,7 @@ def make_scan(max_record_bytes):
 OPEN_AT_LINE_END = r'^(?:(?:"(?:[^"]|"")*+"|(?!")[^,]*+),)*+"(?:[^"]|"")*+\z'
 
 
-def quick_scan(text, lines, F):
+def quick_scan(text, head, max_record_bytes, F):
     """Partition summaries computed in the JVM, without Python workers, for the common
     case: no line anywhere leaves a quoted field open, so every line is one record. Returns
     None when some line does, and the splitting scan has to run."""
@@ -191,11 +236,10 @@ def quick_scan(text, lines, F):
     )
     if not rows or any(r["n_open"] for r in rows):
         return None
-    first = lines.where(F.col("b") == 0).limit(1).collect()
     header = None
     first_blank = False
-    if first:
-        rec, _ = pwcsv.parse_one(first[0]["v"] + b"\n", 0, False)
+    if head:
+        rec = first_record(head[0], max_record_bytes)  # one line: no quote is left open
         header = json.dumps([f.decode("utf-8", "replace") for f in rec.fields])
         first_blank = rec.is_blank()
     return [
@@ -229,8 +273,8 @@ def plan_partitions(summaries, fetch, final_newline, max_record_bytes):
         }
         if last:
             if header is None:
-                data = (pend[0] if pend else b"") + b"\n".join(fetch(s["b"])) + (b"\n" if final_newline else b"")
-                info = summarize(data, True, max_record_bytes)
+                data, long_lines = join_lines(*fetch(s["b"]), pend[0] if pend else b"", final_newline)
+                info = summarize(data, True, max_record_bytes, long_lines)
                 header = info["first_fields"]
             break
         if pend is None:
@@ -239,8 +283,8 @@ def plan_partitions(summaries, fetch, final_newline, max_record_bytes):
             tail = s["tail"]
         else:
             # A record crossed into this partition: split it again with the carried-over bytes.
-            data = pend[0] + b"\n".join(fetch(s["b"])) + b"\n"
-            info = summarize(data, False, max_record_bytes)
+            data, long_lines = join_lines(*fetch(s["b"]), pend[0])
+            info = summarize(data, False, max_record_bytes, long_lines)
             tail = b"" if info["tail_pos"] < 0 else data[info["tail_pos"]:]
         countable = info["n_all"] - info["n_blank"]
         if header is None and info["n_all"] > 0:
@@ -306,13 +350,19 @@ def _b64(b):
 
 
 def _lines_array(batches):
-    """(block start, block end, binary array of the partition's lines) from mapInArrow batches."""
+    """(block start, block end, binary array of the partition's lines, {index: true length}
+    of the lines the JVM cut to line_cap()) from mapInArrow batches of `lines` (b, v, e, n)."""
+    import numpy as np
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     batches = [b for b in batches if b.num_rows > 0]
     if not batches:
-        return None, None, None
-    return batches[0].column(0)[0].as_py(), batches[0].column(2)[0].as_py(), pa.concat_arrays([b.column(1) for b in batches])
+        return None, None, None, None
+    lines = pa.concat_arrays([b.column(1) for b in batches])
+    lengths = np.concatenate([b.column(3).to_numpy() for b in batches])
+    cut = {int(i): int(lengths[i]) for i in np.flatnonzero(lengths > pc.binary_length(lines).to_numpy())}
+    return batches[0].column(0)[0].as_py(), batches[0].column(2)[0].as_py(), lines, cut
 
 
 def trailer(block_end, n_lines, n_records, tail):
@@ -323,7 +373,7 @@ def trailer(block_end, n_lines, n_records, tail):
     return "#\tend\t%d\t%d\t%d\t%d" % (block_end, n_lines, n_records, 1 if tail else 0)
 
 
-def vector_partition(block, lines, vec, bodies, max_record_bytes):
+def vector_partition(block, lines, cut, vec, bodies, max_record_bytes):
     """One partition of the one-pass output, the simple lines normalized by pwvec (whole
     arrays at a time) and the others one by one by pwnorm. Valid only when every line is a
     record by itself: returns None, having counted nothing, when a line leaves a quoted
@@ -334,13 +384,15 @@ def vector_partition(block, lines, vec, bodies, max_record_bytes):
 
     first = 1 if block == 0 else 0  # the file's first line is the header: not a record
     body_lines = lines.slice(first)
-    simple, vec_bodies, vec_odd = vec.normalize(body_lines)
+    # A line over the limit is a csv_error record, whatever its shape.
+    simple, vec_bodies, vec_odd = vec.normalize(body_lines, pc.less_equal(pc.binary_length(body_lines), max_record_bytes))
     n = len(body_lines)
     is_record = simple.to_numpy(zero_copy_only=False).copy()
     others = [None] * n
     for i in np.flatnonzero(~is_record):
         raw = body_lines[int(i)].as_py()
-        r = pwcsv.parse_one(raw + b"\n", 0, False, max_record_bytes)
+        true_len = cut.get(int(i) + first)
+        r = pwcsv.parse_bounded(raw + b"\n", 0, False, max_record_bytes, None if true_len is None else {0: true_len})
         if r is None:
             return None  # an open quoted field: this line's record goes on in the next ones
         rec = r[0]
@@ -382,12 +434,12 @@ def make_transform(spec, plan, header_fields, last_block, final_newline, max_rec
     ncols = len(spec["columns"])
 
     def transform(batches):
-        block, block_end, lines = _lines_array(batches)
+        block, block_end, lines, cut = _lines_array(batches)
         if block is None:
             return
         bodies = RecordBodies(norm, header_error, ncols)
         if plan is None and vec is not None:
-            done = vector_partition(block, lines, vec, bodies, max_record_bytes)
+            done = vector_partition(block, lines, cut, vec, bodies, max_record_bytes)
             if done is not None:
                 out, n_lines, n_records = done
                 for k in range(0, len(out), OUT_BATCH):
@@ -404,12 +456,12 @@ def make_transform(spec, plan, header_fields, last_block, final_newline, max_rec
         else:
             p = plan[block]
             last = block == last_block
-        data = p["pend"] + b"\n".join(lines) + (b"\n" if (not last or final_newline) else b"")
+        data, long_lines = join_lines(lines, cut, p["pend"], not last or final_newline)
         out = [] if plan is not None else ["#\t%d" % block]
         skip_header = p["header_here"]
         ordinal = p["base_ordinal"]
         base_line = p["base_line"]
-        sp = pwcsv.split_records(data, last, max_record_bytes)
+        sp = pwcsv.split_records(data, last, max_record_bytes, long_lines)
         for rec, off in sp:
             if skip_header:
                 skip_header = False
@@ -469,20 +521,29 @@ def run(args):
         fail("cannot read input %s: %s" % (args.input, str(e).strip().splitlines()[0]))
     # Spark's text source already drops a UTF-8 BOM at the start of the file (Hadoop's
     # LineRecordReader), as the inline splitter does. The cast to binary keeps the line's
-    # original bytes, so invalid UTF-8 reaches the dead letters unaltered.
-    lines = text.select(F.input_file_block_start().alias("b"), F.col("value").cast("binary").alias("v"),
-                        (F.input_file_block_start() + F.input_file_block_length()).alias("e"))
+    # original bytes, so invalid UTF-8 reaches the dead letters unaltered. Python gets at
+    # most line_cap() bytes of a line, and its true length (n).
+    line = F.col("value").cast("binary")
+    lines = text.select(F.input_file_block_start().alias("b"), F.substring(line, 1, line_cap(args.max_record_bytes)).alias("v"),
+                        (F.input_file_block_start() + F.input_file_block_length()).alias("e"), F.length(line).alias("n"))
+    # The file's first line (the header) and whether another follows it.
+    head = lines.where(F.col("b") == 0).select("v", "n").limit(2).collect()
+    if head:
+        try:
+            check_top(head[0]["v"], head[0]["n"], final_newline or len(head) > 1)
+        except pwcsv.CsvFormatError as e:
+            fail("%s: %s; convert its line ends to LF or CRLF (e.g. tr '\\r' '\\n') and load it again" % (args.name or args.input, e))
 
     stats_param = StatsParam()
     result = None
     if final_newline:
-        result = run_optimistic(spark, spec, args, lines, F, stats_param)
+        result = run_optimistic(spark, spec, args, lines, head, stats_param)
     if result is not None:
         finish(spark, spec, args, t0, result)
         return
 
     progress(phase="scan", state="start")
-    summaries = quick_scan(text, lines, F)
+    summaries = quick_scan(text, head, args.max_record_bytes, F)
     method = "jvm"
     if summaries is None:
         method = "python"
@@ -491,7 +552,9 @@ def run(args):
     progress(phase="scan", state="done", method=method, partitions=len(summaries), seconds=round(t_scan - t0, 3))
 
     def fetch(block):
-        return [r.v for r in lines.where(F.col("b") == block).select("v").collect()]
+        """A partition's lines and the {index: true length} of those cut (join_lines)."""
+        rows = lines.where(F.col("b") == block).select("v", "n").collect()
+        return [r.v for r in rows], {i: r.n for i, r in enumerate(rows) if r.n > len(r.v)}
 
     plan, header, last_block = plan_partitions(summaries, fetch, final_newline, args.max_record_bytes)
     carried = sum(1 for p in plan.values() if p["pend"])
@@ -508,20 +571,19 @@ def run(args):
     })
 
 
-def run_optimistic(spark, spec, args, lines, F, stats_param):
+def run_optimistic(spark, spec, args, lines, head, stats_param):
     """One pass, no scan: each partition is split on its own from its first line, with
     local numbers. Correct unless a record crosses a partition boundary, which the pass
     itself detects (a partition ending inside an open record): then its output is thrown
     away and None returned, for the scan + transform path. Needs the header up front, read
     from the file's first line, and a final newline (else the last record's end differs)."""
     t0 = time.time()
-    first = lines.where(F.col("b") == 0).limit(1).collect()
-    if not first:
+    if not head:
         return None
-    r = pwcsv.parse_one(first[0]["v"] + b"\n", 0, False, args.max_record_bytes)
-    if r is None:
+    rec = first_record(head[0], args.max_record_bytes)
+    if rec is None:
         return None  # a header spanning lines: let the scan handle it
-    header = [f.decode("utf-8", "replace") for f in r[0].fields]
+    header = [f.decode("utf-8", "replace") for f in rec.fields]
     acc = spark.sparkContext.accumulator(stats_param.zero(None), stats_param)
     transform = make_transform(spec, None, header, None, True, args.max_record_bytes, acc)
     # The header goes out first: a loader following the output needs it before any part.
