@@ -22,7 +22,8 @@ export interface DemoOptions {
 }
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
-const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+// Node's hasColors() honours NO_COLOR, FORCE_COLOR and TERM=dumb.
+const bold = (s: string) => (process.stdout.isTTY && process.stdout.hasColors() ? `\x1b[1m${s}\x1b[0m` : s);
 
 export async function runDemo(o: DemoOptions): Promise<void> {
   const rows = Number(o.rows);
@@ -103,6 +104,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   say(`  rows lost                ${v.lost}`);
   say(`  rows duplicated          ${v.duplicated + v.unexpected}`);
   say(`  values differing         ${v.mismatched}`);
+  if (v.notFirst > 0) say(`  later occurrence kept    ${v.notFirst}`);
   say(`  source = MySQL           ${v.ok ? 'yes' : 'NO'}`);
   say('\n' + bold('Where to look'));
   say(`  exporter     ${exporter.url}/metrics`);
@@ -115,7 +117,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
 
   if (!v.ok) {
     await stopAll();
-    throw new UserError(`verification failed: ${v.lost} lost, ${v.unexpected} unexpected, ${v.mismatched} differing, ${v.duplicated} duplicated`);
+    throw new UserError(`verification failed: ${v.lost} lost, ${v.unexpected} unexpected, ${v.mismatched} differing, ${v.notFirst} later occurrences kept, ${v.duplicated} duplicated`);
   }
   if (o.exitAfterLoad) {
     await stopAll();

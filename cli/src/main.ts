@@ -21,6 +21,9 @@ const program = new Command('pipewarden')
   })
   .option('-c, --config <file>', 'JSON config file (environment variables override it; see `pipewarden config --reference`)')
   .showHelpAfterError('(add --help for usage)')
+  // Bold headings; commander drops the styling unless the stream is a colour TTY (NO_COLOR and
+  // FORCE_COLOR included), and subcommands inherit it.
+  .configureHelp({ styleTitle: (s) => `\x1b[1m${s}\x1b[22m`, styleSubcommandText: (s) => `\x1b[1m${s}\x1b[22m` })
   .addHelpText(
     'after',
     `
