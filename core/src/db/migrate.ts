@@ -1,8 +1,13 @@
 // `pipewarden migrate`: create the database and apply pending migrations, in order,
-// under a named lock so two processes never race. Re-running is a no-op.
+// under a named lock so two processes never race. Re-running is a no-op. Each applied
+// version is recorded with the build that applied it; a database migrated by a newer
+// pipewarden (a version this build does not know) is refused before anything is written,
+// since older code would misread tables it does not know the shape of.
 import type { Config } from '../config';
+import { UserError } from '../errors';
+import { buildInfo } from '../version';
 import { connect, parseMysqlUrl } from './connection';
-import { MIGRATIONS, TABLES } from './schema';
+import { MIGRATIONS, SCHEMA_VERSION, TABLES } from './schema';
 
 export interface MigrateResult {
   database: string;
@@ -25,19 +30,33 @@ export async function migrate(config: Config): Promise<MigrateResult> {
     await conn.query(`CREATE TABLE IF NOT EXISTS \`${TABLES.migrations}\` (
   \`version\` INT NOT NULL PRIMARY KEY,
   \`name\` VARCHAR(200) NOT NULL,
-  \`applied_at\` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
+  \`applied_at\` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  \`applied_by\` VARCHAR(100) NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`);
-    const [rows] = await conn.query<import('mysql2').RowDataPacket[]>(`SELECT version FROM \`${TABLES.migrations}\``);
+    // A table created before applied_by existed gains it (guarded, as migrations 2 and 3 are).
+    await conn.query(
+      `SET @pw_ddl = IF((SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = '${TABLES.migrations}' AND column_name = 'applied_by') = 0, 'ALTER TABLE \`${TABLES.migrations}\` ADD COLUMN \`applied_by\` VARCHAR(100) NULL', 'DO 0')`,
+    );
+    for (const sql of ['PREPARE pw_ddl FROM @pw_ddl', 'EXECUTE pw_ddl', 'DEALLOCATE PREPARE pw_ddl']) await conn.query(sql);
+    const [rows] = await conn.query<import('mysql2').RowDataPacket[]>(`SELECT version, applied_by FROM \`${TABLES.migrations}\` ORDER BY version DESC`);
+    const build = buildInfo();
+    const newest = rows[0];
+    if (newest && Number(newest.version) > SCHEMA_VERSION) {
+      throw new UserError(
+        `the database ${database} has schema version ${newest.version}${newest.applied_by ? ` (migrated by pipewarden ${newest.applied_by})` : ''}, newer than this pipewarden ${build.version} knows (schema version ${SCHEMA_VERSION}); refusing to use it`,
+        'run the pipewarden that migrated the database, or a newer one; the schema is never downgraded',
+      );
+    }
     const done = new Set(rows.map((r) => Number(r.version)));
     const applied: number[] = [];
     for (const mig of MIGRATIONS) {
       if (done.has(mig.version)) continue;
       for (const sql of mig.statements) await conn.query(sql);
-      await conn.query(`INSERT INTO \`${TABLES.migrations}\` (version, name) VALUES (?, ?)`, [mig.version, mig.name]);
+      await conn.query(`INSERT INTO \`${TABLES.migrations}\` (version, name, applied_by) VALUES (?, ?, ?)`, [mig.version, mig.name, `${build.version} (${build.revision})`]);
       applied.push(mig.version);
     }
     await conn.query('SELECT RELEASE_LOCK(?)', [`pipewarden_migrate_${database}`]);
-    return { database, applied, current: Math.max(0, ...MIGRATIONS.map((m) => m.version)) };
+    return { database, applied, current: SCHEMA_VERSION };
   } finally {
     await conn.end();
   }

@@ -143,3 +143,6 @@ export const MIGRATIONS: Migration[] = [
     ],
   },
 ];
+
+/** The newest schema this build knows; `migrate` refuses a database that has a newer one. */
+export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
