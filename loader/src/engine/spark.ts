@@ -151,7 +151,7 @@ class SparkEngine implements Engine {
         master: this.config.spark.master,
         driverMemory: this.config.spark.driverMemory,
         submitArgs: [...input.submitArgs, ...extra],
-        jobArgs: ['--spec', SPEC_JSON, '--input', input.uri, '--output', outDir, '--final-newline', input.finalNewline ? 'yes' : 'no', '--max-partition-bytes', maxPartitionBytes, ...(input.download ? ['--wait-for-input'] : [])],
+        jobArgs: ['--spec', SPEC_JSON, '--input', input.uri, '--name', object.key, '--output', outDir, '--final-newline', input.finalNewline ? 'yes' : 'no', '--max-partition-bytes', maxPartitionBytes, ...(input.download ? ['--wait-for-input'] : [])],
         env: input.env,
         log,
         signal: stop.signal,
