@@ -7,7 +7,7 @@
 import CopyWebpackPlugin from 'copy-webpack-plugin';
 import fs from 'fs';
 import path from 'path';
-import type { Configuration } from 'webpack';
+import type { Configuration, ExternalItem } from 'webpack';
 
 import { DIST_DIR, SOURCE_DIR } from '../bundler/constants';
 import { externals } from '../bundler/externals';
@@ -19,12 +19,16 @@ const packageJson = JSON.parse(fs.readFileSync(path.resolve(process.cwd(), 'pack
 
 type Env = { production?: boolean; development?: boolean };
 
+// Grafana shares rxjs/operators with plugins too (its SystemJS shared dependencies), and
+// @grafana/scenes imports it; create-plugin's list (pinned) names only 'rxjs'.
+const ALSO_SHARED_BY_GRAFANA = ['rxjs/operators'];
+
 const config = (env: Env): Configuration => ({
   cache: { type: 'filesystem', buildDependencies: { config: [__filename] } },
   context: path.join(process.cwd(), SOURCE_DIR),
   devtool: env.production ? 'source-map' : 'eval-source-map',
   entry: { module: './module.tsx' },
-  externals,
+  externals: [...(externals as ExternalItem[]), ...ALSO_SHARED_BY_GRAFANA],
   mode: env.production ? 'production' : 'development',
   module: {
     rules: [

@@ -3,3 +3,7 @@
 declare module 'react-router-dom-v5-compat' {
   export * from 'react-router';
 }
+
+// A subpath export (package.json "exports") that "moduleResolution": "node" cannot see; the host
+// only hands it over to the plugin as Grafana does, so its members need no types here.
+declare module '@grafana/runtime/unstable';

@@ -9,8 +9,10 @@ import * as emotionReact from '@emotion/react';
 import * as grafanaData from '@grafana/data';
 import type { AppPlugin, AppPluginMeta, KeyValue } from '@grafana/data';
 import * as grafanaRuntime from '@grafana/runtime';
+import * as grafanaRuntimeUnstable from '@grafana/runtime/unstable';
 import type { BackendSrv, BackendSrvRequest, FetchResponse } from '@grafana/runtime';
 import * as grafanaUi from '@grafana/ui';
+import * as i18next from 'i18next';
 import * as lodash from 'lodash';
 import * as React from 'react';
 import * as jsxDevRuntime from 'react/jsx-dev-runtime';
@@ -37,6 +39,8 @@ const SHARED: Record<string, unknown> = {
   '@grafana/data': grafanaData,
   '@grafana/ui': grafanaUi,
   '@grafana/runtime': grafanaRuntime,
+  '@grafana/runtime/unstable': grafanaRuntimeUnstable,
+  i18next,
   lodash,
 };
 

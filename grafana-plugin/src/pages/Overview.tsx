@@ -12,6 +12,7 @@ import { Health, StageCard } from '../components/StageCard';
 import { DASHBOARDS, PLUGIN_BASE_URL, ROUTES, STATUS_POLL_MS } from '../constants';
 import { useLoaderStatus } from '../data/useLoaderStatus';
 import { useReconcilerStatus } from '../data/useReconcilerStatus';
+import { PipelineOverTime } from '../scenes/PipelineOverTime';
 import { formatBytes, formatCount, formatDuration, OUTCOME_LABELS, PHASE_LABELS, plural, timeAgo, TRIGGER_LABELS } from '../utils/format';
 
 function loaderHealth(state: ReconcilerStatus['loader']['state'], reachable: boolean): Health {
@@ -162,6 +163,17 @@ function RecoveryState({ status }: { status: ReconcilerStatus }) {
   );
 }
 
+/** From Prometheus, so it shows even while the reconciler does not answer. */
+function OverTime() {
+  const s = useStyles2(getStyles);
+  return (
+    <section aria-label="Over time">
+      <h3 className={s.sectionTitle}>Over time</h3>
+      <PipelineOverTime />
+    </section>
+  );
+}
+
 function Dashboards() {
   const s = useStyles2(getStyles);
   return (
@@ -190,6 +202,7 @@ export function OverviewContent() {
     return (
       <>
         <ProblemAlert error={status.error} />
+        <OverTime />
         <Dashboards />
       </>
     );
@@ -208,6 +221,7 @@ export function OverviewContent() {
       )}
       <Pipeline status={st} loader={loader.data} loaderNote={loaderNote} />
       <RecoveryState status={st} />
+      <OverTime />
       <Dashboards />
       <p className={s.footer} data-testid="overview-updated">
         Updated {timeAgo(new Date(status.dataUpdatedAt).toISOString())} · refreshes every {STATUS_POLL_MS / 1000} s
