@@ -526,8 +526,10 @@ def run(args):
     line = F.col("value").cast("binary")
     lines = text.select(F.input_file_block_start().alias("b"), F.substring(line, 1, line_cap(args.max_record_bytes)).alias("v"),
                         (F.input_file_block_start() + F.input_file_block_length()).alias("e"), F.length(line).alias("n"))
-    # The file's first line (the header) and whether another follows it.
-    head = lines.where(F.col("b") == 0).select("v", "n").limit(2).collect()
+    # The file's first line (the header) and whether another follows it (perhaps in a later
+    # partition: the first line may run past the end of the first one). Partitions are taken
+    # in file order.
+    head = lines.select("v", "n").limit(2).collect()
     if head:
         try:
             check_top(head[0]["v"], head[0]["n"], final_newline or len(head) > 1)
