@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // Build the shipped CLI: every workspace and every third-party module bundled by esbuild
-// into dist/pipewarden.cjs (plus dist/s3rver.cjs, the S3 server `pipewarden up` spawns).
-// Why esbuild and one bundle (measured on this 2-core machine, `pipewarden --help`):
-// tsx compiles the TypeScript at every start (about 0.9 s); a bundle starts in a fraction of
-// that, builds in about a second, and needs no dependency installed next to it, so
-// `npm install -g pipewarden-*.tgz` works without a registry. tsc would have emitted one
-// file per module and still needed node_modules at run time.
+// into two files, dist/pipewarden.cjs (the start-up path: commander and the command
+// definitions) and dist/lib.cjs (everything cli/src/lazy.ts loads when a command runs), plus
+// dist/s3rver.cjs, the S3 server `pipewarden up` spawns.
+// Why esbuild and bundles (measured on this 2-core machine, bench/startup.ts): tsx compiles
+// the TypeScript at start (0.9 s for --help before the CLI loaded its modules lazily); a
+// bundle builds in about a second and needs no dependency installed next to it, so
+// `npm install -g pipewarden-*.tgz` works without a registry. tsc would have emitted one file
+// per module and still needed node_modules at run time. The split keeps `--help` from
+// compiling the 3.8 MB of the services.
 //
-// The bundle lives in <package>/dist/, beside the folders that travel with it (core/spec,
+// The bundles live in <package>/dist/, beside the folders that travel with them (core/spec,
 // loader/spark, provisioning). Code that finds those through `__dirname` keeps working:
 // each of our modules sees the folder it has in the repository, under the package root.
 import { readFileSync } from 'node:fs';
@@ -40,6 +43,21 @@ const packageLayout = {
   },
 };
 
+// The modules cli/src/lazy.ts requires: they go to dist/lib.cjs, loaded on first use.
+const LAZY = join(ROOT, 'cli', 'src', 'lazy.ts');
+const lazyIds = [...readFileSync(LAZY, 'utf8').matchAll(/require\('([^']+)'\)/g)].map((m) => m[1]);
+const LIB_PATH = 'require("node:path").join(__pipewarden_root, "dist", "lib.cjs")';
+
+/** In the start-up bundle, lazy.ts's requires go to dist/lib.cjs instead of being bundled. */
+const toLib = {
+  name: 'to-lib',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => (args.importer === LAZY && lazyIds.includes(args.path) ? { path: args.path, namespace: 'pipewarden-lib' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'pipewarden-lib' }, (args) => ({ contents: `module.exports = require(${LIB_PATH})(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
+
+const ROOT_VAR = 'var __pipewarden_root = require("node:path").resolve(__dirname, "..");';
 const common = {
   bundle: true,
   platform: 'node',
@@ -55,7 +73,7 @@ await esbuild.build({
   ...common,
   entryPoints: [join(ROOT, 'cli', 'src', 'main.ts')],
   outfile: join(OUT, 'pipewarden.cjs'),
-  plugins: [packageLayout],
+  plugins: [toLib, packageLayout],
   define: { __PIPEWARDEN_BUILD__: JSON.stringify(build) },
   banner: {
     js: [
@@ -63,9 +81,23 @@ await esbuild.build({
       '{',
       readFileSync(join(ROOT, 'cli', 'bin', 'quiet-warnings.cjs'), 'utf8'),
       '}',
-      'var __pipewarden_root = require("node:path").resolve(__dirname, "..");',
+      ROOT_VAR,
     ].join('\n'),
   },
+});
+await esbuild.build({
+  ...common,
+  stdin: {
+    // One function per module, so that a command initializes only what it uses.
+    contents: `const modules = {${lazyIds.map((id) => `${JSON.stringify(id)}: () => require(${JSON.stringify(id)})`).join(', ')}};\nmodule.exports = (id) => modules[id]();`,
+    resolveDir: dirname(LAZY),
+    sourcefile: 'lib.js',
+    loader: 'js',
+  },
+  outfile: join(OUT, 'lib.cjs'),
+  plugins: [packageLayout],
+  define: { __PIPEWARDEN_BUILD__: JSON.stringify(build) },
+  banner: { js: ROOT_VAR },
 });
 await esbuild.build({ ...common, entryPoints: [join(ROOT, 'node_modules', 's3rver', 'bin', 's3rver.js')], outfile: join(OUT, 's3rver.cjs') });
 process.stdout.write(`built dist/pipewarden.cjs ${build.version} (${build.revision})\n`);

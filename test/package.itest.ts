@@ -8,6 +8,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@pipewarden/stack';
+import { generate } from '@pipewarden/loader';
+import { sparkSkipReason } from '../loader/src/engine/spark-testkit';
 import { SHARED_SAMPLE } from './helpers/stack';
 
 const TMP = mkdtempSync(join(tmpdir(), 'pw-package-'));
@@ -22,8 +24,8 @@ function userEnv(): NodeJS.ProcessEnv {
   return { ...env, PIPEWARDEN_LOG_LEVEL: 'warn' };
 }
 
-function run(cmd: string, args: string[], cwd: string, timeout = 300_000) {
-  const r = spawnSync(cmd, args, { cwd, env: userEnv(), encoding: 'utf8', timeout });
+function run(cmd: string, args: string[], cwd: string, timeout = 300_000, env: Record<string, string> = {}) {
+  const r = spawnSync(cmd, args, { cwd, env: { ...userEnv(), ...env }, encoding: 'utf8', timeout });
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
@@ -55,7 +57,7 @@ afterAll(async () => {
 
 test('the installed package carries the Spark job, the spec and the provisioning files, and no tests', () => {
   const pkg = join(PREFIX, 'lib', 'node_modules', 'pipewarden');
-  for (const f of ['dist/pipewarden.cjs', 'dist/s3rver.cjs', 'core/spec/violation-spec.json', 'loader/spark/transform.py', 'loader/spark/pwvec.py', 'provisioning/prometheus/rules/pipewarden.yml', 'provisioning/Dockerfile', 'CHANGELOG.md']) {
+  for (const f of ['dist/pipewarden.cjs', 'dist/lib.cjs', 'dist/s3rver.cjs', 'cli/bin/healthcheck.cjs', 'core/spec/violation-spec.json', 'loader/spark/transform.py', 'loader/spark/pwvec.py', 'provisioning/prometheus/rules/pipewarden.yml', 'provisioning/Dockerfile', 'CHANGELOG.md']) {
     expect({ f, present: spawnSync('test', ['-f', join(pkg, f)]).status === 0 }).toEqual({ f, present: true });
   }
   expect(spawnSync('test', ['-e', join(pkg, 'loader', 'spark', 'test_split.py')]).status).not.toBe(0);
@@ -87,6 +89,20 @@ test('up, load and verify from a folder outside the clone: the shared sample loa
   expect({ status: verify.status, err: verify.stderr.slice(-3000) }).toEqual({ status: 0, err: '' });
   const report = JSON.parse(verify.stdout);
   expect(report).toMatchObject({ ok: true, lost: 0, unexpected: 0, duplicated: 0, mismatched: 0, tableRows: summary.rows_loaded });
+});
+
+const skipSpark = sparkSkipReason();
+if (skipSpark) console.warn(`SKIPPED package --engine spark: ${skipSpark}`);
+(skipSpark ? test.skip : test)('the Spark job inside the package runs: load --engine spark with the clone\'s pyspark', async () => {
+  const file = join(WORK, 'spark.csv');
+  await generate(file, { rows: 3000, seed: 41, badShare: 0.02 });
+  const venv = join(REPO_ROOT, '.venv', 'bin');
+  const r = run(BIN, ['load', '--source', file, '--engine', 'spark', '--json', '--no-progress'], WORK, 300_000, {
+    PIPEWARDEN_SPARK_SUBMIT: join(venv, 'spark-submit'),
+    PIPEWARDEN_SPARK_PYTHON: join(venv, 'python'),
+  });
+  expect({ status: r.status, err: r.status === 0 ? '' : r.stderr.slice(-3000) }).toEqual({ status: 0, err: '' });
+  expect(JSON.parse(r.stdout)).toMatchObject({ engine: 'spark', rows_in: 3000, balanced: true });
 });
 
 async function waitHttp(url: string, token: string, proc: ChildProcess, err: () => string): Promise<Response> {
