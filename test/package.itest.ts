@@ -4,7 +4,7 @@
 // folder's .run/, `load` and `verify` find it there, and the three services start from the
 // package and report its version.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@pipewarden/stack';
@@ -71,6 +71,16 @@ test('--version names the package version and a git revision; --help answers', (
   const h = pipewarden('--help');
   expect(h.status).toBe(0);
   expect(h.stdout).toMatch(/Usage: pipewarden/);
+});
+
+test('--help and --version stay on the start-up bundle; a command loads dist/lib.cjs', () => {
+  // A preload that reports every file Node loads as a module, on stderr.
+  const hook = join(TMP, 'report-loads.cjs');
+  writeFileSync(hook, "const M = require('node:module'); const load = M._load; M._load = function (request, ...rest) { process.stderr.write('load ' + request + '\\n'); return load.call(this, request, ...rest); };\n");
+  const loads = (...args: string[]) => run(BIN, args, WORK, 60_000, { NODE_OPTIONS: `--require ${hook}` }).stderr;
+  expect(loads('--help')).not.toMatch(/lib\.cjs/);
+  expect(loads('--version')).not.toMatch(/lib\.cjs/);
+  expect(loads('config', '--json')).toMatch(/lib\.cjs/);
 });
 
 test('up, load and verify from a folder outside the clone: the shared sample loads exactly', () => {
