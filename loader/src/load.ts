@@ -39,7 +39,7 @@ import { InlineEngine } from './engine/inline';
 import type { BatchDraft, Engine } from './engine/types';
 import { LoaderMetrics } from './metrics';
 import { AbortedError, mysqlRetryable, retryWhileDown } from './retry';
-import { DualWriteSink, chooseWriteMethod, type BatchOutcome } from './sink';
+import { DualWriteSink, LostCommitsError, chooseWriteMethod, type BatchOutcome } from './sink';
 import { openSource, type SourceObject } from './source';
 
 /** What one run did itself: batches it wrote, and batches it found already in the ledger. */
@@ -220,6 +220,8 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     // restored under the loader), so before it says "finished" the run proves its objects
     // against the ledger once more and loads again what went missing.
     for (let pass = 1; ; pass++) {
+      if (pass > 1) sink.startPass();
+      let interrupted = false;
       for (const obj of objects) {
         const oc = (cp.objects[obj.key] = planObject(obj, cp.objects[obj.key], ledger.get(obj.key)?.get(obj.etag) ?? [], engine.name));
         oc.engine = engine.name;
@@ -229,13 +231,20 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
         }
         if (pass === 1) progress.bytesRead += oc.nextByte;
         emit({ object: obj.key });
-        await loadObject(obj, oc);
+        try {
+          await loadObject(obj, oc);
+        } catch (e) {
+          if (!(e instanceof LostCommitsError)) throw e;
+          log.warn(`${e.message}; starting again from what the ledger holds (a crash under innodb_flush_log_at_trx_commit=0/2, or a restored backup)`, { object: obj.key });
+          interrupted = true;
+          break;
+        }
         if (signal.aborted) break;
       }
       if (signal.aborted) break;
       ledger = await retryWhileDown(() => ledgerRanges(res.pool, objects.map((o) => o.key)), { operation: 'mysql', signal, retryable: mysqlRetryable });
       const lost = objects.filter((o) => (cp.objects[o.key]?.nextRecord ?? 1) > contiguousEnd(ledger.get(o.key)?.get(o.etag) ?? []));
-      if (lost.length === 0) break;
+      if (lost.length === 0 && !interrupted) break;
       if (pass >= MAX_LOAD_PASSES) {
         throw new UserError(
           `the database lost committed batches of ${lost.length} object(s) again and again during this run (${lost.map((o) => o.key).slice(0, 3).join(', ')})`,

@@ -14,6 +14,7 @@ import {
   putMirrorEntry,
   trimMirror,
   writeBatchTx,
+  BatchVanishedError,
   faultArmed,
   faultAt,
   type Config,
@@ -70,6 +71,19 @@ function sharesKey(a: Set<string>, b: Set<string>): boolean {
   return false;
 }
 
+/**
+ * MySQL came back without batches this run had committed (a crash under
+ * innodb_flush_log_at_trx_commit=0/2, or a backup restored under the loader). Writing on
+ * could let a later batch take a repeated key before the lost earlier one is back, so the
+ * run stops this pass and starts over from what the ledger holds.
+ */
+export class LostCommitsError extends Error {
+  constructor() {
+    super('the batch ledger lost batches this run had committed');
+    this.name = 'LostCommitsError';
+  }
+}
+
 export class DualWriteSink {
   private readonly keys: MirrorKeys;
   private batchCounter = 0;
@@ -81,6 +95,14 @@ export class DualWriteSink {
    * ordered transactions cost a third of the throughput).
    */
   private inflight: { keys: Set<string>; done: Promise<void> }[] = [];
+  /**
+   * The batch of this pass last found in or written to the ledger. Every transaction first
+   * checks that the ledger still holds it: a server that lost its latest commits, or a
+   * backup restored under the loader, loses that batch first.
+   */
+  private lastInLedger?: string;
+  /** Set once the ledger lost a batch of this pass: no more writes until the next pass. */
+  private lostCommits = false;
 
   constructor(
     private readonly config: Config,
@@ -150,6 +172,7 @@ export class DualWriteSink {
     const found = await retryWhileDown(() => ledgerEntry(this.pool, intent.id), mysqlRetry);
     if (found) {
       const existing = provenReplay(found, intent);
+      this.lastInLedger = intent.id;
       await this.wal.append({ t: 'skip', id: intent.id, ts: Date.now() }, { sync: false });
       this.metrics.batches.inc({ result: 'skipped' });
       return { id: intent.id, result: 'skipped', records, inserted: existing.rowsInserted, duplicate: existing.rowsDuplicate, rejected: existing.rowsRejected };
@@ -180,10 +203,12 @@ export class DualWriteSink {
     mirrorDone.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
 
     const tx = await Promise.all(earlier).then(() => retryWhileDown(async () => {
+      if (this.lostCommits) throw new LostCommitsError();
       const conn = await this.pool.getConnection();
       const end = this.metrics.batchDuration.startTimer({ sink: 'mysql' });
       try {
         const r = await writeBatchTx(conn, {
+          stillCommitted: this.lastInLedger,
           intent,
           tsv: draft.tsv,
           rejects: draft.rejects,
@@ -197,9 +222,16 @@ export class DualWriteSink {
       } catch (e) {
         // A connection that saw an error may be half-way through a protocol exchange.
         conn.destroy();
+        if (e instanceof BatchVanishedError) {
+          // Every write of this pass stops now, not only this one: a batch that went on
+          // would take repeated keys before the lost batches are back.
+          this.lostCommits = true;
+          throw new LostCommitsError();
+        }
         throw e;
       }
     }, mysqlRetry)).finally(finished);
+    this.lastInLedger = intent.id;
     await mirrorDone;
     faultAt('after-commit', n);
 
@@ -215,6 +247,12 @@ export class DualWriteSink {
     await this.wal.append({ t: 'commit', id: intent.id, inserted, duplicate, ts: Date.now() }, { sync: false });
     this.metrics.batches.inc({ result: 'committed' });
     return { id: intent.id, result: 'committed', records, inserted, duplicate, rejected: draft.rejects.length };
+  }
+
+  /** A new pass over the source, planned from the ledger as it is now. */
+  startPass(): void {
+    this.lostCommits = false;
+    this.lastInLedger = undefined;
   }
 
   /** Drop mirror entries past the retention window (only ever committed batches). */

@@ -21,6 +21,11 @@ export interface VerifyReport {
   unexpected: number;
   /** Keys whose stored values match no source occurrence. */
   mismatched: number;
+  /**
+   * Keys the source repeats whose stored row is a later occurrence, not the first: the
+   * load keeps the first occurrence of a repeated key, on every run and after every repair.
+   */
+  notFirst: number;
   /** Table rows beyond one per key (impossible with the primary key; checked anyway). */
   duplicated: number;
   sampleLost: string[];
@@ -61,6 +66,7 @@ export async function verifyTable(config: Config, sourceUrl: string, opts: { sig
   let tableRows = 0;
   let unexpected = 0;
   let mismatched = 0;
+  let notFirst = 0;
   try {
     await new Promise<void>((resolve, reject) => {
       const q = conn.query({ sql: `SELECT ${COLUMN_NAMES.map((c) => `\`${c}\``).join(', ')} FROM \`${TABLES.violations}\``, rowsAsArray: true });
@@ -77,6 +83,7 @@ export async function verifyTable(config: Config, sourceUrl: string, opts: { sig
           }
           const c = crc32(encodeTsvLine(values));
           if (Array.isArray(exp) ? !exp.includes(c) : exp !== c) mismatched++;
+          else if (Array.isArray(exp) && exp[0] !== c) notFirst++;
         })
         .on('end', () => resolve());
     });
@@ -93,11 +100,12 @@ export async function verifyTable(config: Config, sourceUrl: string, opts: { sig
       lost: lostKeys.length,
       unexpected,
       mismatched,
+      notFirst,
       duplicated: tableRows - seen.size,
       sampleLost: lostKeys.slice(0, 10),
       ok: false,
     };
-    report.ok = report.lost === 0 && report.unexpected === 0 && report.mismatched === 0 && report.duplicated === 0 && report.tableRows === report.sourceDistinctKeys && report.deadLetters === report.sourceRejected;
+    report.ok = report.lost === 0 && report.unexpected === 0 && report.mismatched === 0 && report.notFirst === 0 && report.duplicated === 0 && report.tableRows === report.sourceDistinctKeys && report.deadLetters === report.sourceRejected;
     return report;
   } finally {
     conn.destroy();

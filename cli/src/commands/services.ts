@@ -107,6 +107,7 @@ export function registerVerifyCommand(program: Command): void {
               `lost              ${r.lost}${r.sampleLost.length ? ` (e.g. ${r.sampleLost.join(', ')})` : ''}`,
               `unexpected        ${r.unexpected}`,
               `values differing  ${r.mismatched}`,
+              `later occurrence  ${r.notFirst} (a repeated key kept with a later row than its first)`,
               `duplicated        ${r.duplicated}`,
               `result            ${r.ok ? 'source = table' : 'DIFFERENT'}`,
             ].join('\n') + '\n',

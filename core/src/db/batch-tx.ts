@@ -136,6 +136,17 @@ async function insertDeadLetters(conn: PoolConnection, intent: IntentRecord, rej
   }
 }
 
+/**
+ * A batch acknowledged as committed is no longer in the ledger: the server lost its latest
+ * commits (a crash under innodb_flush_log_at_trx_commit=0/2) or a backup was restored.
+ */
+export class BatchVanishedError extends Error {
+  constructor(readonly batchId: string) {
+    super(`batch ${batchId}, acknowledged as committed, is no longer in the ledger`);
+    this.name = 'BatchVanishedError';
+  }
+}
+
 export interface BatchTxResult {
   /** False when the ledger already had the batch (a replay): nothing was written. */
   written: boolean;
@@ -156,6 +167,12 @@ export async function writeBatchTx(
     rejects: readonly DeadLetter[];
     committedBy: 'loader' | 'reconciler';
     method: WriteMethod;
+    /**
+     * A batch the writer had acknowledged as committed: the transaction first checks that
+     * the ledger still holds it (and keeps it locked until COMMIT, so a restore cannot slip
+     * in between), else throws BatchVanishedError and writes nothing.
+     */
+    stillCommitted?: string;
     /** Runs just before COMMIT (fault injection in tests). */
     beforeCommit?: () => Promise<void>;
   },
@@ -165,6 +182,10 @@ export async function writeBatchTx(
   await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
   await conn.beginTransaction();
   try {
+    if (opts.stillCommitted !== undefined) {
+      const [held] = await conn.query<RowDataPacket[]>(`SELECT 1 FROM \`${TABLES.ledger}\` WHERE batch_id = ? LOCK IN SHARE MODE`, [opts.stillCommitted]);
+      if (held.length === 0) throw new BatchVanishedError(opts.stillCommitted);
+    }
     const inserted = await insertRows(conn, opts.tsv, opts.method);
     await insertDeadLetters(conn, intent, opts.rejects);
     // Kept rows not inserted are keys already in the table (or repeated inside the batch):
