@@ -83,7 +83,7 @@ test('--help and --version stay on the start-up bundle; a command loads dist/lib
   expect(loads('config', '--json')).toMatch(/lib\.cjs/);
 });
 
-test('up, load and verify from a folder outside the clone: the shared sample loads exactly', () => {
+test('up, load and verify from a folder outside the clone: the shared sample loads exactly; PIPEWARDEN_RUN_DIR finds the stack from elsewhere', () => {
   const up = pipewarden('up');
   expect({ status: up.status, err: up.status === 0 ? '' : up.stderr.slice(-3000) }).toEqual({ status: 0, err: '' });
   expect(up.stdout).toContain(join(WORK, '.run', 'stack.env'));
@@ -99,6 +99,16 @@ test('up, load and verify from a folder outside the clone: the shared sample loa
   expect({ status: verify.status, err: verify.stderr.slice(-3000) }).toEqual({ status: 0, err: '' });
   const report = JSON.parse(verify.stdout);
   expect(report).toMatchObject({ ok: true, lost: 0, unexpected: 0, duplicated: 0, mismatched: 0, tableRows: summary.rows_loaded });
+
+  // From another folder, PIPEWARDEN_RUN_DIR names the same stack.
+  const status = run(BIN, ['status', '--json'], TMP, 60_000, { PIPEWARDEN_RUN_DIR: join(WORK, '.run') });
+  expect(status.status).toBe(0);
+  const stackStatus = JSON.parse(status.stdout).stack as { name: string; running: boolean }[];
+  expect(stackStatus.filter((s) => ['mariadb', 'redis', 's3'].includes(s.name)).map((s) => [s.name, s.running])).toEqual([
+    ['mariadb', true],
+    ['redis', true],
+    ['s3', true],
+  ]);
 });
 
 const skipSpark = sparkSkipReason();
