@@ -35,14 +35,14 @@ function fromLeg(leg: Leg): Plugin {
 
 export async function buildHostBundle(leg: Leg): Promise<string> {
   const entry = path.join(__dirname, 'host', 'shared.tsx');
-  const hash = createHash('sha256')
-    .update(readFileSync(path.join(ROOT, 'package-lock.json')))
-    .update(readFileSync(entry))
-    .update(readFileSync(__filename))
-    .digest('hex')
-    .slice(0, 16);
+  const hash = createHash('sha256').update(readFileSync(path.join(ROOT, 'package-lock.json'))).update(readFileSync(__filename));
+  // Every file of the host page, not only its entry.
+  for (const f of readdirSync(path.dirname(entry)).sort()) {
+    hash.update(f).update(readFileSync(path.join(path.dirname(entry), f)));
+  }
+  const key = hash.digest('hex').slice(0, 16);
   const dir = path.join(__dirname, '.cache');
-  const out = path.join(dir, `host-${leg.name}-${hash}.js`);
+  const out = path.join(dir, `host-${leg.name}-${key}.js`);
   if (existsSync(out)) {
     return out;
   }

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { migrate } from '@pipewarden/core';
+import { startExporter } from '@pipewarden/exporter';
 import { Stack } from '@pipewarden/stack';
 
 import { buildHostBundle } from './hostBundle';
@@ -164,9 +165,10 @@ async function runLeg(part: Part, leg: Leg): Promise<void> {
     hostBundle = await buildHostBundle(leg);
   });
 
-  await part.step('start MariaDB, Redis and S3, migrate, leave batches in doubt', async () => {
+  await part.step('start MariaDB, Redis, S3 and Prometheus, migrate, leave batches in doubt', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'pw-plugin-e2e-'));
-    const s = await Stack.create({ dir, services: ['mariadb', 'redis', 's3'] });
+    // Prometheus scrapes the exporter and the reconciler every second: the Overview's scene reads it.
+    const s = await Stack.create({ dir, services: ['mariadb', 'redis', 's3', 'prometheus'], prometheusInterval: '1s' });
     stack = s;
     part.cleanups.push(async () => {
       await s.stop().catch(() => undefined);
@@ -189,10 +191,14 @@ async function runLeg(part: Part, leg: Leg): Promise<void> {
     const svc = await startReconcilerService(config);
     reconcilerUrl = svc.url;
     part.cleanups.push(() => svc.close());
+    const exporter = await startExporter(config);
+    part.cleanups.push(() => exporter.close());
   });
 
   await part.step('start the Grafana stand-in host and Chromium', async () => {
     host = new GrafanaHost(DIST, hostBundle, leg);
+    host.prometheusUrl = stack!.prometheus?.url;
+    assert(host.prometheusUrl, "no Prometheus in the stack: install Debian's prometheus (scripts/bootstrap.sh does)");
     base = await host.start();
     part.cleanups.push(() => host!.stop());
     const userDataDir = mkdtempSync(path.join(tmpdir(), 'pw-chromium-'));
@@ -328,6 +334,26 @@ async function runLeg(part: Part, leg: Leg): Promise<void> {
     assert(/^\/d\/pipewarden-pipeline\?from=\d+&to=\d+$/.test(href ?? ''), `the dashboard link is ${href}`);
     runDetailPath = new URL(page!.url()).pathname;
     await shot(page!, results, 'run-detail');
+  });
+
+  await part.step("Overview: the pipeline over time, from the stack's Prometheus, in Grafana's panels with the time picker", async () => {
+    // The time range comes from the URL, as in Grafana (the scene syncs from, to and refresh).
+    await openPage(page!, `/a/${host!.pluginId}/overview?from=now-5m&to=now`);
+    const overTime = page!.getByTestId('pipeline-over-time');
+    await overTime.waitFor();
+    const panels = overTime.getByTestId('timeseries-standin');
+    await page!.waitForFunction(() => document.querySelectorAll('[data-testid="timeseries-standin"]').length === 4);
+    for (const title of ['Rows loaded per second', 'Rows rejected per second, by reason', 'Batches in doubt', "The Redis mirror's depth"]) {
+      await overTime.getByText(title, { exact: true }).waitFor();
+    }
+    // Prometheus saw the reconcile: rows loaded rose, and batches in doubt went 1 → 0.
+    await page!.waitForFunction(() => [...document.querySelectorAll('[data-testid="legend-item"]')].some((l) => l.textContent?.includes('loaded')), undefined, { timeout: 30_000 });
+    await overTime.getByText('Last 5 minutes').first().waitFor();
+    const series = await panels.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-series'))));
+    assert(series[0] >= 1 && series[2] >= 1 && series[3] >= 1, `series per panel: ${series.join(', ')}`);
+    // The reconcile run is marked on every panel, as on the Pipeline dashboard.
+    await page!.waitForFunction(() => document.querySelectorAll('[data-testid="annotation-marker"][data-title="Reconcile: success"]').length === 4, undefined, { timeout: 30_000 });
+    await shot(page!, results, 'overview-over-time');
   });
 
   await part.step('every page in the light and the dark theme (bootData.user.lightTheme)', async () => {

@@ -17,6 +17,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
 import type { Leg } from '../legs';
+import { PROMETHEUS_NAME, PROMETHEUS_PROXY, prometheusSettings } from './prometheusSettings';
 
 export type OrgRole = 'Viewer' | 'Editor' | 'Admin';
 const ROLE_RANK: Record<OrgRole, number> = { Viewer: 1, Editor: 2, Admin: 3 };
@@ -87,6 +88,8 @@ export class GrafanaHost {
   /** Actions an admin granted the user by hand (e.g. the Reconciler role to an on-call Editor). */
   granted: string[] = [];
   lightTheme = false;
+  /** The stack's Prometheus: when set, Grafana has the provisioned data source (boot data, data source proxy). */
+  prometheusUrl?: string;
   readonly login = 'e2e-operator';
   settings: Settings = { enabled: false, pinned: false, jsonData: {}, secureJsonData: {} };
   /** Every proxied request as the target saw it (method, url, whether it carried a bearer token). */
@@ -174,6 +177,9 @@ export class GrafanaHost {
       }
       return this.send(res, 200, { 'Content-Type': 'application/json' }, JSON.stringify(this.meta()));
     }
+    if (this.prometheusUrl && p.startsWith(`${PROMETHEUS_PROXY}/`)) {
+      return this.proxyPrometheus(res, p.slice(PROMETHEUS_PROXY.length) + url.search);
+    }
     const proxyPrefix = `/api/plugin-proxy/${id}/`;
     if (p.startsWith(proxyPrefix)) {
       return this.proxy(req, res, p.slice(proxyPrefix.length), url.search);
@@ -210,7 +216,12 @@ export class GrafanaHost {
   private indexHtml(): string {
     // grafanaBootData must exist before @grafana/runtime is first evaluated (in host.js).
     const boot = {
-      settings: { appSubUrl: '', buildInfo: { version: this.leg.grafanaPackages, edition: 'e2e host' }, featureToggles: {} },
+      settings: {
+        appSubUrl: '',
+        buildInfo: { version: this.leg.grafanaPackages, edition: 'e2e host' },
+        featureToggles: {},
+        datasources: this.prometheusUrl ? { [PROMETHEUS_NAME]: prometheusSettings() } : {},
+      },
       user: {
         orgRole: this.role,
         isSignedIn: true,
@@ -226,6 +237,12 @@ export class GrafanaHost {
 <script>window.grafanaBootData = ${JSON.stringify(boot)};</script>
 <script src="/public/build/host.js"></script>
 </head><body><div id="root"></div><script>window.startHost(${JSON.stringify(this.pluginId)});</script></body></html>`;
+  }
+
+  /** Grafana's data source proxy, for the Prometheus API's GET requests. */
+  private async proxyPrometheus(res: ServerResponse, pathAndQuery: string): Promise<void> {
+    const up = await fetch(`${this.prometheusUrl}${pathAndQuery}`);
+    this.send(res, up.status, { 'Content-Type': up.headers.get('content-type') ?? 'application/json' }, Buffer.from(await up.arrayBuffer()));
   }
 
   private async proxy(req: IncomingMessage, res: ServerResponse, proxyPath: string, search: string): Promise<void> {

@@ -24,6 +24,8 @@ import { BrowserRouter, Route, Routes } from 'react-router-dom';
 import * as rxjs from 'rxjs';
 import * as rxjsOperators from 'rxjs/operators';
 
+import { installSceneRuntime } from './prometheus';
+
 const SHARED: Record<string, unknown> = {
   react: React,
   'react/jsx-runtime': jsxRuntime,
@@ -136,6 +138,8 @@ function Shell({ meta, plugin }: { meta: AppPluginMeta; plugin: AppPlugin }) {
   const role = grafanaRuntime.config.bootData.user.orgRole;
   return (
     <grafanaData.ThemeContext.Provider value={theme}>
+    {/* Grafana's location service (its history), which scenes use for URL sync. */}
+    <grafanaRuntime.LocationServiceProvider service={grafanaRuntime.locationService}>
     <BrowserRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
       {/* Grafana's own global styles (body, links, headings), as in Grafana's app shell. */}
       <grafanaUi.GlobalStyles />
@@ -159,12 +163,17 @@ function Shell({ meta, plugin }: { meta: AppPluginMeta; plugin: AppPlugin }) {
         </Routes>
       </main>
     </BrowserRouter>
+    </grafanaRuntime.LocationServiceProvider>
     </grafanaData.ThemeContext.Provider>
   );
 }
 
 async function start(pluginId: string): Promise<void> {
   grafanaRuntime.setBackendSrv(hostBackendSrv());
+  // With the stack's Prometheus behind the host, the Overview's scene runs as in Grafana.
+  if (Object.keys(grafanaRuntime.config.datasources).length > 0) {
+    installSceneRuntime();
+  }
   const theme = userTheme();
   Object.assign(document.body.style, { margin: '0', background: theme.colors.background.canvas, color: theme.colors.text.primary, fontFamily: theme.typography.fontFamily, fontSize: '14px' });
   const meta = (await rxjs.lastValueFrom(grafanaRuntime.getBackendSrv().fetch<AppPluginMeta>({ url: `/api/plugins/${pluginId}/settings` }))).data;
