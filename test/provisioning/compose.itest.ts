@@ -184,7 +184,7 @@ describe('systemd units', () => {
     expect(text).toContain('EnvironmentFile=/etc/pipewarden/pipewarden.env');
     for (const line of ['NoNewPrivileges=yes', 'ProtectSystem=strict', 'User=pipewarden', 'Restart=on-failure']) expect(text).toContain(line);
     const cmd = { 'pipewarden-loader.service': 'loader serve', 'pipewarden-reconciler.service': 'reconciler serve', 'pipewarden-exporter.service': 'exporter' }[unit]!;
-    expect(text).toMatch(new RegExp(`^ExecStart=/usr/bin/node --max-semi-space-size=4 /opt/pipewarden/cli/bin/pipewarden\\.cjs ${cmd}$`, 'm'));
+    expect(text).toMatch(new RegExp(`^ExecStart=/usr/bin/node --max-semi-space-size=4 /usr/local/lib/node_modules/pipewarden/dist/pipewarden\\.cjs ${cmd}$`, 'm'));
     // Writers of the WAL may write there, and nowhere else; the exporter writes nowhere.
     if (unit === 'pipewarden-exporter.service') expect(text).not.toContain('ReadWritePaths');
     else expect(text).toContain('ReadWritePaths=/var/lib/pipewarden');
