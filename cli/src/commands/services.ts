@@ -12,6 +12,7 @@ function printReport(r: ReconcileReport): void {
     `rows inserted   ${n(r.rowsInserted)}`,
     `verification    ${r.verification}`,
     `outcome         ${r.outcome}${r.loaderRestarted ? ' (loader restarted)' : ''}`,
+    ...(r.loaderError ? [`loader          ${r.loaderError}`] : []),
     `duration        ${r.durationSeconds.toFixed(2)} s`,
   ];
   for (const b of r.batches.slice(0, 20)) lines.push(`  ${b.batchId}  from ${b.source.padEnd(6)}  missing ${n(b.rowsMissing)}  inserted ${n(b.rowsInserted)}`);
