@@ -2,11 +2,10 @@
 // splitter (loader/src/engine/csv-records.ts) cuts from them, for test_bounds.py to hold
 // pwcsv.py to. Run: npx tsx loader/spark/bounds_vectors.ts
 //
-// The reader is fed one byte at a time. With bigger chunks, a record that ends less than
-// a chunk past the limit is whole or over-long depending on where the chunk ends; one-byte
-// chunks give the chunk-free answer (over-long exactly when the limit is passed before the
-// record ends), which is the one the Spark job implements. Each vector also says whether
-// 64 KB chunks (a local file's stream) give the same records.
+// The reader is fed one byte at a time: over-long exactly when the limit is passed before
+// the record ends, which is the rule the Spark job implements. The splitter judges every
+// record on its first limit + 1 bytes, so any chunking gives the same records; each vector
+// also says whether 64 KB chunks (a local file's stream) did.
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

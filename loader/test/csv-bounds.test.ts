@@ -93,3 +93,27 @@ test('the inline engine names the object whose line ends are lone CRs', async ()
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** Every record of `input` read in chunks of `chunk` bytes. */
+function cutIn(input: Buffer, chunk: number, max: number): unknown[] {
+  const r = new CsvRecordReader({ maxRecordBytes: max });
+  const out: unknown[] = [];
+  const take = (rs: CsvRecord[]) => out.push(...rs.map((x) => ({ fields: x.fields, start: x.startByte, end: x.endByte, line: x.line, error: x.error ?? null, raw: Buffer.from(x.raw).toString('latin1') })));
+  for (let i = 0; i < input.length; i += chunk) take(r.push(input.subarray(i, i + chunk)));
+  take(r.end());
+  return out;
+}
+
+test.each([
+  ['an unquoted line far over the limit', `h1,h2\n1,a\n2,${'x'.repeat(5000)}\n3,c\n`],
+  ['an unclosed quote far over the limit', `h1,h2\n1,a\n2,"${'q'.repeat(5000)}\n3,c\n`],
+  ['records at exactly the limit and one over', `h\n${'y'.repeat(1000)}\n${'y'.repeat(999)}\r\n"${'w'.repeat(998)}"\n${'z'.repeat(1001)}\n9\n`],
+  ['a quoted field one byte over the limit', `h\n"${'w'.repeat(999)}"\n9\n`],
+  ['a quoted field spanning lines, then an over-long line', `h1,h2\n"a\nb",${'x'.repeat(1100)}\n3,c\n`],
+  ['characters after a closing quote, far over the limit', `h1,h2\n"a"b${'x'.repeat(3000)}\n3,c\n`],
+  ['quoted lines past the limit', `h1,h2\n1,"${'abcd\n'.repeat(300)}"\n2,b\n`],
+])('%s: the same records whatever the read sizes (a re-read must cut what the load cut)', (_what, text) => {
+  const input = Buffer.from(text, 'latin1');
+  const reference = cutIn(input, 1, 1000);
+  for (const chunk of [2, 7, 999, 1000, 1001, 1002, 4096, 1 << 16]) expect(cutIn(input, chunk, 1000)).toEqual(reference);
+});

@@ -206,9 +206,9 @@ export class CsvRecordReader {
   }
 
   /** The record at `start` is longer than the limit and its line end is not here yet: drop it as it comes. */
-  private startSkipping(buf: Buffer, start: number): void {
+  private startSkipping(buf: Buffer, start: number, end = buf.length): void {
     const prefix = Buffer.from(buf.subarray(start, start + Math.min(TOO_LONG_PREFIX, this.maxRecordBytes)));
-    this.skipping = { startByte: this.base + start, line: this.line, prefix, bytes: buf.length - start };
+    this.skipping = { startByte: this.base + start, line: this.line, prefix, bytes: end - start };
   }
 
   private endSkipping(): CsvRecord {
@@ -234,17 +234,30 @@ export class CsvRecordReader {
     this.ascii = isAscii(buf);
     for (;;) {
       while (pos < buf.length) {
-        const r = this.parseOne(buf, pos, eof);
+        // A record is judged on its first maxRecordBytes + 1 bytes only, as if the bytes had
+        // come one at a time: whether a record is over-long must not depend on where the
+        // reads happened to end (a re-read with other chunks must cut the same records).
+        const window = buf.length - pos > this.maxRecordBytes + 1 ? buf.subarray(0, pos + this.maxRecordBytes + 1) : buf;
+        const r = this.parseOne(window, pos, eof && window === buf);
         if (r === null) break;
         out.push(r.record);
         pos = r.next;
       }
       if (eof || buf.length - pos <= this.maxRecordBytes) break;
       // The record at pos is too long, whatever its quoting: one error record to its line end.
-      if (buf.indexOf(LF, pos) < 0) {
+      const lf = buf.indexOf(LF, pos);
+      if (lf < 0) {
         this.startSkipping(buf, pos);
         pos = buf.length;
         break;
+      }
+      if (lf > pos + this.maxRecordBytes) {
+        // Its line end lies past the limit: the same record as when the line arrives in
+        // pieces and is dropped while read.
+        this.startSkipping(buf, pos, lf + 1);
+        out.push(this.endSkipping());
+        pos = lf + 1;
+        continue;
       }
       const r = this.malformed(buf, pos, `record longer than ${this.maxRecordBytes} bytes`, false)!;
       out.push(r.record);
