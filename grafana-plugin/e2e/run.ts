@@ -5,12 +5,14 @@
 // @pipewarden/stack, @pipewarden/core, the reconciler and the test helpers.
 // `npm run test:e2e -- grafana-13.2` runs only the legs named.
 //
-//   stack (MariaDB, Redis, S3) → migrate → batches in doubt → reconciler service
-//   e2e host (Grafana stand-in: settings + plugin proxy injecting the token) → Chromium
+//   stack (MariaDB, Redis, S3, Prometheus) → migrate → batches in doubt → reconciler service + exporter
+//   e2e host (Grafana stand-in: settings + plugin proxy injecting the token + the Prometheus
+//   data source behind its data source proxy) → Chromium
 //
 // It configures the app through its Configuration page, checks the Overview, presses
 // Reconcile & restart, reads the dry-run preview, confirms, waits for the result, and
-// checks that MySQL now holds exactly the source's rows and that History lists the run.
+// checks that MySQL now holds exactly the source's rows, that History lists the run and opens
+// it, and that the Overview's scene plots Prometheus's view of it.
 // Screenshots of every page go to grafana-plugin/test-results/<leg>/.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -359,7 +361,9 @@ async function runLeg(part: Part, leg: Leg): Promise<void> {
   await part.step('every page in the light and the dark theme (bootData.user.lightTheme)', async () => {
     // Each page with what shows it has loaded.
     const pages: Array<[string, string, string]> = [
-      ['overview', `/a/${host!.pluginId}/overview`, '[data-testid="card-doubt"] dd'],
+      // The last minutes, where the stack's Prometheus has data; ready once the scene's panels drew their series
+      // (the stage cards, from the reconciler, come first).
+      ['overview', `/a/${host!.pluginId}/overview?from=now-10m&to=now`, '[data-testid="legend-item"]'],
       ['reconcile', `/a/${host!.pluginId}/reconcile`, 'button:not([disabled]):has-text("Reconcile & restart")'],
       ['history', `/a/${host!.pluginId}/history`, '[data-testid="run-row"]'],
       ['run-detail', runDetailPath, '[data-testid="run-summary"]'],
