@@ -2,7 +2,7 @@
 // (X-Grafana-User, set by Grafana's proxy) and a run's detail (GET /runs/:id) with the
 // batches it repaired, their source ranges and where their rows came from. Real MariaDB,
 // Redis and a real crashed load.
-import type { ApiError, ReconcileJob, ReconcileRun, ReconcileRunDetail } from '@pipewarden/core';
+import { connect, migrate, type ApiError, type ReconcileJob, type ReconcileRun, type ReconcileRunDetail } from '@pipewarden/core';
 import { startReconcilerService } from '@pipewarden/reconciler';
 import { sleep } from '@pipewarden/stack';
 import { startTestStack, type TestStack } from './helpers/stack';
@@ -81,6 +81,22 @@ describe('reconcile runs: who asked, and what each run did', () => {
     expect(bad.body.error).toMatch(/is not a run id/);
     const anonymous = await fetch(`${svc.url}/runs/00000000-0000-4000-8000-000000000000`);
     expect(anonymous.status).toBe(401);
+  });
+
+  test('migration 3 runs again cleanly when it was interrupted after its ALTER, and keeps the recorded users', async () => {
+    const config = stack.config();
+    const c = await connect(config);
+    try {
+      const users = async () => (await c.query<import('mysql2').RowDataPacket[]>('SELECT requested_by FROM reconcile_runs WHERE requested_by IS NOT NULL'))[0].map((r) => r.requested_by);
+      const before = await users();
+      expect(before).toEqual(['alice.oncall']);
+      await c.query('DELETE FROM schema_migrations WHERE version = 3'); // as if the process died before recording it
+      expect((await migrate(config)).applied).toEqual([3]);
+      expect(await users()).toEqual(before);
+      expect((await migrate(config)).applied).toEqual([]);
+    } finally {
+      await c.end();
+    }
   });
 
   test('a user name longer than the column is refused with a clear error, and no run starts', async () => {
