@@ -42,7 +42,13 @@ export function RunsTable({ runs }: { runs: ReconcileRun[] }) {
         {runs.map((r) => {
           const outcome = OUTCOME_LABELS[r.outcome];
           return (
-            <tr key={r.runId} data-testid="run-row" className={s.row} onClick={() => navigate(runDetailPath(r.runId))}>
+            <tr
+              key={r.runId}
+              data-testid="run-row"
+              className={s.row}
+              // A click on the link navigates by itself; a second navigation would add a second history entry.
+              onClick={(e) => !(e.target as HTMLElement).closest('a') && navigate(runDetailPath(r.runId))}
+            >
               <td>
                 {/* The keyboard's way in; the click handler on the row is the pointer's. */}
                 <Link to={runDetailPath(r.runId)}>

@@ -1,7 +1,7 @@
 import React from 'react';
 import { MemoryRouter } from 'react-router-dom';
 import { AppPluginMeta, PluginType } from '@grafana/data';
-import { render, screen } from '@testing-library/react';
+import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
 import type { AppSettings } from '../../api/types';
@@ -37,6 +37,13 @@ describe('App routes', () => {
   it('shows the History page', async () => {
     renderAt('/history');
     expect(await screen.findByTestId('runs-table')).toBeInTheDocument();
+  });
+
+  it('opens a run from the link in its History row (keyboard users)', async () => {
+    renderAt('/history');
+    const row = await screen.findByTestId('run-row');
+    await userEvent.click(within(row).getByRole('link'));
+    expect(await screen.findByTestId('run-summary')).toHaveTextContent('Rows inserted1,500');
   });
 
   it('opens a run from its History row', async () => {
