@@ -1,4 +1,4 @@
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry, collectDefaultMetrics, type Gauge } from 'prom-client';
 import { METRICS, counterFrom, gaugeFrom, histogramFrom } from '@pipewarden/core';
 
 /** The reconciler process's own /metrics. */
@@ -9,9 +9,18 @@ export class ReconcilerMetrics {
   readonly runDuration = histogramFrom(METRICS.reconcilerRunDuration, this.registry);
   readonly watchdogDecisions = counterFrom(METRICS.watchdogDecisions, this.registry);
   readonly alertNotifications = counterFrom(METRICS.alertNotifications, this.registry);
-  readonly mysqlUp = gaugeFrom(METRICS.reconcilerMysqlUp, this.registry);
   readonly reconcileLastFailed = gaugeFrom(METRICS.reconcileLastFailed, this.registry);
+  private mysqlUp?: Gauge<string>;
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * The watchdog's last probe of MySQL. The series exists only once a probe ran: a gauge
+   * registered up front reads 0 before the first probe and forever with the watchdog off,
+   * which the dashboards' "MySQL outages" annotation would show as an outage.
+   */
+  setMysqlUp(up: boolean): void {
+    (this.mysqlUp ??= gaugeFrom(METRICS.reconcilerMysqlUp, this.registry)).set(up ? 1 : 0);
   }
 }

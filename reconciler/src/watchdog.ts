@@ -105,7 +105,7 @@ export class Watchdog {
     try {
       const uptime = await mysqlUptime(this.config, Math.max(500, this.config.reconciler.watchdogIntervalSeconds * 900));
       const up = uptime !== null;
-      this.metrics.mysqlUp.set(up ? 1 : 0);
+      this.metrics.setMysqlUp(up);
       if (this.mysqlUp === true && !up) this.decide('mysql_down');
       if (this.mysqlUp === undefined && up) this.startupCheck(uptime);
       else if (this.mysqlUp === false && up) this.reconcile('mysql_back_reconcile');
