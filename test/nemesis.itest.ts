@@ -15,7 +15,8 @@ import { FAULTS } from './nemesis/schedule';
 import { checkFinished, judgeExit } from './nemesis/invariants';
 import { CliProcess } from './nemesis/procs';
 import { trialEnv, type TrialContext } from './nemesis/context';
-import { materialize, type Workload } from './nemesis/workload';
+import { appendedVersion, materialize, s3Url, type Workload } from './nemesis/workload';
+import { createS3Client, putFile } from '@pipewarden/loader';
 
 describe('nemesis: TCP proxy', () => {
   let echo: Server;
@@ -151,5 +152,19 @@ describe('nemesis: stack and invariants (real services)', () => {
 
     stack.mariadb.restore(dump);
     expect(await checkFinished(ctx, 'after restore')).toBe('current');
+
+    // The object replaced by a longer version after the load: the table is the old version,
+    // which only the local files still hold — accepted as such, not as rows lost.
+    const v2 = await appendedVersion(join(dir, 'v1', 'a.csv'), 50, 3, join(dir, 'v2'));
+    const s3 = createS3Client(stack.config());
+    await putFile(s3, v2, s3Url(stack, workload, 'a.csv'));
+    s3.destroy();
+    ctx.oldVersionDir = join(dir, 'v1');
+    expect(await checkFinished(ctx, 'after replacement')).toBe('old');
+    expect(ctx.violations).toHaveLength(1);
+  });
+
+  test("the stack's ports lie below the ephemeral range, where no listen(0) can take them before use", () => {
+    for (const port of Object.values(stack.layout.ports)) expect(port).toBeLessThan(32768);
   });
 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { migrate } from '@pipewarden/core';
 import { Stack } from '@pipewarden/stack';
+import { unmountAllUnder } from './nemesis/faults';
 import { killAll } from './nemesis/procs';
 import { FAULTS, type FaultName } from './nemesis/schedule';
 import { describePlan, planTrial, runTrial, type TrialOutcome } from './nemesis/trial';
@@ -72,7 +73,11 @@ function report(o: TrialOutcome): string {
   let lost = 0;
   let duplicated = 0;
   const started = Date.now();
-  const onSignal = () => void killAll().then(() => stack.stop()).finally(() => process.exit(130));
+  const onSignal = () =>
+    void killAll()
+      .then(() => stack.stop())
+      .then(() => unmountAllUnder(dir))
+      .finally(() => process.exit(130));
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
@@ -101,6 +106,7 @@ function report(o: TrialOutcome): string {
   } finally {
     await killAll();
     await stack.stop();
+    unmountAllUnder(dir);
     rmSync(dir, { recursive: true, force: true });
   }
   const result = { trials: seeds.length, recovered, rows_lost: lost, rows_duplicated: duplicated, seconds: Math.round((Date.now() - started) / 1000), failed_seeds: failed, faults: perFault };

@@ -44,6 +44,12 @@ export function mountWal(ctx: TrialContext): void {
   ctx.walMounted = true;
 }
 
+/** Unmount every tmpfs the nemesis mounted under `dir` (the soak interrupted mid-trial). */
+export function unmountAllUnder(dir: string): void {
+  const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '');
+  for (const m of mounts.filter((x) => x.startsWith(`${dir}/`))) execFileSync('umount', ['-l', m]);
+}
+
 export function unmountWal(ctx: TrialContext): void {
   if (!ctx.walMounted) return;
   execFileSync('umount', ['-l', ctx.walDir]);
