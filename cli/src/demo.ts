@@ -57,9 +57,9 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   const reconciler = await startReconcilerService(config, { log: log.child('reconciler') });
   const loader = await startLoaderService(config, { source, log: log.child('loader') });
   const stopAll = async () => {
-    await loader.close().catch(() => undefined);
-    await reconciler.close().catch(() => undefined);
-    await exporter.close().catch(() => undefined);
+    for (const [name, service] of [['loader', loader], ['reconciler', reconciler], ['exporter', exporter]] as const) {
+      await service.close().catch((e: unknown) => log.warn(`stopping the ${name} failed`, { error: (e as Error).message }));
+    }
   };
   say(`  loader ${loader.url}  reconciler ${reconciler.url}  exporter ${exporter.url}/metrics`);
 

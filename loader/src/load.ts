@@ -148,8 +148,10 @@ export function openResources(config: Config, log?: Logger): LoadResources {
   return { pool, redis };
 }
 
-export async function closeResources(r: LoadResources): Promise<void> {
-  await r.pool.end().catch(() => undefined);
+export async function closeResources(r: LoadResources, log?: Logger): Promise<void> {
+  // Closing after the run's outcome is known: a failure here changes nothing in MySQL, so
+  // it is reported, not thrown over the run's own result or error.
+  await r.pool.end().catch((e: unknown) => log?.warn('closing the MySQL pool failed', { error: (e as Error).message }));
   r.redis.disconnect();
 }
 
@@ -403,8 +405,10 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     emit({ state: signal.aborted ? 'stopping' : 'failed', lastError: (e as Error).message });
     throw e;
   } finally {
-    await wal?.close().catch(() => undefined);
-    await closeResources(res);
+    // A WAL that cannot close has already failed an append (and the run with it), or lost
+    // only commit records that are re-derived from the ledger: say so, keep the run's result.
+    await wal?.close().catch((e: unknown) => log.warn('closing the WAL failed', { error: (e as Error).message }));
+    await closeResources(res, log);
     source.close();
     releaseLock();
   }

@@ -210,6 +210,8 @@ export async function writeBatchTx(
     await conn.commit();
     return { written: true, inserted, duplicate: Math.max(0, duplicate) };
   } catch (e) {
+    // The transaction's own error is what the caller needs; a rollback that fails too means
+    // the connection is gone (the server rolls back), and the caller destroys it anyway.
     await conn.rollback().catch(() => undefined);
     throw e;
   }
