@@ -11,9 +11,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Redis from 'ioredis';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { connect, migrate, mirrorKeys, REJECT_REASONS, TABLES, WalWriter, writeCheckpoint, type Config, type IntentRecord, type Logger } from '@pipewarden/core';
+import { connect, createRedis, migrate, mirrorKeys, REJECT_REASONS, TABLES, WalWriter, writeCheckpoint, type Config, type IntentRecord, type Logger } from '@pipewarden/core';
 import { Stack } from '@pipewarden/stack';
 import { createCollectors, runCollector, startExporter, type ExporterHandle } from '@pipewarden/exporter';
 
@@ -104,7 +103,7 @@ async function fillSharedState(config: Config, bucket: string): Promise<void> {
   }
   s3.destroy();
   writeCheckpoint(config.wal.dir, { version: 1, updatedAt: 0, objects });
-  const redis = new Redis(config.redis.url);
+  const redis = createRedis(config, { role: 'bench' });
   await redis.hset(mirrorKeys(config.redis.keyPrefix).stats, 'batches', '200', 'bytes', String(200 * 400_000));
   redis.disconnect();
 }

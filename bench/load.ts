@@ -14,9 +14,8 @@ import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import Redis from 'ioredis';
 import { parse } from 'csv-parse';
-import { COLUMNS, COLUMN_NAMES, OddityCounter, connect, mapHeader, migrate, normalizeRecord, type Config } from '@pipewarden/core';
+import { COLUMNS, COLUMN_NAMES, OddityCounter, connect, createRedis, mapHeader, migrate, normalizeRecord, type Config } from '@pipewarden/core';
 import { generate } from '@pipewarden/loader';
 import { Stack, REPO_ROOT } from '@pipewarden/stack';
 import { flag, log, median, peakRss, settleInnoDb } from './lib';
@@ -54,7 +53,7 @@ async function rawLoadData(config: Config, file: string): Promise<number> {
 async function naiveDualWrite(config: Config, file: string): Promise<number> {
   const c = await connect(config);
   await settleInnoDb(c);
-  const redis = new Redis(config.redis.url);
+  const redis = createRedis(config, { role: 'bench' });
   const t = process.hrtime.bigint();
   let header: ReturnType<typeof mapHeader> | undefined;
   let batch: unknown[][] = [];
@@ -89,7 +88,7 @@ async function pipewarden(stack: Stack, config: Config, file: string): Promise<{
   const c = await connect(config);
   await settleInnoDb(c);
   await c.end();
-  const redis = new Redis(config.redis.url);
+  const redis = createRedis(config, { role: 'bench' });
   const child = spawn(join(REPO_ROOT, 'cli', 'bin', 'pipewarden.cjs'), ['load', '--source', file, '--json', '--no-progress'], {
     env: { ...process.env, ...stack.env, PIPEWARDEN_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -11,11 +11,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
-import { COLUMN_NAMES, connect, decodeTsvLine, getMirrorEntry, listMirror, migrate, mirrorKeys, splitTsv, tsvLineKey, type Config, type Logger } from '@pipewarden/core';
+import { COLUMN_NAMES, connect, createRedis, decodeTsvLine, getMirrorEntry, listMirror, migrate, mirrorKeys, splitTsv, tsvLineKey, type Config, type Logger } from '@pipewarden/core';
 import { generate, runLoad } from '@pipewarden/loader';
 import { reconcile } from '@pipewarden/reconciler';
 import { Stack, REPO_ROOT } from '@pipewarden/stack';
-import Redis from 'ioredis';
 import { flag, log, median, settleInnoDb } from './lib';
 
 const args = process.argv.slice(2);
@@ -37,7 +36,7 @@ async function file(rows: number, keyBase: number, name: string): Promise<string
 
 /** The doubt batches' rows, from the mirror (what the reconciler will find). */
 async function doubtLines(config: Config, ids: string[]): Promise<string[]> {
-  const redis = new Redis(config.redis.url);
+  const redis = createRedis(config, { role: 'bench' });
   const keys = mirrorKeys(config.redis.keyPrefix);
   const lines: string[] = [];
   for (const id of ids) lines.push(...splitTsv((await getMirrorEntry(redis, keys, id))!.rows.toString('utf8')));
@@ -78,7 +77,7 @@ async function insertOnly(config: Config, lines: string[]): Promise<number> {
       say(`T=${T}: loading the table`);
       await runLoad(config, { source: await file(T - DOUBT, 1_000_000_000, 'table'), log: quietLog });
       await runLoad(config, { source: await file(DOUBT, 5_000_000_000, 'doubt'), log: quietLog });
-      const redis = new Redis(config.redis.url);
+      const redis = createRedis(config, { role: 'bench' });
       const mirrored = await listMirror(redis, mirrorKeys(config.redis.keyPrefix));
       redis.disconnect();
       const ids = mirrored.slice(-Math.ceil(DOUBT / BATCH));
