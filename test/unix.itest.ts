@@ -21,7 +21,9 @@ function shellQuote(s: string): string {
 
 /** Run a shell command line under a pseudo-terminal; returns what the terminal showed. */
 function onTerminal(commandLine: string, env: Record<string, string> = {}): { status: number | null; screen: string } {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NO_COLOR' && k !== 'FORCE_COLOR'));
+  // A user's terminal: none of the variables that turn colours off (Node's hasColors() says
+  // "no colours" whenever CI is set, as it is when CI runs this test).
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['NO_COLOR', 'FORCE_COLOR', 'CI'].includes(k)));
   const r = spawnSync('script', ['-qec', commandLine, '/dev/null'], { env: { ...base, ...stack.env, TERM: 'xterm-256color', PIPEWARDEN_LOG_LEVEL: 'warn', ...env }, encoding: 'utf8', timeout: 120_000 });
   return { status: r.status, screen: r.stdout };
 }
