@@ -115,7 +115,7 @@ describe('dashboard files', () => {
     expect(pipelineAnnotations.map((a) => [a.name, metricNamesOf({ where: a.name, expr: a.expr!, kind: 'query' })])).toEqual(
       expect.arrayContaining([
         ['Reconcile runs', ['pipewarden_reconcile_runs_total']],
-        ['MySQL outages', ['pipewarden_reconciler_mysql_up']],
+        ['MySQL outages', ['pipewarden_up']],
       ]),
     );
     const mysql = names('mysql.json');

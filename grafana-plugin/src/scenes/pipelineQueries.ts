@@ -68,10 +68,10 @@ export const OVER_TIME_ANNOTATIONS: AnnotationQuery[] = [
     datasource: PROMETHEUS,
     enable: true,
     iconColor: 'orange',
-    expr: `1 - min(${METRICS.reconcilerMysqlUp.name})`,
+    expr: `1 - min(${METRICS.up.name}{target="mysql"})`,
     step: '30s',
     titleFormat: 'MySQL down',
-    textFormat: "The reconciler's watchdog could not reach MySQL; the loader waits and batches may be in doubt.",
+    textFormat: "The exporter's probe could not reach MySQL; the loader waits and batches may be in doubt.",
     useValueForTime: false,
   },
 ];

@@ -26,7 +26,7 @@ describe('the pipeline over time: queries', () => {
   it('marks reconcile runs and MySQL outages', () => {
     expect(OVER_TIME_ANNOTATIONS.map((a) => [a.name, a.expr, a.datasource])).toEqual([
       ['Reconcile runs', 'sum by (outcome) (changes(pipewarden_reconcile_runs_total[$__interval]))', PROMETHEUS],
-      ['MySQL outages', '1 - min(pipewarden_reconciler_mysql_up)', PROMETHEUS],
+      ['MySQL outages', '1 - min(pipewarden_up{target="mysql"})', PROMETHEUS],
     ]);
   });
 
