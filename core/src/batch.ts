@@ -54,6 +54,18 @@ type Range = { firstRecord: number; recordCount: number };
 
 const span = (r: Range) => `${r.firstRecord}…${r.firstRecord + r.recordCount - 1}`;
 
+/**
+ * A batch size that cuts a batch starting at `firstRecord` with exactly `records` records,
+ * for reading one batch again from the object's top when the size it was cut with is not
+ * known (no checkpoint). A full batch's size divides firstRecord − 1 and equals its length;
+ * a batch whose length does not divide it is the object's short last one, which any size
+ * of firstRecord − 1 (a multiple of the original) cuts the same.
+ */
+export function sizeCutting(firstRecord: number, records: number): number {
+  if (firstRecord === 1 || (firstRecord - 1) % records === 0) return records;
+  return firstRecord - 1;
+}
+
 /** First record not covered by the contiguous run of these batches from record 1. */
 export function contiguousEnd(ranges: readonly Range[]): number {
   let end = 1;

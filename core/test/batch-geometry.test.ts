@@ -1,5 +1,5 @@
 // batchGeometry: the batch size an object was cut with, read back from its ledger batches.
-import { batchGeometry, contiguousEnd, ledgerMismatch, type IntentRecord, type LedgerEntry } from '../src';
+import { batchGeometry, contiguousEnd, ledgerMismatch, sizeCutting, type IntentRecord, type LedgerEntry } from '../src';
 
 const b = (firstRecord: number, recordCount: number) => ({ firstRecord, recordCount });
 
@@ -46,4 +46,18 @@ test('a ledger row is the same batch only with the same object, range, counts an
   expect(ledgerMismatch({ ...entry, recordCount: 5000 }, intent)).toBe('records 1001…6000');
   expect(ledgerMismatch({ ...entry, keyChecksum: '990:124' }, intent)).toBe('key checksum 990:124');
   expect(ledgerMismatch({ ...entry, sourceEtag: 'x' }, intent)).toBe('object k (ETag x)');
+});
+
+test('sizeCutting: a size that cuts exactly the batch at firstRecord, full or the short last one', () => {
+  // Nemesis seed 92: batches of 5000, the short last one 15001…18751 re-read without a checkpoint.
+  expect(sizeCutting(15001, 3751)).toBe(15000);
+  expect(sizeCutting(5001, 5000)).toBe(5000); // a full batch
+  expect(sizeCutting(1, 700)).toBe(700); // the first batch, full or the whole object
+  expect(sizeCutting(10001, 479)).toBe(10000);
+  // The batch it cuts at firstRecord: firstRecord is a boundary, and the batch ends where it should.
+  for (const [first, records, total] of [[15001, 3751, 18751], [5001, 5000, 18751], [1, 5000, 18751], [10001, 1, 10001]]) {
+    const s = sizeCutting(first, records);
+    expect((first - 1) % s).toBe(0);
+    expect(Math.min(s, total - first + 1)).toBe(records);
+  }
 });

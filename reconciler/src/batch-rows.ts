@@ -2,7 +2,7 @@
 // sent to MySQL), otherwise the source itself — the range the WAL intent names, read and
 // normalized again by the same engine.
 import type Redis from 'ioredis';
-import { UserError, batchId, errorMessage, getMirrorEntry, readCheckpoint, type Config, type DeadLetter, type IntentRecord, type Logger, type MirrorKeys } from '@pipewarden/core';
+import { UserError, batchId, errorMessage, getMirrorEntry, readCheckpoint, sizeCutting, type Config, type DeadLetter, type IntentRecord, type Logger, type MirrorKeys } from '@pipewarden/core';
 import { InlineEngine, openSource, type Source } from '@pipewarden/loader';
 
 export interface BatchRows {
@@ -43,7 +43,9 @@ export class SourceRereader {
 
   async rows(intent: IntentRecord): Promise<BatchRows> {
     const { src } = intent;
-    const cp = readCheckpoint(this.config.wal.dir).objects[src.key];
+    // The checkpoint helps only for this version of the object.
+    const cached = readCheckpoint(this.config.wal.dir).objects[src.key];
+    const cp = cached?.etag === src.etag ? cached : undefined;
     const source = this.sourceFor(src.key);
     const object = { key: src.key, etag: src.etag, size: cp?.size ?? Number.MAX_SAFE_INTEGER };
     if (!cp) {
@@ -55,7 +57,7 @@ export class SourceRereader {
     const ranged = src.startByte >= 0 && cp && cp.header.length > 0;
     const start = ranged
       ? { nextRecord: src.firstRecord, nextByte: src.startByte, nextLine: src.firstLine, header: cp.header, batchSize: src.records }
-      : { nextRecord: 1, nextByte: 0, nextLine: 1, batchSize: cp?.batchSize ?? src.records };
+      : { nextRecord: 1, nextByte: 0, nextLine: 1, batchSize: cp?.batchSize ?? sizeCutting(src.firstRecord, src.records) };
     const ctl = new AbortController();
     try {
       for await (const draft of new InlineEngine().batches(source, object, start, ctl.signal)) {
