@@ -6,12 +6,19 @@
 
 interface PluginJson {
   id: string;
+  info: Record<string, unknown>;
   includes?: Array<Record<string, unknown>>;
 }
 
-export function renderPluginJson(source: string, version: string, today = new Date()): string {
+/**
+ * `revision` (the git commit the app was built from) goes to `info.build.hash`, Grafana's
+ * field for it, so the app names the same revision as `pipewarden --version` and the
+ * services' /status.
+ */
+export function renderPluginJson(source: string, version: string, today = new Date(), revision?: string): string {
   const filled = source.replace(/%VERSION%/g, version).replace(/%TODAY%/g, today.toISOString().substring(0, 10));
   const json = JSON.parse(filled) as PluginJson;
+  if (revision) json.info.build = { time: today.getTime(), hash: revision };
   json.includes = (json.includes ?? []).map((i) => JSON.parse(JSON.stringify(i).replace(/%PLUGIN_ID%/g, json.id)));
   return JSON.stringify(json, null, 2) + '\n';
 }
