@@ -72,6 +72,9 @@ export interface BatchRepair {
   rowsInserted: number;
 }
 
+/** The cap on per-batch details a reconcile report (and a run's record) keeps; the counts cover all. */
+export const RUN_BATCH_DETAILS_MAX = 100;
+
 export interface ReconcileReport {
   runId: string;
   dryRun: boolean;
@@ -86,7 +89,7 @@ export interface ReconcileReport {
   loaderRestarted: boolean;
   /** Why the loader did not restart after the repairs (it stays paused). */
   loaderError?: string;
-  /** Per-batch detail, at most 100 entries (the counts above cover all). */
+  /** Per-batch detail, at most RUN_BATCH_DETAILS_MAX entries (the counts above cover all). */
   batches: BatchRepair[];
 }
 

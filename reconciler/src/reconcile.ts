@@ -20,6 +20,7 @@ import {
   parseChecksum,
   pingMysql,
   readWalState,
+  RUN_BATCH_DETAILS_MAX,
   splitTsv,
   tsvLineKey,
   writeBatchTx,
@@ -66,7 +67,6 @@ export class ReconcileCancelledError extends Error {
 }
 
 const KEY_CHUNK = 1000;
-const MAX_BATCH_DETAILS = 100;
 
 /** Keys (of those given) that the violations table lacks, looked up in chunks. */
 export async function missingKeys(pool: Pool, keys: readonly string[]): Promise<Set<string>> {
@@ -320,7 +320,7 @@ class ReconcileRun {
       const detail: BatchRepair = { batchId: item.id, sourceKey, firstRecord, records, source: rows.source, rowsMissing: toInsert.length, rowsInserted: 0 };
       report.rowsMissing += toInsert.length;
       if (!this.dryRun) verified = (await this.writeBatch(item.intent, rows, toInsert, batchKeys, detail)) && verified;
-      if (report.batches.length < MAX_BATCH_DETAILS) report.batches.push(detail);
+      if (report.batches.length < RUN_BATCH_DETAILS_MAX) report.batches.push(detail);
       this.step({ batchesDone: this.progress.batchesDone + 1, rowsMissing: report.rowsMissing, rowsInserted: report.rowsInserted });
     }
     return verified;
