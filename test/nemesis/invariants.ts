@@ -3,7 +3,7 @@
 // that finishes with a difference is the one outcome that must never happen.
 import type { RowDataPacket } from 'mysql2';
 import { TABLES, connect } from '@pipewarden/core';
-import { verifyTable, type VerifyReport } from '@pipewarden/loader';
+import { rowsMatch, verifyTable, type VerifyReport } from '@pipewarden/loader';
 import { sleep } from '@pipewarden/stack';
 import { hasStackTrace, type Exit } from './procs';
 import type { TrialContext, ViolationKind } from './context';
@@ -79,7 +79,7 @@ export async function verifyNow(ctx: TrialContext, sourceUrl = ctx.source.url): 
 }
 
 function describe(v: VerifyReport): string {
-  return `table ${v.tableRows} rows for ${v.sourceDistinctKeys} source keys; lost ${v.lost}, unexpected ${v.unexpected}, values differing ${v.mismatched}, duplicated ${v.duplicated}, dead letters ${v.deadLetters}/${v.sourceRejected}${v.sampleLost.length ? ` (lost e.g. ${v.sampleLost.slice(0, 3).join(', ')})` : ''}`;
+  return `table ${v.tableRows} rows for ${v.sourceDistinctKeys} source keys; lost ${v.lost}, unexpected ${v.unexpected}, values differing ${v.mismatched}, later occurrence kept ${v.notFirst}, duplicated ${v.duplicated}, dead letters ${v.deadLetters}/${v.sourceRejected}${v.sampleLost.length ? ` (lost e.g. ${v.sampleLost.slice(0, 3).join(', ')})` : ''}`;
 }
 
 /** After a command finished: the table must equal the source (or, after a replacement, the version it listed). */
@@ -90,8 +90,7 @@ export async function checkFinished(ctx: TrialContext, where: string): Promise<'
     // The old version survives only as local files, whose (key, ETag) no ledger row names:
     // verify counts dead letters per source version, so count them over the whole table.
     const old = await verifyNow(ctx, ctx.oldVersionDir);
-    const rowsMatch = old.lost === 0 && old.unexpected === 0 && old.mismatched === 0 && old.duplicated === 0 && old.tableRows === old.sourceDistinctKeys;
-    if (rowsMatch && (await allDeadLetters(ctx)) === old.sourceRejected) {
+    if (rowsMatch(old) && (await allDeadLetters(ctx)) === old.sourceRejected) {
       ctx.log.push(`${where}: finished with the version it listed before the replacement`);
       return 'old';
     }
