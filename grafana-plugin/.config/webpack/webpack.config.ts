@@ -11,21 +11,14 @@ import type { Configuration, ExternalItem } from 'webpack';
 
 import { DIST_DIR, SOURCE_DIR } from '../bundler/constants';
 import { externals } from '../bundler/externals';
-import { execFileSync } from 'child_process';
+import { gitRevision } from '../../../core/src/version';
 import { renderPluginJson } from './pluginJson';
 import { SharedModulesCheckPlugin } from './sharedModules';
 
-/** The commit being built (with -dirty for local changes), or none outside a git checkout. */
-function gitRevision(): string | undefined {
-  try {
-    const hash = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
-    return `${hash}${dirty ? '-dirty' : ''}`;
-  } catch (e) {
-    // No git or not a checkout (a source tarball): the build carries no revision.
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as { status?: number }).status !== undefined) return undefined;
-    throw e;
-  }
+/** The commit being built, from core's gitRevision like `pipewarden --version`; none outside a git checkout. */
+function buildRevision(): string | undefined {
+  const revision = gitRevision(path.resolve(__dirname, '..', '..', '..'));
+  return revision === 'unknown' ? undefined : revision;
 }
 
 const pluginJson = JSON.parse(fs.readFileSync(path.resolve(process.cwd(), SOURCE_DIR, 'plugin.json'), 'utf8'));
@@ -90,7 +83,7 @@ const config = (env: Env): Configuration => ({
         { from: '../CHANGELOG.md', to: '.' },
         { from: '../LICENSE', to: '.' },
         { from: 'img/**/*', to: '.' },
-        { from: 'plugin.json', to: '.', transform: { transformer: (content) => renderPluginJson(content.toString(), packageJson.version, new Date(), gitRevision()), cache: false } },
+        { from: 'plugin.json', to: '.', transform: { transformer: (content) => renderPluginJson(content.toString(), packageJson.version, new Date(), buildRevision()), cache: false } },
       ],
     }),
     new SharedModulesCheckPlugin(),
