@@ -33,6 +33,7 @@ import {
   type ReconcileProgress,
   type ReconcileReport,
   type ReconcileTrigger,
+  type WalState,
   type WriteMethod,
 } from '@pipewarden/core';
 import { acquireLoaderLock, chooseWriteMethod } from '@pipewarden/loader';
@@ -40,7 +41,6 @@ import { acquireReconcileLock } from './lock';
 import { LoaderClient } from './loader-client';
 import { SourceRereader, rowsFromMirror, type BatchRows } from './batch-rows';
 import { candidateIds, firstOccurrences, inSourceOrder, incomplete, runOutcome } from './plan';
-import { readWalIntents } from './wal-intents';
 
 export interface ReconcileOptions {
   dryRun?: boolean;
@@ -160,8 +160,10 @@ class ReconcileRun {
         await this.pauseLoader();
       }
       await this.waitForMysql();
-      if (!this.dryRun) await this.recordStart();
-      const plan = await this.findMissing();
+      // Read once, with the loader paused and its lock held (a real run): nothing else writes it now.
+      const wal = readWalState(this.config.wal.dir);
+      if (!this.dryRun) await this.recordStart(wal);
+      const plan = await this.findMissing(wal);
       const verified = await this.repair(plan);
       this.verify(plan, verified);
       await this.record();
@@ -225,10 +227,9 @@ class ReconcileRun {
   }
 
   /** Close runs a killed reconciler left open (this run redoes their work); record this one. */
-  private async recordStart(): Promise<void> {
+  private async recordStart(state: WalState): Promise<void> {
     const pool = this.pool!;
     const { runId } = this.report;
-    const state = readWalState(this.config.wal.dir);
     if (state.unfinishedRuns.length > 0) {
       await pool.query(`UPDATE \`${TABLES.reconcileRuns}\` SET outcome = 'failed', error = 'interrupted (the reconciler stopped mid-run); redone by a later run', finished_at = NOW(3) WHERE run_id IN (?) AND outcome = 'running'`, [state.unfinishedRuns]);
       for (const r of state.unfinishedRuns.filter((r) => r !== runId)) await this.wal!.append({ t: 'run', run: r, phase: 'end', outcome: 'failed', ts: Date.now() });
@@ -255,12 +256,11 @@ class ReconcileRun {
    * count too: MySQL at innodb_flush_log_at_trx_commit 0 or 2 loses acknowledged commits in
    * a power cut, and the WAL's commit record then proves nothing.
    */
-  private async findMissing(): Promise<Plan> {
+  private async findMissing(wal: WalState): Promise<Plan> {
     this.step({ phase: 'find_batches' });
     const pool = this.pool!;
     const redis = await this.connectRedis();
-    const walIntents = readWalIntents(this.config.wal.dir);
-    const inDoubt = readWalState(this.config.wal.dir).inDoubt;
+    const { intents: walIntents, inDoubt } = wal;
     const mirrored = redis ? await this.listMirrored(redis) : [];
     const candidates = candidateIds(walIntents, mirrored);
     const inLedger = await ledgerHasAny(pool, candidates);

@@ -9,7 +9,6 @@ import mysql from 'mysql2/promise';
 import { mysqlOptions, pingMysql, readWalState, type Config, type Logger } from '@pipewarden/core';
 import type { JobManager } from './jobs';
 import type { ReconcilerMetrics } from './metrics';
-import { readWalIntents } from './wal-intents';
 
 export type WatchdogDecision =
   | 'mysql_down'
@@ -95,7 +94,7 @@ export class Watchdog {
    */
   private startupCheck(uptimeSeconds: number): void {
     const mysqlStartedAt = Date.now() - uptimeSeconds * 1000;
-    const before = [...readWalIntents(this.config.wal.dir).values()].filter((i) => i.ts < mysqlStartedAt).length;
+    const before = [...readWalState(this.config.wal.dir).intents.values()].filter((i) => i.ts < mysqlStartedAt).length;
     if (before > 0) this.reconcile('startup_mysql_restarted_reconcile', { batchesWrittenBeforeMysqlStarted: before });
   }
 

@@ -184,7 +184,11 @@ export class WalWriter {
 export interface WalState {
   /** Intents without commit, skip or repair, in log order. */
   inDoubt: Map<string, IntentRecord>;
-  intents: number;
+  /**
+   * Every intent of the log, resolved or not, by batch id in log order: MySQL with relaxed
+   * durability can lose commits it acknowledged, so the reconciler checks committed ones too.
+   */
+  intents: Map<string, IntentRecord>;
   resolved: number;
   bytes: number;
   segments: number;
@@ -201,7 +205,7 @@ export function readWalState(dir: string): WalState {
   const resolvedIds = new Set<string>();
   const runs = new Map<string, boolean>();
   const tornTails: WalWriterName[] = [];
-  let intents = 0;
+  const intents = new Map<string, IntentRecord>();
   const all: WalRecord[] = [];
   for (const [i, seg] of segs.entries()) {
     const { records, torn } = decodeFrames(readFileSync(seg.path));
@@ -216,7 +220,7 @@ export function readWalState(dir: string): WalState {
   }
   for (const r of all) {
     if (r.t !== 'intent') continue;
-    intents++;
+    intents.set(r.id, r);
     if (!resolvedIds.has(r.id)) inDoubt.set(r.id, r);
   }
   return {
