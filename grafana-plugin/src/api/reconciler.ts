@@ -15,6 +15,11 @@ export function getJob(id: string): Promise<ReconcileJob> {
   return proxyRequest<ReconcileJob>('GET', `reconciler/reconcile/${encodeURIComponent(id)}`);
 }
 
+/** POST /reconcile/:id/cancel: the `reconciler/reconcile/*` POST route, so reconcile:write. */
+export function cancelJob(id: string): Promise<ReconcileJob> {
+  return proxyRequest<ReconcileJob>('POST', `reconciler/reconcile/${encodeURIComponent(id)}/cancel`);
+}
+
 export async function listRuns(limit: number): Promise<ReconcileRun[]> {
   const body = await proxyRequest<{ runs: ReconcileRun[] }>('GET', 'reconciler/runs', { params: { limit } });
   return body.runs;

@@ -4,6 +4,7 @@ import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { Alert, Button, ConfirmModal, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
 
+import { cancelJob } from '../../api/reconciler';
 import type { ReconcileJob } from '../../api/types';
 import { queryKeys } from '../../data/queryClient';
 import { isFinished, useReconcileJob, useStartReconcile } from '../../data/useReconcileJob';
@@ -16,7 +17,6 @@ import { JobProgress } from './JobProgress';
 import { JobResult } from './JobResult';
 import { PreviewBody, waitsForMysql } from './PreviewBody';
 import { RecoveryBlocked } from './RecoveryBlocked';
-import { cancelDryRun } from './cancelDryRun';
 
 /**
  * The Reconcile & restart button and everything around it: a confirmation that shows a
@@ -116,7 +116,7 @@ export function ReconcilePanel() {
   const dismiss = () => {
     setModalOpen(false);
     if (previewId && previewOwned && !previewDone) {
-      cancelDryRun(previewId).catch((e: Error) =>
+      cancelJob(previewId).catch((e: Error) =>
         setNotice(`The preview's dry run could not be cancelled (${e.message}); it ends by itself when MySQL answers or at its deadline.`)
       );
     }
