@@ -13,12 +13,12 @@ import { join } from 'node:path';
 import type Redis from 'ioredis';
 import type { Pool } from 'mysql2/promise';
 import {
+  BatchVanishedError,
   COLUMNS,
   LockHeldError,
   OddityCounter,
   acquireLockFile,
   batchGeometry,
-  contiguousEnd,
   ledgerRanges,
   loadCheckpoint,
   UserError,
@@ -39,7 +39,7 @@ import { InlineEngine } from './engine/inline';
 import type { BatchDraft, Engine } from './engine/types';
 import { LoaderMetrics } from './metrics';
 import { AbortedError, mysqlRetryable, retryWhileDown } from './retry';
-import { DualWriteSink, LostCommitsError, chooseWriteMethod, type BatchOutcome } from './sink';
+import { DualWriteSink, chooseWriteMethod, type BatchOutcome } from './sink';
 import { openSource, type SourceObject } from './source';
 
 /** What one run did itself: batches it wrote, and batches it found already in the ledger. */
@@ -179,7 +179,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
   // how far the engine said its batches reach, per object.
   const engineBytes = new Map<string, number>();
   const run: RunFigures = { rows_in: 0, rows_loaded: 0, rows_rejected: 0, rows_duplicate: 0, batches_committed: 0, batches_skipped: 0, records_skipped: 0 };
-  const reloaded: string[] = [];
+  const reloaded = new Set<string>();
   let objects: SourceObject[] = [];
   let cp: Checkpoint = { version: 1, objects: {}, updatedAt: 0 };
   let movedAside: string | undefined;
@@ -217,42 +217,40 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     log.info('load starting', { source: source.url, objects: objects.length, bytes: progress.bytesTotal, engine: engine.name, method });
     emit();
 
-    // A pass loads every object the ledger does not yet hold. The database can lose batches
-    // while the run goes on (a crash under innodb_flush_log_at_trx_commit=0/2, a backup
-    // restored under the loader), so before it says "finished" the run proves its objects
-    // against the ledger once more and loads again what went missing.
+    // A pass plans every object from the ledger and loads those it does not yet hold in full.
+    // The database can lose batches while the run goes on (a crash under
+    // innodb_flush_log_at_trx_commit=0/2, a backup restored under the loader), so the run
+    // ends only when a pass finds every object done: the last pass proves them all.
     for (let pass = 1; ; pass++) {
-      if (pass > 1) sink.startPass();
-      let interrupted = false;
+      if (pass > 1) {
+        sink.startPass();
+        ledger = await retryWhileDown(() => ledgerRanges(res.pool, objects.map((o) => o.key)), { operation: 'mysql', signal, retryable: mysqlRetryable });
+      }
+      const todo: { obj: SourceObject; oc: ObjectCheckpoint }[] = [];
       for (const obj of objects) {
-        const oc = (cp.objects[obj.key] = planObject(obj, cp.objects[obj.key], ledger.get(obj.key)?.get(obj.etag) ?? [], engine.name));
-        oc.engine = engine.name;
-        if (oc.done) {
-          if (pass === 1) progress.bytesRead += obj.size;
-          continue;
-        }
-        if (pass === 1) progress.bytesRead += oc.nextByte;
+        const oc = (cp.objects[obj.key] = planObject(obj, cp.objects[obj.key], ledger.get(obj.key)?.get(obj.etag) ?? []));
+        if (pass === 1) progress.bytesRead += oc.done ? obj.size : oc.nextByte;
+        if (!oc.done) todo.push({ obj, oc });
+      }
+      if (todo.length === 0) break;
+      if (pass > MAX_LOAD_PASSES) {
+        throw new UserError(
+          `the database lost committed batches of ${todo.length} object(s) again and again during this run (${todo.map((t) => t.obj.key).slice(0, 3).join(', ')})`,
+          'check the MySQL server (crashes, restores, innodb_flush_log_at_trx_commit) and run the load again: what the ledger holds is skipped',
+        );
+      }
+      for (const { obj, oc } of todo) {
         emit({ object: obj.key });
         try {
           await loadObject(obj, oc);
         } catch (e) {
-          if (!(e instanceof LostCommitsError)) throw e;
-          log.warn(`${e.message}; starting again from what the ledger holds (a crash under innodb_flush_log_at_trx_commit=0/2, or a restored backup)`, { object: obj.key });
-          interrupted = true;
+          if (!(e instanceof BatchVanishedError)) throw e;
+          log.warn('the batch ledger lost batches this run had committed; starting again from what the ledger holds (a crash under innodb_flush_log_at_trx_commit=0/2, or a restored backup)', { object: obj.key, batch: e.batchId });
           break;
         }
         if (signal.aborted) break;
       }
       if (signal.aborted) break;
-      ledger = await retryWhileDown(() => ledgerRanges(res.pool, objects.map((o) => o.key)), { operation: 'mysql', signal, retryable: mysqlRetryable });
-      const lost = objects.filter((o) => (cp.objects[o.key]?.nextRecord ?? 1) > contiguousEnd(ledger.get(o.key)?.get(o.etag) ?? []));
-      if (lost.length === 0 && !interrupted) break;
-      if (pass >= MAX_LOAD_PASSES) {
-        throw new UserError(
-          `the database lost committed batches of ${lost.length} object(s) again and again during this run (${lost.map((o) => o.key).slice(0, 3).join(', ')})`,
-          'check the MySQL server (crashes, restores, innodb_flush_log_at_trx_commit) and run the load again: what the ledger holds is skipped',
-        );
-      }
     }
     await sink.trim();
     try {
@@ -315,7 +313,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
      * Where to take up an object: its checkpoint as far as the ledger confirms it, else its
      * top, cut with the batch size of its ledger batches (the configured one if none).
      */
-    function planObject(obj: SourceObject, cached: ObjectCheckpoint | undefined, ranges: LedgerRange[], engineName: Engine['name']): ObjectCheckpoint {
+    function planObject(obj: SourceObject, cached: ObjectCheckpoint | undefined, ranges: LedgerRange[]): ObjectCheckpoint {
       let geometry;
       try {
         // When the ledger knows one batch only, the size this object version was begun with
@@ -338,7 +336,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
           checkpoint_records: oc.nextRecord - 1,
           ledger_records_from_top: geometry.contiguousEnd - 1,
         });
-        reloaded.push(obj.key);
+        reloaded.add(obj.key);
         oc = undefined;
       }
       // A single short ledger batch ending where the checkpoint ends is the object's whole
@@ -348,17 +346,20 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
         log.warn('the checkpoint cuts the object unlike its ledger batches; reading it again from the top with their batch size', { object: obj.key, checkpoint: oc.batchSize, ledger: geometry.batchSize });
         oc = undefined;
       }
-      if (oc && !oc.done && oc.nextRecord > 1 && oc.engine !== undefined && oc.engine !== engineName) {
+      if (oc && !oc.done && oc.nextRecord > 1 && oc.engine !== undefined && oc.engine !== engine.name) {
         // Spark batches carry no byte offsets: start the object again; the ledger skips what is in.
-        log.warn('object was begun by another engine; reading it again from the start', { object: obj.key, was: oc.engine, now: engineName });
+        log.warn('object was begun by another engine; reading it again from the start', { object: obj.key, was: oc.engine, now: engine.name });
         oc = undefined;
       }
-      if (oc) return oc;
-      const batchSize = geometry.batchSize ?? config.batch.size;
-      if (batchSize !== config.batch.size) {
-        log.warn('object keeps its original batch size (the one of its batches in the ledger), not the configured one', { object: obj.key, batch_size: batchSize, configured: config.batch.size });
+      if (!oc) {
+        const batchSize = geometry.batchSize ?? config.batch.size;
+        if (batchSize !== config.batch.size) {
+          log.warn('object keeps its original batch size (the one of its batches in the ledger), not the configured one', { object: obj.key, batch_size: batchSize, configured: config.batch.size });
+        }
+        oc = emptyObjectCheckpoint(obj, batchSize);
       }
-      return emptyObjectCheckpoint(obj, batchSize);
+      oc.engine = engine.name;
+      return oc;
     }
 
     function advance(oc: ObjectCheckpoint, draft: BatchDraft, out: BatchOutcome): void {
@@ -433,7 +434,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     batches_committed: run.batches_committed,
     batches_skipped: run.batches_skipped,
     this_run: run,
-    objects_reloaded: reloaded,
+    objects_reloaded: [...reloaded],
     ...(movedAside ? { checkpoint_moved_aside: movedAside } : {}),
     bytes: progress.bytesTotal,
     seconds,
