@@ -71,19 +71,6 @@ function sharesKey(a: Set<string>, b: Set<string>): boolean {
   return false;
 }
 
-/**
- * MySQL came back without batches this run had committed (a crash under
- * innodb_flush_log_at_trx_commit=0/2, or a backup restored under the loader). Writing on
- * could let a later batch take a repeated key before the lost earlier one is back, so the
- * run stops this pass and starts over from what the ledger holds.
- */
-export class LostCommitsError extends Error {
-  constructor() {
-    super('the batch ledger lost batches this run had committed');
-    this.name = 'LostCommitsError';
-  }
-}
-
 export class DualWriteSink {
   private readonly keys: MirrorKeys;
   private batchCounter = 0;
@@ -101,8 +88,14 @@ export class DualWriteSink {
    * backup restored under the loader, loses that batch first.
    */
   private lastInLedger?: string;
-  /** Set once the ledger lost a batch of this pass: no more writes until the next pass. */
-  private lostCommits = false;
+  /**
+   * The batch of this pass the ledger lost, once it lost one (a crash under
+   * innodb_flush_log_at_trx_commit=0/2, or a backup restored under the loader). Every write
+   * of this pass stops then, not only the one that noticed: a batch that went on could take
+   * a repeated key before the lost earlier one is back. The next pass starts over from
+   * what the ledger holds.
+   */
+  private vanished?: string;
 
   constructor(
     private readonly config: Config,
@@ -203,7 +196,7 @@ export class DualWriteSink {
     mirrorDone.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
 
     const tx = await Promise.all(earlier).then(() => retryWhileDown(async () => {
-      if (this.lostCommits) throw new LostCommitsError();
+      if (this.vanished !== undefined) throw new BatchVanishedError(this.vanished);
       const conn = await this.pool.getConnection();
       const end = this.metrics.batchDuration.startTimer({ sink: 'mysql' });
       try {
@@ -222,12 +215,7 @@ export class DualWriteSink {
       } catch (e) {
         // A connection that saw an error may be half-way through a protocol exchange.
         conn.destroy();
-        if (e instanceof BatchVanishedError) {
-          // Every write of this pass stops now, not only this one: a batch that went on
-          // would take repeated keys before the lost batches are back.
-          this.lostCommits = true;
-          throw new LostCommitsError();
-        }
+        if (e instanceof BatchVanishedError) this.vanished = e.batchId;
         throw e;
       }
     }, mysqlRetry)).finally(finished);
@@ -251,7 +239,7 @@ export class DualWriteSink {
 
   /** A new pass over the source, planned from the ledger as it is now. */
   startPass(): void {
-    this.lostCommits = false;
+    this.vanished = undefined;
     this.lastInLedger = undefined;
   }
 
