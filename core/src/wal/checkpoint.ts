@@ -12,54 +12,34 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors';
 
-export interface ObjectCheckpoint {
-  etag: string;
-  size: number;
-  /** Next input record ordinal to read (1-based, after the header). */
-  nextRecord: number;
-  /** Byte offset where that record starts. */
-  nextByte: number;
-  /** Line number of that record (1-based, header is line 1). */
-  nextLine: number;
-  /** The object's header fields, so a resumed ranged read can map columns. */
-  header: string[];
-  /** Engine that cut the batches: another engine cannot resume mid-object (its offsets differ). */
-  engine?: 'inline' | 'spark';
-  /** Batch size the object is cut with (the ledger's, when it holds batches of the object). */
-  batchSize: number;
-  done: boolean;
-  rowsIn: number;
-  rowsLoaded: number;
-  rowsRejected: number;
-  /** Dead letters so far, by reason (the summary of a resumed load covers the whole object). */
-  rejectedByReason?: Record<string, number>;
-  rowsDuplicate: number;
-}
-
-export interface Checkpoint {
-  version: 1;
-  objects: Record<string, ObjectCheckpoint>;
-  updatedAt: number;
-}
-
 const count = z.number().int().nonnegative();
 const objectSchema = z.object({
   etag: z.string(),
   size: count,
+  /** Next input record ordinal to read (1-based, after the header). */
   nextRecord: z.number().int().positive(),
+  /** Byte offset where that record starts. */
   nextByte: count,
+  /** Line number of that record (1-based, header is line 1). */
   nextLine: z.number().int().positive(),
+  /** The object's header fields, so a resumed ranged read can map columns. */
   header: z.array(z.string()),
+  /** Engine that cut the batches: another engine cannot resume mid-object (its offsets differ). */
   engine: z.enum(['inline', 'spark']).optional(),
+  /** Batch size the object is cut with (the ledger's, when it holds batches of the object). */
   batchSize: z.number().int().positive(),
   done: z.boolean(),
   rowsIn: count,
   rowsLoaded: count,
   rowsRejected: count,
+  /** Dead letters so far, by reason (the summary of a resumed load covers the whole object). */
   rejectedByReason: z.record(z.string(), count).optional(),
   rowsDuplicate: count,
 });
 const checkpointSchema = z.object({ version: z.literal(1), objects: z.record(z.string(), objectSchema), updatedAt: z.number() });
+
+export type ObjectCheckpoint = z.infer<typeof objectSchema>;
+export type Checkpoint = z.infer<typeof checkpointSchema>;
 
 export function checkpointPath(walDir: string): string {
   return join(walDir, 'checkpoint.json');
@@ -87,7 +67,7 @@ function parse(walDir: string): { cp?: Checkpoint; problem?: string } {
   }
   const r = checkpointSchema.safeParse(json);
   if (!r.success) return { problem: `not a checkpoint: ${r.error.issues[0]?.path.join('.') || '(root)'} ${r.error.issues[0]?.message}` };
-  return { cp: r.data as Checkpoint };
+  return { cp: r.data };
 }
 
 /**
