@@ -2,8 +2,8 @@
 // sent to MySQL), otherwise the source itself — the range the WAL intent names, read and
 // normalized again by the same engine.
 import type Redis from 'ioredis';
-import { UserError, batchId, errorMessage, getMirrorEntry, readCheckpoint, sizeCutting, type Config, type DeadLetter, type IntentRecord, type Logger, type MirrorKeys } from '@pipewarden/core';
-import { InlineEngine, openSource, type Source } from '@pipewarden/loader';
+import { UserError, batchId, errorMessage, getMirrorEntry, readCheckpoint, sizeCutting, type Checkpoint, type Config, type DeadLetter, type IntentRecord, type Logger, type MirrorKeys } from '@pipewarden/core';
+import { InlineEngine, openSource, type Source, type SourceObject } from '@pipewarden/loader';
 
 export interface BatchRows {
   source: 'mirror' | 's3';
@@ -26,13 +26,23 @@ export async function rowsFromMirror(redis: Redis | undefined, keys: MirrorKeys,
   }
 }
 
+/**
+ * Re-reads batches from their source objects for one reconcile run. The loader is paused and
+ * its lock held meanwhile, so the checkpoint and the bucket listings are read once and kept.
+ */
 export class SourceRereader {
   private sources = new Map<string, Source>();
+  private listings = new Map<string, Promise<SourceObject[]>>();
+  private checkpoint?: Checkpoint;
   constructor(private readonly config: Config, private readonly log: Logger) {}
 
+  /** One Source per bucket (or per file) is enough to read any range of it. */
+  private static baseOf(key: string): string {
+    return key.startsWith('s3://') ? key.replace(/^(s3:\/\/[^/]+\/).*$/, '$1') : key;
+  }
+
   private sourceFor(key: string): Source {
-    // One Source per bucket (or per file) is enough to read any range of it.
-    const base = key.startsWith('s3://') ? key.replace(/^(s3:\/\/[^/]+\/).*$/, '$1') : key;
+    const base = SourceRereader.baseOf(key);
     let s = this.sources.get(base);
     if (!s) {
       s = openSource(base, this.config, { log: this.log });
@@ -41,15 +51,29 @@ export class SourceRereader {
     return s;
   }
 
+  /** The listing of the key's bucket (or file), listed once a run. */
+  private listingFor(key: string): Promise<SourceObject[]> {
+    const base = SourceRereader.baseOf(key);
+    let l = this.listings.get(base);
+    if (!l) {
+      l = this.sourceFor(key).list();
+      this.listings.set(base, l);
+      // A failed listing is not kept: the next batch asks again.
+      l.catch(() => this.listings.delete(base));
+    }
+    return l;
+  }
+
   async rows(intent: IntentRecord): Promise<BatchRows> {
     const { src } = intent;
     // The checkpoint helps only for this version of the object.
-    const cached = readCheckpoint(this.config.wal.dir).objects[src.key];
+    this.checkpoint ??= readCheckpoint(this.config.wal.dir);
+    const cached = this.checkpoint.objects[src.key];
     const cp = cached?.etag === src.etag ? cached : undefined;
     const source = this.sourceFor(src.key);
     const object = { key: src.key, etag: src.etag, size: cp?.size ?? Number.MAX_SAFE_INTEGER };
     if (!cp) {
-      const listed = (await source.list()).find((o) => o.key === src.key);
+      const listed = (await this.listingFor(src.key)).find((o) => o.key === src.key);
       if (!listed) throw new UserError(`batch ${intent.id}: its source object ${src.key} is gone and the mirror lost it`);
       object.size = listed.size;
     }
