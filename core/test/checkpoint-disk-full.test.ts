@@ -1,22 +1,16 @@
 // The checkpoint on a full disk: a clear error naming the WAL folder (not a raw ENOSPC as
 // "unexpected error"), the previous checkpoint intact, no temp file left (nemesis seed 39).
-import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError, loadCheckpoint, writeCheckpoint, type Checkpoint } from '../src';
+import { fillDisk, mountTmpfs, unmountTmpfs } from '../../test/helpers/tmpfs';
 
 const mnt = mkdtempSync(join(tmpdir(), 'pw-cpfull-'));
-let mounted = false;
-try {
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt], { stdio: 'pipe' });
-  mounted = true;
-} catch (e) {
-  process.stderr.write(`checkpoint-disk-full: SKIPPED, cannot mount a tmpfs at ${mnt}: ${(e as Error).message.split('\n')[0]}\n`);
-}
+const mounted = mountTmpfs(mnt, '64k', 'checkpoint-disk-full');
 const maybe = mounted ? test : test.skip;
 afterAll(() => {
-  if (mounted) execFileSync('umount', ['--lazy', mnt]);
+  if (mounted) unmountTmpfs(mnt);
   rmSync(mnt, { recursive: true, force: true });
 });
 
@@ -31,15 +25,7 @@ const withObjects = (n: number): Checkpoint => ({
 maybe('a checkpoint that does not fit is a clear error and the old one stays', () => {
   const dir = join(mnt, 'wal');
   writeCheckpoint(dir, withObjects(1));
-  // Fill the disk.
-  const fd = openSync(join(mnt, 'filler'), 'w');
-  try {
-    for (;;) writeSync(fd, Buffer.alloc(4096));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
-  } finally {
-    closeSync(fd);
-  }
+  fillDisk(mnt, 0);
   let err: unknown;
   try {
     writeCheckpoint(dir, withObjects(2000));

@@ -1,11 +1,11 @@
 // A full disk under the WAL, on a real 256 KB tmpfs: an append that did not fully reach
 // the disk is never acknowledged, the writer refuses every later append (even once space
 // is back), and reopening keeps exactly the acknowledged records.
-import { execFileSync } from 'node:child_process';
-import { closeSync, ftruncateSync, fstatSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError, WalWriter, decodeFrames, listSegments, type IntentRecord } from '../src';
+import { fillDisk, mountTmpfs, unmountTmpfs } from '../../test/helpers/tmpfs';
 
 const record = (i: number): IntentRecord => ({
   t: 'intent',
@@ -18,43 +18,21 @@ const record = (i: number): IntentRecord => ({
   ts: Date.now(),
 });
 
-/** Fill the file system, then free `free` bytes (whole pages). */
-function fillLeaving(path: string, free: number): void {
-  const fd = openSync(path, 'w');
-  const chunk = Buffer.alloc(4096, 1);
-  try {
-    for (;;) writeSync(fd, chunk);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
-  }
-  const size = fstatSync(fd).size;
-  ftruncateSync(fd, size - (size % 4096) - free);
-  closeSync(fd);
-}
-
 const mnt = mkdtempSync(join(tmpdir(), 'pw-walfull-'));
-let mounted = false;
-try {
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt], { stdio: 'pipe' });
-  mounted = true;
-} catch (e) {
-  // Only root (or CAP_SYS_ADMIN) may mount; say why the test does not run.
-  process.stderr.write(`wal-disk-full: SKIPPED, cannot mount a tmpfs at ${mnt}: ${(e as Error).message.split('\n')[0]}\n`);
-}
+const mounted = mountTmpfs(mnt, '256k', 'wal-disk-full');
 const maybe = mounted ? describe : describe.skip;
 
 afterAll(() => {
   // Lazy: a failed assertion may leave the writer's file open; the mount must go anyway.
-  if (mounted) execFileSync('umount', ['--lazy', mnt]);
+  if (mounted) unmountTmpfs(mnt);
   rmSync(mnt, { recursive: true, force: true });
 });
 
 maybe('the WAL on a full disk', () => {
   it('never acknowledges a partly written record and refuses later appends', async () => {
     const dir = join(mnt, 'wal');
-    const filler = join(mnt, 'filler');
     const w = await WalWriter.open(dir, 'loader', { fsync: 'always', segmentBytes: 1 << 20 });
-    fillLeaving(filler, 8192);
+    const filler = fillDisk(mnt, 8192);
 
     const acknowledged: string[] = [];
     let failure: unknown;

@@ -2,12 +2,12 @@
 // `snapshot` keeps an older copy at its moment, `damage` acts between the first run and
 // the reruns. Services always come back: the invariants are about what pipewarden does
 // once they do.
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkpointPath } from '@pipewarden/core';
 import { createS3Client, putFile } from '@pipewarden/loader';
 import { sleep } from '@pipewarden/stack';
+import { fillDisk, mountTmpfs, unmountTmpfs } from '../helpers/tmpfs';
 import { CliProcess } from './procs';
 import { checkFinished, judgeExit } from './invariants';
 import { hangAfterMs, otherWalDir, trialEnv, type TrialContext } from './context';
@@ -39,29 +39,21 @@ function emptyDir(dir: string): void {
 
 /** The WAL folder as a small tmpfs, so the nemesis can fill it (`wal-full`). */
 export function mountWal(ctx: TrialContext): void {
-  mkdirSync(ctx.walDir, { recursive: true });
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', ctx.walDir]);
+  // Without the mount, `wal-full` would fill the machine's own disk: stop the trial instead.
+  if (!mountTmpfs(ctx.walDir, '8m', 'nemesis wal-full')) throw new Error(`cannot mount a tmpfs at ${ctx.walDir} for the wal-full fault`);
   ctx.walMounted = true;
 }
 
 /** Unmount every tmpfs the nemesis mounted under `dir` (the soak interrupted mid-trial). */
 export function unmountAllUnder(dir: string): void {
   const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '');
-  for (const m of mounts.filter((x) => x.startsWith(`${dir}/`))) execFileSync('umount', ['-l', m]);
+  for (const m of mounts.filter((x) => x.startsWith(`${dir}/`))) unmountTmpfs(m);
 }
 
 export function unmountWal(ctx: TrialContext): void {
   if (!ctx.walMounted) return;
-  execFileSync('umount', ['-l', ctx.walDir]);
+  unmountTmpfs(ctx.walDir);
   ctx.walMounted = false;
-}
-
-function fillWal(ctx: TrialContext, leaveBytes: number): string {
-  const filler = join(ctx.walDir, 'nemesis-filler');
-  const st = statfsSync(ctx.walDir);
-  const free = Number(st.bavail) * Number(st.bsize);
-  writeFileSync(filler, Buffer.alloc(Math.max(0, free - leaveBytes)));
-  return filler;
 }
 
 async function secondLoader(ctx: TrialContext, f: Fault): Promise<void> {
@@ -143,7 +135,7 @@ export async function fire(ctx: TrialContext, f: Fault): Promise<void> {
       return;
     }
     case 'wal-full': {
-      const filler = fillWal(ctx, f.holdMs % 2048);
+      const filler = fillDisk(ctx.walDir, f.holdMs % 2048);
       await sleep(f.holdMs);
       unlinkSync(filler);
       return;
