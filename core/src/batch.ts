@@ -50,9 +50,13 @@ export interface BatchGeometry {
   records: number;
 }
 
-type Range = { firstRecord: number; recordCount: number };
+/** A batch of an object version as the ledger records it. */
+export interface LedgerRange {
+  firstRecord: number;
+  recordCount: number;
+}
 
-const span = (r: Range) => `${r.firstRecord}…${r.firstRecord + r.recordCount - 1}`;
+const span = (r: LedgerRange) => `${r.firstRecord}…${r.firstRecord + r.recordCount - 1}`;
 
 /**
  * A batch size that cuts a batch starting at `firstRecord` with exactly `records` records,
@@ -66,14 +70,21 @@ export function sizeCutting(firstRecord: number, records: number): number {
   return firstRecord - 1;
 }
 
-/** First record not covered by the contiguous run of these batches from record 1. */
-export function contiguousEnd(ranges: readonly Range[]): number {
+const byFirstRecord = (ranges: readonly LedgerRange[]) => [...ranges].sort((a, b) => a.firstRecord - b.firstRecord);
+
+/** contiguousEnd of batches already in record order. */
+function endOfRun(sorted: readonly LedgerRange[]): number {
   let end = 1;
-  for (const r of [...ranges].sort((a, b) => a.firstRecord - b.firstRecord)) {
+  for (const r of sorted) {
     if (r.firstRecord !== end) break;
     end += r.recordCount;
   }
   return end;
+}
+
+/** First record not covered by the contiguous run of these batches (any order) from record 1. */
+export function contiguousEnd(ranges: readonly LedgerRange[]): number {
+  return endOfRun(byFirstRecord(ranges));
 }
 
 /**
@@ -88,9 +99,9 @@ export function contiguousEnd(ranges: readonly Range[]): number {
  * would give the same rows two batch ids (and their dead letters two keys), so the loader
  * must not add a third.
  */
-export function batchGeometry(ranges: readonly Range[], candidates: readonly (number | undefined)[] = []): BatchGeometry {
+export function batchGeometry(ranges: readonly LedgerRange[], candidates: readonly (number | undefined)[] = []): BatchGeometry {
   if (ranges.length === 0) return { contiguousEnd: 1, records: 0 };
-  const sorted = [...ranges].sort((a, b) => a.firstRecord - b.firstRecord);
+  const sorted = byFirstRecord(ranges);
   const last = sorted[sorted.length - 1];
   const fits = (size: number) => (last.firstRecord - 1) % size === 0 && last.recordCount <= size;
   let batchSize: number;
@@ -103,5 +114,5 @@ export function batchGeometry(ranges: readonly Range[], candidates: readonly (nu
   }
   const odd = sorted.find((r) => (r.firstRecord - 1) % batchSize !== 0 || (r !== last ? r.recordCount !== batchSize : r.recordCount > batchSize));
   if (odd) throw new Error(`its ledger batches come from more than one batch size (records ${span(odd)} beside batches of ${batchSize})`);
-  return { batchSize, contiguousEnd: contiguousEnd(sorted), records: sorted.reduce((a, r) => a + r.recordCount, 0) };
+  return { batchSize, contiguousEnd: endOfRun(sorted), records: sorted.reduce((a, r) => a + r.recordCount, 0) };
 }

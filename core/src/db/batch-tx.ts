@@ -7,6 +7,7 @@ import { COLUMN_NAMES } from '../record/spec';
 import { decodeTsvLine, splitTsv } from '../record/tsv';
 import type { DeadLetter } from '../record/dead-letter';
 import { DEAD_LETTER_MAX_RAW } from '../record/dead-letter';
+import type { LedgerRange } from '../batch';
 import type { IntentRecord } from '../wal/record';
 import { TABLES } from './schema';
 
@@ -70,15 +71,9 @@ export function ledgerMismatch(entry: LedgerEntry, intent: IntentRecord): string
   return diffs.length ? diffs.join(', ') : null;
 }
 
-/** A batch of an object version as the ledger records it. */
-export interface LedgerRange {
-  firstRecord: number;
-  recordCount: number;
-}
-
 /**
  * Every ledger batch of these objects, by object key and ETag, in record order: one query
- * per 500 keys (a few bytes per batch), run once per load.
+ * per 500 keys (a few bytes per batch). The loader reads it at the start of every pass.
  */
 export async function ledgerRanges(conn: Pick<PoolConnection, 'query'>, keys: readonly string[]): Promise<Map<string, Map<string, LedgerRange[]>>> {
   const out = new Map<string, Map<string, LedgerRange[]>>();
