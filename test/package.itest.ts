@@ -7,6 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseEnvFile } from '@pipewarden/core';
 import { REPO_ROOT } from '@pipewarden/stack';
 import { generate } from '@pipewarden/loader';
 import { sparkSkipReason } from '../loader/src/engine/spark-testkit';
@@ -34,8 +35,7 @@ function pipewarden(...args: string[]) {
 }
 
 function stackEnv(): Record<string, string> {
-  const text = readFileSync(join(WORK, '.run', 'stack.env'), 'utf8');
-  return Object.fromEntries(text.split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  return parseEnvFile(readFileSync(join(WORK, '.run', 'stack.env'), 'utf8'));
 }
 
 const services: ChildProcess[] = [];
