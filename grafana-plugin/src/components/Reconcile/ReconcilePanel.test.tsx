@@ -5,7 +5,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
 import type { ReconcileJob, ReconcileRequest } from '../../api/types';
-import { FakeBackend, never } from '../../test/fakeBackend';
+import { FakeBackend, type FakeReply, never } from '../../test/fakeBackend';
 import { jobFixture, reportFixture, statusFixture } from '../../test/fixtures';
 import { renderPage } from '../../test/render';
 import { ReconcilePanel } from './ReconcilePanel';
@@ -48,6 +48,34 @@ function reconcilerWithDoubt() {
     })
     .install();
   return backend;
+}
+
+/** A dry run that has finished: its preview offers the real run at once. */
+function dryRunDone(id: string): ReconcileJob {
+  return jobFixture({ id, dryRun: true, state: 'succeeded', result: reportFixture({ dryRun: true, outcome: 'dry_run', rowsInserted: 0 }) });
+}
+
+/**
+ * A reconciler that answers the dry run with `dry` and the real run with `realResponse`;
+ * renders the panel, presses the button and waits for the preview's confirm button.
+ */
+async function openPreview(dry: ReconcileJob, realResponse: FakeReply) {
+  const user = userEvent.setup();
+  const backend = new FakeBackend()
+    .on('GET', STATUS, { status: 200, data: statusFixture() })
+    .on('POST', POST, (req) => ((req.data as ReconcileRequest).dryRun ? { status: 202, data: dry } : realResponse))
+    .on('GET', new RegExp(`reconcile/${dry.id}$`), { status: 200, data: dry });
+  if (realResponse.status === 202) {
+    // The run started: its job is polled too.
+    backend.on('GET', new RegExp(`reconcile/${(realResponse.data as ReconcileJob).id}$`), { status: 200, data: realResponse.data });
+  }
+  backend.install();
+  renderPage(<ReconcilePanel />);
+  await waitFor(() => expect(button()).toBeEnabled());
+  await user.click(button());
+  const dialog = await screen.findByRole('dialog');
+  await waitFor(() => expect(within(dialog).getByRole('button', { name: /^Reconcile/ })).toBeEnabled());
+  return { backend, dialog, user };
 }
 
 describe('ReconcilePanel', () => {
@@ -183,23 +211,8 @@ describe('ReconcilePanel', () => {
   });
 
   it('shows a failed run with what to do next', async () => {
-    const user = userEvent.setup();
     const failed = jobFixture({ id: 'run-9', state: 'failed', error: 'MySQL went away during batch b-0002' });
-    new FakeBackend()
-      .on('GET', STATUS, { status: 200, data: statusFixture() })
-      .on('POST', POST, (req) =>
-        (req.data as ReconcileRequest).dryRun
-          ? { status: 202, data: jobFixture({ id: 'dry-9', dryRun: true, state: 'succeeded', result: reportFixture({ dryRun: true, outcome: 'dry_run', rowsInserted: 0 }) }) }
-          : { status: 202, data: failed }
-      )
-      .on('GET', /reconcile\/dry-9$/, { status: 200, data: jobFixture({ id: 'dry-9', dryRun: true, state: 'succeeded', result: reportFixture({ dryRun: true, outcome: 'dry_run', rowsInserted: 0 }) }) })
-      .on('GET', /reconcile\/run-9$/, { status: 200, data: failed })
-      .install();
-    renderPage(<ReconcilePanel />);
-    await waitFor(() => expect(button()).toBeEnabled());
-    await user.click(button());
-    const dialog = await screen.findByRole('dialog');
-    await waitFor(() => expect(within(dialog).getByRole('button', { name: 'Reconcile & restart' })).toBeEnabled());
+    const { dialog, user } = await openPreview(dryRunDone('dry-9'), { status: 202, data: failed });
     await user.click(within(dialog).getByRole('button', { name: 'Reconcile & restart' }));
     const result = await screen.findByTestId('job-result');
     expect(result).toHaveTextContent('The reconcile failed');
@@ -208,20 +221,8 @@ describe('ReconcilePanel', () => {
   });
 
   it('a run that did not restart the loader is a warning, not a green success, and shows the command as code', async () => {
-    const user = userEvent.setup();
-    const dry = jobFixture({ id: 'dry-4', dryRun: true, state: 'succeeded', result: reportFixture({ dryRun: true, outcome: 'dry_run', rowsInserted: 0 }) });
     const done = jobFixture({ id: 'run-4', state: 'succeeded', progress: { phase: 'done', batchesTotal: 3, batchesDone: 3, rowsMissing: 1500, rowsInserted: 1500 }, result: reportFixture({ loaderRestarted: false }) });
-    new FakeBackend()
-      .on('GET', STATUS, { status: 200, data: statusFixture() })
-      .on('POST', POST, (req) => ({ status: 202, data: (req.data as ReconcileRequest).dryRun ? dry : done }))
-      .on('GET', /reconcile\/dry-4$/, { status: 200, data: dry })
-      .on('GET', /reconcile\/run-4$/, { status: 200, data: done })
-      .install();
-    renderPage(<ReconcilePanel />);
-    await waitFor(() => expect(button()).toBeEnabled());
-    await user.click(button());
-    const dialog = await screen.findByRole('dialog');
-    await waitFor(() => expect(within(dialog).getByRole('button', { name: 'Reconcile & restart' })).toBeEnabled());
+    const { dialog, user } = await openPreview(dryRunDone('dry-4'), { status: 202, data: done });
     await user.click(within(dialog).getByRole('button', { name: 'Reconcile & restart' }));
     const result = await screen.findByTestId('job-result');
     expect(within(result).getByTestId('data-testid Alert warning')).toBeInTheDocument();
@@ -258,18 +259,7 @@ describe('ReconcilePanel', () => {
   });
 
   it('keeps the confirmation open and explains a refused start (403)', async () => {
-    const user = userEvent.setup();
-    const dry = jobFixture({ id: 'dry-3', dryRun: true, state: 'succeeded', result: reportFixture({ dryRun: true, outcome: 'dry_run', rowsInserted: 0 }) });
-    new FakeBackend()
-      .on('GET', STATUS, { status: 200, data: statusFixture() })
-      .on('POST', POST, (req) => ((req.data as ReconcileRequest).dryRun ? { status: 202, data: dry } : { status: 403, data: { message: 'plugin proxy route access denied' } }))
-      .on('GET', /reconcile\/dry-3$/, { status: 200, data: dry })
-      .install();
-    renderPage(<ReconcilePanel />);
-    await waitFor(() => expect(button()).toBeEnabled());
-    await user.click(button());
-    const dialog = await screen.findByRole('dialog');
-    await waitFor(() => expect(within(dialog).getByRole('button', { name: 'Reconcile & restart' })).toBeEnabled());
+    const { dialog, user } = await openPreview(dryRunDone('dry-3'), { status: 403, data: { message: 'plugin proxy route access denied' } });
     await user.click(within(dialog).getByRole('button', { name: 'Reconcile & restart' }));
     expect(await within(dialog).findByText('The reconcile did not start: Your Grafana role cannot do this')).toBeInTheDocument();
     expect(screen.queryByTestId('job-progress')).not.toBeInTheDocument();
@@ -294,20 +284,10 @@ describe('ReconcilePanel', () => {
   });
 
   it('while MySQL is down, the preview says it waits for MySQL and offers to reconcile when MySQL is back', async () => {
-    const user = userEvent.setup();
     const waiting = { phase: 'wait_mysql' as const, batchesTotal: 0, batchesDone: 0, rowsMissing: 0, rowsInserted: 0 };
     const dry = jobFixture({ id: 'dry-8', dryRun: true, state: 'running', progress: waiting });
     const real = jobFixture({ id: 'run-8', dryRun: false, state: 'running', progress: waiting });
-    const backend = new FakeBackend()
-      .on('GET', STATUS, { status: 200, data: statusFixture() })
-      .on('POST', POST, (req) => ({ status: 202, data: (req.data as ReconcileRequest).dryRun ? dry : real }))
-      .on('GET', /reconcile\/dry-8$/, { status: 200, data: dry })
-      .on('GET', /reconcile\/run-8$/, { status: 200, data: real })
-      .install();
-    renderPage(<ReconcilePanel />);
-    await waitFor(() => expect(button()).toBeEnabled());
-    await user.click(button());
-    const dialog = await screen.findByRole('dialog');
+    const { backend, dialog, user } = await openPreview(dry, { status: 202, data: real });
     const notice = await within(dialog).findByTestId('preview-waits-mysql');
     expect(notice).toHaveTextContent('The dry run waits for MySQL');
     expect(notice).toHaveTextContent('MySQL does not answer, so the difference cannot be computed until it is back');
