@@ -117,3 +117,17 @@ test.each([
   const reference = cutIn(input, 1, 1000);
   for (const chunk of [2, 7, 999, 1000, 1001, 1002, 4096, 1 << 16]) expect(cutIn(input, chunk, 1000)).toEqual(reference);
 });
+
+test('the lone-CR verdict looks at the first 64 KiB only, whatever the read sizes (as pwcsv.check_line_ends)', () => {
+  // A CR in the first 64 KiB and the first LF past them: refused, as the Spark engine does.
+  const input = Buffer.from(`h1,"a\rb${'x'.repeat(70_000)}"\n1,c\n`, 'latin1');
+  const verdict = (chunk: number) => {
+    try {
+      return cutIn(input, chunk, 1 << 20);
+    } catch (e) {
+      return `${(e as Error).name}: ${(e as Error).message}`;
+    }
+  };
+  expect(verdict(input.length)).toMatch(/^CsvFormatError: its lines end in a lone CR/);
+  expect(verdict(4096)).toEqual(verdict(input.length));
+});

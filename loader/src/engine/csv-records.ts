@@ -190,17 +190,19 @@ export class CsvRecordReader {
   }
 
   /**
-   * At the top of an object: refuse lone-CR line ends. Decided on the first line end, or
-   * on the first LINE_END_PROBE bytes (or the whole object) when they hold no LF. Returns
-   * false while undecided.
+   * At the top of an object: refuse lone-CR line ends, exactly as pwcsv.check_line_ends
+   * does: no LF in the first LINE_END_PROBE bytes and a CR among them that cannot be the
+   * first half of a CRLF. Decided on those bytes only (or the whole object when shorter),
+   * so the verdict does not depend on the read sizes. Returns false while undecided.
    */
   private checkLineEnds(buf: Buffer, eof: boolean): boolean {
-    if (buf.indexOf(LF) >= 0) return true;
+    const probe = buf.subarray(0, LINE_END_PROBE);
+    if (probe.indexOf(LF) >= 0) return true;
     if (!eof && buf.length < LINE_END_PROBE) return false;
-    for (let i = buf.indexOf(CR); i >= 0; i = buf.indexOf(CR, i + 1)) {
-      if (i + 1 < buf.length || eof) {
-        throw new CsvFormatError(`its lines end in a lone CR (classic Mac OS line ends; no LF in its first ${Math.min(buf.length, LINE_END_PROBE)} bytes)`);
-      }
+    const whole = eof && buf.length < LINE_END_PROBE;
+    const cr = probe.indexOf(CR);
+    if (cr >= 0 && (cr + 1 < probe.length || whole)) {
+      throw new CsvFormatError(`its lines end in a lone CR (classic Mac OS line ends; no LF in its first ${probe.length} bytes)`);
     }
     return true;
   }
