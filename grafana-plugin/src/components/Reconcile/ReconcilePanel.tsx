@@ -29,12 +29,12 @@ export function ReconcilePanel() {
 
   const [modalOpen, setModalOpen] = useState(false);
   const [previewId, setPreviewId] = useState<string>();
-  /** The preview's dry run is ours (not one we joined): dismissing the preview cancels it. */
-  const [previewOwned, setPreviewOwned] = useState(false);
   const [runId, setRunId] = useState<string>();
   const [notice, setNotice] = useState<string>();
 
   const startPreview = useStartReconcile();
+  /** The preview's dry run is ours (not one we joined): dismissing the preview cancels it. */
+  const previewOwned = Boolean(startPreview.data?.dryRun && !startPreview.data.alreadyRunning);
   const startRun = useStartReconcile();
   const preview = useReconcileJob(previewId);
 
@@ -84,7 +84,6 @@ export function ReconcilePanel() {
             return;
           }
           setPreviewId(j.id);
-          setPreviewOwned(!j.alreadyRunning);
         },
       }
     );
@@ -121,7 +120,6 @@ export function ReconcilePanel() {
       );
     }
     setPreviewId(undefined);
-    setPreviewOwned(false);
   };
 
   return (
