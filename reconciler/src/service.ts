@@ -102,7 +102,7 @@ export class ReconcilerService {
     this.log = opts.log ?? createLogger('reconciler');
     this.jobs = new JobManager(config, this.metrics, this.log);
     this.watchdog = new Watchdog(config, this.jobs, this.metrics, this.log);
-    this.pool = createPool({ ...config, mysql: { ...config.mysql, connections: 2 } });
+    this.pool = createPool(config, { connectionLimit: 2 });
     // Reconnects on its own; while Redis is away /status says so (errors logged by createRedis).
     this.redis = createRedis(config, { role: 'reconciler-status', log: this.log, connectTimeoutMs: 1000, behaviour: { enableOfflineQueue: false, maxRetriesPerRequest: 0 } });
     this.loader = new LoaderClient(config);
@@ -160,8 +160,9 @@ export class ReconcilerService {
   }
 
   async status(): Promise<ReconcilerStatus> {
-    const mysqlUp = await pingMysql(this.config, 1500);
-    const [loader, redis, last] = await Promise.all([this.loaderView(), this.redisView(), this.lastRun(mysqlUp)]);
+    const ping = pingMysql(this.config, 1500);
+    // Only the last run (read from MySQL) waits for the ping; the other views run alongside it.
+    const [mysqlUp, loader, redis, last] = await Promise.all([ping, this.loaderView(), this.redisView(), ping.then((up) => this.lastRun(up))]);
     const wal = readWalState(this.config.wal.dir);
     return {
       ...buildInfo(),
