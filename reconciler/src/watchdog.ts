@@ -61,6 +61,8 @@ export class Watchdog {
   private nextRetryAt = 0;
   /** When each batch now in doubt was first seen so. */
   private inDoubtSince = new Map<string, number>();
+  /** When retryIfNeeded last decoded the WAL. */
+  private lastWalScanAt = 0;
   lastDecision: string | null = null;
   lastDecisionAt: string | null = null;
 
@@ -120,13 +122,19 @@ export class Watchdog {
 
   /** Reconcile again, with backoff, while the last real run failed or batches stay in doubt. */
   private retryIfNeeded(): void {
-    const now = Date.now();
-    const since = new Map<string, number>();
-    for (const id of readWalState(this.config.wal.dir).inDoubt.keys()) since.set(id, this.inDoubtSince.get(id) ?? now);
-    this.inDoubtSince = since;
     if (this.jobs.current || this.jobs.pending) return;
+    const now = Date.now();
     const failed = this.jobs.lastFailure;
-    const stuck = [...since.values()].filter((t) => now - t >= STUCK_IN_DOUBT_SECONDS * 1000).length;
+    // Decoding the WAL costs its whole size: only when no failure decides already, and at
+    // most a few times per STUCK_IN_DOUBT_SECONDS (decisions about stuck batches wait for a fresh scan).
+    if (!failed) {
+      if (now - this.lastWalScanAt < (STUCK_IN_DOUBT_SECONDS * 1000) / 6) return;
+      this.lastWalScanAt = now;
+      const since = new Map<string, number>();
+      for (const id of readWalState(this.config.wal.dir).inDoubt.keys()) since.set(id, this.inDoubtSince.get(id) ?? now);
+      this.inDoubtSince = since;
+    }
+    const stuck = [...this.inDoubtSince.values()].filter((t) => now - t >= STUCK_IN_DOUBT_SECONDS * 1000).length;
     const d = retryDecision({ failed: failed !== null, stuck, now, attempts: this.attempts, nextRetryAt: this.nextRetryAt });
     this.attempts = d.attempts;
     this.nextRetryAt = d.nextRetryAt;
