@@ -15,6 +15,8 @@ interface Active {
   job: ReconcileJob;
   ctl: AbortController;
   done: Promise<void>;
+  /** Why it was asked to stop; the job's error only if it does stop (it may be past its last cancellation point). */
+  cancelReason?: string;
 }
 
 /** What POST /reconcile/:id/cancel did. */
@@ -78,7 +80,7 @@ export class JobManager {
 
   private cancelRunning(reason: string): void {
     const r = this.running!;
-    r.job.error = reason;
+    r.cancelReason = reason;
     r.ctl.abort();
   }
 
@@ -100,7 +102,8 @@ export class JobManager {
   private run(job: ReconcileJob): void {
     const ctl = new AbortController();
     const endTimer = this.metrics.runDuration.startTimer();
-    const done = (async () => {
+    const active: Active = { job, ctl, done: Promise.resolve() };
+    active.done = (async () => {
       job.state = 'running';
       job.startedAt = new Date().toISOString();
       try {
@@ -113,6 +116,7 @@ export class JobManager {
       } catch (e) {
         if (e instanceof ReconcileCancelledError) {
           job.state = 'cancelled';
+          job.error = active.cancelReason ?? 'cancelled';
           this.log.info('dry run cancelled', { job: job.id, reason: job.error });
         } else {
           job.state = 'failed';
@@ -127,7 +131,7 @@ export class JobManager {
         this.running = undefined;
       }
     })();
-    this.running = { job, ctl, done };
+    this.running = active;
   }
 
   /** A failed real run leaves its loader paused: say so (status, metric) until one succeeds. */
