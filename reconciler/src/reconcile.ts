@@ -205,6 +205,9 @@ class ReconcileRun {
     try {
       this.releaseLoaderLock = acquireLoaderLock(this.config.wal.dir);
     } catch (e) {
+      // acquireLoaderLock turns only a held lock into a UserError; a lock file it cannot
+      // write (EACCES, ENOSPC) is another problem and keeps its own message.
+      if (!(e instanceof UserError)) throw e;
       throw new UserError(`a loader process holds the WAL's loader lock (${errorMessage(e)}); ${refuse}`, 'let that load finish or stop it, then reconcile again');
     }
   }
