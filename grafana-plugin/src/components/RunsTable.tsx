@@ -5,21 +5,8 @@ import { GrafanaTheme2 } from '@grafana/data';
 import { Badge, useStyles2 } from '@grafana/ui';
 
 import type { ReconcileRun } from '../api/types';
-import { formatCount, formatDuration, OUTCOME_LABELS, TRIGGER_LABELS } from '../utils/format';
+import { formatCount, formatDuration, OUTCOME_LABELS, runDuration, TRIGGER_LABELS } from '../utils/format';
 import { RelativeTime } from './RelativeTime';
-
-/** The run's detail page, relative to History's route (History › run), wherever the app is mounted. */
-function runDetailPath(runId: string): string {
-  return encodeURIComponent(runId);
-}
-
-/** The run's duration: as recorded, or from its start and end. */
-export function runDuration(r: ReconcileRun): number | null {
-  if (r.durationSeconds !== null) {
-    return r.durationSeconds;
-  }
-  return r.finishedAt ? (Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000 : null;
-}
 
 /** Past reconcile runs, one row each, newest first as the reconciler returns them; a row opens its run. */
 export function RunsTable({ runs }: { runs: ReconcileRun[] }) {
@@ -46,12 +33,13 @@ export function RunsTable({ runs }: { runs: ReconcileRun[] }) {
               key={r.runId}
               data-testid="run-row"
               className={s.row}
-              // A click on the link navigates by itself; a second navigation would add a second history entry.
-              onClick={(e) => !(e.target as HTMLElement).closest('a') && navigate(runDetailPath(r.runId))}
+              // The run's page, relative to History's route wherever the app is mounted. A click on the
+              // link navigates by itself; a second navigation would add a second history entry.
+              onClick={(e) => !(e.target as HTMLElement).closest('a') && navigate(encodeURIComponent(r.runId))}
             >
               <td>
                 {/* The keyboard's way in; the click handler on the row is the pointer's. */}
-                <Link to={runDetailPath(r.runId)}>
+                <Link to={encodeURIComponent(r.runId)}>
                   <RelativeTime iso={r.startedAt} />
                 </Link>
               </td>

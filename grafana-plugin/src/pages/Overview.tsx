@@ -13,7 +13,7 @@ import { DASHBOARDS, PLUGIN_BASE_URL, ROUTES, STATUS_POLL_MS } from '../constant
 import { useLoaderStatus } from '../data/useLoaderStatus';
 import { useReconcilerStatus } from '../data/useReconcilerStatus';
 import { PipelineOverTime } from '../scenes/PipelineOverTime';
-import { formatBytes, formatCount, formatDuration, OUTCOME_LABELS, PHASE_LABELS, plural, timeAgo, TRIGGER_LABELS } from '../utils/format';
+import { formatBytes, formatCount, formatDuration, OUTCOME_LABELS, PHASE_LABELS, plural, sentenceCase, timeAgo, TRIGGER_LABELS } from '../utils/format';
 
 function loaderHealth(state: ReconcilerStatus['loader']['state'], reachable: boolean): Health {
   if (!reachable || state === 'unreachable' || state === 'failed') {
@@ -66,7 +66,7 @@ function Pipeline({ status, loader, loaderNote }: { status: ReconcilerStatus; lo
         rows={[
           { label: 'Throughput', value: loader ? `${formatCount(loader.rowsPerSecond)} rows/s` : '–' },
           { label: 'Rows read', value: formatCount(loader?.rowsIn) },
-          { label: 'Loader', value: status.loader.reachable ? status.loader.state.replace('_', ' ') : 'unreachable' },
+          { label: 'Loader', value: status.loader.reachable ? sentenceCase(status.loader.state) : 'unreachable' },
         ]}
         note={engineNote(status)}
       />

@@ -8,11 +8,10 @@ import { Alert, Badge, LinkButton, LoadingPlaceholder, useStyles2 } from '@grafa
 import type { ReconcileRunDetail } from '../api/types';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { BatchTable } from '../components/Reconcile/BatchTable';
-import { runDuration } from '../components/RunsTable';
 import { PLUGIN_BASE_URL, ROUTES, RUN_BATCH_DETAILS } from '../constants';
 import { useRunDetail } from '../data/useRunDetail';
 import { pipelineDashboardAt } from '../utils/dashboardLink';
-import { formatAbsolute, formatCount, formatDuration, OUTCOME_LABELS, TRIGGER_LABELS } from '../utils/format';
+import { formatAbsolute, formatCount, formatDuration, OUTCOME_LABELS, runDuration, TRIGGER_LABELS } from '../utils/format';
 
 function Summary({ run }: { run: ReconcileRunDetail }) {
   const s = useStyles2(getStyles);

@@ -1,4 +1,4 @@
-import type { ReconcileOutcome, ReconcilePhase, ReconcileTrigger } from '../api/types';
+import type { ReconcileOutcome, ReconcilePhase, ReconcileRun, ReconcileTrigger } from '../api/types';
 
 export function formatCount(n: number | null | undefined): string {
   return n === null || n === undefined ? '–' : Math.round(n).toLocaleString('en-US');
@@ -31,6 +31,14 @@ export function formatDuration(seconds: number | null | undefined): string {
   const m = Math.floor(seconds / 60);
   const s = Math.round(seconds % 60);
   return m < 60 ? `${m} min ${s} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** A run's duration: as recorded, or from its start and end. */
+export function runDuration(r: ReconcileRun): number | null {
+  if (r.durationSeconds !== null) {
+    return r.durationSeconds;
+  }
+  return r.finishedAt ? (Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000 : null;
 }
 
 /** "2026-11-29 19:44:37 UTC": the exact time a relative one stands for (shown on hover). */
