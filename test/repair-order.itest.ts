@@ -6,16 +6,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RowDataPacket } from 'mysql2';
-import { WalWriter, batchId, connect, createRedis, formatChecksum, keyChecksum, mirrorKeys, putMirrorEntry, type IntentRecord } from '@pipewarden/core';
-import { InlineEngine, generate, openSource, type BatchDraft } from '@pipewarden/loader';
+import { WalWriter, connect, createRedis, mirrorKeys, putMirrorEntry } from '@pipewarden/core';
+import { InlineEngine, generate, intentFor, openSource, type BatchDraft } from '@pipewarden/loader';
 import { reconcile } from '@pipewarden/reconciler';
 import { startTestStack, type TestStack } from './helpers/stack';
 
 const PLATE = 1; // the Plate ID column of the generated CSV
-
-function intentFor(d: BatchDraft): IntentRecord {
-  return { t: 'intent', id: batchId(d.src.key, d.src.etag, d.src.firstRecord), src: d.src, rows: d.keys.length, rejected: d.rejects.length, check: formatChecksum(keyChecksum(new Set(d.keys))), ts: Date.now() };
-}
 
 describe('repair order', () => {
   let stack: TestStack;
@@ -49,7 +45,7 @@ describe('repair order', () => {
     for await (const d of new InlineEngine().batches(source, object, { nextRecord: 1, nextByte: 0, nextLine: 1, batchSize: 1000 }, new AbortController().signal)) if (d.src.records > 0) drafts.push(d);
     source.close();
     expect(drafts.map((d) => d.src.firstRecord)).toEqual([1, 1001]);
-    const [a, b] = drafts.map(intentFor);
+    const [a, b] = drafts.map((d) => intentFor(d));
 
     const wal = await WalWriter.open(config.wal.dir, 'loader', { fsync: 'always', segmentBytes: config.wal.segmentBytes });
     await wal.append(b);

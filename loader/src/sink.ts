@@ -71,6 +71,20 @@ function sharesKey(a: Set<string>, b: Set<string>): boolean {
   return false;
 }
 
+/** The WAL intent of a batch; `keys` when the caller has the draft's key set already. */
+export function intentFor(draft: BatchDraft, keys: Set<string> = new Set(draft.keys)): IntentRecord {
+  const { src } = draft;
+  return {
+    t: 'intent',
+    id: batchId(src.key, src.etag, src.firstRecord),
+    src,
+    rows: draft.keys.length,
+    rejected: draft.rejects.length,
+    check: formatChecksum(keyChecksum(keys)),
+    ts: Date.now(),
+  };
+}
+
 export class DualWriteSink {
   private readonly keys: MirrorKeys;
   private batchCounter = 0;
@@ -110,23 +124,10 @@ export class DualWriteSink {
     this.keys = mirrorKeys(config.redis.keyPrefix);
   }
 
-  intentFor(draft: BatchDraft, keys: Set<string> = new Set(draft.keys)): IntentRecord {
-    const { src } = draft;
-    return {
-      t: 'intent',
-      id: batchId(src.key, src.etag, src.firstRecord),
-      src,
-      rows: draft.keys.length,
-      rejected: draft.rejects.length,
-      check: formatChecksum(keyChecksum(keys)),
-      ts: Date.now(),
-    };
-  }
-
   async write(draft: BatchDraft, signal: AbortSignal): Promise<BatchOutcome> {
     const n = ++this.batchCounter;
     const keys = new Set(draft.keys);
-    const intent = this.intentFor(draft, keys);
+    const intent = intentFor(draft, keys);
     // Registered before the first await: write() is called in batch order, and a later
     // batch must see every earlier one that is still in flight.
     const earlier = this.inflight.filter((b) => sharesKey(b.keys, keys)).map((b) => b.done);
