@@ -9,7 +9,7 @@ const STATUS_TIMEOUT_MS = 1500;
 const CONTROL_TIMEOUT_MS = 30000;
 
 export class LoaderCallError extends Error {
-  constructor(message: string, readonly status?: number) {
+  constructor(message: string) {
     super(message);
     this.name = 'LoaderCallError';
   }
@@ -24,7 +24,7 @@ export function isConnectionRefused(e: unknown): boolean {
 function describe(e: unknown, what: string, url: string): LoaderCallError {
   if (e instanceof HttpError) {
     const hint = e.status === 401 || e.status === 403 ? ' (is PIPEWARDEN_TOKEN the same for the loader and the reconciler?)' : '';
-    return new LoaderCallError(`${what} the loader service at ${url} failed: ${e.message}${hint}`, e.status);
+    return new LoaderCallError(`${what} the loader service at ${url} failed: ${e.message}${hint}`);
   }
   if ((e as Error)?.name === 'TimeoutError') return new LoaderCallError(`${what} the loader service at ${url} got no answer in time`);
   const cause = (e as { cause?: { code?: string; message?: string } })?.cause;

@@ -54,7 +54,6 @@ export function firstOccurrences(lines: readonly string[], missing: ReadonlySet<
 }
 
 export interface RunFacts {
-  dryRun: boolean;
   /** Every repaired batch's count and checksum matched its intent. */
   verified: boolean;
   batchesRepaired: number;
@@ -62,9 +61,8 @@ export interface RunFacts {
   resolvedFromLedger: number;
 }
 
-/** The run's outcome from what it did. */
+/** A real run's outcome from what it did (a dry run's is always 'dry_run'). */
 export function runOutcome(f: RunFacts): ReconcileOutcome {
-  if (f.dryRun) return 'dry_run';
   if (!f.verified) return 'failed';
   return f.batchesRepaired > 0 || f.resolvedFromLedger > 0 ? 'success' : 'nothing_to_do';
 }

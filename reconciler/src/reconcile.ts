@@ -354,7 +354,7 @@ class ReconcileRun {
     this.step({ phase: 'verify' });
     if (this.dryRun) return;
     this.report.verification = verified ? 'ok' : 'failed';
-    this.report.outcome = runOutcome({ dryRun: false, verified, batchesRepaired: this.report.batchesRepaired, resolvedFromLedger: plan.resolvedFromLedger.length });
+    this.report.outcome = runOutcome({ verified, batchesRepaired: this.report.batchesRepaired, resolvedFromLedger: plan.resolvedFromLedger.length });
   }
 
   private async record(): Promise<void> {

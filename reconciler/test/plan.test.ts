@@ -66,9 +66,8 @@ describe('firstOccurrences', () => {
 });
 
 describe('runOutcome', () => {
-  const base = { dryRun: false, verified: true, batchesRepaired: 0, resolvedFromLedger: 0 };
+  const base = { verified: true, batchesRepaired: 0, resolvedFromLedger: 0 };
   test.each([
-    ['a dry run', { ...base, dryRun: true, verified: false }, 'dry_run'],
     ['a batch that did not verify', { ...base, verified: false, batchesRepaired: 3 }, 'failed'],
     ['batches repaired', { ...base, batchesRepaired: 2 }, 'success'],
     ['only WAL records resolved from the ledger', { ...base, resolvedFromLedger: 1 }, 'success'],
