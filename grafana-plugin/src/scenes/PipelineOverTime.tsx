@@ -10,7 +10,7 @@ import { PROMETHEUS } from './pipelineQueries';
 import { buildPipelineScene } from './pipelineScene';
 
 /** Whether Grafana knows the data source (its boot data lists those the user may query). */
-export function hasPrometheus(): boolean {
+function hasPrometheus(): boolean {
   return Object.values(config.datasources ?? {}).some((ds) => ds.uid === PROMETHEUS.uid);
 }
 

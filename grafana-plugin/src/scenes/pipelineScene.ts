@@ -20,8 +20,8 @@ import {
 
 import { OVER_TIME_ANNOTATIONS, OVER_TIME_PANELS, PROMETHEUS, type PanelSpec } from './pipelineQueries';
 
-export const DEFAULT_RANGE = { from: 'now-6h', to: 'now' } as const;
-export const DEFAULT_REFRESH = '30s';
+const DEFAULT_RANGE = { from: 'now-6h', to: 'now' } as const;
+const DEFAULT_REFRESH = '30s';
 const PANEL_HEIGHT = 240;
 
 function panel(spec: PanelSpec) {

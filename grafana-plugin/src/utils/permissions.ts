@@ -11,7 +11,7 @@ import { PLUGIN_ID } from '../constants';
 /** The action that lets a user press Reconcile & restart (plugin.json `roles`, `reqAction`). */
 export const RECONCILE_WRITE = `${PLUGIN_ID}.reconcile:write`;
 /** Grafana's own action for editing a plugin's settings (the Configuration page). */
-export const PLUGINS_WRITE = 'plugins:write';
+const PLUGINS_WRITE = 'plugins:write';
 
 interface BootUser {
   orgRole?: string;
@@ -23,7 +23,7 @@ function currentUser(): BootUser {
 }
 
 /** True when the signed-in user holds `action`, or, without RBAC data, is an org Admin. */
-export function hasAction(action: string, user: BootUser = currentUser()): boolean {
+function hasAction(action: string, user: BootUser = currentUser()): boolean {
   if (user.permissions && Object.keys(user.permissions).length > 0) {
     return userHasPermission(action, user as CurrentUser);
   }

@@ -21,7 +21,7 @@ function objectName(key: string): string {
 }
 
 /** "records 1,001–2,000": the batch's input records in its source object (1-based, after the header). */
-export function recordRange(b: BatchRepair): string {
+function recordRange(b: BatchRepair): string {
   return b.records === 1 ? `record ${formatCount(b.firstRecord)}` : `records ${formatCount(b.firstRecord)}–${formatCount(b.firstRecord + b.records - 1)}`;
 }
 
