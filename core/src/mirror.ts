@@ -40,10 +40,11 @@ export function decodeRows(enc: string, data: Buffer): Buffer {
 }
 
 /**
- * An entry's size in the stats hash: its rows and its dead letters. The one definition for
- * adding (put) and subtracting (trim), so the byte counter returns to 0 with the mirror.
+ * An entry's size in the stats hash: its rows and its dead letters. Put stores it in the
+ * entry and adds it; trim subtracts that stored size, so the byte counter returns to 0 with
+ * the mirror.
  */
-export function entrySize(rows: Buffer, deadLetters: Buffer): number {
+function entrySize(rows: Buffer, deadLetters: Buffer): number {
   return rows.length + deadLetters.length;
 }
 
