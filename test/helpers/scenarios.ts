@@ -166,8 +166,3 @@ export async function runTrial(stack: Stack, c: CaseName, seed: number): Promise
       return reconcilerKilled(stack, seed);
   }
 }
-
-/** Case (b) needs a MariaDB that really loses acknowledged commits on SIGKILL. */
-export function needsRelaxedDurability(c: CaseName): boolean {
-  return c === 'b';
-}

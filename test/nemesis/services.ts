@@ -1,16 +1,16 @@
 // Service mode: `pipewarden loader serve` and `pipewarden reconciler serve` as processes,
 // restarted after a kill the way a supervisor would, and asked for their state over HTTP.
-import type { LoaderStatus, ReconcilerStatus } from '@pipewarden/core';
+import { fetchJson, type LoaderStatus, type ReconcilerStatus } from '@pipewarden/core';
 import { sleep } from '@pipewarden/stack';
 import { CliProcess } from './procs';
 import { trialEnv, type TrialContext } from './context';
 
 const SERVICE_TIMEOUT_MS = 10 * 60 * 1000;
 
+/** A service's JSON, or undefined while it is down, starting or refusing (the callers poll). */
 async function get<T>(ctx: TrialContext, url: string): Promise<T | undefined> {
   try {
-    const res = await fetch(url, { headers: { authorization: `Bearer ${ctx.stack.layout.token}` }, signal: AbortSignal.timeout(2000) });
-    return res.ok ? ((await res.json()) as T) : undefined;
+    return await fetchJson<T>(url, { token: ctx.stack.layout.token, timeoutMs: 2000 });
   } catch {
     return undefined;
   }

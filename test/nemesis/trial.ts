@@ -8,7 +8,7 @@ import { sleep, type Stack } from '@pipewarden/stack';
 import { hangAfterMs, trialEnv, type TrialContext, type Violation } from './context';
 import { damage, fire, mountWal, unmountWal } from './faults';
 import { checkFinished, describeVerify, judgeExit, verifyNow, violate } from './invariants';
-import { CliProcess, killAll } from './procs';
+import { CliProcess, hasStackTrace, killAll } from './procs';
 import { TcpProxy } from './proxy';
 import { Rng } from './random';
 import { BETWEEN_RUNS, drawSchedule, type FaultName, type Schedule } from './schedule';
@@ -44,8 +44,7 @@ export interface TrialOutcome {
 export function planTrial(seed: number, opts: TrialOptions): TrialPlan {
   const rng = new Rng(seed);
   const workload = drawWorkload(rng, seed, opts.engines);
-  const batches = workload.objects.length + Math.ceil(workload.records / workload.settings.batchSize);
-  return { seed, workload, schedule: drawSchedule(rng, opts.faults, batches, opts.engines) };
+  return { seed, workload, schedule: drawSchedule(rng, opts.faults, expectedBatches(workload), opts.engines) };
 }
 
 export function describePlan(p: TrialPlan): string {
@@ -127,7 +126,7 @@ async function serviceOutcome(ctx: TrialContext): Promise<'finished' | 'stopped'
     const [l, r] = await Promise.all([loaderStatus(ctx), reconcilerStatus(ctx)]);
     if (l?.state === 'failed') {
       ctx.log.push(`loader service failed: ${l.lastError}`);
-      if (l.lastError && /\n\s+at /.test(l.lastError)) violate(ctx, 'stack-trace', 'loader service lastError', l.lastError);
+      if (l.lastError && hasStackTrace(l.lastError)) violate(ctx, 'stack-trace', 'loader service lastError', l.lastError);
       outcome = 'stopped';
       break;
     }
