@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Stack } from '@pipewarden/stack';
 import { core, stack as stackModule } from '../lazy';
@@ -6,6 +6,11 @@ import { action, configFrom, type GlobalOptions } from '../run';
 
 export function defaultRunDir(): string {
   return resolve(process.env.PIPEWARDEN_RUN_DIR ?? resolve(process.cwd(), '.run'));
+}
+
+/** How later commands find this stack.env: a `.run/stack.env` in their folder or one above it, else only through PIPEWARDEN_RUN_DIR. */
+function findsIt(dir: string): string {
+  return basename(resolve(dir)) === '.run' ? `every pipewarden command run below ${resolve(dir, '..')} finds it` : `set PIPEWARDEN_RUN_DIR=${resolve(dir)}`;
 }
 
 export function registerStackCommands(program: Command): void {
@@ -21,7 +26,7 @@ export function registerStackCommands(program: Command): void {
         await stack.start((name) => process.stderr.write(`  started ${name}\n`));
         await core().migrate(stack.config());
         printStatus(stack);
-        process.stdout.write(`\nconfiguration: ${resolve(opts.dir, 'stack.env')} (every pipewarden command run below ${resolve(opts.dir, '..')} finds it)\n`);
+        process.stdout.write(`\nconfiguration: ${resolve(opts.dir, 'stack.env')} (${findsIt(opts.dir)})\n`);
       }),
     );
   program
