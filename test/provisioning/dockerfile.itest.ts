@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '@pipewarden/stack';
+import { REPO_ROOT, freePort } from '@pipewarden/stack';
 import { PROVISIONING } from './rules';
 
 interface Instruction {
@@ -135,7 +135,7 @@ function healthcheck(pid: number, env: Record<string, string>): { status: number
 
 test('the HEALTHCHECK script: healthy while the service answers /healthz, unhealthy when nothing answers on its port, healthy for a one-shot command', async () => {
   // A real exporter (its /healthz needs no database) on a port of its own.
-  const port = 20000 + (process.pid % 20000);
+  const port = await freePort();
   const env = { PIPEWARDEN_EXPORTER_LISTEN: `127.0.0.1:${port}`, PIPEWARDEN_LOG_LEVEL: 'warn' };
   const exporter = spawn(process.execPath, [join(REPO_ROOT, 'cli', 'bin', 'pipewarden.cjs'), 'exporter'], { env: { ...process.env, ...env }, stdio: 'ignore' });
   try {
