@@ -21,5 +21,3 @@ export const DASHBOARDS = [
 export const STATUS_POLL_MS = 3000;
 export const JOB_POLL_MS = 1000;
 export const HISTORY_LIMIT = 50;
-/** The reconciler keeps at most this many batch details per run (the counts cover all). */
-export const RUN_BATCH_DETAILS = 100;

@@ -8,7 +8,8 @@ import { Alert, Badge, LinkButton, LoadingPlaceholder, useStyles2 } from '@grafa
 import type { ReconcileRunDetail } from '../api/types';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { BatchTable } from '../components/Reconcile/BatchTable';
-import { PLUGIN_BASE_URL, ROUTES, RUN_BATCH_DETAILS } from '../constants';
+import { RUN_BATCH_DETAILS_MAX } from '../../../core/src/api';
+import { PLUGIN_BASE_URL, ROUTES } from '../constants';
 import { useRunDetail } from '../data/useRunDetail';
 import { pipelineDashboardAt } from '../utils/dashboardLink';
 import { formatAbsolute, formatCount, formatDuration, OUTCOME_LABELS, runDuration, TRIGGER_LABELS } from '../utils/format';
@@ -67,7 +68,7 @@ export function RunDetailContent({ runId }: { runId: string }) {
       ) : (
         <>
           <BatchTable batches={r.batches} columns={['rowsMissing', 'rowsInserted']} total={r.batches.length} />
-          {r.batches.length >= RUN_BATCH_DETAILS && <p>The first {RUN_BATCH_DETAILS} batches; the counts above cover every batch of the run.</p>}
+          {r.batches.length >= RUN_BATCH_DETAILS_MAX && <p>The first {RUN_BATCH_DETAILS_MAX} batches; the counts above cover every batch of the run.</p>}
         </>
       )}
     </>
