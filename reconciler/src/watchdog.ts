@@ -5,8 +5,7 @@
 // At start-up it also reconciles when MySQL started after batches of the WAL were written:
 // after a host crash nothing is in doubt in the WAL, yet a MySQL with relaxed durability
 // may have lost those batches' commits. Each decision is logged and counted.
-import mysql from 'mysql2/promise';
-import { mysqlOptions, pingMysql, readWalState, type Config, type Logger } from '@pipewarden/core';
+import { mysqlUptime, pingMysql, readWalState, type Config, type Logger } from '@pipewarden/core';
 import type { JobManager } from './jobs';
 import type { ReconcilerMetrics } from './metrics';
 
@@ -143,26 +142,5 @@ export class Watchdog {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
-  }
-}
-
-/** MySQL's Uptime in seconds, or null when it does not answer in time. */
-export async function mysqlUptime(config: Config, timeoutMs: number): Promise<number | null> {
-  let conn: mysql.Connection | undefined;
-  const timer = new Promise<null>((r) => setTimeout(() => r(null), timeoutMs).unref());
-  try {
-    return await Promise.race([
-      (async () => {
-        conn = await mysql.createConnection({ ...(mysqlOptions(config) as mysql.ConnectionOptions), connectTimeout: timeoutMs });
-        const [rows] = await conn.query<mysql.RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Uptime'");
-        return Number(rows[0]?.Value ?? 0);
-      })(),
-      timer,
-    ]);
-  } catch {
-    // Any failure to answer is "down" to the watchdog; the reconcile it triggers later reports the real error.
-    return null;
-  } finally {
-    conn?.destroy();
   }
 }

@@ -182,6 +182,26 @@ export async function pingMysql(config: Config, timeoutMs = 2000): Promise<boole
   }
 }
 
+/** MySQL's Uptime in seconds, or null when it does not answer in time (errors as pingMysql). */
+export async function mysqlUptime(config: Config, timeoutMs: number): Promise<number | null> {
+  let conn: mysql.Connection | undefined;
+  const timer = new Promise<null>((r) => setTimeout(() => r(null), timeoutMs).unref());
+  try {
+    const attempt = (async () => {
+      conn = await mysql.createConnection({ ...(mysqlOptions(config) as mysql.ConnectionOptions), connectTimeout: timeoutMs });
+      const [rows] = await conn.query<mysql.RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Uptime'");
+      return Number(rows[0]?.Value ?? 0);
+    })();
+    return await Promise.race([attempt, timer]);
+  } catch (e) {
+    // Any server or network error (each carries a code) means "does not answer"; a bug does not.
+    if (typeof (e as { code?: unknown })?.code === 'string') return null;
+    throw e;
+  } finally {
+    conn?.destroy();
+  }
+}
+
 /** Errors that mean "the server is gone", as opposed to a bad statement. */
 export function isConnectionError(e: unknown): boolean {
   const code = (e as { code?: string })?.code ?? '';
