@@ -7,7 +7,7 @@ import type { Config } from '../config';
 import { UserError } from '../errors';
 import { buildInfo } from '../version';
 import { connect, parseMysqlUrl } from './connection';
-import { MIGRATIONS, SCHEMA_VERSION, TABLES } from './schema';
+import { MIGRATIONS, SCHEMA_VERSION, TABLES, ddlIfMissing } from './schema';
 
 export interface MigrateResult {
   database: string;
@@ -34,10 +34,7 @@ export async function migrate(config: Config): Promise<MigrateResult> {
   \`applied_by\` VARCHAR(100) NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`);
     // A table created before applied_by existed gains it (guarded, as migrations 2 and 3 are).
-    await conn.query(
-      `SET @pw_ddl = IF((SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = '${TABLES.migrations}' AND column_name = 'applied_by') = 0, 'ALTER TABLE \`${TABLES.migrations}\` ADD COLUMN \`applied_by\` VARCHAR(100) NULL', 'DO 0')`,
-    );
-    for (const sql of ['PREPARE pw_ddl FROM @pw_ddl', 'EXECUTE pw_ddl', 'DEALLOCATE PREPARE pw_ddl']) await conn.query(sql);
+    for (const sql of ddlIfMissing('column', TABLES.migrations, 'applied_by', `ALTER TABLE \`${TABLES.migrations}\` ADD COLUMN \`applied_by\` VARCHAR(100) NULL`)) await conn.query(sql);
     const [rows] = await conn.query<import('mysql2').RowDataPacket[]>(`SELECT version, applied_by FROM \`${TABLES.migrations}\` ORDER BY version DESC`);
     const build = buildInfo();
     const newest = rows[0];

@@ -45,6 +45,20 @@ ${cols},
 ) ${TABLE_OPTIONS}`;
 }
 
+/**
+ * A DDL statement run only when the column or index it adds is missing, so a migration
+ * interrupted after it can run again (MySQL 8 has no ADD COLUMN/KEY IF NOT EXISTS). The
+ * names are the schema's own constants; `ddl` goes into a string literal, so no quotes.
+ */
+export function ddlIfMissing(kind: 'column' | 'index', table: string, name: string, ddl: string): string[] {
+  if (ddl.includes("'")) throw new Error(`guarded DDL must not contain a quote: ${ddl}`);
+  const probe =
+    kind === 'column'
+      ? `information_schema.columns WHERE table_schema = DATABASE() AND table_name = '${table}' AND column_name = '${name}'`
+      : `information_schema.statistics WHERE table_schema = DATABASE() AND table_name = '${table}' AND index_name = '${name}'`;
+  return [`SET @pw_ddl = IF((SELECT COUNT(*) FROM ${probe}) = 0, '${ddl}', 'DO 0')`, 'PREPARE pw_ddl FROM @pw_ddl', 'EXECUTE pw_ddl', 'DEALLOCATE PREPARE pw_ddl'];
+}
+
 export interface Migration {
   version: number;
   name: string;
@@ -110,12 +124,7 @@ export const MIGRATIONS: Migration[] = [
     // (the ledger, not the checkpoint, says what is loaded). A prefix: utf8mb4 VARCHAR(1024)
     // is longer than an InnoDB key may be. Guarded by information_schema so a migration
     // interrupted after the ALTER can run again (MySQL 8 has no ADD INDEX IF NOT EXISTS).
-    statements: [
-      `SET @pw_ddl = IF((SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = '${TABLES.ledger}' AND index_name = 'ix_source') = 0, 'ALTER TABLE \`${TABLES.ledger}\` ADD KEY \`ix_source\` (\`source_key\`(191), \`first_record\`)', 'DO 0')`,
-      'PREPARE pw_ddl FROM @pw_ddl',
-      'EXECUTE pw_ddl',
-      'DEALLOCATE PREPARE pw_ddl',
-    ],
+    statements: ddlIfMissing('index', TABLES.ledger, 'ix_source', `ALTER TABLE \`${TABLES.ledger}\` ADD KEY \`ix_source\` (\`source_key\`(191), \`first_record\`)`),
   },
   {
     version: 3,
@@ -124,10 +133,7 @@ export const MIGRATIONS: Migration[] = [
     // the run's report details (at most 100 a run), so a finished run's detail outlives the
     // reconciler's in-memory jobs. Guarded like migration 2 so an interrupted one runs again.
     statements: [
-      `SET @pw_ddl = IF((SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = '${TABLES.reconcileRuns}' AND column_name = 'requested_by') = 0, 'ALTER TABLE \`${TABLES.reconcileRuns}\` ADD COLUMN \`requested_by\` VARCHAR(190) NULL', 'DO 0')`,
-      'PREPARE pw_ddl FROM @pw_ddl',
-      'EXECUTE pw_ddl',
-      'DEALLOCATE PREPARE pw_ddl',
+      ...ddlIfMissing('column', TABLES.reconcileRuns, 'requested_by', `ALTER TABLE \`${TABLES.reconcileRuns}\` ADD COLUMN \`requested_by\` VARCHAR(190) NULL`),
       `CREATE TABLE IF NOT EXISTS \`${TABLES.reconcileRunBatches}\` (
   \`run_id\` CHAR(36) NOT NULL,
   \`seq\` SMALLINT UNSIGNED NOT NULL,
