@@ -7,25 +7,10 @@ import { join } from 'node:path';
 import type { ReconcileJob, ReconcilerStatus, LoaderStatus } from '@pipewarden/core';
 import { startLoaderService } from '@pipewarden/loader';
 import { reconcile, startReconcilerService } from '@pipewarden/reconciler';
-import { sleep } from '@pipewarden/stack';
 import { startTestStack, type TestStack } from './helpers/stack';
 import { createBatchesInDoubt, tableRows } from './helpers/doubt';
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-/** A metric's value in a /metrics exposition (no labels), or undefined. */
-function metric(text: string, name: string): number | undefined {
-  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : undefined;
-}
+import { waitFor } from './helpers/wait';
+import { parseExposition } from '../exporter/test/exposition';
 
 /** An empty folder as a loader's source. */
 function emptySource(stack: TestStack): string {
@@ -142,12 +127,12 @@ describe('reconcile guards', () => {
     try {
       const failure = await waitFor('a failed run', async () => (await status()).reconcile.lastFailure ?? undefined);
       expect(failure.error).toMatch(/loader lock[\s\S]*will not write/);
-      expect(metric(await metrics(), 'pipewarden_reconcile_last_failed')).toBe(1);
+      expect(parseExposition(await metrics()).get('pipewarden_reconcile_last_failed')).toBe(1);
       expect(await tableRows(stack)).toBe(d.sourceRows - d.missingRows); // nothing written
       holder.kill('SIGKILL');
       await waitFor('a retry that succeeds', async () => ((await status()).reconcile.lastFailure === null && (await tableRows(stack)) === d.sourceRows ? true : undefined), 60000);
       await svc.service.jobs.idle();
-      expect(metric(await metrics(), 'pipewarden_reconcile_last_failed')).toBe(0);
+      expect(parseExposition(await metrics()).get('pipewarden_reconcile_last_failed')).toBe(0);
       expect(await metrics()).toMatch(/pipewarden_watchdog_decisions_total\{decision="retry_failed_reconcile"\} [1-9]/);
     } finally {
       holder.kill('SIGKILL');
@@ -168,13 +153,13 @@ describe('reconcile guards', () => {
       const s = await loaderStatus();
       expect(s.state).toBe('paused');
       expect(s.pausedBy).toMatchObject({ by: 'reconcile', error: expect.stringMatching(/MySQL did not answer/) });
-      expect(metric(await (await fetch(`${loader.url}/metrics`)).text(), 'pipewarden_loader_paused_by_reconcile')).toBe(1);
+      expect(parseExposition(await (await fetch(`${loader.url}/metrics`)).text()).get('pipewarden_loader_paused_by_reconcile')).toBe(1);
       await stack.mariadb.start();
       const ok = await reconcile(config, { trigger: 'cli' });
       expect(ok.loaderRestarted).toBe(true);
       expect(await d.tableRows()).toBe(d.sourceRows);
       expect((await loaderStatus()).pausedBy).toBeUndefined();
-      expect(metric(await (await fetch(`${loader.url}/metrics`)).text(), 'pipewarden_loader_paused_by_reconcile')).toBe(0);
+      expect(parseExposition(await (await fetch(`${loader.url}/metrics`)).text()).get('pipewarden_loader_paused_by_reconcile')).toBe(0);
     } finally {
       if (!stack.mariadb.proc.running()) await stack.mariadb.start();
       await loader.close();

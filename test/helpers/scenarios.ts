@@ -8,6 +8,7 @@ import { connect, listSegments, readWalState, type Config } from '@pipewarden/co
 import { createS3Client, generate, putFile, startLoaderService, verifyTable, type VerifyReport } from '@pipewarden/loader';
 import { startReconcilerService } from '@pipewarden/reconciler';
 import { sleep, type Stack } from '@pipewarden/stack';
+import { waitFor } from './wait';
 import { runCli } from './doubt';
 
 export type CaseName = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
@@ -30,14 +31,6 @@ async function sourceFile(stack: Stack, rows: number, seed: number): Promise<str
   const file = join(dir, `src-${rows}-${seed}.csv`);
   await generate(file, { rows, seed, badShare: 0.005, duplicateShare: 0.002 });
   return file;
-}
-
-async function waitFor(what: string, cond: () => Promise<boolean> | boolean, timeoutMs = 120000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 async function result(c: CaseName, config: Config, source: string, detail: string): Promise<TrialResult> {
@@ -68,7 +61,7 @@ async function crashDuringServiceLoad(stack: Stack, c: 'a' | 'b' | 'd', seed: nu
   const loader = await startLoaderService(base, { source });
   const killAt = Math.floor(random(0.15, 0.8) * rows);
   try {
-    await waitFor('the load to reach the crash point', () => loader.service.status().rowsIn >= killAt || loader.service.status().state === 'finished');
+    await waitFor('the load to reach the crash point', () => loader.service.status().rowsIn >= killAt || loader.service.status().state === 'finished', 120000);
     await stack.mariadb.kill();
     if (c === 'd') {
       await stack.redis.kill();
