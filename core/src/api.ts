@@ -1,5 +1,6 @@
 // HTTP contracts of the pipewarden services, shared by the services, the exporter's probes
-// and the Grafana plugin (which imports these types only, so nothing of core is bundled).
+// and the Grafana plugin (which imports these types and RUN_BATCH_DETAILS_MAX: that constant
+// is all of this module the app bundles).
 import type { LoaderState, ReconcileOutcome, ReconcileTrigger } from './metrics';
 
 /**

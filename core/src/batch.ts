@@ -72,7 +72,7 @@ export function sizeCutting(firstRecord: number, records: number): number {
 
 const byFirstRecord = (ranges: readonly LedgerRange[]) => [...ranges].sort((a, b) => a.firstRecord - b.firstRecord);
 
-/** contiguousEnd of batches already in record order. */
+/** First record not covered by the contiguous run from record 1 of batches in record order. */
 function endOfRun(sorted: readonly LedgerRange[]): number {
   let end = 1;
   for (const r of sorted) {
@@ -80,11 +80,6 @@ function endOfRun(sorted: readonly LedgerRange[]): number {
     end += r.recordCount;
   }
   return end;
-}
-
-/** First record not covered by the contiguous run of these batches (any order) from record 1. */
-export function contiguousEnd(ranges: readonly LedgerRange[]): number {
-  return endOfRun(byFirstRecord(ranges));
 }
 
 /**

@@ -1,5 +1,5 @@
 // batchGeometry: the batch size an object was cut with, read back from its ledger batches.
-import { batchGeometry, contiguousEnd, ledgerMismatch, sizeCutting, type IntentRecord, type LedgerEntry } from '../src';
+import { batchGeometry, ledgerMismatch, sizeCutting, type IntentRecord, type LedgerEntry } from '../src';
 
 const b = (firstRecord: number, recordCount: number) => ({ firstRecord, recordCount });
 
@@ -29,9 +29,9 @@ test('a lone tail batch (the others lost by the database) takes the size the obj
 });
 
 test('contiguousEnd: the first record after the run of batches from record 1', () => {
-  expect(contiguousEnd([])).toBe(1);
-  expect(contiguousEnd([b(1001, 1000), b(1, 1000), b(3001, 5)])).toBe(2001);
-  expect(contiguousEnd([b(10001, 479)])).toBe(1);
+  expect(batchGeometry([]).contiguousEnd).toBe(1);
+  expect(batchGeometry([b(1001, 1000), b(1, 1000), b(3001, 5)]).contiguousEnd).toBe(2001);
+  expect(batchGeometry([b(10001, 479)], [5000]).contiguousEnd).toBe(1);
 });
 
 test('batches of two sizes are refused with the odd range named', () => {
