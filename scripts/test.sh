@@ -11,11 +11,10 @@ if [ -x .venv/bin/python ]; then
   step "spark job (python)"; .venv/bin/python -m unittest discover -s loader/spark -p 'test_*.py'
 fi
 step "integration tests";  npx jest --selectProjects integration --ci --runInBand
-# The nemesis (test/soak.ts) on fixed seeds, each a workload and fault schedule (about 3
-# minutes here); any invariant violation fails the run. Its last line is RESULT {json}.
-# 4, 11, 36, 39, 57, 61, 134 and 136 are the schedules that found bugs (a corrupt
-# checkpoint, a flush=0 host crash, MySQL killed mid-load, a full WAL disk, a stale run
-# directory, a restored database, an S3 object replaced). Replay one seed:
+# The nemesis (test/soak.ts) on fixed seeds, each a workload and fault schedule; any
+# invariant violation fails the run. Its last line is RESULT {json}. The seeds are
+# schedules that once found bugs (the deterministic guards are the itests named in
+# docs/architecture.md); about 2 minutes. Replay one seed:
 # npm run soak -- --engines inline --seed S --trials 1
 NEMESIS_SEEDS="4,11,36,39,57,61,102,103,114,118,124,132,134,136,140,141,143,146,148,157,158,164,169"
 step "nemesis soak";       npm run --silent soak -- --engines inline --seeds "$NEMESIS_SEEDS"
