@@ -5,7 +5,7 @@
 // At start-up it also reconciles when MySQL started after batches of the WAL were written:
 // after a host crash nothing is in doubt in the WAL, yet a MySQL with relaxed durability
 // may have lost those batches' commits. Each decision is logged and counted.
-import { mysqlUptime, pingMysql, readWalState, type Config, type Logger } from '@pipewarden/core';
+import { errorMessage, mysqlUptime, pingMysql, readWalState, type Config, type Logger } from '@pipewarden/core';
 import type { JobManager } from './jobs';
 import type { ReconcilerMetrics } from './metrics';
 
@@ -83,8 +83,10 @@ export class Watchdog {
     // Batches left in doubt by a crash before this process started get repaired at once
     // (looked at now, before a loader started meanwhile has batches of its own in flight).
     const inDoubt = readWalState(this.config.wal.dir).inDoubt.size;
-    if (inDoubt > 0) void pingMysql(this.config).then((up) => up && this.reconcile('startup_in_doubt_reconcile', { inDoubt }));
-    this.timer = setInterval(() => void this.tick(), this.config.reconciler.watchdogIntervalSeconds * 1000);
+    // A probe that throws (not a MySQL error: a bug) is logged; the watchdog keeps watching.
+    const report = (e: unknown) => this.log.error('watchdog probe failed', { error: errorMessage(e) });
+    if (inDoubt > 0) pingMysql(this.config).then((up) => up && this.reconcile('startup_in_doubt_reconcile', { inDoubt }), report);
+    this.timer = setInterval(() => this.tick().catch(report), this.config.reconciler.watchdogIntervalSeconds * 1000);
     this.timer.unref();
   }
 
