@@ -50,6 +50,22 @@ export function retryDecision(v: RetryState & { failed: boolean; stuck: number; 
   return { attempts, nextRetryAt: v.now + retryDelaySeconds(attempts) * 1000, reconcile: true };
 }
 
+/**
+ * MySQL's `Uptime` is whole seconds between two whole-second clocks (the query's start and
+ * the server's), so the start it implies is up to a second early or late. Also allow for
+ * the probe's own latency: a batch counts as written before MySQL started unless it is
+ * clearly after. Counting one too many costs a ledger check; one too few loses rows.
+ */
+export const UPTIME_SLACK_MS = 2000;
+
+/** How many WAL batches (by intent time, ms) may predate a MySQL that reported `uptimeSeconds` at `now`. */
+export function writtenBeforeMysqlStarted(intentTimes: Iterable<number>, uptimeSeconds: number, now: number): number {
+  const startedBy = now - uptimeSeconds * 1000 + UPTIME_SLACK_MS;
+  let n = 0;
+  for (const ts of intentTimes) if (ts < startedBy) n++;
+  return n;
+}
+
 export class Watchdog {
   private timer?: NodeJS.Timeout;
   private mysqlUp: boolean | undefined;
@@ -96,8 +112,8 @@ export class Watchdog {
    * or 2 and a host crash), though nothing is in doubt. A run checks them against the ledger.
    */
   private startupCheck(uptimeSeconds: number): void {
-    const mysqlStartedAt = Date.now() - uptimeSeconds * 1000;
-    const before = [...readWalState(this.config.wal.dir).intents.values()].filter((i) => i.ts < mysqlStartedAt).length;
+    const intents = readWalState(this.config.wal.dir).intents.values();
+    const before = writtenBeforeMysqlStarted([...intents].map((i) => i.ts), uptimeSeconds, Date.now());
     if (before > 0) this.reconcile('startup_mysql_restarted_reconcile', { batchesWrittenBeforeMysqlStarted: before });
   }
 

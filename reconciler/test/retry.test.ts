@@ -1,6 +1,6 @@
 import { HttpError } from '@pipewarden/core';
 import { isConnectionRefused } from '../src/loader-client';
-import { RETRY_FIRST_SECONDS, RETRY_MAX_SECONDS, retryDecision, retryDelaySeconds } from '../src/watchdog';
+import { RETRY_FIRST_SECONDS, RETRY_MAX_SECONDS, retryDecision, retryDelaySeconds, writtenBeforeMysqlStarted } from '../src/watchdog';
 
 describe('the watchdog retry pause', () => {
   test('doubles from the first pause up to the cap, and stays there', () => {
@@ -41,5 +41,18 @@ describe('when the watchdog reconciles again', () => {
   test('batches stuck in doubt (no failed run, e.g. a loader killed mid-batch while MySQL stayed up): retried the same way', () => {
     const seen = retryDecision({ ...calm, failed: false, stuck: 2, now: 5_000 });
     expect(retryDecision({ ...seen, failed: false, stuck: 2, now: seen.nextRetryAt }).reconcile).toBe(true);
+  });
+});
+
+describe('batches written before MySQL started (the start-up check after a host crash)', () => {
+  test('a batch written in the same second MySQL started counts: Uptime is whole seconds and may overstate', () => {
+    // The server started at 100.9 s; at 101.1 s it reports Uptime 1 (101 - 100), implying 100.1 s.
+    // A batch written at 100.5 s, before the start, must count (CI lost this once: no reconcile).
+    expect(writtenBeforeMysqlStarted([100_500], 1, 101_100)).toBe(1);
+  });
+
+  test('batches long before count, batches clearly after the start do not', () => {
+    expect(writtenBeforeMysqlStarted([10_000, 50_000, 190_000], 100, 200_000)).toBe(2);
+    expect(writtenBeforeMysqlStarted([], 100, 200_000)).toBe(0);
   });
 });
