@@ -4,6 +4,7 @@ export * from './config';
 export * from './metrics';
 export * from './batch';
 export * from './record/spec';
+export * from './dataset';
 export * from './record/header';
 export * from './record/normalize';
 export * from './record/tsv';

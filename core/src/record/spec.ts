@@ -3,17 +3,19 @@
 // so the rules cannot drift apart.
 import specJson from '../../spec/violation-spec.json';
 
-export type ColumnType = 'key' | 'string' | 'state' | 'plate_type' | 'int' | 'date' | 'time' | 'year';
+type LegacyColumnType = 'key' | 'string' | 'state' | 'plate_type' | 'int' | 'date' | 'time' | 'year';
 
 export interface ColumnSpec {
   header: string;
   column: string;
-  type: ColumnType;
+  type: LegacyColumnType;
   max?: number;
   min?: number;
 }
 
-export type RejectReason = 'missing_key' | 'invalid_key' | 'column_count' | 'csv_error' | 'invalid_utf8' | 'bad_header';
+import type { RejectReason } from '../dataset/types';
+export type { RejectReason };
+export { headerKey } from '../dataset/load';
 
 export interface ViolationSpec {
   version: number;
@@ -28,8 +30,3 @@ export const COLUMNS: readonly ColumnSpec[] = VIOLATION_SPEC.columns;
 export const COLUMN_NAMES: readonly string[] = COLUMNS.map((c) => c.column);
 export const KEY_INDEX = COLUMNS.findIndex((c) => c.type === 'key');
 export const REJECT_REASONS = Object.keys(VIOLATION_SPEC.rejectReasons) as RejectReason[];
-
-/** Header comparison key: trimmed, inner whitespace collapsed, lower case, BOM removed. */
-export function headerKey(h: string): string {
-  return h.replace(/^\uFEFF/, '').trim().replace(/\s+/g, ' ').toLowerCase();
-}

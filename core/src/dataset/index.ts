@@ -1,0 +1,4 @@
+export * from './types';
+export * from './formats';
+export * from './load';
+export * from './of-config';
