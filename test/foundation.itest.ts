@@ -1,7 +1,7 @@
 // Foundation: migrations on a real MariaDB, the harness's SIGKILL/restart, and the real
 // sample normalized with every row accounted for.
 import type { RowDataPacket } from 'mysql2';
-import { COLUMNS, connect, migrate, TABLES } from '@pipewarden/core';
+import { COLUMNS, DEFAULT_DATASET, connect, datasetOf, migrate, rulesFor, TABLES } from '@pipewarden/core';
 import { InlineEngine, LocalSource } from '@pipewarden/loader';
 import { startTestStack, SHARED_SAMPLE, type TestStack } from './helpers/stack';
 
@@ -58,7 +58,7 @@ test('normalizing the real sample accounts for every row', async () => {
   let kept = 0;
   let rejected = 0;
   const lines: string[] = [];
-  for await (const b of new InlineEngine().batches(source, obj, { nextRecord: 1, nextByte: 0, nextLine: 1, batchSize: 1000 }, new AbortController().signal)) {
+  for await (const b of new InlineEngine(rulesFor(datasetOf({ dataset: DEFAULT_DATASET }))).batches(source, obj, { nextRecord: 1, nextByte: 0, nextLine: 1, batchSize: 1000 }, new AbortController().signal)) {
     records += b.src.records;
     kept += b.keys.length;
     rejected += b.rejects.length;

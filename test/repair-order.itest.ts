@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RowDataPacket } from 'mysql2';
-import { WalWriter, connect, createRedis, mirrorKeys, putMirrorEntry } from '@pipewarden/core';
+import { DEFAULT_DATASET, WalWriter, connect, createRedis, datasetOf, mirrorKeys, putMirrorEntry, rulesFor } from '@pipewarden/core';
 import { InlineEngine, generate, intentFor, openSource, type BatchDraft } from '@pipewarden/loader';
 import { reconcile } from '@pipewarden/reconciler';
 import { startTestStack, type TestStack } from './helpers/stack';
@@ -42,7 +42,7 @@ describe('repair order', () => {
     const source = openSource(file, config);
     const [object] = await source.list();
     const drafts: BatchDraft[] = [];
-    for await (const d of new InlineEngine().batches(source, object, { nextRecord: 1, nextByte: 0, nextLine: 1, batchSize: 1000 }, new AbortController().signal)) if (d.src.records > 0) drafts.push(d);
+    for await (const d of new InlineEngine(rulesFor(datasetOf({ dataset: DEFAULT_DATASET }))).batches(source, object, { nextRecord: 1, nextByte: 0, nextLine: 1, batchSize: 1000 }, new AbortController().signal)) if (d.src.records > 0) drafts.push(d);
     source.close();
     expect(drafts.map((d) => d.src.firstRecord)).toEqual([1, 1001]);
     const [a, b] = drafts.map((d) => intentFor(d));

@@ -26,6 +26,8 @@ import {
   createLogger,
   createPool,
   createRedis,
+  datasetOf,
+  rulesFor,
   readWalState,
   writeCheckpoint,
   type Checkpoint,
@@ -110,7 +112,7 @@ export interface LoadOptions {
 }
 
 async function createEngine(config: Config, log: Logger): Promise<Engine> {
-  if (config.engine === 'inline') return new InlineEngine();
+  if (config.engine === 'inline') return new InlineEngine(rulesFor(datasetOf(config)));
   // Loaded lazily: the Spark engine pulls in process management only Spark users need.
   // require, not import(): under the CLI's CommonJS loader a dynamic import() goes to
   // Node's ESM resolver, which cannot load .ts files.

@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_DATASET, datasetOf, rulesFor } from '@pipewarden/core';
 import { CsvFormatError, CsvRecordReader, type CsvRecord } from '../src/engine/csv-records';
 import { InlineEngine } from '../src/engine/inline';
 import { LocalSource } from '../src/source/local';
@@ -85,7 +86,7 @@ test('the inline engine names the object whose line ends are lone CRs', async ()
     const src = new LocalSource(file);
     const [obj] = await src.list();
     const run = async () => {
-      for await (const d of new InlineEngine().batches(src, obj, { nextRecord: 1, nextByte: 0, nextLine: 1, batchSize: 10 }, new AbortController().signal)) void d;
+      for await (const d of new InlineEngine(rulesFor(datasetOf({ dataset: DEFAULT_DATASET }))).batches(src, obj, { nextRecord: 1, nextByte: 0, nextLine: 1, batchSize: 10 }, new AbortController().signal)) void d;
     };
     await expect(run()).rejects.toThrow(`${file}: its lines end in a lone CR`);
     src.close();

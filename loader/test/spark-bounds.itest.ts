@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RowDataPacket } from 'mysql2';
-import { COLUMNS, UserError, connect, type Config } from '@pipewarden/core';
+import { COLUMNS, DEFAULT_DATASET, UserError, connect, datasetOf, rulesFor, type Config } from '@pipewarden/core';
 import { runLoad } from '../src/load';
 import { putFile } from '../src/s3-admin';
 import { createS3Client, openSource } from '../src/source';
@@ -63,7 +63,7 @@ describeSpark('record bounds under the Spark engine', () => {
     await upload('long.csv', lines.join('\n') + '\n');
     const source = openSource(prefix('long.csv'), inline);
     const [object] = await source.list();
-    const a = await drainEngine(new InlineEngine(), source, object, 4);
+    const a = await drainEngine(new InlineEngine(rulesFor(datasetOf({ dataset: DEFAULT_DATASET }))), source, object, 4);
     const b = await drainEngine(createSparkEngine(spark, captureLogger().log), source, object, 4);
 
     // Raw bytes by digest: a failure then prints 64 characters instead of 87 KB of base64.

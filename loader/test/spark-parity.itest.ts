@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { COLUMNS, loadConfig, splitTsv, decodeTsvLine, type Config } from '@pipewarden/core';
+import { COLUMNS, DEFAULT_DATASET, datasetOf, loadConfig, rulesFor, splitTsv, decodeTsvLine, type Config } from '@pipewarden/core';
 import { InlineEngine } from '../src/engine/inline';
 import { createSparkEngine, sparkStagingDir } from '../src/engine/spark';
 import { captureLogger, drainEngine, sparkSkipReason, type Drained } from '../src/engine/spark-testkit';
@@ -114,7 +114,7 @@ describeSpark('Spark engine parity with the inline engine', () => {
   let dir: string;
   let config: Config;
   const { log, lines: logLines } = captureLogger();
-  const inline = new InlineEngine();
+  const inline = new InlineEngine(rulesFor(datasetOf({ dataset: DEFAULT_DATASET })));
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'pw-spark-parity-'));

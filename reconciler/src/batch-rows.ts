@@ -2,7 +2,7 @@
 // sent to MySQL), otherwise the source itself — the range the WAL intent names, read and
 // normalized again by the same engine.
 import type Redis from 'ioredis';
-import { UserError, batchId, errorMessage, getMirrorEntry, readCheckpoint, sizeCutting, type Checkpoint, type Config, type DeadLetter, type IntentRecord, type Logger, type MirrorKeys } from '@pipewarden/core';
+import { UserError, batchId, datasetOf, rulesFor, errorMessage, getMirrorEntry, readCheckpoint, sizeCutting, type Checkpoint, type Config, type DeadLetter, type IntentRecord, type Logger, type MirrorKeys } from '@pipewarden/core';
 import { InlineEngine, openSource, type Source, type SourceObject } from '@pipewarden/loader';
 
 export interface BatchRows {
@@ -84,7 +84,7 @@ export class SourceRereader {
       : { nextRecord: 1, nextByte: 0, nextLine: 1, batchSize: cp?.batchSize ?? sizeCutting(src.firstRecord, src.records) };
     const ctl = new AbortController();
     try {
-      for await (const draft of new InlineEngine().batches(source, object, start, ctl.signal)) {
+      for await (const draft of new InlineEngine(rulesFor(datasetOf(this.config))).batches(source, object, start, ctl.signal)) {
         if (draft.src.firstRecord < src.firstRecord) continue;
         if (draft.src.firstRecord > src.firstRecord) break;
         const id = batchId(draft.src.key, draft.src.etag, draft.src.firstRecord);

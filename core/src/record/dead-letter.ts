@@ -1,4 +1,4 @@
-import type { RejectReason } from './spec';
+import type { RejectReason } from '../dataset/types';
 
 /** An input record that cannot be kept, with where it came from and why. */
 export interface DeadLetter {

@@ -1,188 +1,214 @@
-// Field normalization per the spec. Hot path: called once per field of every row,
-// so it avoids regexes and allocations where a char-code loop does the job.
-import { COLUMNS as SPEC_COLUMNS, KEY_INDEX as SPEC_KEY_INDEX, type ColumnSpec, type RejectReason } from './spec';
+// The reference normalization, driven by a dataset spec: each column's rule is compiled
+// once (compileColumn), then applied field by field (normalizeWith). The inline engine's
+// fast path (loader/src/engine/fast-row.ts) must give exactly these bytes, reject reasons
+// and oddity counts; the Spark job ports these rules.
+//
+// Row semantics: a field is trimmed (String#trim); empty → NULL, or the row is rejected
+// (missing_key / missing_value) when the column is required; an invalid value → NULL and
+// an oddity of that column, or the row is rejected (invalid_key / invalid_value) when the
+// column is required. A rejected row's reason is that of its first failing required column
+// in spec order, and a rejected row counts no oddities. A column the file lacks (its
+// field index is -1) is NULL, not an oddity.
+import type { RejectReason, ResolvedColumn } from '../dataset/types';
 import type { HeaderMap } from './header';
+import { COLUMN_NAMES as LEGACY_COLUMN_NAMES } from './spec';
+import { patternRegExp, fixedPatternTables } from './pattern';
+import { compileDecimal, compileInteger, compileTemporal, decimalWidth, writeDecimal, writeInteger, writeTemporal, type ByteSink, type DecimalRule, type IntegerRule, type TemporalRule } from './scan';
 
-/** A normalized value: string for text/date/time/key, number for ints, null for SQL NULL. */
+/** A normalized value: the column's written text, or null for SQL NULL. (number: legacy callers only.) */
 export type Value = string | number | null;
-
-export interface Normalized {
-  /** Values in spec column order; values[KEY_INDEX] is the summons number as a digit string. */
-  values: Value[];
-}
 
 export type NormalizeResult = { ok: true; values: Value[] } | { ok: false; reason: RejectReason };
 
-// Local copies: compiled to CommonJS, an imported binding is a getter call on every use,
-// which cost 10% of the engine's time inside the per-field loop.
-const COLUMNS: readonly ColumnSpec[] = SPEC_COLUMNS;
-const KEY_INDEX: number = SPEC_KEY_INDEX;
-const NCOLS = COLUMNS.length;
+// How a column is checked; the fast path switches on these small integers, never on strings.
+export const KIND_STRING = 0;
+export const KIND_INTEGER = 1;
+export const KIND_DECIMAL = 2;
+export const KIND_TEMPORAL = 3;
+export const KIND_PATTERN = 4;
+/** boolean and enum: a lookup of the field's text. */
+export const KIND_LOOKUP = 5;
 
-const MAX_KEY = '9223372036854775807';
-const INVALID = Symbol('invalid');
-type Cell = Value | typeof INVALID;
+export const CASE_KEEP = 0;
+export const CASE_UPPER = 1;
+export const CASE_LOWER = 2;
 
-function isDigits(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
+/** One column's compiled rule. */
+export interface ColumnRule {
+  readonly column: ResolvedColumn;
+  readonly kind: number;
+  readonly required: boolean;
+  readonly key: boolean;
+  /** string and pattern: length bounds (UTF-16 units). */
+  readonly minLength: number;
+  readonly maxLength: number;
+  readonly integer: IntegerRule | null;
+  readonly decimal: DecimalRule | null;
+  readonly temporal: TemporalRule | null;
+  /** pattern: per-position ASCII tables when the pattern is a fixed-length run of classes. */
+  readonly fixedPattern: Uint8Array[] | null;
+  readonly caseMode: number;
+  /** Bytes the written value may take beyond the field's own length (dates grow 8 → 10). */
+  readonly growth: number;
+  /** The reference: the written text of a trimmed, non-empty field, or undefined when it is invalid. */
+  check(s: string): string | undefined;
+}
+
+// Scratch buffers of the reference's byte-level checks (one field at a time).
+const input: ByteSink = {
+  buf: Buffer.allocUnsafe(1024),
+  len: 0,
+  ensure(bytes) {
+    if (bytes > this.buf.length) this.buf = Buffer.allocUnsafe(Math.max(bytes, this.buf.length * 2));
+  },
+};
+const output: ByteSink = {
+  buf: Buffer.allocUnsafe(1024),
+  len: 0,
+  ensure(bytes) {
+    if (bytes > this.buf.length) this.buf = Buffer.allocUnsafe(Math.max(bytes, this.buf.length * 2));
+  },
+};
+
+/** Apply a byte-level rule (scan.ts) to a string: its UTF-8 bytes in, the written ASCII text out. */
+function viaBytes(s: string, width: number, write: (b: Buffer, e: number, w: ByteSink) => boolean): string | undefined {
+  input.ensure(s.length * 3);
+  const n = input.buf.write(s, 0, 'utf8');
+  output.ensure(n + width);
+  output.len = 0;
+  return write(input.buf, n, output) ? output.buf.toString('latin1', 0, output.len) : undefined;
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
   return true;
 }
 
-function isLetters(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i) | 0x20;
-    if (c < 97 || c > 122) return false;
-  }
-  return true;
-}
-
-const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-function pad2(n: number): string {
-  return n < 10 ? '0' + n : String(n);
-}
-function isoDate(y: number, m: number, d: number): Cell {
-  if (y < 1900 || y > 2099 || m < 1 || m > 12 || d < 1) return INVALID;
-  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-  const max = m === 2 && leap ? 29 : DAYS[m - 1];
-  if (d > max) return INVALID;
-  return `${y}-${pad2(m)}-${pad2(d)}`;
-}
-
-export function normalizeDate(s: string): Cell {
-  if (s.length === 10 && s.charCodeAt(2) === 47 && s.charCodeAt(5) === 47) {
-    const mm = s.slice(0, 2), dd = s.slice(3, 5), yy = s.slice(6);
-    if (!isDigits(mm) || !isDigits(dd) || !isDigits(yy)) return INVALID;
-    return isoDate(+yy, +mm, +dd);
-  }
-  if (s.length === 8 && isDigits(s)) return isoDate(+s.slice(0, 4), +s.slice(4, 6), +s.slice(6, 8));
-  return INVALID;
-}
-
-export function normalizeTime(s: string): Cell {
-  let digits = s;
-  let suffix = 0;
-  const last = s.charCodeAt(s.length - 1) | 0x20;
-  if (last === 97 /* a */ || last === 112 /* p */) {
-    digits = s.slice(0, -1);
-    suffix = last;
-  }
-  if (digits.length !== 4 || !isDigits(digits)) return INVALID;
-  let h = +digits.slice(0, 2);
-  const m = +digits.slice(2);
-  if (m > 59) return INVALID;
-  if (suffix === 0) {
-    if (h > 23) return INVALID;
-  } else {
-    // 12-hour clock; the data also has 00xxA, which means just after midnight.
-    if (h > 12) return INVALID;
-    if (suffix === 97 && h === 12) h = 0;
-    else if (suffix === 112 && h < 12) h += 12;
-  }
-  return `${pad2(h)}:${pad2(m)}:00`;
-}
-
-function normalizeCell(col: ColumnSpec, s: string): Cell {
-  switch (col.type) {
-    case 'string':
-      return col.max !== undefined && s.length > col.max ? INVALID : s;
-    case 'int': {
-      if (!isDigits(s) || s.length > 12) return INVALID;
-      const n = +s;
-      return (col.min !== undefined && n < col.min) || (col.max !== undefined && n > col.max) ? INVALID : n;
+/** Compile one column's rule (once per column: nothing is decided per field but the value). */
+export function compileColumn(c: ResolvedColumn): ColumnRule {
+  const base = { column: c, required: c.required, key: c.key, minLength: 0, maxLength: Infinity, integer: null, decimal: null, temporal: null, fixedPattern: null, caseMode: CASE_KEEP, growth: 0 };
+  switch (c.type) {
+    case 'string': {
+      const { minLength, maxLength } = c;
+      return { ...base, kind: KIND_STRING, minLength, maxLength, check: (s) => (s.length >= minLength && s.length <= maxLength ? s : undefined) };
     }
-    case 'state':
-      return s.length === 2 && isLetters(s) ? s.toUpperCase() : INVALID;
-    case 'plate_type':
-      return s.length === 3 && isLetters(s) ? s.toUpperCase() : INVALID;
+    case 'integer': {
+      const r = compileInteger(c);
+      return { ...base, kind: KIND_INTEGER, integer: r, check: (s) => viaBytes(s, 1, (b, e, w) => writeInteger(b, 0, e, r, w)) };
+    }
+    case 'decimal': {
+      const r = compileDecimal(c);
+      const width = decimalWidth(r);
+      return { ...base, kind: KIND_DECIMAL, decimal: r, growth: width, check: (s) => viaBytes(s, width, (b, e, w) => writeDecimal(b, 0, e, r, w)) };
+    }
     case 'date':
-      return normalizeDate(s);
     case 'time':
-      return normalizeTime(s);
-    case 'year': {
-      if (s.length !== 4 || !isDigits(s)) return INVALID;
-      const y = +s;
-      return y >= 1900 && y <= 2099 ? y : INVALID;
+    case 'datetime': {
+      const r = compileTemporal(c);
+      return { ...base, kind: KIND_TEMPORAL, temporal: r, growth: 19, check: (s) => viaBytes(s, 19, (b, e, w) => writeTemporal(b, 0, e, r, w)) };
     }
-    case 'key':
-      return s; // handled by normalizeKey
+    case 'boolean': {
+      const values = new Map<string, string>([...c.trueValues.map((v) => [v, '1'] as const), ...c.falseValues.map((v) => [v, '0'] as const)]);
+      return { ...base, kind: KIND_LOOKUP, growth: 1, check: (s) => values.get(s.toLowerCase()) };
+    }
+    case 'enum': {
+      const sensitive = c.caseSensitive;
+      const values = new Map(c.values.map((v) => [sensitive ? v : v.toLowerCase(), v] as const));
+      // A spelling may be longer (in UTF-8 bytes) than the field that matched it.
+      const growth = Math.max(0, ...c.values.map((v) => Buffer.byteLength(v) * 2));
+      return { ...base, kind: KIND_LOOKUP, growth, check: (s) => values.get(sensitive ? s : s.toLowerCase()) };
+    }
+    case 'pattern': {
+      const re = patternRegExp(c.pattern);
+      const { minLength, maxLength } = c;
+      const caseMode = c.case === 'upper' ? CASE_UPPER : c.case === 'lower' ? CASE_LOWER : CASE_KEEP;
+      return {
+        ...base,
+        kind: KIND_PATTERN,
+        minLength,
+        maxLength,
+        caseMode,
+        fixedPattern: fixedPatternTables(c.pattern),
+        // Upper-casing may lengthen non-ASCII text ('ß' → 'SS'); ASCII stays the same length.
+        growth: 0,
+        check: (s) => {
+          if (!re.test(s)) return undefined;
+          const v = caseMode === CASE_UPPER ? s.toUpperCase() : caseMode === CASE_LOWER ? s.toLowerCase() : s;
+          return v.length >= minLength && v.length <= maxLength ? v : undefined;
+        },
+      };
+    }
   }
 }
 
-/** Canonical decimal form of a summons number, or the reason it cannot be a key. */
-export function normalizeKey(raw: string): string | RejectReason {
-  const s = raw.trim();
-  if (s.length === 0) return 'missing_key';
-  if (!isDigits(s)) return 'invalid_key';
-  let i = 0;
-  while (i < s.length - 1 && s.charCodeAt(i) === 48) i++;
-  const k = s.slice(i);
-  if (k === '0') return 'invalid_key';
-  if (k.length > MAX_KEY.length || (k.length === MAX_KEY.length && k > MAX_KEY)) return 'invalid_key';
-  return k;
+/** True when a lookup column may write non-ASCII text for ASCII input (an enum spelled so). */
+export function writesNonAscii(c: ResolvedColumn): boolean {
+  return c.type === 'enum' && c.values.some((v) => !isAscii(v));
 }
 
 /**
- * Per-field counters of oddities turned into NULL. One instance per load (or batch);
- * counts[i] belongs to COLUMNS[i].
+ * Oddities (values turned into NULL) per column; counts[i] belongs to the spec's column i.
+ * One instance per batch (or load).
  */
 export class OddityCounter {
-  readonly counts = new Array<number>(NCOLS).fill(0);
+  readonly counts: number[];
+  // columnCount 0 (the default) makes an accumulator that grows as counters are added.
+  constructor(columnCount = 0) {
+    this.counts = new Array<number>(columnCount).fill(0);
+  }
   add(other: OddityCounter): void {
-    for (let i = 0; i < this.counts.length; i++) this.counts[i] += other.counts[i];
+    for (let i = 0; i < other.counts.length; i++) this.counts[i] = (this.counts[i] ?? 0) + other.counts[i];
   }
   total(): number {
     return this.counts.reduce((a, b) => a + b, 0);
   }
-  byColumn(): Record<string, number> {
+  /** The non-zero counts by column name (`names`: the spec's column names, in spec order). */
+  // Transition: without `names`, the legacy NYC column names (callers not yet converted).
+  byColumn(names: readonly string[] = LEGACY_COLUMN_NAMES): Record<string, number> {
     const out: Record<string, number> = {};
     this.counts.forEach((n, i) => {
-      if (n > 0) out[COLUMNS[i].column] = n;
+      if (n > 0) out[names[i]] = n;
     });
     return out;
   }
 }
 
-/**
- * Normalize one parsed record into `out` (reused by the caller: no allocation per row).
- * Returns null when the row is kept, else why it cannot be. Every oddity of a kept row
- * becomes NULL and is counted in `oddities`, never dropped silently.
- */
-export function normalizeInto(record: readonly string[], map: HeaderMap, oddities: OddityCounter, out: Value[]): RejectReason | null {
-  if (record.length !== map.fieldCount) return 'column_count';
-  const fieldIndex = map.fieldIndex;
-  const key = normalizeKey(record[fieldIndex[KEY_INDEX]]);
-  if (key === 'missing_key' || key === 'invalid_key' || key === 'column_count' || key === 'csv_error' || key === 'invalid_utf8' || key === 'bad_header') return key;
-  out.length = NCOLS;
-  const counts = oddities.counts;
-  for (let i = 0; i < NCOLS; i++) {
-    if (i === KEY_INDEX) {
-      out[i] = key;
-      continue;
-    }
-    const raw = record[fieldIndex[i]];
-    const s = raw.length === 0 ? raw : raw.trim();
-    if (s.length === 0) {
-      out[i] = null;
-      continue;
-    }
-    const v = normalizeCell(COLUMNS[i], s);
-    if (v === INVALID) {
-      out[i] = null;
-      counts[i]++;
-    } else {
-      out[i] = v;
-    }
-  }
-  return null;
-}
+// The columns of a row found invalid, counted only once the row is known to be kept.
+let oddScratch = new Int32Array(64);
 
-/** normalizeInto with a fresh array: the convenient form for tests and one-off callers. */
-export function normalizeRecord(record: readonly string[], map: HeaderMap, oddities: OddityCounter): NormalizeResult {
-  const values = new Array<Value>(NCOLS);
-  const reason = normalizeInto(record, map, oddities, values);
-  return reason === null ? { ok: true, values } : { ok: false, reason };
+/**
+ * The reference: normalize one parsed record into `out` (reused by the caller: no
+ * allocation per row). Returns null when the row is kept, else why it cannot be.
+ */
+export function normalizeWith(rules: readonly ColumnRule[], record: readonly string[], map: HeaderMap, oddities: OddityCounter, out: Value[]): RejectReason | null {
+  if (record.length !== map.fieldCount) return 'column_count';
+  const n = rules.length;
+  const fieldIndex = map.fieldIndex;
+  if (oddScratch.length < n) oddScratch = new Int32Array(n);
+  let odd = 0;
+  out.length = n;
+  for (let i = 0; i < n; i++) {
+    const fi = fieldIndex[i];
+    if (fi < 0) {
+      out[i] = null;
+      continue;
+    }
+    const raw = record[fi];
+    const s = raw.length === 0 ? raw : raw.trim();
+    const rule = rules[i];
+    if (s.length === 0) {
+      if (rule.required) return rule.key ? 'missing_key' : 'missing_value';
+      out[i] = null;
+      continue;
+    }
+    const v = rule.check(s);
+    if (v === undefined) {
+      if (rule.required) return rule.key ? 'invalid_key' : 'invalid_value';
+      oddScratch[odd++] = i;
+      out[i] = null;
+    } else out[i] = v;
+  }
+  const counts = oddities.counts;
+  for (let k = 0; k < odd; k++) counts[oddScratch[k]]++;
+  return null;
 }

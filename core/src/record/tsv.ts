@@ -1,7 +1,9 @@
 // The row encoding shared by the MySQL sink (LOAD DATA's default format: tab-separated,
 // backslash escapes, \N for NULL), the Redis mirror and the reconciler. One line per
-// row, spec column order, so the key is always the first field.
+// row, spec column order (a row's key text: RowRules.keyOfLine).
 import type { Value } from './normalize';
+
+export type { Value };
 
 const NEEDS_ESCAPE = /[\t\n\r\\\0]/;
 const ESCAPES: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r', '\\': '\\\\', '\0': '\\0' };
@@ -31,7 +33,11 @@ export function decodeTsvLine(line: string): (string | null)[] {
   return line.split('\t').map((f) => (f === '\\N' ? null : f.includes('\\') ? f.replace(/\\(.)/g, (_, c: string) => UNESCAPES[c] ?? c) : f));
 }
 
-/** The key of an encoded line: the text before the first tab. */
+/**
+ * @deprecated TRANSITION ONLY (reconciler, verify, bench/reconcile.ts): the first field,
+ * which is the key only for a spec whose one key column comes first (NYC). Use
+ * rulesFor(spec).keyOfLine.
+ */
 export function tsvLineKey(line: string): string {
   const tab = line.indexOf('\t');
   return tab < 0 ? line : line.slice(0, tab);

@@ -1,85 +1,45 @@
 // The inline engine's fast path: one pure-ASCII record, straight from its field bytes to
 // its TSV line in the batch buffer — no string per field, no row array, no line string.
-// It applies exactly the rules of core's normalizeInto (the reference: used for every
-// record this path declines, by the Spark parity tests and by the unit tests), and
-// loader/test/fast-row.test.ts proves both give the same bytes and the same oddity
-// counts on the real sample, generated data and fuzzed fields.
-import { COLUMNS, KEY_INDEX, type ColumnSpec, type HeaderMap, type OddityCounter, type RejectReason } from '@pipewarden/core';
+// It applies the dataset's compiled column rules (core's RowRules.columns): integers,
+// decimals, dates and times through core's byte-level rules (the very functions the
+// reference calls), strings and fixed-length patterns byte by byte, booleans, enums and
+// other patterns through the column's reference check on the field's text. It must give
+// exactly the reference's (RowRules.normalizeInto) bytes, reject reasons and oddity counts:
+// loader/test/fast-row*.test.ts prove it on the real sample, generated rows, fuzzed fields
+// and random specs.
+import {
+  CASE_UPPER,
+  CASE_LOWER,
+  KIND_DECIMAL,
+  KIND_INTEGER,
+  KIND_LOOKUP,
+  KIND_PATTERN,
+  KIND_STRING,
+  KIND_TEMPORAL,
+  writeDecimal,
+  writeInteger,
+  writeTemporal,
+  type ByteSink,
+  type ColumnRule,
+  type HeaderMap,
+  type OddityCounter,
+  type RejectReason,
+  type RowRules,
+} from '@pipewarden/core';
 
 const TAB = 9;
 const LF = 10;
 const CR = 13;
 const BACKSLASH = 92;
-const SLASH = 47;
-const COLON = 58;
-const DASH = 45;
 const ZERO = 48;
 const NUL = 0;
 
-const enum Kind {
-  Key,
-  Str,
-  State,
-  PlateType,
-  Int,
-  Date,
-  Time,
-  Year,
-}
-
-const KINDS: Record<ColumnSpec['type'], Kind> = { key: Kind.Key, string: Kind.Str, state: Kind.State, plate_type: Kind.PlateType, int: Kind.Int, date: Kind.Date, time: Kind.Time, year: Kind.Year };
-const COLS = COLUMNS.map((c) => ({ kind: KINDS[c.type], max: c.max ?? Infinity, min: c.min ?? -Infinity, maxLen: c.max ?? Infinity }));
-const NCOLS = COLS.length;
-const KEY = KEY_INDEX;
-const MAX_KEY = '9223372036854775807';
-const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/** Writes one row; grows its buffer on demand. */
+export type RowWriter = ByteSink;
 
 /** JS String#trim's whitespace, restricted to ASCII (the fast path only sees ASCII). */
 function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
-}
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
-function isLetter(c: number): boolean {
-  const l = c | 0x20;
-  return l >= 97 && l <= 122;
-}
-
-function digits(b: Buffer, s: number, e: number): number {
-  let n = 0;
-  for (let i = s; i < e; i++) n = n * 10 + (b[i] - ZERO);
-  return n;
-}
-
-function allDigits(b: Buffer, s: number, e: number): boolean {
-  if (e <= s) return false;
-  for (let i = s; i < e; i++) if (!isDigit(b[i])) return false;
-  return true;
-}
-
-function validDate(y: number, m: number, d: number): boolean {
-  if (y < 1900 || y > 2099 || m < 1 || m > 12 || d < 1) return false;
-  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-  return d <= (m === 2 && leap ? 29 : DAYS[m - 1]);
-}
-
-/** Writes one row; grows its buffer on demand. */
-export interface RowWriter {
-  buf: Buffer;
-  len: number;
-  ensure(bytes: number): void;
-}
-
-function put2(w: RowWriter, n: number): void {
-  w.buf[w.len++] = ZERO + ((n / 10) | 0);
-  w.buf[w.len++] = ZERO + (n % 10);
-}
-
-function putInt(w: RowWriter, n: number): void {
-  w.len += w.buf.write(String(n), w.len, 'latin1');
 }
 
 function putNull(w: RowWriter): void {
@@ -87,151 +47,170 @@ function putNull(w: RowWriter): void {
   w.buf[w.len++] = 78; // N
 }
 
-/** Copy bytes, escaping what LOAD DATA's default format escapes (as encodeTsvLine does). */
-function putText(w: RowWriter, b: Buffer, s: number, e: number, upper: boolean): void {
+/** Copy bytes, escaping what LOAD DATA's default format escapes (as encodeTsvLine does), changing ASCII case on request. */
+function putText(w: RowWriter, b: Buffer, s: number, e: number, caseMode: number): void {
+  const buf = w.buf;
+  let o = w.len;
   for (let i = s; i < e; i++) {
     let c = b[i];
     if (c === TAB || c === LF || c === CR || c === BACKSLASH || c === NUL) {
-      w.buf[w.len++] = BACKSLASH;
+      buf[o++] = BACKSLASH;
       c = c === TAB ? 116 : c === LF ? 110 : c === CR ? 114 : c === NUL ? ZERO : BACKSLASH;
-    } else if (upper && c >= 97 && c <= 122) c -= 32;
-    w.buf[w.len++] = c;
+    } else if (caseMode === CASE_UPPER) {
+      if (c >= 97 && c <= 122) c -= 32;
+    } else if (caseMode === CASE_LOWER) {
+      if (c >= 65 && c <= 90) c += 32;
+    }
+    buf[o++] = c;
   }
+  w.len = o;
 }
 
-/**
- * Normalize an ASCII record whose fields have no "" escapes into `w`, or return why the
- * row cannot be kept (nothing written then). `keyOut[0]` receives the key.
- */
-export function fastRow(b: Buffer, ranges: readonly number[], map: HeaderMap, odd: OddityCounter, w: RowWriter, keyOut: string[]): RejectReason | null {
-  if (ranges.length >> 1 !== map.fieldCount) return 'column_count';
-  const fi = map.fieldIndex;
-  // The key first: a row without one writes nothing.
-  let ks = ranges[fi[KEY] * 2];
-  let ke = ranges[fi[KEY] * 2 + 1];
-  while (ks < ke && isSpace(b[ks])) ks++;
-  while (ke > ks && isSpace(b[ke - 1])) ke--;
-  if (ks === ke) return 'missing_key';
-  if (!allDigits(b, ks, ke)) return 'invalid_key';
-  while (ks < ke - 1 && b[ks] === ZERO) ks++;
-  if (ke - ks === 1 && b[ks] === ZERO) return 'invalid_key';
-  if (ke - ks > MAX_KEY.length) return 'invalid_key';
-  const key = b.toString('latin1', ks, ke);
-  if (key.length === MAX_KEY.length && key > MAX_KEY) return 'invalid_key';
-  keyOut[0] = key;
-
-  // Worst case per field: every byte escaped (2x), a date growing 8 → 10, plus separators.
-  let need = 0;
-  for (let i = 0; i < ranges.length; i += 2) need += ranges[i + 1] - ranges[i];
-  w.ensure(need * 2 + NCOLS * 4 + 1);
-  const counts = odd.counts;
-  for (let col = 0; col < NCOLS; col++) {
-    if (col > 0) w.buf[w.len++] = TAB;
-    if (col === KEY) {
-      w.len += w.buf.write(key, w.len, 'latin1');
-      continue;
-    }
-    let s = ranges[fi[col] * 2];
-    let e = ranges[fi[col] * 2 + 1];
-    while (s < e && isSpace(b[s])) s++;
-    while (e > s && isSpace(b[e - 1])) e--;
-    if (s === e) {
-      putNull(w);
-      continue;
-    }
-    const spec = COLS[col];
-    const len = e - s;
-    let ok = true;
-    switch (spec.kind) {
-      case Kind.Str:
-        if (len > spec.maxLen) ok = false;
-        else putText(w, b, s, e, false);
-        break;
-      case Kind.State:
-        if (len === 2 && isLetter(b[s]) && isLetter(b[s + 1])) putText(w, b, s, e, true);
-        else ok = false;
-        break;
-      case Kind.PlateType:
-        if (len === 3 && isLetter(b[s]) && isLetter(b[s + 1]) && isLetter(b[s + 2])) putText(w, b, s, e, true);
-        else ok = false;
-        break;
-      case Kind.Int: {
-        if (len > 12 || !allDigits(b, s, e)) ok = false;
-        else {
-          const n = digits(b, s, e);
-          if (n < spec.min || n > spec.max) ok = false;
-          else putInt(w, n);
-        }
-        break;
-      }
-      case Kind.Year: {
-        if (len !== 4 || !allDigits(b, s, e)) ok = false;
-        else {
-          const y = digits(b, s, e);
-          if (y < 1900 || y > 2099) ok = false;
-          else putInt(w, y);
-        }
-        break;
-      }
-      case Kind.Date: {
-        let y = 0;
-        let m = 0;
-        let d = 0;
-        if (len === 10 && b[s + 2] === SLASH && b[s + 5] === SLASH && allDigits(b, s, s + 2) && allDigits(b, s + 3, s + 5) && allDigits(b, s + 6, e)) {
-          m = digits(b, s, s + 2);
-          d = digits(b, s + 3, s + 5);
-          y = digits(b, s + 6, e);
-        } else if (len === 8 && allDigits(b, s, e)) {
-          y = digits(b, s, s + 4);
-          m = digits(b, s + 4, s + 6);
-          d = digits(b, s + 6, e);
-        }
-        if (!validDate(y, m, d)) ok = false;
-        else {
-          putInt(w, y);
-          w.buf[w.len++] = DASH;
-          put2(w, m);
-          w.buf[w.len++] = DASH;
-          put2(w, d);
-        }
-        break;
-      }
-      case Kind.Time: {
-        let de = e;
-        const last = b[e - 1] | 0x20;
-        let suffix = 0;
-        if (last === 97 || last === 112) {
-          suffix = last;
-          de--;
-        }
-        if (de - s !== 4 || !allDigits(b, s, de)) ok = false;
-        else {
-          let h = digits(b, s, s + 2);
-          const mi = digits(b, s + 2, de);
-          if (mi > 59) ok = false;
-          else if (suffix === 0) ok = h <= 23;
-          else if (h > 12) ok = false;
-          else if (suffix === 97 && h === 12) h = 0;
-          else if (suffix === 112 && h < 12) h += 12;
-          if (ok) {
-            put2(w, h);
-            w.buf[w.len++] = COLON;
-            put2(w, mi);
-            w.buf[w.len++] = COLON;
-            w.buf[w.len++] = ZERO;
-            w.buf[w.len++] = ZERO;
-          }
-        }
-        break;
-      }
-      case Kind.Key:
-        break;
-    }
-    if (!ok) {
-      putNull(w);
-      counts[col]++;
+/** Write a value the column's reference check returned (any text: escaped, UTF-8). */
+function putString(w: RowWriter, v: string): void {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c === TAB || c === LF || c === CR || c === BACKSLASH || c === NUL || c > 127) {
+      w.len += w.buf.write(v.replace(/[\t\n\r\\\0]/g, (x) => (x === '\t' ? '\\t' : x === '\n' ? '\\n' : x === '\r' ? '\\r' : x === '\0' ? '\\0' : '\\\\')), w.len, 'utf8');
+      return;
     }
   }
-  w.buf[w.len++] = LF;
-  return null;
+  w.len += w.buf.write(v, w.len, 'latin1');
+}
+
+function matchesFixed(b: Buffer, s: number, e: number, tables: readonly Uint8Array[]): boolean {
+  if (e - s !== tables.length) return false;
+  for (let i = 0; i < tables.length; i++) {
+    const c = b[s + i];
+    if (c > 127 || tables[i][c] === 0) return false;
+  }
+  return true;
+}
+
+/** The column's reference check on the field's text (ASCII: latin1 is exact), its value written. */
+function viaCheck(w: RowWriter, rule: ColumnRule, b: Buffer, s: number, e: number): boolean {
+  const v = rule.check(b.toString('latin1', s, e));
+  if (v === undefined) return false;
+  putString(w, v);
+  return true;
+}
+
+/** The fast path of one dataset's rules. */
+export class FastRows {
+  private readonly cols: readonly ColumnRule[];
+  private readonly ncols: number;
+  private readonly growth: number;
+  private readonly keyIndexes: readonly number[];
+  /** Per column: its position among the key columns, or -1. */
+  private readonly keySlot: Int32Array;
+  /** Start and end offsets (in the row buffer) of each key column's written text. */
+  private readonly keyPos: Int32Array;
+  private readonly odd: Int32Array;
+  private readonly keyEncoding: 'latin1' | 'utf8';
+
+  constructor(readonly rules: RowRules) {
+    this.cols = rules.columns;
+    this.ncols = this.cols.length;
+    this.growth = this.cols.reduce((n, c) => n + c.growth, 0);
+    this.keyIndexes = rules.keyIndexes;
+    this.keySlot = new Int32Array(this.ncols).fill(-1);
+    rules.keyIndexes.forEach((c, k) => (this.keySlot[c] = k));
+    this.keyPos = new Int32Array(rules.keyIndexes.length * 2);
+    this.odd = new Int32Array(this.ncols);
+    this.keyEncoding = rules.nonAsciiOutput ? 'utf8' : 'latin1';
+  }
+
+  /**
+   * Normalize an ASCII record whose fields have no "" escapes into `w`, or return why the
+   * row cannot be kept (nothing written then). `keyOut[0]` receives the row's key text.
+   */
+  row(b: Buffer, ranges: readonly number[], map: HeaderMap, oddities: OddityCounter, w: RowWriter, keyOut: string[]): RejectReason | null {
+    if (ranges.length >> 1 !== map.fieldCount) return 'column_count';
+    const fi = map.fieldIndex;
+    const cols = this.cols;
+    const ncols = this.ncols;
+    const keySlot = this.keySlot;
+    const keyPos = this.keyPos;
+    // Worst case: every byte escaped (2x), each column's growth (dates 8 → 10, padded decimals), separators and \N.
+    let need = 0;
+    for (let i = 0; i < ranges.length; i += 2) need += ranges[i + 1] - ranges[i];
+    w.ensure(need * 2 + ncols * 4 + this.growth + 1);
+    const start = w.len;
+    let nOdd = 0;
+    for (let col = 0; col < ncols; col++) {
+      if (col > 0) w.buf[w.len++] = TAB;
+      const f = fi[col];
+      const rule = cols[col];
+      const at = w.len;
+      if (f < 0) {
+        putNull(w);
+        continue;
+      }
+      let s = ranges[f * 2];
+      let e = ranges[f * 2 + 1];
+      while (s < e && isSpace(b[s])) s++;
+      while (e > s && isSpace(b[e - 1])) e--;
+      if (s === e) {
+        if (rule.required) {
+          w.len = start;
+          return rule.key ? 'missing_key' : 'missing_value';
+        }
+        putNull(w);
+        continue;
+      }
+      let ok: boolean;
+      switch (rule.kind) {
+        case KIND_STRING: {
+          const len = e - s;
+          ok = len >= rule.minLength && len <= rule.maxLength;
+          if (ok) putText(w, b, s, e, 0);
+          break;
+        }
+        case KIND_INTEGER:
+          ok = writeInteger(b, s, e, rule.integer!, w);
+          break;
+        case KIND_DECIMAL:
+          ok = writeDecimal(b, s, e, rule.decimal!, w);
+          break;
+        case KIND_TEMPORAL:
+          ok = writeTemporal(b, s, e, rule.temporal!, w);
+          break;
+        case KIND_PATTERN:
+          if (rule.fixedPattern !== null) {
+            // ASCII case changes keep the length.
+            ok = matchesFixed(b, s, e, rule.fixedPattern) && e - s >= rule.minLength && e - s <= rule.maxLength;
+            if (ok) putText(w, b, s, e, rule.caseMode);
+          } else ok = viaCheck(w, rule, b, s, e); // any other pattern: the column's RegExp on the field's text
+          break;
+        case KIND_LOOKUP:
+        default:
+          ok = viaCheck(w, rule, b, s, e);
+          break;
+      }
+      if (!ok) {
+        if (rule.required) {
+          w.len = start;
+          return rule.key ? 'invalid_key' : 'invalid_value';
+        }
+        putNull(w);
+        this.odd[nOdd++] = col;
+      } else if (keySlot[col] >= 0) {
+        keyPos[keySlot[col] * 2] = at;
+        keyPos[keySlot[col] * 2 + 1] = w.len;
+      }
+    }
+    const counts = oddities.counts;
+    for (let k = 0; k < nOdd; k++) counts[this.odd[k]]++;
+    const nkeys = this.keyIndexes.length;
+    const buf = w.buf;
+    if (nkeys === 1) keyOut[0] = buf.toString(this.keyEncoding, keyPos[0], keyPos[1]);
+    else if (nkeys === 0) keyOut[0] = buf.toString(this.keyEncoding, start, w.len);
+    else {
+      let k = buf.toString(this.keyEncoding, keyPos[0], keyPos[1]);
+      for (let i = 1; i < nkeys; i++) k += '\t' + buf.toString(this.keyEncoding, keyPos[i * 2], keyPos[i * 2 + 1]);
+      keyOut[0] = k;
+    }
+    buf[w.len++] = LF;
+    return null;
+  }
 }

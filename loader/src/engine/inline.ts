@@ -1,21 +1,11 @@
 // The default engine: stream the object, split records, map columns by header, normalize
 // with core's rules, cut batches of `batchSize` input records. Back-pressure comes from
 // async iteration: the next chunk is read only when the consumer asks for the next batch.
-import {
-  OddityCounter,
-  UserError,
-  encodeTsvLine,
-  mapHeader,
-  normalizeInto,
-  KEY_INDEX,
-  type Value,
-  type DeadLetter,
-  type HeaderMap,
-} from '@pipewarden/core';
+import { UserError, encodeTsvLine, type OddityCounter, type RowRules, type Value, type DeadLetter, type HeaderMap } from '@pipewarden/core';
 import { isUtf8 } from 'node:buffer';
 import type { Source, SourceObject } from '../source/types';
 import { CsvFormatError, CsvRecordReader, type CsvRecord } from './csv-records';
-import { fastRow, type RowWriter } from './fast-row';
+import { FastRows, type RowWriter } from './fast-row';
 import type { BatchDraft, Engine, EngineStart } from './types';
 
 class BatchBuilder implements RowWriter {
@@ -27,13 +17,18 @@ class BatchBuilder implements RowWriter {
   len = 0;
   keys: string[] = [];
   rejects: DeadLetter[] = [];
-  oddities = new OddityCounter();
+  readonly oddities: OddityCounter;
   records = 0;
   startByte = -1;
   endByte = -1;
   firstLine = 0;
   nextLine = 0;
-  constructor(readonly firstRecord: number) {}
+  constructor(
+    readonly firstRecord: number,
+    rules: RowRules,
+  ) {
+    this.oddities = rules.newOddities();
+  }
 
   ensure(bytes: number): void {
     if (this.len + bytes <= this.buf.length) return;
@@ -62,6 +57,12 @@ function isBlank(r: CsvRecord): boolean {
 
 export class InlineEngine implements Engine {
   readonly name = 'inline' as const;
+  private readonly fast: FastRows;
+
+  /** `rules`: the dataset's, rulesFor(datasetOf(config)). */
+  constructor(readonly rules: RowRules) {
+    this.fast = new FastRows(rules);
+  }
 
   async *batches(source: Source, object: SourceObject, start: EngineStart, signal: AbortSignal): AsyncIterable<BatchDraft> {
     const stream = source.open(object, start.nextByte, signal);
@@ -69,11 +70,12 @@ export class InlineEngine implements Engine {
     let header: string[] | undefined = start.header;
     let map: HeaderMap | undefined;
     let headerError: string | undefined;
-    if (header) map = mapHeader(header);
+    const { rules, fast } = this;
+    if (header) map = rules.mapHeader(header);
     let ordinal = start.nextRecord;
     const values: Value[] = []; // one row's normalized values, reused row after row
     const key: string[] = ['']; // the fast path's key out-parameter
-    let batch = new BatchBuilder(ordinal);
+    let batch = new BatchBuilder(ordinal, rules);
     let bytesRead = start.nextByte;
     const { batchSize } = start;
 
@@ -94,11 +96,12 @@ export class InlineEngine implements Engine {
         rejects: b.rejects,
         oddities: b.oddities,
         header: header ?? [],
+        absent: map?.absent ?? [],
         bytesRead,
         nextLine: b.records > 0 ? b.nextLine : undefined,
         last,
       };
-      batch = new BatchBuilder(ordinal);
+      batch = new BatchBuilder(ordinal, rules);
       return draft;
     };
 
@@ -107,7 +110,7 @@ export class InlineEngine implements Engine {
         // The first record of the object is its header.
         header = r.fields;
         try {
-          map = mapHeader(header);
+          map = rules.mapHeader(header);
         } catch (e) {
           if (!(e instanceof UserError)) throw e;
           headerError = e.message;
@@ -129,14 +132,14 @@ export class InlineEngine implements Engine {
       // Invalid UTF-8 would be stored as U+FFFD, altered text: the row is rejected whole, raw bytes kept.
       if (!r.utf8Checked && !isUtf8(r.raw)) return reject(b, r, 'invalid_utf8');
       if (r.ascii && !r.hasEscapes) {
-        const reason = fastRow(r.source, r.ranges, map, b.oddities, b, key);
+        const reason = fast.row(r.source, r.ranges, map, b.oddities, b, key);
         if (reason !== null) return reject(b, r, reason, reason === 'column_count' ? `${r.fieldCount} fields, header has ${map.fieldCount}` : undefined);
         b.keys.push(key[0]);
         return;
       }
-      const reason = normalizeInto(r.fields, map, b.oddities, values);
+      const reason = rules.normalizeInto(r.fields, map, b.oddities, values);
       if (reason !== null) return reject(b, r, reason, reason === 'column_count' ? `${r.fieldCount} fields, header has ${map.fieldCount}` : undefined);
-      b.keys.push(values[KEY_INDEX] as string);
+      b.keys.push(rules.keyOfValues(values));
       b.addLine(encodeTsvLine(values));
     };
 

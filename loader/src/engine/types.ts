@@ -11,13 +11,15 @@ export interface BatchDraft {
   src: SourceRange;
   /** Kept rows, encoded with encodeTsvLine (spec column order), concatenated. */
   tsv: Buffer;
-  /** Keys of the kept rows, in order (may contain duplicates from the source). */
+  /** Key texts (RowRules.keyOfValues) of the kept rows, in order (may contain duplicates from the source); keyless: each row's line. */
   keys: string[];
   rejects: DeadLetter[];
   /** Oddities (fields made NULL) in this batch. */
   oddities: OddityCounter;
   /** Header of the object (the checkpoint keeps it for resumed ranged reads). */
   header: string[];
+  /** Spec columns (names) the object's header lacks: loaded as NULL, reported (Spark: undefined until it maps headers itself). */
+  absent?: string[];
   /** Source bytes consumed up to the end of this batch (for progress). */
   bytesRead: number;
   /** Line number after the batch's last record (resume point); unknown for Spark. */
