@@ -12,7 +12,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { connect, createRedis, migrate, mirrorKeys, REJECT_REASONS, TABLES, WalWriter, writeCheckpoint, type Config, type IntentRecord, type Logger } from '@pipewarden/core';
+import { DEFAULT_DATASET, readSpec, connect, createRedis, migrate, mirrorKeys, REJECT_REASONS, TABLES, WalWriter, writeCheckpoint, type Config, type IntentRecord, type Logger } from '@pipewarden/core';
+
+/** The default dataset's table (NYC parking violations): these tests and benches load it. */
+const NYC_TABLE = readSpec(DEFAULT_DATASET).table;
 import { Stack } from '@pipewarden/stack';
 import { createCollectors, runCollector, startExporter, type ExporterHandle } from '@pipewarden/exporter';
 
@@ -55,7 +58,7 @@ function percentile(sorted: number[], p: number): number {
  * a self-referencing INSERT ... SELECT doubling would need. Other columns derive from the key.
  */
 async function fillViolations(conn: Awaited<ReturnType<typeof connect>>, target: number): Promise<void> {
-  const t = `\`${TABLES.violations}\``;
+  const t = `\`${NYC_TABLE}\``;
   const cols = 'summons_number, plate_id, registration_state, plate_type, issue_date, violation_code, vehicle_make, street_name, violation_precinct, violation_time, vehicle_year';
   for (let have = 0; have < target; ) {
     const add = Math.min(target - have, CHUNK);

@@ -11,9 +11,13 @@ export function batchId(sourceKey: string, etag: string, firstRecord: number): s
 
 /**
  * Order-independent checksum of a set of keys: count and the sum of CRC32 of each key's
- * decimal text. MySQL can compute the same figure server-side
- * (`SELECT COUNT(*), SUM(CRC32(summons_number)) … WHERE summons_number IN (…)`), so the
- * reconciler verifies a batch without pulling it back.
+ * canonical text (rules.keyOfValues: the key columns' written values joined by a tab; for
+ * NYC the summons number's decimal text). MySQL computes the same figure server-side
+ * (`SELECT COUNT(*), SUM(CRC32(CONCAT_WS(CHAR(9), k1, k2…))) … WHERE (k1, k2…) IN (…)`,
+ * core/src/db/keys.ts), so the reconciler verifies a batch without pulling it back.
+ * A keyless dataset's "keys" are its rows' encoded lines: the checksum still identifies the
+ * batch's content in the ledger and the WAL, but MySQL cannot recompute it (rows carry no
+ * batch id); such a batch is verified by its ledger row, written in the same transaction.
  */
 export interface KeyChecksum {
   count: number;

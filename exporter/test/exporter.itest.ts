@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import Redis from 'ioredis';
 import type mysql from 'mysql2/promise';
-import { connect, isConnectionError, mirrorKeys, REJECT_REASONS, TABLES, type Config } from '@pipewarden/core';
+import { DEFAULT_DATASET, readSpec, connect, isConnectionError, mirrorKeys, REJECT_REASONS, TABLES, type Config } from '@pipewarden/core';
+
+/** The default dataset's table (NYC parking violations): these tests and benches load it. */
+const NYC_TABLE = readSpec(DEFAULT_DATASET).table;
 import { startTestStack, type TestStack } from '../../test/helpers/stack';
 import { startExporter, type ExporterHandle } from '../src';
 import { checkpointEntry, insertBatch, insertReconcileRun, putSourceObjects, writeCheckpoint, writeWal } from './fixtures';
@@ -137,7 +140,7 @@ describe('pipeline state', () => {
     const [ledger] = await sql<{ inserted: string; duplicate: string; batches: number }>(
       `SELECT SUM(rows_inserted) AS inserted, SUM(rows_duplicate) AS duplicate, COUNT(*) AS batches FROM ${TABLES.ledger}`,
     );
-    const tableRows = await count(`SELECT COUNT(*) AS n FROM ${TABLES.violations}`);
+    const tableRows = await count(`SELECT COUNT(*) AS n FROM ${NYC_TABLE}`);
     expect(Number(ledger.inserted)).toBe(312);
     expect(tableRows).toBe(312);
     expect(s.get('pipewarden_rows_loaded_total')).toBe(312);
@@ -199,11 +202,11 @@ describe('pipeline state', () => {
 
 describe('Prometheus', () => {
   it('scrapes the exporter and returns the row count MySQL holds, live', async () => {
-    const n = await count(`SELECT COUNT(*) AS n FROM ${TABLES.violations}`);
+    const n = await count(`SELECT COUNT(*) AS n FROM ${NYC_TABLE}`);
     expect(await count(`SELECT SUM(rows_inserted) AS n FROM ${TABLES.ledger}`)).toBe(n);
     expect(await promUntil('pipewarden_rows_loaded_total{job="pipewarden-exporter"}', (v) => v === n)).toBe(n);
     await insertBatch(db, 100, { inserted: 250, duplicate: 0, rejected: 0 });
-    const after = await count(`SELECT COUNT(*) AS n FROM ${TABLES.violations}`);
+    const after = await count(`SELECT COUNT(*) AS n FROM ${NYC_TABLE}`);
     expect(await count(`SELECT SUM(rows_inserted) AS n FROM ${TABLES.ledger}`)).toBe(after);
     expect(await promUntil('pipewarden_rows_loaded_total', (v) => v === after)).toBe(n + 250);
     expect(await promUntil('up{job="pipewarden-exporter"}', (v) => v === 1)).toBe(1);

@@ -4,7 +4,10 @@
 // the checkpoint, the mirror's stats hash, and source objects in S3.
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type mysql from 'mysql2/promise';
-import { TABLES, WalWriter, writeCheckpoint, type Config, type IntentRecord, type ObjectCheckpoint } from '@pipewarden/core';
+import { DEFAULT_DATASET, readSpec, TABLES, WalWriter, writeCheckpoint, type Config, type IntentRecord, type ObjectCheckpoint } from '@pipewarden/core';
+
+/** The default dataset's table (NYC parking violations): these tests and benches load it. */
+const NYC_TABLE = readSpec(DEFAULT_DATASET).table;
 
 export interface BatchFixture {
   /** Rows inserted (new keys), kept-but-duplicate rows, and rejected rows of the batch. */
@@ -28,7 +31,7 @@ export async function insertBatch(conn: mysql.Connection, n: number, b: BatchFix
   try {
     if (b.inserted > 0) {
       const keys = Array.from({ length: b.inserted }, () => [nextKey++]);
-      await conn.query(`INSERT INTO \`${TABLES.violations}\` (summons_number) VALUES ?`, [keys]);
+      await conn.query(`INSERT INTO \`${NYC_TABLE}\` (summons_number) VALUES ?`, [keys]);
     }
     if (b.rejected > 0) {
       const reasons = b.reasons ?? ['invalid_key'];

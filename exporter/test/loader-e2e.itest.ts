@@ -7,7 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import type mysql from 'mysql2/promise';
-import { connect, isConnectionError, mirrorKeys, TABLES, type Config } from '@pipewarden/core';
+import { DEFAULT_DATASET, readSpec, connect, isConnectionError, mirrorKeys, TABLES, type Config } from '@pipewarden/core';
+
+/** The default dataset's table (NYC parking violations): these tests and benches load it. */
+const NYC_TABLE = readSpec(DEFAULT_DATASET).table;
 import { createS3Client, ensureBucket, generate, putFile, startLoaderService } from '@pipewarden/loader';
 import { startReconcilerService } from '@pipewarden/reconciler';
 import { SHARED_SAMPLE, startTestStack, type TestStack } from '../../test/helpers/stack';
@@ -82,7 +85,7 @@ test('paused mid-load: the exporter shows the pause, the work left, and the rows
   const paused = await loaderCall('POST', '/pause');
   expect(paused.state).toBe('paused');
   const s = await untilLoaderState('paused');
-  const tableRows = await count(`SELECT COUNT(*) AS n FROM ${TABLES.violations}`);
+  const tableRows = await count(`SELECT COUNT(*) AS n FROM ${NYC_TABLE}`);
   expect(s.get('pipewarden_rows_loaded_total')).toBe(tableRows);
   expect(s.get('pipewarden_rows_loaded_total')).toBe(await count(`SELECT SUM(rows_inserted) AS n FROM ${TABLES.ledger}`));
   expect(s.get('pipewarden_source_objects')).toBe(2);
@@ -94,7 +97,7 @@ test('paused mid-load: the exporter shows the pause, the work left, and the rows
 
 test('finished: every figure equals what MariaDB, Redis and the WAL hold', async () => {
   const s = await untilLoaderState('finished');
-  const rows = await count(`SELECT COUNT(*) AS n FROM ${TABLES.violations}`);
+  const rows = await count(`SELECT COUNT(*) AS n FROM ${NYC_TABLE}`);
   expect(rows).toBeGreaterThan(60_000 * 0.9);
   expect(s.get('pipewarden_rows_loaded_total')).toBe(rows);
   const duplicate = await count(`SELECT SUM(rows_duplicate) AS n FROM ${TABLES.ledger}`);
@@ -151,5 +154,5 @@ test('after a reconcile run: up, runs by outcome, last run time and result from 
   expect(Math.abs(s.get('pipewarden_last_reconcile_timestamp_seconds')! - Date.now() / 1000)).toBeLessThan(30);
   expect(s.get('pipewarden_rows_repaired_total')).toBe(await count(`SELECT SUM(rows_inserted) AS n FROM ${TABLES.reconcileRuns} WHERE dry_run = 0`));
   expect(s.get('pipewarden_last_reconcile_rows_inserted')).toBe(0);
-  expect(s.get('pipewarden_rows_loaded_total')).toBe(await count(`SELECT COUNT(*) AS n FROM ${TABLES.violations}`));
+  expect(s.get('pipewarden_rows_loaded_total')).toBe(await count(`SELECT COUNT(*) AS n FROM ${NYC_TABLE}`));
 });

@@ -1,9 +1,12 @@
 // `pipewarden verify`: the proof behind "no row lost, none duplicated". Re-reads the source
-// with the same engine, then streams the table and compares key sets and values (a CRC32 of
-// each row's canonical encoding). Memory is O(distinct keys); fine to tens of millions.
+// with the same engine, then streams the dataset's table and compares key sets and values (a
+// CRC32 of each row's canonical encoding), the stored row being the occurrence the
+// duplicate policy keeps (first or last in source order). A keyless table is compared as a
+// multiset of rows: every source row exactly as many times as the source has it.
+// Memory is O(distinct keys); fine to tens of millions.
 import { crc32 } from 'node:zlib';
 import mysql from 'mysql2';
-import { COLUMN_NAMES, TABLES, encodeTsvLine, mysqlOptions, splitTsv, tsvLineKey, type Config, type Value } from '@pipewarden/core';
+import { TABLES, datasetOf, encodeTsvLine, ident, mysqlOptions, rulesFor, splitTsv, type Config, type Value } from '@pipewarden/core';
 import { InlineEngine } from './engine/inline';
 import { openSource } from './source';
 
@@ -22,8 +25,9 @@ export interface VerifyReport {
   /** Keys whose stored values match no source occurrence. */
   mismatched: number;
   /**
-   * Keys the source repeats whose stored row is a later occurrence, not the first: the
-   * load keeps the first occurrence of a repeated key, on every run and after every repair.
+   * Keys the source repeats whose stored row is another occurrence than the one the
+   * duplicate policy keeps (the first under `first`, the last under `last`), on every run
+   * and after every repair. (The name is from when `first` was the only policy.)
    */
   notFirst: number;
   /** Table rows beyond one per key (impossible with the primary key; checked anyway). */
@@ -38,6 +42,12 @@ export function rowsMatch(r: VerifyReport): boolean {
 }
 
 export async function verifyTable(config: Config, sourceUrl: string, opts: { signal?: AbortSignal } = {}): Promise<VerifyReport> {
+  const spec = datasetOf(config);
+  const rules = rulesFor(spec);
+  const keyless = spec.key.length === 0;
+  // Keyless: the row's own encoding is its identity; a multiset, so duplicates count.
+  const keyOf = (line: string) => (keyless ? `${crc32(line)}:${line.length}` : rules.keyOfLine(line));
+  const keptOccurrence = (occurrences: number[]) => (spec.duplicates === 'last' ? occurrences[occurrences.length - 1] : occurrences[0]);
   const source = openSource(sourceUrl, config);
   // key → CRC32s of its source occurrences (duplicates in the source may differ in values)
   const expected = new Map<string, number | number[]>();
@@ -49,12 +59,12 @@ export async function verifyTable(config: Config, sourceUrl: string, opts: { sig
     for (const obj of await source.list()) {
       versions.push([obj.key, obj.etag]);
       const ctl = new AbortController();
-      for await (const d of new InlineEngine().batches(source, obj, { nextRecord: 1, nextByte: 0, nextLine: 1, batchSize: 10000 }, opts.signal ?? ctl.signal)) {
+      for await (const d of new InlineEngine(rules).batches(source, obj, { nextRecord: 1, nextByte: 0, nextLine: 1, batchSize: 10000 }, opts.signal ?? ctl.signal)) {
         records += d.src.records;
         rejected += d.rejects.length;
         for (const line of splitTsv(d.tsv.toString('utf8'))) {
           kept++;
-          const k = tsvLineKey(line);
+          const k = keyOf(line);
           const c = crc32(line + '\n'); // encodeTsvLine ends each row with a newline
           const prev = expected.get(k);
           if (prev === undefined) expected.set(k, c);
@@ -72,14 +82,27 @@ export async function verifyTable(config: Config, sourceUrl: string, opts: { sig
   let unexpected = 0;
   let mismatched = 0;
   let notFirst = 0;
+  const remaining = new Map<string, number>(); // keyless: source occurrences of a row not yet matched
+  const occurrences = (e: number | number[] | undefined) => (e === undefined ? 0 : Array.isArray(e) ? e.length : 1);
   try {
     await new Promise<void>((resolve, reject) => {
-      const q = conn.query({ sql: `SELECT ${COLUMN_NAMES.map((c) => `\`${c}\``).join(', ')} FROM \`${TABLES.violations}\``, rowsAsArray: true });
+      const q = conn.query({ sql: `SELECT ${rules.columnNames.map(ident).join(', ')} FROM ${ident(spec.table)}`, rowsAsArray: true });
       q.on('error', reject)
         .on('result', (row: unknown) => {
           tableRows++;
           const values = row as Value[];
-          const k = String(values[0]);
+          if (keyless) {
+            const k = keyOf(encodeTsvLine(values).slice(0, -1));
+            const exp = expected.get(k);
+            const left = remaining.get(k) ?? occurrences(exp);
+            if (left === 0) unexpected++;
+            else {
+              remaining.set(k, left - 1);
+              seen.add(k);
+            }
+            return;
+          }
+          const k = rules.keyOfValues(values);
           seen.add(k);
           const exp = expected.get(k);
           if (exp === undefined) {
@@ -88,25 +111,28 @@ export async function verifyTable(config: Config, sourceUrl: string, opts: { sig
           }
           const c = crc32(encodeTsvLine(values));
           if (Array.isArray(exp) ? !exp.includes(c) : exp !== c) mismatched++;
-          else if (Array.isArray(exp) && exp[0] !== c) notFirst++;
+          else if (Array.isArray(exp) && keptOccurrence(exp) !== c) notFirst++;
         })
         .on('end', () => resolve());
     });
     const deadLetters = await deadLettersOf(conn.promise(), versions);
-    const lostKeys = [...expected.keys()].filter((k) => !seen.has(k));
+    const lostKeys = keyless ? [] : [...expected.keys()].filter((k) => !seen.has(k));
+    // Keyless: rows the source has more often than the table (a distinct "key" is a distinct row).
+    const lostRows = keyless ? [...expected].reduce((n, [k, e]) => n + (remaining.get(k) ?? occurrences(e)), 0) : 0;
     const report: VerifyReport = {
       source: source.url,
       sourceRecords: records,
       sourceKept: kept,
-      sourceDistinctKeys: expected.size,
+      // Keyless: every kept row is one the table must hold.
+      sourceDistinctKeys: keyless ? kept : expected.size,
       sourceRejected: rejected,
       tableRows,
       deadLetters,
-      lost: lostKeys.length,
+      lost: keyless ? lostRows : lostKeys.length,
       unexpected,
       mismatched,
       notFirst,
-      duplicated: tableRows - seen.size,
+      duplicated: keyless ? 0 : tableRows - seen.size,
       sampleLost: lostKeys.slice(0, 10),
       ok: false,
     };

@@ -1,7 +1,7 @@
 // The reconciler's decisions, as pure functions: which batches to look at, in which order to
 // repair them, which rows of a batch to insert, and what the run's outcome is. Kept apart
 // from the I/O so each rule is tested in milliseconds (reconciler/test/plan.test.ts).
-import { tsvLineKey, type IntentRecord, type ReconcileOutcome, type SourceRange } from '@pipewarden/core';
+import { type IntentRecord, type ReconcileOutcome, type SourceRange } from '@pipewarden/core';
 
 /**
  * Every batch the run must check against the ledger: each intent still in the WAL — in
@@ -41,11 +41,14 @@ export function inSourceOrder<T extends { intent: IntentRecord }>(batches: reado
  * within the batch, and across the run: `claimed` holds the keys earlier batches of this run
  * inserted (or, in a dry run, would insert), and gains this batch's keys. A dry run writes
  * nothing, so without it a key missing from two batches would be counted twice.
+ * `keyOf` is the dataset's rules.keyOfLine (the key may be composite, and not first).
+ * Under `first` only; `last` repairs send the whole batch (the upsert's position guard keeps
+ * later rows), and a keyless batch goes in whole.
  */
-export function firstOccurrences(lines: readonly string[], missing: ReadonlySet<string>, claimed: Set<string>): string[] {
+export function firstOccurrences(lines: readonly string[], missing: ReadonlySet<string>, claimed: Set<string>, keyOf: (line: string) => string): string[] {
   const out: string[] = [];
   for (const line of lines) {
-    const key = tsvLineKey(line);
+    const key = keyOf(line);
     if (!missing.has(key) || claimed.has(key)) continue;
     claimed.add(key);
     out.push(line);

@@ -5,7 +5,7 @@
 // The decisions (candidates, order, rows, outcome) are pure functions in ./plan.
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { Pool } from 'mysql2/promise';
 import {
   TABLES,
   UserError,
@@ -22,8 +22,13 @@ import {
   readWalState,
   RUN_BATCH_DETAILS_MAX,
   splitTsv,
-  tsvLineKey,
   writeBatchTx,
+  datasetOf,
+  formatChecksum,
+  keysPresent,
+  keyTuples,
+  rulesFor,
+  serverKeyChecksum,
   faultAt,
   type BatchRepair,
   type Config,
@@ -33,6 +38,9 @@ import {
   type ReconcileProgress,
   type ReconcileReport,
   type ReconcileTrigger,
+  type ResolvedSpec,
+  type RowRules,
+  type Value,
   type WalState,
   type WriteMethod,
 } from '@pipewarden/core';
@@ -66,29 +74,14 @@ export class ReconcileCancelledError extends Error {
   }
 }
 
-const KEY_CHUNK = 1000;
-
-/** Keys (of those given) that the violations table lacks, looked up in chunks. */
-export async function missingKeys(pool: Pool, keys: readonly string[]): Promise<Set<string>> {
-  const missing = new Set(keys);
-  for (let i = 0; i < keys.length; i += KEY_CHUNK) {
-    const chunk = keys.slice(i, i + KEY_CHUNK);
-    const [rows] = await pool.query<RowDataPacket[]>(`SELECT summons_number FROM \`${TABLES.violations}\` WHERE summons_number IN (?)`, [chunk]);
-    for (const r of rows) missing.delete(String(r.summons_number));
+/** Distinct keys of a batch's lines (key text → the lines' key values), in first-seen order. */
+function distinctKeys(spec: ResolvedSpec, rules: RowRules, lines: readonly string[]): Map<string, Value[]> {
+  const out = new Map<string, Value[]>();
+  for (const line of lines) {
+    const k = rules.keyOfLine(line);
+    if (!out.has(k)) out.set(k, keyTuples(spec, [line])[0]);
   }
-  return missing;
-}
-
-/** Count and CRC32 sum of the keys MySQL holds among `keys`, computed server-side. */
-export async function serverChecksum(pool: Pool, keys: readonly string[]): Promise<{ count: number; crcSum: number }> {
-  let count = 0;
-  let crcSum = 0;
-  for (let i = 0; i < keys.length; i += KEY_CHUNK) {
-    const [rows] = await pool.query<RowDataPacket[]>(`SELECT COUNT(*) AS n, COALESCE(SUM(CRC32(summons_number)), 0) AS s FROM \`${TABLES.violations}\` WHERE summons_number IN (?)`, [keys.slice(i, i + KEY_CHUNK)]);
-    count += Number(rows[0].n);
-    crcSum += Number(rows[0].s);
-  }
-  return { count, crcSum };
+  return out;
 }
 
 /** A batch the ledger lacks, with its rows when the find phase already read them (mirror-only batches). */
@@ -117,6 +110,9 @@ class ReconcileRun {
   private pool?: Pool;
   private method: WriteMethod = 'load-data';
   private redis?: Redis;
+  /** The dataset: its table, key and duplicate policy decide what a repair writes. */
+  private readonly spec: ResolvedSpec;
+  private readonly rules: RowRules;
   private releaseLoaderLock?: () => void;
   private loaderPaused = false;
   private recorded = false;
@@ -126,6 +122,8 @@ class ReconcileRun {
     this.loader = new LoaderClient(config);
     this.rereader = new SourceRereader(config, log);
     this.keys = mirrorKeys(config.redis.keyPrefix);
+    this.spec = datasetOf(config);
+    this.rules = rulesFor(this.spec);
     this.report = {
       runId: opts.runId ?? randomUUID(),
       dryRun: this.dryRun,
@@ -301,13 +299,18 @@ class ReconcileRun {
   }
 
   /**
-   * Batches in source order, each getting exactly the rows MySQL lacks (first occurrence per
-   * key across the run). A dry run counts them and writes nothing. Returns whether every
-   * repaired batch verified.
+   * Batches in source order, each getting the rows MySQL lacks. A dry run counts them and
+   * writes nothing. Returns whether every repaired batch verified. By duplicate policy:
+   * - first: the lines whose key the table lacks, first occurrence per key across the run
+   *   (earlier batches first, so a later batch's row never takes a key first);
+   * - last: the whole batch; each row's source position decides against the row the table
+   *   has (a later batch's newer row stays), so the order of repairs does not matter;
+   * - keep (keyless): the whole batch: the ledger lacks it, and a batch commits whole with its
+   *   ledger row, so none of its rows are in the table.
    */
   private async repair(plan: Plan): Promise<boolean> {
     this.step({ phase: 'repair', batchesTotal: plan.items.length });
-    const { report } = this;
+    const { report, spec, rules } = this;
     if (!this.dryRun) {
       for (const id of plan.resolvedFromLedger) await this.wal!.append({ t: 'repair', id, inserted: 0, run: report.runId, source: 'ledger', ts: Date.now() });
     }
@@ -317,32 +320,55 @@ class ReconcileRun {
       this.checkCancelled();
       const rows = await this.fetchRows(item);
       const lines = splitTsv(rows.tsv.toString('utf8'));
-      const batchKeys = [...new Set(lines.map(tsvLineKey))];
-      const toInsert = firstOccurrences(lines, await missingKeys(this.pool!, batchKeys), claimed);
+      const keys = spec.key.length > 0 ? distinctKeys(spec, rules, lines) : undefined;
+      let toInsert = lines;
+      let missing = lines.length;
+      if (keys) {
+        const present = await keysPresent(this.pool!, spec, [...keys.values()]);
+        const lacking = new Set([...keys.keys()].filter((k) => !present.has(k)));
+        if (spec.duplicates === 'last') missing = [...lacking].filter((k) => !claimed.has(k) && (claimed.add(k), true)).length;
+        else {
+          toInsert = firstOccurrences(lines, lacking, claimed, (l) => rules.keyOfLine(l));
+          missing = toInsert.length;
+        }
+      }
       const { key: sourceKey, firstRecord, records } = item.intent.src;
-      const detail: BatchRepair = { batchId: item.id, sourceKey, firstRecord, records, source: rows.source, rowsMissing: toInsert.length, rowsInserted: 0 };
-      report.rowsMissing += toInsert.length;
-      if (!this.dryRun) verified = (await this.writeBatch(item.intent, rows, toInsert, batchKeys, detail)) && verified;
+      const detail: BatchRepair = { batchId: item.id, sourceKey, firstRecord, records, source: rows.source, rowsMissing: missing, rowsInserted: 0 };
+      report.rowsMissing += missing;
+      if (!this.dryRun) verified = (await this.writeBatch(item.intent, rows, toInsert, keys, detail)) && verified;
       if (report.batches.length < RUN_BATCH_DETAILS_MAX) report.batches.push(detail);
       this.step({ batchesDone: this.progress.batchesDone + 1, rowsMissing: report.rowsMissing, rowsInserted: report.rowsInserted });
     }
     return verified;
   }
 
-  /** One batch's missing rows, dead letters and ledger row in one transaction; then its checksum. */
-  private async writeBatch(intent: IntentRecord, rows: BatchRows, toInsert: string[], batchKeys: string[], detail: BatchRepair): Promise<boolean> {
+  /**
+   * One batch's rows, dead letters and ledger row in one transaction; then its check: the
+   * keys' count and checksum computed by MySQL against the intent's, or, keyless, that every
+   * row went in with the ledger row (rows carry no batch id to recount them by).
+   */
+  private async writeBatch(intent: IntentRecord, rows: BatchRows, toInsert: string[], keys: Map<string, Value[]> | undefined, detail: BatchRepair): Promise<boolean> {
     const pool = this.pool!;
     const conn = await pool.getConnection();
+    let written = true;
     try {
-      const tx = await writeBatchTx(conn, { intent, tsv: Buffer.from(toInsert.map((l) => l + '\n').join(''), 'utf8'), rejects: rows.rejects, committedBy: 'reconciler', method: this.method });
+      const tx = await writeBatchTx(conn, { spec: this.spec, intent, tsv: Buffer.from(toInsert.map((l) => l + '\n').join(''), 'utf8'), rejects: rows.rejects, committedBy: 'reconciler', method: this.method });
       detail.rowsInserted = tx.inserted;
+      written = tx.written;
     } finally {
       conn.release();
     }
-    const expected = parseChecksum(intent.check);
-    const got = await serverChecksum(pool, batchKeys);
-    const ok = got.count === expected.count && got.crcSum === expected.crcSum;
-    if (!ok) this.log.error('batch verification failed', { batch: intent.id, expected: intent.check, got: `${got.count}:${got.crcSum}` });
+    let ok: boolean;
+    if (keys) {
+      const expected = parseChecksum(intent.check);
+      const got = await serverKeyChecksum(pool, this.spec, [...keys.values()]);
+      ok = got.count === expected.count && got.crcSum === expected.crcSum;
+      if (!ok) this.log.error('batch verification failed', { batch: intent.id, expected: intent.check, got: formatChecksum(got) });
+    } else {
+      // Not written: the ledger had the batch already (its rows came with it).
+      ok = !written || detail.rowsInserted === toInsert.length;
+      if (!ok) this.log.error('batch verification failed', { batch: intent.id, expected: `${toInsert.length} rows`, got: `${detail.rowsInserted} inserted` });
+    }
     await this.wal!.append({ t: 'repair', id: intent.id, inserted: detail.rowsInserted, run: this.report.runId, source: rows.source, ts: Date.now() });
     this.report.rowsInserted += detail.rowsInserted;
     this.report.batchesRepaired++;

@@ -7,6 +7,8 @@ function intent(id: string, key: string, firstRecord: number): IntentRecord {
 
 /** A TSV line whose key is `key` and whose payload says which batch it came from. */
 const line = (key: string, from: string) => `${key}\t${from}`;
+/** The key text of these lines: the first field (rules.keyOfLine of a spec keyed by its first column). */
+const keyOf = (l: string) => l.split('\t')[0];
 
 describe('candidateIds', () => {
   test('every WAL intent, committed or not, then the mirror-only ids, each once', () => {
@@ -42,14 +44,14 @@ describe('source order', () => {
 describe('firstOccurrences', () => {
   test('keeps only missing keys, the first line of a key repeated inside the batch', () => {
     const lines = [line('1', 'A:first'), line('2', 'A'), line('1', 'A:second'), line('3', 'A')];
-    expect(firstOccurrences(lines, new Set(['1', '3']), new Set())).toEqual([line('1', 'A:first'), line('3', 'A')]);
+    expect(firstOccurrences(lines, new Set(['1', '3']), new Set(), keyOf)).toEqual([line('1', 'A:first'), line('3', 'A')]);
   });
 
   test('an earlier batch of the run keeps a key a later batch repeats (dry run: nothing written in between)', () => {
     const claimed = new Set<string>();
     const missing = new Set(['7', '8', '9']); // both batches see the same MySQL
-    const earlier = firstOccurrences([line('7', 'A'), line('8', 'A')], missing, claimed);
-    const later = firstOccurrences([line('8', 'B'), line('9', 'B')], missing, claimed);
+    const earlier = firstOccurrences([line('7', 'A'), line('8', 'A')], missing, claimed, keyOf);
+    const later = firstOccurrences([line('8', 'B'), line('9', 'B')], missing, claimed, keyOf);
     expect(earlier).toEqual([line('7', 'A'), line('8', 'A')]);
     expect(later).toEqual([line('9', 'B')]);
   });
@@ -60,7 +62,7 @@ describe('firstOccurrences', () => {
       { intent: intent('earlier', 'k', 1), lines: [line('5', 'earlier')] },
     ];
     const claimed = new Set<string>();
-    const inserted = inSourceOrder(found).flatMap((b) => firstOccurrences(b.lines, new Set(['5']), claimed));
+    const inserted = inSourceOrder(found).flatMap((b) => firstOccurrences(b.lines, new Set(['5']), claimed, keyOf));
     expect(inserted).toEqual([line('5', 'earlier')]);
   });
 });

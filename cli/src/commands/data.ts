@@ -11,12 +11,26 @@ function positiveInt(name: string, v: string): number {
 export function registerDataCommands(program: Command): void {
   program
     .command('migrate')
-    .description('create the database and tables (violations, batch_ledger, dead_letters, reconcile_runs); re-running is a no-op')
+    .description("create pipewarden's tables and the dataset's table from its spec; when the spec gained columns or widened one, alter the table (never dropping, narrowing or re-keying: such a change is refused with the reason); re-running is a no-op")
+    .option('--dry-run', 'print the statements a real run would execute, execute none')
+    .addHelpText('after', '\nExamples:\n  $ pipewarden migrate\n  $ PIPEWARDEN_DATASET=./specs/trips.yaml pipewarden migrate --dry-run\n')
     .action(
-      action(async (_o: unknown, cmd: Command) => {
+      action(async (o: { dryRun?: boolean }, cmd: Command) => {
         const config = configFrom(cmd.optsWithGlobals() as GlobalOptions);
-        const r = await core().migrate(config);
-        process.stdout.write(r.applied.length ? `applied migration(s) ${r.applied.join(', ')} to ${r.database}\n` : `${r.database} is up to date (version ${r.current})\n`);
+        const r = await core().migrate(config, { dryRun: o.dryRun === true });
+        const out = (s: string) => process.stdout.write(`${s}\n`);
+        const t = r.dataset;
+        if (r.dryRun) {
+          out(r.dryRun.length ? `-- ${r.database}: statements migrate would execute (dataset ${t.spec}, table ${t.table})` : `-- ${r.database} and table ${t.table} are up to date; nothing to execute`);
+          for (const sql of r.dryRun) out(`${sql};`);
+          for (const n of t.notes) out(`-- note: ${n}`);
+          return;
+        }
+        out(r.applied.length ? `applied migration(s) ${r.applied.join(', ')} to ${r.database}` : `${r.database} is up to date (version ${r.current})`);
+        if (t.created) out(`created table ${t.table} from ${t.spec}`);
+        else if (t.changes.length === 0) out(`table ${t.table} matches ${t.spec}`);
+        for (const c of t.changes.filter((x) => !x.what.startsWith('create table'))) out(`altered ${t.table}: ${c.what}${c.algorithm ? ` (ALGORITHM=${c.algorithm})` : ''}`);
+        for (const n of t.notes) out(`note: ${n}`);
       }),
     );
 

@@ -1,22 +1,75 @@
-// The one MySQL transaction that lands a batch: its rows (idempotent on summons_number),
-// its dead letters and its ledger row commit together, so "is batch X in MySQL?" is one
-// primary-key lookup. Used by the loader's sink and by the reconciler's repairs.
+// The one MySQL transaction that lands a batch: its rows (idempotent through the dataset's
+// key and duplicate policy), its dead letters and its ledger row commit together, so "is
+// batch X in MySQL?" is one primary-key lookup. Used by the loader's sink and by the
+// reconciler's repairs.
 import { Readable } from 'node:stream';
 import type { PoolConnection, RowDataPacket, ResultSetHeader } from 'mysql2/promise';
-import { COLUMN_NAMES } from '../record/spec';
+import type { ResolvedSpec } from '../dataset/types';
 import { decodeTsvLine, splitTsv } from '../record/tsv';
 import type { DeadLetter } from '../record/dead-letter';
 import { DEAD_LETTER_MAX_RAW } from '../record/dead-letter';
 import type { LedgerRange } from '../batch';
 import type { IntentRecord } from '../wal/record';
-import { TABLES } from './schema';
+import { POSITION_COLUMN, TABLES, ident } from './schema';
+import { batchPosition, rowPosition } from './position';
 
 export type WriteMethod = 'load-data' | 'insert';
 
-const COLS = COLUMN_NAMES.map((c) => `\`${c}\``).join(', ');
-const LOAD_SQL = `LOAD DATA LOCAL INFILE 'pipewarden-batch' IGNORE INTO TABLE \`${TABLES.violations}\` CHARACTER SET utf8mb4 (${COLS})`;
-const INSERT_SQL = `INSERT IGNORE INTO \`${TABLES.violations}\` (${COLS}) VALUES ?`;
 const INSERT_CHUNK_ROWS = 1000;
+
+/** The SQL that writes a dataset's rows, built once per spec from its validated names. */
+interface RowWriter {
+  policy: 'first' | 'last' | 'keep';
+  load: string;
+  insert: string;
+  /** `last` only: the one-row existence probe (a one-row INSERT reports no Duplicates count). */
+  probe?: string;
+  keyIndexes: number[];
+}
+
+const writers = new WeakMap<ResolvedSpec, RowWriter>();
+
+/**
+ * - first: INSERT IGNORE / LOAD DATA … IGNORE: the key's first occurrence stays.
+ * - keep (keyless): plain INSERT / LOAD DATA, every row goes in; exactly-once comes from the
+ *   ledger row in the same transaction, not from a key.
+ * - last: INSERT … ON DUPLICATE KEY UPDATE, each column taking the new value only when the new
+ *   row's source position (_pw_pos, see ./position) is greater, _pw_pos itself assigned LAST
+ *   (MySQL evaluates the assignments left to right, each seeing the ones before it, so an
+ *   earlier _pw_pos assignment would make every later IF compare the new position with
+ *   itself). VALUES(col) works on MariaDB and MySQL 8 (deprecated there since 8.0.20 in
+ *   favour of row aliases, which MariaDB lacks; still working). LOAD DATA cannot make its
+ *   duplicates conditional, so `last` always writes by INSERT.
+ */
+export function rowWriter(spec: ResolvedSpec): RowWriter {
+  let w = writers.get(spec);
+  if (w) return w;
+  const table = ident(spec.table);
+  const cols = spec.columns.map((c) => ident(c.name));
+  const keyIndexes = spec.key.map((k) => spec.columns.findIndex((c) => c.name === k));
+  const policy = spec.key.length === 0 ? 'keep' : spec.duplicates === 'last' ? 'last' : 'first';
+  const ignore = policy === 'first' ? ' IGNORE' : '';
+  const load = `LOAD DATA LOCAL INFILE 'pipewarden-batch'${ignore} INTO TABLE ${table} CHARACTER SET utf8mb4 (${cols.join(', ')})`;
+  let insert = `INSERT${ignore} INTO ${table} (${cols.join(', ')}) VALUES ?`;
+  let probe: string | undefined;
+  if (policy === 'last') {
+    const pos = ident(POSITION_COLUMN);
+    const newer = `VALUES(${pos}) > ${pos}`;
+    const sets = spec.columns.filter((c) => !c.key).map((c) => `${ident(c.name)} = IF(${newer}, VALUES(${ident(c.name)}), ${ident(c.name)})`);
+    sets.push(`${pos} = IF(${newer}, VALUES(${pos}), ${pos})`);
+    insert = `INSERT INTO ${table} (${cols.join(', ')}, ${pos}) VALUES ? ON DUPLICATE KEY UPDATE ${sets.join(', ')}`;
+    probe = `SELECT 1 FROM ${table} WHERE ${spec.key.map((k) => `${ident(k)} = ?`).join(' AND ')} FOR UPDATE`;
+  }
+  w = { policy, load, insert, probe, keyIndexes };
+  writers.set(spec, w);
+  return w;
+}
+
+/** "Records: 3  Duplicates: 1  Warnings: 0" (a multi-row INSERT's info): rows that met an existing key. */
+function duplicatesOf(res: ResultSetHeader): number | null {
+  const m = /Duplicates:\s*(\d+)/.exec(res.info ?? '');
+  return m ? Number(m[1]) : null;
+}
 
 export interface LedgerEntry {
   batchId: string;
@@ -104,18 +157,36 @@ export async function ledgerHasAny(conn: Pick<PoolConnection, 'query'>, ids: rea
   return found;
 }
 
-async function insertRows(conn: PoolConnection, tsv: Buffer, method: WriteMethod): Promise<number> {
+/**
+ * Write the batch's rows; returns how many were inserted as new rows. Under `last` the
+ * lines must be the whole batch in order (a row's position is its index in the batch).
+ */
+async function insertRows(conn: PoolConnection, spec: ResolvedSpec, intent: IntentRecord, tsv: Buffer, method: WriteMethod): Promise<number> {
   if (tsv.length === 0) return 0;
-  if (method === 'load-data') {
-    const [res] = await conn.query<ResultSetHeader>({ sql: LOAD_SQL, infileStreamFactory: () => Readable.from([tsv]) });
+  const w = rowWriter(spec);
+  if (method === 'load-data' && w.policy !== 'last') {
+    const [res] = await conn.query<ResultSetHeader>({ sql: w.load, infileStreamFactory: () => Readable.from([tsv]) });
     return res.affectedRows;
   }
   const lines = splitTsv(tsv.toString('utf8'));
+  const prefix = w.policy === 'last' ? batchPosition(intent.src.key, intent.src.firstRecord) : undefined;
   let inserted = 0;
   for (let i = 0; i < lines.length; i += INSERT_CHUNK_ROWS) {
-    const rows = lines.slice(i, i + INSERT_CHUNK_ROWS).map(decodeTsvLine);
-    const [res] = await conn.query<ResultSetHeader>(INSERT_SQL, [rows]);
-    inserted += res.affectedRows;
+    const rows: unknown[][] = lines.slice(i, i + INSERT_CHUNK_ROWS).map(decodeTsvLine);
+    if (!prefix) {
+      const [res] = await conn.query<ResultSetHeader>(w.insert, [rows]);
+      inserted += res.affectedRows;
+      continue;
+    }
+    rows.forEach((r, j) => r.push(rowPosition(prefix, i + j)));
+    // A one-row INSERT … ON DUPLICATE KEY UPDATE reports no Duplicates count, and with
+    // CLIENT_FOUND_ROWS (mysql2's default) its affected rows are 1 both for a new row and for
+    // an existing one left as it was: ask first (FOR UPDATE holds the answer until COMMIT).
+    const existed = rows.length === 1 ? (await conn.query<RowDataPacket[]>(w.probe!, w.keyIndexes.map((k) => rows[0][k])))[0].length : 0;
+    const [res] = await conn.query<ResultSetHeader>(w.insert, [rows]);
+    const dup = rows.length === 1 ? existed : duplicatesOf(res);
+    if (dup === null) throw new Error(`the server did not report the duplicates of a ${rows.length}-row upsert (info "${res.info}")`);
+    inserted += rows.length - dup;
   }
   return inserted;
 }
@@ -157,6 +228,8 @@ export interface BatchTxResult {
 export async function writeBatchTx(
   conn: PoolConnection,
   opts: {
+    /** The dataset: its table, columns, key and duplicate policy. */
+    spec: ResolvedSpec;
     intent: IntentRecord;
     tsv: Buffer;
     rejects: readonly DeadLetter[];
@@ -181,11 +254,14 @@ export async function writeBatchTx(
       const [held] = await conn.query<RowDataPacket[]>(`SELECT 1 FROM \`${TABLES.ledger}\` WHERE batch_id = ? LOCK IN SHARE MODE`, [opts.stillCommitted]);
       if (held.length === 0) throw new BatchVanishedError(opts.stillCommitted);
     }
-    const inserted = await insertRows(conn, opts.tsv, opts.method);
+    const inserted = await insertRows(conn, opts.spec, intent, opts.tsv, opts.method);
     await insertDeadLetters(conn, intent, opts.rejects);
     // Kept rows not inserted are keys already in the table (or repeated inside the batch):
-    // duplicates of the source. InnoDB applies a transaction whole or not at all, so a
-    // repair of a lost batch counts them exactly as the loader would have.
+    // duplicates of the source; under `last` that includes a row that replaced an existing
+    // one or lost to it. InnoDB applies a transaction whole or not at all. A repair under
+    // `first` sends only the missing rows and counts the rest as duplicates, as the loader
+    // would have; under `last` it sends the whole batch, and a key a later batch has since
+    // written counts as a duplicate of the repair.
     const duplicate = intent.rows - inserted;
     try {
       await conn.query(
@@ -211,3 +287,6 @@ export async function writeBatchTx(
     throw e;
   }
 }
+
+// The key lookups the reconciler and verify use (core/src/index.ts exports this module).
+export { keyTextSql, keyTuples, keysPresent, serverKeyChecksum } from './keys';

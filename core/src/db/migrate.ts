@@ -2,21 +2,93 @@
 // under a named lock so two processes never race. Re-running is a no-op. Each applied
 // version is recorded with the build that applied it; a database migrated by a newer
 // pipewarden (a version this build does not know) is refused before anything is written,
-// since older code would misread tables it does not know the shape of.
+// since older code would misread tables it does not know the shape of. Then the dataset's
+// table: created from its spec when absent, else compared with the spec and altered only
+// in ways that never lose data (./dataset-table.ts); anything else is refused, naming
+// the column and the reason, before any statement runs.
 import type { Config } from '../config';
 import { UserError } from '../errors';
 import { buildInfo } from '../version';
 import { connect, parseMysqlUrl } from './connection';
 import { MIGRATIONS, SCHEMA_VERSION, TABLES, ddlIfMissing } from './schema';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
+import { datasetOf } from '../dataset/of-config';
+import { planTable, readTable, supportsInstantAdd, type TablePlan } from './dataset-table';
+
+export interface AppliedChange {
+  sql: string;
+  what: string;
+  /** ADD COLUMN: 'INSTANT', or 'default' when the server cannot (or would not) add it instantly. */
+  algorithm?: 'INSTANT' | 'default';
+}
+
+export interface DatasetTableResult {
+  table: string;
+  /** The spec it was compared with (builtin:NAME or a path). */
+  spec: string;
+  created: boolean;
+  changes: AppliedChange[];
+  /** Left alone and reported: columns the spec no longer has. */
+  notes: string[];
+}
 
 export interface MigrateResult {
   database: string;
   applied: number[];
   current: number;
+  dataset: DatasetTableResult;
+  /** --dry-run: nothing was executed; these are the statements a real run would execute. */
+  dryRun?: string[];
 }
 
-export async function migrate(config: Config): Promise<MigrateResult> {
+async function databaseExists(config: Config, database: string): Promise<boolean> {
+  const admin = await connect(config, false);
+  try {
+    const [rows] = await admin.query<RowDataPacket[]>('SELECT 1 FROM information_schema.schemata WHERE schema_name = ?', [database]);
+    return rows.length > 0;
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Refused changes stop the whole migration of the table, each with its column and reason. */
+function refuse(plan: TablePlan, spec: string): never {
+  throw new UserError(
+    `the table ${plan.table} cannot be migrated to the spec ${spec} without risking its data:\n  - ${plan.refusals.join('\n  - ')}`,
+    'pipewarden never narrows, retypes, re-keys or drops: change the spec back, or load into a new table (set its `table`)',
+  );
+}
+
+/** Apply a table plan; an ADD COLUMN goes INSTANT where the server can, else by the default algorithm. */
+async function applyPlan(conn: Connection, plan: TablePlan, instant: boolean): Promise<AppliedChange[]> {
+  const done: AppliedChange[] = [];
+  for (const ch of plan.changes) {
+    if (!ch.instant) {
+      await conn.query(ch.sql);
+      done.push({ sql: ch.sql, what: ch.what });
+      continue;
+    }
+    if (instant) {
+      try {
+        await conn.query(`${ch.sql}, ALGORITHM=INSTANT`);
+        done.push({ sql: `${ch.sql}, ALGORITHM=INSTANT`, what: ch.what, algorithm: 'INSTANT' });
+        continue;
+      } catch (e) {
+        // ER_ALTER_OPERATION_NOT_SUPPORTED(_REASON): this table cannot (a FULLTEXT index, an
+        // old row format, too many instant changes); the default algorithm can.
+        if (![1845, 1846].includes((e as { errno?: number }).errno ?? 0)) throw e;
+      }
+    }
+    await conn.query(ch.sql);
+    done.push({ sql: ch.sql, what: ch.what, algorithm: 'default' });
+  }
+  return done;
+}
+
+export async function migrate(config: Config, opts: { dryRun?: boolean } = {}): Promise<MigrateResult> {
   const { database } = parseMysqlUrl(config.mysql.url);
+  const spec = datasetOf(config);
+  if (opts.dryRun) return dryRun(config, database);
   const admin = await connect(config, false);
   try {
     await admin.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
@@ -52,9 +124,42 @@ export async function migrate(config: Config): Promise<MigrateResult> {
       await conn.query(`INSERT INTO \`${TABLES.migrations}\` (version, name, applied_by) VALUES (?, ?, ?)`, [mig.version, mig.name, `${build.version} (${build.revision})`]);
       applied.push(mig.version);
     }
+    const plan = planTable(spec, await readTable(conn, spec.table));
+    if (plan.refusals.length > 0) refuse(plan, spec.origin);
+    const [[v]] = await conn.query<RowDataPacket[]>('SELECT VERSION() AS v');
+    const changes = await applyPlan(conn, plan, supportsInstantAdd(String(v.v)));
     await conn.query('SELECT RELEASE_LOCK(?)', [`pipewarden_migrate_${database}`]);
-    return { database, applied, current: SCHEMA_VERSION };
+    return { database, applied, current: SCHEMA_VERSION, dataset: { table: spec.table, spec: spec.origin, created: plan.create, changes, notes: plan.notes } };
   } finally {
     await conn.end();
   }
+}
+
+/** What migrate would execute, without executing anything (the database may not exist yet). */
+async function dryRun(config: Config, database: string): Promise<MigrateResult> {
+  const spec = datasetOf(config);
+  const statements: string[] = [];
+  let applied: number[] = [];
+  let plan: TablePlan;
+  if (!(await databaseExists(config, database))) {
+    statements.push(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    applied = MIGRATIONS.map((m) => m.version);
+    plan = planTable(spec, null);
+  } else {
+    const conn = await connect(config);
+    try {
+      const [hasTable] = await conn.query<RowDataPacket[]>('SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?', [TABLES.migrations]);
+      const done = new Set<number>();
+      if (hasTable.length > 0) for (const r of (await conn.query<RowDataPacket[]>(`SELECT version FROM \`${TABLES.migrations}\``))[0]) done.add(Number(r.version));
+      applied = MIGRATIONS.filter((m) => !done.has(m.version)).map((m) => m.version);
+      plan = planTable(spec, await readTable(conn, spec.table));
+    } finally {
+      await conn.end();
+    }
+  }
+  for (const m of MIGRATIONS) if (applied.includes(m.version)) statements.push(...m.statements);
+  if (plan.refusals.length > 0) refuse(plan, spec.origin);
+  const changes = plan.changes.map((c) => ({ sql: c.sql, what: c.what }));
+  statements.push(...changes.map((c) => c.sql));
+  return { database, applied, current: SCHEMA_VERSION, dataset: { table: spec.table, spec: spec.origin, created: plan.create, changes, notes: plan.notes }, dryRun: statements };
 }

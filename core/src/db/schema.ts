@@ -1,9 +1,11 @@
-// The MySQL schema, derived from the one violation spec. Valid on MariaDB 10.11 and
-// MySQL 8 (no engine-specific syntax beyond InnoDB and utf8mb4).
-import { COLUMNS, type ColumnSpec } from '../record/spec';
+// The MySQL schema: pipewarden's own tables (numbered MIGRATIONS) and the dataset's table,
+// derived from its resolved spec (created and altered by `migrate`, not a numbered
+// migration: its shape is the user's). Valid on MariaDB 10.11 and MySQL 8 (no
+// engine-specific syntax beyond InnoDB and utf8mb4).
+import { createHash } from 'node:crypto';
+import type { ResolvedColumn, ResolvedSpec } from '../dataset/types';
 
 export const TABLES = {
-  violations: 'violations',
   ledger: 'batch_ledger',
   deadLetters: 'dead_letters',
   reconcileRuns: 'reconcile_runs',
@@ -11,38 +13,106 @@ export const TABLES = {
   migrations: 'schema_migrations',
 } as const;
 
-function sqlType(c: ColumnSpec): string {
+/** A backtick-quoted identifier. Names come only from the validated spec or this module ([a-z_][a-z0-9_]*); checked anyway. */
+export function ident(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,63}$/.test(name)) throw new Error(`not a valid identifier: ${name}`);
+  return `\`${name}\``;
+}
+
+/**
+ * The hidden column of a `last` table: the source position of the row's occurrence (see
+ * core/src/db/position.ts). VARBINARY so it compares byte by byte; DEFAULT '' so rows
+ * written before the policy became `last` count as older than any occurrence loaded after.
+ */
+export const POSITION_COLUMN = '_pw_pos';
+export const POSITION_DDL = `VARBINARY(3072) NOT NULL DEFAULT ''`;
+
+/** Integer SQL types, narrowest first, with their ranges. */
+export const INTEGER_TYPES: readonly { sql: string; min: bigint; max: bigint }[] = [
+  { sql: 'SMALLINT UNSIGNED', min: 0n, max: 65535n },
+  { sql: 'SMALLINT', min: -32768n, max: 32767n },
+  { sql: 'INT UNSIGNED', min: 0n, max: 4294967295n },
+  { sql: 'INT', min: -2147483648n, max: 2147483647n },
+  { sql: 'BIGINT UNSIGNED', min: 0n, max: 18446744073709551615n },
+  { sql: 'BIGINT', min: -9223372036854775808n, max: 9223372036854775807n },
+];
+
+/**
+ * The narrowest of SMALLINT / INT / BIGINT holding [min, max], UNSIGNED when min >= 0
+ * (no TINYINT, MEDIUMINT: NYC's small codes have always been SMALLINT UNSIGNED, and the
+ * table of a deployment from before specs must still match). The spec's schema bounds
+ * integers to the BIGINT ranges, so one always fits.
+ */
+export function integerType(min: bigint, max: bigint): string {
+  const t = INTEGER_TYPES.find((x) => x.min <= min && max <= x.max && (min >= 0n) === x.sql.endsWith('UNSIGNED'));
+  const any = t ?? INTEGER_TYPES.find((x) => x.min <= min && max <= x.max);
+  if (!any) throw new Error(`no integer type holds ${min}…${max}`);
+  return any.sql;
+}
+
+/** Column types whose key text is MySQL's text: they get a binary collation when part of the key. */
+function isText(c: ResolvedColumn): boolean {
+  return c.type === 'string' || c.type === 'pattern' || c.type === 'enum';
+}
+
+/** The SQL type of a column, without nullability. */
+export function columnSqlType(c: ResolvedColumn): string {
   switch (c.type) {
-    case 'key':
-      return 'BIGINT UNSIGNED NOT NULL';
     case 'string':
-      return `VARCHAR(${c.max ?? 255}) NULL`;
-    case 'state':
-      return 'CHAR(2) NULL';
-    case 'plate_type':
-      return 'CHAR(3) NULL';
-    case 'int':
-      return (c.max ?? 0) <= 65535 ? 'SMALLINT UNSIGNED NULL' : 'INT UNSIGNED NULL';
+      return `VARCHAR(${c.maxLength})`;
+    case 'pattern':
+      return c.minLength === c.maxLength && c.maxLength <= 255 ? `CHAR(${c.maxLength})` : `VARCHAR(${c.maxLength})`;
+    case 'enum':
+      return `VARCHAR(${Math.max(1, ...c.values.map((v) => v.length))})`;
+    case 'integer':
+      return integerType(BigInt(c.min), BigInt(c.max));
+    case 'decimal':
+      return `DECIMAL(${c.precision},${c.scale})`;
+    case 'boolean':
+      return 'TINYINT(1)';
     case 'date':
-      return 'DATE NULL';
+      return 'DATE';
     case 'time':
-      return 'TIME NULL';
-    case 'year':
-      return 'SMALLINT UNSIGNED NULL';
+      return 'TIME';
+    case 'datetime':
+      return 'DATETIME';
   }
 }
 
-const TABLE_OPTIONS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci';
+/**
+ * A key column's text compares byte for byte (utf8mb4_bin): MySQL's uniqueness must be
+ * pipewarden's key text, or 'abc' and 'ABC' (or 'a' and 'a ') would be one key to the
+ * table and two to the loader's checksums.
+ */
+export function columnDefinition(c: ResolvedColumn, opts: { nullable?: boolean } = {}): string {
+  const collate = c.key && isText(c) ? ' COLLATE utf8mb4_bin' : '';
+  const nullable = opts.nullable ?? !(c.key || c.required);
+  return `${ident(c.name)} ${columnSqlType(c)}${collate} ${nullable ? 'NULL' : 'NOT NULL'}`;
+}
 
-export function violationsDdl(table: string = TABLES.violations): string {
-  const cols = COLUMNS.map((c) => `  \`${c.column}\` ${sqlType(c)}`).join(',\n');
-  return `CREATE TABLE IF NOT EXISTS \`${table}\` (
-${cols},
-  PRIMARY KEY (\`summons_number\`),
-  KEY \`ix_issue_date\` (\`issue_date\`),
-  KEY \`ix_violation_precinct\` (\`violation_precinct\`),
-  KEY \`ix_violation_code\` (\`violation_code\`)
-) ${TABLE_OPTIONS}`;
+/** ix_<columns>, cut with a short hash when longer than MySQL's 64-character names. */
+export function indexName(cols: readonly string[]): string {
+  const name = `ix_${cols.join('_')}`;
+  if (name.length <= 64) return name;
+  return `${name.slice(0, 55)}_${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
+}
+
+export const TABLE_OPTIONS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci';
+
+/**
+ * CREATE TABLE for a dataset. Key columns are the PRIMARY KEY in key order (duplicates
+ * are resolved by it: INSERT IGNORE under `first`, a guarded upsert under `last`).
+ * A keyless dataset (`keep`) has no primary key on purpose: there is nothing to be unique,
+ * and exactly-once does not need one: a batch's rows commit in one transaction with its
+ * ledger row, so a batch is either wholly in the table or not at all, and the ledger says
+ * which (InnoDB adds its own hidden row id as the clustered index).
+ */
+export function datasetDdl(spec: ResolvedSpec): string {
+  const lines = spec.columns.map((c) => `  ${columnDefinition(c)}`);
+  if (spec.duplicates === 'last') lines.push(`  ${ident(POSITION_COLUMN)} ${POSITION_DDL}`);
+  if (spec.key.length > 0) lines.push(`  PRIMARY KEY (${spec.key.map(ident).join(', ')})`);
+  for (const ix of spec.indexes) lines.push(`  KEY ${ident(indexName(ix))} (${ix.map(ident).join(', ')})`);
+  return `CREATE TABLE IF NOT EXISTS ${ident(spec.table)} (\n${lines.join(',\n')}\n) ${TABLE_OPTIONS}`;
 }
 
 /**
@@ -68,9 +138,11 @@ export interface Migration {
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
+    // Before datasets this migration created the NYC table `violations` too; that table is
+    // now the dataset's, created and altered from its spec by `migrate` (a table made by
+    // the old migration 1 passes that check unchanged).
     name: 'violations, batch ledger, dead letters, reconcile runs',
     statements: [
-      violationsDdl(),
       `CREATE TABLE IF NOT EXISTS \`${TABLES.ledger}\` (
   \`batch_id\` CHAR(24) NOT NULL,
   \`source_key\` VARCHAR(1024) NOT NULL,

@@ -1,0 +1,78 @@
+// A dataset's keys on the server: which of a batch's keys the table holds, and their
+// checksum, computed by MySQL so a batch is verified without pulling its rows back.
+// The server renders each key as pipewarden's canonical key text (rules.keyOfValues: the
+// key columns' TSV text joined by a tab), so SUM(CRC32(…)) equals the TS side's
+// keyChecksum. MySQL's text of each key type is the written value: DATE 'YYYY-MM-DD',
+// DATETIME (no fraction) 'YYYY-MM-DD HH:MM:SS', TIME 'HH:MM:SS', DECIMAL(p,s) with exactly s
+// fraction digits, TINYINT(1) '0'/'1', integers in canonical decimal; text keys compare
+// byte for byte (utf8mb4_bin) and get the TSV's escapes (\\ \t \n \r \0) applied here, as
+// the key text has them. dataset-keys.itest.ts holds both sides to each other, type by type.
+import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
+import type { ResolvedSpec } from '../dataset/types';
+import type { KeyChecksum } from '../batch';
+import { decodeTsvLine, type Value } from '../record/tsv';
+import { ident } from './schema';
+
+type Queryable = Pick<Pool | PoolConnection, 'query'>;
+
+const KEY_CHUNK = 1000;
+const bs = 'CHAR(92 USING utf8mb4)';
+/** The TSV's escapes, in SQL: the backslash first, so the others' backslashes stay single. */
+const TSV_ESCAPES: [string, string][] = [
+  [bs, `CONCAT(${bs}, ${bs})`],
+  ['CHAR(9 USING utf8mb4)', `CONCAT(${bs}, 't')`],
+  ['CHAR(10 USING utf8mb4)', `CONCAT(${bs}, 'n')`],
+  ['CHAR(13 USING utf8mb4)', `CONCAT(${bs}, 'r')`],
+  ['CHAR(0 USING utf8mb4)', `CONCAT(${bs}, '0')`],
+];
+
+/** SQL rendering a row's key text (composite: CONCAT_WS(CHAR(9), …)). */
+export function keyTextSql(spec: ResolvedSpec): string {
+  if (spec.key.length === 0) throw new Error(`dataset ${spec.name} has no key`);
+  const parts = spec.key.map((k) => {
+    const c = spec.columns.find((x) => x.name === k)!;
+    const col = ident(k);
+    if (c.type !== 'string' && c.type !== 'pattern' && c.type !== 'enum') return col;
+    return TSV_ESCAPES.reduce((e, [from, to]) => `REPLACE(${e}, ${from}, ${to})`, col);
+  });
+  return parts.length === 1 ? parts[0] : `CONCAT_WS(CHAR(9 USING utf8mb4), ${parts.join(', ')})`;
+}
+
+/** The key columns' values of each TSV line (decoded), for `(k1, k2) IN ((?, ?), …)`. */
+export function keyTuples(spec: ResolvedSpec, lines: readonly string[]): Value[][] {
+  const ix = spec.key.map((k) => spec.columns.findIndex((c) => c.name === k));
+  return lines.map((l) => {
+    const v = decodeTsvLine(l);
+    return ix.map((i) => v[i]);
+  });
+}
+
+/** `k IN (?)` or `(k1, k2) IN (?)`, with its parameter. */
+function keyIn(spec: ResolvedSpec, tuples: readonly Value[][]): [string, unknown[]] {
+  if (spec.key.length === 1) return [`${ident(spec.key[0])} IN (?)`, [tuples.map((t) => t[0])]];
+  return [`(${spec.key.map(ident).join(', ')}) IN (?)`, [tuples]];
+}
+
+/** The key texts (of these keys) the table holds, looked up in chunks. */
+export async function keysPresent(conn: Queryable, spec: ResolvedSpec, tuples: readonly Value[][]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (let i = 0; i < tuples.length; i += KEY_CHUNK) {
+    const [where, params] = keyIn(spec, tuples.slice(i, i + KEY_CHUNK));
+    const [rows] = await conn.query<RowDataPacket[]>(`SELECT ${keyTextSql(spec)} AS k FROM ${ident(spec.table)} WHERE ${where}`, params);
+    for (const r of rows) found.add(String(r.k));
+  }
+  return found;
+}
+
+/** Count and CRC32 sum of the keys (of these) the table holds, computed server-side. */
+export async function serverKeyChecksum(conn: Queryable, spec: ResolvedSpec, tuples: readonly Value[][]): Promise<KeyChecksum> {
+  let count = 0;
+  let crcSum = 0;
+  for (let i = 0; i < tuples.length; i += KEY_CHUNK) {
+    const [where, params] = keyIn(spec, tuples.slice(i, i + KEY_CHUNK));
+    const [rows] = await conn.query<RowDataPacket[]>(`SELECT COUNT(*) AS n, COALESCE(SUM(CRC32(${keyTextSql(spec)})), 0) AS s FROM ${ident(spec.table)} WHERE ${where}`, params);
+    count += Number(rows[0].n);
+    crcSum += Number(rows[0].s);
+  }
+  return { count, crcSum };
+}
