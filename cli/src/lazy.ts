@@ -11,6 +11,7 @@ type Stack = typeof import('@pipewarden/stack');
 type S3 = typeof import('@aws-sdk/client-s3');
 type Progress = typeof import('cli-progress');
 type Demo = typeof import('./demo');
+type SpecTools = typeof import('./spec-tools');
 
 export const core = (): Core => require('@pipewarden/core');
 export const loader = (): Loader => require('@pipewarden/loader');
@@ -20,3 +21,4 @@ export const stack = (): Stack => require('@pipewarden/stack');
 export const s3 = (): S3 => require('@aws-sdk/client-s3');
 export const progress = (): Progress => require('cli-progress');
 export const demo = (): Demo => require('./demo');
+export const specTools = (): SpecTools => require('./spec-tools');

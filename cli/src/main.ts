@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerStackCommands } from './commands/stack';
 import { registerLoadCommands } from './commands/load';
 import { registerDataCommands } from './commands/data';
+import { registerSpecCommands } from './commands/spec';
 import { registerServiceCommands, registerVerifyCommand } from './commands/services';
 import { registerDemoCommand } from './commands/demo';
 import { registerCompletionCommand } from './commands/completion';
@@ -47,6 +48,7 @@ program.hook('preAction', (_root, cmd) => {
 
 registerStackCommands(program);
 registerDataCommands(program);
+registerSpecCommands(program);
 registerLoadCommands(program);
 registerServiceCommands(program);
 registerVerifyCommand(program);

@@ -1,0 +1,176 @@
+// What `pipewarden spec infer` and `spec check` do, apart from printing: read a file (local
+// or S3, through the loader's own sources) with the loader's own CSV splitter, and, for a
+// check, take every record through the same steps as the inline engine (blank lines
+// skipped, csv_error, bad_header, invalid_utf8, then the rules' reference normalization),
+// writing nothing. Loaded lazily by the command (cli/src/lazy.ts).
+import { isUtf8 } from 'node:buffer';
+import { UserError, inferSpec, rulesFor, type Config, type HeaderMap, type InferredSpec, type RejectReason, type ResolvedSpec, type Value } from '@pipewarden/core';
+import { CsvRecordReader, openSource, type Source, type SourceObject } from '@pipewarden/loader';
+import type { CsvRecord } from '@pipewarden/loader/src/engine/csv-records';
+
+/** Dead-letter line numbers shown per reject reason. */
+const LINES_SHOWN = 5;
+
+function isBlank(r: CsvRecord): boolean {
+  return r.ranges.length === 2 && r.ranges[0] === r.ranges[1];
+}
+
+async function objectsOf(url: string, config: Config): Promise<{ source: Source; objects: SourceObject[] }> {
+  const source = openSource(url, config);
+  try {
+    const listed = await source.list();
+    // s3://bucket/key names one object; a prefix or a folder names all it holds.
+    const exact = listed.filter((o) => o.key === url || o.key === url.replace(/^s3a:/, 's3:'));
+    const objects = exact.length ? exact : listed;
+    if (objects.length === 0) throw new UserError(`${url}: no object to read`);
+    return { source, objects };
+  } catch (e) {
+    source.close();
+    throw e;
+  }
+}
+
+/** Every record of an object, in order; `onRecord` returns false to stop reading. */
+async function eachRecord(source: Source, object: SourceObject, onRecord: (r: CsvRecord) => boolean | void): Promise<void> {
+  const stream = source.open(object, 0);
+  const reader = new CsvRecordReader();
+  const split = (f: () => CsvRecord[]) => {
+    try {
+      return f();
+    } catch (e) {
+      if ((e as Error).name === 'CsvFormatError') throw new UserError(`${object.key}: ${(e as Error).message}`, 'convert its line ends to LF or CRLF, e.g. `tr "\\r" "\\n"`');
+      throw e;
+    }
+  };
+  try {
+    for await (const chunk of stream) {
+      for (const r of split(() => reader.push(chunk as Buffer))) if (onRecord(r) === false) return;
+    }
+    for (const r of split(() => reader.end())) if (onRecord(r) === false) return;
+  } finally {
+    stream.destroy();
+  }
+}
+
+export interface InferRun {
+  proposal: InferredSpec;
+  object: string;
+  /** Other objects the URL named (only the first was sampled). */
+  others: number;
+  /** Records the splitter could not read (not used). */
+  csvErrors: number;
+}
+
+/** Sample the first `rows` records of the (first) object a URL names and propose a spec. */
+export async function inferFrom(url: string, config: Config, opts: { rows: number; name?: string; table?: string }): Promise<InferRun> {
+  const { source, objects } = await objectsOf(url, config);
+  let header: string[] | undefined;
+  const rows: string[][] = [];
+  let csvErrors = 0;
+  try {
+    await eachRecord(source, objects[0], (r) => {
+      if (r.error) {
+        csvErrors++;
+        return;
+      }
+      // Fields are decoded now: the record's buffer is reused by the next push.
+      if (!header) header = r.fields;
+      else if (!isBlank(r)) rows.push(r.fields);
+      return rows.length < opts.rows;
+    });
+  } finally {
+    source.close();
+  }
+  if (!header) throw new UserError(`${objects[0].key} is empty: no header to read`);
+  const proposal = inferSpec({ header, rows }, { name: opts.name, table: opts.table, source: objects[0].key });
+  return { proposal, object: objects[0].key, others: objects.length - 1, csvErrors };
+}
+
+export interface CheckObject {
+  object: string;
+  /** Null when the header maps; else why the object is refused (every record a bad_header). */
+  headerRefused: string | null;
+  absent: string[];
+  unknown: string[];
+  records: number;
+}
+
+export interface CheckReport {
+  spec: string;
+  table: string;
+  key: string[];
+  duplicates: ResolvedSpec['duplicates'];
+  objects: CheckObject[];
+  records: number;
+  kept: number;
+  rejected: number;
+  /** Rejects by reason, with the first few (object and) line numbers. */
+  rejects: Partial<Record<RejectReason, { count: number; lines: string[] }>>;
+  /** Values loaded as NULL because they were invalid, by column. */
+  nulled: Record<string, number>;
+  /** Kept rows whose key an earlier kept row already had. */
+  duplicateKeys: number;
+  /** Rows the table would hold after this file alone: distinct keys (first/last), or every kept row (keep). */
+  tableRows: number;
+  /** The file would load: no object refused by its header. */
+  loadable: boolean;
+}
+
+/** What a load of `url` under `spec` would do, without writing anything. */
+export async function checkFile(spec: ResolvedSpec, url: string, config: Config): Promise<CheckReport> {
+  const rules = rulesFor(spec);
+  const { source, objects } = await objectsOf(url, config);
+  const report: CheckReport = { spec: spec.origin, table: spec.table, key: spec.key, duplicates: spec.duplicates, objects: [], records: 0, kept: 0, rejected: 0, rejects: {}, nulled: {}, duplicateKeys: 0, tableRows: 0, loadable: true };
+  const oddities = rules.newOddities();
+  const keys = new Set<string>();
+  const values: Value[] = [];
+  const many = objects.length > 1;
+  try {
+    for (const object of objects) {
+      const o: CheckObject = { object: object.key, headerRefused: null, absent: [], unknown: [], records: 0 };
+      report.objects.push(o);
+      let header: string[] | undefined;
+      let map: HeaderMap | undefined;
+      const reject = (r: CsvRecord, reason: RejectReason) => {
+        report.rejected++;
+        const e = (report.rejects[reason] ??= { count: 0, lines: [] });
+        e.count++;
+        if (e.lines.length < LINES_SHOWN) e.lines.push(many ? `${object.key}:${r.line}` : String(r.line));
+      };
+      await eachRecord(source, object, (r) => {
+        if (!header) {
+          header = r.fields;
+          try {
+            map = rules.mapHeader(header);
+            o.absent = map.absent;
+            o.unknown = map.unknown.map((h) => h.trim());
+          } catch (e) {
+            if (!(e instanceof UserError)) throw e;
+            o.headerRefused = e.message;
+            report.loadable = false;
+          }
+          return;
+        }
+        if (isBlank(r)) return;
+        o.records++;
+        report.records++;
+        if (r.error) return reject(r, 'csv_error');
+        if (!map) return reject(r, 'bad_header');
+        if (!r.utf8Checked && !isUtf8(r.raw)) return reject(r, 'invalid_utf8');
+        const reason = rules.normalizeInto(r.fields, map, oddities, values);
+        if (reason !== null) return reject(r, reason);
+        report.kept++;
+        if (spec.key.length) {
+          const k = rules.keyOfValues(values);
+          if (keys.has(k)) report.duplicateKeys++;
+          else keys.add(k);
+        }
+      });
+    }
+  } finally {
+    source.close();
+  }
+  report.nulled = oddities.byColumn(rules.columnNames);
+  report.tableRows = spec.key.length ? keys.size : report.kept;
+  return report;
+}
