@@ -73,7 +73,9 @@ describe('planning a table against a changed spec', () => {
   });
   test('a narrower spec is no change: the wider table holds every value', () => {
     const narrower = spec(`${base}  - {name: a, maxLength: 5}\n  - {name: n, type: integer, min: 0, max: 10}\n  - {name: d, type: decimal, precision: 5, scale: 1}\n`);
-    expect(planTable(narrower, table)).toMatchObject({ changes: [], refusals: [] });
+    const plan = planTable(narrower, table);
+    expect(plan).toMatchObject({ changes: [], refusals: [] });
+    expect(plan.notes).toEqual([expect.stringMatching(/^column a stays varchar\(10\), wider than the spec asks \(VARCHAR\(5\)\)/), expect.stringMatching(/^column d stays decimal\(6,2\)/)]); // n: 0…10 is SMALLINT UNSIGNED as 0…100 is
   });
   test('refuses a type change, a key change, NOT NULL on an existing column, and a required new column; a dropped column is left alone', () => {
     const bad = spec(`name: t\ntable: t\nkey: [id, a]\ncolumns:\n  - {name: id, type: integer}\n  - {name: a, type: integer}\n  - {name: n, type: integer, min: 0, max: 100, required: true}\n  - {name: z, required: true}\n`);

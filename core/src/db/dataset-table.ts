@@ -175,6 +175,7 @@ export function planTable(spec: ResolvedSpec, table: TableShape | null): TablePl
       continue;
     }
     const relax = !existing.nullable && !notNull;
+    if (w === 'same' && widen(shapeOfSpec(c), existing.shape) !== 'same') plan.notes.push(`column ${c.name} stays ${existing.columnType}, wider than the spec asks (${columnSqlType(c)}): a column is never narrowed`);
     if (w === 'same' && !relax) continue;
     const shape = w === 'same' ? existing.shape : w.to;
     if (shape.kind !== 'text' && shape.kind !== 'int' && shape.kind !== 'decimal') {

@@ -16,14 +16,17 @@ import { ident } from './schema';
 type Queryable = Pick<Pool | PoolConnection, 'query'>;
 
 const KEY_CHUNK = 1000;
-const bs = 'CHAR(92 USING utf8mb4)';
-/** The TSV's escapes, in SQL: the backslash first, so the others' backslashes stay single. */
+/**
+ * The TSV's escapes, in SQL, on bytes (binary strings: the key column's collation must not
+ * mix with the literals', and bytes are what CRC32 sums): the backslash first, so the
+ * others' backslashes stay single.
+ */
 const TSV_ESCAPES: [string, string][] = [
-  [bs, `CONCAT(${bs}, ${bs})`],
-  ['CHAR(9 USING utf8mb4)', `CONCAT(${bs}, 't')`],
-  ['CHAR(10 USING utf8mb4)', `CONCAT(${bs}, 'n')`],
-  ['CHAR(13 USING utf8mb4)', `CONCAT(${bs}, 'r')`],
-  ['CHAR(0 USING utf8mb4)', `CONCAT(${bs}, '0')`],
+  ["X'5C'", "X'5C5C'"],
+  ["X'09'", "X'5C74'"],
+  ["X'0A'", "X'5C6E'"],
+  ["X'0D'", "X'5C72'"],
+  ["X'00'", "X'5C30'"],
 ];
 
 /** SQL rendering a row's key text (composite: CONCAT_WS(CHAR(9), …)). */
@@ -33,9 +36,9 @@ export function keyTextSql(spec: ResolvedSpec): string {
     const c = spec.columns.find((x) => x.name === k)!;
     const col = ident(k);
     if (c.type !== 'string' && c.type !== 'pattern' && c.type !== 'enum') return col;
-    return TSV_ESCAPES.reduce((e, [from, to]) => `REPLACE(${e}, ${from}, ${to})`, col);
+    return TSV_ESCAPES.reduce((e, [from, to]) => `REPLACE(${e}, ${from}, ${to})`, `CAST(${col} AS BINARY)`);
   });
-  return parts.length === 1 ? parts[0] : `CONCAT_WS(CHAR(9 USING utf8mb4), ${parts.join(', ')})`;
+  return parts.length === 1 ? parts[0] : `CONCAT_WS(X'09', ${parts.join(', ')})`;
 }
 
 /** The key columns' values of each TSV line (decoded), for `(k1, k2) IN ((?, ?), …)`. */

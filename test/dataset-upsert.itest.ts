@@ -1,0 +1,112 @@
+// Issue 15: a composite-key dataset under the duplicate policy `last` equals "the last
+// occurrence of each key" in source order: after a plain load, after an early batch is lost
+// while later batches holding its keys stay (the repair must not overwrite their newer
+// rows), and after a loader killed before the commit of a random batch, reconciled, then
+// finished. The expected table is computed from the CSV itself, not by pipewarden's code.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RowDataPacket } from 'mysql2';
+import { batchPosition, connect, migrate, type Config } from '@pipewarden/core';
+import { runLoad, verifyTable } from '@pipewarden/loader';
+import { reconcile } from '@pipewarden/reconciler';
+import { startTestStack, type TestStack } from './helpers/stack';
+import { runCli } from './helpers/doubt';
+import { seeded, writeReadings } from './helpers/datasets';
+
+const SPEC = join(__dirname, 'fixtures', 'datasets', 'readings.yaml');
+const ROWS = 3000;
+const BATCH = 100;
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(() => stack?.cleanup());
+
+/** key (STATION\tday) → the note of its last occurrence ("occurrence <line>"). */
+function lastOccurrences(lines: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const l of lines.slice(1)) {
+    const [station, day, , , , note] = l.split(',');
+    out.set(`${station.toUpperCase()}\t${day}`, note.replace(/"/g, ''));
+  }
+  return out;
+}
+
+async function q(config: Config, sql: string, params: unknown[] = []): Promise<RowDataPacket[]> {
+  const c = await connect(config);
+  try {
+    return (await c.query<RowDataPacket[]>(sql, params))[0];
+  } finally {
+    await c.end();
+  }
+}
+
+async function table(config: Config): Promise<Map<string, string>> {
+  const rows = await q(config, 'SELECT station, day, note FROM readings');
+  return new Map(rows.map((r) => [`${r.station}\t${r.day}`, String(r.note)]));
+}
+
+async function source(seed: number): Promise<{ file: string; expected: Map<string, string>; config: Config }> {
+  const config = stack.config({ dataset: SPEC, 'batch.size': BATCH });
+  await stack.resetData(config);
+  const dir = join(stack.layout.dir, 'readings');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `readings-${seed}.csv`);
+  return { file, expected: lastOccurrences(writeReadings(file, ROWS, seed)), config };
+}
+
+test('load, lose an early batch whose keys later batches rewrote, reconcile: the table is the last occurrence of each key', async () => {
+  const seed = Date.now() % 100000;
+  const { file, expected, config } = await source(seed);
+  await runLoad(config, { source: file });
+  expect(await table(config)).toEqual(expected);
+  const [counts] = await q(config, 'SELECT SUM(rows_kept) AS kept, SUM(rows_inserted) AS ins, SUM(rows_duplicate) AS dup FROM batch_ledger');
+  expect(Number(counts.ins)).toBe(expected.size); // a new key once; every other occurrence replaced or lost: a duplicate
+  expect(Number(counts.dup)).toBe(ROWS - expected.size);
+  expect((await verifyTable(config, file)).ok).toBe(true);
+
+  // Lose batch k (not the last): its ledger row and the rows it wrote that no later batch replaced.
+  const batches = await q(config, 'SELECT batch_id, source_key, first_record FROM batch_ledger ORDER BY first_record');
+  const k = 1 + Math.floor(seeded(seed)() * (batches.length - 3));
+  const prefix = batchPosition(batches[k].source_key, Number(batches[k].first_record));
+  const c = await connect(config);
+  const [del] = await c.query<import('mysql2').ResultSetHeader>('DELETE FROM readings WHERE LEFT(_pw_pos, ?) = ?', [prefix.length, prefix]);
+  await c.query('DELETE FROM batch_ledger WHERE batch_id = ?', [batches[k].batch_id]);
+  await c.end();
+  expect(del.affectedRows).toBeGreaterThan(0);
+  const lostBatchLines = Array.from({ length: BATCH }, (_, i) => Number(batches[k].first_record) + i); // record numbers of batch k
+  // The batch's keys that a later batch repeats are the ones a careless repair would overwrite.
+  const all = readFileSync(file, 'utf8').trim().split('\n');
+  const keyOf = (l: string) => `${l.split(',')[0].toUpperCase()}\t${l.split(',')[1]}`;
+  const lostKeys = new Set(lostBatchLines.map((r) => keyOf(all[r])));
+  const rewrittenLater = all.slice(lostBatchLines[BATCH - 1] + 1).filter((l) => lostKeys.has(keyOf(l)));
+  expect(rewrittenLater.length).toBeGreaterThan(0);
+
+  const report = await reconcile(config, { trigger: 'api', restartLoader: false });
+  expect(report).toMatchObject({ batchesRepaired: 1, verification: 'ok', outcome: 'success' });
+  expect(await table(config)).toEqual(expected);
+  expect((await verifyTable(config, file)).ok).toBe(true);
+}, 180000);
+
+test('a loader killed before the commit of a random batch, reconciled, then finished: the last occurrence of each key', async () => {
+  const seed = (Date.now() % 100000) + 1;
+  const { file, expected, config } = await source(seed);
+  const crashAt = 2 + Math.floor(seeded(seed)() * (ROWS / BATCH - 4));
+  const r = runCli(stack, ['load', '--source', file, '--batch-size', String(BATCH), '--no-progress', '--json'], { PIPEWARDEN_FAULT: `before-commit:${crashAt}`, PIPEWARDEN_DATASET: SPEC });
+  expect(r.signal).toBe('SIGKILL');
+  const report = await reconcile(config, { trigger: 'api', restartLoader: false });
+  expect(report.verification).toBe('ok');
+  await runLoad(config, { source: file });
+  expect(await table(config)).toEqual(expected);
+  expect((await verifyTable(config, file)).ok).toBe(true);
+}, 180000);
+
+test('migrate: creates the table from the spec, then is a no-op', async () => {
+  const config = stack.config({ dataset: SPEC });
+  await stack.resetData(config);
+  const again = await migrate(config);
+  expect(again.dataset).toMatchObject({ table: 'readings', created: false, changes: [], notes: [] });
+  const [pk] = await q(config, "SELECT GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) AS k FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = 'readings' AND index_name = 'PRIMARY'");
+  expect(pk.k).toBe('station,day');
+});
