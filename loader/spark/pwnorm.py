@@ -1,25 +1,30 @@
-"""Header mapping, normalization and TSV encoding: a port of core/src/record/{spec,header,
-normalize,tsv}.ts driven by the same spec file (core/spec/violation-spec.json), read at
-run time. Where JavaScript and Python differ, this follows JavaScript, because the two
-engines must produce the same bytes:
+"""Header mapping, normalization and TSV encoding for ANY dataset: a port of
+core/src/record/{header,normalize,scan,tsv}.ts driven by the resolved dataset spec (the
+JSON the loader writes beside the job's output: JSON.stringify(datasetOf(config))), read
+at run time. Nothing about a dataset is written here: every rule, bound, window and
+format comes from the spec's 9 column types (core/src/dataset/types.ts).
+
+Where JavaScript and Python differ, this follows JavaScript, because the two engines must
+produce the same bytes:
 
 - String.prototype.trim() and /\\s/ use JS_WS below (Python's str.strip() would also
   remove \\x1c-\\x1f and \\x85, and would keep U+FEFF);
 - string lengths are counted in UTF-16 code units, as JavaScript's s.length does;
-- digits and letters are ASCII only.
+- digits are ASCII only; a pattern is matched with re.ASCII (the spec's patterns are
+  written for both engines: explicit classes, no lookbehind, no \\p).
 """
 import json
 import operator
 import re
+from decimal import Decimal
+
+import pwformat
 
 JS_WS = (
     "\t\n\x0b\x0c\r \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
     "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
 _JS_WS_RUN = re.compile("[" + re.escape(JS_WS) + "]+")
-_LETTERS = re.compile(r"[A-Za-z]+\Z")
-MAX_KEY = "9223372036854775807"
-DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
 
 class HeaderError(Exception):
@@ -27,40 +32,23 @@ class HeaderError(Exception):
 
 
 def load_spec(path):
+    """The resolved spec (core's ResolvedSpec as JSON)."""
     with open(path, "r", encoding="utf-8") as f:
-        return json.load(f)
+        spec = json.load(f)
+    if spec.get("specVersion") != 1 or not isinstance(spec.get("columns"), list):
+        raise ValueError("%s is not a resolved dataset spec (specVersion 1 with columns)" % path)
+    return spec
+
+
+def js_trim(s):
+    return s.strip(JS_WS)
 
 
 def header_key(h):
+    """core's headerKey(): BOM removed, trimmed, inner whitespace collapsed, lower case."""
     if h.startswith("\ufeff"):
         h = h[1:]
     return _JS_WS_RUN.sub(" ", h.strip(JS_WS)).lower()
-
-
-def map_header(spec, header):
-    """Port of mapHeader(): index of each spec column's field; raises HeaderError."""
-    by_key = {}
-    for i, h in enumerate(header):
-        k = header_key(h)
-        if k in by_key:
-            raise HeaderError('header names column "%s" twice (fields %d and %d)' % (h.strip(JS_WS), by_key[k] + 1, i + 1))
-        by_key[k] = i
-    missing = []
-    field_index = []
-    for c in spec["columns"]:
-        i = by_key.get(header_key(c["header"]))
-        if i is None:
-            missing.append(c["header"])
-        field_index.append(-1 if i is None else i)
-    if missing:
-        found = ", ".join('"%s"' % h.strip(JS_WS) for h in header[:5])
-        raise HeaderError(
-            "header lacks %d required column(s): %s (found: %s%s)"
-            % (len(missing), ", ".join('"%s"' % m for m in missing), found, ", …" if len(header) > 5 else "")
-        )
-    known = {header_key(c["header"]) for c in spec["columns"]} | {header_key(h) for h in spec["ignoredHeaders"]}
-    unknown = [h for h in header if header_key(h) not in known and h.strip(JS_WS) != ""]
-    return field_index, unknown
 
 
 def utf16_len(s):
@@ -69,112 +57,83 @@ def utf16_len(s):
     return len(s) + sum(1 for ch in s if ord(ch) > 0xFFFF)
 
 
-def is_digits(s):
-    # isdigit() alone would accept other scripts' digits and superscripts
-    return s.isdigit() and s.isascii()
+def utf16_prefix(s, n):
+    """s.slice(0, n) as JavaScript counts (UTF-16 units; a cut surrogate pair is dropped
+    whole here, where JavaScript keeps a lone surrogate that becomes U+FFFD in UTF-8)."""
+    if utf16_len(s) <= n:
+        return s
+    out = []
+    units = 0
+    for ch in s:
+        u = 2 if ord(ch) > 0xFFFF else 1
+        if units + u > n:
+            if u == 2 and units < n:
+                out.append("\ufffd")
+            break
+        out.append(ch)
+        units += u
+    return "".join(out)
 
 
-def _iso_date(y, m, d):
-    if y < 1900 or y > 2099 or m < 1 or m > 12 or d < 1:
-        return None
-    leap = (y % 4 == 0 and y % 100 != 0) or y % 400 == 0
-    mx = 29 if (m == 2 and leap) else DAYS[m - 1]
-    if d > mx:
-        return None
-    return "%d-%02d-%02d" % (y, m, d)
+def _names(names):
+    return ", ".join('"%s"' % n for n in names)
 
 
-def normalize_date(s):
-    if len(s) == 10 and s[2] == "/" and s[5] == "/":
-        mm, dd, yy = s[0:2], s[3:5], s[6:]
-        if not (is_digits(mm) and is_digits(dd) and is_digits(yy)):
-            return None
-        return _iso_date(int(yy), int(mm), int(dd))
-    if len(s) == 8 and is_digits(s):
-        return _iso_date(int(s[0:4]), int(s[4:6]), int(s[6:8]))
-    return None
+class HeaderMap:
+    """core's HeaderMap: per spec column its field index (-1: absent, NULL), the header's
+    field count, the absent optional columns' names and the unknown header names."""
+
+    __slots__ = ("field_index", "field_count", "absent", "unknown")
+
+    def __init__(self, field_index, field_count, absent, unknown):
+        self.field_index = field_index
+        self.field_count = field_count
+        self.absent = absent
+        self.unknown = unknown
 
 
-def normalize_time(s):
-    digits = s
-    suffix = ""
-    last = s[-1]
-    if last in "aApP":
-        digits = s[:-1]
-        suffix = last.lower()
-    if len(digits) != 4 or not is_digits(digits):
-        return None
-    h = int(digits[0:2])
-    m = int(digits[2:])
-    if m > 59:
-        return None
-    if suffix == "":
-        if h > 23:
-            return None
-    else:
-        # 12-hour clock; the data also has 00xxA, which means just after midnight.
-        if h > 12:
-            return None
-        if suffix == "a" and h == 12:
-            h = 0
-        elif suffix == "p" and h < 12:
-            h += 12
-    return "%02d:%02d:00" % (h, m)
-
-
-def normalize_key(raw):
-    """Canonical decimal form of a summons number, or (None, reason)."""
-    s = raw.strip(JS_WS)
-    if len(s) == 0:
-        return None, "missing_key"
-    if not is_digits(s):
-        return None, "invalid_key"
-    k = s.lstrip("0") or "0"
-    if k == "0":
-        return None, "invalid_key"
-    if len(k) > len(MAX_KEY) or (len(k) == len(MAX_KEY) and k > MAX_KEY):
-        return None, "invalid_key"
-    return k, None
-
-
-def _cell_fn(col):
-    """A function str -> normalized text (already TSV-ready) or None for an oddity."""
-    t = col["type"]
-    if t == "string":
-        mx = col.get("max")
-
-        def f(s):
-            if mx is not None and (len(s) > mx or utf16_len(s) > mx):
-                return None
-            return s
-        return f
-    if t == "int":
-        lo, hi = col.get("min"), col.get("max")
-
-        def f(s):
-            if len(s) > 12 or not is_digits(s):
-                return None
-            n = int(s)
-            if (lo is not None and n < lo) or (hi is not None and n > hi):
-                return None
-            return str(n)
-        return f
-    if t == "state":
-        return lambda s: s.upper() if len(s) == 2 and s.isascii() and _LETTERS.match(s) else None
-    if t == "plate_type":
-        return lambda s: s.upper() if len(s) == 3 and s.isascii() and _LETTERS.match(s) else None
-    if t == "date":
-        return normalize_date
-    if t == "time":
-        return normalize_time
-    if t == "year":
-        def f(s):
-            if len(s) != 4 or not is_digits(s):
-                return None
-            y = int(s)
-            return str(y) if 1900 <= y <= 2099 else None
-        return f
-    raise ValueError("unknown column type %r in the spec" % t)
+def map_header(spec, header):
+    """Port of mapSpecHeader() (core/src/record/header.ts); raises HeaderError."""
+    by_key = {}
+    repeated = set()
+    for i, h in enumerate(header):
+        k = header_key(h)
+        if k in by_key:
+            repeated.add(k)
+        else:
+            by_key[k] = i
+    used = set()
+    missing = []
+    absent = []
+    field_index = []
+    for c in spec["columns"]:
+        found = [k for k in map(header_key, [c["header"]] + list(c.get("aliases", []))) if k in by_key]
+        used.update(found)
+        if len(found) > 1 or (len(found) == 1 and found[0] in repeated):
+            names = [js_trim(h) for h in header if header_key(h) in found]
+            raise HeaderError('header names column "%s" more than once (%s)' % (c["name"], _names(names)))
+        if not found:
+            if c["required"]:
+                missing.append(c["header"])
+            else:
+                absent.append(c["name"])
+            field_index.append(-1)
+            continue
+        field_index.append(by_key[found[0]])
+    if missing:
+        shown = [js_trim(h) for h in header[:5]]
+        raise HeaderError("header lacks %d required column(s): %s (found: %s%s)"
+                          % (len(missing), _names(missing), _names(shown), ", …" if len(header) > 5 else ""))
+    known = {header_key(h) for h in spec.get("knownExtras", [])}
+    unknown = []
+    for h in header:
+        k = header_key(h)
+        if k != "" and k not in used and k not in known:
+            unknown.append(h)
+    if unknown and spec.get("extraColumns") == "reject":
+        raise HeaderError("header has column(s) the dataset %s does not know: %s (the spec says extraColumns: reject)"
+                          % (spec["name"], _names(js_trim(h) for h in unknown)))
+    return HeaderMap(field_index, len(header), absent, unknown)
 
 
 _NEEDS_ESCAPE = re.compile("[\t\n\r\\\\\0]")
@@ -187,82 +146,155 @@ def escape_field(s):
     return _NEEDS_ESCAPE.sub(lambda m: _ESCAPES[m.group(0)], s)
 
 
-STRING = 0
-INT = 1
-OTHER = 2
-# Returned by a cell normalizer for a value that becomes NULL and is counted as an oddity.
-# A string, compared by value, not object(): the normalizers travel to Spark's Python
-# workers by cloudpickle, which would turn an object() sentinel into a different object.
-# No output can equal it: a NUL in text is written escaped ("\\0").
+# What a value function returns for an invalid value (NULL and an oddity, or a reject when
+# the column is required). A string, compared by value, not object(): the functions travel
+# to Spark's Python workers by cloudpickle, which would turn an object() sentinel into a
+# different object. No written value can equal it: a NUL in text is written escaped ("\\0").
 ODD = "\0odd"
+NULL = "\\N"  # encodeTsvLine's NULL: also what an empty field gives
+
+_INTEGER = re.compile(r"-?[0-9]+")
+_DECIMAL = re.compile(r"(-?)([0-9]*)(?:\.([0-9]*))?")
+# More digits than any BIGINT bound has (20): out of every column's range.
+_MAX_INT_DIGITS = 20
+
+
+def integer_fn(col):
+    """scan.ts writeInteger(): optional '-', ASCII digits, leading zeros dropped, '-0' is 0,
+    within [min, max] exactly (Python's ints are exact at any size)."""
+    lo, hi = int(col["min"]), int(col["max"])
+
+    def f(s):
+        if _INTEGER.fullmatch(s) is None:
+            return ODD
+        digits = s.lstrip("-").lstrip("0") or "0"
+        if len(digits) > _MAX_INT_DIGITS:
+            return ODD
+        n = int(digits)
+        if s[0] == "-":
+            n = -n
+        return str(n) if lo <= n <= hi else ODD
+    return f
+
+
+def decimal_fn(col):
+    """scan.ts writeDecimal(): at most precision - scale integer digits (leading zeros not
+    counted) and at most scale fraction digits as written (never rounded); within the
+    bounds; written with exactly scale fraction digits, no '-' on zero."""
+    scale = col["scale"]
+    int_digits = col["precision"] - scale
+    lo = Decimal(col["min"]) if col.get("min") is not None else None
+    hi = Decimal(col["max"]) if col.get("max") is not None else None
+
+    def f(s):
+        m = _DECIMAL.fullmatch(s)
+        if m is None:
+            return ODD
+        whole = m.group(2).lstrip("0")
+        frac = m.group(3) or ""
+        if not m.group(2) and not frac:
+            return ODD  # no digit at all
+        if len(whole) > int_digits or len(frac) > scale:
+            return ODD
+        neg = m.group(1) == "-" and (whole != "" or frac.strip("0") != "")
+        if lo is not None or hi is not None:
+            v = Decimal(("-" if neg else "") + (whole or "0") + "." + (frac or "0"))
+            if (lo is not None and v < lo) or (hi is not None and v > hi):
+                return ODD
+        out = ("-" if neg else "") + (whole or "0")
+        return out + "." + frac.ljust(scale, "0") if scale > 0 else out
+    return f
+
+
+def value_fn(col):
+    """The column's rule: trimmed, non-empty text -> its written (TSV-escaped) text, or ODD."""
+    t = col["type"]
+    if t == "string":
+        lo, hi = col["minLength"], col["maxLength"]
+
+        def f(s):
+            n = len(s) if s.isascii() else utf16_len(s)
+            return escape_field(s) if lo <= n <= hi else ODD
+        return f
+    if t == "integer":
+        return integer_fn(col)
+    if t == "decimal":
+        return decimal_fn(col)
+    if t in ("date", "time", "datetime"):
+        rule = pwformat.TemporalRule(col)
+
+        def f(s):
+            v = rule.value(s)
+            return ODD if v is None else v
+        return f
+    if t == "boolean":
+        values = {v: "1" for v in col["trueValues"]}
+        values.update({v: "0" for v in col["falseValues"]})
+        return lambda s: values.get(s.lower(), ODD)
+    if t == "enum":
+        if col["caseSensitive"]:
+            values = {v: escape_field(v) for v in col["values"]}
+            return lambda s: values.get(s, ODD)
+        values = {v.lower(): escape_field(v) for v in col["values"]}
+        return lambda s: values.get(s.lower(), ODD)
+    if t == "pattern":
+        regex = re.compile("(?:%s)" % col["pattern"], re.ASCII)
+        case = col["case"]
+        lo, hi = col["minLength"], col["maxLength"]
+
+        def f(s):
+            if regex.fullmatch(s) is None:
+                return ODD
+            v = s.upper() if case == "upper" else s.lower() if case == "lower" else s
+            return escape_field(v) if lo <= utf16_len(v) <= hi else ODD
+        return f
+    raise ValueError("unknown column type %r in the spec" % t)
+
+
 # Distinct raw values remembered per column. Most columns repeat a few values (states,
 # plate types, makes, dates, times, streets): a dictionary hit replaces the trim, checks
 # and escaping. High-cardinality columns just stop adding once full (bounded memory).
 CACHE_MAX = 4096
 
 
-def _make_cell(kind, mx, fn):
-    """raw field text -> TSV-ready text, "\\N" for empty, or ODD."""
-    if kind == STRING:
-        def cell(raw):
-            s = raw.strip(JS_WS) if raw else raw
-            if not s:
-                return "\\N"
-            if len(s) > mx or (not s.isascii() and utf16_len(s) > mx):
-                return ODD
-            return escape_field(s)
-    elif kind == INT:
-        lo, hi = mx
-
-        def cell(raw):
-            s = raw.strip(JS_WS) if raw else raw
-            if not s:
-                return "\\N"
-            # int(s) alone would accept "1_000" and other scripts' digits
-            if len(s) <= 12 and s.isdigit() and s.isascii() and lo <= int(s) <= hi:
-                return s if s[0] != "0" or len(s) == 1 else str(int(s))
-            return ODD
-    else:
-        def cell(raw):
-            s = raw.strip(JS_WS) if raw else raw
-            if not s:
-                return "\\N"
-            v = fn(s)
-            return ODD if v is None else v
+def _make_cell(fn):
+    """raw field text -> written text, NULL for empty, or ODD."""
+    def cell(raw):
+        s = raw.strip(JS_WS) if raw else raw
+        if not s:
+            return NULL
+        return fn(s)
     return cell
 
 
-class Normalizer:
-    """normalizeRecord() + encodeTsvLine() for one header mapping."""
+def reject_reason(col, value):
+    """Why a required column's value rejects its row (NULL or ODD), as normalizeWith() says."""
+    if value == NULL:
+        return "missing_key" if col["key"] else "missing_value"
+    return "invalid_key" if col["key"] else "invalid_value"
 
-    def __init__(self, spec, field_index, field_count):
+
+class Normalizer:
+    """normalizeWith() + encodeTsvLine() for one header mapping (a HeaderMap)."""
+
+    def __init__(self, spec, hmap):
         cols = spec["columns"]
-        self.key_index = next(i for i, c in enumerate(cols) if c["type"] == "key")
-        self.key_field = field_index[self.key_index]
-        self.field_count = field_count
-        # Non-key columns in spec order: their spec index, field index, value cache and normalizer.
-        self.spec_index = []
-        fis = []
-        self.caches = []
-        self.cells = []
-        for i, c in enumerate(cols):
-            if i == self.key_index:
-                continue
-            if c["type"] == "string":
-                mx = c.get("max")
-                cell = _make_cell(STRING, 1 << 62 if mx is None else mx, None)
-            elif c["type"] == "int":
-                lo, hi = c.get("min"), c.get("max")
-                cell = _make_cell(INT, (-(1 << 62) if lo is None else lo, 1 << 62 if hi is None else hi), None)
-            else:
-                cell = _make_cell(OTHER, 0, _cell_fn(c))
-            self.spec_index.append(i)
-            fis.append(field_index[i])
-            self.caches.append({})
-            self.cells.append(cell)
+        self.cols = cols
+        self.field_count = hmap.field_count
+        # A column the file lacks reads an empty field appended to the record: NULL.
+        self.pad = any(i < 0 for i in hmap.field_index)
+        fis = [hmap.field_count if i < 0 else i for i in hmap.field_index]
+        self.caches = [{} for _ in cols]
+        self.cells = [_make_cell(value_fn(c)) for c in cols]
+        # Required columns in spec order: the first that fails decides the reject reason.
+        self.required = [j for j, c in enumerate(cols) if c["required"]]
         # The hot path runs in C where it can: fields picked in spec order by itemgetter,
         # cache lookups in one comprehension; only misses and oddities loop in Python.
-        self.pick = operator.itemgetter(*fis)
+        if len(fis) == 1:
+            only = fis[0]
+            self.pick = lambda fields: (fields[only],)
+        else:
+            self.pick = operator.itemgetter(*fis)
         self.gets = [c.get for c in self.caches]
         self.ncols = len(cols)
 
@@ -270,9 +302,9 @@ class Normalizer:
         """(tsv line without newline, [oddity column indexes]) or (None, reason)."""
         if len(fields) != self.field_count:
             return None, "column_count"
-        key, reason = normalize_key(fields[self.key_field])
-        if key is None:
-            return None, reason
+        if self.pad:
+            fields = list(fields)
+            fields.append("")
         raws = self.pick(fields)
         vals = [g(r) for g, r in zip(self.gets, raws)]
         # list.index() finds the misses (None) and the oddities in C, one call per hit.
@@ -286,14 +318,17 @@ class Normalizer:
                     cache[raws[j]] = v
         except ValueError:
             pass
+        for j in self.required:
+            v = vals[j]
+            if v == NULL or v == ODD:
+                return None, reject_reason(self.cols[j], v)
         odd = []
         j = -1
         try:
             while True:
                 j = vals.index(ODD, j + 1)
-                vals[j] = "\\N"
-                odd.append(self.spec_index[j])
+                vals[j] = NULL
+                odd.append(j)
         except ValueError:
             pass
-        vals.insert(self.key_index, key)
         return "\t".join(vals), odd

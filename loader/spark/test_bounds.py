@@ -88,11 +88,9 @@ class JobBoundsTest(unittest.TestCase):
     """Both ways through a partition (pwvec over whole arrays, and the splitter) give an
     over-long line the same dead letter, even when it has the header's field count."""
 
-    SPEC = os.path.join(HERE, "..", "..", "core", "spec", "violation-spec.json")
-
     def run_partition(self, lines, cut, vector, max_record_bytes):
-        import pwnorm
-        spec = pwnorm.load_spec(self.SPEC)
+        import test_specs
+        spec = test_specs.spec()
         header = [c["header"] for c in spec["columns"]]
         out = []
         acc = type("Acc", (), {"add": lambda self, v: out.append(v)})()

@@ -9,14 +9,12 @@ loader/test/spark-parity.itest.ts.)
 import random
 import unittest
 
-import os
 import re
 
 import pwcsv
 import pwnorm
+import test_specs
 import transform
-
-SPEC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "core", "spec", "violation-spec.json")
 
 ALPHABET = [b'"', b'"', b",", b",", b"\r", b"\n", b"\n", b"a", b"bc", b" ", b"\xff", b'""']
 
@@ -168,9 +166,9 @@ class NormalizerAfterPickling(unittest.TestCase):
         # Spark ships the normalizer to its Python workers with cloudpickle.
         from pyspark import cloudpickle
 
-        spec = pwnorm.load_spec(SPEC)
+        spec = test_specs.spec()
         header = [c["header"] for c in spec["columns"]]
-        norm = cloudpickle.loads(cloudpickle.dumps(pwnorm.Normalizer(spec, list(range(len(header))), len(header))))
+        norm = cloudpickle.loads(cloudpickle.dumps(pwnorm.Normalizer(spec, pwnorm.map_header(spec, header))))
         row = ["" for _ in header]
         row[0] = "0042"
         row[2] = "99"  # a state that is not two letters: NULL, counted

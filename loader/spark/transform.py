@@ -1,8 +1,11 @@
 """pipewarden's Spark engine job: the inline engine's record splitting, header mapping and
-normalization (rules read at run time from core/spec/violation-spec.json), run in parallel.
+normalization (the rules of any dataset, read at run time from its resolved spec: the
+JSON of core's ResolvedSpec, which the loader writes beside the job's output), run in
+parallel.
 
-    spark-submit transform.py --spec core/spec/violation-spec.json --input FILE_OR_URI \
-        --output STAGING_DIR [--final-newline yes|no] [--max-partition-bytes N] [--wait-for-input]
+    spark-submit transform.py --spec RESOLVED_SPEC.json --input FILE_OR_URI \
+        --output STAGING_DIR [--name OBJECT] [--final-newline yes|no] [--max-partition-bytes N] \
+        [--max-record-bytes N] [--wait-for-input]
 
 Output: text part files in STAGING_DIR, one line per input record, in ordinal order inside
 each part (each part holds a contiguous range of ordinals):
@@ -70,7 +73,7 @@ def fail(message):
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description="pipewarden Spark engine: CSV -> normalized TSV parts")
-    p.add_argument("--spec", required=True, help="core/spec/violation-spec.json")
+    p.add_argument("--spec", required=True, help="the dataset's resolved spec (JSON of core's ResolvedSpec)")
     p.add_argument("--name", help="the object's name in error messages (default: --input)")
     p.add_argument("--input", required=True, help="CSV file path or Hadoop URI (file:, s3a:, hdfs:)")
     p.add_argument("--output", required=True, help="staging directory (must not exist)")
@@ -426,11 +429,11 @@ def make_transform(spec, plan, header_fields, last_block, final_newline, max_rec
     vec = None
     if header_fields is not None:
         try:
-            field_index, _ = pwnorm.map_header(spec, header_fields)
-            norm = pwnorm.Normalizer(spec, field_index, len(header_fields))
-            vec = pwvec.VectorNormalizer(spec, field_index, len(header_fields))
+            hmap = pwnorm.map_header(spec, header_fields)
+            norm = pwnorm.Normalizer(spec, hmap)
+            vec = pwvec.VectorNormalizer(spec, hmap)
         except pwnorm.HeaderError as e:
-            header_error = str(e)[:255]
+            header_error = pwnorm.utf16_prefix(str(e), 255)  # the inline engine's slice(0, 255)
     ncols = len(spec["columns"])
 
     def transform(batches):
@@ -504,7 +507,7 @@ def run(args):
 
     spark = SparkSession.builder.appName("pipewarden-transform").getOrCreate()
     sc = spark.sparkContext
-    for mod in ("pwcsv.py", "pwnorm.py", "pwvec.py"):
+    for mod in ("pwcsv.py", "pwformat.py", "pwnorm.py", "pwvec.py"):
         sc.addPyFile(os.path.join(HERE, mod))  # executors import these by name
     spark.conf.set("spark.sql.files.maxPartitionBytes", str(args.max_partition_bytes))
     spark.conf.set("spark.sql.shuffle.partitions", "1")  # the scan aggregates one row per partition
@@ -614,9 +617,11 @@ def finish(spark, spec, args, t0, result):
     header = result["header"]
     header_error = None
     unknown = []
+    absent = []
     if header is not None:
         try:
-            _, unknown = pwnorm.map_header(spec, header)
+            hmap = pwnorm.map_header(spec, header)
+            unknown, absent = hmap.unknown, hmap.absent
         except pwnorm.HeaderError as e:
             header_error = str(e)
     summary = {
@@ -625,11 +630,13 @@ def finish(spark, spec, args, t0, result):
         "header": header or [],
         "header_error": header_error,
         "unknown_headers": unknown,
+        # optional spec columns the header lacks: NULL in every row (reported by the loader)
+        "absent_columns": absent,
         "records": stats["kept"] + stats["rejected"],
         "kept": stats["kept"],
         "rejected": stats["rejected"],
         "rejected_by_reason": stats["reasons"],
-        "oddities": {spec["columns"][i]["column"]: n for i, n in enumerate(stats["oddities"]) if n},
+        "oddities": {spec["columns"][i]["name"]: n for i, n in enumerate(stats["oddities"]) if n},
         "lines": result["lines"],
         "partitions": result["partitions"],
         "carried_records": result["carried"],
