@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
-import { COLUMN_NAMES, connect, createRedis, decodeTsvLine, getMirrorEntry, listMirror, migrate, mirrorKeys, splitTsv, tsvLineKey, type Config, type Logger } from '@pipewarden/core';
+import { connect, createRedis, datasetOf, decodeTsvLine, getMirrorEntry, ident, keyTuples, listMirror, migrate, mirrorKeys, splitTsv, type Config, type Logger, type Value } from '@pipewarden/core';
 import { generate, runLoad } from '@pipewarden/loader';
 import { reconcile } from '@pipewarden/reconciler';
 import { Stack, REPO_ROOT } from '@pipewarden/stack';
@@ -45,19 +45,21 @@ async function doubtLines(config: Config, ids: string[]): Promise<string[]> {
 }
 
 /** Lose the doubt batches: their rows and ledger rows, as a crash of a relaxed MySQL would. */
-async function lose(config: Config, ids: string[], keys: string[]): Promise<void> {
+async function lose(config: Config, ids: string[], keys: Value[][]): Promise<void> {
+  const spec = datasetOf(config);
   const c = await connect(config);
-  for (let i = 0; i < keys.length; i += 5000) await c.query('DELETE FROM violations WHERE summons_number IN (?)', [keys.slice(i, i + 5000)]);
+  for (let i = 0; i < keys.length; i += 5000) await c.query(`DELETE FROM ${ident(spec.table)} WHERE (${spec.key.map(ident).join(', ')}) IN (?)`, [keys.slice(i, i + 5000)]);
   await c.query('DELETE FROM batch_ledger WHERE batch_id IN (?)', [ids]);
   await settleInnoDb(c);
   await c.end();
 }
 
 async function insertOnly(config: Config, lines: string[]): Promise<number> {
+  const spec = datasetOf(config);
   const c = await connect(config);
   const t = process.hrtime.bigint();
   for (let i = 0; i < lines.length; i += 1000) {
-    await c.query(`INSERT INTO violations (${COLUMN_NAMES.join(', ')}) VALUES ?`, [lines.slice(i, i + 1000).map(decodeTsvLine)]);
+    await c.query(`INSERT INTO ${ident(spec.table)} (${spec.columns.map((x) => ident(x.name)).join(', ')}) VALUES ?`, [lines.slice(i, i + 1000).map(decodeTsvLine)]);
   }
   const secs = Number(process.hrtime.bigint() - t) / 1e9;
   await c.end();
@@ -82,7 +84,7 @@ async function insertOnly(config: Config, lines: string[]): Promise<number> {
       redis.disconnect();
       const ids = mirrored.slice(-Math.ceil(DOUBT / BATCH));
       const lines = await doubtLines(config, ids);
-      const keys = lines.map(tsvLineKey);
+      const keys = keyTuples(datasetOf(config), lines);
       const rec: number[] = [];
       const ins: number[] = [];
       for (let r = 0; r < ROUNDS; r++) {
@@ -95,7 +97,7 @@ async function insertOnly(config: Config, lines: string[]): Promise<number> {
         say(`T=${T} round ${r + 1}: reconcile ${rec[r].toFixed(2)} s, insert only ${ins[r].toFixed(2)} s`);
       }
       const c = await connect(config);
-      const [[n]] = await c.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM violations');
+      const [[n]] = await c.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${ident(datasetOf(config).table)}`);
       await c.end();
       results[String(T)] = { table_rows: Number(n.n), doubt_rows: DOUBT, reconcile_s: +median(rec).toFixed(3), insert_only_s: +median(ins).toFixed(3), ratio_vs_insert_only: +(median(rec) / median(ins)).toFixed(3) };
     }
