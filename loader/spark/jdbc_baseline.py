@@ -4,11 +4,12 @@ checkpointed and nothing is idempotent: running it twice appends every row twice
 table, created by Spark, has no key), and a crash mid-write leaves a partial load.
 
     spark-submit --jars mariadb-java-client.jar --driver-class-path mariadb-java-client.jar \
-        jdbc_baseline.py --spec core/spec/violation-spec.json --input FILE \
+        jdbc_baseline.py --spec RESOLVED_SPEC.json --input FILE \
         --url jdbc:mysql://127.0.0.1:3306/db --user root --table violations_2018
 
-It writes the 43 spec columns as text (the 2018 job wrote 10 of them; all 43 make the
-volume comparable with pipewarden's), mapped by header name like pipewarden does.
+It writes the dataset's columns (the resolved spec's) as text, the ones the file has (the
+2018 job wrote 10 of NYC's 43; all of them make the volume comparable with pipewarden's),
+mapped by header name or alias like pipewarden does.
 """
 import argparse
 import json
@@ -40,10 +41,12 @@ def main(argv):
     by_key = {pwnorm.header_key(c): c for c in df.columns}
     cols = []
     for c in spec["columns"]:
-        src = by_key.get(pwnorm.header_key(c["header"]))
+        src = next((by_key[k] for k in map(pwnorm.header_key, [c["header"]] + c["aliases"]) if k in by_key), None)
         if src is None:
-            raise SystemExit("PIPEWARDEN_ERROR input lacks column %r" % c["header"])
-        cols.append(F.col("`%s`" % src).alias(c["column"]))
+            if c["required"]:
+                raise SystemExit("PIPEWARDEN_ERROR input lacks column %r" % c["header"])
+            continue
+        cols.append(F.col("`%s`" % src).alias(c["name"]))
     out = df.select(*cols)
     (
         out.write.mode("append")

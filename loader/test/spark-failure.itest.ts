@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { DEFAULT_DATASET, datasetOf, loadConfig, rulesFor, type Config } from '@pipewarden/core';
 import { InlineEngine } from '../src/engine/inline';
 import { createSparkEngine, sparkStagingDir } from '../src/engine/spark';
-import { SparkJobError, SPEC_JSON, resolveSparkTools, runSparkJob } from '../src/engine/spark-process';
+import { SparkJobError, resolveSparkTools, runSparkJob, writeSpecFile } from '../src/engine/spark-process';
 import { captureLogger, drainEngine, sparkSkipReason } from '../src/engine/spark-testkit';
 import { generate } from '../src/generate';
 import { LocalSource } from '../src/source/local';
@@ -60,7 +60,7 @@ describeSpark('Spark job failures', () => {
     const err = await runSparkJob({
       tools: resolveSparkTools(config),
       master: config.spark.master,
-      jobArgs: ['--spec', SPEC_JSON, '--input', join(dir, 'no-such-file.csv'), '--output', join(dir, 'out-bad')],
+      jobArgs: ['--spec', writeSpecFile(join(dir, 'spec.json'), datasetOf(config)), '--input', join(dir, 'no-such-file.csv'), '--output', join(dir, 'out-bad')],
       log,
       signal: new AbortController().signal,
     }).catch((e: unknown) => e);

@@ -27,7 +27,7 @@ describe('Spark output', () => {
     for await (const r of readSparkRecords(dir)) all.push(r);
     expect(all.map((r) => r.ordinal)).toEqual([1, 2, 3, 4]);
     expect(all[1]).toEqual({ ordinal: 2, line: 3, kind: 'R', reason: 'csv_error', raw: Buffer.from([0x22, 0xff]), detail: 'unclosed quoted field' });
-    expect(all[3]).toEqual({ ordinal: 4, line: 6, kind: 'K', oddities: [2, 5], key: '40', tsv: Buffer.from('40\tA\\tB\t\\N') });
+    expect(all[3]).toEqual({ ordinal: 4, line: 6, kind: 'K', oddities: [2, 5], tsv: Buffer.from('40\tA\\tB\t\\N') });
     const resumed = [];
     for await (const r of readSparkRecords(dir, 3)) resumed.push(r.ordinal);
     expect(resumed).toEqual([3, 4]);

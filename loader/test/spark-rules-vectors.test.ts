@@ -9,7 +9,7 @@ test('the committed rules vectors are what core\'s reference rules give now', ()
   const now = vectors();
   expect(now.map((v) => v.ref)).toEqual(committed.map((v) => v.ref));
   // Spec by spec, so a difference names the dataset.
-  now.forEach((v, i) => expect({ ref: v.ref, ...v }).toEqual({ ref: committed[i].ref, ...committed[i] }));
+  now.forEach((v, i) => expect([v.ref, v]).toEqual([committed[i].ref, committed[i]]));
 });
 
 test('the vectors cover kept rows, oddities and every row reject reason, for a keyless and a composite-key spec', () => {

@@ -3,8 +3,8 @@
 // by the benchmark (bench/spark.ts) and by the test that shows its duplicates on a rerun.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError, parseMysqlUrl, type Config, type Logger } from '@pipewarden/core';
-import { REPO_ROOT, SPEC_JSON, resolveSparkTools, runSparkJob } from './spark-process';
+import { UserError, datasetOf, parseMysqlUrl, type Config, type Logger } from '@pipewarden/core';
+import { REPO_ROOT, resolveSparkTools, runSparkJob, writeSpecFile } from './spark-process';
 
 /** MariaDB Connector/J from Debian's libmariadb-java (installed by scripts/bootstrap.sh). */
 export const MARIADB_JDBC_JAR = process.env.PIPEWARDEN_JDBC_JAR ?? '/usr/share/java/mariadb-java-client.jar';
@@ -32,13 +32,15 @@ export async function runSparkJdbcBaseline(config: Config, opts: JdbcBaselineOpt
     throw new UserError(`MariaDB Connector/J not found at ${MARIADB_JDBC_JAR}`, 'apt-get install libmariadb-java (scripts/bootstrap.sh does), or set PIPEWARDEN_JDBC_JAR');
   }
   const t = parseMysqlUrl(config.mysql.url, config.mysql.password);
+  // The dataset's columns, by header name as the loader maps them (resolved spec, --spec).
+  const spec = writeSpecFile(join(config.runDir, 'spark', `jdbc-baseline-${process.pid}.json`), datasetOf(config));
   const started = Date.now();
   await runSparkJob({
     tools: resolveSparkTools(config),
     master: config.spark.master,
     script: JDBC_BASELINE_PY,
     submitArgs: ['--jars', MARIADB_JDBC_JAR, '--driver-class-path', MARIADB_JDBC_JAR],
-    jobArgs: ['--spec', SPEC_JSON, '--input', opts.input, '--url', jdbcUrl(config), '--user', t.user, '--table', opts.table],
+    jobArgs: ['--spec', spec, '--input', opts.input, '--url', jdbcUrl(config), '--user', t.user, '--table', opts.table],
     env: t.password ? { PIPEWARDEN_MYSQL_PASSWORD: t.password } : {},
     log: opts.log,
     signal: opts.signal ?? new AbortController().signal,

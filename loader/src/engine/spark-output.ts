@@ -19,6 +19,8 @@ export interface SparkSummary {
   header: string[];
   header_error: string | null;
   unknown_headers: string[];
+  /** Optional spec columns the header lacks: NULL in every row. */
+  absent_columns?: string[];
   records: number;
   kept: number;
   rejected: number;
@@ -38,8 +40,8 @@ export interface SparkSummary {
 }
 
 export type SparkRecord =
-  /** A kept row: its TSV bytes as encodeTsvLine writes them, without the newline. */
-  | { ordinal: number; line: number; kind: 'K'; oddities: number[]; key: string; tsv: Buffer }
+  /** A kept row: its TSV bytes as encodeTsvLine writes them, without the newline (its key text: RowRules.keyOfLine). */
+  | { ordinal: number; line: number; kind: 'K'; oddities: number[]; tsv: Buffer }
   | { ordinal: number; line: number; kind: 'R'; reason: RejectReason; raw: Buffer; detail?: string };
 
 /** The job's summary, or a clear error when the output is incomplete (no _SUCCESS). */
@@ -137,9 +139,7 @@ export function parseSparkLine(l: Buffer, where: string): SparkRecord {
       oddities.push(c);
       i = j + 1;
     }
-    const keyEnd = l.indexOf(TAB, t4 + 1);
-    const tsv = l.subarray(t4 + 1);
-    return { ordinal, line, kind: 'K', oddities, key: l.toString('latin1', t4 + 1, keyEnd < 0 ? l.length : keyEnd), tsv };
+    return { ordinal, line, kind: 'K', oddities, tsv: l.subarray(t4 + 1) };
   }
   const t5 = l.indexOf(TAB, t4 + 1);
   const reason = l.toString('latin1', t3 + 1, t4);

@@ -3,14 +3,28 @@
 // JVM and its Python workers together, turn Spark's stderr into progress log lines, and on
 // failure report the few stderr lines that say why instead of a page of stack frames.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
-import { UserError, type Config, type Logger } from '@pipewarden/core';
+import { UserError, type Config, type Logger, type ResolvedSpec } from '@pipewarden/core';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export const TRANSFORM_PY = join(REPO_ROOT, 'loader', 'spark', 'transform.py');
-export const SPEC_JSON = join(REPO_ROOT, 'core', 'spec', 'violation-spec.json');
 const INSTALL_HINT = 'run scripts/install-spark.sh (it installs pyspark into .venv), or point PIPEWARDEN_SPARK_SUBMIT and PIPEWARDEN_SPARK_PYTHON at your Spark installation';
+
+/**
+ * The dataset's rules as the Spark job reads them (--spec): the resolved spec as JSON, every
+ * default filled in, so the Python side decides nothing a spec says.
+ */
+export function specJson(spec: ResolvedSpec): string {
+  return JSON.stringify(spec);
+}
+
+/** Write the resolved spec the job reads (--spec FILE) into `file`; returns `file`. */
+export function writeSpecFile(file: string, spec: ResolvedSpec): string {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, specJson(spec));
+  return file;
+}
 
 export interface SparkTools {
   submit: string;

@@ -8,6 +8,9 @@
 // engine (WAL, dual write, checkpoints, recovery) is shared with the inline engine, and batch
 // ids depend only on (object, ETag, first ordinal), so both engines produce the same batches.
 //
+// The job applies the rules of the configuration's dataset: it reads the resolved spec
+// (JSON, --spec) that this engine writes into the object's staging folder.
+//
 // A finished job's output is kept until the object is fully handed over, under a folder
 // named by (object, ETag, job code + spec): a load resumed after a crash re-reads it
 // instead of running Spark again.
@@ -15,27 +18,29 @@ import { createHash } from 'node:crypto';
 import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { OddityCounter, s3Endpoint, type Config, type DeadLetter, type Logger } from '@pipewarden/core';
+import { UserError, datasetOf, rulesFor, s3Endpoint, type Config, type DeadLetter, type Logger, type ResolvedSpec, type RowRules } from '@pipewarden/core';
 import type { Source, SourceObject } from '../source/types';
 import type { BatchDraft, Engine, EngineStart } from './types';
 import { SparkOutputFollower, readSparkRecords, readSparkSummary, sparkOutputComplete, type SparkRecord, type SparkSummary } from './spark-output';
-import { SPEC_JSON, TRANSFORM_PY, resolveSparkTools, runSparkJob, type SparkProgress, type SparkTools } from './spark-process';
+import { TRANSFORM_PY, resolveSparkTools, runSparkJob, specJson, writeSpecFile, type SparkProgress, type SparkTools } from './spark-process';
 
 export { SparkJobError } from './spark-process';
 
 const NEWLINE = Buffer.from('\n');
 
-/** Hash of the job's code and the spec: output staged by another version is not reused. */
-function jobVersion(): string {
+/** Hash of the job's code and the resolved spec it applies: output staged by another version, or under other rules, is not reused. */
+function jobVersion(spec: ResolvedSpec): string {
   const h = createHash('sha256');
   const jobDir = dirname(TRANSFORM_PY);
   const modules = readdirSync(jobDir).filter((f) => f.endsWith('.py') && !f.startsWith('test_')).sort();
-  for (const f of [...modules.map((m) => join(jobDir, m)), SPEC_JSON]) h.update(readFileSync(f));
+  for (const f of modules) h.update(readFileSync(join(jobDir, f)));
+  h.update(specJson(spec));
   return h.digest('hex').slice(0, 12);
 }
 
+/** The object's staging folder (input, the job's spec, its output), named by object, ETag, job code and the dataset's spec. */
 export function sparkStagingDir(config: Config, object: SourceObject): string {
-  const id = createHash('sha256').update(`${object.key}\0${object.etag}\0${jobVersion()}`).digest('hex').slice(0, 20);
+  const id = createHash('sha256').update(`${object.key}\0${object.etag}\0${jobVersion(datasetOf(config))}`).digest('hex').slice(0, 20);
   return join(config.runDir, 'spark', id);
 }
 
@@ -108,12 +113,15 @@ export interface SparkEngineHooks {
 class SparkEngine implements Engine {
   readonly name = 'spark' as const;
   private tools?: SparkTools;
+  private readonly rules: RowRules;
 
   constructor(
     private readonly config: Config,
     private readonly log: Logger,
     private readonly hooks: SparkEngineHooks,
-  ) {}
+  ) {
+    this.rules = rulesFor(datasetOf(config));
+  }
 
   async *batches(source: Source, object: SourceObject, start: EngineStart, signal: AbortSignal): AsyncIterable<BatchDraft> {
     // Checked on first use, not at construction: a clear message for what is missing.
@@ -151,7 +159,7 @@ class SparkEngine implements Engine {
         master: this.config.spark.master,
         driverMemory: this.config.spark.driverMemory,
         submitArgs: [...input.submitArgs, ...extra],
-        jobArgs: ['--spec', SPEC_JSON, '--input', input.uri, '--name', object.key, '--output', outDir, '--final-newline', input.finalNewline ? 'yes' : 'no', '--max-partition-bytes', maxPartitionBytes, ...(input.download ? ['--wait-for-input'] : [])],
+        jobArgs: ['--spec', writeSpecFile(join(stage, 'spec.json'), this.rules.spec), '--input', input.uri, '--name', object.key, '--output', outDir, '--final-newline', input.finalNewline ? 'yes' : 'no', '--max-partition-bytes', maxPartitionBytes, ...(input.download ? ['--wait-for-input'] : [])],
         env: input.env,
         log,
         signal: stop.signal,
@@ -194,12 +202,20 @@ class SparkEngine implements Engine {
     if (!signal.aborted) rmSync(stage, { recursive: true, force: true }); // the object is handed over
   }
 
+  private absentOf?: { header: string[]; absent: string[] };
+  /** The spec columns the object's header lacks (computed once per header). */
+  private absent(header: string[]): string[] {
+    if (this.absentOf?.header !== header) this.absentOf = { header, absent: absentColumns(this.rules, header) };
+    return this.absentOf.absent;
+  }
+
   /** The finished job's summary (read here unless given), its warnings logged. */
   private summary(outDir: string, object: SourceObject, read?: SparkSummary): SparkSummary {
     const summary = read ?? readSparkSummary(outDir);
     const log = this.log;
     if (summary.header_error) log.warn('header cannot be mapped: every record is a dead letter', { object: object.key, error: summary.header_error });
     if (summary.unknown_headers.length) log.warn('header has unknown columns (ignored)', { object: object.key, columns: summary.unknown_headers });
+    if (summary.absent_columns?.length) log.warn('header lacks optional columns (loaded as NULL)', { object: object.key, columns: summary.absent_columns });
     log.info('spark output ready', { object: object.key, records: summary.records, kept: summary.kept, rejected: summary.rejected, partitions: summary.partitions, carried: summary.carried_records, scan: summary.scan, seconds: summary.seconds });
     return summary;
   }
@@ -246,7 +262,8 @@ class SparkEngine implements Engine {
     let parts: Buffer[] = [];
     let keys: string[] = [];
     let rejects: DeadLetter[] = [];
-    let oddities = new OddityCounter();
+    const rules = this.rules;
+    let oddities = rules.newOddities();
     let count = 0;
     let firstLine = 0;
     let lastOrdinal = start.nextRecord - 1;
@@ -259,6 +276,7 @@ class SparkEngine implements Engine {
         rejects,
         oddities,
         header: info.header(),
+        absent: this.absent(info.header()),
         // Spark does not say where in the bytes a record was: progress is by part, or proportional.
         bytesRead: last ? object.size : followed > 0 ? followed : total ? Math.round((object.size * lastOrdinal) / total) : 0,
         last,
@@ -267,7 +285,7 @@ class SparkEngine implements Engine {
       parts = [];
       keys = [];
       rejects = [];
-      oddities = new OddityCounter();
+      oddities = rules.newOddities();
       count = 0;
       return draft;
     };
@@ -278,7 +296,7 @@ class SparkEngine implements Engine {
       lastOrdinal = r.ordinal;
       if (r.kind === 'K') {
         parts.push(r.tsv, NEWLINE);
-        keys.push(r.key);
+        keys.push(rules.keyOfLine(r.tsv.toString('utf8')));
         for (const i of r.oddities) oddities.counts[i]++;
       } else {
         rejects.push({ line: r.line, reason: r.reason, raw: r.raw, ...(r.detail !== undefined ? { detail: r.detail } : {}) });
@@ -296,6 +314,17 @@ class SparkEngine implements Engine {
     }
     // The final (possibly empty) batch marks the object done, as with the inline engine.
     yield finish(true);
+  }
+}
+
+/** The spec columns a header lacks (NULL in every row), as the inline engine reports them; none for a header that cannot be mapped. */
+function absentColumns(rules: RowRules, header: string[]): string[] {
+  if (header.length === 0) return [];
+  try {
+    return rules.mapHeader(header).absent;
+  } catch (e) {
+    if (e instanceof UserError) return [];
+    throw e;
   }
 }
 
