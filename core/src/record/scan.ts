@@ -73,11 +73,11 @@ function compareSigned(b: Uint8Array, s: number, e: number, neg: boolean, boundN
 export function writeInteger(b: Uint8Array, s: number, e: number, r: IntegerRule, w: ByteSink): boolean {
   let p = s;
   let neg = false;
-  if (b[p] === DASH) {
+  if (p < e && b[p] === DASH) {
     neg = true;
     p++;
   }
-  if (p === e) return false;
+  if (p >= e) return false;
   for (let i = p; i < e; i++) if (!isDigit(b[i])) return false;
   while (p < e - 1 && b[p] === ZERO) p++;
   const nd = e - p;
@@ -114,7 +114,7 @@ export function compileDecimal(c: Pick<DecimalColumn, 'precision' | 'scale' | 'm
 export function writeDecimal(b: Uint8Array, s: number, e: number, r: DecimalRule, w: ByteSink): boolean {
   let p = s;
   let neg = false;
-  if (b[p] === DASH) {
+  if (p < e && b[p] === DASH) {
     neg = true;
     p++;
   }
