@@ -36,24 +36,48 @@ export function registerDataCommands(program: Command): void {
 
   program
     .command('generate')
-    .description('write synthetic NYC parking violations (real shapes and oddities), deterministic by seed')
+    .description('write a synthetic CSV for a dataset spec (default: NYC parking violations, with the real data\'s shapes and oddities), deterministic by seed')
     .requiredOption('-n, --rows <n>', 'number of data rows')
     .requiredOption('-o, --out <file>', 'CSV file to write')
+    .option('--dataset <spec>', 'the dataset spec: a YAML/JSON file or builtin:NAME (default PIPEWARDEN_DATASET, else builtin:nyc-parking-violations)')
     .option('--bad-share <x>', 'share of rows that cannot be kept (dead letters)', '0.01')
-    .option('--duplicate-share <x>', 'share of rows repeating an earlier summons number', '0.001')
+    .option('--duplicate-share <x>', 'share of rows repeating an earlier key', '0.001')
+    .option('--odd-share <x>', 'share of optional cells holding an invalid value (loaded as NULL; default 0.005, 0 with a realism profile)')
+    .option('--empty-share <x>', 'share of optional cells left empty (default 0.05, 0 with a realism profile)')
+    .option('--no-profile', 'generic values only, even for a dataset with a realism profile (NYC has one)')
     .option('--seed <n>', 'random seed', '1')
-    .option('--kaggle', 'add the Kaggle export\'s 8 empty geographic columns')
+    .option('--kaggle', 'add the spec\'s known extra columns, empty (NYC: the Kaggle export\'s 8 geographic columns)')
     .option('--crlf', 'CRLF line endings')
-    .addHelpText('after', '\nExample:\n  $ pipewarden generate --rows 1000000 --out /tmp/violations-1m.csv --seed 7\n')
+    .addHelpText('after', '\nExamples:\n  $ pipewarden generate --rows 1000000 --out /tmp/violations-1m.csv --seed 7\n  $ pipewarden generate --dataset orders.yaml --rows 50000 --out /tmp/orders.csv --bad-share 0.02\n')
     .action(
-      action(async (o: { rows: string; out: string; badShare: string; duplicateShare: string; seed: string; kaggle?: boolean; crlf?: boolean }) => {
+      action(async (o: { rows: string; out: string; dataset?: string; badShare: string; duplicateShare: string; oddShare?: string; emptyShare?: string; profile: boolean; seed: string; kaggle?: boolean; crlf?: boolean }, cmd: Command) => {
         const rows = positiveInt('--rows', o.rows);
+        const share = (name: string, v: string | undefined): number | undefined => {
+          if (v === undefined) return undefined;
+          const x = Number(v);
+          if (!(x >= 0 && x <= 1)) throw new (core().UserError)(`${name} must be a share between 0 and 1, got "${v}"`);
+          return x;
+        };
+        const spec = core().readSpec(o.dataset ?? configFrom(cmd.optsWithGlobals() as GlobalOptions).dataset);
         const { SingleBar, Presets } = progress();
         const bar = process.stderr.isTTY ? new SingleBar({ format: ' {bar} {percentage}% | {value}/{total} rows | ETA {eta_formatted}', stream: process.stderr }, Presets.shades_classic) : undefined;
         bar?.start(rows, 0);
-        const stats = await loader().generate(o.out, { rows, seed: positiveInt('--seed', o.seed), badShare: Number(o.badShare), duplicateShare: Number(o.duplicateShare), kaggle: o.kaggle, crlf: o.crlf }, (n) => bar?.update(n));
+        const opts = {
+          spec,
+          rows,
+          seed: positiveInt('--seed', o.seed),
+          badShare: share('--bad-share', o.badShare),
+          duplicateShare: share('--duplicate-share', o.duplicateShare),
+          oddShare: share('--odd-share', o.oddShare),
+          emptyShare: share('--empty-share', o.emptyShare),
+          profile: o.profile,
+          kaggle: o.kaggle,
+          crlf: o.crlf,
+        };
+        const stats = await loader().generate(o.out, opts, (n) => bar?.update(n));
         bar?.stop();
-        process.stdout.write(`wrote ${o.out}: ${stats.rows.toLocaleString('en-US')} rows (${stats.bad} bad, ${stats.duplicates} duplicate keys), ${(stats.bytes / 1e6).toFixed(1)} MB\n`);
+        const keyed = spec.key.length ? `, ${stats.duplicates} duplicate keys` : '';
+        process.stdout.write(`wrote ${o.out}: ${stats.rows.toLocaleString('en-US')} ${spec.name} rows (${stats.bad} bad${keyed}, ${stats.oddities} invalid optional values), ${(stats.bytes / 1e6).toFixed(1)} MB\n`);
       }),
     );
 
