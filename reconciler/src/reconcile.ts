@@ -326,8 +326,15 @@ class ReconcileRun {
       if (keys) {
         const present = await keysPresent(this.pool!, spec, [...keys.values()]);
         const lacking = new Set([...keys.keys()].filter((k) => !present.has(k)));
-        if (spec.duplicates === 'last') missing = [...lacking].filter((k) => !claimed.has(k) && (claimed.add(k), true)).length;
-        else {
+        if (spec.duplicates === 'last') {
+          // Each lacking key counted once across the run (a dry run writes nothing in between).
+          missing = 0;
+          for (const k of lacking) {
+            if (claimed.has(k)) continue;
+            claimed.add(k);
+            missing++;
+          }
+        } else {
           toInsert = firstOccurrences(lines, lacking, claimed, (l) => rules.keyOfLine(l));
           missing = toInsert.length;
         }
