@@ -71,6 +71,7 @@ export const METRICS = {
   loaderRowsRejected: m('loader', 'pipewarden_loader_rows_rejected_total', 'counter', 'Rows this loader process sent to dead letters, by reason.', ['reason']),
   loaderRowsDuplicate: m('loader', 'pipewarden_loader_rows_duplicate_total', 'counter', 'Rows this loader process found already present.'),
   loaderFieldsNulled: m('loader', 'pipewarden_loader_fields_nulled_total', 'counter', 'Field values turned into NULL as impossible, by column.', ['column']),
+  loaderColumnsAbsent: m('loader', 'pipewarden_loader_columns_absent_total', 'counter', "Source objects whose header lacks an optional column of the dataset (the column loads as NULL), by column.", ['column']),
   loaderBytesRead: m('loader', 'pipewarden_loader_source_bytes_read_total', 'counter', 'Source bytes read.'),
   loaderBatches: m('loader', 'pipewarden_loader_batches_total', 'counter', 'Batches written by this process, by result (committed, skipped).', ['result']),
   loaderBatchDuration: m('loader', 'pipewarden_loader_batch_duration_seconds', 'histogram', 'Time to write one batch, per sink.', ['sink'], LATENCY_BUCKETS),

@@ -14,7 +14,6 @@ import type Redis from 'ioredis';
 import type { Pool } from 'mysql2/promise';
 import {
   BatchVanishedError,
-  COLUMNS,
   LockHeldError,
   OddityCounter,
   acquireLockFile,
@@ -389,7 +388,8 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       const byReason = (oc.rejectedByReason ??= {});
       for (const d of draft.rejects) byReason[d.reason] = (byReason[d.reason] ?? 0) + 1;
       oddities.add(draft.oddities);
-      draft.oddities.counts.forEach((c, i) => c > 0 && metrics.fieldsNulled.inc({ column: COLUMNS[i].column }, c));
+      draft.oddities.counts.forEach((c, i) => c > 0 && metrics.fieldsNulled.inc({ column: rulesFor(datasetOf(config)).columnNames[i] }, c));
+      if (draft.src.firstRecord === 1 && draft.absent?.length) log.warn("the object's header lacks optional columns; they load as NULL", { object: draft.src.key, absent: draft.absent });
       metrics.rowsIn.inc(out.records);
       metrics.rowsLoaded.inc(out.inserted);
       metrics.rowsDuplicate.inc(out.duplicate);
@@ -432,7 +432,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       for (const [r, n] of Object.entries(c.rejectedByReason ?? {})) acc[r] = (acc[r] ?? 0) + n;
       return acc;
     }, {}),
-    fields_nulled: oddities.byColumn(),
+    fields_nulled: oddities.byColumn(rulesFor(datasetOf(config)).columnNames),
     batches_committed: run.batches_committed,
     batches_skipped: run.batches_skipped,
     this_run: run,
