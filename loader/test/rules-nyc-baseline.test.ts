@@ -89,7 +89,7 @@ test.each([
 /** One NYC record's outcome for a raw value of `column`, by both rule sets (reference paths). */
 function both(column: string, raw: string): { generic: string; compiled: string } {
   const header = rules.spec.columns.map((c) => c.header);
-  const record = header.map((_, i) => (i === 0 ? '1' : ''));
+  const record: string[] = header.map((_, i) => (i === 0 ? '1' : ''));
   const i = rules.columnNames.indexOf(column);
   record[i] = raw;
   const gv: Value[] = [];
