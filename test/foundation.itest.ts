@@ -15,10 +15,11 @@ test('migrations create the schema; a second run changes nothing', async () => {
   const config = stack.config();
   const again = await migrate(config);
   expect(again.applied).toEqual([]);
+  expect(again.dataset).toMatchObject({ table: 'violations', created: false, changes: [] });
   const c = await connect(config);
   try {
     const [tables] = await c.query<RowDataPacket[]>('SHOW TABLES');
-    expect(tables.map((t) => Object.values(t)[0]).sort()).toEqual(Object.values(TABLES).sort());
+    expect(tables.map((t) => Object.values(t)[0]).sort()).toEqual([...Object.values(TABLES), datasetOf(config).table].sort()); // pipewarden's tables and the dataset's
     const [cols] = await c.query<RowDataPacket[]>('SHOW COLUMNS FROM violations');
     expect(cols.map((x) => x.Field)).toEqual(COLUMNS.map((x) => x.column));
     expect(cols[0]).toMatchObject({ Field: 'summons_number', Key: 'PRI', Null: 'NO' });
