@@ -59,6 +59,8 @@ describe('Spark output', () => {
     writeFileSync(join(dir, '_pipewarden.json'), '{}');
     expect(() => readSparkSummary(dir)).toThrow(/no _SUCCESS marker/);
     expect(() => parseSparkLine(Buffer.from('1\t2\tR\tno_such_reason\tAA==\t'), 'x')).toThrow(SparkJobError);
+    // Reasons of required non-key columns (a regression: the legacy NYC list lacked them).
+    for (const reason of ['missing_value', 'invalid_value'] as const) expect(parseSparkLine(Buffer.from(`1\t2\tR\t${reason}\tAA==\t`), 'x')).toMatchObject({ kind: 'R', reason });
     expect(() => parseSparkLine(Buffer.from('garbage'), 'x')).toThrow(/malformed Spark output/);
     expect(() => parseSparkLine(Buffer.from('1\t2\tK\t3,x\t5\tA'), 'x')).toThrow(/malformed Spark output/);
   });

@@ -11,7 +11,7 @@
 import { createReadStream, existsSync, openSync, readSync, closeSync, readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
-import { REJECT_REASONS, type RejectReason } from '@pipewarden/core';
+import { REJECT_REASON_TEXT, type RejectReason } from '@pipewarden/core';
 import { SparkJobError } from './spark-process';
 
 export interface SparkSummary {
@@ -95,7 +95,8 @@ function parts(outDir: string): Part[] {
     .sort((a, b) => a.order - b.order);
 }
 
-const REASONS = new Set<string>(REJECT_REASONS);
+// Every reason of the dataset contract (missing_value and invalid_value too, which the legacy NYC list lacked).
+const REASONS = new Set<string>(Object.keys(REJECT_REASON_TEXT));
 const TAB = 9;
 const LF = 10;
 
