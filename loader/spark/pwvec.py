@@ -29,8 +29,6 @@ NULL = pwnorm.NULL
 # Printable ASCII (0x20-0x7e) without '"' and '\\': inside quotes, and (also without ',') outside.
 _QUOTED = r'[\x20\x21\x23-\x5b\x5d-\x7e]*'
 _UNQUOTED = r'[\x20\x21\x23-\x2b\x2d-\x5b\x5d-\x7e]*'
-# An int64 holds every integer of at most 18 digits exactly.
-_SHORT_INTEGER = r'^-?[0-9]{1,18}$'
 _INT64_MIN = -(1 << 63)
 _INT64_MAX = (1 << 63) - 1
 
@@ -81,18 +79,40 @@ def _cell(col, s):
         n = pc.binary_length(s)  # ASCII: bytes are UTF-16 units
         return pc.and_(pc.greater_equal(n, col["minLength"]), pc.less_equal(n, col["maxLength"])), s
     if t == "integer":
-        short = pc.match_substring_regex(s, _SHORT_INTEGER)
+        # Optional '-', then ASCII digits (simple lines are ASCII: ascii_is_decimal is [0-9]+).
+        neg = pc.starts_with(s, "-")
+        digits = pc.if_else(neg, pc.utf8_slice_codeunits(s, 1), s) if pc.any(neg).as_py() else s
+        number = pc.ascii_is_decimal(digits)  # false for ""
+        length = pc.binary_length(digits)
+        short = pc.and_(number, pc.less_equal(length, 18))
         n = pc.cast(pc.if_else(short, s, "0"), pa.int64())
         ok = pc.and_(short, pc.and_(pc.greater_equal(n, _clamp(int(col["min"]))), pc.less_equal(n, _clamp(int(col["max"])))))
         value = pc.cast(n, pa.string())  # canonical: no leading zeros, "-0" is "0"
         # Longer digit strings (leading zeros, or beyond int64) take the reference rule.
-        long_ = pc.and_(pc.invert(short), pc.match_substring_regex(s, r'^-?[0-9]{19,}$'))
+        long_ = pc.and_(number, pc.greater(length, 18))
         if pc.any(long_).as_py():
             long_ok, long_value = by_value(pwnorm.integer_fn(col), pc.if_else(long_, s, ""))
             ok = pc.if_else(long_, long_ok, ok)
             value = pc.if_else(long_, long_value, value)
         return ok, value
     return by_value(pwnorm.value_fn(col), s)
+
+
+def _distinct_rows(bits):
+    """(distinct rows, index of each row's distinct row) of a boolean matrix. Rows are packed
+    into 64-bit words first: np.unique over one word per row is a plain sort, where
+    np.unique(axis=0) sorts rows lexicographically, many times slower."""
+    n, ncols = bits.shape
+    words = (ncols + 63) // 64
+    packed = np.zeros((n, words * 8), np.uint8)
+    packed[:, : (ncols + 7) // 8] = np.packbits(bits, axis=1)
+    keys = packed.view(np.uint64) if words > 1 else packed.view(np.uint64).reshape(-1)
+    if words > 1:
+        keys = keys.view(np.dtype((np.void, words * 8))).reshape(-1)
+    distinct, which = np.unique(keys, return_index=False, return_inverse=True)
+    first = np.zeros(len(distinct), np.int64)
+    first[which[::-1]] = np.arange(n)[::-1]  # a row of each distinct value
+    return bits[first], np.asarray(which).reshape(-1)
 
 
 class VectorNormalizer:
@@ -144,11 +164,8 @@ class VectorNormalizer:
         odd &= kept[:, None]
         odd_counts = [int(x) for x in odd.sum(axis=0)]
         # Rows repeat a few oddity patterns: each distinct one is spelled once.
-        packed = np.packbits(odd, axis=1)
-        patterns, which = np.unique(packed, axis=0, return_inverse=True)
-        which = np.asarray(which).reshape(-1)
-        unpacked = np.unpackbits(patterns, axis=1, count=ncols).astype(bool)
-        spelled = pa.array([",".join(map(str, np.flatnonzero(p))) for p in unpacked], pa.string())
+        patterns, which = _distinct_rows(odd)
+        spelled = pa.array([",".join(map(str, np.flatnonzero(p))) for p in patterns], pa.string())
         odd_list = pc.take(spelled, pa.array(which))
         bodies = pc.binary_join_element_wise(pa.scalar("K"), odd_list, pc.binary_join_element_wise(*values, "\t"), "\t")
         keep = pa.array(kept)

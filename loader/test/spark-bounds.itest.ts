@@ -7,7 +7,9 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RowDataPacket } from 'mysql2';
-import { COLUMNS, DEFAULT_DATASET, UserError, connect, datasetOf, rulesFor, type Config } from '@pipewarden/core';
+import { DEFAULT_DATASET, UserError, connect, datasetOf, rulesFor, type Config } from '@pipewarden/core';
+
+const COLUMNS = datasetOf({ dataset: DEFAULT_DATASET }).columns; // NYC
 import { runLoad } from '../src/load';
 import { putFile } from '../src/s3-admin';
 import { createS3Client, openSource } from '../src/source';
@@ -29,7 +31,7 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** A row of the spec's columns: the key, a plate and a street; the rest empty. */
 function row(key: string, street = 'W 175 ST'): string {
-  return COLUMNS.map((c) => (c.column === 'summons_number' ? key : c.column === 'plate_id' ? 'ABC1234' : c.column === 'street_name' ? street : '')).join(',');
+  return COLUMNS.map((c) => (c.name === 'summons_number' ? key : c.name === 'plate_id' ? 'ABC1234' : c.name === 'street_name' ? street : '')).join(',');
 }
 
 describeSpark('record bounds under the Spark engine', () => {

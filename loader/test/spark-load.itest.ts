@@ -5,7 +5,7 @@
 // tables end up identical. A second run changes nothing.
 import { join } from 'node:path';
 import type { RowDataPacket } from 'mysql2';
-import { COLUMNS, connect, migrate, type Config } from '@pipewarden/core';
+import { DEFAULT_DATASET, connect, datasetOf, migrate, type Config } from '@pipewarden/core';
 import { runLoad } from '../src/load';
 import { generate } from '../src/generate';
 import { putFile } from '../src/s3-admin';
@@ -62,7 +62,7 @@ describeSpark('load with --engine spark from S3', () => {
   const checksum = async (c: Config) => String((await q(c, 'CHECKSUM TABLE violations'))[0].Checksum);
   /** Keys whose rows differ between the two databases (for a readable failure). */
   async function differingRows(): Promise<string[]> {
-    const cols = COLUMNS.map((c) => `IFNULL(\`${c.column}\`, '<null>')`).join(', ');
+    const cols = datasetOf({ dataset: DEFAULT_DATASET }).columns.map((c) => `IFNULL(\`${c.name}\`, '<null>')`).join(', ');
     const rows = async (c: Config) => new Map((await q(c, `SELECT summons_number AS k, CONCAT_WS('|', ${cols}) AS v FROM violations`)).map((r) => [String(r.k), String(r.v)]));
     const a = await rows(inline);
     const b = await rows(spark);

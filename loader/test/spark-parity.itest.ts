@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { COLUMNS, DEFAULT_DATASET, datasetOf, loadConfig, rulesFor, splitTsv, decodeTsvLine, type Config } from '@pipewarden/core';
+import { DEFAULT_DATASET, datasetOf, loadConfig, rulesFor, splitTsv, decodeTsvLine, type Config } from '@pipewarden/core';
 import { InlineEngine } from '../src/engine/inline';
 import { createSparkEngine, sparkStagingDir } from '../src/engine/spark';
 import { captureLogger, drainEngine, sparkSkipReason, type Drained } from '../src/engine/spark-testkit';
@@ -19,6 +19,8 @@ jest.setTimeout(240_000);
 const skip = sparkSkipReason();
 if (skip) console.warn(`SKIPPED spark-parity: ${skip}`);
 const describeSpark = skip ? describe.skip : describe;
+
+const COLUMNS = datasetOf({ dataset: DEFAULT_DATASET }).columns; // NYC
 
 const SHARED = join(__dirname, '..', '..', '..', 'shared', 'data', 'nyc-parking-fy2014-head.csv');
 const SAMPLE = existsSync(SHARED) ? SHARED : join(__dirname, '..', '..', 'data', 'nyc-parking-fy2014-sample.csv');
@@ -35,7 +37,7 @@ function firstRowDifference(inline: string, spark: string): string | undefined {
     const fa = decodeTsvLine(la);
     const fb = decodeTsvLine(lb);
     const i = fa.findIndex((v, j) => v !== fb[j]);
-    return `row ${k}, column ${COLUMNS[i]?.column}: inline ${JSON.stringify(fa[i])}, spark ${JSON.stringify(fb[i])}`;
+    return `row ${k}, column ${COLUMNS[i]?.name}: inline ${JSON.stringify(fa[i])}, spark ${JSON.stringify(fb[i])}`;
   }
   for (const k of b.keys()) if (!a.has(k)) return `row ${k} is only in Spark's output`;
   return undefined;
@@ -60,7 +62,7 @@ function edgeCaseFile(): Buffer {
   // Columns in reverse spec order, with stray spaces and two Kaggle extras, a BOM and CRLF.
   const headers = [...COLUMNS].reverse().map((c, i) => (i % 7 === 0 ? `  ${c.header.toUpperCase()}   ` : c.header));
   headers.splice(5, 0, 'Latitude', 'Community Council ');
-  const byColumn = new Map(COLUMNS.map((c) => [c.header, c.column] as const));
+  const byColumn = new Map(COLUMNS.map((c) => [c.header, c.name] as const));
   const colOf = (h: string) => byColumn.get(COLUMNS.find((c) => c.header.toLowerCase() === h.trim().toLowerCase())?.header ?? '') ?? h;
   const base: Record<string, string> = {
     summons_number: '1', plate_id: 'ABC1234', registration_state: 'NY', plate_type: 'PAS', issue_date: '07/18/2013',
