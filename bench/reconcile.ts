@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
-import { connect, createRedis, datasetOf, decodeTsvLine, getMirrorEntry, ident, keyTuples, listMirror, migrate, mirrorKeys, splitTsv, type Config, type Logger, type Value } from '@pipewarden/core';
+import { connect, createRedis, datasetOf, decodeTsvLine, getMirrorEntry, ident, keyTuples, listMirror, migrate, mirrorKeys, splitTsv, type Config, type Logger, type KeyTuple } from '@pipewarden/core';
 import { generate, runLoad } from '@pipewarden/loader';
 import { reconcile } from '@pipewarden/reconciler';
 import { Stack, REPO_ROOT } from '@pipewarden/stack';
@@ -45,7 +45,7 @@ async function doubtLines(config: Config, ids: string[]): Promise<string[]> {
 }
 
 /** Lose the doubt batches: their rows and ledger rows, as a crash of a relaxed MySQL would. */
-async function lose(config: Config, ids: string[], keys: Value[][]): Promise<void> {
+async function lose(config: Config, ids: string[], keys: KeyTuple[]): Promise<void> {
   const spec = datasetOf(config);
   const c = await connect(config);
   for (let i = 0; i < keys.length; i += 5000) await c.query(`DELETE FROM ${ident(spec.table)} WHERE (${spec.key.map(ident).join(', ')}) IN (?)`, [keys.slice(i, i + 5000)]);

@@ -59,3 +59,26 @@ test("MySQL's text of every key type is the written value: checksums and lookups
     await c.end();
   }
 }, 60000);
+
+test('integer and decimal keys beyond a double\'s precision are looked up exactly (no float comparison with quoted text)', async () => {
+  // NYC's key: 1..2^63-1. 2^53 + 1 and 2^53 + 2 are one double apart only when compared as numbers, never as integers.
+  const config = stack.config({ 'batch.size': 1000 });
+  await stack.resetData(config);
+  const dir = join(stack.layout.dir, 'big-keys');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'big.csv');
+  writeFileSync(file, 'Summons Number,Plate ID\n9007199254740993,A\n9223372036854775806,B\n');
+  await runLoad(config, { source: file });
+  const spec = datasetOf(config);
+  const rules = rulesFor(spec);
+  const absent = ['9007199254740992\t\\N', '9223372036854775807\t\\N'].map((l) => l + '\t\\N'.repeat(spec.columns.length - 2));
+  const present = ['9007199254740993', '9223372036854775806'].map((k) => k + '\t\\N'.repeat(spec.columns.length - 1));
+  const c = await connect(config);
+  try {
+    expect(await keysPresent(c, spec, keyTuples(spec, absent))).toEqual(new Set());
+    expect(formatChecksum(await serverKeyChecksum(c, spec, keyTuples(spec, absent)))).toBe('0:0');
+    expect(await keysPresent(c, spec, keyTuples(spec, present))).toEqual(new Set(present.map((l) => rules.keyOfLine(l))));
+  } finally {
+    await c.end();
+  }
+}, 60000);

@@ -22,6 +22,8 @@ export * from './db/migrate';
 export * from "./mirror";
 export * from "./api";
 export * from './db/batch-tx';
+export * from './db/keys';
+export * from './db/position';
 export * from './prom';
 export * from './http';
 export * from './fault';

@@ -27,6 +27,7 @@ import {
   formatChecksum,
   keysPresent,
   keyTuples,
+  type KeyTuple,
   rulesFor,
   serverKeyChecksum,
   faultAt,
@@ -40,7 +41,6 @@ import {
   type ReconcileTrigger,
   type ResolvedSpec,
   type RowRules,
-  type Value,
   type WalState,
   type WriteMethod,
 } from '@pipewarden/core';
@@ -75,8 +75,8 @@ export class ReconcileCancelledError extends Error {
 }
 
 /** Distinct keys of a batch's lines (key text → the lines' key values), in first-seen order. */
-function distinctKeys(spec: ResolvedSpec, rules: RowRules, lines: readonly string[]): Map<string, Value[]> {
-  const out = new Map<string, Value[]>();
+function distinctKeys(spec: ResolvedSpec, rules: RowRules, lines: readonly string[]): Map<string, KeyTuple> {
+  const out = new Map<string, KeyTuple>();
   for (const line of lines) {
     const k = rules.keyOfLine(line);
     if (!out.has(k)) out.set(k, keyTuples(spec, [line])[0]);
@@ -354,7 +354,7 @@ class ReconcileRun {
    * keys' count and checksum computed by MySQL against the intent's, or, keyless, that every
    * row went in with the ledger row (rows carry no batch id to recount them by).
    */
-  private async writeBatch(intent: IntentRecord, rows: BatchRows, toInsert: string[], keys: Map<string, Value[]> | undefined, detail: BatchRepair): Promise<boolean> {
+  private async writeBatch(intent: IntentRecord, rows: BatchRows, toInsert: string[], keys: Map<string, KeyTuple> | undefined, detail: BatchRepair): Promise<boolean> {
     const pool = this.pool!;
     const conn = await pool.getConnection();
     let written = true;

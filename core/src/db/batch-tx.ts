@@ -289,5 +289,5 @@ export async function writeBatchTx(
 }
 
 // The key lookups the reconciler and verify use (core/src/index.ts exports this module).
-export { keyTextSql, keyTuples, keysPresent, serverKeyChecksum } from './keys';
+
 export { batchPosition } from './position';

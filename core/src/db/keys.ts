@@ -7,6 +7,7 @@
 // fraction digits, TINYINT(1) '0'/'1', integers in canonical decimal; text keys compare
 // byte for byte (utf8mb4_bin) and get the TSV's escapes (\\ \t \n \r \0) applied here, as
 // the key text has them. dataset-keys.itest.ts holds both sides to each other, type by type.
+import mysql from 'mysql2';
 import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 import type { ResolvedSpec } from '../dataset/types';
 import type { KeyChecksum } from '../batch';
@@ -41,23 +42,40 @@ export function keyTextSql(spec: ResolvedSpec): string {
   return parts.length === 1 ? parts[0] : `CONCAT_WS(X'09', ${parts.join(', ')})`;
 }
 
+/** One key's values as statement parameters (numbers as bare SQL literals). */
+export type KeyTuple = unknown[];
+
+const NUMBER_TEXT = /^-?\d+(\.\d+)?$/;
+
+/**
+ * A numeric key value as a bare SQL number. Quoted, MySQL compares an integer or DECIMAL
+ * column with it as doubles ("in all other cases, compared as floating-point numbers"), so
+ * 9007199254740992 would find 9007199254740993. The text is the rules' canonical number,
+ * checked again here because it goes into the statement unquoted.
+ */
+function sqlNumber(v: Value): unknown {
+  if (v === null || !NUMBER_TEXT.test(String(v))) throw new Error(`not a canonical number for a key lookup: ${JSON.stringify(v)}`);
+  return mysql.raw(String(v));
+}
+
 /** The key columns' values of each TSV line (decoded), for `(k1, k2) IN ((?, ?), …)`. */
-export function keyTuples(spec: ResolvedSpec, lines: readonly string[]): Value[][] {
-  const ix = spec.key.map((k) => spec.columns.findIndex((c) => c.name === k));
+export function keyTuples(spec: ResolvedSpec, lines: readonly string[]): KeyTuple[] {
+  const cols = spec.key.map((k) => spec.columns.findIndex((c) => c.name === k));
+  const numeric = cols.map((i) => spec.columns[i].type === 'integer' || spec.columns[i].type === 'decimal');
   return lines.map((l) => {
     const v = decodeTsvLine(l);
-    return ix.map((i) => v[i]);
+    return cols.map((i, j) => (numeric[j] ? sqlNumber(v[i]) : v[i]));
   });
 }
 
 /** `k IN (?)` or `(k1, k2) IN (?)`, with its parameter. */
-function keyIn(spec: ResolvedSpec, tuples: readonly Value[][]): [string, unknown[]] {
+function keyIn(spec: ResolvedSpec, tuples: readonly KeyTuple[]): [string, unknown[]] {
   if (spec.key.length === 1) return [`${ident(spec.key[0])} IN (?)`, [tuples.map((t) => t[0])]];
   return [`(${spec.key.map(ident).join(', ')}) IN (?)`, [tuples]];
 }
 
 /** The key texts (of these keys) the table holds, looked up in chunks. */
-export async function keysPresent(conn: Queryable, spec: ResolvedSpec, tuples: readonly Value[][]): Promise<Set<string>> {
+export async function keysPresent(conn: Queryable, spec: ResolvedSpec, tuples: readonly KeyTuple[]): Promise<Set<string>> {
   const found = new Set<string>();
   for (let i = 0; i < tuples.length; i += KEY_CHUNK) {
     const [where, params] = keyIn(spec, tuples.slice(i, i + KEY_CHUNK));
@@ -68,7 +86,7 @@ export async function keysPresent(conn: Queryable, spec: ResolvedSpec, tuples: r
 }
 
 /** Count and CRC32 sum of the keys (of these) the table holds, computed server-side. */
-export async function serverKeyChecksum(conn: Queryable, spec: ResolvedSpec, tuples: readonly Value[][]): Promise<KeyChecksum> {
+export async function serverKeyChecksum(conn: Queryable, spec: ResolvedSpec, tuples: readonly KeyTuple[]): Promise<KeyChecksum> {
   let count = 0;
   let crcSum = 0;
   for (let i = 0; i < tuples.length; i += KEY_CHUNK) {
