@@ -72,6 +72,10 @@ export interface LoadSummary {
   rejected_by_reason: Record<string, number>;
   /** Fields made NULL as impossible, in the batches this run read (a resumed run starts at its checkpoint). */
   fields_nulled: Record<string, number>;
+  /** The dataset (spec name) and the table it loads into. */
+  dataset: { name: string; table: string };
+  /** Objects this run read from their top whose header lacks optional columns (loaded NULL): object key → column names. */
+  columns_absent: Record<string, string[]>;
   /** This run's batches (same as this_run.batches_committed / batches_skipped). */
   batches_committed: number;
   batches_skipped: number;
@@ -176,6 +180,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     opts.onProgress?.({ ...progress });
   };
   const oddities = new OddityCounter();
+  const columnsAbsent: Record<string, string[]> = {};
   // Progress in bytes of objects whose batches carry no byte offsets (the Spark engine):
   // how far the engine said its batches reach, per object.
   const engineBytes = new Map<string, number>();
@@ -389,7 +394,11 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       for (const d of draft.rejects) byReason[d.reason] = (byReason[d.reason] ?? 0) + 1;
       oddities.add(draft.oddities);
       draft.oddities.counts.forEach((c, i) => c > 0 && metrics.fieldsNulled.inc({ column: rulesFor(datasetOf(config)).columnNames[i] }, c));
-      if (draft.src.firstRecord === 1 && draft.absent?.length) log.warn("the object's header lacks optional columns; they load as NULL", { object: draft.src.key, absent: draft.absent });
+      if (draft.src.firstRecord === 1 && draft.absent?.length && !columnsAbsent[draft.src.key]) {
+        columnsAbsent[draft.src.key] = draft.absent;
+        for (const column of draft.absent) metrics.columnsAbsent.inc({ column });
+        log.warn("the object's header lacks optional columns; they load as NULL", { object: draft.src.key, absent: draft.absent });
+      }
       metrics.rowsIn.inc(out.records);
       metrics.rowsLoaded.inc(out.inserted);
       metrics.rowsDuplicate.inc(out.duplicate);
@@ -433,6 +442,8 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       return acc;
     }, {}),
     fields_nulled: oddities.byColumn(rulesFor(datasetOf(config)).columnNames),
+    dataset: { name: datasetOf(config).name, table: datasetOf(config).table },
+    columns_absent: columnsAbsent,
     batches_committed: run.batches_committed,
     batches_skipped: run.batches_skipped,
     this_run: run,

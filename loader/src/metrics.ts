@@ -10,6 +10,7 @@ export class LoaderMetrics {
   readonly rowsRejected = counterFrom(METRICS.loaderRowsRejected, this.registry);
   readonly rowsDuplicate = counterFrom(METRICS.loaderRowsDuplicate, this.registry);
   readonly fieldsNulled = counterFrom(METRICS.loaderFieldsNulled, this.registry);
+  readonly columnsAbsent = counterFrom(METRICS.loaderColumnsAbsent, this.registry);
   readonly bytesRead = counterFrom(METRICS.loaderBytesRead, this.registry);
   readonly batches = counterFrom(METRICS.loaderBatches, this.registry);
   readonly batchDuration = histogramFrom(METRICS.loaderBatchDuration, this.registry);

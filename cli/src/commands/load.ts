@@ -10,6 +10,7 @@ function printSummary(s: LoadSummary): void {
   const row = (label: string, total: number, now: number, rest = '') => `${label.padEnd(16)}${n(total).padStart(14)}${n(now).padStart(14)}${rest}`;
   const lines = [
     `source          ${s.source} (${s.objects} object${s.objects === 1 ? '' : 's'}, engine ${s.engine})`,
+    `dataset         ${s.dataset.name} → table ${s.dataset.table}`,
     `${''.padEnd(16)}${'whole source'.padStart(14)}${'this run'.padStart(14)}`,
     row('rows in', s.rows_in, r.rows_in),
     row('rows loaded', s.rows_loaded, r.rows_loaded),
@@ -17,6 +18,7 @@ function printSummary(s: LoadSummary): void {
     row('rows duplicate', s.rows_duplicate, r.rows_duplicate),
     `balance         ${s.balanced ? 'ok: rows in = loaded + rejected + duplicate' : 'MISMATCH — please report'}`,
     `fields nulled   ${Object.entries(s.fields_nulled).map(([k, v]) => `${k} ${n(v)}`).join(', ') || 'none'}`,
+    ...Object.entries(s.columns_absent).map(([k, cols]) => `ABSENT          ${k}: its header lacks ${cols.join(', ')} (loaded as NULL)`),
     `batches         this run: ${n(r.batches_committed)} written, ${n(r.batches_skipped)} already in the ledger (${n(r.records_skipped)} records read again, nothing written)`,
     ...s.objects_reloaded.map((k) => `RELOADED        ${k}: the database held less than the checkpoint said (restored or recreated?); loaded again from its top`),
     ...(s.checkpoint_moved_aside ? [`CHECKPOINT      unusable; moved to ${s.checkpoint_moved_aside}, positions rebuilt from the ledger`] : []),
