@@ -1,7 +1,8 @@
 // Foundation: migrations on a real MariaDB, the harness's SIGKILL/restart, and the real
 // sample normalized with every row accounted for.
 import type { RowDataPacket } from 'mysql2';
-import { COLUMNS, DEFAULT_DATASET, connect, datasetOf, migrate, rulesFor, TABLES } from '@pipewarden/core';
+import { DEFAULT_DATASET, connect, datasetOf, migrate, rulesFor, TABLES } from '@pipewarden/core';
+const COLUMNS = datasetOf({ dataset: DEFAULT_DATASET }).columns;
 import { InlineEngine, LocalSource } from '@pipewarden/loader';
 import { startTestStack, SHARED_SAMPLE, type TestStack } from './helpers/stack';
 
@@ -21,7 +22,7 @@ test('migrations create the schema; a second run changes nothing', async () => {
     const [tables] = await c.query<RowDataPacket[]>('SHOW TABLES');
     expect(tables.map((t) => Object.values(t)[0]).sort()).toEqual([...Object.values(TABLES), datasetOf(config).table].sort()); // pipewarden's tables and the dataset's
     const [cols] = await c.query<RowDataPacket[]>('SHOW COLUMNS FROM violations');
-    expect(cols.map((x) => x.Field)).toEqual(COLUMNS.map((x) => x.column));
+    expect(cols.map((x) => x.Field)).toEqual(COLUMNS.map((x) => x.name));
     expect(cols[0]).toMatchObject({ Field: 'summons_number', Key: 'PRI', Null: 'NO' });
     const [idx] = await c.query<RowDataPacket[]>('SHOW INDEX FROM violations');
     expect(new Set(idx.map((i) => i.Column_name))).toEqual(new Set(['summons_number', 'issue_date', 'violation_precinct', 'violation_code']));
@@ -68,7 +69,7 @@ test('normalizing the real sample accounts for every row', async () => {
   expect(records).toBe(4999);
   expect(kept + rejected).toBe(records);
   const first = lines[0].split('\t');
-  const at = (name: string) => first[COLUMNS.findIndex((c) => c.column === name)];
+  const at = (name: string) => first[COLUMNS.findIndex((c) => c.name === name)];
   expect(at('summons_number')).toBe('1283294138');
   expect(at('plate_id')).toBe('GBB9093');
   expect(at('registration_state')).toBe('NY');
@@ -79,5 +80,5 @@ test('normalizing the real sample accounts for every row', async () => {
   expect(at('date_first_observed')).toBe('\\N'); // "0" is no date
   expect(at('time_first_observed')).toBe('\\N');
   // the third row has Vehicle Year 0 → NULL
-  expect(lines[2].split('\t')[COLUMNS.findIndex((c) => c.column === 'vehicle_year')]).toBe('\\N');
+  expect(lines[2].split('\t')[COLUMNS.findIndex((c) => c.name === 'vehicle_year')]).toBe('\\N');
 });

@@ -57,7 +57,7 @@ afterAll(async () => {
 
 test('the installed package carries the Spark job, the spec and the provisioning files, and no tests', () => {
   const pkg = join(PREFIX, 'lib', 'node_modules', 'pipewarden');
-  for (const f of ['dist/pipewarden.cjs', 'dist/lib.cjs', 'dist/s3rver.cjs', 'cli/bin/healthcheck.cjs', 'core/spec/violation-spec.json', 'loader/spark/transform.py', 'loader/spark/pwvec.py', 'provisioning/prometheus/rules/pipewarden.yml', 'provisioning/Dockerfile', 'CHANGELOG.md']) {
+  for (const f of ['dist/pipewarden.cjs', 'dist/lib.cjs', 'dist/s3rver.cjs', 'cli/bin/healthcheck.cjs', 'core/spec/datasets/nyc-parking-violations.yaml', 'core/spec/dataset-spec.schema.json', 'loader/spark/transform.py', 'loader/spark/pwvec.py', 'provisioning/prometheus/rules/pipewarden.yml', 'provisioning/Dockerfile', 'CHANGELOG.md']) {
     expect({ f, present: spawnSync('test', ['-f', join(pkg, f)]).status === 0 }).toEqual({ f, present: true });
   }
   expect(spawnSync('test', ['-e', join(pkg, 'loader', 'spark', 'test_split.py')]).status).not.toBe(0);

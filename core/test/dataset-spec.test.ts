@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { UserError } from '../src/errors';
 import { DEFAULT_DATASET, formatProblem, parseFormat, parseSpec, readSpec } from '../src/dataset';
 
-const legacy = JSON.parse(readFileSync(join(__dirname, '..', 'spec', 'violation-spec.json'), 'utf8'));
+// The compiled rules' spec before issue 15, frozen beside the benchmark that measures against it.
+const legacy = JSON.parse(readFileSync(join(__dirname, '..', '..', 'bench', 'baselines', 'compiled-nyc', 'violation-spec.json'), 'utf8'));
 
 function problems(text: string): string {
   try {

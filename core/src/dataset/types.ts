@@ -158,3 +158,6 @@ export const REJECT_REASON_TEXT: Record<RejectReason, string> = {
   invalid_utf8: 'the record is not valid UTF-8',
   bad_header: "the object's header does not name the required columns (or names a refused extra one), so none of its records can be mapped",
 };
+
+/** Every reject reason (the exporter publishes a series for each, zero until one happens). */
+export const REJECT_REASONS = Object.keys(REJECT_REASON_TEXT) as RejectReason[];

@@ -11,7 +11,6 @@
 // field index is -1) is NULL, not an oddity.
 import type { RejectReason, ResolvedColumn } from '../dataset/types';
 import type { HeaderMap } from './header';
-import { COLUMN_NAMES as LEGACY_COLUMN_NAMES } from './spec';
 import { patternRegExp, fixedPatternTables } from './pattern';
 import { compileDecimal, compileInteger, compileTemporal, decimalWidth, writeDecimal, writeInteger, writeTemporal, type ByteSink, type DecimalRule, type IntegerRule, type TemporalRule } from './scan';
 
@@ -164,7 +163,7 @@ export class OddityCounter {
   }
   /** The non-zero counts by column name (`names`: the spec's column names, in spec order). */
   // Transition: without `names`, the legacy NYC column names (callers not yet converted).
-  byColumn(names: readonly string[] = LEGACY_COLUMN_NAMES): Record<string, number> {
+  byColumn(names: readonly string[]): Record<string, number> {
     const out: Record<string, number> = {};
     this.counts.forEach((n, i) => {
       if (n > 0) out[names[i]] = n;

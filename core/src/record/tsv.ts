@@ -33,16 +33,6 @@ export function decodeTsvLine(line: string): (string | null)[] {
   return line.split('\t').map((f) => (f === '\\N' ? null : f.includes('\\') ? f.replace(/\\(.)/g, (_, c: string) => UNESCAPES[c] ?? c) : f));
 }
 
-/**
- * @deprecated TRANSITION ONLY (reconciler, verify, bench/reconcile.ts): the first field,
- * which is the key only for a spec whose one key column comes first (NYC). Use
- * rulesFor(spec).keyOfLine.
- */
-export function tsvLineKey(line: string): string {
-  const tab = line.indexOf('\t');
-  return tab < 0 ? line : line.slice(0, tab);
-}
-
 /** Split a TSV payload into lines (no trailing newline kept). */
 export function splitTsv(payload: string): string[] {
   if (payload.length === 0) return [];
