@@ -39,7 +39,7 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 
 export const METRICS = {
   // exporter: pipeline state collected at scrape time
-  rowsLoaded: m('exporter', 'pipewarden_rows_loaded_total', 'counter', 'Rows inserted into the dataset's table (ledger sum).'),
+  rowsLoaded: m('exporter', 'pipewarden_rows_loaded_total', 'counter', "Rows inserted into the dataset's table (ledger sum)."),
   rowsRejected: m('exporter', 'pipewarden_rows_rejected_total', 'counter', 'Input rows sent to the dead-letter table, by reason.', ['reason']),
   rowsDuplicate: m('exporter', 'pipewarden_rows_duplicate_total', 'counter', 'Input rows whose key was already in the table (ledger sum).'),
   rowsRepaired: m('exporter', 'pipewarden_rows_repaired_total', 'counter', 'Rows inserted by reconcile runs.'),
