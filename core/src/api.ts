@@ -12,8 +12,38 @@ export interface ServiceBuild {
   revision?: string;
 }
 
-/** GET /status of the loader service. */
+/** One pipeline of the loader service (see core/src/pipelines.ts). */
+export interface LoaderPipelineStatus {
+  /** The pipeline's name (`default` for a configuration without pipelines). */
+  name: string;
+  /** The dataset spec's name and the table it loads. */
+  dataset: string;
+  table: string;
+  state: LoaderState;
+  source?: string;
+  engine: 'inline' | 'spark';
+  rowsIn: number;
+  rowsLoaded: number;
+  rowsRejected: number;
+  rowsDuplicate: number;
+  bytesRead: number;
+  bytesTotal: number;
+  rowsPerSecond: number;
+  currentObject?: string;
+  lastError?: string;
+  pausedBy?: LoaderPause;
+  startedAt?: string;
+  updatedAt: string;
+}
+
+/**
+ * GET /status of the loader service. The top-level fields sum up every pipeline (rows and
+ * bytes added, the state the most urgent one: failed > waiting_mysql > paused > running >
+ * finished > idle, pausedBy when every pipeline is paused); `pipelines` has each one.
+ */
 export interface LoaderStatus extends ServiceBuild {
+  /** Every pipeline this loader runs (optional for clients of an older loader). */
+  pipelines?: LoaderPipelineStatus[];
   state: LoaderState;
   source?: string;
   engine: 'inline' | 'spark';
@@ -36,6 +66,8 @@ export interface LoaderStatus extends ServiceBuild {
 export interface LoaderPauseRequest {
   by: 'reconcile';
   runId: string;
+  /** The pipeline to pause; absent = every pipeline. */
+  pipeline?: string;
   /** The run failed: the loader stays paused until a later run succeeds or someone resumes it. */
   error?: string;
 }
@@ -78,6 +110,9 @@ export const RUN_BATCH_DETAILS_MAX = 100;
 
 export interface ReconcileReport {
   runId: string;
+  /** The pipeline this run repaired (`default` without pipelines). A job for every pipeline reports each in `pipelines`, and sums them here with pipeline null. */
+  pipeline: string | null;
+  pipelines?: ReconcileReport[];
   dryRun: boolean;
   trigger: ReconcileTrigger;
   batchesExamined: number;
@@ -97,6 +132,8 @@ export interface ReconcileReport {
 /** A reconcile job of the reconciler service. POST /reconcile returns one (202). */
 export interface ReconcileJob {
   id: string;
+  /** The pipeline the job reconciles; null = every pipeline, one after the other. */
+  pipeline: string | null;
   state: JobState;
   dryRun: boolean;
   trigger: ReconcileTrigger;
@@ -115,12 +152,15 @@ export interface ReconcileJob {
 /** POST /reconcile body. */
 export interface ReconcileRequest {
   dryRun?: boolean;
+  /** One pipeline by name; absent = every pipeline. */
+  pipeline?: string;
   trigger?: Extract<ReconcileTrigger, 'button' | 'api'>;
 }
 
 /** One row of GET /runs (from the reconcile_runs table). */
 export interface ReconcileRun {
   runId: string;
+  pipeline: string;
   trigger: ReconcileTrigger;
   dryRun: boolean;
   startedAt: string;
@@ -156,7 +196,10 @@ export interface ReconcilerStatus extends ServiceBuild {
   redis: { up: boolean; mirrorBatches: number; mirrorBytes: number };
   /** `error`: the loader answered wrongly (a 401, a timeout…), as opposed to no loader service at all. */
   loader: { reachable: boolean; state: LoaderState; url: string; pausedBy?: LoaderPause; error?: string };
+  /** Summed over every pipeline's WAL; `pipelines` has each. */
   wal: { bytes: number; segments: number; batchesInDoubt: number; tornTail: boolean };
+  /** Every pipeline: its WAL and its last run (optional for clients of an older reconciler). */
+  pipelines?: { name: string; dataset: string; table: string; wal: { bytes: number; segments: number; batchesInDoubt: number; tornTail: boolean }; last: ReconcileRun | null }[];
   /** `queued`: a real run waiting for a dry run it pre-empted to stop. */
   reconcile: { running: ReconcileJob | null; queued?: ReconcileJob | null; last: ReconcileRun | null; lastFailure?: ReconcileFailure | null };
   watchdog: { enabled: boolean; lastDecision: string | null; lastDecisionAt: string | null };

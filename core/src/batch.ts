@@ -1,11 +1,17 @@
 // Batch identity and integrity. A batch is a fixed run of input records of one source
-// object; its id depends only on (object key, ETag, first record ordinal), so a replay
+// object; its id depends only on (pipeline, object key, ETag, first record ordinal), so a replay
 // of the same input produces the same ids and the ledger can recognise it.
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
-export function batchId(sourceKey: string, etag: string, firstRecord: number): string {
-  const h = createHash('sha256').update(`${sourceKey}\0${etag}\0${firstRecord}`).digest('hex');
+/**
+ * A batch's id. Two pipelines may read the same object (into two tables), so the pipeline's
+ * name enters the hash — except for `default`, whose ids stay those of the single-pipeline
+ * layout (a deployment that grows a second pipeline keeps its ledger valid).
+ */
+export function batchId(sourceKey: string, etag: string, firstRecord: number, pipeline: string = 'default'): string {
+  const prefix = pipeline === 'default' ? '' : `pipeline\0${pipeline}\0`;
+  const h = createHash('sha256').update(`${prefix}${sourceKey}\0${etag}\0${firstRecord}`).digest('hex');
   return `b${h.slice(0, 23)}`;
 }
 

@@ -3,9 +3,14 @@
 // (`pipewarden config --reference` prints it).
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { UserError } from './errors';
 import { DEFAULT_WAL_RETENTION_SECONDS } from './wal/log';
+
+/** The pipeline of a configuration without `pipelines`: its state keeps the single-pipeline layout (WAL dir, mirror keys, batch ids). */
+export const DEFAULT_PIPELINE = 'default';
+export const PIPELINE_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port, for example 127.0.0.1:9841');
 const bool = z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()) : v), z.boolean());
@@ -13,6 +18,20 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 /** A deadline: positive, fractions allowed (tests use short ones). */
 const seconds = z.coerce.number().positive().max(86400);
 const csvList = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(z.string()));
+
+/** One pipeline as the config file declares it: what it loads, with which spec, and its own settings (the rest is inherited). */
+export const pipelineSchema = z
+  .object({
+    name: z.string().regex(PIPELINE_NAME, 'expected a pipeline name: lower case letters, digits, - and _, at most 32'),
+    source: z.string().min(1),
+    dataset: z.string().min(1),
+    table: z.string().regex(/^[a-z_][a-z0-9_]{0,63}$/, 'expected a SQL name').optional(),
+    engine: z.enum(['inline', 'spark']).optional(),
+    batch: z.object({ size: int(1, 1_000_000).optional(), pipelineDepth: int(1, 16).optional() }).strict().optional(),
+    mysql: z.object({ connections: int(1, 64).optional() }).strict().optional(),
+  })
+  .strict();
+export type PipelineDef = z.infer<typeof pipelineSchema>;
 
 export const configSchema = z.object({
   runDir: z.string(),
@@ -40,6 +59,12 @@ export const configSchema = z.object({
   }),
   source: z.string().optional(),
   dataset: z.string().min(1),
+  /** Overrides the spec's table (one-off loads: --spec FILE --table T). */
+  table: z.string().regex(/^[a-z_][a-z0-9_]{0,63}$/, 'expected a SQL name: lower case letters, digits and _').optional(),
+  /** The pipeline this process works for (see core/src/pipelines.ts); `default` when the config names none. */
+  pipeline: z.string().regex(PIPELINE_NAME, 'expected a pipeline name: lower case letters, digits, - and _, at most 32').default(DEFAULT_PIPELINE),
+  /** Every pipeline of the deployment (config file only); absent = one pipeline, `default`, from the top-level settings. */
+  pipelines: z.array(pipelineSchema).optional(),
   engine: z.enum(['inline', 'spark']),
   wal: z.object({ dir: z.string(), fsync: z.enum(['always', 'batch', 'never']), segmentBytes: int(1 << 16, 1 << 30), retentionSeconds: int(0, 30 * 86400) }),
   batch: z.object({ size: int(1, 1_000_000), pipelineDepth: int(1, 16) }),
@@ -89,6 +114,8 @@ export const VARIABLES: Variable[] = [
   { env: 'PIPEWARDEN_S3_REQUEST_TIMEOUT_SECONDS', path: 's3.requestTimeoutSeconds', default: '60', description: 'How long an S3 socket may stay silent (a stalled object body included) before the request fails; the loader resumes from the last byte.' },
   { env: 'PIPEWARDEN_SOURCE', path: 'source', description: 'What to load: s3://bucket/prefix or a local file or folder.' },
   { env: 'PIPEWARDEN_DATASET', path: 'dataset', default: 'builtin:nyc-parking-violations', description: 'The dataset spec (YAML or JSON file, or builtin:NAME) that says what the source\'s CSV holds and which table it goes to.' },
+  { env: 'PIPEWARDEN_TABLE', path: 'table', description: 'Load into this table instead of the spec\'s (one-off loads; `--table`).' },
+  { env: 'PIPEWARDEN_PIPELINE', path: 'pipeline', description: 'Which pipeline of the config file\'s `pipelines` a command works on (`--pipeline`); services run them all.' },
   { env: 'PIPEWARDEN_ENGINE', path: 'engine', default: 'inline', description: 'inline (TypeScript, streaming) or spark (spark-submit loader/spark/transform.py).' },
   { env: 'PIPEWARDEN_WAL_DIR', path: 'wal.dir', description: 'Write-ahead log folder (default <run dir>/wal).' },
   { env: 'PIPEWARDEN_WAL_FSYNC', path: 'wal.fsync', default: 'batch', description: 'always (every record), batch (every intent; commits ride on the next) or never.' },
@@ -189,9 +216,11 @@ function readSecretFile(path: string, name: string): string {
   }
 }
 
+/** The config file: JSON, or YAML when it is named .yaml/.yml. */
 function readConfigFile(path: string): unknown {
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    const text = readFileSync(path, 'utf8');
+    return /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
   } catch (e) {
     throw new UserError(`cannot read config file "${path}": ${(e as Error).message}`);
   }
@@ -250,6 +279,8 @@ export function loadConfigWithSources(opts: LoadConfigOptions = {}): LoadedConfi
     const val = env.get(v.env);
     if (val) set(v.path, val.value, val.from);
   }
+  const filePipelines = getPath(fileValues, 'pipelines');
+  if (filePipelines !== undefined) set('pipelines', filePipelines, `config file ${filePath}`);
   for (const [path, val] of Object.entries(opts.overrides ?? {})) if (val !== undefined) set(path, val, 'flag');
   const runDir = resolve(cwd, String(raw.runDir));
   raw.runDir = runDir;

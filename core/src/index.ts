@@ -1,6 +1,7 @@
 export * from './errors';
 export * from './log';
 export * from './config';
+export * from './pipelines';
 export * from './metrics';
 export * from './batch';
 export * from './dataset';

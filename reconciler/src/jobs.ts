@@ -87,6 +87,7 @@ export class JobManager {
   private newJob(dryRun: boolean, trigger: ReconcileTrigger, requestedBy: string | undefined): ReconcileJob {
     const job: ReconcileJob = {
       id: randomUUID(),
+      pipeline: null,
       state: 'queued',
       dryRun,
       trigger,

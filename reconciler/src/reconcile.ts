@@ -126,6 +126,7 @@ class ReconcileRun {
     this.rules = rulesFor(this.spec);
     this.report = {
       runId: opts.runId ?? randomUUID(),
+      pipeline: config.pipeline,
       dryRun: this.dryRun,
       trigger: opts.trigger,
       batchesExamined: 0,

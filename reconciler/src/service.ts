@@ -44,6 +44,7 @@ export interface ReconcilerServiceOptions {
 function toRun(r: RowDataPacket): ReconcileRun {
   return {
     runId: r.run_id,
+    pipeline: r.pipeline ?? 'default',
     trigger: r.trigger_source,
     dryRun: Number(r.dry_run) === 1,
     startedAt: new Date(String(r.started_at).replace(' ', 'T') + 'Z').toISOString(),

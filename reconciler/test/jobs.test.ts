@@ -17,6 +17,7 @@ jest.mock('../src/reconcile', () => {
 
 const report = (dryRun: boolean): ReconcileReport => ({
   runId: 'r',
+  pipeline: 'default',
   dryRun,
   trigger: 'api',
   batchesExamined: 0,

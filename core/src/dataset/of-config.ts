@@ -6,12 +6,17 @@ import type { ResolvedSpec } from './types';
 
 const cache = new Map<string, ResolvedSpec>();
 
-/** The resolved spec of `config.dataset` (builtin:NAME or a file path); a UserError naming the problem otherwise. */
-export function datasetOf(config: Pick<Config, 'dataset'>): ResolvedSpec {
-  let spec = cache.get(config.dataset);
+/**
+ * The resolved spec of `config.dataset` (builtin:NAME or a file path), with `config.table`
+ * replacing the spec's table when set; a UserError naming the problem otherwise.
+ */
+export function datasetOf(config: Pick<Config, 'dataset'> & Partial<Pick<Config, 'table'>>): ResolvedSpec {
+  const id = config.table ? `${config.dataset}\0${config.table}` : config.dataset;
+  let spec = cache.get(id);
   if (!spec) {
-    spec = readSpec(config.dataset);
-    cache.set(config.dataset, spec);
+    const read = readSpec(config.dataset);
+    spec = config.table ? { ...read, table: config.table } : read;
+    cache.set(id, spec);
   }
   return spec;
 }

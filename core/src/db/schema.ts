@@ -118,15 +118,16 @@ export function datasetDdl(spec: ResolvedSpec): string {
 /**
  * A DDL statement run only when the column or index it adds is missing, so a migration
  * interrupted after it can run again (MySQL 8 has no ADD COLUMN/KEY IF NOT EXISTS). The
- * names are the schema's own constants; `ddl` goes into a string literal, so no quotes.
+ * names are the schema's own constants; `ddl` goes into a string literal, its quotes doubled
+ * (it is the schema's own text too, never a value from outside).
  */
 export function ddlIfMissing(kind: 'column' | 'index', table: string, name: string, ddl: string): string[] {
-  if (ddl.includes("'")) throw new Error(`guarded DDL must not contain a quote: ${ddl}`);
+  if (ddl.includes('\\')) throw new Error(`guarded DDL must not contain a backslash: ${ddl}`);
   const probe =
     kind === 'column'
       ? `information_schema.columns WHERE table_schema = DATABASE() AND table_name = '${table}' AND column_name = '${name}'`
       : `information_schema.statistics WHERE table_schema = DATABASE() AND table_name = '${table}' AND index_name = '${name}'`;
-  return [`SET @pw_ddl = IF((SELECT COUNT(*) FROM ${probe}) = 0, '${ddl}', 'DO 0')`, 'PREPARE pw_ddl FROM @pw_ddl', 'EXECUTE pw_ddl', 'DEALLOCATE PREPARE pw_ddl'];
+  return [`SET @pw_ddl = IF((SELECT COUNT(*) FROM ${probe}) = 0, '${ddl.replace(/'/g, "''")}', 'DO 0')`, 'PREPARE pw_ddl FROM @pw_ddl', 'EXECUTE pw_ddl', 'DEALLOCATE PREPARE pw_ddl'];
 }
 
 export interface Migration {
@@ -218,6 +219,19 @@ export const MIGRATIONS: Migration[] = [
   \`rows_inserted\` INT UNSIGNED NOT NULL,
   PRIMARY KEY (\`run_id\`, \`seq\`)
 ) ${TABLE_OPTIONS}`,
+    ],
+  },
+  {
+    version: 4,
+    name: 'pipelines: the ledger, dead letters and reconcile runs carry the pipeline',
+    // Rows written before pipelines existed belong to the pipeline `default` (whose batch ids,
+    // WAL and mirror keep the single-pipeline layout). The loader reads an object's ledger
+    // batches by (pipeline, object): two pipelines may read the same object into two tables.
+    statements: [
+      ...ddlIfMissing('column', TABLES.ledger, 'pipeline', `ALTER TABLE \`${TABLES.ledger}\` ADD COLUMN \`pipeline\` VARCHAR(32) NOT NULL DEFAULT 'default'`),
+      ...ddlIfMissing('index', TABLES.ledger, 'ix_pipeline_source', `ALTER TABLE \`${TABLES.ledger}\` ADD KEY \`ix_pipeline_source\` (\`pipeline\`, \`source_key\`(191), \`first_record\`)`),
+      ...ddlIfMissing('column', TABLES.deadLetters, 'pipeline', `ALTER TABLE \`${TABLES.deadLetters}\` ADD COLUMN \`pipeline\` VARCHAR(32) NOT NULL DEFAULT 'default'`),
+      ...ddlIfMissing('column', TABLES.reconcileRuns, 'pipeline', `ALTER TABLE \`${TABLES.reconcileRuns}\` ADD COLUMN \`pipeline\` VARCHAR(32) NOT NULL DEFAULT 'default'`),
     ],
   },
 ];
