@@ -62,6 +62,8 @@ export interface RunFigures {
  * checkpoint's totals, earlier runs included); `this_run` says what this run wrote.
  */
 export interface LoadSummary {
+  /** The pipeline this run loaded (`default` without a config file's `pipelines`). */
+  pipeline: string;
   source: string;
   engine: 'inline' | 'spark';
   objects: number;
@@ -207,6 +209,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     let ledger = await ledgerRanges(
       res.pool,
       objects.map((o) => o.key),
+      config.pipeline,
     ).catch((e) => {
       throw new UserError(`cannot read the batch ledger: ${(e as Error).message}`, '`pipewarden migrate` creates the schema');
     });
@@ -220,7 +223,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
         emit({ state: 'running' });
       },
     });
-    log.info('load starting', { source: source.url, objects: objects.length, bytes: progress.bytesTotal, engine: engine.name, method });
+    log.info('load starting', { pipeline: config.pipeline, source: source.url, objects: objects.length, bytes: progress.bytesTotal, engine: engine.name, method });
     emit();
 
     // A pass plans every object from the ledger and loads those it does not yet hold in full.
@@ -230,7 +233,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     for (let pass = 1; ; pass++) {
       if (pass > 1) {
         sink.startPass();
-        ledger = await retryWhileDown(() => ledgerRanges(res.pool, objects.map((o) => o.key)), { operation: 'mysql', signal, retryable: mysqlRetryable });
+        ledger = await retryWhileDown(() => ledgerRanges(res.pool, objects.map((o) => o.key), config.pipeline), { operation: 'mysql', signal, retryable: mysqlRetryable });
       }
       const todo: { obj: SourceObject; oc: ObjectCheckpoint }[] = [];
       for (const obj of objects) {
@@ -430,6 +433,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
   const sum = (f: (c: ObjectCheckpoint) => number) => totals.reduce((a, c) => a + f(c), 0);
   const seconds = (Date.now() - started) / 1000;
   const summary: LoadSummary = {
+    pipeline: config.pipeline,
     source: source.url,
     engine: config.engine,
     objects: objects.length,

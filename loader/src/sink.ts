@@ -73,12 +73,16 @@ function sharesKey(a: Set<string>, b: Set<string>): boolean {
   return false;
 }
 
-/** The WAL intent of a batch; `keys` when the caller has the draft's key set already. */
-export function intentFor(draft: BatchDraft, keys: Set<string> = new Set(draft.keys)): IntentRecord {
+/**
+ * The WAL intent of a batch of `pipeline` (config.pipeline: its name enters the batch id, so
+ * two pipelines reading one object have distinct batches); `keys` when the caller has the
+ * draft's key set already.
+ */
+export function intentFor(draft: BatchDraft, keys: Set<string> = new Set(draft.keys), pipeline = 'default'): IntentRecord {
   const { src } = draft;
   return {
     t: 'intent',
-    id: batchId(src.key, src.etag, src.firstRecord),
+    id: batchId(src.key, src.etag, src.firstRecord, pipeline),
     src,
     rows: draft.keys.length,
     rejected: draft.rejects.length,
@@ -134,7 +138,7 @@ export class DualWriteSink {
   async write(draft: BatchDraft, signal: AbortSignal): Promise<BatchOutcome> {
     const n = ++this.batchCounter;
     const keys = new Set(draft.keys);
-    const intent = intentFor(draft, keys);
+    const intent = intentFor(draft, keys, this.config.pipeline);
     // Registered before the first await: write() is called in batch order, and a later
     // batch must see every earlier one that is still in flight.
     const earlier = this.inflight.filter((b) => sharesKey(b.keys, keys)).map((b) => b.done);
@@ -216,6 +220,7 @@ export class DualWriteSink {
           rejects: draft.rejects,
           committedBy: 'loader',
           method: this.method,
+          pipeline: this.config.pipeline,
           beforeCommit: faultArmed('before-commit', n) ? () => mirrorDone.then(() => faultAt('before-commit', n)) : undefined,
         });
         end();

@@ -11,6 +11,10 @@ import { InlineEngine } from './engine/inline';
 import { openSource } from './source';
 
 export interface VerifyReport {
+  /** The pipeline verified (its source and table; `default` without pipelines). */
+  pipeline: string;
+  /** The table compared with the source. */
+  table: string;
   source: string;
   sourceRecords: number;
   sourceKept: number;
@@ -115,11 +119,13 @@ export async function verifyTable(config: Config, sourceUrl: string, opts: { sig
         })
         .on('end', () => resolve());
     });
-    const deadLetters = await deadLettersOf(conn.promise(), versions);
+    const deadLetters = await deadLettersOf(conn.promise(), versions, config.pipeline);
     const lostKeys = keyless ? [] : [...expected.keys()].filter((k) => !seen.has(k));
     // Keyless: rows the source has more often than the table (a distinct "key" is a distinct row).
     const lostRows = keyless ? [...expected].reduce((n, [k, e]) => n + (remaining.get(k) ?? occurrences(e)), 0) : 0;
     const report: VerifyReport = {
+      pipeline: config.pipeline,
+      table: spec.table,
       source: source.url,
       sourceRecords: records,
       sourceKept: kept,
@@ -146,14 +152,15 @@ export async function verifyTable(config: Config, sourceUrl: string, opts: { sig
 /**
  * Dead letters of these object versions only: a replaced object's earlier version keeps its
  * own dead letters (under its own batch ids), which are history, not this source's rejects.
- * A dead letter commits in its batch's transaction, so the ledger row names its version.
+ * A dead letter commits in its batch's transaction, so the ledger row names its version —
+ * and its pipeline: another pipeline reading the same object has dead letters of its own.
  */
-async function deadLettersOf(conn: ReturnType<mysql.Connection['promise']>, versions: readonly [string, string][]): Promise<number> {
+async function deadLettersOf(conn: ReturnType<mysql.Connection['promise']>, versions: readonly [string, string][], pipeline: string): Promise<number> {
   let n = 0;
   for (let i = 0; i < versions.length; i += 500) {
     const [rows] = await conn.query<mysql.RowDataPacket[]>(
-      `SELECT COUNT(*) AS n FROM \`${TABLES.deadLetters}\` d JOIN \`${TABLES.ledger}\` l ON l.batch_id = d.batch_id WHERE (l.source_key, l.source_etag) IN (?)`,
-      [versions.slice(i, i + 500)],
+      `SELECT COUNT(*) AS n FROM \`${TABLES.deadLetters}\` d JOIN \`${TABLES.ledger}\` l ON l.batch_id = d.batch_id WHERE l.pipeline = ? AND (l.source_key, l.source_etag) IN (?)`,
+      [pipeline, versions.slice(i, i + 500)],
     );
     n += Number(rows[0].n);
   }

@@ -11,6 +11,7 @@ import { DEAD_LETTER_MAX_RAW } from '../record/dead-letter';
 import type { LedgerRange } from '../batch';
 import type { IntentRecord } from '../wal/record';
 import { POSITION_COLUMN, TABLES, ident } from './schema';
+import { DEFAULT_PIPELINE } from '../config';
 import { batchPosition, rowPosition } from './position';
 
 export type WriteMethod = 'load-data' | 'insert';
@@ -125,15 +126,17 @@ export function ledgerMismatch(entry: LedgerEntry, intent: IntentRecord): string
 }
 
 /**
- * Every ledger batch of these objects, by object key and ETag, in record order: one query
- * per 500 keys (a few bytes per batch). The loader reads it at the start of every pass.
+ * Every ledger batch of these objects loaded by this pipeline, by object key and ETag, in
+ * record order: one query per 500 keys (a few bytes per batch). The loader reads it at the
+ * start of every pass. Two pipelines may read the same object into two tables: each sees
+ * only its own batches (index ix_pipeline_source).
  */
-export async function ledgerRanges(conn: Pick<PoolConnection, 'query'>, keys: readonly string[]): Promise<Map<string, Map<string, LedgerRange[]>>> {
+export async function ledgerRanges(conn: Pick<PoolConnection, 'query'>, keys: readonly string[], pipeline: string = DEFAULT_PIPELINE): Promise<Map<string, Map<string, LedgerRange[]>>> {
   const out = new Map<string, Map<string, LedgerRange[]>>();
   for (let i = 0; i < keys.length; i += 500) {
     const [rows] = await conn.query<RowDataPacket[]>(
-      `SELECT source_key, source_etag, first_record, record_count FROM \`${TABLES.ledger}\` WHERE source_key IN (?) ORDER BY source_key, source_etag, first_record`,
-      [keys.slice(i, i + 500)],
+      `SELECT source_key, source_etag, first_record, record_count FROM \`${TABLES.ledger}\` WHERE pipeline = ? AND source_key IN (?) ORDER BY source_key, source_etag, first_record`,
+      [pipeline, keys.slice(i, i + 500)],
     );
     for (const r of rows) {
       let byEtag = out.get(r.source_key);
@@ -191,14 +194,14 @@ async function insertRows(conn: PoolConnection, spec: ResolvedSpec, intent: Inte
   return inserted;
 }
 
-async function insertDeadLetters(conn: PoolConnection, intent: IntentRecord, rejects: readonly DeadLetter[]): Promise<void> {
+async function insertDeadLetters(conn: PoolConnection, intent: IntentRecord, rejects: readonly DeadLetter[], pipeline: string): Promise<void> {
   for (let i = 0; i < rejects.length; i += 500) {
     const rows = rejects.slice(i, i + 500).map((d) => {
       const cut = d.raw.length > DEAD_LETTER_MAX_RAW;
       const detail = [d.detail, cut ? `raw cut to ${DEAD_LETTER_MAX_RAW} of ${d.raw.length} bytes` : undefined].filter(Boolean).join('; ') || null;
-      return [intent.id, d.line, intent.src.key, d.reason, detail?.slice(0, 255) ?? null, cut ? d.raw.subarray(0, DEAD_LETTER_MAX_RAW) : d.raw];
+      return [intent.id, d.line, intent.src.key, d.reason, detail?.slice(0, 255) ?? null, cut ? d.raw.subarray(0, DEAD_LETTER_MAX_RAW) : d.raw, pipeline];
     });
-    await conn.query(`INSERT IGNORE INTO \`${TABLES.deadLetters}\` (batch_id, line_number, source_key, reason, detail, raw) VALUES ?`, [rows]);
+    await conn.query(`INSERT IGNORE INTO \`${TABLES.deadLetters}\` (batch_id, line_number, source_key, reason, detail, raw, pipeline) VALUES ?`, [rows]);
   }
 }
 
@@ -235,6 +238,8 @@ export async function writeBatchTx(
     rejects: readonly DeadLetter[];
     committedBy: 'loader' | 'reconciler';
     method: WriteMethod;
+    /** The pipeline whose batch this is (config.pipeline): its ledger row and dead letters say so. Default `default`. */
+    pipeline?: string;
     /**
      * A batch the writer had acknowledged as committed: the transaction first checks that
      * the ledger still holds it (and keeps it locked until COMMIT, so a restore cannot slip
@@ -246,6 +251,7 @@ export async function writeBatchTx(
   },
 ): Promise<BatchTxResult> {
   const { intent } = opts;
+  const pipeline = opts.pipeline ?? DEFAULT_PIPELINE;
   // READ COMMITTED: no gap locks, so concurrent batches of random keys do not deadlock.
   await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
   await conn.beginTransaction();
@@ -255,7 +261,7 @@ export async function writeBatchTx(
       if (held.length === 0) throw new BatchVanishedError(opts.stillCommitted);
     }
     const inserted = await insertRows(conn, opts.spec, intent, opts.tsv, opts.method);
-    await insertDeadLetters(conn, intent, opts.rejects);
+    await insertDeadLetters(conn, intent, opts.rejects, pipeline);
     // Kept rows not inserted are keys already in the table (or repeated inside the batch):
     // duplicates of the source; under `last` that includes a row that replaced an existing
     // one or lost to it. InnoDB applies a transaction whole or not at all. A repair under
@@ -265,8 +271,8 @@ export async function writeBatchTx(
     const duplicate = intent.rows - inserted;
     try {
       await conn.query(
-        `INSERT INTO \`${TABLES.ledger}\` (batch_id, source_key, source_etag, first_record, record_count, rows_kept, rows_inserted, rows_duplicate, rows_rejected, key_checksum, committed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [intent.id, intent.src.key, intent.src.etag, intent.src.firstRecord, intent.src.records, intent.rows, inserted, Math.max(0, duplicate), intent.rejected, intent.check, opts.committedBy],
+        `INSERT INTO \`${TABLES.ledger}\` (batch_id, source_key, source_etag, first_record, record_count, rows_kept, rows_inserted, rows_duplicate, rows_rejected, key_checksum, committed_by, pipeline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [intent.id, intent.src.key, intent.src.etag, intent.src.firstRecord, intent.src.records, intent.rows, inserted, Math.max(0, duplicate), intent.rejected, intent.check, opts.committedBy, pipeline],
       );
     } catch (e) {
       // The ledger already holds the batch (a replay racing a repair, or a retried COMMIT
