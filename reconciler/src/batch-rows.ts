@@ -87,7 +87,7 @@ export class SourceRereader {
       for await (const draft of new InlineEngine(rulesFor(datasetOf(this.config))).batches(source, object, start, ctl.signal)) {
         if (draft.src.firstRecord < src.firstRecord) continue;
         if (draft.src.firstRecord > src.firstRecord) break;
-        const id = batchId(draft.src.key, draft.src.etag, draft.src.firstRecord);
+        const id = batchId(draft.src.key, draft.src.etag, draft.src.firstRecord, this.config.pipeline);
         if (id !== intent.id || draft.src.records !== src.records) {
           throw new Error(`batch ${intent.id}: re-reading the source gave ${draft.src.records} records under id ${id}; expected ${src.records}`);
         }

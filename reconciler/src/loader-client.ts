@@ -58,12 +58,13 @@ export class LoaderClient {
     }
   }
 
-  /** Pause the loader for a reconcile run (the loader's /status names the run, and its error if it failed). */
+  /** Pause the loader (req.pipeline: that pipeline only) for a reconcile run (the loader's /status names the run, and its error if it failed). */
   pause(req: LoaderPauseRequest): Promise<ControlResult> {
     return this.post('/pause', 'pausing', req);
   }
 
-  restart(): Promise<ControlResult> {
-    return this.post('/restart', 'restarting');
+  /** Restart one pipeline (its name as `?pipeline=`; a loader without pipelines runs one, `default`), or every one. */
+  restart(pipeline?: string): Promise<ControlResult> {
+    return this.post(pipeline === undefined ? '/restart' : `/restart?pipeline=${encodeURIComponent(pipeline)}`, pipeline === undefined ? 'restarting' : `restarting pipeline ${pipeline} of`);
   }
 }

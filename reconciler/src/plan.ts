@@ -1,7 +1,7 @@
 // The reconciler's decisions, as pure functions: which batches to look at, in which order to
 // repair them, which rows of a batch to insert, and what the run's outcome is. Kept apart
 // from the I/O so each rule is tested in milliseconds (reconciler/test/plan.test.ts).
-import { type IntentRecord, type ReconcileOutcome, type SourceRange } from '@pipewarden/core';
+import { RUN_BATCH_DETAILS_MAX, UserError, type IntentRecord, type ReconcileOutcome, type ReconcileReport, type ReconcileTrigger, type SourceRange } from '@pipewarden/core';
 
 /**
  * Every batch the run must check against the ledger: each intent still in the WAL — in
@@ -68,4 +68,79 @@ export interface RunFacts {
 export function runOutcome(f: RunFacts): ReconcileOutcome {
   if (!f.verified) return 'failed';
   return f.batchesRepaired > 0 || f.resolvedFromLedger > 0 ? 'success' : 'nothing_to_do';
+}
+
+// Pipelines (core/src/pipelines.ts): a job reconciles one pipeline or every one, one after the other.
+
+/**
+ * How bad an outcome is, for a job over several pipelines: a failure anywhere is the job's
+ * outcome (a loader stays paused); else a dry run is a dry run; else repairs anywhere make it
+ * a success; nothing_to_do only when no pipeline needed anything.
+ */
+const OUTCOME_RANK: Record<ReconcileOutcome, number> = { nothing_to_do: 0, success: 1, dry_run: 2, failed: 3 };
+
+/** The worst of the pipelines' outcomes (see OUTCOME_RANK); with none, nothing to do (or a dry run's). */
+export function worstOutcome(outcomes: readonly ReconcileOutcome[], dryRun: boolean): ReconcileOutcome {
+  let worst: ReconcileOutcome = dryRun ? 'dry_run' : 'nothing_to_do';
+  for (const o of outcomes) if (OUTCOME_RANK[o] > OUTCOME_RANK[worst]) worst = o;
+  return worst;
+}
+
+/** A pipeline's report as a job over every pipeline carries it: a run that threw says why. */
+export type PipelineReport = ReconcileReport & { error?: string };
+
+/**
+ * The report of a job over every pipeline: counts summed, the worst outcome and verification,
+ * the loader restarted only if every pipeline's was, batch details up to the cap, each
+ * pipeline's own report in `pipelines`.
+ */
+export function aggregateReport(head: { runId: string; dryRun: boolean; trigger: ReconcileTrigger; durationSeconds: number }, reports: readonly PipelineReport[]): PipelineReport {
+  const sum = (f: (r: ReconcileReport) => number) => reports.reduce((n, r) => n + f(r), 0);
+  const failed = reports.filter((r) => r.outcome === 'failed');
+  const loaderErrors = reports.filter((r) => r.loaderError).map((r) => `${r.pipeline}: ${r.loaderError}`);
+  return {
+    runId: head.runId,
+    pipeline: null,
+    pipelines: [...reports],
+    dryRun: head.dryRun,
+    trigger: head.trigger,
+    batchesExamined: sum((r) => r.batchesExamined),
+    batchesRepaired: sum((r) => r.batchesRepaired),
+    rowsMissing: sum((r) => r.rowsMissing),
+    rowsInserted: sum((r) => r.rowsInserted),
+    verification: reports.some((r) => r.verification === 'failed') ? 'failed' : head.dryRun ? 'skipped' : 'ok',
+    outcome: worstOutcome(reports.map((r) => r.outcome), head.dryRun),
+    durationSeconds: head.durationSeconds,
+    loaderRestarted: reports.length > 0 && reports.every((r) => r.loaderRestarted),
+    ...(loaderErrors.length > 0 && { loaderError: loaderErrors.join('; ') }),
+    ...(failed.length > 0 && { error: failedPipelinesMessage(failed) }),
+    batches: reports.flatMap((r) => r.batches).slice(0, RUN_BATCH_DETAILS_MAX),
+  };
+}
+
+/** "pipeline a: why; pipeline b: why" for the failed pipelines of a job. */
+export function failedPipelinesMessage(failed: readonly PipelineReport[]): string {
+  return failed.map((r) => `pipeline ${r.pipeline}: ${r.error ?? 'verification failed: see the reconciler log'}`).join('; ');
+}
+
+/**
+ * The pipelines a request selects, in the deployment's order: the one it names, or every
+ * one when it names none (absent or null). An unknown name is a UserError naming them all.
+ */
+export function selectPipelines(names: readonly string[], requested: string | null | undefined): string[] {
+  if (requested === undefined || requested === null) return [...names];
+  if (!names.includes(requested)) throw new UserError(`no pipeline "${requested}" (pipelines: ${names.join(', ')})`, 'name one of them, or none to reconcile every pipeline');
+  return [requested];
+}
+
+/**
+ * The one pipeline a job must cover when only some need it (the watchdog's findings, an
+ * alert's `pipeline` labels): that pipeline when exactly one known pipeline is named,
+ * every pipeline (null) otherwise — also when a name is missing or unknown, on the safe side.
+ */
+export function jobPipeline(named: readonly (string | undefined)[], names: readonly string[]): string | null {
+  const distinct = new Set(named);
+  if (distinct.size !== 1) return null;
+  const [only] = distinct;
+  return only !== undefined && names.includes(only) ? only : null;
 }

@@ -9,6 +9,7 @@ import type { Pool } from 'mysql2/promise';
 import {
   TABLES,
   UserError,
+  allPipelineConfigs,
   WalWriter,
   createLogger,
   createPool,
@@ -48,7 +49,7 @@ import { acquireLoaderLock, chooseWriteMethod } from '@pipewarden/loader';
 import { acquireReconcileLock } from './lock';
 import { LoaderClient } from './loader-client';
 import { SourceRereader, rowsFromMirror, type BatchRows } from './batch-rows';
-import { candidateIds, firstOccurrences, inSourceOrder, incomplete, runOutcome } from './plan';
+import { aggregateReport, candidateIds, firstOccurrences, inSourceOrder, incomplete, runOutcome, selectPipelines, type PipelineReport } from './plan';
 
 export interface ReconcileOptions {
   dryRun?: boolean;
@@ -196,11 +197,11 @@ class ReconcileRun {
     this.step({ phase: 'pause_loader' });
     const refuse = 'the reconciler will not write while a loader it could not pause may still write';
     try {
-      this.loaderPaused = (await this.loader.pause({ by: 'reconcile', runId: this.report.runId })) === 'done';
+      this.loaderPaused = (await this.loader.pause({ by: 'reconcile', runId: this.report.runId, pipeline: this.config.pipeline })) === 'done';
     } catch (e) {
       throw new UserError(`${errorMessage(e)}; ${refuse}`, 'fix or stop the loader service, then reconcile again (a dry run still reports what is missing)');
     }
-    this.log.info(this.loaderPaused ? 'loader paused' : 'no loader service listening; continuing without it');
+    this.log.info(this.loaderPaused ? 'loader paused' : 'no loader service listening; continuing without it', { pipeline: this.config.pipeline });
     try {
       this.releaseLoaderLock = acquireLoaderLock(this.config.wal.dir);
     } catch (e) {
@@ -236,7 +237,7 @@ class ReconcileRun {
       await pool.query(`UPDATE \`${TABLES.reconcileRuns}\` SET outcome = 'failed', error = 'interrupted (the reconciler stopped mid-run); redone by a later run', finished_at = NOW(3) WHERE run_id IN (?) AND outcome = 'running'`, [state.unfinishedRuns]);
       for (const r of state.unfinishedRuns.filter((r) => r !== runId)) await this.wal!.append({ t: 'run', run: r, phase: 'end', outcome: 'failed', ts: Date.now() });
     }
-    await pool.query(`INSERT INTO \`${TABLES.reconcileRuns}\` (run_id, trigger_source, dry_run, started_at, outcome, requested_by) VALUES (?, ?, 0, FROM_UNIXTIME(?), 'running', ?)`, [runId, this.opts.trigger, this.started / 1000, this.opts.requestedBy ?? null]);
+    await pool.query(`INSERT INTO \`${TABLES.reconcileRuns}\` (run_id, pipeline, trigger_source, dry_run, started_at, outcome, requested_by) VALUES (?, ?, ?, 0, FROM_UNIXTIME(?), 'running', ?)`, [runId, this.config.pipeline, this.opts.trigger, this.started / 1000, this.opts.requestedBy ?? null]);
     this.recorded = true;
   }
 
@@ -411,7 +412,7 @@ class ReconcileRun {
     if (this.opts.restartLoader === false) return;
     this.step({ phase: 'restart_loader' });
     try {
-      this.report.loaderRestarted = (await this.loader.restart()) === 'done';
+      this.report.loaderRestarted = (await this.loader.restart(this.config.pipeline)) === 'done';
     } catch (e) {
       this.report.loaderError = errorMessage(e);
       this.log.error('the loader did not restart; it stays paused', { error: this.report.loaderError });
@@ -422,7 +423,7 @@ class ReconcileRun {
   private async holdLoader(error: string): Promise<void> {
     if (!this.loaderPaused) return;
     try {
-      await this.loader.pause({ by: 'reconcile', runId: this.report.runId, error });
+      await this.loader.pause({ by: 'reconcile', runId: this.report.runId, pipeline: this.config.pipeline, error });
     } catch (e) {
       this.log.error('could not tell the loader why it stays paused', { error: errorMessage(e) });
     }
@@ -456,8 +457,56 @@ class ReconcileRun {
   }
 }
 
-export async function reconcile(config: Config, opts: ReconcileOptions): Promise<ReconcileReport> {
-  return new ReconcileRun(config, opts, opts.log ?? createLogger('reconciler')).execute();
+/**
+ * Reconcile one pipeline, given its Config (`pipelineConfig(config, name)`: its WAL folder,
+ * mirror prefix, dataset and table). The loader is paused, repaired and restarted for this
+ * pipeline only. Throws when the run fails before its outcome (a failed verification is an
+ * outcome: the report says 'failed').
+ */
+export async function reconcilePipeline(pipelineCfg: Config, opts: ReconcileOptions): Promise<ReconcileReport> {
+  return new ReconcileRun(pipelineCfg, opts, opts.log ?? createLogger('reconciler')).execute();
+}
+
+/**
+ * Reconcile the deployment's pipelines: `opts.pipeline` names one (an unknown name is a
+ * UserError naming them), absent or null means every one, in the config's order. `config`
+ * is the deployment's Config (not one pipeline's: that is derived here).
+ *
+ * One pipeline (named, or the only one of a config without `pipelines`): that run's report,
+ * its run id opts.runId; a failure throws, as a single run always did.
+ * Every pipeline of a config with `pipelines`: each runs in turn with its own run id and run
+ * row, and the report sums them (pipeline null, the worst outcome, each in `pipelines`); a
+ * pipeline whose run throws is reported failed with its `error` and the others still run
+ * (its loader stays paused, theirs are restarted). Only a cancellation stops the job.
+ */
+export async function reconcile(config: Config, opts: ReconcileOptions & { pipeline?: string | null }): Promise<ReconcileReport> {
+  const log = opts.log ?? createLogger('reconciler');
+  const all = allPipelineConfigs(config);
+  const names = selectPipelines(all.map((c) => c.pipeline), opts.pipeline);
+  const chosen = names.map((n) => all.find((c) => c.pipeline === n)!);
+  if (opts.pipeline != null || !config.pipelines?.length) return reconcilePipeline(chosen[0], { ...opts, log });
+  const started = Date.now();
+  const reports: PipelineReport[] = [];
+  for (const pc of chosen) {
+    if (opts.signal?.aborted) throw new ReconcileCancelledError();
+    const runId = randomUUID();
+    try {
+      reports.push(await reconcilePipeline(pc, { ...opts, runId, log: log.child(pc.pipeline) }));
+    } catch (e) {
+      if (e instanceof ReconcileCancelledError) throw e;
+      log.error('reconcile of a pipeline failed; the others go on', { pipeline: pc.pipeline, run: runId, error: errorMessage(e) });
+      reports.push(failedReport(pc.pipeline, runId, opts, errorMessage(e)));
+    }
+  }
+  const report = aggregateReport({ runId: opts.runId ?? randomUUID(), dryRun: opts.dryRun === true, trigger: opts.trigger, durationSeconds: (Date.now() - started) / 1000 }, reports);
+  log.info('reconcile of every pipeline finished', { run: report.runId, outcome: report.outcome, pipelines: reports.map((r) => `${r.pipeline}:${r.outcome}`).join(' '), rowsInserted: report.rowsInserted });
+  return report;
+}
+
+/** The report of a pipeline whose run threw (it recorded itself failed where it could). */
+function failedReport(pipeline: string, runId: string, opts: ReconcileOptions, error: string): PipelineReport {
+  const dryRun = opts.dryRun === true;
+  return { runId, pipeline, dryRun, trigger: opts.trigger, batchesExamined: 0, batchesRepaired: 0, rowsMissing: 0, rowsInserted: 0, verification: 'skipped', outcome: 'failed', durationSeconds: 0, loaderRestarted: false, batches: [], error };
 }
 
 /** The run's outcome and its batch details (upserted: a run whose recording failed is recorded again as failed). */
