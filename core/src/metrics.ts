@@ -19,6 +19,9 @@ function m(owner: MetricDef['owner'], name: string, type: MetricType, help: stri
   return { owner, name, type, help, labels, buckets };
 }
 
+/** The label every pipeline-scoped series carries (see isPipelineScoped). */
+export const PIPELINE_LABEL = 'pipeline';
+
 /** Probe targets of the exporter (`target` label values). */
 export const PROBE_TARGETS = ['mysql', 'redis', 's3', 'loader', 'reconciler'] as const;
 export type ProbeTarget = (typeof PROBE_TARGETS)[number];
@@ -38,46 +41,50 @@ export type ReconcileTrigger = (typeof RECONCILE_TRIGGERS)[number];
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export const METRICS = {
-  // exporter: pipeline state collected at scrape time
-  rowsLoaded: m('exporter', 'pipewarden_rows_loaded_total', 'counter', "Rows inserted into the dataset's table (ledger sum)."),
-  rowsRejected: m('exporter', 'pipewarden_rows_rejected_total', 'counter', 'Input rows sent to the dead-letter table, by reason.', ['reason']),
-  rowsDuplicate: m('exporter', 'pipewarden_rows_duplicate_total', 'counter', 'Input rows whose key was already in the table (ledger sum).'),
-  rowsRepaired: m('exporter', 'pipewarden_rows_repaired_total', 'counter', 'Rows inserted by reconcile runs.'),
-  batchesCommitted: m('exporter', 'pipewarden_batches_committed_total', 'counter', 'Batches in the ledger.'),
-  batchesInDoubt: m('exporter', 'pipewarden_batches_in_doubt', 'gauge', 'WAL intents without a committed record.'),
-  walBytes: m('exporter', 'pipewarden_wal_bytes', 'gauge', 'Size of the write-ahead log on disk.'),
-  walSegments: m('exporter', 'pipewarden_wal_segments', 'gauge', 'WAL segment files on disk.'),
-  walDiskFreeBytes: m('exporter', 'pipewarden_wal_disk_free_bytes', 'gauge', 'Free bytes on the file system holding the WAL.'),
-  mirrorBatches: m('exporter', 'pipewarden_mirror_batches', 'gauge', 'Batches held in the Redis mirror.'),
-  mirrorBytes: m('exporter', 'pipewarden_mirror_bytes', 'gauge', 'Bytes of batch payloads held in the Redis mirror.'),
+  // exporter: pipeline state collected at scrape time. Every pipeline-scoped series carries
+  // `pipeline` (core/src/pipelines.ts; `default` for a deployment without pipelines), and
+  // every configured pipeline has its series from the first scrape, zeros included, so
+  // alerts and the dashboards' pipeline variable see it before its first batch. Service-level
+  // series (Redis memory, probes, the exporter's own) have no pipeline.
+  rowsLoaded: m('exporter', 'pipewarden_rows_loaded_total', 'counter', "Rows inserted into the dataset's table (ledger sum).", ['pipeline']),
+  rowsRejected: m('exporter', 'pipewarden_rows_rejected_total', 'counter', 'Input rows sent to the dead-letter table, by reason.', ['pipeline', 'reason']),
+  rowsDuplicate: m('exporter', 'pipewarden_rows_duplicate_total', 'counter', 'Input rows whose key was already in the table (ledger sum).', ['pipeline']),
+  rowsRepaired: m('exporter', 'pipewarden_rows_repaired_total', 'counter', 'Rows inserted by reconcile runs.', ['pipeline']),
+  batchesCommitted: m('exporter', 'pipewarden_batches_committed_total', 'counter', 'Batches in the ledger.', ['pipeline']),
+  batchesInDoubt: m('exporter', 'pipewarden_batches_in_doubt', 'gauge', 'WAL intents without a committed record.', ['pipeline']),
+  walBytes: m('exporter', 'pipewarden_wal_bytes', 'gauge', "Size of the pipeline's write-ahead log on disk.", ['pipeline']),
+  walSegments: m('exporter', 'pipewarden_wal_segments', 'gauge', 'WAL segment files on disk.', ['pipeline']),
+  walDiskFreeBytes: m('exporter', 'pipewarden_wal_disk_free_bytes', 'gauge', 'Free bytes on the file system holding the WAL.', ['pipeline']),
+  mirrorBatches: m('exporter', 'pipewarden_mirror_batches', 'gauge', 'Batches held in the Redis mirror.', ['pipeline']),
+  mirrorBytes: m('exporter', 'pipewarden_mirror_bytes', 'gauge', 'Bytes of batch payloads held in the Redis mirror.', ['pipeline']),
   redisUsedMemory: m('exporter', 'pipewarden_redis_used_memory_bytes', 'gauge', 'Redis used_memory as reported by INFO.'),
   redisMaxMemory: m('exporter', 'pipewarden_redis_maxmemory_bytes', 'gauge', 'Redis maxmemory (0 = unlimited).'),
-  sourceObjects: m('exporter', 'pipewarden_source_objects', 'gauge', 'Objects under the configured source.'),
-  sourceObjectsPending: m('exporter', 'pipewarden_source_objects_pending', 'gauge', 'Source objects not fully loaded.'),
-  sourceBytesPending: m('exporter', 'pipewarden_source_bytes_pending', 'gauge', 'Source bytes not yet loaded (from the checkpoint).'),
-  loaderState: m('exporter', 'pipewarden_loader_state', 'gauge', 'Loader state: 1 for the current state, 0 for the others.', ['state']),
-  lastReconcileTimestamp: m('exporter', 'pipewarden_last_reconcile_timestamp_seconds', 'gauge', 'End time of the last reconcile run (Unix seconds).'),
-  lastReconcileSuccess: m('exporter', 'pipewarden_last_reconcile_success', 'gauge', '1 if the last reconcile run succeeded, 0 if it failed.'),
-  lastReconcileRowsInserted: m('exporter', 'pipewarden_last_reconcile_rows_inserted', 'gauge', 'Rows the last reconcile run inserted.'),
-  reconcileRuns: m('exporter', 'pipewarden_reconcile_runs_total', 'counter', 'Reconcile runs recorded in reconcile_runs, by outcome.', ['outcome']),
+  sourceObjects: m('exporter', 'pipewarden_source_objects', 'gauge', "Objects under the pipeline's source.", ['pipeline']),
+  sourceObjectsPending: m('exporter', 'pipewarden_source_objects_pending', 'gauge', 'Source objects not fully loaded.', ['pipeline']),
+  sourceBytesPending: m('exporter', 'pipewarden_source_bytes_pending', 'gauge', 'Source bytes not yet loaded (from the checkpoint).', ['pipeline']),
+  loaderState: m('exporter', 'pipewarden_loader_state', 'gauge', "The pipeline's loader state: 1 for the current state, 0 for the others.", ['pipeline', 'state']),
+  lastReconcileTimestamp: m('exporter', 'pipewarden_last_reconcile_timestamp_seconds', 'gauge', 'End time of the last reconcile run (Unix seconds).', ['pipeline']),
+  lastReconcileSuccess: m('exporter', 'pipewarden_last_reconcile_success', 'gauge', '1 if the last reconcile run succeeded, 0 if it failed.', ['pipeline']),
+  lastReconcileRowsInserted: m('exporter', 'pipewarden_last_reconcile_rows_inserted', 'gauge', 'Rows the last reconcile run inserted.', ['pipeline']),
+  reconcileRuns: m('exporter', 'pipewarden_reconcile_runs_total', 'counter', 'Reconcile runs recorded in reconcile_runs, by outcome.', ['pipeline', 'outcome']),
   up: m('exporter', 'pipewarden_up', 'gauge', '1 if the target answered its probe.', ['target']),
   probeDuration: m('exporter', 'pipewarden_probe_duration_seconds', 'gauge', 'Duration of the last probe of the target.', ['target']),
   scrapeDuration: m('exporter', 'pipewarden_exporter_scrape_duration_seconds', 'gauge', 'Time the last scrape spent collecting.'),
   collectorSuccess: m('exporter', 'pipewarden_exporter_collector_success', 'gauge', '1 if the collector succeeded in the last scrape.', ['collector']),
 
-  // loader: in-process figures
-  loaderRowsIn: m('loader', 'pipewarden_loader_rows_in_total', 'counter', 'Input records read by this loader process.'),
-  loaderRowsLoaded: m('loader', 'pipewarden_loader_rows_loaded_total', 'counter', 'Rows this loader process inserted into MySQL.'),
-  loaderRowsRejected: m('loader', 'pipewarden_loader_rows_rejected_total', 'counter', 'Rows this loader process sent to dead letters, by reason.', ['reason']),
-  loaderRowsDuplicate: m('loader', 'pipewarden_loader_rows_duplicate_total', 'counter', 'Rows this loader process found already present.'),
-  loaderFieldsNulled: m('loader', 'pipewarden_loader_fields_nulled_total', 'counter', 'Field values turned into NULL as impossible, by column.', ['column']),
-  loaderColumnsAbsent: m('loader', 'pipewarden_loader_columns_absent_total', 'counter', "Source objects whose header lacks an optional column of the dataset (the column loads as NULL), by column.", ['column']),
-  loaderBytesRead: m('loader', 'pipewarden_loader_source_bytes_read_total', 'counter', 'Source bytes read.'),
-  loaderBatches: m('loader', 'pipewarden_loader_batches_total', 'counter', 'Batches written by this process, by result (committed, skipped).', ['result']),
-  loaderBatchDuration: m('loader', 'pipewarden_loader_batch_duration_seconds', 'histogram', 'Time to write one batch, per sink.', ['sink'], LATENCY_BUCKETS),
-  loaderRetries: m('loader', 'pipewarden_loader_retries_total', 'counter', 'Retried operations, by operation.', ['operation']),
-  loaderStateInProcess: m('loader', 'pipewarden_loader_service_state', 'gauge', 'Loader state inside the loader process.', ['state']),
-  loaderPausedByReconcile: m('loader', 'pipewarden_loader_paused_by_reconcile', 'gauge', '1 while a reconcile run holds the loader service paused (it stays so after a failed run).'),
+  // loader: in-process figures, per pipeline (`pipeline`; one `loader serve` runs them all)
+  loaderRowsIn: m('loader', 'pipewarden_loader_rows_in_total', 'counter', 'Input records read by this loader process.', ['pipeline']),
+  loaderRowsLoaded: m('loader', 'pipewarden_loader_rows_loaded_total', 'counter', 'Rows this loader process inserted into MySQL.', ['pipeline']),
+  loaderRowsRejected: m('loader', 'pipewarden_loader_rows_rejected_total', 'counter', 'Rows this loader process sent to dead letters, by reason.', ['pipeline', 'reason']),
+  loaderRowsDuplicate: m('loader', 'pipewarden_loader_rows_duplicate_total', 'counter', 'Rows this loader process found already present.', ['pipeline']),
+  loaderFieldsNulled: m('loader', 'pipewarden_loader_fields_nulled_total', 'counter', 'Field values turned into NULL as impossible, by column.', ['pipeline', 'column']),
+  loaderColumnsAbsent: m('loader', 'pipewarden_loader_columns_absent_total', 'counter', "Source objects whose header lacks an optional column of the dataset (the column loads as NULL), by column.", ['pipeline', 'column']),
+  loaderBytesRead: m('loader', 'pipewarden_loader_source_bytes_read_total', 'counter', 'Source bytes read.', ['pipeline']),
+  loaderBatches: m('loader', 'pipewarden_loader_batches_total', 'counter', 'Batches written by this process, by result (committed, skipped).', ['pipeline', 'result']),
+  loaderBatchDuration: m('loader', 'pipewarden_loader_batch_duration_seconds', 'histogram', 'Time to write one batch, per sink.', ['pipeline', 'sink'], LATENCY_BUCKETS),
+  loaderRetries: m('loader', 'pipewarden_loader_retries_total', 'counter', 'Retried operations, by operation.', ['pipeline', 'operation']),
+  loaderStateInProcess: m('loader', 'pipewarden_loader_service_state', 'gauge', 'Loader state inside the loader process.', ['pipeline', 'state']),
+  loaderPausedByReconcile: m('loader', 'pipewarden_loader_paused_by_reconcile', 'gauge', '1 while a reconcile run holds the loader service paused (it stays so after a failed run).', ['pipeline']),
 
   // reconciler: in-process figures
   reconcilerRuns: m('reconciler', 'pipewarden_reconciler_runs_total', 'counter', 'Reconcile runs of this process, by trigger and outcome.', ['trigger', 'outcome']),
@@ -91,6 +98,11 @@ export const METRICS = {
 
 export type MetricKey = keyof typeof METRICS;
 export const ALL_METRICS: MetricDef[] = Object.values(METRICS);
+
+/** Whether a metric's series are per pipeline (dashboards filter them by the pipeline variable, alerts fire per pipeline). */
+export function isPipelineScoped(def: MetricDef): boolean {
+  return def.labels.includes(PIPELINE_LABEL);
+}
 
 /**
  * Metrics from the standard exporters pipewarden documents and provisions rather than

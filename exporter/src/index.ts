@@ -1,5 +1,6 @@
 // The pipewarden exporter: pipeline state read at scrape time (ledger, dead letters,
-// reconcile runs, WAL, Redis mirror, source vs checkpoint, loader state) and probes of
+// reconcile runs, WAL, Redis mirror, source vs checkpoint, loader state), each series per
+// pipeline (label `pipeline`; `default` without a config file's pipelines), and probes of
 // MySQL, Redis, S3, the loader and the reconciler. One failing collector never fails a
 // scrape: its series are absent and pipewarden_exporter_collector_success says which.
 import { createServer, type Server } from 'node:http';
@@ -14,10 +15,12 @@ import { loaderCollector, probeCollector, probes } from './collectors/services';
 import { sourceCollector } from './collectors/source';
 import { walCollector } from './collectors/wal';
 import { landingPage } from './landing';
+import { watchedPipelines, type WatchedPipeline } from './pipelines';
 import { ownership, Scrape, scrapeRegistry } from './scrape';
 
 export { EXPORTER_METRIC_KEYS, runCollector, type Collector, type CollectorResult, type Sample, type Samples } from './collector';
 export { ownership, Scrape, scrapeRegistry, SELF_METRICS } from './scrape';
+export { watchedPipelines, type WatchedPipeline } from './pipelines';
 
 export interface ExporterOptions {
   /** host:port to listen on instead of config.exporter.listen (port 0 = any free port). */
@@ -50,25 +53,28 @@ export function parseListen(listen: string): { host: string; port: number } {
 export function createCollectors(
   config: Config,
   opts: { probeTimeoutMs: number; collectorTimeoutMs: number; sourceCacheMs?: number; log?: Logger },
-): { collectors: Collector[]; probed: string[]; close(): Promise<void> } {
+): { collectors: Collector[]; probed: string[]; pipelines: WatchedPipeline[]; close(): Promise<void> } {
   const { probeTimeoutMs, collectorTimeoutMs } = opts;
   const db = new MysqlClient(config, { timeoutMs: probeTimeoutMs });
   const redis = new RedisClient(config, { timeoutMs: probeTimeoutMs }, opts.log);
   const s3 = createS3Client(config, { timeoutMs: probeTimeoutMs });
   const probeList = probes({ config, db, redis, s3, timeoutMs: probeTimeoutMs });
+  const pipelines = watchedPipelines(config);
+  const names = pipelines.map((p) => p.name);
   const collectors: Collector[] = [
-    ledgerCollector(db),
-    deadLetterCollector(db),
-    reconcileCollector(db),
-    walCollector(config.wal.dir),
-    mirrorCollector(redis, config.redis.keyPrefix),
-    sourceCollector({ source: config.source, walDir: config.wal.dir, s3, cacheMs: opts.sourceCacheMs ?? 10_000, timeoutMs: collectorTimeoutMs }),
-    loaderCollector(config, probeTimeoutMs),
+    ledgerCollector(db, names),
+    deadLetterCollector(db, names),
+    reconcileCollector(db, names),
+    walCollector(pipelines),
+    mirrorCollector(redis, pipelines),
+    sourceCollector({ pipelines, s3, cacheMs: opts.sourceCacheMs ?? 10_000, timeoutMs: collectorTimeoutMs }),
+    loaderCollector(config, names, probeTimeoutMs),
     probeCollector(probeList),
   ];
   return {
     collectors,
     probed: Object.keys(probeList),
+    pipelines,
     async close() {
       await Promise.all([db.close(), redis.close(), ...collectors.map((c) => c.close?.())]);
       s3.destroy();
@@ -82,7 +88,7 @@ export async function startExporter(config: Config, opts: ExporterOptions = {}):
   const collectorTimeoutMs = opts.collectorTimeoutMs ?? Math.max(2500, probeTimeoutMs + 500);
   const { host, port } = parseListen(opts.listen ?? config.exporter.listen);
 
-  const { collectors, probed, close: closeClients } = createCollectors(config, { probeTimeoutMs, collectorTimeoutMs, sourceCacheMs: opts.sourceCacheMs, log });
+  const { collectors, probed, pipelines, close: closeClients } = createCollectors(config, { probeTimeoutMs, collectorTimeoutMs, sourceCacheMs: opts.sourceCacheMs, log });
   const owners = ownership(collectors);
 
   // Log when a collector starts or stops failing, not on every scrape of an outage.
@@ -96,7 +102,7 @@ export async function startExporter(config: Config, opts: ExporterOptions = {}):
 
   const app = express();
   app.disable('x-powered-by');
-  const landing = landingPage(config, collectors, probed);
+  const landing = landingPage(config, collectors, probed, pipelines);
   app.get('/', (_req, res) => {
     res.type('html').send(landing);
   });

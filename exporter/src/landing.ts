@@ -3,12 +3,13 @@
 import { redactUrl, type Config } from '@pipewarden/core';
 import { METRICS } from '@pipewarden/core';
 import type { Collector } from './collector';
+import type { WatchedPipeline } from './pipelines';
 
 function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-export function landingPage(config: Config, collectors: readonly Collector[], probed: readonly string[]): string {
+export function landingPage(config: Config, collectors: readonly Collector[], probed: readonly string[], pipelines: readonly WatchedPipeline[]): string {
   const targets: [string, string][] = [
     ['mysql', redactUrl(config.mysql.url)],
     ['redis', redactUrl(config.redis.url)],
@@ -18,6 +19,9 @@ export function landingPage(config: Config, collectors: readonly Collector[], pr
   ];
   const rows = targets
     .map(([t, where]) => `<tr><td>${esc(t)}</td><td>${esc(where)}</td><td>${probed.includes(t) ? 'yes' : 'no'}</td></tr>`)
+    .join('\n');
+  const pipes = pipelines
+    .map((p) => `<tr><td>${esc(p.name)}</td><td>${esc(p.source ? redactUrl(p.source) : 'not configured')}</td><td>${esc(p.walDir)}</td><td><code>${esc(p.keyPrefix)}</code></td></tr>`)
     .join('\n');
   const cols = collectors
     .map((c) => `<li><b>${esc(c.name)}</b>: ${c.metrics.map((k) => `<code>${esc(METRICS[k].name)}</code>`).join(', ')}</li>`)
@@ -36,7 +40,11 @@ ${rows}
 <ul>
 ${cols}
 </ul>
-<p>Source: ${esc(config.source ? redactUrl(config.source) : 'not configured')} · WAL: ${esc(config.wal.dir)}</p>
+<h2>Pipelines</h2>
+<p>Every pipeline-scoped series carries its <code>pipeline</code> label.</p>
+<table><tr><th>pipeline</th><th>source</th><th>WAL</th><th>mirror prefix</th></tr>
+${pipes}
+</table>
 </body></html>
 `;
 }

@@ -3,10 +3,10 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOADER_STATES, type Checkpoint, type ObjectCheckpoint } from '@pipewarden/core';
+import { LOADER_STATES, type Checkpoint, type LoaderPipelineStatus, type ObjectCheckpoint } from '@pipewarden/core';
 import { listLocal, parseS3Url, sourceProgress, TtlCache } from '../src/source';
 import { parseInfo } from '../src/collectors/mirror';
-import { loaderStateSamples } from '../src/collectors/services';
+import { loaderStates, loaderStateSamples } from '../src/collectors/services';
 import { parseListen } from '../src';
 
 function cp(objects: Record<string, Partial<ObjectCheckpoint>>): Checkpoint {
@@ -84,10 +84,26 @@ describe('small parsers', () => {
     expect(m.get('maxmemory')).toBe(268435456);
     expect(m.has('used_memory_human')).toBe(false);
   });
-  it('one-hot encodes the loader state over every state', () => {
-    const s = loaderStateSamples('paused');
-    expect(s).toHaveLength(LOADER_STATES.length);
-    expect(s.filter((x) => x.value === 1)).toEqual([{ labels: { state: 'paused' }, value: 1 }]);
+  it('one-hot encodes each pipeline\'s loader state over every state', () => {
+    const s = loaderStateSamples([
+      { pipeline: 'default', state: 'paused' },
+      { pipeline: 'b', state: 'running' },
+    ]);
+    expect(s).toHaveLength(2 * LOADER_STATES.length);
+    expect(s.filter((x) => x.value === 1)).toEqual([
+      { labels: { pipeline: 'default', state: 'paused' }, value: 1 },
+      { labels: { pipeline: 'b', state: 'running' }, value: 1 },
+    ]);
+  });
+  it('reads the state of every pipeline of /status, or the top-level one as `default` from an older loader', () => {
+    const p = (name: string, state: string) => ({ name, state }) as unknown as LoaderPipelineStatus;
+    expect(loaderStates({ state: 'failed', pipelines: [p('a', 'running'), p('b', 'failed')] })).toEqual([
+      { pipeline: 'a', state: 'running' },
+      { pipeline: 'b', state: 'failed' },
+    ]);
+    expect(loaderStates({ state: 'paused' })).toEqual([{ pipeline: 'default', state: 'paused' }]);
+    expect(() => loaderStates({ state: 'running', pipelines: [p('a', 'dancing')] })).toThrow(/unknown state "dancing" for pipeline a/);
+    expect(() => loaderStates({})).toThrow(/unknown state undefined/);
   });
   it('parses and rejects listen addresses', () => {
     expect(parseListen('127.0.0.1:9841')).toEqual({ host: '127.0.0.1', port: 9841 });

@@ -1,8 +1,10 @@
-// The Redis mirror: batches and bytes from the stats hash the loader maintains (O(1), no
-// SCAN), and Redis memory from INFO, since a mirror that hits maxmemory stops protecting.
+// The Redis mirror: each pipeline's batches and bytes from the stats hash its loader
+// maintains under the pipeline's key prefix (O(1) per pipeline, no SCAN), and Redis memory
+// from INFO (the deployment's, no pipeline), since a mirror that hits maxmemory stops protecting.
 import { mirrorKeys, mirrorStats } from '@pipewarden/core';
 import { one, type Collector } from '../collector';
 import type { RedisClient } from '../clients';
+import type { WatchedPipeline } from '../pipelines';
 
 /** Numeric fields of an INFO reply ("field:value" lines). */
 export function parseInfo(text: string): Map<string, number> {
@@ -16,19 +18,24 @@ export function parseInfo(text: string): Map<string, number> {
   return out;
 }
 
-export function mirrorCollector(client: RedisClient, keyPrefix: string): Collector {
-  const keys = mirrorKeys(keyPrefix);
+export function mirrorCollector(client: RedisClient, pipelines: readonly Pick<WatchedPipeline, 'name' | 'keyPrefix'>[]): Collector {
+  const keys = pipelines.map((p) => ({ pipeline: p.name, keys: mirrorKeys(p.keyPrefix) }));
   return {
     name: 'mirror',
     metrics: ['mirrorBatches', 'mirrorBytes', 'redisUsedMemory', 'redisMaxMemory'],
     async collect() {
       const redis = await client.ready();
-      const [stats, info] = await Promise.all([mirrorStats(redis, keys), redis.info('memory')]);
+      const [stats, info] = await Promise.all([Promise.all(keys.map(async (k) => ({ labels: { pipeline: k.pipeline }, ...(await mirrorStats(redis, k.keys)) }))), redis.info('memory')]);
       const mem = parseInfo(info);
       const used = mem.get('used_memory');
       const max = mem.get('maxmemory');
       if (used === undefined || max === undefined) throw new Error('INFO memory has no used_memory/maxmemory');
-      return { mirrorBatches: one(stats.batches), mirrorBytes: one(stats.bytes), redisUsedMemory: one(used), redisMaxMemory: one(max) };
+      return {
+        mirrorBatches: stats.map((s) => ({ labels: s.labels, value: s.batches })),
+        mirrorBytes: stats.map((s) => ({ labels: s.labels, value: s.bytes })),
+        redisUsedMemory: one(used),
+        redisMaxMemory: one(max),
+      };
     },
   };
 }

@@ -1,80 +1,92 @@
 // The three MySQL-backed collectors. Each reads aggregates the loader and reconciler keep
 // small on purpose: the ledger has one row per batch and dead letters one per rejected
-// input row, so a scrape costs O(batches + rejects), never a scan of the violations table.
+// input row, so a scrape costs O(batches + rejects), never a scan of a dataset's table.
+// Every figure is per pipeline (the `pipeline` column of migration 4), every configured
+// pipeline present from the first scrape.
 import type { RowDataPacket } from 'mysql2/promise';
 import { REJECT_REASONS, RECONCILE_OUTCOMES, TABLES } from '@pipewarden/core';
-import { num, one, type Collector, type Sample } from '../collector';
+import { num, type Collector, type Sample } from '../collector';
 import type { MysqlClient } from '../clients';
+import { PerPipeline } from '../pipelines';
 
-/** rows loaded and duplicated, batches committed: one SUM over batch_ledger. */
-export function ledgerCollector(db: MysqlClient): Collector {
+/** rows loaded and duplicated, batches committed: one SUM over batch_ledger per pipeline. */
+export function ledgerCollector(db: MysqlClient, pipelines: readonly string[]): Collector {
   return {
     name: 'ledger',
     metrics: ['rowsLoaded', 'rowsDuplicate', 'batchesCommitted'],
     async collect() {
-      const [row] = await db.query<RowDataPacket[]>(
-        `SELECT COUNT(*) AS batches, SUM(rows_inserted) AS inserted, SUM(rows_duplicate) AS duplicate FROM \`${TABLES.ledger}\``,
+      const rows = await db.query<RowDataPacket[]>(
+        `SELECT pipeline, COUNT(*) AS batches, SUM(rows_inserted) AS inserted, SUM(rows_duplicate) AS duplicate FROM \`${TABLES.ledger}\` GROUP BY pipeline`,
       );
-      return { batchesCommitted: one(num(row.batches)), rowsLoaded: one(num(row.inserted)), rowsDuplicate: one(num(row.duplicate)) };
+      const by = new PerPipeline(pipelines, () => ({ batches: 0, inserted: 0, duplicate: 0 }));
+      for (const r of rows) Object.assign(by.get(String(r.pipeline)), { batches: num(r.batches), inserted: num(r.inserted), duplicate: num(r.duplicate) });
+      return { batchesCommitted: by.samples((v) => v.batches), rowsLoaded: by.samples((v) => v.inserted), rowsDuplicate: by.samples((v) => v.duplicate) };
     },
   };
 }
 
 /**
- * Rejected rows by reason (GROUP BY over the reason index). Every known reason is
- * published, 0 included, so rate() and alerts see a series before the first reject; a
- * reason outside the spec (a foreign writer) is folded into "other" to keep the label
- * bounded.
+ * Rejected rows by pipeline and reason. Every known reason of every pipeline is published,
+ * 0 included, so rate() and alerts see a series before the first reject; a reason outside
+ * the contract (a foreign writer) is folded into "other" to keep the label bounded.
  */
-export function deadLetterCollector(db: MysqlClient): Collector {
+export function deadLetterCollector(db: MysqlClient, pipelines: readonly string[]): Collector {
   return {
     name: 'dead_letters',
     metrics: ['rowsRejected'],
     async collect() {
-      const rows = await db.query<RowDataPacket[]>(`SELECT reason, COUNT(*) AS n FROM \`${TABLES.deadLetters}\` GROUP BY reason`);
-      const byReason = new Map<string, number>(REJECT_REASONS.map((r) => [r, 0]));
+      const rows = await db.query<RowDataPacket[]>(`SELECT pipeline, reason, COUNT(*) AS n FROM \`${TABLES.deadLetters}\` GROUP BY pipeline, reason`);
       const known = new Set<string>(REJECT_REASONS);
+      const by = new PerPipeline(pipelines, () => new Map<string, number>(REJECT_REASONS.map((r) => [r, 0])));
       for (const r of rows) {
+        const reasons = by.get(String(r.pipeline));
         const reason = known.has(String(r.reason)) ? String(r.reason) : 'other';
-        byReason.set(reason, (byReason.get(reason) ?? 0) + num(r.n));
+        reasons.set(reason, (reasons.get(reason) ?? 0) + num(r.n));
       }
-      return { rowsRejected: [...byReason].map(([reason, value]) => ({ labels: { reason }, value })) };
+      return {
+        rowsRejected: by.entries().flatMap(([pipeline, reasons]) => [...reasons].map(([reason, value]): Sample => ({ labels: { pipeline, reason }, value }))),
+      };
     },
   };
 }
 
 /**
- * reconcile_runs: runs by outcome, rows repaired, and the last finished real (not dry)
- * run's time, success and rows. With no finished run the last-run gauges are absent.
+ * reconcile_runs per pipeline: runs by outcome, rows repaired, and the last finished real
+ * (not dry) run's time, success and rows. A pipeline with no finished run has no last-run
+ * gauges (an absent series is honest; a made-up time is not).
  */
-export function reconcileCollector(db: MysqlClient): Collector {
+export function reconcileCollector(db: MysqlClient, pipelines: readonly string[]): Collector {
   return {
     name: 'reconcile_runs',
     metrics: ['reconcileRuns', 'rowsRepaired', 'lastReconcileTimestamp', 'lastReconcileSuccess', 'lastReconcileRowsInserted'],
     async collect() {
       const t = `\`${TABLES.reconcileRuns}\``;
-      const [byOutcome, [repaired], last] = await Promise.all([
-        db.query<RowDataPacket[]>(`SELECT outcome, COUNT(*) AS n FROM ${t} WHERE finished_at IS NOT NULL GROUP BY outcome`),
-        db.query<RowDataPacket[]>(`SELECT SUM(rows_inserted) AS n FROM ${t} WHERE dry_run = 0`),
+      const [byOutcome, repaired, last] = await Promise.all([
+        db.query<RowDataPacket[]>(`SELECT pipeline, outcome, COUNT(*) AS n FROM ${t} WHERE finished_at IS NOT NULL GROUP BY pipeline, outcome`),
+        db.query<RowDataPacket[]>(`SELECT pipeline, SUM(rows_inserted) AS n FROM ${t} WHERE dry_run = 0 GROUP BY pipeline`),
         db.query<RowDataPacket[]>(
-          // UNIX_TIMESTAMP reads the DATETIME in the session time zone, the one NOW(3) wrote it
-          // in (the reconciler sets finished_at = NOW(3)), whatever the server's zone is.
-          `SELECT outcome, rows_inserted, UNIX_TIMESTAMP(finished_at) AS finished FROM ${t} WHERE finished_at IS NOT NULL AND dry_run = 0 ORDER BY finished_at DESC LIMIT 1`,
+          // The newest finished real run of each pipeline (window functions: MySQL 8, MariaDB
+          // 10.2+). UNIX_TIMESTAMP reads the DATETIME in the session time zone, the one NOW(3)
+          // wrote it in (the reconciler sets finished_at = NOW(3)), whatever the server's zone is.
+          `SELECT pipeline, outcome, rows_inserted, UNIX_TIMESTAMP(finished_at) AS finished FROM (
+             SELECT pipeline, outcome, rows_inserted, finished_at, ROW_NUMBER() OVER (PARTITION BY pipeline ORDER BY finished_at DESC) AS nth
+             FROM ${t} WHERE finished_at IS NOT NULL AND dry_run = 0) AS runs
+           WHERE nth = 1`,
         ),
       ]);
-      const runs = new Map<string, number>(RECONCILE_OUTCOMES.map((o) => [o, 0]));
-      for (const r of byOutcome) if (runs.has(String(r.outcome))) runs.set(String(r.outcome), num(r.n));
-      const out = {
-        reconcileRuns: [...runs].map(([outcome, value]): Sample => ({ labels: { outcome }, value })),
-        rowsRepaired: one(num(repaired.n)),
-      };
-      const l = last[0];
-      if (!l) return out;
+      const runs = new PerPipeline(pipelines, () => ({ outcomes: new Map<string, number>(RECONCILE_OUTCOMES.map((o) => [o, 0])), repaired: 0 }));
+      for (const r of byOutcome) {
+        const outcomes = runs.get(String(r.pipeline)).outcomes;
+        if (outcomes.has(String(r.outcome))) outcomes.set(String(r.outcome), num(r.n));
+      }
+      for (const r of repaired) runs.get(String(r.pipeline)).repaired = num(r.n);
+      const lasts = last.map((l) => ({ pipeline: String(l.pipeline), l }));
       return {
-        ...out,
-        lastReconcileTimestamp: one(num(l.finished)),
-        lastReconcileSuccess: one(l.outcome === 'success' || l.outcome === 'nothing_to_do' ? 1 : 0),
-        lastReconcileRowsInserted: one(num(l.rows_inserted)),
+        reconcileRuns: runs.entries().flatMap(([pipeline, v]) => [...v.outcomes].map(([outcome, value]): Sample => ({ labels: { pipeline, outcome }, value }))),
+        rowsRepaired: runs.samples((v) => v.repaired),
+        lastReconcileTimestamp: lasts.map(({ pipeline, l }) => ({ labels: { pipeline }, value: num(l.finished) })),
+        lastReconcileSuccess: lasts.map(({ pipeline, l }) => ({ labels: { pipeline }, value: l.outcome === 'success' || l.outcome === 'nothing_to_do' ? 1 : 0 })),
+        lastReconcileRowsInserted: lasts.map(({ pipeline, l }) => ({ labels: { pipeline }, value: num(l.rows_inserted) })),
       };
     },
   };

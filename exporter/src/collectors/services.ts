@@ -1,6 +1,7 @@
-// The loader's state (GET /status with the bearer token) and the probes of every target.
+// The loader's state per pipeline (GET /status with the bearer token) and the probes of
+// every target (service-level: no pipeline).
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { isNetworkError, LOADER_STATES, PROBE_TARGETS, type Config, type LoaderState, type LoaderStatus, type ProbeTarget } from '@pipewarden/core';
+import { DEFAULT_PIPELINE, isNetworkError, LOADER_STATES, PROBE_TARGETS, type Config, type LoaderState, type LoaderStatus, type ProbeTarget } from '@pipewarden/core';
 import { deadline, httpGet, type MysqlClient, type RedisClient } from '../clients';
 import type { Collector, Sample } from '../collector';
 import { parseS3Url } from '../source';
@@ -9,9 +10,26 @@ function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}${path}`;
 }
 
-/** One-hot: 1 for the current state, 0 for every other, so `== 1` selects the state. */
-export function loaderStateSamples(state: LoaderState): Sample[] {
-  return LOADER_STATES.map((s) => ({ labels: { state: s }, value: s === state ? 1 : 0 }));
+/** One-hot per pipeline: 1 for its current state, 0 for every other, so `== 1` selects the state. */
+export function loaderStateSamples(states: readonly { pipeline: string; state: LoaderState }[]): Sample[] {
+  return states.flatMap(({ pipeline, state }) => LOADER_STATES.map((s) => ({ labels: { pipeline, state: s }, value: s === state ? 1 : 0 })));
+}
+
+function checkedState(state: unknown, where: string): LoaderState {
+  if (typeof state !== 'string' || !(LOADER_STATES as readonly string[]).includes(state)) throw new Error(`the loader's /status reports an unknown state ${JSON.stringify(state)}${where}`);
+  return state as LoaderState;
+}
+
+/**
+ * Each pipeline's state from a /status body: its `pipelines`, or, from a loader older
+ * than pipelines, the top-level state as pipeline `default` (what it ran).
+ */
+export function loaderStates(status: Partial<LoaderStatus>): { pipeline: string; state: LoaderState }[] {
+  if (!Array.isArray(status.pipelines)) return [{ pipeline: DEFAULT_PIPELINE, state: checkedState(status.state, '') }];
+  return status.pipelines.map((p) => {
+    if (typeof p?.name !== 'string') throw new Error('the loader\'s /status lists a pipeline without a name');
+    return { pipeline: p.name, state: checkedState(p.state, ` for pipeline ${p.name}`) };
+  });
 }
 
 /**
@@ -19,7 +37,7 @@ export function loaderStateSamples(state: LoaderState): Sample[] {
  * One that answers but refuses the token or sends something unreadable is a
  * configuration problem: the collector fails and says why, and the series is absent.
  */
-export function loaderCollector(config: Config, timeoutMs: number): Collector {
+export function loaderCollector(config: Config, pipelines: readonly string[], timeoutMs: number): Collector {
   return {
     name: 'loader',
     metrics: ['loaderState'],
@@ -34,19 +52,18 @@ export function loaderCollector(config: Config, timeoutMs: number): Collector {
       } catch (e) {
         // Refused, reset, unresolvable or past the deadline: the loader is not there. Anything
         // else is a bug of ours and fails the collector (which logs it).
-        if (isNetworkError(e)) return { loaderState: loaderStateSamples('unreachable') };
+        if (isNetworkError(e)) return { loaderState: loaderStateSamples(pipelines.map((pipeline) => ({ pipeline, state: 'unreachable' }))) };
         throw e;
       }
       if (res.status === 401 || res.status === 403) throw new Error(`the loader refused the exporter's token (HTTP ${res.status}); check PIPEWARDEN_TOKEN`);
       if (res.status !== 200) throw new Error(`the loader's /status answered HTTP ${res.status}`);
-      let state: unknown;
+      let status: Partial<LoaderStatus>;
       try {
-        state = (JSON.parse(res.body) as Partial<LoaderStatus>).state;
+        status = JSON.parse(res.body) as Partial<LoaderStatus>;
       } catch {
         throw new Error('the loader\'s /status did not answer JSON');
       }
-      if (typeof state !== 'string' || !(LOADER_STATES as readonly string[]).includes(state)) throw new Error(`the loader's /status reports an unknown state ${JSON.stringify(state)}`);
-      return { loaderState: loaderStateSamples(state as LoaderState) };
+      return { loaderState: loaderStateSamples(loaderStates(status ?? {})) };
     },
   };
 }
@@ -78,7 +95,8 @@ export interface ProbeDeps {
 /** The probe of each target; a target with nothing to probe (S3 with a local source) is left out. */
 export function probes(d: ProbeDeps): Partial<Record<ProbeTarget, Probe>> {
   const t = d.timeoutMs;
-  const bucket = d.config.source ? parseS3Url(d.config.source)?.bucket : undefined;
+  // S3 is the deployment's: probe the bucket of the first S3 source (top level, then the pipelines').
+  const bucket = [d.config.source, ...(d.config.pipelines ?? []).map((p) => p.source)].map((s) => (s ? parseS3Url(s)?.bucket : undefined)).find(Boolean);
   return {
     mysql: async () => void (await within(d.db.query('SELECT 1'), t, 'MySQL')),
     redis: async () => void (await within(d.redis.ready().then((r) => r.ping()), t, 'Redis')),

@@ -1,26 +1,36 @@
-// Source objects and bytes still to load. The listing is cached for a few seconds (S3
-// LIST requests cost money and time); the checkpoint is a small local file read fresh.
+// Source objects and bytes still to load, per pipeline: its source's listing against its
+// checkpoint (in its WAL folder). Listings are cached for a few seconds (S3 LIST requests
+// cost money and time); the checkpoints are small local files read fresh.
 import type { S3Client } from '@aws-sdk/client-s3';
 import { readCheckpoint } from '@pipewarden/core';
-import { one, type Collector } from '../collector';
+import type { Collector, Sample } from '../collector';
+import type { WatchedPipeline } from '../pipelines';
 import { listLocal, listS3, parseS3Url, sourceProgress, TtlCache, type ListedObject } from '../source';
 
-export function sourceCollector(opts: { source?: string; walDir: string; s3: S3Client; cacheMs: number; timeoutMs: number }): Collector {
-  const { source } = opts;
-  const listing = source
-    ? new TtlCache<ListedObject[]>(opts.cacheMs, async () =>
-        // Its own deadline, not a scrape's: one listing serves every scrape waiting on it.
-        parseS3Url(source) ? listS3(opts.s3, source, AbortSignal.timeout(opts.timeoutMs)) : listLocal(source),
-      )
-    : undefined;
+export function sourceCollector(opts: { pipelines: readonly Pick<WatchedPipeline, 'name' | 'walDir' | 'source'>[]; s3: S3Client; cacheMs: number; timeoutMs: number }): Collector {
+  const watched = opts.pipelines.flatMap(({ name, walDir, source }) =>
+    // A pipeline without a source has nothing to say, rather than a misleading "0 pending".
+    source
+      ? [
+          {
+            pipeline: name,
+            walDir,
+            listing: new TtlCache<ListedObject[]>(opts.cacheMs, async () =>
+              // Its own deadline, not a scrape's: one listing serves every scrape waiting on it.
+              parseS3Url(source) ? listS3(opts.s3, source, AbortSignal.timeout(opts.timeoutMs)) : listLocal(source),
+            ),
+          },
+        ]
+      : [],
+  );
   return {
     name: 'source',
     metrics: ['sourceObjects', 'sourceObjectsPending', 'sourceBytesPending'],
     async collect() {
-      // No source configured: nothing to say, rather than a misleading "0 pending".
-      if (!listing) return {};
-      const p = sourceProgress(await listing.get(), readCheckpoint(opts.walDir));
-      return { sourceObjects: one(p.objects), sourceObjectsPending: one(p.objectsPending), sourceBytesPending: one(p.bytesPending) };
+      if (watched.length === 0) return {};
+      const all = await Promise.all(watched.map(async (w) => ({ labels: { pipeline: w.pipeline }, ...sourceProgress(await w.listing.get(), readCheckpoint(w.walDir)) })));
+      const pick = (f: (x: (typeof all)[number]) => number): Sample[] => all.map((x) => ({ labels: x.labels, value: f(x) }));
+      return { sourceObjects: pick((x) => x.objects), sourceObjectsPending: pick((x) => x.objectsPending), sourceBytesPending: pick((x) => x.bytesPending) };
     },
   };
 }

@@ -1,10 +1,12 @@
-// WAL state from the files the loader and reconciler append to: batches in doubt, bytes,
-// segments, and free space on the file system holding it (a full disk stops the loader).
+// WAL state from the files the loader and reconciler append to, per pipeline (each has its
+// own WAL folder): batches in doubt, bytes, segments, and free space on the file system
+// holding it (a full disk stops that pipeline's loader).
 import { existsSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { listSegments, readWalState } from '@pipewarden/core';
-import { one, type Collector } from '../collector';
+import type { Collector, Sample } from '../collector';
+import type { WatchedPipeline } from '../pipelines';
 
 /** The WAL folder, or its nearest existing parent before the loader has created it. */
 function existingDir(dir: string): string {
@@ -13,25 +15,32 @@ function existingDir(dir: string): string {
   return d;
 }
 
-export function walCollector(walDir: string): Collector {
+/** One WAL folder's figures; the decoded state is kept while the folder's files are unchanged. */
+function walReader(walDir: string) {
   // The log is append-only, so the list of (segment, size) pairs identifies its content:
   // while it has not changed, the decoded state from last time is still the answer and a
   // scrape does not re-read every segment.
   let cache: { signature: string; inDoubt: number } | undefined;
+  return async () => {
+    // Only the folder's own segment files: the `default` pipeline's folder holds the other
+    // pipelines' folders (pipelines/<name>), which listSegments does not descend into.
+    const segments = listSegments(walDir);
+    const signature = segments.map((s) => `${s.path}:${s.bytes}`).join('\n');
+    if (cache?.signature !== signature) cache = { signature, inDoubt: readWalState(walDir).inDoubt.size };
+    const fs = await statfs(existingDir(walDir));
+    return { inDoubt: cache.inDoubt, bytes: segments.reduce((a, s) => a + s.bytes, 0), segments: segments.length, free: fs.bavail * fs.bsize };
+  };
+}
+
+export function walCollector(pipelines: readonly Pick<WatchedPipeline, 'name' | 'walDir'>[]): Collector {
+  const readers = pipelines.map((p) => ({ pipeline: p.name, read: walReader(p.walDir) }));
   return {
     name: 'wal',
     metrics: ['batchesInDoubt', 'walBytes', 'walSegments', 'walDiskFreeBytes'],
     async collect() {
-      const segments = listSegments(walDir);
-      const signature = segments.map((s) => `${s.path}:${s.bytes}`).join('\n');
-      if (cache?.signature !== signature) cache = { signature, inDoubt: readWalState(walDir).inDoubt.size };
-      const fs = await statfs(existingDir(walDir));
-      return {
-        batchesInDoubt: one(cache.inDoubt),
-        walBytes: one(segments.reduce((a, s) => a + s.bytes, 0)),
-        walSegments: one(segments.length),
-        walDiskFreeBytes: one(fs.bavail * fs.bsize),
-      };
+      const all = await Promise.all(readers.map(async (r) => ({ labels: { pipeline: r.pipeline }, ...(await r.read()) })));
+      const pick = (f: (x: (typeof all)[number]) => number): Sample[] => all.map((x) => ({ labels: x.labels, value: f(x) }));
+      return { batchesInDoubt: pick((x) => x.inDoubt), walBytes: pick((x) => x.bytes), walSegments: pick((x) => x.segments), walDiskFreeBytes: pick((x) => x.free) };
     },
   };
 }
