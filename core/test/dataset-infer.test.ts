@@ -47,7 +47,7 @@ describe('types: the narrowest that fits 99% of the non-empty values', () => {
       `free text number ${i}${i === 7 ? ' with a much longer tail of words here' : ''}`,
       String(i % 50).padStart(5, '0'),
       '',
-      i === 3 ? 'n/a' : String(i * 3),
+      i === 3 ? 'x3' : String(i * 3),
     ]),
     { name: 'shapes', enumMinValues: 100 },
   );
@@ -140,5 +140,45 @@ describe('keys', () => {
     expect(p.skipped).toBe(1);
     expect(p.yaml).toContain('# 1 more records had another field count than the header and were not used.');
     parsed(p);
+  });
+});
+
+describe('NULL spellings', () => {
+  // R and database exports: NA, \N and - where a value is missing, in columns otherwise typed.
+  const p = inferSpec(
+    table(['id', 'score', 'day', 'price', 'label', 'flag'], 300, (i) => [
+      String(i + 1),
+      i % 10 === 0 ? 'NA' : i % 25 === 1 ? '\\N' : String(i % 90),
+      i % 7 === 0 ? 'NA' : `2021-03-${String((i % 28) + 1).padStart(2, '0')}`,
+      i % 11 === 0 ? '-' : `${i % 40}.5`,
+      i % 9 === 0 ? 'NA' : `label ${i}`,
+      i % 13 === 0 ? '?' : i % 2 ? 'yes' : 'no',
+    ]),
+    { name: 'r-export' },
+  );
+  test('spellings seen in several typed columns are the dataset\'s nullValues; they do not spoil the type', () => {
+    expect(p.nullValues).toEqual(['NA']);
+    expect(col(p, 'score')).toMatchObject({ type: 'integer', options: { min: '0', max: '999' }, nullValues: ['NA', '\\N'] });
+    expect(col(p, 'score').why.join(' ')).toContain('"NA" ×30, "\\\\N" ×12: read as NULL (nullValues)');
+    expect(col(p, 'day')).toMatchObject({ type: 'date', options: { formats: ['YYYY-MM-DD'] } });
+    expect(col(p, 'day').nullValues).toBeUndefined(); // the dataset's list covers it
+    expect(col(p, 'price')).toMatchObject({ type: 'decimal', nullValues: ['NA', '-'] });
+    expect(col(p, 'flag')).toMatchObject({ type: 'boolean', nullValues: ['NA', '?'] });
+    // Text stays text (the dataset's NA still reads as NULL there).
+    expect(col(p, 'label')).toMatchObject({ type: 'string' });
+    expect(col(p, 'label').nullValues).toBeUndefined();
+  });
+  test('the proposal parses with the lists on the right columns and loads every value as a value or NULL', () => {
+    const spec = parsed(p);
+    expect(p.yaml).toContain('nullValues: ["NA"]');
+    const byName = Object.fromEntries(spec.columns.map((c) => [c.name, c.nullValues]));
+    expect(byName).toEqual({ id: ['NA'], score: ['NA', '\\N'], day: ['NA'], price: ['NA', '-'], label: ['NA'], flag: ['NA', '?'] });
+  });
+  test('a spelling in one column only is that column\'s; a column of text keeps them as text', () => {
+    const q = inferSpec(table(['n', 'who'], 100, (i) => [i % 5 ? String(i) : 'N/A', i % 5 ? `w${i}` : 'N/A']), { name: 'one' });
+    expect(q.nullValues).toEqual([]);
+    expect(col(q, 'n')).toMatchObject({ type: 'integer', nullValues: ['N/A'] });
+    expect(col(q, 'who').nullValues).toBeUndefined();
+    expect(parsed(q).columns.map((c) => c.nullValues)).toEqual([['N/A'], []]);
   });
 });

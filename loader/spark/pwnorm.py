@@ -257,14 +257,28 @@ def value_fn(col):
 CACHE_MAX = 4096
 
 
-def _make_cell(fn):
-    """raw field text -> written text, NULL for empty, or ODD."""
-    def cell(raw):
+def null_spellings(col):
+    """The column's NULL spellings (core's ResolvedColumn.nullValues; a spec resolved
+    before they existed has none): compared case-sensitively with the trimmed value."""
+    return frozenset(col.get("nullValues") or ())
+
+
+def _make_cell(fn, nulls=frozenset()):
+    """raw field text -> written text, NULL for empty or a NULL spelling, or ODD."""
+    if not nulls:
+        def cell(raw):
+            s = raw.strip(JS_WS) if raw else raw
+            if not s:
+                return NULL
+            return fn(s)
+        return cell
+
+    def cell_with_nulls(raw):
         s = raw.strip(JS_WS) if raw else raw
-        if not s:
+        if not s or s in nulls:
             return NULL
         return fn(s)
-    return cell
+    return cell_with_nulls
 
 
 def reject_reason(col, value):
@@ -285,7 +299,7 @@ class Normalizer:
         self.pad = any(i < 0 for i in hmap.field_index)
         fis = [hmap.field_count if i < 0 else i for i in hmap.field_index]
         self.caches = [{} for _ in cols]
-        self.cells = [_make_cell(value_fn(c)) for c in cols]
+        self.cells = [_make_cell(value_fn(c), null_spellings(c)) for c in cols]
         # Required columns in spec order: the first that fails decides the reject reason.
         self.required = [j for j, c in enumerate(cols) if c["required"]]
         # The hot path runs in C where it can: fields picked in spec order by itemgetter,

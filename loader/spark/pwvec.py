@@ -152,6 +152,10 @@ class VectorNormalizer:
                 continue
             s = field(self.field_index[i])
             present = pc.greater(pc.binary_length(s), 0)
+            nulls = pwnorm.null_spellings(c)
+            if nulls:
+                # A NULL spelling is read exactly like an empty field (compared trimmed, case-sensitively).
+                present = pc.and_(present, pc.invert(pc.is_in(s, value_set=pa.array(sorted(nulls), pa.string()))))
             ok, v = _cell(c, s)
             ok = pc.fill_null(ok, False)
             good = pc.and_(present, ok)

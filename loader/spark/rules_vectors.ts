@@ -20,6 +20,8 @@ export const SPEC_REFS = [
   join(REPO, 'data', 'datasets', 'world-population', 'spec.yaml'),
   join(REPO, 'data', 'datasets', 'faa-bird-strikes', 'spec.yaml'),
   join(__dirname, 'testdata', 'all-types.yaml'),
+  join(__dirname, 'testdata', 'nulls.yaml'),
+  join(__dirname, 'testdata', 'patterns.yaml'),
 ];
 
 /** A kept row's TSV line (or, for a `vary` record, only field i of it: the rest is baseTsv's) and oddity columns; or the reject reason. */
@@ -80,7 +82,9 @@ function typeValues(c: ResolvedColumn): string[] {
     case 'enum':
       return [...c.values, ...c.values.map((v) => v.toUpperCase()), ...c.values.map((v) => v.toLowerCase()), ` ${c.values[0]} `, 'nope'];
     case 'pattern':
-      return ['ab1', 'AB123', 'ab1234', 'a1', 'ABC', 'abc', 'ab 1', 'ny', 'NY', 'N1', 'nyc', 'PAS', 'pas', '12345', '1234', '012345', 'Ab9', 'ǅx1'];
+      // Then values where JavaScript's and Python's regex engines could read a pattern differently.
+      return ['ab1', 'AB123', 'ab1234', 'a1', 'ABC', 'abc', 'ab 1', 'ny', 'NY', 'N1', 'nyc', 'PAS', 'pas', '12345', '1234', '012345', 'Ab9', 'ǅx1',
+        'a\rb', 'a\u2028b', 'a\u2029', 'a\nb', 'a\u0085b', 'a\u3000b', 'a\u00a0b', '٣٤', '１２', 'é', 'É', 'àü', 'ÿ', 'x', '😀', '😀😀', '😀😀😀', 'aab', 'aa', 'xxx', 'ab12', 'ab-cd', 'ab_1', '1,234', '1,23', 'Aé 12', 'A\tb1', 'ab\u212a', 'ab\u017f', '{,2}', 'a{2}', 'ab9', 'ßx', 'İi', 'ǆ'];
     case 'date':
     case 'time':
     case 'datetime': {
@@ -98,6 +102,11 @@ function typeValues(c: ResolvedColumn): string[] {
       return out;
     }
   }
+}
+
+/** A column's NULL spellings, and near misses (case, inner and outer whitespace JavaScript trims). */
+function nullValues(c: ResolvedColumn): string[] {
+  return (c.nullValues ?? []).flatMap((v) => [v, ` ${v}\u00a0`, v.toLowerCase(), v.toUpperCase(), `${v}${v}`, `${v[0]} ${v.slice(1)}`]);
 }
 
 function headerCases(spec: ResolvedSpec): string[][] {
@@ -141,7 +150,7 @@ function specVectors(ref: string): SpecVectors {
   const spec = readSpec(ref);
   const rules = rulesFor(spec);
   const headers = headerCases(spec).map((h) => mapCase(spec, h));
-  const pools = spec.columns.map((c) => [...new Set([...typeValues(c), ...COMMON])]);
+  const pools = spec.columns.map((c) => [...new Set([...typeValues(c), ...COMMON, ...nullValues(c), 'NA', '\\N', '-'])]);
   // A row every column accepts: for each column the first value of its pool its rule takes.
   const base = spec.columns.map((c, i) => pools[i].find((v) => v.trim() !== '' && rules.columns[i].check(v.trim()) !== undefined) ?? '');
   const records: SpecVectors['records'] = [];

@@ -242,7 +242,41 @@ function patternSampler(pattern: string): PatternSampler {
   return { sample: (rnd) => emit(top[Math.floor(rnd() * top.length)], rnd), positions };
 }
 
+/**
+ * The column's maker, kept clear of its NULL spellings: a valid or invalid value that
+ * spells NULL (a pattern's "NA", a decimal's "n/a") would load as NULL, which is neither
+ * what a valid value nor what an oddity promises. Draws again; an invalid value that
+ * cannot avoid them is given up (null), a key value that is one is refused.
+ */
 export function columnMaker(c: ResolvedColumn): ColumnMaker {
+  const maker = typeMaker(c);
+  const nulls = new Set(c.nullValues ?? []);
+  if (nulls.size === 0) return maker;
+  const clear = (draw: () => string | null): string | null => {
+    for (let k = 0; k < 20; k++) {
+      const v = draw();
+      if (v === null || !nulls.has(v.trim())) return v;
+    }
+    return null;
+  };
+  return {
+    column: c,
+    valid: (rnd) => {
+      const v = clear(() => maker.valid(rnd));
+      if (v === null) throw new UserError(`generate cannot make values for column "${c.name}" that are not among its nullValues`);
+      return v;
+    },
+    invalid: (rnd) => clear(() => maker.invalid(rnd)),
+    capacity: maker.capacity,
+    keyValue: (j) => {
+      const v = maker.keyValue(j);
+      if (nulls.has(v)) throw new UserError(`generate cannot make key values for column "${c.name}": "${v}" is one of its nullValues (a load would read it as a missing key)`);
+      return v;
+    },
+  };
+}
+
+function typeMaker(c: ResolvedColumn): ColumnMaker {
   switch (c.type) {
     case 'integer': {
       const lo = BigInt(c.min), hi = BigInt(c.max);

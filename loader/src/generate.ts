@@ -127,6 +127,14 @@ export async function generate(out: string, opts: GenerateOptions, onProgress?: 
   const isKey = spec.columns.map((c) => c.key);
   const required = spec.columns.map((c, i) => i).filter((i) => spec.columns[i].required && !isKey[i]);
   const optional = spec.columns.map((c, i) => i).filter((i) => !spec.columns[i].required);
+  // A column's NULL spellings stand in for half of its empty cells (and of its missing
+  // keys / values): a load reads them exactly as empty, so the totals do not change.
+  // Columns without spellings draw nothing more (a spec's output stays what it was).
+  const nullsOf = spec.columns.map((c) => c.nullValues ?? []);
+  const emptyCell = (ci: number): string => {
+    const spellings = nullsOf[ci];
+    return spellings.length > 0 && rnd() < 0.5 ? spellings[Math.floor(rnd() * spellings.length)] : '';
+  };
   const kinds: BadKind[] = [
     ...(keyCols.length ? (['missing_key', 'invalid_key'] as const) : []),
     ...(required.length ? (['missing_value', 'invalid_value'] as const) : []),
@@ -154,7 +162,7 @@ export async function generate(out: string, opts: GenerateOptions, onProgress?: 
       if (isKey[ci]) continue;
       const v = real?.[spec.columns[ci].name];
       if (v !== undefined) cells[ci] = v;
-      else cells[ci] = !spec.columns[ci].required && emptyShare > 0 && rnd() < emptyShare ? '' : makers[ci].valid(rnd);
+      else cells[ci] = !spec.columns[ci].required && emptyShare > 0 && rnd() < emptyShare ? emptyCell(ci) : makers[ci].valid(rnd);
     }
     let kind: BadKind | undefined;
     if (badShare > 0 && rnd() < badShare) {
@@ -164,8 +172,11 @@ export async function generate(out: string, opts: GenerateOptions, onProgress?: 
         const ci = pickOf(kind === 'invalid_key' ? keyCols : required);
         const bad = makers[ci].invalid(rnd);
         if (bad === null) kind = kind === 'invalid_key' ? 'missing_key' : 'missing_value';
-        cells[ci] = bad ?? '';
-      } else if (kind === 'missing_key' || kind === 'missing_value') cells[pickOf(kind === 'missing_key' ? keyCols : required)] = '';
+        cells[ci] = bad ?? emptyCell(ci);
+      } else if (kind === 'missing_key' || kind === 'missing_value') {
+        const ci = pickOf(kind === 'missing_key' ? keyCols : required);
+        cells[ci] = emptyCell(ci);
+      }
       stats.rejects[kind] = (stats.rejects[kind] ?? 0) + 1;
       stats.bad++;
     } else if (oddShare > 0) {

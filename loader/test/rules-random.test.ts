@@ -31,7 +31,7 @@ const INT_BOUNDS: [string | number, string | number][] = [[0, 999], [-50, 50], [
 const DATE_FORMATS = [['YYYY-MM-DD'], ['MM/DD/YYYY', 'YYYYMMDD'], ['D.M.YYYY'], ['M/D/YYYY', 'YYYY-MM-DD']];
 const TIME_FORMATS = [['HH:mm:ss', 'HH:mm'], ['hhmmA', 'HHmm'], ['h:mm A'], ['H:mm'], ['hh:mm:ssA']];
 const DATETIME_FORMATS = [undefined, ['MM/DD/YYYY hh:mm:ss A'], ['YYYY-MM-DDTHH:mm', 'YYYYMMDD HHmm'], ['D/M/YYYY H:mm']];
-const PATTERNS = ['[A-Za-z]{2}', '[A-Z][0-9]{3}', '\\d{5}', '[A-Za-z]+', 'AB|CD', '[^,]{1,3}', '.{2}', '[a-c\\-x]{2}', '[[\\]x]y', '\\w\\.\\d'];
+const PATTERNS = ['[A-Za-z]{2}', '[A-Z][0-9]{3}', '\\d{5}', '[A-Za-z]+', 'AB|CD', '[^,]{1,3}', '[^\\n\\r]{2}', '[a-c\\-x]{2}', '[\\[\\]x]y', '\\w\\.\\d'];
 
 function randomColumn(rnd: Rnd, i: number): Record<string, unknown> {
   const type = pick(rnd, TYPES);
@@ -98,6 +98,8 @@ const VALUES: Record<string, string[]> = {
   enum: ['red', 'RED', 'Green', 'green', 'blue', 'BLUE', 'a', 'B', 'rot', 'ROT', 'purple'],
   pattern: ['ny', 'NY', 'N1', 'A123', 'a123', '12345', '1234', 'AB', 'CD', 'ab', 'xyz', 'x,y', 'a-', 'cx', ']y', 'xy', 'a.1', 'a_1', '99', 'abcd'],
 };
+const NULLISH = ['NA', 'na', ' NA\t', 'N/A', '-', '\\N', 'NULL', 'n/a', '?', 'x', 'NA NA'];
+const NULL_LISTS = [['NA', '-'], ['\\N', 'NULL', 'N/A'], ['n/a', 'x'], []];
 const ALPHABET = ['0', '1', '2', '9', '5', '/', ':', '.', '-', '+', 'A', 'P', 'M', 'a', 'p', 'm', 'x', ' ', '\t', '\\', 'Z', 'T', ',', '"'];
 // Fields stay ASCII: the fast path only sees ASCII records (the reader marks a whole chunk
 // non-ASCII when one byte is), and non-ASCII values are the reference's alone.
@@ -106,6 +108,7 @@ function randomValue(rnd: Rnd, type: string): string {
   const r = rnd();
   if (r < 0.08) return '';
   if (r < 0.12) return '   ';
+  if (r < 0.17) return pick(rnd, NULLISH); // a NULL spelling of the spec, or a near miss
   if (r < 0.75) {
     const v = pick(rnd, VALUES[type]);
     return rnd() < 0.15 ? ` ${v}\t` : v;
@@ -128,6 +131,9 @@ function randomCase(seed: number): { rules: RowRules; csv: Buffer; rawSpec: Reco
   // A key column must be required; strings and patterns keep their length bound under InnoDB's key limit.
   const keyCols = keyKind < 0.3 ? [] : keyKind < 0.7 ? [columns[Math.floor(rnd() * ncols)]] : columns.filter(() => rnd() < 0.4).slice(0, 3);
   for (const c of keyCols) delete c.required;
+  // NULL spellings: the dataset's, and some columns' own (replacing it; [] turns them off).
+  const nullValues = rnd() < 0.6 ? pick(rnd, NULL_LISTS) : undefined;
+  for (const c of columns) if (rnd() < 0.2) c.nullValues = pick(rnd, NULL_LISTS);
   const rawSpec: Record<string, unknown> = {
     name: `random-${seed}`,
     table: `random_${seed}`,
@@ -135,6 +141,7 @@ function randomCase(seed: number): { rules: RowRules; csv: Buffer; rawSpec: Reco
     ...(keyCols.length ? { key: keyCols.length === 1 ? keyCols[0].name : keyCols.map((c) => c.name), duplicates: pick(rnd, ['first', 'last']) } : {}),
     knownExtras: ['Known Extra'],
     extraColumns: 'ignore',
+    ...(nullValues && { nullValues }),
   };
   const spec = parseSpec(JSON.stringify(rawSpec), `random-${seed}.json`);
   const rules = rulesFor(spec);

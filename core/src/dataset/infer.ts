@@ -39,6 +39,8 @@ export interface InferredColumn {
   options: Record<string, unknown>;
   /** Why this type: one or more comment lines. */
   why: string[];
+  /** NULL spellings of this column alone (beside the dataset's): written as its own nullValues. */
+  nullValues?: string[];
   nonEmpty: number;
   /** Non-empty values that fit the type (the others would load as NULL). */
   fitted: number;
@@ -52,6 +54,9 @@ export interface InferredSpec {
   key: string[];
   /** Why this key (or why none): comment lines. */
   keyWhy: string[];
+  /** The proposed dataset-level NULL spellings ([]: none seen in several typed columns). */
+  nullValues: string[];
+  nullWhy: string[];
   /** Records the sample held with the header's field count (the others were not used). */
   rows: number;
   skipped: number;
@@ -116,7 +121,7 @@ interface Candidate {
 }
 
 function candidateColumn(i: number, kind: Candidate['kind'], extra: Record<string, unknown>): ResolvedColumn {
-  const common = { name: `c${i}`, header: `c${i}`, aliases: [], required: false, key: false };
+  const common = { name: `c${i}`, header: `c${i}`, aliases: [], required: false, key: false, nullValues: [] };
   switch (kind) {
     case 'integer':
       return { ...common, type: 'integer', min: INT64_MIN, max: INT64_MAX };
@@ -224,6 +229,14 @@ function widened(canonical: string): string {
   return compareDecimal(bound, INT64_MAX) > 0 ? INT64_MAX : bound;
 }
 
+/**
+ * Spellings sources use for "no value". One found in a column that is typed without it
+ * (integers, dates…) is proposed as a NULL spelling, and left out of the type choice.
+ * Exact spellings: the rule compares case-sensitively.
+ */
+export const NULL_SPELLINGS = ['NA', 'N/A', 'n/a', 'na', '#N/A', 'NULL', 'null', 'Null', '\\N', 'None', 'none', 'NaN', 'nan', '-', '--', '.', '?', 'n.a.'];
+const NULL_SET = new Set(NULL_SPELLINGS);
+
 interface ColumnStats {
   /** Distinct trimmed non-empty values and how many times each occurs. */
   counts: Map<string, number>;
@@ -231,13 +244,13 @@ interface ColumnStats {
   longest: number;
 }
 
-function statsOf(rows: string[][], i: number): ColumnStats {
+function statsOf(rows: string[][], i: number, skip: ReadonlySet<string> | null = null): ColumnStats {
   const counts = new Map<string, number>();
   let nonEmpty = 0;
   let longest = 0;
   for (const r of rows) {
     const v = r[i].trim();
-    if (v === '') continue;
+    if (v === '' || skip?.has(v)) continue;
     nonEmpty++;
     counts.set(v, (counts.get(v) ?? 0) + 1);
     if (v.length > longest) longest = v.length;
@@ -433,6 +446,25 @@ function chooseType(name: string, header: string, stats: ColumnStats, fits: (str
   return { ...base, type: 'string', options: { maxLength }, why: [`text, ${n(stats.counts.size)} distinct values, the longest ${n(stats.longest)} characters (maxLength rounded up)`] };
 }
 
+/**
+ * The dataset's NULL spellings: those seen in at least two typed columns. A column with
+ * spellings of its own gets its own list (the dataset's and its own: a column's list
+ * replaces the dataset's).
+ */
+function chooseNulls(nullsOf: Map<InferredColumn, string[]>): { nullValues: string[]; nullWhy: string[] } {
+  const columnsOf = new Map<string, string[]>();
+  for (const [c, spellings] of nullsOf) for (const v of spellings) columnsOf.set(v, [...(columnsOf.get(v) ?? []), c.name]);
+  const shared = NULL_SPELLINGS.filter((v) => (columnsOf.get(v)?.length ?? 0) >= 2);
+  for (const [c, spellings] of nullsOf) {
+    const own = spellings.filter((v) => !shared.includes(v));
+    if (own.length) c.nullValues = [...shared, ...own];
+  }
+  const nullWhy = shared.length
+    ? [`${shared.map(q).join(', ')} stand for "no value" in several typed columns (${[...new Set(shared.flatMap((v) => columnsOf.get(v)!))].slice(0, 6).join(', ')}): read as NULL in every column (compared case-sensitively, after trimming)`]
+    : [];
+  return { nullValues: shared, nullWhy };
+}
+
 /** A column may be (part of) a key: a type whose written value identifies a row. */
 function keyable(c: InferredColumn): boolean {
   if (c.type === 'integer' || c.type === 'pattern' || c.type === 'enum' || c.type === 'date') return true;
@@ -509,6 +541,8 @@ function toYaml(p: Omit<InferredSpec, 'yaml'>, source: string | undefined): stri
   for (const w of p.keyWhy) lines.push(`# ${w}`);
   if (p.key.length === 1) lines.push(`key: ${p.key[0]}`);
   else if (p.key.length > 1) lines.push(`key: [${p.key.join(', ')}]`);
+  for (const w of p.nullWhy) lines.push(`# ${w}`);
+  if (p.nullValues.length) lines.push(`nullValues: ${yamlValue(p.nullValues)}`);
   lines.push(`duplicates: ${p.key.length ? 'first' : 'keep'}${p.key.length ? '   # first occurrence wins; "last" makes later rows replace earlier ones' : ''}`);
   lines.push('extraColumns: ignore');
   lines.push('columns:');
@@ -517,6 +551,7 @@ function toYaml(p: Omit<InferredSpec, 'yaml'>, source: string | undefined): stri
     lines.push(`  - name: ${c.name}`);
     lines.push(`    header: ${q(c.header)}`);
     lines.push(`    type: ${c.type}`);
+    if (c.nullValues) lines.push(`    nullValues: ${yamlValue(c.nullValues)}`);
     for (const [k, v] of Object.entries(c.options)) lines.push(`    ${k}: ${yamlValue(v, k === 'min' || k === 'max')}`);
   }
   return lines.join('\n') + '\n';
@@ -532,22 +567,38 @@ export function inferSpec(table: SampleTable, opts: InferOptions = {}, checker: 
   const seenHeaders = new Map<string, string>();
   const columns: InferredColumn[] = [];
   const indexes: number[] = [];
+  const nullsOf = new Map<InferredColumn, string[]>();
   header.forEach((h, i) => {
     const k = headerKey(h);
     if (seenHeaders.has(k)) return; // a repeated header cannot name two columns; the first one is mapped
     seenHeaders.set(k, names[i]);
-    const stats = statsOf(rows, i);
-    const c = inferColumn(names[i], h || `column ${i + 1}`, stats, check, opts.enumMinValues ?? 200);
+    const raw = statsOf(rows, i);
+    const seenNulls = [...raw.counts.keys()].filter((v) => NULL_SET.has(v));
+    let stats = raw;
+    let c: InferredColumn | null = null;
+    if (seenNulls.length) {
+      // Typed once the NULL spellings are set aside? Then they are NULLs, not text.
+      const clean = statsOf(rows, i, NULL_SET);
+      const typed = clean.nonEmpty > 0 ? inferColumn(names[i], h || `column ${i + 1}`, clean, check, opts.enumMinValues ?? 200) : null;
+      if (typed && typed.type !== 'string' && typed.type !== 'enum') {
+        stats = clean;
+        c = typed;
+        nullsOf.set(c, seenNulls);
+        c.why.push(`${seenNulls.map((v) => `${q(v)} ×${n(raw.counts.get(v)!)}`).join(', ')}: read as NULL (nullValues), not as values of the type`);
+      }
+    }
+    c ??= inferColumn(names[i], h || `column ${i + 1}`, stats, check, opts.enumMinValues ?? 200);
     if (!h) c.why.push('the header is empty here: name it in the file, or this column cannot be mapped');
     columns.push(c);
     indexes.push(i);
   });
+  const { nullValues, nullWhy } = chooseNulls(nullsOf);
   const repeated = header.filter((h, i) => seenHeaders.get(headerKey(h)) !== names[i]);
   const byColumnRows = rows.map((r) => indexes.map((i) => r[i]));
   const { key, why } = chooseKey(columns, byColumnRows);
   if (repeated.length) why.push(`the header repeats ${repeated.map(q).join(', ')}: only the first of each is a column`);
   const name = opts.name ?? datasetNameOf(opts.source);
   const tableName = opts.table ?? (columnNameOf(name, 0).replace(/^c_/, 't_') || 'my_table');
-  const proposal = { name, table: tableName, columns, key, keyWhy: why, rows: rows.length, skipped };
+  const proposal = { name, table: tableName, columns, key, keyWhy: why, nullValues, nullWhy, rows: rows.length, skipped };
   return { ...proposal, yaml: toYaml(proposal, opts.source) };
 }

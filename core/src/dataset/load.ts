@@ -9,6 +9,7 @@ import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import schemaJson from '../../spec/dataset-spec.schema.json';
 import { UserError } from '../errors';
 import { formatProblem } from './formats';
+import { patternPortabilityProblem, patternRegExp } from '../record/pattern';
 import { SPEC_FORMAT_VERSION, type ColumnType, type ResolvedColumn, type ResolvedSpec } from './types';
 
 /** Where the specs that ship with pipewarden live (`builtin:NAME`). */
@@ -33,7 +34,7 @@ const TYPE_OPTIONS: Record<ColumnType, string[]> = {
   enum: ['values', 'caseSensitive'],
   pattern: ['pattern', 'case', 'minLength', 'maxLength'],
 };
-const COMMON = ['name', 'header', 'aliases', 'type', 'required', 'description'];
+const COMMON = ['name', 'header', 'aliases', 'type', 'required', 'description', 'nullValues'];
 
 export const DEFAULTS = {
   stringMaxLength: 255,
@@ -151,7 +152,21 @@ function validDay(y: number, m: number, d: number): boolean {
   return m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1];
 }
 
-function resolveColumn(raw: Record<string, unknown>, i: number, keyNames: Set<string>, problems: Located[]): ResolvedColumn {
+/**
+ * NULL spellings as written (a dataset's or a column's list): each is compared with the
+ * trimmed value, so an empty one (empty is NULL already) or one with outer whitespace
+ * (it could never match) is a mistake worth naming.
+ */
+function nullSpellings(list: unknown, at: Path, problems: Located[]): string[] {
+  const values = (list as string[] | undefined) ?? [];
+  values.forEach((v, j) => {
+    if (v === '') problems.push({ path: [...at, j], message: 'an empty null spelling: an empty value is NULL already (drop it)' });
+    else if (v !== v.trim()) problems.push({ path: [...at, j], message: `null spellings are compared with the trimmed value: write ${JSON.stringify(v.trim())} without the outer spaces` });
+  });
+  return values;
+}
+
+function resolveColumn(raw: Record<string, unknown>, i: number, keyNames: Set<string>, datasetNulls: string[], problems: Located[]): ResolvedColumn {
   const at = (k: string): Path => ['columns', i, k];
   const type = (raw.type as ColumnType | undefined) ?? 'string';
   const allowed = new Set([...COMMON, ...TYPE_OPTIONS[type]]);
@@ -159,7 +174,9 @@ function resolveColumn(raw: Record<string, unknown>, i: number, keyNames: Set<st
   const name = String(raw.name);
   const key = keyNames.has(name);
   if (key && raw.required === false) problems.push({ path: at('required'), message: 'a key column is always required' });
-  const common = { name, header: String(raw.header ?? name), aliases: (raw.aliases as string[] | undefined) ?? [], required: key || raw.required === true, key };
+  // A column's own list replaces the dataset's (so `nullValues: []` turns them off there).
+  const nullValues = raw.nullValues === undefined ? [...datasetNulls] : nullSpellings(raw.nullValues, at('nullValues'), problems);
+  const common = { name, header: String(raw.header ?? name), aliases: (raw.aliases as string[] | undefined) ?? [], required: key || raw.required === true, key, nullValues };
   const bound = (k: 'min' | 'max'): string | undefined => {
     if (raw[k] === undefined) return undefined;
     if (typeof raw[k] === 'string' && !/^-?(\d+\.?\d*|\.\d+)$/.test(raw[k] as string)) problems.push({ path: at(k), message: `expected a number, got "${raw[k]}"` });
@@ -250,12 +267,16 @@ function resolveColumn(raw: Record<string, unknown>, i: number, keyNames: Set<st
       const pattern = String(raw.pattern ?? '');
       if (!raw.pattern) problems.push({ path: at('pattern'), message: 'a pattern column needs its pattern (a regular expression the whole value must match)' });
       else {
-        try {
-          new RegExp(`^(?:${pattern})$`, 'u');
-        } catch (e) {
-          problems.push({ path: at('pattern'), message: `not a regular expression: ${(e as Error).message}` });
+        // Portability first: its advice says what to write, where a regex engine's error would not.
+        const portability = patternPortabilityProblem(pattern);
+        if (portability) problems.push({ path: at('pattern'), message: `pattern "${pattern}" ${portability}` });
+        else {
+          try {
+            patternRegExp(pattern);
+          } catch (e) {
+            problems.push({ path: at('pattern'), message: `not a regular expression: ${(e as Error).message}` });
+          }
         }
-        if (/\(\?<[=!]|\(\?<[A-Za-z]|\\[pPk]/.test(pattern)) problems.push({ path: at('pattern'), message: 'lookbehind, named groups and \\p/\\k are not portable to the Spark engine: write the pattern without them' });
       }
       return { ...common, type, pattern, case: (raw.case as 'keep' | 'upper' | 'lower' | undefined) ?? 'keep', ...lengths(DEFAULTS.stringMaxLength) };
     }
@@ -269,7 +290,8 @@ function resolveSpec(raw: Record<string, unknown>, origin: string): ResolvedSpec
   const keyList = raw.key === undefined ? [] : Array.isArray(raw.key) ? (raw.key as string[]) : [raw.key as string];
   const keyNames = new Set(keyList);
   const rawColumns = raw.columns as Record<string, unknown>[];
-  const columns = rawColumns.map((c, i) => resolveColumn(c, i, keyNames, problems));
+  const datasetNulls = nullSpellings(raw.nullValues, ['nullValues'], problems);
+  const columns = rawColumns.map((c, i) => resolveColumn(c, i, keyNames, datasetNulls, problems));
 
   const names = new Map<string, number>();
   const headers = new Map<string, string>();

@@ -37,6 +37,14 @@ interface ColumnCommon {
   required: boolean;
   /** Part of the key (derived from the spec's `key`). */
   key: boolean;
+  /**
+   * Spellings that mean NULL in this column (the column's own `nullValues`, else the
+   * dataset's; [] = none): a trimmed value equal to one of them (case-sensitively) is
+   * read exactly like an empty value — NULL, never an oddity; `missing_key` /
+   * `missing_value` in a key / required column. Never empty strings, never with outer
+   * whitespace (values are compared trimmed).
+   */
+  nullValues: string[];
 }
 
 /** Text, trimmed; longer than maxLength characters (UTF-16 units, as JavaScript counts) is invalid. */

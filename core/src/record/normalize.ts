@@ -3,7 +3,8 @@
 // fast path (loader/src/engine/fast-row.ts) must give exactly these bytes, reject reasons
 // and oddity counts; the Spark job ports these rules.
 //
-// Row semantics: a field is trimmed (String#trim); empty → NULL, or the row is rejected
+// Row semantics: a field is trimmed (String#trim); empty or one of the column's NULL
+// spellings (compared case-sensitively with the trimmed text) → NULL, or the row is rejected
 // (missing_key / missing_value) when the column is required; an invalid value → NULL and
 // an oddity of that column, or the row is rejected (invalid_key / invalid_value) when the
 // column is required. A rejected row's reason is that of its first failing required column
@@ -38,6 +39,10 @@ export interface ColumnRule {
   readonly kind: number;
   readonly required: boolean;
   readonly key: boolean;
+  /** The column's NULL spellings (compared with the trimmed value), or null when it has none: one test per field then. */
+  readonly nulls: ReadonlySet<string> | null;
+  /** The same spellings as bytes, ASCII ones only (the fast path sees only ASCII records, which no other spelling can equal). */
+  readonly nullBytes: readonly Buffer[] | null;
   /** string and pattern: length bounds (UTF-16 units). */
   readonly minLength: number;
   readonly maxLength: number;
@@ -85,7 +90,11 @@ function isAscii(s: string): boolean {
 
 /** Compile one column's rule (once per column: nothing is decided per field but the value). */
 export function compileColumn(c: ResolvedColumn): ColumnRule {
-  const base = { column: c, required: c.required, key: c.key, minLength: 0, maxLength: Infinity, integer: null, decimal: null, temporal: null, fixedPattern: null, caseMode: CASE_KEEP, growth: 0 };
+  const spellings = c.nullValues ?? [];
+  const ascii = spellings.filter(isAscii).map((v) => Buffer.from(v, 'latin1'));
+  const nulls = spellings.length > 0 ? new Set(spellings) : null;
+  const nullBytes = ascii.length > 0 ? ascii : null;
+  const base = { column: c, required: c.required, key: c.key, nulls, nullBytes, minLength: 0, maxLength: Infinity, integer: null, decimal: null, temporal: null, fixedPattern: null, caseMode: CASE_KEEP, growth: 0 };
   switch (c.type) {
     case 'string': {
       const { minLength, maxLength } = c;
@@ -195,7 +204,8 @@ export function normalizeWith(rules: readonly ColumnRule[], record: readonly str
     const raw = record[fi];
     const s = raw.length === 0 ? raw : raw.trim();
     const rule = rules[i];
-    if (s.length === 0) {
+    // A NULL spelling (NA, \N, …) is read exactly like an empty field.
+    if (s.length === 0 || (rule.nulls !== null && rule.nulls.has(s))) {
       if (rule.required) return rule.key ? 'missing_key' : 'missing_value';
       out[i] = null;
       continue;

@@ -100,3 +100,76 @@ export function fixedPatternTables(pattern: string): Uint8Array[] | null {
   }
   return out;
 }
+
+/**
+ * Why `pattern` may not match the same values in JavaScript (`u` flag, the inline engine)
+ * and Python (`re.ASCII`, the Spark engine), with what to write instead — or null when it
+ * uses only constructs both read alike. A construct one of them refuses outright is
+ * caught here too, so the advice comes before either regex engine's own error text.
+ * Values are trimmed before matching, so `$` (Python's also matches before a final
+ * newline) and `^` behave alike and are allowed.
+ */
+export function patternPortabilityProblem(pattern: string): string | null {
+  const at = (i: number, message: string) => `at character ${i + 1}: ${message}`;
+  let inClass = false;
+  let classStart = -1;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') {
+      const e = pattern[i + 1] ?? '';
+      if (e === 's' || e === 'S')
+        return at(i, `\\${e} is not portable (JavaScript's \\s takes Unicode spaces and line breaks, Python's only ASCII ones): write ${e === 's' ? '[ \\t]' : '[^ \\t]'} or the characters you mean`);
+      if (e === 'p' || e === 'P' || e === 'k') return at(i, `\\${e} is not portable to the Spark engine (Python has no Unicode properties or named back-references): write explicit classes such as [A-Za-z]`);
+      if (/[1-9]/.test(e)) return at(i, `back-references (\\${e}) are not portable (JavaScript matches a group that took no part as empty, Python fails): write the repeated part out`);
+      if (e === '0' && /[0-9]/.test(pattern[i + 2] ?? '')) return at(i, 'octal escapes are not portable: write \\xHH');
+      if (e === 'A' || e === 'Z' || e === 'z' || e === 'G') return at(i, `\\${e} is an anchor only Python knows: the whole value is matched already, drop it`);
+      if (e === 'c') return at(i, '\\c control escapes are JavaScript-only: write \\xHH');
+      if (e === 'N' || e === 'U') return at(i, `\\${e} escapes are Python-only: write \\uXXXX or the character itself`);
+      if (e === 'u') {
+        if (pattern[i + 2] === '{') return at(i, '\\u{…} is JavaScript-only: write \\uXXXX (four hex digits) or the character itself');
+        if (/^[dD][89abAB]/.test(pattern.slice(i + 2, i + 4))) return at(i, 'surrogate escapes (\\uD800-\\uDFFF) are one character to JavaScript and two to Python: write the character itself');
+      }
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']' && i > classStart) inClass = false;
+      else if (c === '[') return at(i, 'a "[" inside a class is read as a nested set by newer Pythons: write \\[');
+      else if (/^(&&|\|\||~~|--)/.test(pattern.slice(i, i + 2))) return at(i, `"${pattern.slice(i, i + 2)}" inside a class is a set operation to newer Pythons: escape one of the two characters`);
+      continue;
+    }
+    if (c === '[') {
+      inClass = true;
+      classStart = pattern[i + 1] === '^' ? i + 2 : i + 1;
+      if (pattern[classStart] === ']') return at(i, '[] and [^] mean different things in JavaScript and Python: write \\] for a literal bracket, or the class you mean');
+      continue;
+    }
+    if (c === '.') return at(i, '"." is not portable (JavaScript\'s excludes \\r, \\n, \\u2028 and \\u2029, Python\'s only \\n): write [^\\n\\r] or the class you mean');
+    if (c === '(' && pattern[i + 1] === '?') {
+      const rest = pattern.slice(i + 2);
+      if (rest.startsWith(':') || rest.startsWith('=') || rest.startsWith('!')) {
+        i += 2;
+        continue;
+      }
+      if (rest.startsWith('<=') || rest.startsWith('<!')) return at(i, 'lookbehind is not portable to the Spark engine (Python allows only fixed-width lookbehind): write the pattern without it');
+      if (rest.startsWith('<') || rest.startsWith('P')) return at(i, 'named groups are not portable (JavaScript writes (?<name>…), Python (?P<name>…)): write (?:…) or (…)');
+      if (rest.startsWith('>')) return at(i, 'atomic groups (?>…) are Python-only: write (?:…)');
+      if (rest.startsWith('#')) return at(i, 'comments (?#…) are Python-only: drop it');
+      return at(i, 'inline flags such as (?i) are not portable: write both cases in a class ([Aa]), or use the column\'s case option after a case-insensitive class');
+    }
+    let end = -1;
+    if (c === '*' || c === '+' || c === '?') end = i + 1;
+    else if (c === '{') {
+      const m = /^\{(\d*)(,(\d*))?\}/.exec(pattern.slice(i));
+      if (!m || (m[1] === '' && m[2] === undefined)) return at(i, 'a "{" that starts no {n}, {n,} or {n,m} is a literal to Python and an error to JavaScript: write \\{');
+      if (m[1] === '') return at(i, `{${m[2]}} is a quantifier to Python and an error (or a literal) to JavaScript: write {0${m[2]}}`);
+      end = i + m[0].length;
+    }
+    if (end >= 0) {
+      // A lazy marker after a quantifier is portable; a '+' after one (possessive) is not.
+      if (pattern[end] === '+') return at(end, 'possessive quantifiers (*+, ++, ?+, {n}+) are Python-only: drop the second +');
+      i = (pattern[end] === '?' ? end + 1 : end) - 1;
+    }
+  }
+  return null;
+}

@@ -101,6 +101,18 @@ function matchesFixed(b: Buffer, s: number, e: number, tables: readonly Uint8Arr
   return true;
 }
 
+/** True when b[s..e) equals one of the column's (ASCII) NULL spellings. */
+function isNullSpelling(b: Buffer, s: number, e: number, spellings: readonly Buffer[]): boolean {
+  const n = e - s;
+  next: for (let k = 0; k < spellings.length; k++) {
+    const v = spellings[k];
+    if (v.length !== n) continue;
+    for (let i = 0; i < n; i++) if (b[s + i] !== v[i]) continue next;
+    return true;
+  }
+  return false;
+}
+
 /** The column's reference check on the field's text (ASCII: latin1 is exact), its value written. */
 function viaCheck(w: RowWriter, rule: ColumnRule, b: Buffer, s: number, e: number): boolean {
   const v = rule.check(b.toString('latin1', s, e));
@@ -164,7 +176,8 @@ export class FastRows {
       let e = ranges[f * 2 + 1];
       while (s < e && isSpace(b[s])) s++;
       while (e > s && isSpace(b[e - 1])) e--;
-      if (s === e) {
+      // Empty or a NULL spelling: the same outcome (nullBytes is null for most columns: one test).
+      if (s === e || (rule.nullBytes !== null && isNullSpelling(b, s, e, rule.nullBytes))) {
         if (rule.required) {
           w.len = start;
           return rule.key ? 'missing_key' : 'missing_value';
