@@ -6,7 +6,10 @@ export function getStatus(): Promise<ReconcilerStatus> {
   return proxyRequest<ReconcilerStatus>('GET', 'reconciler/status');
 }
 
-/** 202 with the new job, or with the running one and `alreadyRunning: true`. */
+/**
+ * 202 with the new job, or with the running one and `alreadyRunning: true`. `body.pipeline`
+ * names one pipeline; without it the reconciler repairs every pipeline, one after the other.
+ */
 export function startReconcile(body: ReconcileRequest): Promise<ReconcileJob> {
   return proxyRequest<ReconcileJob>('POST', 'reconciler/reconcile', { data: body });
 }
@@ -20,8 +23,10 @@ export function cancelJob(id: string): Promise<ReconcileJob> {
   return proxyRequest<ReconcileJob>('POST', `reconciler/reconcile/${encodeURIComponent(id)}/cancel`);
 }
 
-export async function listRuns(limit: number): Promise<ReconcileRun[]> {
-  const body = await proxyRequest<{ runs: ReconcileRun[] }>('GET', 'reconciler/runs', { params: { limit } });
+/** GET /runs?limit=N[&pipeline=name]: the query string passes the exact `reconciler/runs` route unchanged. */
+export async function listRuns(limit: number, pipeline?: string): Promise<ReconcileRun[]> {
+  const params: Record<string, string | number> = pipeline ? { limit, pipeline } : { limit };
+  const body = await proxyRequest<{ runs: ReconcileRun[] }>('GET', 'reconciler/runs', { params });
   return body.runs;
 }
 

@@ -4,6 +4,7 @@ export type {
   ApiError,
   BatchRepair,
   JobState,
+  LoaderPipelineStatus,
   LoaderStatus,
   ReconcileJob,
   ReconcilePhase,

@@ -8,15 +8,20 @@ import type { ReconcileRun } from '../api/types';
 import { formatCount, formatDuration, OUTCOME_LABELS, runDuration, TRIGGER_LABELS } from '../utils/format';
 import { RelativeTime } from './RelativeTime';
 
-/** Past reconcile runs, one row each, newest first as the reconciler returns them; a row opens its run. */
+/**
+ * Past reconcile runs, one row each, newest first as the reconciler returns them; a row opens its run.
+ * The pipeline column shows when the reconciler records pipelines (an older one sends no `pipeline`).
+ */
 export function RunsTable({ runs }: { runs: ReconcileRun[] }) {
   const s = useStyles2(getStyles);
+  const showPipeline = runs.some((r) => typeof r.pipeline === 'string');
   const navigate = useNavigate();
   return (
     <table className={s.table} data-testid="runs-table">
       <thead>
         <tr>
           <th>Started</th>
+          {showPipeline && <th>Pipeline</th>}
           <th>Started by</th>
           <th>Outcome</th>
           <th className={s.num}>Duration</th>
@@ -43,6 +48,7 @@ export function RunsTable({ runs }: { runs: ReconcileRun[] }) {
                   <RelativeTime iso={r.startedAt} />
                 </Link>
               </td>
+              {showPipeline && <td data-testid="run-pipeline">{r.pipeline ?? '–'}</td>}
               <td>
                 {TRIGGER_LABELS[r.trigger] ?? r.trigger}
                 {r.requestedBy && <span className={s.by}> by {r.requestedBy}</span>}

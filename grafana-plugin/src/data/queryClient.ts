@@ -16,7 +16,8 @@ export function createQueryClient(): QueryClient {
 export const queryKeys = {
   status: ['reconciler', 'status'] as const,
   job: (id: string) => ['reconciler', 'job', id] as const,
-  runs: (limit: number) => ['reconciler', 'runs', limit] as const,
+  /** Every runs query starts with ['reconciler', 'runs']: invalidating that prefix refreshes them all. */
+  runs: (limit: number, pipeline?: string) => ['reconciler', 'runs', limit, pipeline ?? ''] as const,
   run: (runId: string) => ['reconciler', 'run', runId] as const,
   loaderStatus: ['loader', 'status'] as const,
 };

@@ -7,14 +7,14 @@ import { HISTORY_LIMIT } from '../constants';
 import { queryKeys } from './queryClient';
 import { assertConfigured, useAppSettings } from './settings';
 
-/** GET /runs?limit=N: past reconcile runs, newest first. */
-export function useRuns(limit = HISTORY_LIMIT, pollMs = 10000) {
+/** GET /runs?limit=N[&pipeline=name]: past reconcile runs, newest first, of one pipeline or all. */
+export function useRuns(limit = HISTORY_LIMIT, pollMs = 10000, pipeline?: string) {
   const settings = useAppSettings();
   return useQuery<ReconcileRun[], ApiProblem>({
-    queryKey: queryKeys.runs(limit),
+    queryKey: queryKeys.runs(limit, pipeline),
     queryFn: () => {
       assertConfigured(settings);
-      return listRuns(limit);
+      return listRuns(limit, pipeline);
     },
     refetchInterval: pollMs,
   });

@@ -38,7 +38,7 @@ describe('History', () => {
     expect(rows[2]).toHaveTextContent('1 min 1 s');
     expect(rows[2]).toHaveTextContent('Error: MySQL went away');
     expect(rows[3]).toHaveTextContent('Dry run');
-    expect(backend.calls[0].params).toEqual({ limit: 50 });
+    expect(backend.callsTo('GET', RUNS)[0].params).toEqual({ limit: 50 });
   });
 
   it('has a designed empty state', async () => {

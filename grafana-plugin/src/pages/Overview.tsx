@@ -1,11 +1,14 @@
 import React from 'react';
-import { css } from '@emotion/css';
+import { css, cx } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { config, PluginPage } from '@grafana/runtime';
-import { Alert, Icon, LinkButton, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
+import { Alert, Button, Icon, LinkButton, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
 
 import type { LoaderStatus, ReconcilerStatus } from '../api/types';
+import { PipelinesTable } from '../components/PipelinesTable';
 import { ProblemAlert } from '../components/ProblemAlert';
+import { allButtonText } from '../components/Reconcile/ReconcilePanel';
+import { ReconcileFlowView, useReconcileFlow } from '../components/Reconcile/reconcileFlow';
 import { RecoveryBlocked } from '../components/Reconcile/RecoveryBlocked';
 import { RelativeTime } from '../components/RelativeTime';
 import { Health, StageCard } from '../components/StageCard';
@@ -14,6 +17,7 @@ import { useLoaderStatus } from '../data/useLoaderStatus';
 import { useReconcilerStatus } from '../data/useReconcilerStatus';
 import { PipelineOverTime } from '../scenes/PipelineOverTime';
 import { formatBytes, formatCount, formatDuration, OUTCOME_LABELS, PHASE_LABELS, plural, sentenceCase, timeAgo, TRIGGER_LABELS } from '../utils/format';
+import { pipelineRows, readProgress, reconcilerPipelineNames } from '../utils/pipelines';
 
 function loaderHealth(state: ReconcilerStatus['loader']['state'], reachable: boolean): Health {
   if (!reachable || state === 'unreachable' || state === 'failed') {
@@ -45,7 +49,8 @@ const LOADER_NOT_CONFIGURED = 'Add the loader URL on the configuration page to s
 function Pipeline({ status, loader, loaderNote }: { status: ReconcilerStatus; loader?: LoaderStatus; loaderNote?: string }) {
   const s = useStyles2(getStyles);
   const lh = loaderHealth(status.loader.state, status.loader.reachable);
-  const progress = loader && loader.bytesTotal > 0 ? ` (${Math.floor((100 * loader.bytesRead) / loader.bytesTotal)}%)` : '';
+  const read = readProgress(loader);
+  const progress = read ? ` (${read})` : '';
   return (
     <div className={s.flow} data-testid="pipeline-stages">
       <StageCard
@@ -163,6 +168,43 @@ function RecoveryState({ status }: { status: ReconcilerStatus }) {
   );
 }
 
+/**
+ * Every pipeline with its own Reconcile & restart (and one for all of them when there are
+ * several). Absent against services older than pipelines: the stages above are the whole story.
+ */
+function Pipelines({ status, loader }: { status: ReconcilerStatus; loader?: LoaderStatus }) {
+  const s = useStyles2(getStyles);
+  const flow = useReconcileFlow();
+  const rows = pipelineRows(status, loader);
+  const names = reconcilerPipelineNames(status);
+  if (rows.length === 0) {
+    return null;
+  }
+  // A user without reconcile:write sees no button at all; per pipeline only when the reconciler knows them.
+  const actions = flow.mayReconcile && names.length > 0;
+  return (
+    <section aria-label="Pipelines" data-testid="pipelines">
+      <div className={s.sectionHeader}>
+        <h3 className={cx(s.sectionTitle, s.headerTitle)}>{plural(rows.length, 'pipeline')}</h3>
+        {actions && names.length > 1 && (
+          <Button icon="sync" variant="secondary" size="sm" disabled={flow.disabled} tooltip={flow.reason} onClick={() => flow.open(undefined)}>
+            {allButtonText(names.length)}
+          </Button>
+        )}
+      </div>
+      <PipelinesTable
+        rows={rows}
+        onReconcile={actions ? (name) => flow.open(name) : undefined}
+        disabled={flow.disabled}
+        disabledReason={flow.reason}
+      />
+      <div className={s.flowView}>
+        <ReconcileFlowView flow={flow} pipelineCount={names.length} />
+      </div>
+    </section>
+  );
+}
+
 /** From Prometheus, so it shows even while the reconciler does not answer. */
 function OverTime() {
   const s = useStyles2(getStyles);
@@ -221,6 +263,7 @@ export function OverviewContent() {
       )}
       <Pipeline status={st} loader={loader.data} loaderNote={loaderNote} />
       <RecoveryState status={st} />
+      <Pipelines status={st} loader={loader.data} />
       <OverTime />
       <Dashboards />
       <p className={s.footer} data-testid="overview-updated">
@@ -254,6 +297,9 @@ const getStyles = (theme: GrafanaTheme2) => ({
   cardAction: css({ marginTop: theme.spacing(1) }),
   dashboards: css({ marginTop: theme.spacing(1) }),
   sectionTitle: css({ fontSize: theme.typography.h5.fontSize }),
+  headerTitle: css({ margin: 0 }),
+  sectionHeader: css({ display: 'flex', alignItems: 'center', justifyContent: 'space-between', gap: theme.spacing(2), marginBottom: theme.spacing(1) }),
+  flowView: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(2), marginTop: theme.spacing(2), '&:empty': { display: 'none' } }),
   dashboardLinks: css({ display: 'flex', gap: theme.spacing(1), flexWrap: 'wrap' }),
   footer: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
 });

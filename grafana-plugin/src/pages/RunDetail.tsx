@@ -19,6 +19,8 @@ function Summary({ run }: { run: ReconcileRunDetail }) {
   const outcome = OUTCOME_LABELS[run.outcome];
   const items: Array<[string, React.ReactNode]> = [
     ['Outcome', <Badge key="o" text={outcome.text} color={outcome.color} />],
+    // An older reconciler records no pipeline: the item is left out rather than guessed.
+    ...(typeof run.pipeline === 'string' ? ([['Pipeline', run.pipeline]] as Array<[string, React.ReactNode]>) : []),
     ['Started by', `${TRIGGER_LABELS[run.trigger] ?? run.trigger}${run.requestedBy ? ` (${run.requestedBy})` : ''}`],
     ['Started', formatAbsolute(run.startedAt)],
     ['Finished', run.finishedAt ? formatAbsolute(run.finishedAt) : 'still running'],

@@ -15,6 +15,7 @@ export function statusFixture(over: Partial<ReconcilerStatus> = {}): ReconcilerS
 export function reportFixture(over: Partial<ReconcileReport> = {}): ReconcileReport {
   return {
     runId: 'run-1',
+    pipeline: 'default',
     dryRun: false,
     trigger: 'button',
     batchesExamined: 3,
@@ -37,6 +38,7 @@ export function reportFixture(over: Partial<ReconcileReport> = {}): ReconcileRep
 export function jobFixture(over: Partial<ReconcileJob> = {}): ReconcileJob {
   return {
     id: 'job-1',
+    pipeline: null,
     state: 'running',
     dryRun: false,
     trigger: 'button',
@@ -49,6 +51,7 @@ export function jobFixture(over: Partial<ReconcileJob> = {}): ReconcileJob {
 export function runFixture(over: Partial<ReconcileRun> = {}): ReconcileRun {
   return {
     runId: 'run-1',
+    pipeline: 'default',
     trigger: 'watchdog',
     dryRun: false,
     startedAt: new Date(Date.now() - 120_000).toISOString(),
