@@ -2,17 +2,21 @@
 // under a named lock so two processes never race. Re-running is a no-op. Each applied
 // version is recorded with the build that applied it; a database migrated by a newer
 // pipewarden (a version this build does not know) is refused before anything is written,
-// since older code would misread tables it does not know the shape of. Then the dataset's
-// table: created from its spec when absent, else compared with the spec and altered only
-// in ways that never lose data (./dataset-table.ts); anything else is refused, naming
-// the column and the reason, before any statement runs.
-import type { Config } from '../config';
+// since older code would misread tables it does not know the shape of. Then the dataset
+// tables of every pipeline (core/src/pipelines.ts; one `default` pipeline without a config
+// file's `pipelines`), or of the one asked for: each created from its spec when absent, else
+// compared with the spec and altered only in ways that never lose data
+// (./dataset-table.ts); anything else is refused, naming the pipeline, the column and the
+// reason, before any statement of any table runs.
+import { DEFAULT_PIPELINE, type Config } from '../config';
 import { UserError } from '../errors';
 import { buildInfo } from '../version';
 import { connect, parseMysqlUrl } from './connection';
 import { MIGRATIONS, SCHEMA_VERSION, TABLES, ddlIfMissing } from './schema';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { datasetOf } from '../dataset/of-config';
+import { allPipelineConfigs, pipelineConfig } from '../pipelines';
+import type { ResolvedSpec } from '../dataset/types';
 import { planTable, readTable, supportsInstantAdd, type TablePlan } from './dataset-table';
 
 export interface AppliedChange {
@@ -23,6 +27,8 @@ export interface AppliedChange {
 }
 
 export interface DatasetTableResult {
+  /** The pipeline whose table this is. */
+  pipeline: string;
   table: string;
   /** The spec it was compared with (builtin:NAME or a path). */
   spec: string;
@@ -36,7 +42,10 @@ export interface MigrateResult {
   database: string;
   applied: number[];
   current: number;
+  /** The first pipeline's table (the only one without `pipelines`; the selected one with `pipeline`). */
   dataset: DatasetTableResult;
+  /** Every table migrated, one per pipeline, in the config's order. */
+  datasets: DatasetTableResult[];
   /** --dry-run: nothing was executed; these are the statements a real run would execute. */
   dryRun?: string[];
 }
@@ -52,9 +61,9 @@ async function databaseExists(config: Config, database: string): Promise<boolean
 }
 
 /** Refused changes stop the whole migration of the table, each with its column and reason. */
-function refuse(plan: TablePlan, spec: string): never {
+function refuse(plan: TablePlan, spec: string, pipeline: string): never {
   throw new UserError(
-    `the table ${plan.table} cannot be migrated to the spec ${spec} without risking its data:\n  - ${plan.refusals.join('\n  - ')}`,
+    `the table ${plan.table}${pipeline === DEFAULT_PIPELINE ? '' : ` (pipeline ${pipeline})`} cannot be migrated to the spec ${spec} without risking its data:\n  - ${plan.refusals.join('\n  - ')}`,
     'pipewarden never narrows, retypes, re-keys or drops: change the spec back, or load into a new table (set its `table`)',
   );
 }
@@ -85,10 +94,26 @@ async function applyPlan(conn: Connection, plan: TablePlan, instant: boolean): P
   return done;
 }
 
-export async function migrate(config: Config, opts: { dryRun?: boolean } = {}): Promise<MigrateResult> {
+export interface MigrateOptions {
+  dryRun?: boolean;
+  /** Migrate only this pipeline's table; default every pipeline's. pipewarden's own tables are migrated either way. */
+  pipeline?: string;
+}
+
+/** The pipelines whose tables a migration covers, with their specs (checked: one table per pipeline). */
+function targets(config: Config, pipeline: string | undefined): { pipeline: string; spec: ResolvedSpec }[] {
+  const configs = pipeline === undefined ? allPipelineConfigs(config) : [pipelineConfig(config, pipeline)];
+  return configs.map((c) => ({ pipeline: c.pipeline, spec: datasetOf(c) }));
+}
+
+function tableResult(pipeline: string, spec: ResolvedSpec, plan: TablePlan, changes: AppliedChange[]): DatasetTableResult {
+  return { pipeline, table: spec.table, spec: spec.origin, created: plan.create, changes, notes: plan.notes };
+}
+
+export async function migrate(config: Config, opts: MigrateOptions = {}): Promise<MigrateResult> {
   const { database } = parseMysqlUrl(config.mysql.url);
-  const spec = datasetOf(config);
-  if (opts.dryRun) return dryRun(config, database);
+  const tables = targets(config, opts.pipeline);
+  if (opts.dryRun) return dryRun(config, database, tables);
   const admin = await connect(config, false);
   try {
     await admin.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
@@ -124,27 +149,29 @@ export async function migrate(config: Config, opts: { dryRun?: boolean } = {}): 
       await conn.query(`INSERT INTO \`${TABLES.migrations}\` (version, name, applied_by) VALUES (?, ?, ?)`, [mig.version, mig.name, `${build.version} (${build.revision})`]);
       applied.push(mig.version);
     }
-    const plan = planTable(spec, await readTable(conn, spec.table));
-    if (plan.refusals.length > 0) refuse(plan, spec.origin);
+    // Every table planned before any is altered: a refusal leaves them all as they were.
+    const plans: TablePlan[] = [];
+    for (const t of tables) plans.push(planTable(t.spec, await readTable(conn, t.spec.table)));
+    plans.forEach((plan, i) => plan.refusals.length > 0 && refuse(plan, tables[i].spec.origin, tables[i].pipeline));
     const [[v]] = await conn.query<RowDataPacket[]>('SELECT VERSION() AS v');
-    const changes = await applyPlan(conn, plan, supportsInstantAdd(String(v.v)));
+    const datasets: DatasetTableResult[] = [];
+    for (const [i, plan] of plans.entries()) datasets.push(tableResult(tables[i].pipeline, tables[i].spec, plan, await applyPlan(conn, plan, supportsInstantAdd(String(v.v)))));
     await conn.query('SELECT RELEASE_LOCK(?)', [`pipewarden_migrate_${database}`]);
-    return { database, applied, current: SCHEMA_VERSION, dataset: { table: spec.table, spec: spec.origin, created: plan.create, changes, notes: plan.notes } };
+    return { database, applied, current: SCHEMA_VERSION, dataset: datasets[0], datasets };
   } finally {
     await conn.end();
   }
 }
 
 /** What migrate would execute, without executing anything (the database may not exist yet). */
-async function dryRun(config: Config, database: string): Promise<MigrateResult> {
-  const spec = datasetOf(config);
+async function dryRun(config: Config, database: string, tables: { pipeline: string; spec: ResolvedSpec }[]): Promise<MigrateResult> {
   const statements: string[] = [];
   let applied: number[] = [];
-  let plan: TablePlan;
+  const plans: TablePlan[] = [];
   if (!(await databaseExists(config, database))) {
     statements.push(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
     applied = MIGRATIONS.map((m) => m.version);
-    plan = planTable(spec, null);
+    for (const t of tables) plans.push(planTable(t.spec, null));
   } else {
     const conn = await connect(config);
     try {
@@ -152,14 +179,17 @@ async function dryRun(config: Config, database: string): Promise<MigrateResult> 
       const done = new Set<number>();
       if (hasTable.length > 0) for (const r of (await conn.query<RowDataPacket[]>(`SELECT version FROM \`${TABLES.migrations}\``))[0]) done.add(Number(r.version));
       applied = MIGRATIONS.filter((m) => !done.has(m.version)).map((m) => m.version);
-      plan = planTable(spec, await readTable(conn, spec.table));
+      for (const t of tables) plans.push(planTable(t.spec, await readTable(conn, t.spec.table)));
     } finally {
       await conn.end();
     }
   }
   for (const m of MIGRATIONS) if (applied.includes(m.version)) statements.push(...m.statements);
-  if (plan.refusals.length > 0) refuse(plan, spec.origin);
-  const changes = plan.changes.map((c) => ({ sql: c.sql, what: c.what }));
-  statements.push(...changes.map((c) => c.sql));
-  return { database, applied, current: SCHEMA_VERSION, dataset: { table: spec.table, spec: spec.origin, created: plan.create, changes, notes: plan.notes }, dryRun: statements };
+  plans.forEach((plan, i) => plan.refusals.length > 0 && refuse(plan, tables[i].spec.origin, tables[i].pipeline));
+  const datasets = plans.map((plan, i) => {
+    const changes = plan.changes.map((c) => ({ sql: c.sql, what: c.what }));
+    statements.push(...changes.map((c) => c.sql));
+    return tableResult(tables[i].pipeline, tables[i].spec, plan, changes);
+  });
+  return { database, applied, current: SCHEMA_VERSION, dataset: datasets[0], datasets, dryRun: statements };
 }
