@@ -143,50 +143,50 @@ describe('pipeline state', () => {
     const tableRows = await count(`SELECT COUNT(*) AS n FROM ${NYC_TABLE}`);
     expect(Number(ledger.inserted)).toBe(312);
     expect(tableRows).toBe(312);
-    expect(s.get('pipewarden_rows_loaded_total')).toBe(312);
-    expect(s.get('pipewarden_rows_duplicate_total')).toBe(Number(ledger.duplicate));
-    expect(s.get('pipewarden_batches_committed_total')).toBe(5);
+    expect(s.get('pipewarden_rows_loaded_total{pipeline="default"}')).toBe(312);
+    expect(s.get('pipewarden_rows_duplicate_total{pipeline="default"}')).toBe(Number(ledger.duplicate));
+    expect(s.get('pipewarden_batches_committed_total{pipeline="default"}')).toBe(5);
 
     const byReason = await sql<{ reason: string; n: number }>(`SELECT reason, COUNT(*) AS n FROM ${TABLES.deadLetters} GROUP BY reason`);
     expect(byReason.length).toBeGreaterThan(2);
-    expect(s.get('pipewarden_rows_rejected_total{reason="invalid_key"}')).toBe(2 / 2 + 22 / 2);
-    expect(s.get('pipewarden_rows_rejected_total{reason="missing_key"}')).toBe(1);
-    expect(s.get('pipewarden_rows_rejected_total{reason="column_count"}')).toBe(5);
+    expect(s.get('pipewarden_rows_rejected_total{pipeline="default",reason="invalid_key"}')).toBe(2 / 2 + 22 / 2);
+    expect(s.get('pipewarden_rows_rejected_total{pipeline="default",reason="missing_key"}')).toBe(1);
+    expect(s.get('pipewarden_rows_rejected_total{pipeline="default",reason="column_count"}')).toBe(5);
     // A reason outside the spec is folded into "other"; every known reason has a series.
-    expect(s.get('pipewarden_rows_rejected_total{reason="other"}')).toBe(11);
-    for (const r of REJECT_REASONS) expect(s.has(`pipewarden_rows_rejected_total{reason="${r}"}`)).toBe(true);
-    const rejected = [...s].filter(([k]) => k.startsWith('pipewarden_rows_rejected_total')).reduce((a, [, v]) => a + v, 0);
+    expect(s.get('pipewarden_rows_rejected_total{pipeline="default",reason="other"}')).toBe(11);
+    for (const r of REJECT_REASONS) expect(s.has(`pipewarden_rows_rejected_total{pipeline="default",reason="${r}"}`)).toBe(true);
+    const rejected = [...s].filter(([k]) => k.startsWith('pipewarden_rows_rejected_total{pipeline="default",')).reduce((a, [, v]) => a + v, 0);
     expect(rejected).toBe(byReason.reduce((a, r) => a + Number(r.n), 0));
   });
 
   it('publishes reconcile history: runs by outcome, rows repaired, the last real run', async () => {
     const s = (await scrape(exporter.url)).samples;
-    expect(s.get('pipewarden_reconcile_runs_total{outcome="success"}')).toBe(1);
-    expect(s.get('pipewarden_reconcile_runs_total{outcome="failed"}')).toBe(1);
-    expect(s.get('pipewarden_reconcile_runs_total{outcome="dry_run"}')).toBe(1);
-    expect(s.get('pipewarden_reconcile_runs_total{outcome="nothing_to_do"}')).toBe(0);
-    expect(s.get('pipewarden_rows_repaired_total')).toBe(17);
+    expect(s.get('pipewarden_reconcile_runs_total{pipeline="default",outcome="success"}')).toBe(1);
+    expect(s.get('pipewarden_reconcile_runs_total{pipeline="default",outcome="failed"}')).toBe(1);
+    expect(s.get('pipewarden_reconcile_runs_total{pipeline="default",outcome="dry_run"}')).toBe(1);
+    expect(s.get('pipewarden_reconcile_runs_total{pipeline="default",outcome="nothing_to_do"}')).toBe(0);
+    expect(s.get('pipewarden_rows_repaired_total{pipeline="default"}')).toBe(17);
     // The dry run at 12:00 is not a reconcile; the running one has not finished.
-    expect(s.get('pipewarden_last_reconcile_timestamp_seconds')).toBe(Date.UTC(2026, 10, 27, 11, 0, 0, 500) / 1000);
-    expect(s.get('pipewarden_last_reconcile_success')).toBe(0);
-    expect(s.get('pipewarden_last_reconcile_rows_inserted')).toBe(3);
+    expect(s.get('pipewarden_last_reconcile_timestamp_seconds{pipeline="default"}')).toBe(Date.UTC(2026, 10, 27, 11, 0, 0, 500) / 1000);
+    expect(s.get('pipewarden_last_reconcile_success{pipeline="default"}')).toBe(0);
+    expect(s.get('pipewarden_last_reconcile_rows_inserted{pipeline="default"}')).toBe(3);
   });
 
   it('publishes WAL, mirror, source and loader state', async () => {
     const s = (await scrape(exporter.url)).samples;
-    expect(s.get('pipewarden_batches_in_doubt')).toBe(2);
-    expect(s.get('pipewarden_wal_segments')).toBe(1);
-    expect(s.get('pipewarden_wal_bytes')).toBeGreaterThan(0);
-    expect(s.get('pipewarden_wal_disk_free_bytes')).toBeGreaterThan(0);
-    expect(s.get('pipewarden_mirror_batches')).toBe(3);
-    expect(s.get('pipewarden_mirror_bytes')).toBe(123456);
+    expect(s.get('pipewarden_batches_in_doubt{pipeline="default"}')).toBe(2);
+    expect(s.get('pipewarden_wal_segments{pipeline="default"}')).toBe(1);
+    expect(s.get('pipewarden_wal_bytes{pipeline="default"}')).toBeGreaterThan(0);
+    expect(s.get('pipewarden_wal_disk_free_bytes{pipeline="default"}')).toBeGreaterThan(0);
+    expect(s.get('pipewarden_mirror_batches{pipeline="default"}')).toBe(3);
+    expect(s.get('pipewarden_mirror_bytes{pipeline="default"}')).toBe(123456);
     expect(s.get('pipewarden_redis_maxmemory_bytes')).toBe(256 << 20);
     expect(s.get('pipewarden_redis_used_memory_bytes')).toBeGreaterThan(0);
-    expect(s.get('pipewarden_source_objects')).toBe(3);
-    expect(s.get('pipewarden_source_objects_pending')).toBe(2);
-    expect(s.get('pipewarden_source_bytes_pending')).toBe(1500 + 3000);
-    expect(s.get('pipewarden_loader_state{state="running"}')).toBe(1);
-    expect(s.get('pipewarden_loader_state{state="unreachable"}')).toBe(0);
+    expect(s.get('pipewarden_source_objects{pipeline="default"}')).toBe(3);
+    expect(s.get('pipewarden_source_objects_pending{pipeline="default"}')).toBe(2);
+    expect(s.get('pipewarden_source_bytes_pending{pipeline="default"}')).toBe(1500 + 3000);
+    expect(s.get('pipewarden_loader_state{pipeline="default",state="running"}')).toBe(1);
+    expect(s.get('pipewarden_loader_state{pipeline="default",state="unreachable"}')).toBe(0);
     for (const [target, up] of Object.entries({ mysql: 1, redis: 1, s3: 1, loader: 1, reconciler: 0 })) {
       expect([target, s.get(`pipewarden_up{target="${target}"}`)]).toEqual([target, up]);
       expect(s.get(`pipewarden_probe_duration_seconds{target="${target}"}`)).toBeLessThan(1.5);
@@ -196,7 +196,7 @@ describe('pipeline state', () => {
 
   it('sees a new WAL commit at the next scrape', async () => {
     await writeWal(config.wal.dir, 0, 1, 'later-');
-    expect((await scrape(exporter.url)).samples.get('pipewarden_batches_in_doubt')).toBe(3);
+    expect((await scrape(exporter.url)).samples.get('pipewarden_batches_in_doubt{pipeline="default"}')).toBe(3);
   });
 });
 
@@ -204,11 +204,11 @@ describe('Prometheus', () => {
   it('scrapes the exporter and returns the row count MySQL holds, live', async () => {
     const n = await count(`SELECT COUNT(*) AS n FROM ${NYC_TABLE}`);
     expect(await count(`SELECT SUM(rows_inserted) AS n FROM ${TABLES.ledger}`)).toBe(n);
-    expect(await promUntil('pipewarden_rows_loaded_total{job="pipewarden-exporter"}', (v) => v === n)).toBe(n);
+    expect(await promUntil('pipewarden_rows_loaded_total{pipeline="default",job="pipewarden-exporter"}', (v) => v === n)).toBe(n);
     await insertBatch(db, 100, { inserted: 250, duplicate: 0, rejected: 0 });
     const after = await count(`SELECT COUNT(*) AS n FROM ${NYC_TABLE}`);
     expect(await count(`SELECT SUM(rows_inserted) AS n FROM ${TABLES.ledger}`)).toBe(after);
-    expect(await promUntil('pipewarden_rows_loaded_total', (v) => v === after)).toBe(n + 250);
+    expect(await promUntil('pipewarden_rows_loaded_total{pipeline="default"}', (v) => v === after)).toBe(n + 250);
     expect(await promUntil('up{job="pipewarden-exporter"}', (v) => v === 1)).toBe(1);
   });
 });
@@ -244,15 +244,15 @@ describe('a local-folder source', () => {
     const other = await startExporter({ ...config, source: dir, wal: { ...config.wal, dir: walDir } }, { listen: '127.0.0.1:0' });
     try {
       const s = (await scrape(other.url)).samples;
-      expect(s.get('pipewarden_source_objects')).toBe(2);
-      expect(s.get('pipewarden_source_objects_pending')).toBe(2);
-      expect(s.get('pipewarden_source_bytes_pending')).toBe(500 + 300);
+      expect(s.get('pipewarden_source_objects{pipeline="default"}')).toBe(2);
+      expect(s.get('pipewarden_source_objects_pending{pipeline="default"}')).toBe(2);
+      expect(s.get('pipewarden_source_bytes_pending{pipeline="default"}')).toBe(500 + 300);
       expect(s.has('pipewarden_up{target="s3"}')).toBe(false);
       expect(s.get('pipewarden_up{target="mysql"}')).toBe(1);
       // A WAL folder holding only the checkpoint: no segments, nothing in doubt.
-      expect(s.get('pipewarden_wal_segments')).toBe(0);
-      expect(s.get('pipewarden_batches_in_doubt')).toBe(0);
-      expect(s.get('pipewarden_wal_disk_free_bytes')).toBeGreaterThan(0);
+      expect(s.get('pipewarden_wal_segments{pipeline="default"}')).toBe(0);
+      expect(s.get('pipewarden_batches_in_doubt{pipeline="default"}')).toBe(0);
+      expect(s.get('pipewarden_wal_disk_free_bytes{pipeline="default"}')).toBeGreaterThan(0);
     } finally {
       await other.close();
       rmSync(dir, { recursive: true, force: true });
@@ -276,8 +276,8 @@ describe('the loader collector', () => {
   it('says unreachable when the loader does not answer', async () => {
     await new Promise((r) => loader.close(r));
     const s = (await scrape(exporter.url)).samples;
-    expect(s.get('pipewarden_loader_state{state="unreachable"}')).toBe(1);
-    expect(s.get('pipewarden_loader_state{state="running"}')).toBe(0);
+    expect(s.get('pipewarden_loader_state{pipeline="default",state="unreachable"}')).toBe(1);
+    expect(s.get('pipewarden_loader_state{pipeline="default",state="running"}')).toBe(0);
     expect(s.get('pipewarden_up{target="loader"}')).toBe(0);
     loader = await startFakeLoader(stack.layout.ports.loader, config.token!);
   });
@@ -290,14 +290,14 @@ describe('outages', () => {
     expect(r.status).toBe(200);
     expect(r.ms).toBeLessThan(3000);
     expect(r.samples.get('pipewarden_up{target="mysql"}')).toBe(0);
-    for (const name of ['pipewarden_rows_loaded_total', 'pipewarden_batches_committed_total', 'pipewarden_rows_repaired_total']) expect(r.samples.has(name)).toBe(false);
-    expect([...r.samples.keys()].some((k) => k.startsWith('pipewarden_rows_rejected_total'))).toBe(false);
+    for (const name of ['pipewarden_rows_loaded_total{pipeline="default"}', 'pipewarden_batches_committed_total{pipeline="default"}', 'pipewarden_rows_repaired_total{pipeline="default"}']) expect(r.samples.has(name)).toBe(false);
+    expect([...r.samples.keys()].some((k) => k.startsWith('pipewarden_rows_rejected_total{pipeline="default",'))).toBe(false);
     for (const c of ['ledger', 'dead_letters', 'reconcile_runs']) expect(r.samples.get(`pipewarden_exporter_collector_success{collector="${c}"}`)).toBe(0);
     // Metrics without samples (HELP and TYPE only) are still a valid exposition.
     expect(promtool(r.text)).toEqual({ status: 0, out: '' });
     // Everything not backed by MySQL carries on.
     expect(r.samples.get('pipewarden_up{target="redis"}')).toBe(1);
-    expect(r.samples.get('pipewarden_batches_in_doubt')).toBe(3);
+    expect(r.samples.get('pipewarden_batches_in_doubt{pipeline="default"}')).toBe(3);
     expect(r.samples.get('pipewarden_exporter_collector_success{collector="wal"}')).toBe(1);
     // Prometheus sees the same: the target is up, MySQL is not.
     await promUntil('pipewarden_up{target="mysql"}', (v) => v === 0);
@@ -306,7 +306,7 @@ describe('outages', () => {
     await stack.mariadb.start();
     const back = await scrape(exporter.url);
     expect(back.samples.get('pipewarden_up{target="mysql"}')).toBe(1);
-    expect(back.samples.get('pipewarden_rows_loaded_total')).toBe(562);
+    expect(back.samples.get('pipewarden_rows_loaded_total{pipeline="default"}')).toBe(562);
     expect(back.samples.get('pipewarden_exporter_collector_success{collector="ledger"}')).toBe(1);
   });
 
@@ -317,17 +317,17 @@ describe('outages', () => {
     expect(r.ms).toBeLessThan(3000);
     expect(r.samples.get('pipewarden_up{target="redis"}')).toBe(0);
     expect(r.samples.get('pipewarden_up{target="mysql"}')).toBe(1);
-    expect(r.samples.has('pipewarden_mirror_batches')).toBe(false);
+    expect(r.samples.has('pipewarden_mirror_batches{pipeline="default"}')).toBe(false);
     expect(r.samples.has('pipewarden_redis_used_memory_bytes')).toBe(false);
     expect(r.samples.get('pipewarden_exporter_collector_success{collector="mirror"}')).toBe(0);
-    expect(r.samples.get('pipewarden_rows_loaded_total')).toBe(562);
+    expect(r.samples.get('pipewarden_rows_loaded_total{pipeline="default"}')).toBe(562);
     await promUntil('pipewarden_up{target="redis"}', (v) => v === 0);
 
     await stack.redis.start();
     const back = await scrape(exporter.url);
     expect(back.samples.get('pipewarden_up{target="redis"}')).toBe(1);
     // A Redis without persistence comes back empty: the stats hash is gone.
-    expect(back.samples.get('pipewarden_mirror_batches')).toBe(0);
+    expect(back.samples.get('pipewarden_mirror_batches{pipeline="default"}')).toBe(0);
   });
 
   it('S3 killed: the s3 probe is 0, the cached listing expires, the scrape still answers', async () => {
@@ -338,9 +338,9 @@ describe('outages', () => {
     expect(r.ms).toBeLessThan(3000);
     expect(r.samples.get('pipewarden_up{target="s3"}')).toBe(0);
     expect(r.samples.get('pipewarden_exporter_collector_success{collector="source"}')).toBe(0);
-    expect(r.samples.has('pipewarden_source_objects')).toBe(false);
+    expect(r.samples.has('pipewarden_source_objects{pipeline="default"}')).toBe(false);
     await stack.s3.start();
-    expect((await scrape(exporter.url)).samples.get('pipewarden_source_objects')).toBe(3);
+    expect((await scrape(exporter.url)).samples.get('pipewarden_source_objects{pipeline="default"}')).toBe(3);
   });
 });
 

@@ -24,8 +24,8 @@ export function batchId(n: number): string {
   return `t${String(n).padStart(23, '0')}`;
 }
 
-/** One batch: its violations rows, dead letters and ledger row, in one transaction. */
-export async function insertBatch(conn: mysql.Connection, n: number, b: BatchFixture): Promise<void> {
+/** One batch of `pipeline`: its violations rows, dead letters and ledger row, in one transaction. */
+export async function insertBatch(conn: mysql.Connection, n: number, b: BatchFixture, pipeline = 'default'): Promise<void> {
   const id = batchId(n);
   await conn.beginTransaction();
   try {
@@ -35,14 +35,14 @@ export async function insertBatch(conn: mysql.Connection, n: number, b: BatchFix
     }
     if (b.rejected > 0) {
       const reasons = b.reasons ?? ['invalid_key'];
-      const rows = Array.from({ length: b.rejected }, (_, i) => [id, i + 2, `s3://bucket/obj-${n}.csv`, reasons[i % reasons.length], null, Buffer.from('raw')]);
-      await conn.query(`INSERT INTO \`${TABLES.deadLetters}\` (batch_id, line_number, source_key, reason, detail, raw) VALUES ?`, [rows]);
+      const rows = Array.from({ length: b.rejected }, (_, i) => [id, i + 2, `s3://bucket/obj-${n}.csv`, reasons[i % reasons.length], null, Buffer.from('raw'), pipeline]);
+      await conn.query(`INSERT INTO \`${TABLES.deadLetters}\` (batch_id, line_number, source_key, reason, detail, raw, pipeline) VALUES ?`, [rows]);
     }
     const records = b.inserted + b.duplicate + b.rejected;
     await conn.query(
-      `INSERT INTO \`${TABLES.ledger}\` (batch_id, source_key, source_etag, first_record, record_count, rows_kept, rows_inserted, rows_duplicate, rows_rejected, key_checksum, committed_by)
-       VALUES (?, ?, 'etag', ?, ?, ?, ?, ?, ?, 'x', 'loader')`,
-      [id, `s3://bucket/obj-${n}.csv`, n * records + 1, records, b.inserted + b.duplicate, b.inserted, b.duplicate, b.rejected],
+      `INSERT INTO \`${TABLES.ledger}\` (batch_id, source_key, source_etag, first_record, record_count, rows_kept, rows_inserted, rows_duplicate, rows_rejected, key_checksum, committed_by, pipeline)
+       VALUES (?, ?, 'etag', ?, ?, ?, ?, ?, ?, 'x', 'loader', ?)`,
+      [id, `s3://bucket/obj-${n}.csv`, n * records + 1, records, b.inserted + b.duplicate, b.inserted, b.duplicate, b.rejected, pipeline],
     );
     await conn.commit();
   } catch (e) {
@@ -58,11 +58,11 @@ export interface RunFixture {
   finishedAt: number | null;
 }
 
-export async function insertReconcileRun(conn: mysql.Connection, id: string, r: RunFixture): Promise<void> {
+export async function insertReconcileRun(conn: mysql.Connection, id: string, r: RunFixture, pipeline = 'default'): Promise<void> {
   await conn.query(
-    `INSERT INTO \`${TABLES.reconcileRuns}\` (run_id, trigger_source, dry_run, started_at, finished_at, rows_inserted, outcome)
-     VALUES (?, 'api', ?, FROM_UNIXTIME(?), FROM_UNIXTIME(?), ?, ?)`,
-    [id.padEnd(36, '0'), r.outcome === 'dry_run' ? 1 : 0, (r.finishedAt ?? Date.now() / 1000) - 5, r.finishedAt, r.rowsInserted, r.outcome],
+    `INSERT INTO \`${TABLES.reconcileRuns}\` (run_id, trigger_source, dry_run, started_at, finished_at, rows_inserted, outcome, pipeline)
+     VALUES (?, 'api', ?, FROM_UNIXTIME(?), FROM_UNIXTIME(?), ?, ?, ?)`,
+    [id.padEnd(36, '0'), r.outcome === 'dry_run' ? 1 : 0, (r.finishedAt ?? Date.now() / 1000) - 5, r.finishedAt, r.rowsInserted, r.outcome, pipeline],
   );
 }
 
@@ -94,14 +94,16 @@ export function s3Client(config: Config): S3Client {
   });
 }
 
-/** Create the bucket and put objects of the given sizes; returns their canonical keys. */
-export async function putSourceObjects(config: Config, bucket: string, sizes: number[]): Promise<string[]> {
+/** Create the bucket (unless it exists) and put objects of the given sizes under `prefix`; returns their canonical keys. */
+export async function putSourceObjects(config: Config, bucket: string, sizes: number[], prefix = 'fy2014/'): Promise<string[]> {
   const s3 = s3Client(config);
   try {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((e: { name?: string }) => {
+      if (e.name !== 'BucketAlreadyOwnedByYou' && e.name !== 'BucketAlreadyExists') throw e;
+    });
     const keys: string[] = [];
     for (const [i, size] of sizes.entries()) {
-      const key = `fy2014/part-${i}.csv`;
+      const key = `${prefix}part-${i}.csv`;
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.alloc(size, 'a') }));
       keys.push(`s3://${bucket}/${key}`);
     }

@@ -47,7 +47,7 @@ async function untilLoaderState(state: string, timeoutMs = 120_000): Promise<Map
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const s = (await scrape(exporter.url)).samples;
-    if (s.get(`pipewarden_loader_state{state="${state}"}`) === 1) return s;
+    if (s.get(`pipewarden_loader_state{pipeline="default",state="${state}"}`) === 1) return s;
     if (Date.now() > deadline) throw new Error(`the exporter never reported loader state ${state}: ${JSON.stringify([...s].filter(([k]) => k.includes('loader_state')))}`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -86,11 +86,11 @@ test('paused mid-load: the exporter shows the pause, the work left, and the rows
   expect(paused.state).toBe('paused');
   const s = await untilLoaderState('paused');
   const tableRows = await count(`SELECT COUNT(*) AS n FROM ${NYC_TABLE}`);
-  expect(s.get('pipewarden_rows_loaded_total')).toBe(tableRows);
-  expect(s.get('pipewarden_rows_loaded_total')).toBe(await count(`SELECT SUM(rows_inserted) AS n FROM ${TABLES.ledger}`));
-  expect(s.get('pipewarden_source_objects')).toBe(2);
-  expect(s.get('pipewarden_source_objects_pending')).toBeGreaterThanOrEqual(1);
-  expect(s.get('pipewarden_source_bytes_pending')).toBeGreaterThan(0);
+  expect(s.get('pipewarden_rows_loaded_total{pipeline="default"}')).toBe(tableRows);
+  expect(s.get('pipewarden_rows_loaded_total{pipeline="default"}')).toBe(await count(`SELECT SUM(rows_inserted) AS n FROM ${TABLES.ledger}`));
+  expect(s.get('pipewarden_source_objects{pipeline="default"}')).toBe(2);
+  expect(s.get('pipewarden_source_objects_pending{pipeline="default"}')).toBeGreaterThanOrEqual(1);
+  expect(s.get('pipewarden_source_bytes_pending{pipeline="default"}')).toBeGreaterThan(0);
   expect(s.get('pipewarden_up{target="loader"}')).toBe(1);
   await loaderCall('POST', '/resume');
 });
@@ -99,27 +99,27 @@ test('finished: every figure equals what MariaDB, Redis and the WAL hold', async
   const s = await untilLoaderState('finished');
   const rows = await count(`SELECT COUNT(*) AS n FROM ${NYC_TABLE}`);
   expect(rows).toBeGreaterThan(60_000 * 0.9);
-  expect(s.get('pipewarden_rows_loaded_total')).toBe(rows);
+  expect(s.get('pipewarden_rows_loaded_total{pipeline="default"}')).toBe(rows);
   const duplicate = await count(`SELECT SUM(rows_duplicate) AS n FROM ${TABLES.ledger}`);
   expect(duplicate).toBeGreaterThan(0);
-  expect(s.get('pipewarden_rows_duplicate_total')).toBe(duplicate);
+  expect(s.get('pipewarden_rows_duplicate_total{pipeline="default"}')).toBe(duplicate);
   const rejected = await count(`SELECT COUNT(*) AS n FROM ${TABLES.deadLetters}`);
   expect(rejected).toBeGreaterThan(0);
-  const exported = [...s].filter(([k]) => k.startsWith('pipewarden_rows_rejected_total{')).reduce((a, [, v]) => a + v, 0);
+  const exported = [...s].filter(([k]) => k.startsWith('pipewarden_rows_rejected_total{pipeline="default",')).reduce((a, [, v]) => a + v, 0);
   expect(exported).toBe(rejected);
-  expect(s.get('pipewarden_batches_committed_total')).toBe(await count(`SELECT COUNT(*) AS n FROM ${TABLES.ledger}`));
-  expect(s.get('pipewarden_batches_in_doubt')).toBe(0);
-  expect(s.get('pipewarden_wal_segments')).toBeGreaterThanOrEqual(1);
-  expect(s.get('pipewarden_source_objects')).toBe(2);
-  expect(s.get('pipewarden_source_objects_pending')).toBe(0);
-  expect(s.get('pipewarden_source_bytes_pending')).toBe(0);
+  expect(s.get('pipewarden_batches_committed_total{pipeline="default"}')).toBe(await count(`SELECT COUNT(*) AS n FROM ${TABLES.ledger}`));
+  expect(s.get('pipewarden_batches_in_doubt{pipeline="default"}')).toBe(0);
+  expect(s.get('pipewarden_wal_segments{pipeline="default"}')).toBeGreaterThanOrEqual(1);
+  expect(s.get('pipewarden_source_objects{pipeline="default"}')).toBe(2);
+  expect(s.get('pipewarden_source_objects_pending{pipeline="default"}')).toBe(0);
+  expect(s.get('pipewarden_source_bytes_pending{pipeline="default"}')).toBe(0);
 
   const redis = new Redis(config.redis.url);
   try {
     const [batches, bytes] = await redis.hmget(mirrorKeys(config.redis.keyPrefix).stats, 'batches', 'bytes');
     expect(Number(batches)).toBeGreaterThan(0);
-    expect(s.get('pipewarden_mirror_batches')).toBe(Number(batches));
-    expect(s.get('pipewarden_mirror_bytes')).toBe(Number(bytes));
+    expect(s.get('pipewarden_mirror_batches{pipeline="default"}')).toBe(Number(batches));
+    expect(s.get('pipewarden_mirror_bytes{pipeline="default"}')).toBe(Number(bytes));
   } finally {
     redis.disconnect();
   }
@@ -133,7 +133,7 @@ test('after a reconcile run: up, runs by outcome, last run time and result from 
   reconciler = await startReconcilerService(config, { watchdog: false });
   const before = (await scrape(exporter.url)).samples;
   expect(before.get('pipewarden_up{target="reconciler"}')).toBe(1);
-  expect(before.has('pipewarden_last_reconcile_timestamp_seconds')).toBe(false);
+  expect(before.has('pipewarden_last_reconcile_timestamp_seconds{pipeline="default"}')).toBe(false);
 
   const job = await call<{ id: string; state: string }>(config.reconciler.url, 'POST', '/reconcile', { trigger: 'api' });
   let state = job.state;
@@ -147,12 +147,12 @@ test('after a reconcile run: up, runs by outcome, last run time and result from 
   const [rows] = await db.query(`SELECT outcome, COUNT(*) AS n FROM ${TABLES.reconcileRuns} WHERE finished_at IS NOT NULL GROUP BY outcome`);
   const byOutcome = rows as { outcome: string; n: number }[];
   expect(byOutcome.length).toBe(1);
-  expect(s.get(`pipewarden_reconcile_runs_total{outcome="${byOutcome[0].outcome}"}`)).toBe(Number(byOutcome[0].n));
+  expect(s.get(`pipewarden_reconcile_runs_total{pipeline="default",outcome="${byOutcome[0].outcome}"}`)).toBe(Number(byOutcome[0].n));
   expect(['success', 'nothing_to_do']).toContain(byOutcome[0].outcome);
-  expect(s.get('pipewarden_last_reconcile_success')).toBe(1);
+  expect(s.get('pipewarden_last_reconcile_success{pipeline="default"}')).toBe(1);
   // Written by the reconciler as NOW(3): the exporter must read it back as "just now".
-  expect(Math.abs(s.get('pipewarden_last_reconcile_timestamp_seconds')! - Date.now() / 1000)).toBeLessThan(30);
-  expect(s.get('pipewarden_rows_repaired_total')).toBe(await count(`SELECT SUM(rows_inserted) AS n FROM ${TABLES.reconcileRuns} WHERE dry_run = 0`));
-  expect(s.get('pipewarden_last_reconcile_rows_inserted')).toBe(0);
-  expect(s.get('pipewarden_rows_loaded_total')).toBe(await count(`SELECT COUNT(*) AS n FROM ${NYC_TABLE}`));
+  expect(Math.abs(s.get('pipewarden_last_reconcile_timestamp_seconds{pipeline="default"}')! - Date.now() / 1000)).toBeLessThan(30);
+  expect(s.get('pipewarden_rows_repaired_total{pipeline="default"}')).toBe(await count(`SELECT SUM(rows_inserted) AS n FROM ${TABLES.reconcileRuns} WHERE dry_run = 0`));
+  expect(s.get('pipewarden_last_reconcile_rows_inserted{pipeline="default"}')).toBe(0);
+  expect(s.get('pipewarden_rows_loaded_total{pipeline="default"}')).toBe(await count(`SELECT COUNT(*) AS n FROM ${NYC_TABLE}`));
 });
