@@ -1,6 +1,7 @@
 // The Alertmanager webhook receiver (payload version 4): acts only on configured alert
 // names, only on firing alerts, and once per (fingerprint, startsAt) — Alertmanager
-// repeats notifications, a repeat must not start a second run.
+// repeats notifications, a repeat must not start a second run. An alert's `pipeline` label
+// (the loader's metrics carry it) says which pipeline to reconcile; without it, every one.
 import { z } from 'zod';
 
 export const alertmanagerPayload = z.object({
@@ -29,7 +30,7 @@ export class AlertDeduper {
   constructor(private readonly names: readonly string[], private readonly ttlMs = 24 * 3600 * 1000) {}
 
   /** Which alerts of the payload call for a reconcile (after de-duplication). */
-  classify(p: AlertmanagerPayload): { action: AlertAction; alertname: string }[] {
+  classify(p: AlertmanagerPayload): { action: AlertAction; alertname: string; pipeline?: string }[] {
     const now = Date.now();
     for (const [k, t] of this.seen) if (now - t > this.ttlMs) this.seen.delete(k);
     return p.alerts.map((a) => {
@@ -39,7 +40,7 @@ export class AlertDeduper {
       const key = `${a.fingerprint ?? JSON.stringify(a.labels)}|${a.startsAt}`;
       if (this.seen.has(key)) return { action: 'duplicate' as const, alertname };
       this.seen.set(key, now);
-      return { action: 'reconcile' as const, alertname };
+      return { action: 'reconcile' as const, alertname, ...(a.labels.pipeline !== undefined && { pipeline: a.labels.pipeline }) };
     });
   }
 }

@@ -3,11 +3,22 @@
 // repair: a real run requested during a dry run cancels it (a dry run writes nothing) and
 // starts as soon as it has stopped. A request like the one going (dry during dry, anything
 // during a real run or while one is queued) gets that run, with `alreadyRunning: true`.
+// Pipelines: a job reconciles one pipeline or every one (core/src/pipelines.ts); one job at
+// a time per service still, whatever its pipeline: a request during a run gets the running
+// job (its `pipeline` says what it covers). Failures are kept per pipeline: a run of one
+// pipeline that succeeds does not clear another's failure (that loader is still paused).
 import { randomUUID } from 'node:crypto';
-import { errorMessage, type Config, type Logger, type ReconcileFailure, type ReconcileJob, type ReconcileTrigger } from '@pipewarden/core';
+import { DEFAULT_PIPELINE, errorMessage, type Config, type Logger, type ReconcileFailure, type ReconcileJob, type ReconcileTrigger } from '@pipewarden/core';
 import { ReconcileCancelledError, reconcile } from './reconcile';
 import type { ReconcilerMetrics } from './metrics';
 import { LockBusyError } from './lock';
+import type { PipelineReport } from './plan';
+
+/** A failed real run and the pipeline it failed for (null: a job over every pipeline that failed as a whole). */
+export type PipelineFailure = ReconcileFailure & { pipeline: string | null };
+
+/** The failures map's key for a job over every pipeline that failed before any pipeline's outcome. */
+const WHOLE_JOB = '*';
 
 const KEEP_JOBS = 50;
 
@@ -27,8 +38,8 @@ export class JobManager {
   private running?: Active;
   /** A real run waiting for the dry run it cancelled to stop. */
   private queued?: ReconcileJob;
-  /** The last real run failed (cleared by one that succeeds): its loader stays paused. */
-  lastFailure: ReconcileFailure | null = null;
+  /** Per pipeline (or WHOLE_JOB), its last real run failed (cleared by one that succeeds): its loader stays paused. */
+  private failures = new Map<string, PipelineFailure>();
 
   constructor(private readonly config: Config, private readonly metrics: ReconcilerMetrics, private readonly log: Logger) {
     this.metrics.reconcileLastFailed.set(0);
@@ -42,17 +53,32 @@ export class JobManager {
     return this.queued ? { ...this.queued } : null;
   }
 
+  /** The latest failure still standing (a pipeline whose last real run failed), or null. */
+  get lastFailure(): PipelineFailure | null {
+    let last: PipelineFailure | null = null;
+    for (const f of this.failures.values()) if (!last || f.finishedAt > last.finishedAt) last = f;
+    return last;
+  }
+
+  /** Every failure still standing, one per pipeline (pipeline null: a job over every pipeline). */
+  get standingFailures(): PipelineFailure[] {
+    return [...this.failures.values()];
+  }
+
   get(id: string): ReconcileJob | undefined {
     const j = this.jobs.get(id);
     return j ? { ...j } : undefined;
   }
 
-  /** Start a run, queue a real one behind a dry run it cancels, or return the one that stands for it. */
-  start(dryRun: boolean, trigger: ReconcileTrigger, requestedBy?: string): ReconcileJob {
+  /**
+   * Start a run of one pipeline (null: every pipeline; the caller checked the name), queue a
+   * real one behind a dry run it cancels, or return the one that stands for it.
+   */
+  start(dryRun: boolean, trigger: ReconcileTrigger, requestedBy?: string, pipeline: string | null = null): ReconcileJob {
     if (this.queued) return { ...this.queued, alreadyRunning: true };
     const running = this.running;
     if (running && (!running.job.dryRun || dryRun)) return { ...running.job, alreadyRunning: true };
-    const job = this.newJob(dryRun, trigger, requestedBy);
+    const job = this.newJob(dryRun, trigger, requestedBy, pipeline);
     if (!running) {
       this.run(job);
       return { ...job };
@@ -84,10 +110,10 @@ export class JobManager {
     r.ctl.abort();
   }
 
-  private newJob(dryRun: boolean, trigger: ReconcileTrigger, requestedBy: string | undefined): ReconcileJob {
+  private newJob(dryRun: boolean, trigger: ReconcileTrigger, requestedBy: string | undefined, pipeline: string | null): ReconcileJob {
     const job: ReconcileJob = {
       id: randomUUID(),
-      pipeline: null,
+      pipeline,
       state: 'queued',
       dryRun,
       trigger,
@@ -108,11 +134,12 @@ export class JobManager {
       job.state = 'running';
       job.startedAt = new Date().toISOString();
       try {
-        const result = await reconcile(this.config, { dryRun: job.dryRun, trigger: job.trigger, runId: job.id, requestedBy: job.requestedBy, log: this.log, signal: ctl.signal, onProgress: (p) => (job.progress = p) });
+        const result: PipelineReport = await reconcile(this.config, { dryRun: job.dryRun, trigger: job.trigger, runId: job.id, pipeline: job.pipeline, requestedBy: job.requestedBy, log: this.log, signal: ctl.signal, onProgress: (p) => (job.progress = p) });
         job.result = result;
         job.state = result.outcome === 'failed' ? 'failed' : 'succeeded';
-        if (result.outcome === 'failed') job.error = 'verification failed: see the reconciler log';
-        this.metrics.runs.inc({ trigger: job.trigger, outcome: result.outcome });
+        if (result.outcome === 'failed') job.error = result.error ?? 'verification failed: see the reconciler log';
+        // One count per pipeline run (each is a run of its own in reconcile_runs).
+        for (const r of result.pipelines ?? [result]) this.metrics.runs.inc({ trigger: job.trigger, outcome: r.outcome });
         this.metrics.rowsInserted.inc(result.rowsInserted);
       } catch (e) {
         if (e instanceof ReconcileCancelledError) {
@@ -135,11 +162,31 @@ export class JobManager {
     this.running = active;
   }
 
-  /** A failed real run leaves its loader paused: say so (status, metric) until one succeeds. */
+  /**
+   * A failed real run leaves its pipeline's loader paused: say so (status, metric) until a
+   * run of that pipeline succeeds. A cancelled real run (never: real runs are not cancelled)
+   * changes nothing.
+   */
   private noteRealRun(job: ReconcileJob): void {
-    const failed = job.state === 'failed';
-    this.lastFailure = failed ? { runId: job.id, trigger: job.trigger, error: job.error ?? 'failed', finishedAt: job.finishedAt! } : null;
-    this.metrics.reconcileLastFailed.set(failed ? 1 : 0);
+    const finishedAt = job.finishedAt!;
+    // A configuration without pipelines has one, `default`: a job over "every" pipeline is its job.
+    const whole = this.config.pipelines?.length ? WHOLE_JOB : DEFAULT_PIPELINE;
+    const note = (key: string, r: { runId: string; error?: string } | null) => {
+      if (r) this.failures.set(key, { runId: r.runId, pipeline: key === WHOLE_JOB ? null : key, trigger: job.trigger, error: r.error ?? 'failed', finishedAt });
+      else this.failures.delete(key);
+    };
+    const result = job.result as PipelineReport | undefined;
+    if (!result) {
+      // Threw before any outcome: the job's pipeline, or the whole job.
+      if (job.state === 'failed') note(job.pipeline ?? whole, { runId: job.id, error: job.error });
+    } else {
+      if (job.pipeline === null) this.failures.delete(whole);
+      for (const r of (result.pipelines ?? [result]) as PipelineReport[]) {
+        const error = result.pipelines ? (r.error ?? 'verification failed: see the reconciler log') : job.error;
+        note(r.pipeline ?? whole, r.outcome === 'failed' ? { runId: r.runId, error } : null);
+      }
+    }
+    this.metrics.reconcileLastFailed.set(this.failures.size > 0 ? 1 : 0);
   }
 
   /** Resolves when no run is going or queued. */

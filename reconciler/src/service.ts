@@ -1,12 +1,18 @@
 // `pipewarden reconciler serve`: the reconcile API the Grafana button calls, history,
-// status, the Alertmanager receiver and the watchdog.
+// status, the Alertmanager receiver and the watchdog. It serves every pipeline of the
+// configuration (core/src/pipelines.ts): a job reconciles one of them or all, /runs filters
+// by pipeline, /status shows each pipeline's WAL and last run.
 import express from 'express';
 import type { Server } from 'node:http';
 import type Redis from 'ioredis';
 import type { RowDataPacket } from 'mysql2/promise';
 import {
+  PIPELINE_NAME,
   TABLES,
+  UserError,
+  allPipelineConfigs,
   closeServer,
+  datasetOf,
   createLogger,
   createPool,
   createRedis,
@@ -23,6 +29,7 @@ import {
   sendError,
   type Config,
   type LoaderStatus,
+  type WalState,
   type Logger,
   type BatchRepair,
   type ReconcileRun,
@@ -33,6 +40,7 @@ import { AlertDeduper, alertmanagerPayload } from './alertmanager';
 import { JobManager } from './jobs';
 import { LoaderClient } from './loader-client';
 import { ReconcilerMetrics } from './metrics';
+import { jobPipeline, selectPipelines } from './plan';
 import { Watchdog } from './watchdog';
 
 export interface ReconcilerServiceOptions {
@@ -98,11 +106,14 @@ export class ReconcilerService {
   private readonly redis: Redis;
   private readonly loader: LoaderClient;
   private readonly alerts: AlertDeduper;
+  /** Every pipeline's Config, in the configuration's order (checked: one table per pipeline). */
+  readonly pipelines: Config[];
 
   constructor(private readonly config: Config, private readonly opts: ReconcilerServiceOptions = {}) {
     this.log = opts.log ?? createLogger('reconciler');
+    this.pipelines = allPipelineConfigs(config);
     this.jobs = new JobManager(config, this.metrics, this.log);
-    this.watchdog = new Watchdog(config, this.jobs, this.metrics, this.log);
+    this.watchdog = new Watchdog(config, this.jobs, this.metrics, this.log, this.pipelines);
     this.pool = createPool(config, { connectionLimit: 2 });
     // Reconnects on its own; while Redis is away /status says so (errors logged by createRedis).
     this.redis = createRedis(config, { role: 'reconciler-status', log: this.log, connectTimeoutMs: 1000, behaviour: { enableOfflineQueue: false, maxRetriesPerRequest: 0 } });
@@ -114,8 +125,16 @@ export class ReconcilerService {
     return this.opts.watchdog ?? this.config.reconciler.watchdog;
   }
 
-  async runs(limit: number): Promise<ReconcileRun[]> {
-    const [rows] = await this.pool.query<RowDataPacket[]>(`SELECT * FROM \`${TABLES.reconcileRuns}\` ORDER BY started_at DESC LIMIT ?`, [limit]);
+  get pipelineNames(): string[] {
+    return this.pipelines.map((p) => p.pipeline);
+  }
+
+  /** The latest recorded runs, of one pipeline when `pipeline` is given. */
+  async runs(limit: number, pipeline?: string): Promise<ReconcileRun[]> {
+    const [rows] =
+      pipeline === undefined
+        ? await this.pool.query<RowDataPacket[]>(`SELECT * FROM \`${TABLES.reconcileRuns}\` ORDER BY started_at DESC LIMIT ?`, [limit])
+        : await this.pool.query<RowDataPacket[]>(`SELECT * FROM \`${TABLES.reconcileRuns}\` WHERE pipeline = ? ORDER BY started_at DESC LIMIT ?`, [pipeline, limit]);
     return rows.map(toRun);
   }
 
@@ -142,18 +161,19 @@ export class ReconcilerService {
   private async redisView(): Promise<ReconcilerStatus['redis']> {
     if (this.redis.status !== 'ready') return { up: false, mirrorBatches: 0, mirrorBytes: 0 };
     try {
-      const s = await mirrorStats(this.redis, mirrorKeys(this.config.redis.keyPrefix));
-      return { up: true, mirrorBatches: s.batches, mirrorBytes: s.bytes };
+      // Each pipeline mirrors under its own key prefix.
+      const all = await Promise.all(this.pipelines.map((p) => mirrorStats(this.redis, mirrorKeys(p.redis.keyPrefix))));
+      return { up: true, mirrorBatches: all.reduce((n, s) => n + s.batches, 0), mirrorBytes: all.reduce((n, s) => n + s.bytes, 0) };
     } catch (e) {
       this.log.warn('cannot read the mirror stats', { error: errorMessage(e) });
       return { up: false, mirrorBatches: 0, mirrorBytes: 0 };
     }
   }
 
-  private async lastRun(mysqlUp: boolean): Promise<ReconcileRun | null> {
+  private async lastRun(mysqlUp: boolean, pipeline?: string): Promise<ReconcileRun | null> {
     if (!mysqlUp) return null;
     try {
-      return (await this.runs(1))[0] ?? null;
+      return (await this.runs(1, pipeline))[0] ?? null;
     } catch (e) {
       this.log.warn('cannot read reconcile_runs', { error: errorMessage(e) });
       return null;
@@ -163,14 +183,24 @@ export class ReconcilerService {
   async status(): Promise<ReconcilerStatus> {
     const ping = pingMysql(this.config, 1500);
     // Only the last run (read from MySQL) waits for the ping; the other views run alongside it.
-    const [mysqlUp, loader, redis, last] = await Promise.all([ping, this.loaderView(), this.redisView(), ping.then((up) => this.lastRun(up))]);
-    const wal = readWalState(this.config.wal.dir);
+    const lasts = ping.then((up) => Promise.all(this.pipelines.map((p) => this.lastRun(up, p.pipeline))));
+    const [mysqlUp, loader, redis, last, pipelineLasts] = await Promise.all([ping, this.loaderView(), this.redisView(), ping.then((up) => this.lastRun(up)), lasts]);
+    const pipelines = this.pipelines.map((p, i) => {
+      const spec = datasetOf(p);
+      return { name: p.pipeline, dataset: spec.name, table: spec.table, wal: walView(readWalState(p.wal.dir)), last: pipelineLasts[i] };
+    });
     return {
       ...buildInfo(),
       mysql: { up: mysqlUp },
       redis,
       loader,
-      wal: { bytes: wal.bytes, segments: wal.segments, batchesInDoubt: wal.inDoubt.size, tornTail: wal.tornTails.length > 0 },
+      wal: {
+        bytes: pipelines.reduce((n, p) => n + p.wal.bytes, 0),
+        segments: pipelines.reduce((n, p) => n + p.wal.segments, 0),
+        batchesInDoubt: pipelines.reduce((n, p) => n + p.wal.batchesInDoubt, 0),
+        tornTail: pipelines.some((p) => p.wal.tornTail),
+      },
+      pipelines,
       reconcile: { running: this.jobs.current, queued: this.jobs.pending, last, lastFailure: this.jobs.lastFailure },
       watchdog: { enabled: this.watchdogEnabled, lastDecision: this.watchdog.lastDecision, lastDecisionAt: this.watchdog.lastDecisionAt },
     };
@@ -195,9 +225,17 @@ export class ReconcilerService {
       if (typeof body !== 'object' || Array.isArray(body)) return sendError(res, 400, 'body must be a JSON object like {"dryRun": true}');
       if (body.dryRun !== undefined && typeof body.dryRun !== 'boolean') return sendError(res, 400, '"dryRun" must be true or false');
       if (body.trigger !== undefined && body.trigger !== 'button' && body.trigger !== 'api') return sendError(res, 400, '"trigger" must be "button" or "api"');
+      if (body.pipeline !== undefined && body.pipeline !== null && typeof body.pipeline !== 'string') return sendError(res, 400, '"pipeline" must be a pipeline\'s name (absent: every pipeline)');
+      const pipeline = (body.pipeline as string | null | undefined) ?? null;
+      try {
+        selectPipelines(this.pipelineNames, pipeline);
+      } catch (e) {
+        if (e instanceof UserError) return sendError(res, 404, e.message, e.hint);
+        throw e;
+      }
       const by = requestedBy(req);
       if (!by.ok) return sendError(res, 400, by.error);
-      const job = this.jobs.start(body.dryRun === true, (body.trigger as 'button' | 'api') ?? 'api', by.user);
+      const job = this.jobs.start(body.dryRun === true, (body.trigger as 'button' | 'api') ?? 'api', by.user, pipeline);
       res.status(202).location(`/reconcile/${job.id}`).json(job);
     });
     app.get('/reconcile/:id', auth, (req, res) => {
@@ -213,8 +251,11 @@ export class ReconcilerService {
     });
     app.get('/runs', auth, async (req, res) => {
       const limit = Math.min(500, Math.max(1, Number(req.query.limit ?? 50) || 50));
+      const pipeline = req.query.pipeline;
+      // Any well-formed name: the history may hold runs of a pipeline since removed from the configuration.
+      if (pipeline !== undefined && (typeof pipeline !== 'string' || !PIPELINE_NAME.test(pipeline))) return sendError(res, 400, '"pipeline" must be one pipeline\'s name (lower case letters, digits, - and _)');
       try {
-        res.json({ runs: await this.runs(limit) });
+        res.json({ runs: await this.runs(limit, pipeline) });
       } catch (e) {
         sendError(res, 503, `cannot read reconcile_runs: ${(e as Error).message}`, 'is MySQL up?');
       }
@@ -239,9 +280,11 @@ export class ReconcilerService {
       const decisions = this.alerts.classify(parsed.data);
       let job = null;
       for (const d of decisions) this.metrics.alertNotifications.inc({ action: d.action });
-      if (decisions.some((d) => d.action === 'reconcile')) {
-        job = this.jobs.start(false, 'alert');
-        this.log.info('alert triggered a reconcile', { alerts: decisions.filter((d) => d.action === 'reconcile').map((d) => d.alertname), job: job.id, joined: job.alreadyRunning === true });
+      const firing = decisions.filter((d) => d.action === 'reconcile');
+      if (firing.length > 0) {
+        // The alerts' `pipeline` labels: one known pipeline → that one; else every pipeline.
+        job = this.jobs.start(false, 'alert', undefined, jobPipeline(firing.map((d) => d.pipeline), this.pipelineNames));
+        this.log.info('alert triggered a reconcile', { alerts: firing.map((d) => d.alertname), pipeline: job.pipeline, job: job.id, joined: job.alreadyRunning === true });
       }
       res.json({ decisions, job });
     });
@@ -263,6 +306,10 @@ export class ReconcilerService {
     }
     this.redis.disconnect();
   }
+}
+
+function walView(wal: WalState): { bytes: number; segments: number; batchesInDoubt: number; tornTail: boolean } {
+  return { bytes: wal.bytes, segments: wal.segments, batchesInDoubt: wal.inDoubt.size, tornTail: wal.tornTails.length > 0 };
 }
 
 export async function startReconcilerService(config: Config, opts: ReconcilerServiceOptions = {}): Promise<{ service: ReconcilerService; url: string; server: Server; close(): Promise<void> }> {

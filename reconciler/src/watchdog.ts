@@ -5,9 +5,13 @@
 // At start-up it also reconciles when MySQL started after batches of the WAL were written:
 // after a host crash nothing is in doubt in the WAL, yet a MySQL with relaxed durability
 // may have lost those batches' commits. Each decision is logged and counted.
-import { errorMessage, mysqlUptime, pingMysql, readWalState, type Config, type Logger } from '@pipewarden/core';
+// Pipelines: MySQL going away concerns every pipeline, so those runs cover all; the WAL
+// findings (in doubt at start-up, written before MySQL started, stuck) and failed runs are
+// per pipeline, so the run covers the one pipeline concerned, or every one when several are.
+import { allPipelineConfigs, errorMessage, mysqlUptime, pingMysql, readWalState, type Config, type Logger } from '@pipewarden/core';
 import type { JobManager } from './jobs';
 import type { ReconcilerMetrics } from './metrics';
+import { jobPipeline } from './plan';
 
 export type WatchdogDecision =
   | 'mysql_down'
@@ -74,14 +78,23 @@ export class Watchdog {
   /** Retries since the last run that left nothing to retry for. */
   private attempts = 0;
   private nextRetryAt = 0;
-  /** When each batch now in doubt was first seen so. */
-  private inDoubtSince = new Map<string, number>();
+  /** When each batch now in doubt was first seen so, by pipeline. */
+  private inDoubtSince = new Map<string, Map<string, number>>();
   /** When retryIfNeeded last decoded the WAL. */
   private lastWalScanAt = 0;
   lastDecision: string | null = null;
   lastDecisionAt: string | null = null;
 
-  constructor(private readonly config: Config, private readonly jobs: JobManager, private readonly metrics: ReconcilerMetrics, private readonly log: Logger) {}
+  /** Every pipeline's Config (its WAL folder). */
+  private readonly pipelines: Config[];
+
+  constructor(private readonly config: Config, private readonly jobs: JobManager, private readonly metrics: ReconcilerMetrics, private readonly log: Logger, pipelines?: Config[]) {
+    this.pipelines = pipelines ?? allPipelineConfigs(config);
+  }
+
+  private get names(): string[] {
+    return this.pipelines.map((p) => p.pipeline);
+  }
 
   private decide(d: WatchdogDecision, fields: Record<string, unknown> = {}): void {
     this.lastDecision = d;
@@ -90,18 +103,32 @@ export class Watchdog {
     this.log.info(`watchdog: ${d}`, fields);
   }
 
-  private reconcile(decision: WatchdogDecision, fields: Record<string, unknown> = {}): void {
-    const job = this.jobs.start(false, 'watchdog');
-    this.decide(job.alreadyRunning ? 'reconcile_already_running' : decision, { ...fields, job: job.id });
+  /** Start a run of `pipeline` (null: every pipeline). */
+  private reconcile(decision: WatchdogDecision, fields: Record<string, unknown> = {}, pipeline: string | null = null): void {
+    const job = this.jobs.start(false, 'watchdog', undefined, pipeline);
+    this.decide(job.alreadyRunning ? 'reconcile_already_running' : decision, { ...fields, pipeline: job.pipeline, job: job.id });
+  }
+
+  /** Each pipeline's count (from its WAL) where it is above zero. */
+  private perPipeline(count: (pc: Config) => number): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const pc of this.pipelines) {
+      const n = count(pc);
+      if (n > 0) out.set(pc.pipeline, n);
+    }
+    return out;
   }
 
   start(): void {
     // Batches left in doubt by a crash before this process started get repaired at once
     // (looked at now, before a loader started meanwhile has batches of its own in flight).
-    const inDoubt = readWalState(this.config.wal.dir).inDoubt.size;
+    const inDoubt = this.perPipeline((pc) => readWalState(pc.wal.dir).inDoubt.size);
     // A probe that throws (not a MySQL error: a bug) is logged; the watchdog keeps watching.
     const report = (e: unknown) => this.log.error('watchdog probe failed', { error: errorMessage(e) });
-    if (inDoubt > 0) pingMysql(this.config).then((up) => up && this.reconcile('startup_in_doubt_reconcile', { inDoubt }), report);
+    if (inDoubt.size > 0) {
+      const fields = { inDoubt: sum(inDoubt), pipelines: [...inDoubt.keys()] };
+      pingMysql(this.config).then((up) => up && this.reconcile('startup_in_doubt_reconcile', fields, jobPipeline([...inDoubt.keys()], this.names)), report);
+    }
     this.timer = setInterval(() => this.tick().catch(report), this.config.reconciler.watchdogIntervalSeconds * 1000);
     this.timer.unref();
   }
@@ -112,9 +139,9 @@ export class Watchdog {
    * or 2 and a host crash), though nothing is in doubt. A run checks them against the ledger.
    */
   private startupCheck(uptimeSeconds: number): void {
-    const intents = readWalState(this.config.wal.dir).intents.values();
-    const before = writtenBeforeMysqlStarted([...intents].map((i) => i.ts), uptimeSeconds, Date.now());
-    if (before > 0) this.reconcile('startup_mysql_restarted_reconcile', { batchesWrittenBeforeMysqlStarted: before });
+    const now = Date.now();
+    const before = this.perPipeline((pc) => writtenBeforeMysqlStarted([...readWalState(pc.wal.dir).intents.values()].map((i) => i.ts), uptimeSeconds, now));
+    if (before.size > 0) this.reconcile('startup_mysql_restarted_reconcile', { batchesWrittenBeforeMysqlStarted: sum(before), pipelines: [...before.keys()] }, jobPipeline([...before.keys()], this.names));
   }
 
   async tick(): Promise<void> {
@@ -141,24 +168,44 @@ export class Watchdog {
   private retryIfNeeded(): void {
     if (this.jobs.current || this.jobs.pending) return;
     const now = Date.now();
+    const failures = this.jobs.standingFailures;
     const failed = this.jobs.lastFailure;
     // Decoding the WAL costs its whole size: only when no failure decides already, and at
     // most a few times per STUCK_IN_DOUBT_SECONDS (decisions about stuck batches wait for a fresh scan).
     if (!failed) {
       if (now - this.lastWalScanAt < (STUCK_IN_DOUBT_SECONDS * 1000) / 6) return;
       this.lastWalScanAt = now;
-      const since = new Map<string, number>();
-      for (const id of readWalState(this.config.wal.dir).inDoubt.keys()) since.set(id, this.inDoubtSince.get(id) ?? now);
+      const since = new Map<string, Map<string, number>>();
+      for (const pc of this.pipelines) {
+        const before = this.inDoubtSince.get(pc.pipeline);
+        const mine = new Map<string, number>();
+        for (const id of readWalState(pc.wal.dir).inDoubt.keys()) mine.set(id, before?.get(id) ?? now);
+        if (mine.size > 0) since.set(pc.pipeline, mine);
+      }
       this.inDoubtSince = since;
     }
-    const stuck = [...this.inDoubtSince.values()].filter((t) => now - t >= STUCK_IN_DOUBT_SECONDS * 1000).length;
+    const stuckBy = new Map<string, number>();
+    for (const [name, ids] of this.inDoubtSince) {
+      const n = [...ids.values()].filter((t) => now - t >= STUCK_IN_DOUBT_SECONDS * 1000).length;
+      if (n > 0) stuckBy.set(name, n);
+    }
+    const stuck = sum(stuckBy);
     const d = retryDecision({ failed: failed !== null, stuck, now, attempts: this.attempts, nextRetryAt: this.nextRetryAt });
     this.attempts = d.attempts;
     this.nextRetryAt = d.nextRetryAt;
-    if (d.reconcile) this.reconcile(failed ? 'retry_failed_reconcile' : 'retry_in_doubt_reconcile', { attempt: d.attempts, lastError: failed?.error, stuck });
+    if (!d.reconcile) return;
+    // The pipelines concerned: those whose last run failed (a whole-job failure: every one), else those with stuck batches.
+    const concerned = failed ? failures.map((f) => f.pipeline ?? undefined) : [...stuckBy.keys()];
+    this.reconcile(failed ? 'retry_failed_reconcile' : 'retry_in_doubt_reconcile', { attempt: d.attempts, lastError: failed?.error, stuck }, jobPipeline(concerned, this.names));
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
   }
+}
+
+function sum(counts: ReadonlyMap<string, number>): number {
+  let n = 0;
+  for (const v of counts.values()) n += v;
+  return n;
 }

@@ -5,13 +5,13 @@ import { createLogger, type Config, type ReconcileReport } from '@pipewarden/cor
 import { JobManager } from '../src/jobs';
 import { ReconcilerMetrics } from '../src/metrics';
 
-const pending: { resolve: (r: ReconcileReport) => void; signal?: AbortSignal; dryRun?: boolean }[] = [];
+const pending: { resolve: (r: ReconcileReport) => void; reject: (e: Error) => void; signal?: AbortSignal; dryRun?: boolean; pipeline?: string | null }[] = [];
 jest.mock('../src/reconcile', () => {
   const actual = jest.requireActual('../src/reconcile');
   return {
     ...actual,
-    reconcile: (_config: Config, opts: { signal?: AbortSignal; dryRun?: boolean }) =>
-      new Promise<ReconcileReport>((resolve) => pending.push({ resolve, signal: opts.signal, dryRun: opts.dryRun })),
+    reconcile: (_config: Config, opts: { signal?: AbortSignal; dryRun?: boolean; pipeline?: string | null }) =>
+      new Promise<ReconcileReport>((resolve, reject) => pending.push({ resolve, reject, signal: opts.signal, dryRun: opts.dryRun, pipeline: opts.pipeline })),
   };
 });
 
@@ -46,4 +46,62 @@ test('a dry run asked to stop after its last cancellation point succeeds without
   pending[1].resolve(report(false));
   await new Promise((r) => setImmediate(r));
   expect(jobs.get(real.id)).toMatchObject({ state: 'succeeded' });
+});
+
+const settle = () => new Promise((r) => setImmediate(r));
+
+test('failures are kept per pipeline: a success of one pipeline does not clear another\'s (its loader is still paused)', async () => {
+  pending.length = 0;
+  const metrics = new ReconcilerMetrics();
+  const config = { pipelines: [{ name: 'a' }, { name: 'b' }] } as unknown as Config;
+  const jobs = new JobManager(config, metrics, createLogger('test', () => undefined));
+  const failedGauge = async () => (await metrics.reconcileLastFailed.get()).values[0].value;
+
+  // Every pipeline: b fails (its run threw), a repairs.
+  const all = jobs.start(false, 'watchdog');
+  expect(all.pipeline).toBeNull();
+  expect(pending[0].pipeline).toBeNull();
+  const a = { ...report(false), runId: 'ra', pipeline: 'a', outcome: 'success' as const };
+  const b = { ...report(false), runId: 'rb', pipeline: 'b', outcome: 'failed' as const, verification: 'skipped' as const, error: 'MySQL did not answer within 600 s' };
+  pending[0].resolve({ ...report(false), runId: all.id, pipeline: null, pipelines: [a, b], outcome: 'failed', error: 'pipeline b: MySQL did not answer within 600 s' } as ReconcileReport);
+  await settle();
+  expect(jobs.get(all.id)).toMatchObject({ state: 'failed', error: 'pipeline b: MySQL did not answer within 600 s' });
+  expect(jobs.standingFailures.map((f) => [f.pipeline, f.runId, f.error])).toEqual([['b', 'rb', 'MySQL did not answer within 600 s']]);
+  expect(await failedGauge()).toBe(1);
+
+  // Pipeline a alone succeeds: b's failure stands.
+  const onlyA = jobs.start(false, 'api', undefined, 'a');
+  expect(pending[1].pipeline).toBe('a');
+  pending[1].resolve({ ...report(false), runId: onlyA.id, pipeline: 'a' });
+  await settle();
+  expect(jobs.lastFailure).toMatchObject({ pipeline: 'b', runId: 'rb' });
+
+  // Pipeline b alone throws again, then succeeds: nothing stands.
+  const b1 = jobs.start(false, 'api', undefined, 'b');
+  pending[2].reject(new Error('a loader process holds the lock'));
+  await settle();
+  expect(jobs.lastFailure).toMatchObject({ pipeline: 'b', runId: b1.id, error: 'a loader process holds the lock' });
+  const b2 = jobs.start(false, 'api', undefined, 'b');
+  pending[3].resolve({ ...report(false), runId: b2.id, pipeline: 'b' });
+  await settle();
+  expect(jobs.lastFailure).toBeNull();
+  expect(await failedGauge()).toBe(0);
+});
+
+test('a job over every pipeline that throws as a whole stands for every pipeline until a job over every pipeline succeeds', async () => {
+  pending.length = 0;
+  const config = { pipelines: [{ name: 'a' }, { name: 'b' }] } as unknown as Config;
+  const jobs = new JobManager(config, new ReconcilerMetrics(), createLogger('test', () => undefined));
+  const all = jobs.start(false, 'watchdog');
+  pending[0].reject(new Error('pipelines "a" and "b" both load table violations'));
+  await settle();
+  expect(jobs.lastFailure).toMatchObject({ pipeline: null, runId: all.id });
+  jobs.start(false, 'api', undefined, 'a');
+  pending[1].resolve({ ...report(false), pipeline: 'a' });
+  await settle();
+  expect(jobs.lastFailure).toMatchObject({ pipeline: null });
+  jobs.start(false, 'api');
+  pending[2].resolve({ ...report(false), pipeline: null, pipelines: [{ ...report(false), pipeline: 'a' }, { ...report(false), pipeline: 'b' }] });
+  await settle();
+  expect(jobs.lastFailure).toBeNull();
 });
