@@ -1,8 +1,10 @@
 import React from 'react';
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 
 import { FakeBackend, never } from '../test/fakeBackend';
-import { runFixture } from '../test/fixtures';
+import { runFixture, statusFixture } from '../test/fixtures';
+import { statusWithPipelines } from '../test/pipelineFixtures';
 import { renderPage } from '../test/render';
 import { HistoryContent } from './History';
 
@@ -85,5 +87,48 @@ describe('History', () => {
     expect(rows[0]).toHaveTextContent('Button by alice');
     expect(rows[1]).toHaveTextContent('Watchdog');
     expect(rows[1]).not.toHaveTextContent(' by ');
+  });
+
+  it('filters by pipeline with GET /runs?pipeline= and shows each run\'s pipeline', async () => {
+    const all = [runFixture({ runId: 'r2', pipeline: 'orders' }), runFixture({ runId: 'r1', pipeline: 'parking' })];
+    const backend = new FakeBackend()
+      .on('GET', /reconciler\/status$/, { status: 200, data: statusWithPipelines() })
+      .on('GET', RUNS, (req) => {
+        const p = (req.params as { pipeline?: string }).pipeline;
+        return { status: 200, data: { runs: p ? all.filter((r) => r.pipeline === p) : all } };
+      })
+      .install();
+    renderPage(<HistoryContent />);
+    expect(await screen.findAllByTestId('run-row')).toHaveLength(2);
+    expect(screen.getAllByTestId('run-pipeline').map((c) => c.textContent)).toEqual(['orders', 'parking']);
+    await userEvent.setup().click(await screen.findByRole('radio', { name: 'orders' }));
+    await waitFor(() => expect(screen.getAllByTestId('run-row')).toHaveLength(1));
+    expect(screen.getByTestId('run-pipeline')).toHaveTextContent('orders');
+    expect(backend.callsTo('GET', RUNS).at(-1)!.params).toEqual({ limit: 50, pipeline: 'orders' });
+  });
+
+  it('starts filtered when the URL names a pipeline (the Overview links there)', async () => {
+    const backend = new FakeBackend()
+      .on('GET', /reconciler\/status$/, { status: 200, data: statusWithPipelines() })
+      .on('GET', RUNS, { status: 200, data: { runs: [] } })
+      .install();
+    renderPage(<HistoryContent />, undefined, '/history?pipeline=parking');
+    expect(await screen.findByText('No reconcile of pipeline parking has run yet')).toBeInTheDocument();
+    expect(backend.callsTo('GET', RUNS)[0].params).toEqual({ limit: 50, pipeline: 'parking' });
+    expect(screen.getByRole('radio', { name: 'parking' })).toBeChecked();
+  });
+
+  it('against an older reconciler has no pipeline filter and no pipeline column', async () => {
+    const old = runFixture({ runId: 'r1' });
+    delete (old as { pipeline?: string }).pipeline;
+    new FakeBackend()
+      .on('GET', /reconciler\/status$/, { status: 200, data: statusFixture() })
+      .on('GET', RUNS, { status: 200, data: { runs: [old] } })
+      .install();
+    renderPage(<HistoryContent />);
+    await screen.findAllByTestId('run-row');
+    expect(screen.queryByTestId('run-pipeline')).not.toBeInTheDocument();
+    expect(screen.queryByRole('columnheader', { name: 'Pipeline' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('radio')).not.toBeInTheDocument();
   });
 });

@@ -67,4 +67,16 @@ describe('Run detail', () => {
     renderPage(<RunDetailContent runId="run-1" />);
     expect(await screen.findByTestId('problem-alert')).toHaveTextContent('no recorded reconcile run run-1. dry runs are not recorded');
   });
+
+  it("names the run's pipeline, and leaves it out for an older reconciler", async () => {
+    new FakeBackend().on('GET', /reconciler\/runs\/run-1$/, { status: 200, data: runDetailFixture({ pipeline: 'orders' }) }).install();
+    const { unmount } = renderPage(<RunDetailContent runId="run-1" />);
+    expect(await screen.findByTestId('run-summary')).toHaveTextContent(/Pipeline\s*orders/);
+    unmount();
+    const old = runDetailFixture();
+    delete (old as { pipeline?: string }).pipeline;
+    new FakeBackend().on('GET', /reconciler\/runs\/run-1$/, { status: 200, data: old }).install();
+    renderPage(<RunDetailContent runId="run-1" />);
+    expect(await screen.findByTestId('run-summary')).not.toHaveTextContent('Pipeline');
+  });
 });
