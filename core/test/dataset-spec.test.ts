@@ -72,6 +72,49 @@ describe('spec errors name the file, the line, the path and what was expected', 
   });
 });
 
+describe('nullValues', () => {
+  test('resolved onto every column: the dataset\'s list unless the column has its own; none by default', () => {
+    const spec = parseSpec(minimal("nullValues: [NA, '-']\n", '  - name: id\n    type: integer\n  - name: a\n    nullValues: [n/a]\n  - name: b\n    nullValues: []\n'), 'n.yaml');
+    expect(spec.columns.map((c) => c.nullValues)).toEqual([['NA', '-'], ['n/a'], []]);
+    expect(parseSpec(minimal(), 'm.yaml').columns[0].nullValues).toEqual([]);
+  });
+  test('an empty spelling, outer spaces and a repeated one are refused where they are written', () => {
+    const m = problems(minimal("nullValues: ['', ' NA']\n"));
+    expect(m).toContain("my.yaml:4:14: nullValues[0]: an empty null spelling: an empty value is NULL already (drop it)");
+    expect(m).toContain('nullValues[1]: null spellings are compared with the trimmed value: write "NA" without the outer spaces');
+    expect(problems(minimal('', '  - name: id\n    type: integer\n    nullValues: [NA, NA]\n'))).toMatch(/columns\[0\]\.nullValues: must NOT have duplicate items/);
+  });
+});
+
+describe('patterns must read the same in JavaScript and Python', () => {
+  const patternProblem = (pattern: string) => problems(minimal('', `  - name: id\n    type: integer\n  - name: p\n    type: pattern\n    pattern: ${JSON.stringify(pattern)}\n`));
+  test.each([
+    ['[A-Z].{2}', 'at character 6: "." is not portable', 'write [^\\n\\r]'],
+    ['a{,3}', 'at character 2: {,3} is a quantifier to Python', 'write {0,3}'],
+    ['[A-Z]\\s[0-9]', 'at character 6: \\s is not portable', 'write [ \\t]'],
+    ['[\\S]+', 'at character 2: \\S is not portable', 'write [^ \\t]'],
+    ['(?i)ab', 'at character 1: inline flags such as (?i) are not portable', '[Aa]'],
+    ['a*+b', 'at character 3: possessive quantifiers', 'drop the second +'],
+    ['(?>ab)c', 'atomic groups', 'write (?:…)'],
+    ['ab\\Z', '\\Z is an anchor only Python knows', 'drop it'],
+    ['(a)?\\1', 'back-references (\\1) are not portable', 'write the repeated part out'],
+    ['(?<=a)b', 'lookbehind is not portable', 'without it'],
+    ['(?<n>a)', 'named groups are not portable', 'write (?:…)'],
+    ['\\p{Lu}', '\\p is not portable', '[A-Za-z]'],
+    ['[[a]', 'nested set', 'write \\['],
+    ['a{b', 'a "{" that starts no {n}', 'write \\{'],
+    ['\\u{41}', '\\u{…} is JavaScript-only', '\\uXXXX'],
+  ])('%s is refused, with what to write instead', (pattern, what, advice) => {
+    const m = patternProblem(pattern);
+    expect(m).toMatch(/my\.yaml:9:14: columns\[1\]\.pattern: pattern /);
+    expect(m).toContain(what);
+    expect(m).toContain(advice);
+  });
+  test.each(['[A-Za-z]{2}', '[^\\n\\r]{1,6}', '\\d{1,3}(,\\d{3})*', '(?:ab|AB)[0-9]{1,3}', '(?=[a-z])[a-z0-9]{2,4}', '[a-z]+?[0-9]*', '\\bab\\b', '^[A-Z]{2}$', '\\x41[\\u00e9]', 'a{2}b{0,1}|x{1,}', '[\\[\\]x]y', '[a-c\\-x]', '\\w\\.\\d'])('%s is allowed', (pattern) => {
+    expect(() => parseSpec(minimal('', `  - name: id\n    type: integer\n  - name: p\n    type: pattern\n    pattern: ${JSON.stringify(pattern)}\n`), 'ok.yaml')).not.toThrow();
+  });
+});
+
 describe('format strings', () => {
   test('tokens', () => {
     expect(parseFormat('MM/DD/YYYY').map((t) => t.kind)).toEqual(['month', 'literal', 'day', 'literal', 'year']);

@@ -208,3 +208,44 @@ describe('header mapping', () => {
     expect(() => strict.mapHeader(['ID', 'Must', 'Notes', 'Shoe Colour'])).toThrow(/does not know: "Shoe Colour"/);
   });
 });
+
+describe('NULL spellings (nullValues)', () => {
+  const rules = rulesFor(
+    parseSpec(
+      [
+        'name: n',
+        'table: n',
+        'key: id',
+        "nullValues: [NA, '\\N', '-']",
+        'columns:',
+        '  - {name: id, type: integer}',
+        '  - {name: need, type: date, required: true}',
+        '  - {name: count, type: integer}',
+        "  - {name: price, type: decimal, precision: 5, scale: 2, nullValues: ['n/a']}",
+        '  - {name: note, maxLength: 4, nullValues: []}',
+        "  - {name: state, type: pattern, pattern: '[A-Za-z]{2}', case: upper}",
+      ].join('\n'),
+      'n.yaml',
+    ),
+  );
+  const map = rules.mapHeader(['id', 'need', 'count', 'price', 'note', 'state']);
+  const row = (fields: string[]) => {
+    const odd = rules.newOddities();
+    return { res: rules.normalizeRecord(fields, map, odd), odd: odd.byColumn(rules.columnNames) };
+  };
+  it('a column inherits the dataset\'s list unless it has its own; [] turns them off', () => {
+    expect(rules.spec.columns.map((c) => c.nullValues)).toEqual([['NA', '\\N', '-'], ['NA', '\\N', '-'], ['NA', '\\N', '-'], ['n/a'], [], ['NA', '\\N', '-']]);
+  });
+  it('a spelling is NULL, not an oddity, compared trimmed and case-sensitively', () => {
+    expect(row(['1', '2024-01-01', ' NA ', 'n/a', 'NA', '-'])).toEqual({ res: { ok: true, values: ['1', '2024-01-01', null, null, 'NA', null] }, odd: {} });
+    // Another case is no spelling: an invalid value (an oddity), or a value where the type takes it.
+    expect(row(['1', '2024-01-01', 'na', 'N/A', '\\N', 'na'])).toEqual({ res: { ok: true, values: ['1', '2024-01-01', null, null, '\\N', 'NA'] }, odd: { count: 1, price: 1 } });
+    // The dataset's spellings do not apply where the column has its own list.
+    expect(row(['1', '2024-01-01', '\\N', 'NA', '-', 'ny'])).toEqual({ res: { ok: true, values: ['1', '2024-01-01', null, null, '-', 'NY'] }, odd: { price: 1 } });
+  });
+  it('in a key column missing_key, in a required column missing_value', () => {
+    expect(row(['NA', '2024-01-01', '1', '1', 'a', 'ny']).res).toEqual({ ok: false, reason: 'missing_key' });
+    expect(row(['1', '\\N', '1', '1', 'a', 'ny']).res).toEqual({ ok: false, reason: 'missing_value' });
+    expect(row(['1', 'soon', '1', '1', 'a', 'ny']).res).toEqual({ ok: false, reason: 'invalid_value' });
+  });
+});

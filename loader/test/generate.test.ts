@@ -42,6 +42,25 @@ columns:
   'events.yaml',
 );
 
+// NULL spellings a type's own valid or invalid values could hit: a decimal's "n/a", a
+// boolean's "-", an enum's "n/a", the pattern's "NA".
+const NULLS = parseSpec(
+  `name: nulls
+table: nulls
+key: id
+nullValues: ['NA', 'n/a', '-', '\\N']
+columns:
+  - { name: id, type: integer, min: 1 }
+  - { name: day, type: date, required: true }
+  - { name: state, type: pattern, pattern: '[A-Z]{2}', nullValues: ['NA', 'XX'] }
+  - { name: price, type: decimal, precision: 6, scale: 2 }
+  - { name: paid, type: boolean }
+  - { name: channel, type: enum, values: [web, store] }
+  - { name: note, maxLength: 10, nullValues: [] }
+`,
+  'nulls.yaml',
+);
+
 interface Outcome {
   records: number;
   kept: number;
@@ -89,6 +108,7 @@ const FIXTURES = join(__dirname, '..', '..', 'data', 'datasets');
 const SPECS: [string, ResolvedSpec][] = [
   ['orders (composite key, every type)', ORDERS],
   ['events (keyless, a required column)', EVENTS],
+  ['nulls (NULL spellings of the dataset and of columns)', NULLS],
   ...['nyc-311-animal-complaints', 'world-population', 'faa-bird-strikes'].map((d): [string, ResolvedSpec] => [`fixture ${d}`, readSpec(join(FIXTURES, d, 'spec.yaml'))]),
 ];
 
@@ -150,4 +170,18 @@ describe('the NYC default (its realism profile)', () => {
 test('a spec whose key cannot take as many values as rows is refused', async () => {
   const tiny = parseSpec('name: t\ntable: t\nkey: k\ncolumns:\n  - { name: k, type: integer, min: 1, max: 50 }\n', 't.yaml');
   await expect(run({ spec: tiny, rows: 100 })).rejects.toThrow('100 keys from 1 do not fit the bounds of key column "k" (1..50)');
+});
+
+test('a column with NULL spellings gets some of them where it would be empty (and in missing keys and values), never as a value', async () => {
+  const { csv, stats } = await run({ spec: NULLS, rows: 4000, seed: 3, badShare: 0.05, oddShare: 0.01 });
+  const rows = csv.toString().trim().split('\n').slice(1).map((l) => l.split(','));
+  const spelled = (col: number, v: string) => rows.filter((r) => r[col] === v).length;
+  expect(spelled(0, 'NA') + spelled(0, '\\N')).toBeGreaterThan(5); // missing keys
+  expect(spelled(1, '-') + spelled(1, 'n/a')).toBeGreaterThan(5); // missing required values
+  expect(spelled(2, 'XX')).toBeGreaterThan(20); // the column's own list
+  expect(spelled(2, '-')).toBe(0); // not the dataset's
+  expect(spelled(3, 'NA') + spelled(3, 'n/a')).toBeGreaterThan(20);
+  const o = outcome(NULLS, csv);
+  expect(o.rejects).toEqual(stats.rejects);
+  expect(o.oddities).toEqual(stats.odditiesByColumn);
 });
