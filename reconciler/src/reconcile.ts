@@ -361,7 +361,7 @@ class ReconcileRun {
     const conn = await pool.getConnection();
     let written = true;
     try {
-      const tx = await writeBatchTx(conn, { spec: this.spec, intent, tsv: Buffer.from(toInsert.map((l) => l + '\n').join(''), 'utf8'), rejects: rows.rejects, committedBy: 'reconciler', method: this.method });
+      const tx = await writeBatchTx(conn, { spec: this.spec, intent, tsv: Buffer.from(toInsert.map((l) => l + '\n').join(''), 'utf8'), rejects: rows.rejects, committedBy: 'reconciler', method: this.method, pipeline: this.config.pipeline });
       detail.rowsInserted = tx.inserted;
       written = tx.written;
     } finally {
