@@ -7,6 +7,7 @@ import { registerSpecCommands } from './commands/spec';
 import { registerServiceCommands, registerVerifyCommand } from './commands/services';
 import { registerDemoCommand } from './commands/demo';
 import { registerCompletionCommand } from './commands/completion';
+import { registerPipelinesCommand } from './commands/pipelines';
 import { fail } from './run';
 // The one module of core the start-up path reads (see lazy.ts).
 import { buildInfo } from '@pipewarden/core/src/version';
@@ -20,7 +21,7 @@ const program = new Command('pipewarden')
     process.stdout.write(`pipewarden ${version} (${revision})\n`);
     process.exit(0);
   })
-  .option('-c, --config <file>', 'JSON config file (environment variables override it; see `pipewarden config --reference`)')
+  .option('-c, --config <file>', 'JSON or YAML config file, with the `pipelines` if any (environment variables override it; see `pipewarden config --reference`)')
   .showHelpAfterError('(add --help for usage)')
   // Bold headings; commander drops the styling unless the stream is a colour TTY (NO_COLOR and
   // FORCE_COLOR included), and subcommands inherit it.
@@ -52,6 +53,7 @@ registerSpecCommands(program);
 registerLoadCommands(program);
 registerServiceCommands(program);
 registerVerifyCommand(program);
+registerPipelinesCommand(program);
 registerDemoCommand(program);
 registerCompletionCommand(program);
 

@@ -16,6 +16,18 @@ export function configFrom(opts: GlobalOptions, overrides: Record<string, unknow
   return loadedConfigFrom(opts, overrides).config;
 }
 
+/**
+ * The Config of the one pipeline a command works on: `--pipeline NAME`, else
+ * PIPEWARDEN_PIPELINE, else `default` (a config file whose pipelines have no `default` then
+ * gets a UserError naming them).
+ */
+export function pipelineConfigFrom(opts: GlobalOptions, pipeline: string | undefined, overrides: Record<string, unknown> = {}): Config {
+  const config = configFrom(opts, { ...overrides, pipeline });
+  return core().pipelineConfig(config);
+}
+
+export const PIPELINE_OPTION = ['--pipeline <name>', 'the pipeline of the config file\'s `pipelines` to work on (default PIPEWARDEN_PIPELINE, else `default`; `pipewarden pipelines` lists them)'] as const;
+
 export function fail(e: unknown): never {
   if (e instanceof core().UserError) {
     process.stderr.write(`pipewarden: ${e.message}\n`);

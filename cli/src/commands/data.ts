@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { core, loader, progress, s3 as s3sdk } from '../lazy';
-import { action, configFrom, loadedConfigFrom, type GlobalOptions } from '../run';
+import { PIPELINE_OPTION, action, configFrom, loadedConfigFrom, type GlobalOptions } from '../run';
 
 function positiveInt(name: string, v: string): number {
   const n = Number(v.replace(/_/g, ''));
@@ -11,26 +11,31 @@ function positiveInt(name: string, v: string): number {
 export function registerDataCommands(program: Command): void {
   program
     .command('migrate')
-    .description("create pipewarden's tables and the dataset's table from its spec; when the spec gained columns or widened one, alter the table (never dropping, narrowing or re-keying: such a change is refused with the reason); re-running is a no-op")
+    .description("create pipewarden's tables and every pipeline's dataset table from its spec (the one dataset without a config file's `pipelines`); when a spec gained columns or widened one, alter its table (never dropping, narrowing or re-keying: such a change is refused with the reason); re-running is a no-op")
     .option('--dry-run', 'print the statements a real run would execute, execute none')
-    .addHelpText('after', '\nExamples:\n  $ pipewarden migrate\n  $ PIPEWARDEN_DATASET=./specs/trips.yaml pipewarden migrate --dry-run\n')
+    .option(PIPELINE_OPTION[0], "only this pipeline's table (pipewarden's own tables are migrated either way)")
+    .addHelpText('after', '\nExamples:\n  $ pipewarden migrate\n  $ PIPEWARDEN_DATASET=./specs/trips.yaml pipewarden migrate --dry-run\n  $ pipewarden migrate --pipeline trips\n')
     .action(
-      action(async (o: { dryRun?: boolean }, cmd: Command) => {
+      action(async (o: { dryRun?: boolean; pipeline?: string }, cmd: Command) => {
         const config = configFrom(cmd.optsWithGlobals() as GlobalOptions);
-        const r = await core().migrate(config, { dryRun: o.dryRun === true });
+        const r = await core().migrate(config, { dryRun: o.dryRun === true, pipeline: o.pipeline });
         const out = (s: string) => process.stdout.write(`${s}\n`);
-        const t = r.dataset;
+        // A pipeline is named only when the deployment has several (or one was asked for).
+        const named = (t: { pipeline: string }) => (config.pipelines?.length || o.pipeline ? ` (pipeline ${t.pipeline})` : '');
         if (r.dryRun) {
-          out(r.dryRun.length ? `-- ${r.database}: statements migrate would execute (dataset ${t.spec}, table ${t.table})` : `-- ${r.database} and table ${t.table} are up to date; nothing to execute`);
+          const tables = r.datasets.map((t) => `dataset ${t.spec}, table ${t.table}${named(t)}`).join('; ');
+          out(r.dryRun.length ? `-- ${r.database}: statements migrate would execute (${tables})` : `-- ${r.database} and table(s) ${r.datasets.map((t) => t.table).join(', ')} are up to date; nothing to execute`);
           for (const sql of r.dryRun) out(`${sql};`);
-          for (const n of t.notes) out(`-- note: ${n}`);
+          for (const t of r.datasets) for (const n of t.notes) out(`-- note: ${t.table}: ${n}`);
           return;
         }
         out(r.applied.length ? `applied migration(s) ${r.applied.join(', ')} to ${r.database}` : `${r.database} is up to date (version ${r.current})`);
-        if (t.created) out(`created table ${t.table} from ${t.spec}`);
-        else if (t.changes.length === 0) out(`table ${t.table} matches ${t.spec}`);
-        for (const c of t.changes.filter((x) => !x.what.startsWith('create table'))) out(`altered ${t.table}: ${c.what}${c.algorithm ? ` (ALGORITHM=${c.algorithm})` : ''}`);
-        for (const n of t.notes) out(`note: ${n}`);
+        for (const t of r.datasets) {
+          if (t.created) out(`created table ${t.table} from ${t.spec}${named(t)}`);
+          else if (t.changes.length === 0) out(`table ${t.table} matches ${t.spec}${named(t)}`);
+          for (const c of t.changes.filter((x) => !x.what.startsWith('create table'))) out(`altered ${t.table}: ${c.what}${c.algorithm ? ` (ALGORITHM=${c.algorithm})` : ''}`);
+          for (const n of t.notes) out(`note: ${n}`);
+        }
       }),
     );
 

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { LoadSummary } from '@pipewarden/loader';
+import type { Config } from '@pipewarden/core';
 import { core, loader } from '../lazy';
-import { action, configFrom, untilSignal, type GlobalOptions } from '../run';
+import { PIPELINE_OPTION, action, configFrom, untilSignal, type GlobalOptions } from '../run';
 
 function printSummary(s: LoadSummary): void {
   const n = (x: number) => x.toLocaleString('en-US');
@@ -9,6 +10,7 @@ function printSummary(s: LoadSummary): void {
   // Two columns: the whole source (earlier runs included) and what this run wrote itself.
   const row = (label: string, total: number, now: number, rest = '') => `${label.padEnd(16)}${n(total).padStart(14)}${n(now).padStart(14)}${rest}`;
   const lines = [
+    ...(s.pipeline !== 'default' ? [`pipeline        ${s.pipeline}`] : []),
     `source          ${s.source} (${s.objects} object${s.objects === 1 ? '' : 's'}, engine ${s.engine})`,
     `dataset         ${s.dataset.name} → table ${s.dataset.table}`,
     `${''.padEnd(16)}${'whole source'.padStart(14)}${'this run'.padStart(14)}`,
@@ -34,10 +36,28 @@ interface LoadFlags {
   json?: boolean;
   progress?: boolean;
   migrate?: boolean;
+  pipeline?: string;
+  spec?: string;
+  table?: string;
 }
 
 function overrides(o: LoadFlags): Record<string, unknown> {
   return { engine: o.engine, 'batch.size': o.batchSize, source: o.source };
+}
+
+/**
+ * The Config `load` works on: the pipeline named by --pipeline; or, for a one-off load with
+ * --spec and/or --table, that dataset and table in the single-pipeline layout (the
+ * `default` pipeline's WAL, checkpoint and batch ids), whatever `pipelines` the config
+ * file declares.
+ */
+function loadConfig(globals: GlobalOptions, o: LoadFlags): Config {
+  const { UserError, pipelineConfig } = core();
+  const oneOff = o.spec !== undefined || o.table !== undefined;
+  if (oneOff && o.pipeline !== undefined) throw new UserError('--spec and --table make a one-off load in the default layout; they do not combine with --pipeline', "give the pipeline its spec and table in the config file's `pipelines` instead");
+  const config = configFrom(globals, { ...overrides(o), pipeline: oneOff ? undefined : o.pipeline, dataset: o.spec, table: o.table });
+  if (!oneOff) return pipelineConfig(config);
+  return pipelineConfig({ ...config, pipelines: undefined, pipeline: core().DEFAULT_PIPELINE });
 }
 
 export function registerLoadCommands(program: Command): void {
@@ -50,13 +70,19 @@ export function registerLoadCommands(program: Command): void {
     .option('--json', 'print the summary as one JSON object on stdout')
     .option('--no-progress', 'no progress bar')
     .option('--no-migrate', 'do not create/upgrade the schema first')
-    .addHelpText('after', '\nExamples:\n  $ pipewarden load --source s3://nyc-parking/fy2014/\n  $ pipewarden load --source ./data/violations.csv --json\n\nA rerun resumes from the checkpoint; a source loaded again changes nothing.\n')
+    .option(...PIPELINE_OPTION)
+    .option('--spec <file>', 'one-off load: the dataset spec (YAML/JSON file or builtin:NAME) instead of PIPEWARDEN_DATASET; the default pipeline\'s layout')
+    .option('--table <name>', 'one-off load: load into this table instead of the spec\'s')
+    .addHelpText(
+      'after',
+      "\nExamples:\n  $ pipewarden load --source s3://nyc-parking/fy2014/\n  $ pipewarden load --source ./data/violations.csv --json\n  $ pipewarden load --pipeline trips\n  $ pipewarden load --source ./orders.csv --spec ./orders.yaml --table orders_2026\n\nA rerun resumes from the checkpoint; a source loaded again changes nothing.\n",
+    )
     .action(
       action(async (o: LoadFlags, cmd: Command) => {
         const { UserError, migrate } = core();
         const { runLoad, createProgressBar } = loader();
-        const config = configFrom(cmd.optsWithGlobals() as GlobalOptions, overrides(o));
-        if (o.migrate !== false) await migrate(config);
+        const config = loadConfig(cmd.optsWithGlobals() as GlobalOptions, o);
+        if (o.migrate !== false) await migrate(config, { pipeline: config.pipeline });
         const bar = createProgressBar(o.progress !== false && !o.json && process.stderr.isTTY === true);
         const ctl = new AbortController();
         let interrupted = false;
@@ -69,7 +95,8 @@ export function registerLoadCommands(program: Command): void {
         process.on('SIGINT', onSignal);
         process.on('SIGTERM', onSignal);
         try {
-          const summary = await runLoad(config, { signal: ctl.signal, onProgress: (p) => bar.update(p) });
+          // --source wins over a pipeline's own source (pipelineConfig lets the file's win).
+          const summary = await runLoad(config, { source: o.source, signal: ctl.signal, onProgress: (p) => bar.update(p) });
           bar.stop();
           if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
           else printSummary(summary);
@@ -85,8 +112,8 @@ export function registerLoadCommands(program: Command): void {
   const service = program.command('loader').description('the loader as a service');
   service
     .command('serve')
-    .description('run the loader with its control API (GET /status, POST /pause|/resume|/restart, /healthz, /readyz, /metrics)')
-    .option('-s, --source <url>', 's3://bucket/prefix or a local path (default PIPEWARDEN_SOURCE)')
+    .description("run the loader, every pipeline of the config file's `pipelines` at once, with its control API (GET /status, POST /pause|/resume|/restart [?pipeline=NAME], /healthz, /readyz, /metrics)")
+    .option('-s, --source <url>', 's3://bucket/prefix or a local path (default PIPEWARDEN_SOURCE; pipelines name their own)')
     .option('-e, --engine <engine>', 'inline or spark')
     .option('--watch <seconds>', 'after finishing, look for new objects every N seconds (0 = no)', '0')
     .option('--no-migrate', 'do not create/upgrade the schema first')
@@ -94,6 +121,7 @@ export function registerLoadCommands(program: Command): void {
     .action(
       action(async (o: LoadFlags & { watch: string }, cmd: Command) => {
         const config = configFrom(cmd.optsWithGlobals() as GlobalOptions, overrides(o));
+        // Every pipeline's table: the service runs them all.
         if (o.migrate !== false) await core().migrate(config);
         const svc = await loader().startLoaderService(config, { source: o.source, watchSeconds: Number(o.watch) });
         const sig = await untilSignal();

@@ -1,11 +1,14 @@
 import type { Command } from 'commander';
 import type { ReconcileReport } from '@pipewarden/core';
 import { core, exporter, loader, reconciler } from '../lazy';
-import { action, configFrom, untilSignal, type GlobalOptions } from '../run';
+import type { VerifyReport } from '@pipewarden/loader';
+import { PIPELINE_OPTION, action, configFrom, untilSignal, type GlobalOptions } from '../run';
 
 function printReport(r: ReconcileReport): void {
   const n = (x: number) => x.toLocaleString('en-US');
   const lines = [
+    ...(r.pipeline !== null && r.pipeline !== undefined && r.pipeline !== 'default' ? [`pipeline        ${r.pipeline}`] : []),
+    ...(r.pipeline === null ? [`pipelines       ${(r.pipelines ?? []).map((p) => `${p.pipeline}: ${p.outcome}`).join(', ')}`] : []),
     `run             ${r.runId}${r.dryRun ? ' (dry run: nothing written)' : ''}`,
     `batches         ${n(r.batchesExamined)} examined, ${n(r.dryRun ? r.batches.length : r.batchesRepaired)} ${r.dryRun ? 'would be repaired' : 'repaired'}`,
     `rows missing    ${n(r.rowsMissing)}`,
@@ -27,12 +30,14 @@ export function registerServiceCommands(program: Command): void {
     .option('--dry-run', 'report the difference without writing anything')
     .option('--json', 'print the report as JSON')
     .option('--wait-mysql <seconds>', 'how long to wait for MySQL to answer', '600')
-    .addHelpText('after', '\nExamples:\n  $ pipewarden reconcile --dry-run\n  $ pipewarden reconcile --json\n')
+    .option(PIPELINE_OPTION[0], 'reconcile only this pipeline (default: every pipeline, one after the other)')
+    .addHelpText('after', '\nExamples:\n  $ pipewarden reconcile --dry-run\n  $ pipewarden reconcile --json\n  $ pipewarden reconcile --pipeline trips\n')
     .action(
-      action(async (o: { dryRun?: boolean; json?: boolean; waitMysql: string }, cmd: Command) => {
+      action(async (o: { dryRun?: boolean; json?: boolean; waitMysql: string; pipeline?: string }, cmd: Command) => {
         const config = configFrom(cmd.optsWithGlobals() as GlobalOptions);
         const log = core().createLogger('reconcile');
         const report = await reconciler().reconcile(config, {
+          pipeline: o.pipeline,
           dryRun: o.dryRun,
           trigger: 'cli',
           log,
@@ -87,33 +92,46 @@ export function registerServiceCommands(program: Command): void {
     );
 }
 
+function printVerify(r: VerifyReport, several: boolean): void {
+  process.stdout.write(
+    [
+      ...(several ? [`pipeline          ${r.pipeline} (table ${r.table})`] : []),
+      `source rows       ${r.sourceRecords} (${r.sourceDistinctKeys} distinct keys kept, ${r.sourceRejected} rejected)`,
+      `table rows        ${r.tableRows}`,
+      `dead letters      ${r.deadLetters}`,
+      `lost              ${r.lost}${r.sampleLost.length ? ` (e.g. ${r.sampleLost.join(', ')})` : ''}`,
+      `unexpected        ${r.unexpected}`,
+      `values differing  ${r.mismatched}`,
+      `later occurrence  ${r.notFirst} (a repeated key kept with a later row than its first)`,
+      `duplicated        ${r.duplicated}`,
+      `result            ${r.ok ? 'source = table' : 'DIFFERENT'}`,
+    ].join('\n') + '\n',
+  );
+}
+
 export function registerVerifyCommand(program: Command): void {
   program
     .command('verify')
-    .description('prove the table equals the source: same keys, same values, no duplicates, rejected rows in dead letters')
-    .option('-s, --source <url>', 's3://bucket/prefix or a local path (default PIPEWARDEN_SOURCE)')
-    .option('--json', 'print the report as JSON')
-    .addHelpText('after', '\nExample:\n  $ pipewarden verify --source s3://nyc-parking/fy2014/\n\nReads the whole source again and the whole table: meant for audits, not every load.\n')
+    .description('prove the table equals the source: same keys, same values, no duplicates, rejected rows in dead letters (every pipeline of the config file in turn, or --pipeline)')
+    .option('-s, --source <url>', 's3://bucket/prefix or a local path (default PIPEWARDEN_SOURCE, or the pipeline\'s)')
+    .option('--json', 'print the report as JSON (an array of reports when several pipelines are verified)')
+    .option(...PIPELINE_OPTION)
+    .addHelpText('after', '\nExample:\n  $ pipewarden verify --source s3://nyc-parking/fy2014/\n  $ pipewarden verify --pipeline trips\n\nReads the whole source again and the whole table: meant for audits, not every load.\n')
     .action(
-      action(async (o: { source?: string; json?: boolean }, cmd: Command) => {
-        const config = configFrom(cmd.optsWithGlobals() as GlobalOptions, { source: o.source });
-        const r = await loader().verifyTable(config, config.source ?? '');
-        if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
-        else
-          process.stdout.write(
-            [
-              `source rows       ${r.sourceRecords} (${r.sourceDistinctKeys} distinct keys kept, ${r.sourceRejected} rejected)`,
-              `table rows        ${r.tableRows}`,
-              `dead letters      ${r.deadLetters}`,
-              `lost              ${r.lost}${r.sampleLost.length ? ` (e.g. ${r.sampleLost.join(', ')})` : ''}`,
-              `unexpected        ${r.unexpected}`,
-              `values differing  ${r.mismatched}`,
-              `later occurrence  ${r.notFirst} (a repeated key kept with a later row than its first)`,
-              `duplicated        ${r.duplicated}`,
-              `result            ${r.ok ? 'source = table' : 'DIFFERENT'}`,
-            ].join('\n') + '\n',
-          );
-        if (!r.ok) process.exitCode = 1;
+      action(async (o: { source?: string; json?: boolean; pipeline?: string }, cmd: Command) => {
+        const { pipelineConfig, allPipelineConfigs } = core();
+        const config = configFrom(cmd.optsWithGlobals() as GlobalOptions, { source: o.source, pipeline: o.pipeline });
+        // Without --pipeline, a config file's pipelines are verified one after the other.
+        const several = o.pipeline === undefined && (config.pipelines?.length ?? 0) > 0;
+        const targets = several ? allPipelineConfigs(config) : [pipelineConfig(config)];
+        const reports: VerifyReport[] = [];
+        for (const pc of targets) reports.push(await loader().verifyTable(pc, o.source ?? pc.source ?? ''));
+        if (o.json) process.stdout.write(JSON.stringify(several ? reports : reports[0]) + '\n');
+        else reports.forEach((r, i) => {
+          if (i > 0) process.stdout.write('\n');
+          printVerify(r, several);
+        });
+        if (reports.some((r) => !r.ok)) process.exitCode = 1;
       }),
     );
 }

@@ -1,6 +1,7 @@
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Stack } from '@pipewarden/stack';
+import type { Config, LoaderStatus } from '@pipewarden/core';
 import { core, stack as stackModule } from '../lazy';
 import { action, configFrom, type GlobalOptions } from '../run';
 
@@ -47,7 +48,7 @@ export function registerStackCommands(program: Command): void {
     );
   program
     .command('status')
-    .description('show the local stack and the pipewarden services')
+    .description('show the local stack, the pipewarden services and the pipelines (with their state when the loader service runs)')
     .option('--dir <dir>', 'stack folder', defaultRunDir())
     .option('--json', 'print JSON')
     .action(
@@ -59,16 +60,49 @@ export function registerStackCommands(program: Command): void {
         const services = await Promise.all(
           (['loader', 'reconciler', 'exporter'] as const).map(async (name) => ({ name, url: config[name].url, up: await httpOk(`${config[name].url}/healthz`) })),
         );
+        const pipelines = await pipelineStates(config, services.find((s) => s.name === 'loader')?.up === true);
         if (opts.json) {
-          process.stdout.write(JSON.stringify({ stack: stack?.status() ?? null, services, mysql: core().redactUrl(config.mysql.url), redis: core().redactUrl(config.redis.url) }, null, 2) + '\n');
+          process.stdout.write(JSON.stringify({ stack: stack?.status() ?? null, services, pipelines, mysql: core().redactUrl(config.mysql.url), redis: core().redactUrl(config.redis.url) }, null, 2) + '\n');
           return;
         }
         if (stack) printStatus(stack);
         else process.stdout.write(`no local stack in ${opts.dir} (\`pipewarden up\` starts one)\n`);
         process.stdout.write('\npipewarden services:\n');
         for (const s of services) process.stdout.write(`  ${s.name.padEnd(12)} ${s.up ? 'up  ' : 'down'}  ${s.url}\n`);
+        process.stdout.write('\npipelines:\n');
+        const w = Math.max(8, ...pipelines.map((p) => p.name.length));
+        for (const p of pipelines) process.stdout.write(`  ${p.name.padEnd(w)}  ${(p.state ?? '—').padEnd(13)} ${p.dataset} → ${p.table}${p.rowsLoaded !== undefined ? `  ${p.rowsLoaded.toLocaleString('en-US')} rows loaded` : ''}${p.lastError ? `  (${p.lastError})` : ''}\n`);
       }),
     );
+}
+
+interface PipelineState {
+  name: string;
+  dataset: string;
+  table: string;
+  /** From the loader service's /status, when it runs and answers. */
+  state?: string;
+  rowsLoaded?: number;
+  lastError?: string;
+}
+
+/** Every configured pipeline, with its state as the running loader service reports it (if it does). */
+async function pipelineStates(config: Config, loaderUp: boolean): Promise<PipelineState[]> {
+  const { allPipelineConfigs, datasetOf } = core();
+  const out: PipelineState[] = allPipelineConfigs(config).map((c) => ({ name: c.pipeline, dataset: datasetOf(c).name, table: datasetOf(c).table }));
+  if (!loaderUp || !config.token) return out;
+  try {
+    const res = await fetch(`${config.loader.url}/status`, { headers: { authorization: `Bearer ${config.token}` }, signal: AbortSignal.timeout(2000) });
+    if (!res.ok) return out;
+    const st = (await res.json()) as LoaderStatus;
+    for (const p of out) {
+      const q = st.pipelines?.find((x) => x.name === p.name);
+      if (q) Object.assign(p, { state: q.state, rowsLoaded: q.rowsLoaded, lastError: q.lastError });
+    }
+  } catch {
+    // The loader answered /healthz but not /status in time: the list stays without states.
+  }
+  return out;
 }
 
 function printStatus(stack: Stack): void {
