@@ -23,6 +23,7 @@ import { startExporter } from '@pipewarden/exporter';
 import { Stack } from '@pipewarden/stack';
 
 import { buildHostBundle } from './hostBundle';
+import { FakePipelines } from './host/fakePipelines';
 import { GrafanaHost, type Route } from './host/server';
 import { declaredRange, findLegs, LEGS_DIR, type Leg } from './legs';
 
@@ -425,6 +426,78 @@ async function runLeg(part: Part, leg: Leg): Promise<void> {
     await page!.waitForFunction(() => [...document.querySelectorAll('button')].some((b) => b.textContent?.includes('Reconcile & restart') && !b.disabled));
     host!.rbac = true;
     host!.granted = [];
+  });
+
+  // Two pipelines: a stand-in reconciler and loader that report them (the stack runs one), so
+  // what is checked is what the app shows and what it sends through the proxy.
+  const fake = new FakePipelines();
+  let realSettings: Record<string, unknown> = {};
+  await part.step('Overview lists two pipelines (from a reconciler and loader that run two)', async () => {
+    const url = await fake.start();
+    part.cleanups.push(() => fake.stop());
+    realSettings = host!.settings.jsonData;
+    host!.settings.jsonData = { ...realSettings, reconcilerUrl: `${url}/reconciler`, loaderUrl: `${url}/loader` };
+    await openPage(page!, `/a/${host!.pluginId}/overview`);
+    const rows = page!.getByTestId('pipeline-row');
+    await page!.waitForFunction(() => document.querySelectorAll('[data-testid="pipeline-row"]').length === 2);
+    const names = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-pipeline')));
+    assert(names.join(',') === 'parking,orders', `the Overview lists the pipelines ${names.join(', ')}`);
+    const orders = await rows.nth(1).innerText();
+    assert(orders.includes('shop-orders → orders') && orders.includes('600') && orders.includes('50%') && orders.includes('by alice'), `the orders row reads "${orders}"`);
+    await page!.getByRole('button', { name: 'Reconcile & restart all' }).waitFor();
+    await shot(page!, results, 'overview-pipelines');
+  });
+
+  /** Presses `name` on the Overview, confirms the preview, waits for the result; returns the POST bodies the backend got. */
+  const reconcileVia = async (name: string) => {
+    fake.posts.length = 0;
+    await openPage(page!, `/a/${host!.pluginId}/overview`);
+    await page!.getByRole('button', { name, exact: true }).click();
+    const dialog = page!.getByRole('dialog');
+    await dialog.getByTestId('preview-summary').waitFor();
+    await dialog.getByRole('button', { name: 'Reconcile & restart', exact: true }).click();
+    await page!.getByTestId('job-result').waitFor();
+    return fake.posts.map((b) => JSON.stringify(b));
+  };
+
+  await part.step("a pipeline's Reconcile & restart sends {pipeline: name} (dry run, then the run)", async () => {
+    const bodies = await reconcileVia('Reconcile & restart orders');
+    const want = [{ dryRun: true, trigger: 'button', pipeline: 'orders' }, { dryRun: false, trigger: 'button', pipeline: 'orders' }].map((b) => JSON.stringify(b));
+    assert(bodies.join() === want.join(), `POST /reconcile bodies ${bodies.join(' ')}, expected ${want.join(' ')}`);
+    await page!.getByTestId('job-target').filter({ hasText: 'pipeline orders' }).waitFor();
+    assert(host!.proxied.filter((r) => r.route === 'reconciler/reconcile').slice(-2).every((r) => r.status === 202 && r.authorized), 'the pipeline POSTs did not pass the exact reconciler/reconcile route');
+    await shot(page!, results, 'overview-pipeline-reconciled');
+  });
+
+  await part.step('Reconcile & restart all sends no pipeline', async () => {
+    const bodies = await reconcileVia('Reconcile & restart all');
+    const want = [{ dryRun: true, trigger: 'button' }, { dryRun: false, trigger: 'button' }].map((b) => JSON.stringify(b));
+    assert(bodies.join() === want.join(), `POST /reconcile bodies ${bodies.join(' ')}, expected ${want.join(' ')}`);
+  });
+
+  await part.step('History filters by pipeline (GET /runs?pipeline=) and shows the pipeline column', async () => {
+    await openPage(page!, `/a/${host!.pluginId}/history`);
+    await page!.waitForFunction(() => document.querySelectorAll('[data-testid="run-row"]').length === 2);
+    await page!.getByTestId('pipeline-filter').getByText('orders', { exact: true }).click();
+    await page!.waitForFunction(() => document.querySelectorAll('[data-testid="run-row"]').length === 1);
+    const cell = await page!.getByTestId('run-pipeline').innerText();
+    assert(cell === 'orders', `the filtered History shows pipeline "${cell}"`);
+    assert(fake.runQueries.some((q) => new URLSearchParams(q).get('pipeline') === 'orders'), `no GET /runs?pipeline=orders went through the proxy: ${fake.runQueries.join(' ')}`);
+    await shot(page!, results, 'history-pipeline');
+  });
+
+  await part.step('a Viewer sees the pipelines and no button', async () => {
+    host!.role = 'Viewer';
+    try {
+      await openPage(page!, `/a/${host!.pluginId}/overview`);
+      await page!.waitForFunction(() => document.querySelectorAll('[data-testid="pipeline-row"]').length === 2);
+      const buttons = await page!.getByTestId('pipelines').getByRole('button').count();
+      assert(buttons === 0, `a Viewer sees ${buttons} buttons among the pipelines`);
+      await shot(page!, results, 'overview-pipelines-viewer');
+    } finally {
+      host!.role = 'Admin';
+      host!.settings.jsonData = realSettings;
+    }
   });
 
   await part.step('an unreachable reconciler is explained on the Overview', async () => {
