@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { METRICS, STANDARD_EXPORTER_METRIC_PREFIXES, exposedNames } from '@pipewarden/core';
+import { METRICS, STANDARD_EXPORTER_METRIC_PREFIXES, exposedNames, isPipelineScoped } from '@pipewarden/core';
 import { ManagedProcess, PrometheusServer, freePort, httpOk, sleep, which } from '@pipewarden/stack';
 import { startTestStack, type TestStack } from '../helpers/stack';
 import { dashboardExpressions, metricNamesOf, substituteGrafanaVariables, unknownMetricNames, type FoundExpression } from './metric-names';
@@ -24,7 +24,7 @@ interface Panel {
   title: string;
   gridPos: { x: number; y: number; w: number; h: number };
   datasource?: { type: string; uid: string };
-  targets?: { refId: string; expr: string; datasource?: { type: string; uid: string } }[];
+  targets?: { refId: string; expr: string; legendFormat?: string; datasource?: { type: string; uid: string } }[];
   panels?: Panel[];
 }
 interface Dashboard {
@@ -32,7 +32,7 @@ interface Dashboard {
   title: string;
   schemaVersion: number;
   panels: Panel[];
-  templating: { list: { name: string; type: string; datasource?: { uid: string } }[] };
+  templating: { list: { name: string; type: string; datasource?: { uid: string }; multi?: boolean; includeAll?: boolean; definition?: string; query?: { query?: string } }[] };
   annotations: { list: { name: string; datasource?: { uid: string }; expr?: string }[] };
 }
 
@@ -88,6 +88,57 @@ describe('dashboard files', () => {
       dashboardExpressions(d, file).flatMap((f) => unknownMetricNames(metricNamesOf(f), known, STANDARD_EXPORTER_METRIC_PREFIXES).map((n) => `${f.where}: ${n}`)),
     );
     expect(problems).toEqual([]);
+  });
+
+  // Issue 15 item 6: series of a pipeline carry `pipeline`; the pipeline dashboard selects
+  // pipelines with a variable and every panel of such a series follows it.
+  const PIPELINE_SCOPED = Object.values(METRICS).filter(isPipelineScoped).flatMap(exposedNames);
+  /** Each selector of a pipeline-scoped metric in `expr` that does not filter by the variable. */
+  const unfiltered = (expr: string): string[] =>
+    PIPELINE_SCOPED.flatMap((name) =>
+      [...expr.matchAll(new RegExp(`(?<![A-Za-z0-9_:])${name}(?![A-Za-z0-9_:])(\\{[^}]*\\})?`, 'g'))]
+        .filter((m) => !(m[1] ?? '').includes('pipeline=~"$pipeline"'))
+        .map((m) => m[0]),
+    );
+
+  /** How many pipeline-scoped metric selectors an expression has. */
+  function scopedSelectors(expr: string): number {
+    return PIPELINE_SCOPED.reduce((n, name) => n + [...expr.matchAll(new RegExp(`(?<![A-Za-z0-9_:])${name}(?![A-Za-z0-9_:])`, 'g'))].length, 0);
+  }
+
+  test('the check of pipeline filters finds an unfiltered selector and accepts a filtered one', () => {
+    expect(unfiltered('sum(rate(pipewarden_rows_loaded_total[5m])) + max(pipewarden_wal_bytes{job="x"})')).toEqual(['pipewarden_rows_loaded_total', 'pipewarden_wal_bytes{job="x"}']);
+    expect(unfiltered('sum by (pipeline) (rate(pipewarden_rows_loaded_total{pipeline=~"$pipeline"}[5m])) / max(pipewarden_up{target="mysql"})')).toEqual([]);
+    expect(PIPELINE_SCOPED).toContain('pipewarden_batches_committed_total');
+    expect(PIPELINE_SCOPED).not.toContain('pipewarden_up');
+  });
+
+  test.each(dashboards.filter(([, d]) => dashboardExpressions(d).some((f) => f.kind === 'query' && scopedSelectors(f.expr) > 0)))('%s has a multi-select pipeline variable with All, read from a series every pipeline has', (_file, d) => {
+    const v = d.templating.list.find((x) => x.name === 'pipeline');
+    expect(v).toMatchObject({ type: 'query', multi: true, includeAll: true, datasource: { uid: DATASOURCE_UID } });
+    const m = /^label_values\((\w+), pipeline\)$/.exec(v!.query?.query ?? '');
+    expect(m).not.toBeNull();
+    // The exporter publishes this one for every configured pipeline from the first scrape.
+    expect(PIPELINE_SCOPED).toContain(m![1]);
+    expect(v!.definition).toBe(v!.query!.query);
+  });
+
+  test('every query of a pipeline-scoped metric filters by the pipeline variable, and its legend names the pipeline', () => {
+    const problems = dashboards.flatMap(([file, d]) =>
+      dashboardExpressions(d, file)
+        .filter((f) => f.kind === 'query')
+        .flatMap((f) => unfiltered(f.expr).map((sel) => `${f.where}: ${sel}`)),
+    );
+    expect(problems).toEqual([]);
+    // Legends: with several pipelines selected, each series must say which one it is.
+    const legends = dashboards.flatMap(([file, d]) =>
+      allPanels(d).flatMap((p) =>
+        (p.targets ?? [])
+          .filter((t) => scopedSelectors(t.expr) > 0 && !(t.legendFormat ?? '').includes('{{pipeline}}'))
+          .map((t) => `${file} › ${p.title} › ${t.refId}: legend "${t.legendFormat ?? ''}"`),
+      ),
+    );
+    expect(legends).toEqual([]);
   });
 
   test('each dashboard shows what it promises', () => {
@@ -210,6 +261,9 @@ describe('queries on a real Prometheus', () => {
     for (const [, d] of dashboards) {
       for (const v of d.templating.list.filter((x) => x.type === 'query')) {
         const metric = /label_values\((\w+)/.exec(JSON.stringify(v))![1];
+        // No pipewarden exporter runs here: exporter/test/pipelines.itest.ts checks that
+        // Prometheus has the pipeline variable's series once per pipeline.
+        if (metric.startsWith('pipewarden_')) continue;
         const r = await query(prometheus.url, `count by (instance) (${metric})`);
         expect({ metric, found: (r.data?.result.length ?? 0) > 0 }).toEqual({ metric, found: true });
       }

@@ -86,9 +86,12 @@ describe('promtool', () => {
   test('test rules: the unit tests catch a broken threshold and a broken for:', () => {
     // The tests are worth something only if a wrong rule fails them.
     const text = readFileSync(RULES_FILE, 'utf8');
-    const broken1 = text.replace('max by () (pipewarden_batches_in_doubt) > 16', 'max by () (pipewarden_batches_in_doubt) > 100');
+    const broken1 = text.replace('max by (pipeline) (pipewarden_batches_in_doubt) > 16', 'max by (pipeline) (pipewarden_batches_in_doubt) > 100');
     const broken2 = text.replace(/(alert: PipewardenMySQLDown[\s\S]*?for: )1m/, '$110m');
-    for (const broken of [broken1, broken2]) {
+    // Alerts about a pipeline must fire per pipeline: pooling the pipelines of the reject
+    // rate alone (one small pipeline's 9% diluted by a big clean one) must fail a test.
+    const broken3 = text.replace(/(alert: PipewardenRejectRateHigh[\s\S]*?)(?=- alert:)/, (rule) => rule.replace(/by \(pipeline\)/g, 'by ()').replace(/on \(pipeline\)/g, 'on ()'));
+    for (const broken of [broken1, broken2, broken3]) {
       expect(broken).not.toBe(text);
       const dir = copyWithRules(broken);
       const r = run('promtool', ['test', 'rules', join(dir, 'tests', 'pipewarden.test.yml')]);
