@@ -121,7 +121,8 @@ async function scrapeMs(url: string): Promise<{ ms: number; serverMs: number; ro
   const text = await res.text();
   const ms = performance.now() - t0;
   if (res.status !== 200) throw new Error(`scrape of ${url} answered HTTP ${res.status}`);
-  const m = /^pipewarden_rows_loaded_total (\d+)$/m.exec(text);
+  // One pipeline here (no config file), so its series is labelled `default`.
+  const m = /^pipewarden_rows_loaded_total\{pipeline="default"\} (\d+)$/m.exec(text);
   if (!m) throw new Error(`scrape of ${url} has no pipewarden_rows_loaded_total (is MySQL up?)`);
   const failing = [...text.matchAll(/^pipewarden_exporter_collector_success\{collector="(\w+)"\} 0$/gm)].map((x) => x[1]);
   if (failing.length > 0) throw new Error(`collectors failing during the benchmark: ${failing.join(', ')}`);
