@@ -231,6 +231,8 @@ export const MIGRATIONS: Migration[] = [
       ...ddlIfMissing('column', TABLES.ledger, 'pipeline', `ALTER TABLE \`${TABLES.ledger}\` ADD COLUMN \`pipeline\` VARCHAR(32) NOT NULL DEFAULT 'default'`),
       ...ddlIfMissing('index', TABLES.ledger, 'ix_pipeline_source', `ALTER TABLE \`${TABLES.ledger}\` ADD KEY \`ix_pipeline_source\` (\`pipeline\`, \`source_key\`(191), \`first_record\`)`),
       ...ddlIfMissing('column', TABLES.deadLetters, 'pipeline', `ALTER TABLE \`${TABLES.deadLetters}\` ADD COLUMN \`pipeline\` VARCHAR(32) NOT NULL DEFAULT 'default'`),
+      // The exporter counts dead letters by (pipeline, reason) at every scrape.
+      ...ddlIfMissing('index', TABLES.deadLetters, 'ix_pipeline_reason', `ALTER TABLE \`${TABLES.deadLetters}\` ADD KEY \`ix_pipeline_reason\` (\`pipeline\`, \`reason\`)`),
       ...ddlIfMissing('column', TABLES.reconcileRuns, 'pipeline', `ALTER TABLE \`${TABLES.reconcileRuns}\` ADD COLUMN \`pipeline\` VARCHAR(32) NOT NULL DEFAULT 'default'`),
     ],
   },
