@@ -4,3 +4,4 @@ export * from './jobs';
 export * from './watchdog';
 export * from './alertmanager';
 export * from './lock';
+export type { PipelineReport } from './plan';
