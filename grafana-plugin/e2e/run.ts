@@ -478,7 +478,7 @@ async function runLeg(part: Part, leg: Leg): Promise<void> {
   await part.step('History filters by pipeline (GET /runs?pipeline=) and shows the pipeline column', async () => {
     await openPage(page!, `/a/${host!.pluginId}/history`);
     await page!.waitForFunction(() => document.querySelectorAll('[data-testid="run-row"]').length === 2);
-    await page!.getByTestId('pipeline-filter').getByText('orders', { exact: true }).click();
+    await page!.getByTestId('pipeline-filter').getByRole('radio', { name: 'orders', exact: true }).click();
     await page!.waitForFunction(() => document.querySelectorAll('[data-testid="run-row"]').length === 1);
     const cell = await page!.getByTestId('run-pipeline').innerText();
     assert(cell === 'orders', `the filtered History shows pipeline "${cell}"`);
