@@ -153,13 +153,13 @@ describe('reconcile guards', () => {
       const s = await loaderStatus();
       expect(s.state).toBe('paused');
       expect(s.pausedBy).toMatchObject({ by: 'reconcile', error: expect.stringMatching(/MySQL did not answer/) });
-      expect(parseExposition(await (await fetch(`${loader.url}/metrics`)).text()).get('pipewarden_loader_paused_by_reconcile')).toBe(1);
+      expect(parseExposition(await (await fetch(`${loader.url}/metrics`)).text()).get('pipewarden_loader_paused_by_reconcile{pipeline="default"}')).toBe(1); // the loader's series carry the pipeline
       await stack.mariadb.start();
       const ok = await reconcile(config, { trigger: 'cli' });
       expect(ok.loaderRestarted).toBe(true);
       expect(await d.tableRows()).toBe(d.sourceRows);
       expect((await loaderStatus()).pausedBy).toBeUndefined();
-      expect(parseExposition(await (await fetch(`${loader.url}/metrics`)).text()).get('pipewarden_loader_paused_by_reconcile')).toBe(0);
+      expect(parseExposition(await (await fetch(`${loader.url}/metrics`)).text()).get('pipewarden_loader_paused_by_reconcile{pipeline="default"}')).toBe(0);
     } finally {
       if (!stack.mariadb.proc.running()) await stack.mariadb.start();
       await loader.close();
