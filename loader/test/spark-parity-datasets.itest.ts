@@ -114,6 +114,17 @@ describeSpark('Spark engine parity with the inline engine, per dataset', () => {
     expectSame(a, b);
   });
 
+  test.each(['nulls', 'patterns'])('the %s test spec (NULL spellings; patterns both regex engines read alike) on its rules vectors, across tiny partitions', async (name) => {
+    const vectors = JSON.parse(readFileSync(VECTORS_PATH, 'utf8')) as SpecVectors[];
+    const v = vectors.find((x) => x.ref === `loader/spark/testdata/${name}.yaml`)!;
+    const file = join(dir, `${name}.csv`);
+    writeFileSync(file, vectorsCsv(v));
+    const { inline: a, spark: b } = await both(join(REPO, v.ref), file, 50, 4 << 10);
+    expect(a.oddities.reduce((x, y) => x + y, 0)).toBeGreaterThan(20);
+    if (name === 'nulls') for (const r of ['missing_key', 'missing_value']) expect(new Set(a.rejects.map((x) => x.reason))).toContain(r);
+    expectSame(a, b);
+  });
+
   test('a header lacking optional columns: NULL in every row, reported as absent by both engines', async () => {
     const spec = join(DATASETS, 'faa-bird-strikes', 'spec.yaml');
     const rows = readFileSync(join(DATASETS, 'faa-bird-strikes', 'sample.csv'), 'utf8').split('\n').slice(0, 200);
