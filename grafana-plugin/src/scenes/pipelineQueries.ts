@@ -49,14 +49,20 @@ export const OVER_TIME_PANELS: PanelSpec[] = [
   },
 ];
 
-/** Reconcile runs and MySQL outages as annotations, as on the Pipeline dashboard. */
+/**
+ * The Pipeline dashboard's `$pipeline` variable at "All": the Overview shows every pipeline
+ * (it has no pipeline picker), so its queries are the dashboard's with this in the variable's place.
+ */
+export const ALL_PIPELINES = '.*';
+
+/** Reconcile runs and MySQL outages as annotations, as on the Pipeline dashboard (one series per pipeline). */
 export const OVER_TIME_ANNOTATIONS: AnnotationQuery[] = [
   {
     name: 'Reconcile runs',
     datasource: PROMETHEUS,
     enable: true,
     iconColor: 'blue',
-    expr: `sum by (outcome) (changes(${METRICS.reconcileRuns.name}[$__interval]))`,
+    expr: `sum by (pipeline, outcome) (changes(${METRICS.reconcileRuns.name}{pipeline=~"${ALL_PIPELINES}"}[$__interval]))`,
     step: '1m',
     titleFormat: 'Reconcile: {{outcome}}',
     textFormat: 'A reconcile run ended ({{outcome}}); History has its details.',
