@@ -113,6 +113,8 @@ export interface ReconcileReport {
   /** The pipeline this run repaired (`default` without pipelines). A job for every pipeline reports each in `pipelines`, and sums them here with pipeline null. */
   pipeline: string | null;
   pipelines?: ReconcileReport[];
+  /** In a job over every pipeline: why this pipeline's run failed (the others still ran). */
+  error?: string;
   dryRun: boolean;
   trigger: ReconcileTrigger;
   batchesExamined: number;
@@ -185,6 +187,8 @@ export interface ReconcileRunDetail extends ReconcileRun {
 /** The last real run of this reconciler process failed; cleared by the next one that succeeds. */
 export interface ReconcileFailure {
   runId: string;
+  /** The pipeline whose run failed (its loader stays paused); null for a run over every pipeline. */
+  pipeline?: string | null;
   trigger: ReconcileTrigger;
   error: string;
   finishedAt: string;
