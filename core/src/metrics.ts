@@ -86,14 +86,16 @@ export const METRICS = {
   loaderStateInProcess: m('loader', 'pipewarden_loader_service_state', 'gauge', 'Loader state inside the loader process.', ['pipeline', 'state']),
   loaderPausedByReconcile: m('loader', 'pipewarden_loader_paused_by_reconcile', 'gauge', '1 while a reconcile run holds the loader service paused (it stays so after a failed run).', ['pipeline']),
 
-  // reconciler: in-process figures
-  reconcilerRuns: m('reconciler', 'pipewarden_reconciler_runs_total', 'counter', 'Reconcile runs of this process, by trigger and outcome.', ['trigger', 'outcome']),
-  reconcilerRowsInserted: m('reconciler', 'pipewarden_reconciler_rows_inserted_total', 'counter', 'Rows inserted by this process.'),
+  // reconciler: in-process figures. Runs, rows and the standing failure are per pipeline (a
+  // job over every pipeline runs each in turn); run duration, watchdog decisions, alert
+  // notifications and the MySQL probe are the service's own, without a pipeline.
+  reconcilerRuns: m('reconciler', 'pipewarden_reconciler_runs_total', 'counter', 'Reconcile runs of this process, by pipeline, trigger and outcome.', ['pipeline', 'trigger', 'outcome']),
+  reconcilerRowsInserted: m('reconciler', 'pipewarden_reconciler_rows_inserted_total', 'counter', 'Rows inserted by this process.', ['pipeline']),
   reconcilerRunDuration: m('reconciler', 'pipewarden_reconciler_run_duration_seconds', 'histogram', 'Duration of reconcile runs.', [], [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]),
   watchdogDecisions: m('reconciler', 'pipewarden_watchdog_decisions_total', 'counter', 'Watchdog decisions, by decision.', ['decision']),
   alertNotifications: m('reconciler', 'pipewarden_reconciler_alert_notifications_total', 'counter', 'Alertmanager notifications received, by action taken.', ['action']),
   reconcilerMysqlUp: m('reconciler', 'pipewarden_reconciler_mysql_up', 'gauge', 'MySQL reachability as the watchdog last saw it.'),
-  reconcileLastFailed: m('reconciler', 'pipewarden_reconcile_last_failed', 'gauge', '1 when the last real reconcile run of this process failed (its loader stays paused), 0 once one succeeds.'),
+  reconcileLastFailed: m('reconciler', 'pipewarden_reconcile_last_failed', 'gauge', "1 when the pipeline's last real reconcile run of this process failed (its loader stays paused), 0 once one succeeds.", ['pipeline']),
 } as const satisfies Record<string, MetricDef>;
 
 export type MetricKey = keyof typeof METRICS;

@@ -8,7 +8,7 @@
 // job (its `pipeline` says what it covers). Failures are kept per pipeline: a run of one
 // pipeline that succeeds does not clear another's failure (that loader is still paused).
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_PIPELINE, errorMessage, type Config, type Logger, type ReconcileFailure, type ReconcileJob, type ReconcileTrigger } from '@pipewarden/core';
+import { DEFAULT_PIPELINE, errorMessage, pipelineNames, type Config, type Logger, type ReconcileFailure, type ReconcileJob, type ReconcileTrigger } from '@pipewarden/core';
 import { ReconcileCancelledError, reconcile } from './reconcile';
 import type { ReconcilerMetrics } from './metrics';
 import { LockBusyError } from './lock';
@@ -42,7 +42,7 @@ export class JobManager {
   private failures = new Map<string, PipelineFailure>();
 
   constructor(private readonly config: Config, private readonly metrics: ReconcilerMetrics, private readonly log: Logger) {
-    this.metrics.reconcileLastFailed.set(0);
+    this.metrics.publishPipelines(pipelineNames(config));
   }
 
   get current(): ReconcileJob | null {
@@ -138,9 +138,12 @@ export class JobManager {
         job.result = result;
         job.state = result.outcome === 'failed' ? 'failed' : 'succeeded';
         if (result.outcome === 'failed') job.error = result.error ?? 'verification failed: see the reconciler log';
-        // One count per pipeline run (each is a run of its own in reconcile_runs).
-        for (const r of result.pipelines ?? [result]) this.metrics.runs.inc({ trigger: job.trigger, outcome: r.outcome });
-        this.metrics.rowsInserted.inc(result.rowsInserted);
+        // One count per pipeline run (each is a run of its own in reconcile_runs), under its pipeline.
+        for (const r of result.pipelines ?? [result]) {
+          const pipeline = r.pipeline ?? DEFAULT_PIPELINE;
+          this.metrics.runs.inc({ pipeline, trigger: job.trigger, outcome: r.outcome });
+          this.metrics.rowsInserted.inc({ pipeline }, r.rowsInserted);
+        }
       } catch (e) {
         if (e instanceof ReconcileCancelledError) {
           job.state = 'cancelled';
@@ -149,7 +152,8 @@ export class JobManager {
         } else {
           job.state = 'failed';
           job.error = e instanceof LockBusyError ? `${e.message}; try again when it ends` : errorMessage(e);
-          this.metrics.runs.inc({ trigger: job.trigger, outcome: 'failed' });
+          // Threw before any pipeline's outcome: a failed run of each pipeline it was to cover.
+          for (const pipeline of this.pipelinesOf(job)) this.metrics.runs.inc({ pipeline, trigger: job.trigger, outcome: 'failed' });
           this.log.error('reconcile failed', { job: job.id, error: job.error });
         }
       } finally {
@@ -186,7 +190,22 @@ export class JobManager {
         note(r.pipeline ?? whole, r.outcome === 'failed' ? { runId: r.runId, error } : null);
       }
     }
-    this.metrics.reconcileLastFailed.set(this.failures.size > 0 ? 1 : 0);
+    this.publishFailures();
+  }
+
+  /** The pipelines a job covers: the one it names, or every one. */
+  private pipelinesOf(job: ReconcileJob): string[] {
+    return job.pipeline === null ? pipelineNames(this.config) : [job.pipeline];
+  }
+
+  /**
+   * pipewarden_reconcile_last_failed per pipeline: 1 while its failure stands, or while a job
+   * over every pipeline that failed as a whole stands (it held every loader back), else 0.
+   */
+  private publishFailures(): void {
+    const whole = this.failures.has(WHOLE_JOB);
+    const names = new Set([...pipelineNames(this.config), ...[...this.failures.keys()].filter((k) => k !== WHOLE_JOB)]);
+    for (const pipeline of names) this.metrics.reconcileLastFailed.set({ pipeline }, whole || this.failures.has(pipeline) ? 1 : 0);
   }
 
   /** Resolves when no run is going or queued. */

@@ -1,7 +1,10 @@
 import { Registry, collectDefaultMetrics, type Gauge } from 'prom-client';
 import { METRICS, counterFrom, gaugeFrom, histogramFrom } from '@pipewarden/core';
 
-/** The reconciler process's own /metrics. */
+/**
+ * The reconciler process's own /metrics. Runs, rows inserted and the standing failure carry
+ * `pipeline`; the rest (run duration, watchdog, alerts, MySQL probe) is the service's.
+ */
 export class ReconcilerMetrics {
   readonly registry = new Registry();
   readonly runs = counterFrom(METRICS.reconcilerRuns, this.registry);
@@ -13,6 +16,17 @@ export class ReconcilerMetrics {
   private mysqlUp?: Gauge<string>;
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * Every configured pipeline's series from start-up: a standing failure of 0 and no rows
+   * yet, so an alert or a panel sees each pipeline (and a first increase) before its first run.
+   */
+  publishPipelines(names: readonly string[]): void {
+    for (const pipeline of names) {
+      this.reconcileLastFailed.set({ pipeline }, 0);
+      this.rowsInserted.inc({ pipeline }, 0);
+    }
   }
 
   /**

@@ -50,12 +50,24 @@ test('a dry run asked to stop after its last cancellation point succeeds without
 
 const settle = () => new Promise((r) => setImmediate(r));
 
+/** pipeline → value of a metric labelled only by pipeline. */
+async function byPipeline(metric: { get(): Promise<{ values: { labels: Record<string, string | number>; value: number }[] }> }): Promise<Record<string, number>> {
+  return Object.fromEntries((await metric.get()).values.map((v) => [String(v.labels.pipeline), v.value]));
+}
+const lastFailedByPipeline = (m: ReconcilerMetrics) => byPipeline(m.reconcileLastFailed);
+const rowsByPipeline = (m: ReconcilerMetrics) => byPipeline(m.rowsInserted);
+/** "pipeline trigger outcome" → runs counted. */
+async function runsByLabels(m: ReconcilerMetrics): Promise<Record<string, number>> {
+  return Object.fromEntries((await m.runs.get()).values.map((v) => [`${v.labels.pipeline} ${v.labels.trigger} ${v.labels.outcome}`, v.value]));
+}
+
 test('failures are kept per pipeline: a success of one pipeline does not clear another\'s (its loader is still paused)', async () => {
   pending.length = 0;
   const metrics = new ReconcilerMetrics();
   const config = { pipelines: [{ name: 'a' }, { name: 'b' }] } as unknown as Config;
   const jobs = new JobManager(config, metrics, createLogger('test', () => undefined));
-  const failedGauge = async () => (await metrics.reconcileLastFailed.get()).values[0].value;
+  const failedGauge = async () => lastFailedByPipeline(metrics);
+  expect(await failedGauge()).toEqual({ a: 0, b: 0 }); // every pipeline's series from start-up
 
   // Every pipeline: b fails (its run threw), a repairs.
   const all = jobs.start(false, 'watchdog');
@@ -67,7 +79,7 @@ test('failures are kept per pipeline: a success of one pipeline does not clear a
   await settle();
   expect(jobs.get(all.id)).toMatchObject({ state: 'failed', error: 'pipeline b: MySQL did not answer within 600 s' });
   expect(jobs.standingFailures.map((f) => [f.pipeline, f.runId, f.error])).toEqual([['b', 'rb', 'MySQL did not answer within 600 s']]);
-  expect(await failedGauge()).toBe(1);
+  expect(await failedGauge()).toEqual({ a: 0, b: 1 });
 
   // Pipeline a alone succeeds: b's failure stands.
   const onlyA = jobs.start(false, 'api', undefined, 'a');
@@ -75,6 +87,7 @@ test('failures are kept per pipeline: a success of one pipeline does not clear a
   pending[1].resolve({ ...report(false), runId: onlyA.id, pipeline: 'a' });
   await settle();
   expect(jobs.lastFailure).toMatchObject({ pipeline: 'b', runId: 'rb' });
+  expect(await failedGauge()).toEqual({ a: 0, b: 1 });
 
   // Pipeline b alone throws again, then succeeds: nothing stands.
   const b1 = jobs.start(false, 'api', undefined, 'b');
@@ -85,23 +98,66 @@ test('failures are kept per pipeline: a success of one pipeline does not clear a
   pending[3].resolve({ ...report(false), runId: b2.id, pipeline: 'b' });
   await settle();
   expect(jobs.lastFailure).toBeNull();
-  expect(await failedGauge()).toBe(0);
+  expect(await failedGauge()).toEqual({ a: 0, b: 0 });
 });
 
 test('a job over every pipeline that throws as a whole stands for every pipeline until a job over every pipeline succeeds', async () => {
   pending.length = 0;
   const config = { pipelines: [{ name: 'a' }, { name: 'b' }] } as unknown as Config;
-  const jobs = new JobManager(config, new ReconcilerMetrics(), createLogger('test', () => undefined));
+  const metrics = new ReconcilerMetrics();
+  const jobs = new JobManager(config, metrics, createLogger('test', () => undefined));
   const all = jobs.start(false, 'watchdog');
   pending[0].reject(new Error('pipelines "a" and "b" both load table violations'));
   await settle();
   expect(jobs.lastFailure).toMatchObject({ pipeline: null, runId: all.id });
+  // It held every pipeline's loader back: each pipeline's series says so, and counts a failed run.
+  expect(await lastFailedByPipeline(metrics)).toEqual({ a: 1, b: 1 });
+  expect(await runsByLabels(metrics)).toEqual({ 'a watchdog failed': 1, 'b watchdog failed': 1 });
   jobs.start(false, 'api', undefined, 'a');
   pending[1].resolve({ ...report(false), pipeline: 'a' });
   await settle();
   expect(jobs.lastFailure).toMatchObject({ pipeline: null });
+  expect(await lastFailedByPipeline(metrics)).toEqual({ a: 1, b: 1 });
   jobs.start(false, 'api');
   pending[2].resolve({ ...report(false), pipeline: null, pipelines: [{ ...report(false), pipeline: 'a' }, { ...report(false), pipeline: 'b' }] });
   await settle();
   expect(jobs.lastFailure).toBeNull();
+  expect(await lastFailedByPipeline(metrics)).toEqual({ a: 0, b: 0 });
+});
+
+test("runs and rows inserted are counted under each pipeline's own report, a named pipeline's throw under that pipeline only", async () => {
+  pending.length = 0;
+  const config = { pipelines: [{ name: 'a' }, { name: 'b' }] } as unknown as Config;
+  const metrics = new ReconcilerMetrics();
+  const jobs = new JobManager(config, metrics, createLogger('test', () => undefined));
+  expect(await rowsByPipeline(metrics)).toEqual({ a: 0, b: 0 }); // from start-up, so a first increase shows
+
+  const all = jobs.start(false, 'alert');
+  const a = { ...report(false), runId: 'ra', pipeline: 'a', outcome: 'success' as const, rowsInserted: 700 };
+  const b = { ...report(false), runId: 'rb', pipeline: 'b', outcome: 'success' as const, rowsInserted: 42 };
+  pending[0].resolve({ ...report(false), runId: all.id, pipeline: null, pipelines: [a, b], outcome: 'success', rowsInserted: 742 });
+  await settle();
+  expect(await rowsByPipeline(metrics)).toEqual({ a: 700, b: 42 });
+  expect(await runsByLabels(metrics)).toEqual({ 'a alert success': 1, 'b alert success': 1 });
+
+  jobs.start(false, 'button', undefined, 'b');
+  pending[1].reject(new Error('a loader process holds the lock'));
+  await settle();
+  expect(await runsByLabels(metrics)).toEqual({ 'a alert success': 1, 'b alert success': 1, 'b button failed': 1 });
+  expect(await lastFailedByPipeline(metrics)).toEqual({ a: 0, b: 1 });
+});
+
+test('a deployment without pipelines publishes its series under pipeline "default"', async () => {
+  pending.length = 0;
+  const metrics = new ReconcilerMetrics();
+  const jobs = new JobManager({} as Config, metrics, createLogger('test', () => undefined));
+  expect(await lastFailedByPipeline(metrics)).toEqual({ default: 0 });
+  jobs.start(false, 'api'); // every pipeline = the only one
+  pending[0].reject(new Error('MySQL did not answer within 600 s'));
+  await settle();
+  expect(await lastFailedByPipeline(metrics)).toEqual({ default: 1 });
+  expect(await runsByLabels(metrics)).toEqual({ 'default api failed': 1 });
+  const exposition = await metrics.registry.metrics();
+  expect(exposition).toMatch(/^pipewarden_reconcile_last_failed\{pipeline="default"\} 1$/m);
+  expect(exposition).not.toMatch(/^pipewarden_reconcile_last_failed \d/m); // no unlabelled series
 });
