@@ -185,8 +185,8 @@ test('control API: 401 without the token; pause, resume and restart show in /sta
     }
     expect((await status('GET', '/status')).state).toBe('finished');
     const metrics = await (await call('GET', '/metrics', false)).text();
-    expect(metrics).toMatch(/pipewarden_loader_batches_total\{result="committed"\} [1-9]\d*/);
-    expect(metrics).toMatch(/pipewarden_loader_service_state\{state="finished"\} 1/);
+    expect(metrics).toMatch(/pipewarden_loader_batches_total\{pipeline="default",result="committed"\} [1-9]\d*/);
+    expect(metrics).toMatch(/pipewarden_loader_service_state\{pipeline="default",state="finished"\} 1/);
     const v = await verifyTable(svcConfig, gen);
     expect(v.ok).toBe(true);
   } finally {

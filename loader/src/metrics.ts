@@ -14,7 +14,7 @@ type Labels = Record<string, string>;
 export class PipelineCounter {
   constructor(private readonly c: Counter<string>, private readonly fixed: Labels) {}
   inc(labels?: Labels | number, value?: number): void {
-    if (typeof labels === 'object') this.c.inc({ ...labels, ...this.fixed }, value ?? 1);
+    if (typeof labels === 'object') this.c.inc({ ...this.fixed, ...labels }, value ?? 1);
     else this.c.inc(this.fixed, labels ?? 1);
   }
 }
@@ -23,10 +23,10 @@ export class PipelineCounter {
 export class PipelineHistogram {
   constructor(private readonly h: Histogram<string>, private readonly fixed: Labels) {}
   startTimer(labels: Labels = {}): () => number {
-    return this.h.startTimer({ ...labels, ...this.fixed });
+    return this.h.startTimer({ ...this.fixed, ...labels });
   }
   observe(labels: Labels, value: number): void {
-    this.h.observe({ ...labels, ...this.fixed }, value);
+    this.h.observe({ ...this.fixed, ...labels }, value);
   }
 }
 
