@@ -127,12 +127,13 @@ describe('reconcile guards', () => {
     try {
       const failure = await waitFor('a failed run', async () => (await status()).reconcile.lastFailure ?? undefined);
       expect(failure.error).toMatch(/loader lock[\s\S]*will not write/);
-      expect(parseExposition(await metrics()).get('pipewarden_reconcile_last_failed')).toBe(1);
+      expect(parseExposition(await metrics()).get('pipewarden_reconcile_last_failed{pipeline="default"}')).toBe(1); // the reconciler's series carry the pipeline
       expect(await tableRows(stack)).toBe(d.sourceRows - d.missingRows); // nothing written
       holder.kill('SIGKILL');
       await waitFor('a retry that succeeds', async () => ((await status()).reconcile.lastFailure === null && (await tableRows(stack)) === d.sourceRows ? true : undefined), 60000);
       await svc.service.jobs.idle();
-      expect(parseExposition(await metrics()).get('pipewarden_reconcile_last_failed')).toBe(0);
+      expect(parseExposition(await metrics()).get('pipewarden_reconcile_last_failed{pipeline="default"}')).toBe(0);
+      expect(await metrics()).toMatch(/^pipewarden_reconciler_runs_total\{pipeline="default",trigger="watchdog",outcome="failed"\} [1-9]/m);
       expect(await metrics()).toMatch(/pipewarden_watchdog_decisions_total\{decision="retry_failed_reconcile"\} [1-9]/);
     } finally {
       holder.kill('SIGKILL');
