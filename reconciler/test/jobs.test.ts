@@ -1,6 +1,7 @@
 // The job manager's bookkeeping, with the reconcile procedure replaced by a controllable
 // stand-in (the procedure itself is tested against real services in test/reconcile*.itest.ts);
 // jest hoists jest.mock above the imports.
+import type { Counter, Gauge } from 'prom-client';
 import { createLogger, type Config, type ReconcileReport } from '@pipewarden/core';
 import { JobManager } from '../src/jobs';
 import { ReconcilerMetrics } from '../src/metrics';
@@ -51,7 +52,7 @@ test('a dry run asked to stop after its last cancellation point succeeds without
 const settle = () => new Promise((r) => setImmediate(r));
 
 /** pipeline → value of a metric labelled only by pipeline. */
-async function byPipeline(metric: { get(): Promise<{ values: { labels: Record<string, string | number>; value: number }[] }> }): Promise<Record<string, number>> {
+async function byPipeline(metric: Gauge | Counter): Promise<Record<string, number>> {
   return Object.fromEntries((await metric.get()).values.map((v) => [String(v.labels.pipeline), v.value]));
 }
 const lastFailedByPipeline = (m: ReconcilerMetrics) => byPipeline(m.reconcileLastFailed);
