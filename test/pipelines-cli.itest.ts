@@ -28,18 +28,25 @@ async function tables(config: Config): Promise<string[]> {
   }
 }
 
-test('load --spec --table: a one-off load into a table of its own, verified through PIPEWARDEN_DATASET/PIPEWARDEN_TABLE', async () => {
+test('load --spec --table: a one-off load into a table of its own (its own pipeline state), verified with the same flags; the same object into a second table loads too', async () => {
   await stack.resetData();
   const r = runCli(stack, ['load', '--source', POP.sample, '--spec', POP.spec, '--table', 'population_copy', '--no-progress', '--json']);
   expect(r.status).toBe(0);
   const s = JSON.parse(r.stdout);
-  expect([s.pipeline, s.dataset.table, s.balanced]).toEqual(['default', 'population_copy', true]);
+  expect([s.pipeline, s.dataset.table, s.balanced]).toEqual(['oneoff-population_copy', 'population_copy', true]);
   expect(s.rows_loaded).toBeGreaterThan(0);
   expect(await tables(stack.config())).toContain('population_copy');
-  expect(Object.keys(await ledgerByPipeline(stack.config()))).toEqual(['default']);
-  const v = runCli(stack, ['verify', '--source', POP.sample, '--json'], { PIPEWARDEN_DATASET: POP.spec, PIPEWARDEN_TABLE: 'population_copy' });
+  expect(Object.keys(await ledgerByPipeline(stack.config()))).toEqual(['oneoff-population_copy']);
+  const v = runCli(stack, ['verify', '--source', POP.sample, '--spec', POP.spec, '--table', 'population_copy', '--json']);
   expect(v.status).toBe(0);
-  expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, table: 'population_copy', pipeline: 'default' });
+  expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, table: 'population_copy', pipeline: 'oneoff-population_copy' });
+  // The same object into a second table: its own pipeline, so it loads (under one shared
+  // layout the ledger would have said "already loaded" and the second table stayed empty).
+  const again = runCli(stack, ['load', '--source', POP.sample, '--spec', POP.spec, '--table', 'population_again', '--no-progress', '--json']);
+  expect(again.status).toBe(0);
+  const s2 = JSON.parse(again.stdout.trim().split('\n').pop()!);
+  expect([s2.pipeline, s2.this_run.rows_loaded]).toEqual(['oneoff-population_again', s.rows_loaded]);
+  expect(s2.rows_loaded).toBeGreaterThan(0);
   // --spec makes a one-off load: naming a pipeline with it is refused, clearly.
   const both = runCli(stack, ['load', '--spec', POP.spec, '--pipeline', 'x', '--no-progress']);
   expect(both.status).toBe(1);

@@ -1,5 +1,6 @@
 // How every command ends: user errors as one clear message (no stack), bugs with their
 // stack, and an exit code scripts can rely on.
+import { createHash } from 'node:crypto';
 import type { Config, LoadedConfig } from '@pipewarden/core';
 import { core } from './lazy';
 
@@ -25,6 +26,23 @@ export function pipelineConfigFrom(opts: GlobalOptions, pipeline: string | undef
   const config = configFrom(opts, { ...overrides, pipeline });
   return core().pipelineConfig(config);
 }
+
+/**
+ * A one-off load's pipeline (`--spec FILE` and/or `--table T`): its own state — WAL and
+ * checkpoint folder, mirror keys, batch ids, ledger rows — named after its table, so one
+ * object loaded into two tables loads both (under `default`, the second table's load would
+ * find the first one's batches in the ledger and load nothing). Rerunning the same command
+ * resumes and repairs it; it is not one of the config file's pipelines, so the services do
+ * not run it.
+ */
+export function oneOffConfig(config: Config): Config {
+  const { datasetOf, pipelineConfig } = core();
+  const table = datasetOf(config).table;
+  const name = `oneoff-${table}`.length <= 32 ? `oneoff-${table}` : `oneoff-${table.slice(0, 16)}-${createHash('sha256').update(table).digest('hex').slice(0, 8)}`;
+  return pipelineConfig({ ...config, pipelines: [{ name, source: config.source ?? '', dataset: config.dataset, table, engine: config.engine }], pipeline: name });
+}
+
+export const ONE_OFF_HINT = "give the pipeline its spec and table in the config file's `pipelines` instead";
 
 export const PIPELINE_OPTION = ['--pipeline <name>', 'the pipeline of the config file\'s `pipelines` to work on (default PIPEWARDEN_PIPELINE, else `default`; `pipewarden pipelines` lists them)'] as const;
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { LoadSummary } from '@pipewarden/loader';
 import type { Config } from '@pipewarden/core';
 import { core, loader } from '../lazy';
-import { PIPELINE_OPTION, action, configFrom, untilSignal, type GlobalOptions } from '../run';
+import { ONE_OFF_HINT, PIPELINE_OPTION, action, configFrom, oneOffConfig, untilSignal, type GlobalOptions } from '../run';
 
 function printSummary(s: LoadSummary): void {
   const n = (x: number) => x.toLocaleString('en-US');
@@ -47,17 +47,16 @@ function overrides(o: LoadFlags): Record<string, unknown> {
 
 /**
  * The Config `load` works on: the pipeline named by --pipeline; or, for a one-off load with
- * --spec and/or --table, that dataset and table in the single-pipeline layout (the
- * `default` pipeline's WAL, checkpoint and batch ids), whatever `pipelines` the config
- * file declares.
+ * --spec and/or --table, that dataset and table as a pipeline of its own (oneOffConfig),
+ * whatever `pipelines` the config file declares.
  */
 function loadConfig(globals: GlobalOptions, o: LoadFlags): Config {
   const { UserError, pipelineConfig } = core();
   const oneOff = o.spec !== undefined || o.table !== undefined;
-  if (oneOff && o.pipeline !== undefined) throw new UserError('--spec and --table make a one-off load in the default layout; they do not combine with --pipeline', "give the pipeline its spec and table in the config file's `pipelines` instead");
+  if (oneOff && o.pipeline !== undefined) throw new UserError('--spec and --table make a one-off load (a pipeline of its own, oneoff-<table>); they do not combine with --pipeline', ONE_OFF_HINT);
   const config = configFrom(globals, { ...overrides(o), pipeline: oneOff ? undefined : o.pipeline, dataset: o.spec, table: o.table });
   if (!oneOff) return pipelineConfig(config);
-  return pipelineConfig({ ...config, pipelines: undefined, pipeline: core().DEFAULT_PIPELINE });
+  return oneOffConfig(config);
 }
 
 export function registerLoadCommands(program: Command): void {
@@ -71,7 +70,7 @@ export function registerLoadCommands(program: Command): void {
     .option('--no-progress', 'no progress bar')
     .option('--no-migrate', 'do not create/upgrade the schema first')
     .option(...PIPELINE_OPTION)
-    .option('--spec <file>', 'one-off load: the dataset spec (YAML/JSON file or builtin:NAME) instead of PIPEWARDEN_DATASET; the default pipeline\'s layout')
+    .option('--spec <file>', 'one-off load: the dataset spec (YAML/JSON file or builtin:NAME) instead of PIPEWARDEN_DATASET; its own state (WAL folder pipelines/oneoff-<table>): run the same command again to resume or repair it')
     .option('--table <name>', 'one-off load: load into this table instead of the spec\'s')
     .addHelpText(
       'after',

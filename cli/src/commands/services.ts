@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { ReconcileReport } from '@pipewarden/core';
 import { core, exporter, loader, reconciler } from '../lazy';
 import type { VerifyReport } from '@pipewarden/loader';
-import { PIPELINE_OPTION, action, configFrom, untilSignal, type GlobalOptions } from '../run';
+import { ONE_OFF_HINT, PIPELINE_OPTION, action, configFrom, oneOffConfig, untilSignal, type GlobalOptions } from '../run';
 
 function printReport(r: ReconcileReport): void {
   const n = (x: number) => x.toLocaleString('en-US');
@@ -116,14 +116,18 @@ export function registerVerifyCommand(program: Command): void {
     .option('-s, --source <url>', 's3://bucket/prefix or a local path (default PIPEWARDEN_SOURCE, or the pipeline\'s)')
     .option('--json', 'print the report as JSON (an array of reports when several pipelines are verified)')
     .option(...PIPELINE_OPTION)
-    .addHelpText('after', '\nExample:\n  $ pipewarden verify --source s3://nyc-parking/fy2014/\n  $ pipewarden verify --pipeline trips\n\nReads the whole source again and the whole table: meant for audits, not every load.\n')
+    .option('--spec <file>', 'verify a one-off load (`load --spec … --table …`): its spec')
+    .option('--table <name>', 'verify a one-off load: its table')
+    .addHelpText('after', '\nExample:\n  $ pipewarden verify --source s3://nyc-parking/fy2014/\n  $ pipewarden verify --pipeline trips\n  $ pipewarden verify --source ./orders.csv --spec ./orders.yaml --table orders_2026\n\nReads the whole source again and the whole table: meant for audits, not every load.\n')
     .action(
-      action(async (o: { source?: string; json?: boolean; pipeline?: string }, cmd: Command) => {
-        const { pipelineConfig, allPipelineConfigs } = core();
-        const config = configFrom(cmd.optsWithGlobals() as GlobalOptions, { source: o.source, pipeline: o.pipeline });
+      action(async (o: { source?: string; json?: boolean; pipeline?: string; spec?: string; table?: string }, cmd: Command) => {
+        const { pipelineConfig, allPipelineConfigs, UserError } = core();
+        const oneOff = o.spec !== undefined || o.table !== undefined;
+        if (oneOff && o.pipeline !== undefined) throw new UserError('--spec and --table verify a one-off load; they do not combine with --pipeline', ONE_OFF_HINT);
+        const config = configFrom(cmd.optsWithGlobals() as GlobalOptions, { source: o.source, pipeline: oneOff ? undefined : o.pipeline, dataset: o.spec, table: o.table });
         // Without --pipeline, a config file's pipelines are verified one after the other.
-        const several = o.pipeline === undefined && (config.pipelines?.length ?? 0) > 0;
-        const targets = several ? allPipelineConfigs(config) : [pipelineConfig(config)];
+        const several = !oneOff && o.pipeline === undefined && (config.pipelines?.length ?? 0) > 0;
+        const targets = oneOff ? [oneOffConfig(config)] : several ? allPipelineConfigs(config) : [pipelineConfig(config)];
         const reports: VerifyReport[] = [];
         for (const pc of targets) reports.push(await loader().verifyTable(pc, o.source ?? pc.source ?? ''));
         if (o.json) process.stdout.write(JSON.stringify(several ? reports : reports[0]) + '\n');
