@@ -83,7 +83,7 @@ describe('MySQL sessions', () => {
     const exporter = await startExporter(config, { listen: '127.0.0.1:0' });
     try {
       const text = await (await fetch(`${exporter.url}/metrics`)).text();
-      const line = text.split('\n').find((l) => l.startsWith('pipewarden_last_reconcile_timestamp_seconds '));
+      const line = text.split('\n').find((l) => l.startsWith('pipewarden_last_reconcile_timestamp_seconds{pipeline="default"} '));
       expect(Number(line?.split(' ')[1])).toBe(Date.UTC(2026, 0, 2, 3, 4, 5) / 1000);
     } finally {
       await exporter.close();
