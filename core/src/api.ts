@@ -12,38 +12,8 @@ export interface ServiceBuild {
   revision?: string;
 }
 
-/** One pipeline of the loader service (see core/src/pipelines.ts). */
-export interface LoaderPipelineStatus {
-  /** The pipeline's name (`default` for a configuration without pipelines). */
-  name: string;
-  /** The dataset spec's name and the table it loads. */
-  dataset: string;
-  table: string;
-  state: LoaderState;
-  source?: string;
-  engine: 'inline' | 'spark';
-  rowsIn: number;
-  rowsLoaded: number;
-  rowsRejected: number;
-  rowsDuplicate: number;
-  bytesRead: number;
-  bytesTotal: number;
-  rowsPerSecond: number;
-  currentObject?: string;
-  lastError?: string;
-  pausedBy?: LoaderPause;
-  startedAt?: string;
-  updatedAt: string;
-}
-
-/**
- * GET /status of the loader service. The top-level fields sum up every pipeline (rows and
- * bytes added, the state the most urgent one: failed > waiting_mysql > paused > running >
- * finished > idle, pausedBy when every pipeline is paused); `pipelines` has each one.
- */
-export interface LoaderStatus extends ServiceBuild {
-  /** Every pipeline this loader runs (optional for clients of an older loader). */
-  pipelines?: LoaderPipelineStatus[];
+/** What the loader reports of a load: one pipeline's, or the sum over them all. */
+export interface LoaderFigures {
   state: LoaderState;
   source?: string;
   engine: 'inline' | 'spark';
@@ -60,6 +30,25 @@ export interface LoaderStatus extends ServiceBuild {
   pausedBy?: LoaderPause;
   startedAt?: string;
   updatedAt: string;
+}
+
+/** One pipeline of the loader service (see core/src/pipelines.ts). */
+export interface LoaderPipelineStatus extends LoaderFigures {
+  /** The pipeline's name (`default` for a configuration without pipelines). */
+  name: string;
+  /** The dataset spec's name and the table it loads. */
+  dataset: string;
+  table: string;
+}
+
+/**
+ * GET /status of the loader service. The top-level fields sum up every pipeline (rows and
+ * bytes added, the state the most urgent one: failed > waiting_mysql > paused > running >
+ * finished > idle, pausedBy when every pipeline is paused); `pipelines` has each one.
+ */
+export interface LoaderStatus extends ServiceBuild, LoaderFigures {
+  /** Every pipeline this loader runs (optional for clients of an older loader). */
+  pipelines?: LoaderPipelineStatus[];
 }
 
 /** POST /pause body of the loader service, sent by the reconciler (a bare POST is an operator's pause). */

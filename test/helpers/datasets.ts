@@ -1,18 +1,10 @@
 // Small generated sources for the dataset integration tests (test/dataset-*.itest.ts):
 // deterministic by seed, with repeated keys (readings) or identical rows (events).
 import { writeFileSync } from 'node:fs';
+import { prng } from '@pipewarden/loader';
 
-/** A seeded generator (mulberry32): the same seed, the same file. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator (the generator's own): the same seed, the same file. */
+export const seeded = prng;
 
 const pick = <T>(r: () => number, xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
