@@ -107,7 +107,7 @@ def map_header(spec, header):
     absent = []
     field_index = []
     for c in spec["columns"]:
-        found = [k for k in map(header_key, [c["header"]] + list(c.get("aliases", []))) if k in by_key]
+        found = [k for k in map(header_key, [c["header"]] + list(c["aliases"])) if k in by_key]
         used.update(found)
         if len(found) > 1 or (len(found) == 1 and found[0] in repeated):
             names = [js_trim(h) for h in header if header_key(h) in found]
@@ -124,13 +124,13 @@ def map_header(spec, header):
         shown = [js_trim(h) for h in header[:5]]
         raise HeaderError("header lacks %d required column(s): %s (found: %s%s)"
                           % (len(missing), _names(missing), _names(shown), ", …" if len(header) > 5 else ""))
-    known = {header_key(h) for h in spec.get("knownExtras", [])}
+    known = {header_key(h) for h in spec["knownExtras"]}
     unknown = []
     for h in header:
         k = header_key(h)
         if k != "" and k not in used and k not in known:
             unknown.append(h)
-    if unknown and spec.get("extraColumns") == "reject":
+    if unknown and spec["extraColumns"] == "reject":
         raise HeaderError("header has column(s) the dataset %s does not know: %s (the spec says extraColumns: reject)"
                           % (spec["name"], _names(js_trim(h) for h in unknown)))
     return HeaderMap(field_index, len(header), absent, unknown)
@@ -258,9 +258,9 @@ CACHE_MAX = 4096
 
 
 def null_spellings(col):
-    """The column's NULL spellings (core's ResolvedColumn.nullValues; a spec resolved
-    before they existed has none): compared case-sensitively with the trimmed value."""
-    return frozenset(col.get("nullValues") or ())
+    """The column's NULL spellings (core's ResolvedColumn.nullValues, resolved: the column's
+    own list or the dataset's): compared case-sensitively with the trimmed value."""
+    return frozenset(col["nullValues"])
 
 
 def _make_cell(fn, nulls=frozenset()):

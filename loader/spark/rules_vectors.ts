@@ -74,7 +74,7 @@ function typeValues(c: ResolvedColumn): string[] {
     case 'decimal': {
       const int = c.precision - c.scale;
       const out = ['0', '-0', '-0.00', '0.5', '.5', '5.', '-.5', '.', '-', '+1', '1e3', '1,5', '00001.5', '9'.repeat(int), '9'.repeat(int + 1), `1.${'2'.repeat(c.scale)}`, `1.${'2'.repeat(c.scale + 1)}`, `1.${'0'.repeat(c.scale + 1)}`];
-      for (const b of [c.min, c.max]) if (b !== undefined) out.push(b, b.startsWith('-') ? `${b}1` : `${b}1`, b.includes('.') ? b : `${b}.${'0'.repeat(c.scale)}`);
+      for (const b of [c.min, c.max]) if (b !== undefined) out.push(b, `${b}1`, b.includes('.') ? b : `${b}.${'0'.repeat(c.scale)}`);
       return out;
     }
     case 'boolean':
@@ -106,7 +106,7 @@ function typeValues(c: ResolvedColumn): string[] {
 
 /** A column's NULL spellings, and near misses (case, inner and outer whitespace JavaScript trims). */
 function nullValues(c: ResolvedColumn): string[] {
-  return (c.nullValues ?? []).flatMap((v) => [v, ` ${v}\u00a0`, v.toLowerCase(), v.toUpperCase(), `${v}${v}`, `${v[0]} ${v.slice(1)}`]);
+  return c.nullValues.flatMap((v) => [v, ` ${v}\u00a0`, v.toLowerCase(), v.toUpperCase(), `${v}${v}`, `${v[0]} ${v.slice(1)}`]);
 }
 
 function headerCases(spec: ResolvedSpec): string[][] {

@@ -121,9 +121,12 @@ class RulesVectorsTest(unittest.TestCase):
     def test_a_partition_gives_the_same_output_both_ways(self):
         for v in VECTORS:
             header = v["headers"][0]["header"]
-            # As Spark reads a file (lineSep "\n"): a record with a line feed in a quoted field is two lines.
-            lines = [csv_line(header)] + [part for h, f, _ in records(v) if h == 0 for part in csv_line(f).split(b"\n")]
+            # Records with a line feed in a quoted field are left out: as Spark reads a file
+            # (lineSep "\n") they are two lines, which leave a quote open, and the whole
+            # partition would take the splitting path both ways (the comparison would be moot).
+            lines = [csv_line(header)] + [csv_line(f) for h, f, _ in records(v) if h == 0 and b"\n" not in csv_line(f)]
             results = []
+            vectored = []
             for vector in (True, False):
                 out = []
                 acc = type("Acc", (), {"add": lambda self, x: out.append(x)})()
@@ -132,13 +135,16 @@ class RulesVectorsTest(unittest.TestCase):
                 batch = pa.RecordBatch.from_arrays([pa.array([0] * n, pa.int64()), pa.array(lines, pa.binary()), pa.array([999] * n, pa.int64()),
                                                     pa.array([len(ln) for ln in lines], pa.int64())], ["b", "v", "e", "n"])
                 saved = transform.vector_partition
-                if not vector:
+                if vector:
+                    transform.vector_partition = lambda *a: vectored.append(saved(*a)) or vectored[-1]
+                else:
                     transform.vector_partition = lambda *a: None  # force the splitting path
                 try:
                     text = [x for b in t(iter([batch])) for x in b.column(0).to_pylist()]
                 finally:
                     transform.vector_partition = saved
                 results.append((text, out[0]))
+            self.assertTrue(vectored and all(r is not None for r in vectored), "%s: the vector path did not run" % v["ref"])
             self.assertEqual(results[0], results[1], v["ref"])
 
 

@@ -617,11 +617,9 @@ def finish(spark, spec, args, t0, result):
     header = result["header"]
     header_error = None
     unknown = []
-    absent = []
     if header is not None:
         try:
-            hmap = pwnorm.map_header(spec, header)
-            unknown, absent = hmap.unknown, hmap.absent
+            unknown = pwnorm.map_header(spec, header).unknown
         except pwnorm.HeaderError as e:
             header_error = str(e)
     summary = {
@@ -630,8 +628,6 @@ def finish(spark, spec, args, t0, result):
         "header": header or [],
         "header_error": header_error,
         "unknown_headers": unknown,
-        # optional spec columns the header lacks: NULL in every row (reported by the loader)
-        "absent_columns": absent,
         "records": stats["kept"] + stats["rejected"],
         "kept": stats["kept"],
         "rejected": stats["rejected"],

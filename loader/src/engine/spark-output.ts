@@ -11,7 +11,7 @@
 import { createReadStream, existsSync, openSync, readSync, closeSync, readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
-import { REJECT_REASON_TEXT, type RejectReason } from '@pipewarden/core';
+import { REJECT_REASONS, type RejectReason } from '@pipewarden/core';
 import { SparkJobError } from './spark-process';
 
 export interface SparkSummary {
@@ -20,7 +20,6 @@ export interface SparkSummary {
   header_error: string | null;
   unknown_headers: string[];
   /** Optional spec columns the header lacks: NULL in every row. */
-  absent_columns?: string[];
   records: number;
   kept: number;
   rejected: number;
@@ -95,8 +94,7 @@ function parts(outDir: string): Part[] {
     .sort((a, b) => a.order - b.order);
 }
 
-// Every reason of the dataset contract (missing_value and invalid_value too, which the legacy NYC list lacked).
-const REASONS = new Set<string>(Object.keys(REJECT_REASON_TEXT));
+const REASONS = new Set<string>(REJECT_REASONS);
 const TAB = 9;
 const LF = 10;
 

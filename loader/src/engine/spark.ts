@@ -215,7 +215,6 @@ class SparkEngine implements Engine {
     const log = this.log;
     if (summary.header_error) log.warn('header cannot be mapped: every record is a dead letter', { object: object.key, error: summary.header_error });
     if (summary.unknown_headers.length) log.warn('header has unknown columns (ignored)', { object: object.key, columns: summary.unknown_headers });
-    if (summary.absent_columns?.length) log.warn('header lacks optional columns (loaded as NULL)', { object: object.key, columns: summary.absent_columns });
     log.info('spark output ready', { object: object.key, records: summary.records, kept: summary.kept, rejected: summary.rejected, partitions: summary.partitions, carried: summary.carried_records, scan: summary.scan, seconds: summary.seconds });
     return summary;
   }
