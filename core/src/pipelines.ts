@@ -82,3 +82,8 @@ export function allPipelineConfigs(config: Config, opts: PipelineConfigOptions =
   }
   return configs;
 }
+
+/** The named pipeline's Config, or every pipeline's (checked) when no name is given. */
+export function selectedPipelineConfigs(config: Config, name?: string | null, opts: PipelineConfigOptions = {}): Config[] {
+  return name ? [pipelineConfig(config, name, opts)] : allPipelineConfigs(config, opts);
+}

@@ -15,7 +15,7 @@ import { connect, parseMysqlUrl } from './connection';
 import { MIGRATIONS, SCHEMA_VERSION, TABLES, ddlIfMissing } from './schema';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { datasetOf } from '../dataset/of-config';
-import { allPipelineConfigs, pipelineConfig } from '../pipelines';
+import { selectedPipelineConfigs } from '../pipelines';
 import type { ResolvedSpec } from '../dataset/types';
 import { planTable, readTable, supportsInstantAdd, type TablePlan } from './dataset-table';
 
@@ -102,8 +102,7 @@ export interface MigrateOptions {
 
 /** The pipelines whose tables a migration covers, with their specs (checked: one table per pipeline). */
 function targets(config: Config, pipeline: string | undefined): { pipeline: string; spec: ResolvedSpec }[] {
-  const configs = pipeline === undefined ? allPipelineConfigs(config) : [pipelineConfig(config, pipeline)];
-  return configs.map((c) => ({ pipeline: c.pipeline, spec: datasetOf(c) }));
+  return selectedPipelineConfigs(config, pipeline).map((c) => ({ pipeline: c.pipeline, spec: datasetOf(c) }));
 }
 
 function tableResult(pipeline: string, spec: ResolvedSpec, plan: TablePlan, changes: AppliedChange[]): DatasetTableResult {
