@@ -9,7 +9,7 @@ import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { RowDataPacket } from 'mysql2';
-import { connect, datasetOf, ident, type Config } from '@pipewarden/core';
+import { connect, datasetOf, ident, readSpec, type Config } from '@pipewarden/core';
 import { runLoad, verifyTable } from '@pipewarden/loader';
 import { reconcile } from '@pipewarden/reconciler';
 import { REPO_ROOT } from '@pipewarden/stack';
@@ -24,6 +24,13 @@ const FIXTURES = readdirSync(join(REPO_ROOT, 'data', 'datasets')).map((name) => 
   spec: join(REPO_ROOT, 'data', 'datasets', name, 'spec.yaml'),
   sample: join(REPO_ROOT, 'data', 'datasets', name, 'sample.csv'),
 }));
+/** Each dataset's name and table as its spec file says them (not through the code under test). */
+const TABLES: Record<string, { name: string; table: string }> = {
+  'nyc-parking-violations': { name: 'nyc-parking-violations', table: 'violations' },
+  'nyc-311-animal-complaints': { name: 'nyc-311-animal-complaints', table: 'nyc_311_requests' },
+  'world-population': { name: 'world-population', table: 'world_population' },
+  'faa-bird-strikes': { name: 'faa-bird-strikes', table: 'bird_strikes' },
+};
 const DATASETS = [...FIXTURES, { name: 'nyc-parking-violations', spec: 'builtin:nyc-parking-violations', sample: NYC_SAMPLE }];
 
 let stack: TestStack;
@@ -45,8 +52,12 @@ async function dump(config: Config, columns?: string[]): Promise<string[]> {
   }
 }
 
-test('the fixtures are the three shapes the issue asks for', () => {
-  expect(FIXTURES.length).toBeGreaterThanOrEqual(3);
+test('the fixtures are the three shapes the issue asks for: upsert with decimals and datetimes, a composite key, a keyless log', () => {
+  const specs = FIXTURES.map((f) => readSpec(f.spec));
+  const has = (t: string) => (s: (typeof specs)[number]) => s.columns.some((c) => c.type === t);
+  expect(specs.some((s) => s.duplicates === 'last' && has('decimal')(s) && has('datetime')(s))).toBe(true);
+  expect(specs.some((s) => s.key.length > 1)).toBe(true);
+  expect(specs.some((s) => s.key.length === 0 && s.duplicates === 'keep')).toBe(true);
 });
 
 describe.each(DATASETS)('dataset $name', ({ name, spec, sample }) => {
@@ -58,7 +69,7 @@ describe.each(DATASETS)('dataset $name', ({ name, spec, sample }) => {
     const s = await runLoad(config, { source: sample });
     expect(s.balanced).toBe(true);
     expect(s.rows_loaded).toBeGreaterThan(0);
-    expect(s.dataset).toEqual({ name: datasetOf(config).name, table: datasetOf(config).table });
+    expect(s.dataset).toEqual(TABLES[name]);
     const v = await verifyTable(config, sample);
     expect({ ok: v.ok, lost: v.lost, duplicated: v.duplicated, mismatched: v.mismatched, unexpected: v.unexpected }).toEqual({ ok: true, lost: 0, duplicated: 0, mismatched: 0, unexpected: 0 });
     clean = await dump(config);
