@@ -88,7 +88,7 @@ describe('alert-driven recovery after a MySQL crash', () => {
         '  scrape_interval: 1s',
         '  scrape_timeout: 1s',
         '  evaluation_interval: 1s',
-        '  external_labels: { pipeline: pipewarden }',
+        '  external_labels: { deployment: pipewarden }',
         `rule_files: ['${rules}']`,
         'alerting:',
         `  alertmanagers: [{ static_configs: [{ targets: ['127.0.0.1:${amPort}'] }] }]`,

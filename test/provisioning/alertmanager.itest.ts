@@ -90,7 +90,7 @@ describe('routing (amtool config routes test)', () => {
     ['PipewardenLoaderStalled', 'warning', 'webhook,email'],
     ['PipewardenWalDiskFullIn4h', 'warning', 'webhook,email'],
   ])('%s (%s) → %s', (alertname, severity, receivers) => {
-    const r = amtool(['config', 'routes', 'test', `--config.file=${writeRendered()}`, `--verify.receivers=${receivers}`, `alertname=${alertname}`, `severity=${severity}`, 'pipeline=pipewarden']);
+    const r = amtool(['config', 'routes', 'test', `--config.file=${writeRendered()}`, `--verify.receivers=${receivers}`, `alertname=${alertname}`, `severity=${severity}`, 'deployment=pipewarden', 'pipeline=default']);
     expect(r.out.split('\n')[0]).toBe(receivers);
     expect(r.code).toBe(0);
   });
@@ -152,12 +152,15 @@ describe('a real Alertmanager', () => {
   }
 
   test('one MySQL outage: one page, symptoms inhibited, then recovery for the batches still in doubt', async () => {
-    const pipeline = 'pipewarden';
-    const mysqlDown = { alertname: 'PipewardenMySQLDown', severity: 'critical', component: 'mysql', pipeline };
+    // Labels as Prometheus sends them: the outage alert is service-level (only the external
+    // label `deployment`), its symptoms are per pipeline (`pipeline` from their series).
+    const deployment = 'pipewarden';
+    const pipeline = 'default';
+    const mysqlDown = { alertname: 'PipewardenMySQLDown', severity: 'critical', component: 'mysql', deployment };
     const symptoms = [
-      { alertname: 'PipewardenBatchesInDoubt', severity: 'critical', component: 'pipeline', pipeline },
-      { alertname: 'PipewardenReconcileFailed', severity: 'critical', component: 'reconciler', pipeline },
-      { alertname: 'PipewardenLoaderStalled', severity: 'warning', component: 'loader', pipeline },
+      { alertname: 'PipewardenBatchesInDoubt', severity: 'critical', component: 'pipeline', deployment, pipeline },
+      { alertname: 'PipewardenReconcileFailed', severity: 'critical', component: 'reconciler', deployment, pipeline },
+      { alertname: 'PipewardenLoaderStalled', severity: 'warning', component: 'loader', deployment, pipeline },
     ];
     await post([{ labels: mysqlDown }, ...symptoms.map((labels) => ({ labels }))]);
 
