@@ -1,11 +1,11 @@
 // Reconcile jobs of the service, kept in memory for progress polling (the durable history is
 // the reconcile_runs table). One run at a time, but a dry run never stands in the way of a
 // repair: a real run requested during a dry run cancels it (a dry run writes nothing) and
-// starts as soon as it has stopped. A request like the one going (dry during dry, anything
-// during a real run or while one is queued) gets that run, with `alreadyRunning: true`.
+// starts as soon as it has stopped. A request the running (or queued) job covers gets that
+// job, with `alreadyRunning: true`.
 // Pipelines: a job reconciles one pipeline or every one (core/src/pipelines.ts); one job at
-// a time per service still, whatever its pipeline: a request during a run gets the running
-// job (its `pipeline` says what it covers). Failures are kept per pipeline: a run of one
+// a time per service still: a request for a pipeline the running job does not cover waits
+// behind it (at most one job waits; it widens to every pipeline when another one asks). Failures are kept per pipeline: a run of one
 // pipeline that succeeds does not clear another's failure (that loader is still paused).
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_PIPELINE, errorMessage, pipelineNames, type Config, type Logger, type ReconcileFailure, type ReconcileJob, type ReconcileTrigger } from '@pipewarden/core';
@@ -71,23 +71,42 @@ export class JobManager {
   }
 
   /**
-   * Start a run of one pipeline (null: every pipeline; the caller checked the name), queue a
-   * real one behind a dry run it cancels, or return the one that stands for it.
+   * Start a run of one pipeline (null: every pipeline; the caller checked the name), or queue
+   * it behind the running one (a real run pre-empts a dry run), or return the job that stands
+   * for it: the running or queued one, when that covers the request. A job of another
+   * pipeline does not: an alert for pipeline b answered with pipeline a's run would be marked
+   * seen and never acted on.
    */
   start(dryRun: boolean, trigger: ReconcileTrigger, requestedBy?: string, pipeline: string | null = null): ReconcileJob {
-    if (this.queued) return { ...this.queued, alreadyRunning: true };
+    // A real run stands for a dry one; a job over every pipeline (null) for any one.
+    const covers = (j: ReconcileJob) => (j.pipeline === null || j.pipeline === pipeline) && (!j.dryRun || dryRun);
     const running = this.running;
-    if (running && (!running.job.dryRun || dryRun)) return { ...running.job, alreadyRunning: true };
+    if (this.queued) {
+      const q = this.queued;
+      if (!covers(q)) {
+        // One job waits at most: it widens to cover this request too.
+        if (q.pipeline !== pipeline) q.pipeline = null;
+        if (!dryRun) q.dryRun = false;
+        this.log.info('the queued run widens to cover a request', { job: q.id, pipeline: q.pipeline, dryRun: q.dryRun, trigger });
+        if (!q.dryRun && running?.job.dryRun) this.cancelRunning(`pre-empted by a real run (${trigger})`);
+      }
+      return { ...q, alreadyRunning: true };
+    }
+    if (running && covers(running.job)) return { ...running.job, alreadyRunning: true };
     const job = this.newJob(dryRun, trigger, requestedBy, pipeline);
     if (!running) {
       this.run(job);
       return { ...job };
     }
-    // A dry run is going and a repair is asked for: the repair must not wait behind a
-    // preview that may itself wait ten minutes for MySQL.
     this.queued = job;
-    this.log.info('a real run pre-empts the dry run', { dryRun: running.job.id, job: job.id, trigger });
-    this.cancelRunning(`pre-empted by a real run (${trigger})`);
+    if (running.job.dryRun && !dryRun) {
+      // A dry run is going and a repair is asked for: the repair must not wait behind a
+      // preview that may itself wait ten minutes for MySQL.
+      this.log.info('a real run pre-empts the dry run', { dryRun: running.job.id, job: job.id, trigger });
+      this.cancelRunning(`pre-empted by a real run (${trigger})`);
+    } else {
+      this.log.info('a run waits for the running one (it does not cover the request)', { running: running.job.id, job: job.id, pipeline, trigger });
+    }
     void running.done.then(() => {
       this.queued = undefined;
       this.run(job);

@@ -162,3 +162,31 @@ test('a deployment without pipelines publishes its series under pipeline "defaul
   expect(exposition).toMatch(/^pipewarden_reconcile_last_failed\{pipeline="default"\} 1$/m);
   expect(exposition).not.toMatch(/^pipewarden_reconcile_last_failed \d/m); // no unlabelled series
 });
+
+test("a request for a pipeline the running job does not cover is queued, not answered with the running job (an alert for it would be dropped as seen)", async () => {
+  pending.length = 0;
+  const config = { pipelines: [{ name: 'a' }, { name: 'b' }, { name: 'c' }] } as unknown as Config;
+  const jobs = new JobManager(config, new ReconcilerMetrics(), createLogger('test', () => undefined));
+  const a = jobs.start(false, 'alert', undefined, 'a');
+  expect(jobs.start(false, 'alert', undefined, 'a')).toMatchObject({ id: a.id, alreadyRunning: true }); // covered
+  const b = jobs.start(false, 'alert', undefined, 'b');
+  expect(b.id).not.toBe(a.id);
+  expect(b.alreadyRunning).toBeUndefined();
+  expect(jobs.pending).toMatchObject({ id: b.id, pipeline: 'b', dryRun: false });
+  expect(pending).toHaveLength(1); // b waits for a: one run at a time
+  expect(jobs.start(false, 'alert', undefined, 'b')).toMatchObject({ id: b.id, alreadyRunning: true });
+  // A third pipeline asks: the queued job widens to every pipeline.
+  expect(jobs.start(false, 'watchdog', undefined, 'c')).toMatchObject({ id: b.id, pipeline: null, alreadyRunning: true });
+  pending[0].resolve({ ...report(false), runId: a.id, pipeline: 'a' });
+  await settle();
+  await settle();
+  expect(pending).toHaveLength(2);
+  expect(pending[1]).toMatchObject({ pipeline: null, dryRun: false });
+  expect(jobs.current).toMatchObject({ id: b.id, pipeline: null });
+  expect(jobs.pending).toBeNull();
+  // A job over every pipeline covers any one.
+  expect(jobs.start(false, 'alert', undefined, 'a')).toMatchObject({ id: b.id, alreadyRunning: true });
+  pending[1].resolve({ ...report(false), runId: b.id, pipeline: null, pipelines: [{ ...report(false), pipeline: 'a' }, { ...report(false), pipeline: 'b' }, { ...report(false), pipeline: 'c' }] });
+  await settle();
+  expect(jobs.get(b.id)).toMatchObject({ state: 'succeeded' });
+});
