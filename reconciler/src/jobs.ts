@@ -12,13 +12,9 @@ import { DEFAULT_PIPELINE, errorMessage, pipelineNames, type Config, type Logger
 import { ReconcileCancelledError, reconcile } from './reconcile';
 import type { ReconcilerMetrics } from './metrics';
 import { LockBusyError } from './lock';
-import type { PipelineReport } from './plan';
 
-/** A failed real run and the pipeline it failed for (null: a job over every pipeline that failed as a whole). */
-export type PipelineFailure = ReconcileFailure & { pipeline: string | null };
-
-/** The failures map's key for a job over every pipeline that failed before any pipeline's outcome. */
-const WHOLE_JOB = '*';
+/** A failed real run and the pipeline it failed for. */
+export type PipelineFailure = ReconcileFailure & { pipeline: string };
 
 const KEEP_JOBS = 50;
 
@@ -38,7 +34,7 @@ export class JobManager {
   private running?: Active;
   /** A real run waiting for the dry run it cancelled to stop. */
   private queued?: ReconcileJob;
-  /** Per pipeline (or WHOLE_JOB), its last real run failed (cleared by one that succeeds): its loader stays paused. */
+  /** Per pipeline, its last real run failed (cleared by one that succeeds): its loader stays paused. */
   private failures = new Map<string, PipelineFailure>();
 
   constructor(private readonly config: Config, private readonly metrics: ReconcilerMetrics, private readonly log: Logger) {
@@ -60,7 +56,7 @@ export class JobManager {
     return last;
   }
 
-  /** Every failure still standing, one per pipeline (pipeline null: a job over every pipeline). */
+  /** Every failure still standing, one per pipeline. */
   get standingFailures(): PipelineFailure[] {
     return [...this.failures.values()];
   }
@@ -153,7 +149,7 @@ export class JobManager {
       job.state = 'running';
       job.startedAt = new Date().toISOString();
       try {
-        const result: PipelineReport = await reconcile(this.config, { dryRun: job.dryRun, trigger: job.trigger, runId: job.id, pipeline: job.pipeline, requestedBy: job.requestedBy, log: this.log, signal: ctl.signal, onProgress: (p) => (job.progress = p) });
+        const result = await reconcile(this.config, { dryRun: job.dryRun, trigger: job.trigger, runId: job.id, pipeline: job.pipeline, requestedBy: job.requestedBy, log: this.log, signal: ctl.signal, onProgress: (p) => (job.progress = p) });
         job.result = result;
         job.state = result.outcome === 'failed' ? 'failed' : 'succeeded';
         if (result.outcome === 'failed') job.error = result.error ?? 'verification failed: see the reconciler log';
@@ -192,21 +188,18 @@ export class JobManager {
    */
   private noteRealRun(job: ReconcileJob): void {
     const finishedAt = job.finishedAt!;
-    // A configuration without pipelines has one, `default`: a job over "every" pipeline is its job.
-    const whole = this.config.pipelines?.length ? WHOLE_JOB : DEFAULT_PIPELINE;
-    const note = (key: string, r: { runId: string; error?: string } | null) => {
-      if (r) this.failures.set(key, { runId: r.runId, pipeline: key === WHOLE_JOB ? null : key, trigger: job.trigger, error: r.error ?? 'failed', finishedAt });
-      else this.failures.delete(key);
+    const note = (pipeline: string, r: { runId: string; error?: string } | null) => {
+      if (r) this.failures.set(pipeline, { runId: r.runId, pipeline, trigger: job.trigger, error: r.error ?? 'failed', finishedAt });
+      else this.failures.delete(pipeline);
     };
-    const result = job.result as PipelineReport | undefined;
+    const result = job.result;
     if (!result) {
-      // Threw before any outcome: the job's pipeline, or the whole job.
-      if (job.state === 'failed') note(job.pipeline ?? whole, { runId: job.id, error: job.error });
+      // Threw before any pipeline's outcome: a failure of each pipeline it was to cover.
+      if (job.state === 'failed') for (const pipeline of this.pipelinesOf(job)) note(pipeline, { runId: job.id, error: job.error });
     } else {
-      if (job.pipeline === null) this.failures.delete(whole);
-      for (const r of (result.pipelines ?? [result]) as PipelineReport[]) {
+      for (const r of result.pipelines ?? [result]) {
         const error = result.pipelines ? (r.error ?? 'verification failed: see the reconciler log') : job.error;
-        note(r.pipeline ?? whole, r.outcome === 'failed' ? { runId: r.runId, error } : null);
+        note(r.pipeline ?? DEFAULT_PIPELINE, r.outcome === 'failed' ? { runId: r.runId, error } : null);
       }
     }
     this.publishFailures();
@@ -217,14 +210,10 @@ export class JobManager {
     return job.pipeline === null ? pipelineNames(this.config) : [job.pipeline];
   }
 
-  /**
-   * pipewarden_reconcile_last_failed per pipeline: 1 while its failure stands, or while a job
-   * over every pipeline that failed as a whole stands (it held every loader back), else 0.
-   */
+  /** pipewarden_reconcile_last_failed per pipeline: 1 while its failure stands, else 0. */
   private publishFailures(): void {
-    const whole = this.failures.has(WHOLE_JOB);
-    const names = new Set([...pipelineNames(this.config), ...[...this.failures.keys()].filter((k) => k !== WHOLE_JOB)]);
-    for (const pipeline of names) this.metrics.reconcileLastFailed.set({ pipeline }, whole || this.failures.has(pipeline) ? 1 : 0);
+    const names = new Set([...pipelineNames(this.config), ...this.failures.keys()]);
+    for (const pipeline of names) this.metrics.reconcileLastFailed.set({ pipeline }, this.failures.has(pipeline) ? 1 : 0);
   }
 
   /** Resolves when no run is going or queued. */

@@ -194,8 +194,8 @@ export class Watchdog {
     this.attempts = d.attempts;
     this.nextRetryAt = d.nextRetryAt;
     if (!d.reconcile) return;
-    // The pipelines concerned: those whose last run failed (a whole-job failure: every one), else those with stuck batches.
-    const concerned = failed ? failures.map((f) => f.pipeline ?? undefined) : [...stuckBy.keys()];
+    // The pipelines concerned: those whose last run failed, else those with stuck batches.
+    const concerned = failed ? failures.map((f) => f.pipeline) : [...stuckBy.keys()];
     this.reconcile(failed ? 'retry_failed_reconcile' : 'retry_in_doubt_reconcile', { attempt: d.attempts, lastError: failed?.error, stuck }, jobPipeline(concerned, this.names));
   }
 

@@ -102,7 +102,7 @@ test('failures are kept per pipeline: a success of one pipeline does not clear a
   expect(await failedGauge()).toEqual({ a: 0, b: 0 });
 });
 
-test('a job over every pipeline that throws as a whole stands for every pipeline until a job over every pipeline succeeds', async () => {
+test('a job over every pipeline that throws as a whole is a failure of each pipeline, standing until a run of that pipeline succeeds', async () => {
   pending.length = 0;
   const config = { pipelines: [{ name: 'a' }, { name: 'b' }] } as unknown as Config;
   const metrics = new ReconcilerMetrics();
@@ -110,15 +110,18 @@ test('a job over every pipeline that throws as a whole stands for every pipeline
   const all = jobs.start(false, 'watchdog');
   pending[0].reject(new Error('pipelines "a" and "b" both load table violations'));
   await settle();
-  expect(jobs.lastFailure).toMatchObject({ pipeline: null, runId: all.id });
+  expect(jobs.standingFailures.map((f) => [f.pipeline, f.runId, f.error])).toEqual([
+    ['a', all.id, 'pipelines "a" and "b" both load table violations'],
+    ['b', all.id, 'pipelines "a" and "b" both load table violations'],
+  ]);
   // It held every pipeline's loader back: each pipeline's series says so, and counts a failed run.
   expect(await lastFailedByPipeline(metrics)).toEqual({ a: 1, b: 1 });
   expect(await runsByLabels(metrics)).toEqual({ 'a watchdog failed': 1, 'b watchdog failed': 1 });
   jobs.start(false, 'api', undefined, 'a');
   pending[1].resolve({ ...report(false), pipeline: 'a' });
   await settle();
-  expect(jobs.lastFailure).toMatchObject({ pipeline: null });
-  expect(await lastFailedByPipeline(metrics)).toEqual({ a: 1, b: 1 });
+  expect(jobs.standingFailures.map((f) => f.pipeline)).toEqual(['b']);
+  expect(await lastFailedByPipeline(metrics)).toEqual({ a: 0, b: 1 });
   jobs.start(false, 'api');
   pending[2].resolve({ ...report(false), pipeline: null, pipelines: [{ ...report(false), pipeline: 'a' }, { ...report(false), pipeline: 'b' }] });
   await settle();
