@@ -3,7 +3,7 @@
 // while later batches holding its keys stay (the repair must not overwrite their newer
 // rows), and after a loader killed before the commit of a random batch, reconciled, then
 // finished. The expected table is computed from the CSV itself, not by pipewarden's code.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RowDataPacket } from 'mysql2';
 import { batchPosition, connect, migrate, type Config } from '@pipewarden/core';
@@ -100,6 +100,40 @@ test('a loader killed before the commit of a random batch, reconciled, then fini
   await runLoad(config, { source: file });
   expect(await table(config)).toEqual(expected);
   expect((await verifyTable(config, file)).ok).toBe(true);
+}, 180000);
+
+test('batch size 1 (each batch a one-row upsert, counted by a key probe): the ledger counts each new key once and every repeat as a duplicate', async () => {
+  const seed = (Date.now() % 100000) + 2;
+  const config = stack.config({ dataset: SPEC, 'batch.size': 1 });
+  await stack.resetData(config);
+  const dir = join(stack.layout.dir, 'readings-one');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `readings-${seed}.csv`);
+  const rows = 300;
+  const expected = lastOccurrences(writeReadings(file, rows, seed));
+  expect(expected.size).toBeLessThan(rows); // some keys repeat
+  await runLoad(config, { source: file });
+  expect(await table(config)).toEqual(expected);
+  const [counts] = await q(config, 'SELECT COUNT(*) AS batches, SUM(rows_inserted) AS ins, SUM(rows_duplicate) AS dup FROM batch_ledger');
+  expect(Number(counts.batches)).toBe(rows);
+  expect(Number(counts.ins)).toBe(expected.size);
+  expect(Number(counts.dup)).toBe(rows - expected.size);
+
+  // A BIGINT key beyond a double's precision: 2^53 and 2^53 + 1 are the same double, two keys.
+  const bigSpec = join(dir, 'big-last.yaml');
+  writeFileSync(
+    bigSpec,
+    "specVersion: 1\nname: big-last\ntable: big_last\nkey: [id]\nduplicates: last\ncolumns:\n  - {name: id, header: Id, type: integer, min: '1', max: '9223372036854775807'}\n  - {name: note, header: Note, maxLength: 20}\n",
+  );
+  const big = stack.config({ dataset: bigSpec, 'batch.size': 1 });
+  await stack.resetData(big);
+  const bigFile = join(dir, 'big.csv');
+  writeFileSync(bigFile, 'Id,Note\n9007199254740992,a\n9007199254740993,b\n9007199254740993,c\n');
+  await runLoad(big, { source: bigFile });
+  const ledger = await q(big, 'SELECT rows_inserted, rows_duplicate FROM batch_ledger ORDER BY first_record');
+  expect(ledger.map((r) => [Number(r.rows_inserted), Number(r.rows_duplicate)])).toEqual([[1, 0], [1, 0], [0, 1]]);
+  const stored = await q(big, 'SELECT CAST(id AS CHAR) AS id, note FROM big_last ORDER BY id');
+  expect(stored.map((r) => `${r.id}:${r.note}`)).toEqual(['9007199254740992:a', '9007199254740993:c']);
 }, 180000);
 
 test('migrate: creates the table from the spec, then is a no-op', async () => {

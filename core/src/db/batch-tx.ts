@@ -13,6 +13,7 @@ import type { IntentRecord } from '../wal/record';
 import { POSITION_COLUMN, TABLES, ident } from './schema';
 import { DEFAULT_PIPELINE } from '../config';
 import { batchPosition, rowPosition } from './position';
+import { keyIn, keyTuples } from './keys';
 
 export type WriteMethod = 'load-data' | 'insert';
 
@@ -23,9 +24,6 @@ interface RowWriter {
   policy: 'first' | 'last' | 'keep';
   load: string;
   insert: string;
-  /** `last` only: the one-row existence probe (a one-row INSERT reports no Duplicates count). */
-  probe?: string;
-  keyIndexes: number[];
 }
 
 const writers = new WeakMap<ResolvedSpec, RowWriter>();
@@ -47,23 +45,27 @@ export function rowWriter(spec: ResolvedSpec): RowWriter {
   if (w) return w;
   const table = ident(spec.table);
   const cols = spec.columns.map((c) => ident(c.name));
-  const keyIndexes = spec.key.map((k) => spec.columns.findIndex((c) => c.name === k));
   const policy = spec.key.length === 0 ? 'keep' : spec.duplicates === 'last' ? 'last' : 'first';
   const ignore = policy === 'first' ? ' IGNORE' : '';
   const load = `LOAD DATA LOCAL INFILE 'pipewarden-batch'${ignore} INTO TABLE ${table} CHARACTER SET utf8mb4 (${cols.join(', ')})`;
   let insert = `INSERT${ignore} INTO ${table} (${cols.join(', ')}) VALUES ?`;
-  let probe: string | undefined;
   if (policy === 'last') {
     const pos = ident(POSITION_COLUMN);
     const newer = `VALUES(${pos}) > ${pos}`;
     const sets = spec.columns.filter((c) => !c.key).map((c) => `${ident(c.name)} = IF(${newer}, VALUES(${ident(c.name)}), ${ident(c.name)})`);
     sets.push(`${pos} = IF(${newer}, VALUES(${pos}), ${pos})`);
     insert = `INSERT INTO ${table} (${cols.join(', ')}, ${pos}) VALUES ? ON DUPLICATE KEY UPDATE ${sets.join(', ')}`;
-    probe = `SELECT 1 FROM ${table} WHERE ${spec.key.map((k) => `${ident(k)} = ?`).join(' AND ')} FOR UPDATE`;
   }
-  w = { policy, load, insert, probe, keyIndexes };
+  w = { policy, load, insert };
   writers.set(spec, w);
   return w;
+}
+
+/** 1 when the table holds the key of this TSV line (locked until COMMIT), else 0. */
+async function keyExists(conn: PoolConnection, spec: ResolvedSpec, line: string): Promise<number> {
+  const [where, params] = keyIn(spec, keyTuples(spec, [line]));
+  const [rows] = await conn.query<RowDataPacket[]>(`SELECT 1 FROM ${ident(spec.table)} WHERE ${where} FOR UPDATE`, params);
+  return rows.length;
 }
 
 /** "Records: 3  Duplicates: 1  Warnings: 0" (a multi-row INSERT's info): rows that met an existing key. */
@@ -184,8 +186,9 @@ async function insertRows(conn: PoolConnection, spec: ResolvedSpec, intent: Inte
     rows.forEach((r, j) => r.push(rowPosition(prefix, i + j)));
     // A one-row INSERT … ON DUPLICATE KEY UPDATE reports no Duplicates count, and with
     // CLIENT_FOUND_ROWS (mysql2's default) its affected rows are 1 both for a new row and for
-    // an existing one left as it was: ask first (FOR UPDATE holds the answer until COMMIT).
-    const existed = rows.length === 1 ? (await conn.query<RowDataPacket[]>(w.probe!, w.keyIndexes.map((k) => rows[0][k])))[0].length : 0;
+    // an existing one left as it was: ask first (FOR UPDATE holds the answer until COMMIT),
+    // with the key values as keys.ts gives them (numbers unquoted: never compared as doubles).
+    const existed = rows.length === 1 ? await keyExists(conn, spec, lines[i]) : 0;
     const [res] = await conn.query<ResultSetHeader>(w.insert, [rows]);
     const dup = rows.length === 1 ? existed : duplicatesOf(res);
     if (dup === null) throw new Error(`the server did not report the duplicates of a ${rows.length}-row upsert (info "${res.info}")`);

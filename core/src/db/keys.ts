@@ -68,8 +68,8 @@ export function keyTuples(spec: ResolvedSpec, lines: readonly string[]): KeyTupl
   });
 }
 
-/** `k IN (?)` or `(k1, k2) IN (?)`, with its parameter. */
-function keyIn(spec: ResolvedSpec, tuples: readonly KeyTuple[]): [string, unknown[]] {
+/** `k IN (?)` or `(k1, k2) IN (?)`, with its parameter (tuples from keyTuples: numbers unquoted). */
+export function keyIn(spec: ResolvedSpec, tuples: readonly KeyTuple[]): [string, unknown[]] {
   if (spec.key.length === 1) return [`${ident(spec.key[0])} IN (?)`, [tuples.map((t) => t[0])]];
   return [`(${spec.key.map(ident).join(', ')}) IN (?)`, [tuples]];
 }
