@@ -13,7 +13,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { REPO_ROOT } from '@pipewarden/stack';
 import { connect, loadConfig, migrate, pipelineConfig, readWalState, type ApiError, type Config, type ReconcileJob, type ReconcileReport, type ReconcileRun, type ReconcilerStatus } from '@pipewarden/core';
 import { acquireLoaderLock, rowsMatch, verifyTable } from '@pipewarden/loader';
-import { reconcile, startReconcilerService, type PipelineReport } from '@pipewarden/reconciler';
+import { reconcile, startReconcilerService } from '@pipewarden/reconciler';
 import { sleep } from '@pipewarden/stack';
 import { runCli } from './helpers/doubt';
 import { SHARED_SAMPLE, startTestStack, type TestStack } from './helpers/stack';
@@ -112,14 +112,14 @@ describe('reconcile with two pipelines', () => {
     const missing = (await verify(population)).lost;
     // A loader process holding parking's loader lock: parking's run must refuse to write.
     const release = acquireLoaderLock(parking.wal.dir);
-    let r: PipelineReport;
+    let r: ReconcileReport;
     try {
       r = await reconcile(config, { trigger: 'api', runId: '00000000-0000-4000-8000-00000000bbbb' });
     } finally {
       release();
     }
     expect({ pipeline: r.pipeline, outcome: r.outcome, runId: r.runId }).toEqual({ pipeline: null, outcome: 'failed', runId: '00000000-0000-4000-8000-00000000bbbb' });
-    const [p, q] = r.pipelines as PipelineReport[];
+    const [p, q] = r.pipelines!;
     expect({ pipeline: p.pipeline, outcome: p.outcome, error: p.error }).toEqual({ pipeline: 'parking', outcome: 'failed', error: expect.stringMatching(/a loader process holds the WAL's loader lock/) });
     expect({ pipeline: q.pipeline, outcome: q.outcome, verification: q.verification, rowsInserted: q.rowsInserted }).toEqual({ pipeline: 'population', outcome: 'success', verification: 'ok', rowsInserted: missing });
     expect(r.error).toMatch(/^pipeline parking: a loader process holds/);

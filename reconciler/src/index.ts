@@ -4,4 +4,3 @@ export * from './jobs';
 export * from './watchdog';
 export * from './alertmanager';
 export * from './lock';
-export type { PipelineReport } from './plan';

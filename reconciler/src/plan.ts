@@ -86,15 +86,12 @@ export function worstOutcome(outcomes: readonly ReconcileOutcome[], dryRun: bool
   return worst;
 }
 
-/** A pipeline's report as a job over every pipeline carries it: a run that threw says why. */
-export type PipelineReport = ReconcileReport & { error?: string };
-
 /**
  * The report of a job over every pipeline: counts summed, the worst outcome and verification,
  * the loader restarted only if every pipeline's was, batch details up to the cap, each
  * pipeline's own report in `pipelines`.
  */
-export function aggregateReport(head: { runId: string; dryRun: boolean; trigger: ReconcileTrigger; durationSeconds: number }, reports: readonly PipelineReport[]): PipelineReport {
+export function aggregateReport(head: { runId: string; dryRun: boolean; trigger: ReconcileTrigger; durationSeconds: number }, reports: readonly ReconcileReport[]): ReconcileReport {
   const sum = (f: (r: ReconcileReport) => number) => reports.reduce((n, r) => n + f(r), 0);
   const failed = reports.filter((r) => r.outcome === 'failed');
   const loaderErrors = reports.filter((r) => r.loaderError).map((r) => `${r.pipeline}: ${r.loaderError}`);
@@ -119,7 +116,7 @@ export function aggregateReport(head: { runId: string; dryRun: boolean; trigger:
 }
 
 /** "pipeline a: why; pipeline b: why" for the failed pipelines of a job. */
-export function failedPipelinesMessage(failed: readonly PipelineReport[]): string {
+export function failedPipelinesMessage(failed: readonly ReconcileReport[]): string {
   return failed.map((r) => `pipeline ${r.pipeline}: ${r.error ?? 'verification failed: see the reconciler log'}`).join('; ');
 }
 

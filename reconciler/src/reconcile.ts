@@ -49,7 +49,7 @@ import { acquireLoaderLock, chooseWriteMethod } from '@pipewarden/loader';
 import { acquireReconcileLock } from './lock';
 import { LoaderClient } from './loader-client';
 import { SourceRereader, rowsFromMirror, type BatchRows } from './batch-rows';
-import { aggregateReport, candidateIds, firstOccurrences, inSourceOrder, incomplete, runOutcome, selectPipelines, type PipelineReport } from './plan';
+import { aggregateReport, candidateIds, firstOccurrences, inSourceOrder, incomplete, runOutcome, selectPipelines } from './plan';
 
 export interface ReconcileOptions {
   dryRun?: boolean;
@@ -486,7 +486,7 @@ export async function reconcile(config: Config, opts: ReconcileOptions & { pipel
   const chosen = names.map((n) => all.find((c) => c.pipeline === n)!);
   if (opts.pipeline != null || !config.pipelines?.length) return reconcilePipeline(chosen[0], { ...opts, log });
   const started = Date.now();
-  const reports: PipelineReport[] = [];
+  const reports: ReconcileReport[] = [];
   for (const pc of chosen) {
     if (opts.signal?.aborted) throw new ReconcileCancelledError();
     const runId = randomUUID();
@@ -504,7 +504,7 @@ export async function reconcile(config: Config, opts: ReconcileOptions & { pipel
 }
 
 /** The report of a pipeline whose run threw (it recorded itself failed where it could). */
-function failedReport(pipeline: string, runId: string, opts: ReconcileOptions, error: string): PipelineReport {
+function failedReport(pipeline: string, runId: string, opts: ReconcileOptions, error: string): ReconcileReport {
   const dryRun = opts.dryRun === true;
   return { runId, pipeline, dryRun, trigger: opts.trigger, batchesExamined: 0, batchesRepaired: 0, rowsMissing: 0, rowsInserted: 0, verification: 'skipped', outcome: 'failed', durationSeconds: 0, loaderRestarted: false, batches: [], error };
 }

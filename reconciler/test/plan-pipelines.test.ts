@@ -1,7 +1,7 @@
 import { UserError, type ReconcileReport } from '@pipewarden/core';
-import { aggregateReport, jobPipeline, selectPipelines, worstOutcome, type PipelineReport } from '../src/plan';
+import { aggregateReport, jobPipeline, selectPipelines, worstOutcome } from '../src/plan';
 
-function report(pipeline: string, patch: Partial<PipelineReport> = {}): PipelineReport {
+function report(pipeline: string, patch: Partial<ReconcileReport> = {}): ReconcileReport {
   return { runId: `run-${pipeline}`, pipeline, dryRun: false, trigger: 'api', batchesExamined: 4, batchesRepaired: 1, rowsMissing: 10, rowsInserted: 10, verification: 'ok', outcome: 'success', durationSeconds: 1, loaderRestarted: true, batches: [], ...patch };
 }
 
