@@ -95,13 +95,13 @@ export class DualWriteSink {
   private readonly keys: MirrorKeys;
   private batchCounter = 0;
   /**
-   * Batches whose MySQL transaction has not finished, in batch order, with their keys.
-   * A batch sharing a key with an earlier one still in flight waits for it: under `first`
-   * the first occurrence of a repeated key is the one kept, on every run. (Under `last` the
-   * source-position guard of the upsert decides whatever the commit order, and a keyless
-   * batch's "keys" are its rows' content; the wait costs nothing there but a rare overlap.)
-   * Batches without such a key — nearly all — run their transactions concurrently
-   * (measured: fully ordered transactions cost a third of the throughput).
+   * Under `first` only: batches whose MySQL transaction has not finished, in batch order,
+   * with their keys. A batch sharing a key with an earlier one still in flight waits for it,
+   * so the first occurrence of a repeated key is the one kept, on every run. Batches without
+   * such a key — nearly all — run their transactions concurrently (measured: fully ordered
+   * transactions cost a third of the throughput). Under `last` the source-position guard of
+   * the upsert decides whatever the commit order, and a keyless batch's "keys" are its rows'
+   * content (identical rows would serialize transactions for nothing): no batch waits there.
    */
   private inflight: { keys: Set<string>; done: Promise<void> }[] = [];
   /**
@@ -139,6 +139,7 @@ export class DualWriteSink {
     const n = ++this.batchCounter;
     const keys = new Set(draft.keys);
     const intent = intentFor(draft, keys, this.config.pipeline);
+    if (this.spec.duplicates !== 'first') return this.writeRegistered(draft, intent, n, signal, [], () => undefined);
     // Registered before the first await: write() is called in batch order, and a later
     // batch must see every earlier one that is still in flight.
     const earlier = this.inflight.filter((b) => sharesKey(b.keys, keys)).map((b) => b.done);
