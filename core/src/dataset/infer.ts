@@ -8,7 +8,7 @@
 // choice: the narrowest type fitting at least FIT_SHARE of the non-empty values, bounds
 // widened from what was seen, and key candidates by uniqueness in the sample.
 import { rulesFor } from '../record/rules';
-import { compareDecimal, DEFAULTS, headerKey } from './load';
+import { compareDecimal, DEFAULTS, headerKey, INT64_MAX, INT64_MIN } from './load';
 import { SPEC_FORMAT_VERSION, type ColumnType, type ResolvedColumn, type ResolvedSpec } from './types';
 
 /** A type is proposed when at least this share of a column's non-empty values fit it. */
@@ -63,16 +63,6 @@ export interface InferredSpec {
   /** The proposal as commented YAML that readSpec accepts. */
   yaml: string;
 }
-
-/**
- * Normalizes one value under several candidate columns at once: the written value per
- * candidate, or null where the value is invalid for it. The default runs the rules'
- * reference implementation; tests may pass another.
- */
-export type CandidateChecker = (candidates: ResolvedColumn[]) => (value: string) => (string | number | null)[];
-
-const INT64_MIN = '-9223372036854775808';
-const INT64_MAX = '9223372036854775807';
 
 /** Tried in this order; the first formats are preferred when several fit equally. */
 const DATE_FORMATS = ['YYYY-MM-DD', 'MM/DD/YYYY', 'M/D/YYYY', 'DD/MM/YYYY', 'D/M/YYYY', 'YYYYMMDD', 'YYYY/MM/DD', 'DD.MM.YYYY', 'D.M.YYYY', 'DD-MM-YYYY', 'MM-DD-YYYY'];
@@ -150,8 +140,12 @@ const CANDIDATES: Candidate[] = (() => {
   return out;
 })();
 
-/** The rules' reference normalization over one spec holding every candidate as an optional column. */
-export const rulesChecker: CandidateChecker = (candidates) => {
+/**
+ * Normalizes one value under every candidate column at once: the written value per
+ * candidate, or null where the value is invalid for it — the rules' reference
+ * normalization over one spec holding every candidate as an optional column.
+ */
+function candidateChecker(candidates: ResolvedColumn[]): (value: string) => (string | number | null)[] {
   const spec: ResolvedSpec = {
     specVersion: SPEC_FORMAT_VERSION,
     name: 'infer-candidates',
@@ -175,7 +169,7 @@ export const rulesChecker: CandidateChecker = (candidates) => {
     if (!r.ok) return candidates.map(() => null);
     return r.values;
   };
-};
+}
 
 /** A SQL-safe column name from a header: snake_case, [a-z_][a-z0-9_]{0,63}, not _pw_…. */
 export function columnNameOf(header: string, index: number): string {
@@ -558,12 +552,12 @@ function toYaml(p: Omit<InferredSpec, 'yaml'>, source: string | undefined): stri
 }
 
 /** Propose a spec for a sample: the header and its records (rows with another field count are skipped). */
-export function inferSpec(table: SampleTable, opts: InferOptions = {}, checker: CandidateChecker = rulesChecker): InferredSpec {
+export function inferSpec(table: SampleTable, opts: InferOptions = {}): InferredSpec {
   const header = table.header.map((h) => h.replace(/^\uFEFF/, '').trim());
   const rows = table.rows.filter((r) => r.length === header.length && !(r.length === 1 && r[0] === ''));
   const skipped = table.rows.length - rows.length;
   const names = uniqueNames(header);
-  const check = checker(CANDIDATES.map((c) => c.column));
+  const check = candidateChecker(CANDIDATES.map((c) => c.column));
   const seenHeaders = new Map<string, string>();
   const columns: InferredColumn[] = [];
   const indexes: number[] = [];

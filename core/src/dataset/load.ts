@@ -11,6 +11,10 @@ import { UserError } from '../errors';
 import { formatProblem } from './formats';
 import { patternPortabilityProblem, patternRegExp } from '../record/pattern';
 import { SPEC_FORMAT_VERSION, type ColumnType, type ResolvedColumn, type ResolvedSpec } from './types';
+import { compareDecimal, headerKey } from './text';
+
+// Existing importers read these from here; the row rules import text.ts (no parser deps).
+export { compareDecimal, headerKey };
 
 /** Where the specs that ship with pipewarden live (`builtin:NAME`). */
 export const BUILTIN_SPEC_DIR = resolve(__dirname, '..', '..', 'spec', 'datasets');
@@ -19,8 +23,8 @@ export const DEFAULT_DATASET = 'builtin:nyc-parking-violations';
 /** Tables pipewarden owns: a dataset may not be loaded into one of them. */
 export const RESERVED_TABLES = ['batch_ledger', 'dead_letters', 'reconcile_runs', 'reconcile_run_batches', 'schema_migrations', 'dataset_migrations'];
 
-const INT64_MIN = '-9223372036854775808';
-const INT64_MAX = '9223372036854775807';
+export const INT64_MIN = '-9223372036854775808';
+export const INT64_MAX = '9223372036854775807';
 
 /** The options each type takes (besides name, header, aliases, type, required, description). */
 const TYPE_OPTIONS: Record<ColumnType, string[]> = {
@@ -47,11 +51,6 @@ export const DEFAULTS = {
   dateMin: '1000-01-01',
   dateMax: '9999-12-31',
 } as const;
-
-/** Header comparison key: trimmed, inner whitespace collapsed, lower case, BOM removed. */
-export function headerKey(h: string): string {
-  return h.replace(/^\uFEFF/, '').trim().replace(/\s+/g, ' ').toLowerCase();
-}
 
 type Path = (string | number)[];
 interface Located {
@@ -109,7 +108,7 @@ function schemaProblems(errors: ErrorObject[]): Located[] {
     if (oneOfPaths.has(e.instancePath) && e.keyword !== 'oneOf') continue;
     const located =
       e.keyword === 'oneOf'
-        ? { path: schemaMessage(e).path, message: /\/(key)$/.test(e.instancePath) ? 'expected a column name or a list of column names' : 'expected a column name or a list of column names' }
+        ? { path: schemaMessage(e).path, message: 'expected a column name or a list of column names' }
         : schemaMessage(e);
     const id = `${showPath(located.path)}:${located.message}`;
     if (seen.has(id)) continue;
@@ -128,20 +127,6 @@ function canonicalNumber(v: unknown): string {
   const frac = (m[3] ?? '').replace(/0+$/, '');
   const sign = m[1] && (int !== '0' || frac) ? '-' : '';
   return frac ? `${sign}${int}.${frac}` : `${sign}${int}`;
-}
-
-/** Compare two canonical decimal strings. */
-export function compareDecimal(a: string, b: string): number {
-  const neg = (s: string) => s.startsWith('-');
-  if (neg(a) !== neg(b)) return neg(a) ? -1 : 1;
-  const sign = neg(a) ? -1 : 1;
-  const [ai, af = ''] = a.replace('-', '').split('.');
-  const [bi, bf = ''] = b.replace('-', '').split('.');
-  if (ai.length !== bi.length) return sign * (ai.length - bi.length);
-  if (ai !== bi) return sign * (ai < bi ? -1 : 1);
-  const n = Math.max(af.length, bf.length);
-  const x = af.padEnd(n, '0'), y = bf.padEnd(n, '0');
-  return x === y ? 0 : sign * (x < y ? -1 : 1);
 }
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;

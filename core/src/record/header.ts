@@ -2,7 +2,7 @@
 // name (or alias), never by position, so exports that reorder, rename (aliases), add
 // (extras) or omit (optional columns) columns load under one spec.
 import { UserError } from '../errors';
-import { headerKey } from '../dataset/load';
+import { headerKey } from '../dataset/text';
 import type { ResolvedSpec } from '../dataset/types';
 
 export interface HeaderMap {
