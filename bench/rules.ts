@@ -12,9 +12,9 @@
 // Last line: RESULT {json}.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_DATASET, datasetOf, encodeTsvLine, rulesFor, type HeaderMap, type Value } from '@pipewarden/core';
+import { DEFAULT_DATASET, GrowableSink, datasetOf, rulesFor, type HeaderMap, type Value } from '@pipewarden/core';
 import { CsvRecordReader, type CsvRecord } from '../loader/src/engine/csv-records';
-import { FastRows, type RowWriter } from '../loader/src/engine/fast-row';
+import { FastRows } from '../loader/src/engine/fast-row';
 import * as compiled from './baselines/compiled-nyc';
 
 const args = process.argv.slice(2);
@@ -33,25 +33,10 @@ function input(rows: number): Buffer {
   return Buffer.from(out.join('\n') + '\n', 'utf8');
 }
 
-class Writer implements RowWriter {
-  buf = Buffer.allocUnsafe(1 << 20);
-  len = 0;
-  ensure(bytes: number): void {
-    if (this.len + bytes <= this.buf.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + bytes));
-    this.buf.copy(bigger, 0, 0, this.len);
-    this.buf = bigger;
-  }
-  addLine(line: string): void {
-    this.ensure(line.length * 3);
-    this.len += this.buf.write(line, this.len, 'utf8');
-  }
-}
-
 /** One engine's per-record work, as loader/src/engine/inline.ts does it. */
 interface Path {
   header(fields: string[]): void;
-  record(r: CsvRecord, w: Writer, keys: string[]): boolean;
+  record(r: CsvRecord, w: GrowableSink, keys: string[]): boolean;
 }
 
 function genericPath(): Path {
@@ -60,22 +45,14 @@ function genericPath(): Path {
   let map: HeaderMap | undefined;
   let odd = rules.newOddities();
   const values: Value[] = [];
-  const key = [''];
   return {
     header(fields) {
       map = rules.mapHeader(fields);
       odd = rules.newOddities();
     },
+    // The engine's own per-record path (loader/src/engine/inline.ts calls the same method).
     record(r, w, keys) {
-      if (r.ascii && !r.hasEscapes) {
-        if (fast.row(r.source, r.ranges, map!, odd, w, key) !== null) return false;
-        keys.push(key[0]);
-        return true;
-      }
-      if (rules.normalizeInto(r.fields, map!, odd, values) !== null) return false;
-      keys.push(rules.keyOfValues(values));
-      w.addLine(encodeTsvLine(values));
-      return true;
+      return fast.record(r, map!, odd, w, keys, values) === null;
     },
   };
 }
@@ -98,7 +75,7 @@ function compiledPath(): Path {
       }
       if (compiled.normalizeInto(r.fields, map!, odd, values) !== null) return false;
       keys.push(values[compiled.KEY_INDEX] as string);
-      w.addLine(compiled.encodeTsvLine(values));
+      w.write(compiled.encodeTsvLine(values));
       return true;
     },
   };
@@ -109,7 +86,7 @@ function run(csv: Buffer, path: Path): { rate: number; kept: number; digest: num
   const t0 = process.hrtime.bigint();
   const reader = new CsvRecordReader();
   let headerSeen = false;
-  let w = new Writer();
+  let w = new GrowableSink(1 << 20);
   let keys: string[] = [];
   let inBatch = 0;
   let kept = 0;
@@ -118,7 +95,7 @@ function run(csv: Buffer, path: Path): { rate: number; kept: number; digest: num
     // A cheap digest of the batch's bytes, so the two paths are proven to write the same.
     for (let i = 0; i < w.len; i += 97) digest = (digest * 31 + w.buf[i]) | 0;
     digest = (digest * 31 + w.len) | 0;
-    w = new Writer();
+    w = new GrowableSink(1 << 20);
     keys = [];
     inBatch = 0;
   };

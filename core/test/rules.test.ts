@@ -152,6 +152,7 @@ describe('rows', () => {
     if (!res.ok) return;
     expect(rules.keyOfValues(res.values)).toBe('7\txy');
     expect(rules.keyOfLine('\\N\t7\t3\txy')).toBe('7\txy');
+    expect(rules.keyOfTsv(Buffer.from('..\\N\t7\t3\txy\n'), 2, 11)).toBe('7\txy');
     expect(odd.byColumn(rules.columnNames)).toEqual({ note: 1 });
   });
   it('the first failing required column in spec order names the reason; a rejected row counts no oddities', () => {
@@ -167,6 +168,7 @@ describe('rows', () => {
     expect(r.keyIndexes).toEqual([]);
     expect(r.keyOfValues(['a\tb'])).toBe('a\\tb');
     expect(r.keyOfLine('a\\tb')).toBe('a\\tb');
+    expect(r.keyOfTsv(Buffer.from('a\\tb\n'), 0, 4)).toBe('a\\tb');
   });
 });
 

@@ -3,30 +3,15 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_DATASET, datasetOf, encodeTsvLine, rulesFor, type HeaderMap, type Value } from '@pipewarden/core';
+import { GrowableSink, DEFAULT_DATASET, datasetOf, encodeTsvLine, rulesFor, type HeaderMap, type Value } from '@pipewarden/core';
 import { CsvRecordReader, type CsvRecord } from '../src/engine/csv-records';
-import { FastRows, type RowWriter } from '../src/engine/fast-row';
+import { FastRows } from '../src/engine/fast-row';
 import { generate, prng } from '../src/generate';
 
 const SAMPLE = join(__dirname, '..', '..', 'data', 'nyc-parking-fy2014-sample.csv');
 const rules = rulesFor(datasetOf({ dataset: DEFAULT_DATASET }));
 const fast = new FastRows(rules);
 const COLUMNS = rules.spec.columns;
-
-function writer(): RowWriter {
-  const w: RowWriter = {
-    buf: Buffer.alloc(1 << 16),
-    len: 0,
-    ensure(n) {
-      if (w.len + n > w.buf.length) {
-        const b = Buffer.alloc(Math.max(w.buf.length * 2, w.len + n));
-        w.buf.copy(b, 0, 0, w.len);
-        w.buf = b;
-      }
-    },
-  };
-  return w;
-}
 
 function compare(csv: Buffer): { compared: number; kept: number } {
   const reader = new CsvRecordReader();
@@ -41,7 +26,7 @@ function compare(csv: Buffer): { compared: number; kept: number } {
     if (r.error || !r.ascii || r.hasEscapes) return;
     const fastOdd = rules.newOddities();
     const refOdd = rules.newOddities();
-    const w = writer();
+    const w = new GrowableSink(1 << 16);
     const key = [''];
     const got = fast.row(r.source, r.ranges, map, fastOdd, w, key);
     const values: Value[] = [];

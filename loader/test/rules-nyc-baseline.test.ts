@@ -4,28 +4,13 @@
 // differ, each pinned here.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_DATASET, datasetOf, encodeTsvLine, rulesFor, type HeaderMap, type Value } from '@pipewarden/core';
+import { GrowableSink, DEFAULT_DATASET, datasetOf, rulesFor, type HeaderMap, type Value } from '@pipewarden/core';
 import * as compiled from '../../bench/baselines/compiled-nyc';
 import { CsvRecordReader, type CsvRecord } from '../src/engine/csv-records';
-import { FastRows, type RowWriter } from '../src/engine/fast-row';
+import { FastRows } from '../src/engine/fast-row';
 
 const rules = rulesFor(datasetOf({ dataset: DEFAULT_DATASET }));
 const fast = new FastRows(rules);
-
-function writer(): RowWriter {
-  const w: RowWriter = {
-    buf: Buffer.alloc(1 << 12),
-    len: 0,
-    ensure(n) {
-      if (w.len + n > w.buf.length) {
-        const b = Buffer.alloc(Math.max(w.buf.length * 2, w.len + n));
-        w.buf.copy(b, 0, 0, w.len);
-        w.buf = b;
-      }
-    },
-  };
-  return w;
-}
 
 /** Each engine's whole output for a file, as the inline engine makes it (fast path when it can). */
 function outputs(csv: Buffer) {
@@ -34,8 +19,8 @@ function outputs(csv: Buffer) {
   let cmap: compiled.HeaderMap | undefined;
   const gOdd = rules.newOddities();
   const cOdd = new compiled.OddityCounter();
-  const g = { tsv: writer(), keys: [] as string[], rejects: [] as string[] };
-  const c = { tsv: writer(), keys: [] as string[], rejects: [] as string[] };
+  const g = { tsv: new GrowableSink(1 << 12), keys: [] as string[], rejects: [] as string[] };
+  const c = { tsv: new GrowableSink(1 << 12), keys: [] as string[], rejects: [] as string[] };
   const values: Value[] = [];
   const cvalues: compiled.Value[] = [];
   const key = [''];
@@ -48,29 +33,20 @@ function outputs(csv: Buffer) {
     }
     if (r.error) return;
     records++;
-    const onFast = r.ascii && !r.hasEscapes;
-    let reason = onFast ? fast.row(r.source, r.ranges, map, gOdd, g.tsv, key) : rules.normalizeInto(r.fields, map, gOdd, values);
+    let reason = fast.record(r, map, gOdd, g.tsv, g.keys, values);
     if (reason !== null) g.rejects.push(`${r.line}:${reason}`);
-    else if (onFast) g.keys.push(key[0]);
-    else {
-      g.keys.push(rules.keyOfValues(values));
-      const line = Buffer.from(encodeTsvLine(values));
-      g.tsv.ensure(line.length);
-      g.tsv.len += line.copy(g.tsv.buf, g.tsv.len);
-    }
+    const onFast = r.ascii && !r.hasEscapes;
     reason = onFast ? compiled.fastRow(r.source, r.ranges, cmap!, cOdd, c.tsv, key) : compiled.normalizeInto(r.fields, cmap!, cOdd, cvalues);
     if (reason !== null) c.rejects.push(`${r.line}:${reason}`);
     else if (onFast) c.keys.push(key[0]);
     else {
       c.keys.push(cvalues[compiled.KEY_INDEX] as string);
-      const line = Buffer.from(compiled.encodeTsvLine(cvalues));
-      c.tsv.ensure(line.length);
-      c.tsv.len += line.copy(c.tsv.buf, c.tsv.len);
+      c.tsv.write(compiled.encodeTsvLine(cvalues));
     }
   };
   for (let i = 0; i < csv.length; i += 65536) for (const r of reader.push(csv.subarray(i, i + 65536))) take(r);
   for (const r of reader.end()) take(r);
-  return { records, g: { ...g, tsv: g.tsv.buf.subarray(0, g.tsv.len), odd: gOdd.counts }, c: { ...c, tsv: c.tsv.buf.subarray(0, c.tsv.len), odd: cOdd.counts } };
+  return { records, g: { ...g, tsv: g.tsv.bytes(), odd: gOdd.counts }, c: { ...c, tsv: c.tsv.bytes(), odd: cOdd.counts } };
 }
 
 // The team's shared copy of the real head when it sits beside the repository (a clone

@@ -3,28 +3,13 @@
 // headers that reorder, alias, omit and add columns) and random + adversarial field values,
 // the fast path and the reference give identical TSV bytes, reject reasons, oddity counts
 // and key texts.
-import { encodeTsvLine, parseSpec, rulesFor, type HeaderMap, type RowRules, type Value } from '@pipewarden/core';
+import { GrowableSink, encodeTsvLine, parseSpec, rulesFor, type HeaderMap, type RowRules, type Value } from '@pipewarden/core';
 import { CsvRecordReader, type CsvRecord } from '../src/engine/csv-records';
-import { FastRows, type RowWriter } from '../src/engine/fast-row';
+import { FastRows } from '../src/engine/fast-row';
 import { prng } from '../src/generate';
 
 type Rnd = () => number;
 const pick = <T>(rnd: Rnd, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
-
-function writer(): RowWriter {
-  const w: RowWriter = {
-    buf: Buffer.alloc(256),
-    len: 0,
-    ensure(n) {
-      if (w.len + n > w.buf.length) {
-        const b = Buffer.alloc(Math.max(w.buf.length * 2, w.len + n));
-        w.buf.copy(b, 0, 0, w.len);
-        w.buf = b;
-      }
-    },
-  };
-  return w;
-}
 
 const TYPES = ['string', 'integer', 'decimal', 'boolean', 'date', 'time', 'datetime', 'enum', 'pattern'] as const;
 const INT_BOUNDS: [string | number, string | number][] = [[0, 999], [-50, 50], [1, '9223372036854775807'], ['-9223372036854775808', '9223372036854775807'], [0, '18446744073709551615'], [100, 200], [1900, 2099]];
@@ -176,7 +161,7 @@ function compare(rules: RowRules, csv: Buffer): { compared: number; kept: number
     if (r.error || !r.ascii || r.hasEscapes) return;
     const fastOdd = rules.newOddities();
     const refOdd = rules.newOddities();
-    const w = writer();
+    const w = new GrowableSink(256);
     const key = [''];
     const got = fast.row(r.source, r.ranges, map, fastOdd, w, key);
     const values: Value[] = [];
@@ -191,6 +176,7 @@ function compare(rules: RowRules, csv: Buffer): { compared: number; kept: number
       const k = rules.keyOfValues(values);
       if (key[0] !== k) fail('key', key[0], k);
       if (rules.keyOfLine(line.slice(0, -1)) !== k) fail('keyOfLine', rules.keyOfLine(line.slice(0, -1)), k);
+      if (rules.keyOfTsv(w.buf, 0, w.len - 1) !== k) fail('keyOfTsv', rules.keyOfTsv(w.buf, 0, w.len - 1), k);
       kept++;
     } else {
       if (w.len !== 0) fail('written on reject', w.len, 0);

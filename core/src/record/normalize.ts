@@ -13,7 +13,7 @@
 import type { RejectReason, ResolvedColumn } from '../dataset/types';
 import type { HeaderMap } from './header';
 import { patternRegExp, fixedPatternTables } from './pattern';
-import { compileDecimal, compileInteger, compileTemporal, decimalWidth, writeDecimal, writeInteger, writeTemporal, type ByteSink, type DecimalRule, type IntegerRule, type TemporalRule } from './scan';
+import { GrowableSink, compileDecimal, compileInteger, compileTemporal, decimalWidth, writeDecimal, writeInteger, writeTemporal, type ByteSink, type DecimalRule, type IntegerRule, type TemporalRule } from './scan';
 
 /** A normalized value: the column's written text, or null for SQL NULL. (number: legacy callers only.) */
 export type Value = string | number | null;
@@ -58,28 +58,16 @@ export interface ColumnRule {
   check(s: string): string | undefined;
 }
 
-// Scratch buffers of the reference's byte-level checks (one field at a time).
-const input: ByteSink = {
-  buf: Buffer.allocUnsafe(1024),
-  len: 0,
-  ensure(bytes) {
-    if (bytes > this.buf.length) this.buf = Buffer.allocUnsafe(Math.max(bytes, this.buf.length * 2));
-  },
-};
-const output: ByteSink = {
-  buf: Buffer.allocUnsafe(1024),
-  len: 0,
-  ensure(bytes) {
-    if (bytes > this.buf.length) this.buf = Buffer.allocUnsafe(Math.max(bytes, this.buf.length * 2));
-  },
-};
+// Scratch buffers of the reference's byte-level checks (one field at a time, from offset 0).
+const input = new GrowableSink(1024);
+const output = new GrowableSink(1024);
 
 /** Apply a byte-level rule (scan.ts) to a string: its UTF-8 bytes in, the written ASCII text out. */
 function viaBytes(s: string, width: number, write: (b: Buffer, e: number, w: ByteSink) => boolean): string | undefined {
   input.ensure(s.length * 3);
   const n = input.buf.write(s, 0, 'utf8');
-  output.ensure(n + width);
   output.len = 0;
+  output.ensure(n + width);
   return write(input.buf, n, output) ? output.buf.toString('latin1', 0, output.len) : undefined;
 }
 
@@ -171,7 +159,6 @@ export class OddityCounter {
     return this.counts.reduce((a, b) => a + b, 0);
   }
   /** The non-zero counts by column name (`names`: the spec's column names, in spec order). */
-  // Transition: without `names`, the legacy NYC column names (callers not yet converted).
   byColumn(names: readonly string[]): Record<string, number> {
     const out: Record<string, number> = {};
     this.counts.forEach((n, i) => {

@@ -4,7 +4,7 @@
 import type { RejectReason, ResolvedSpec } from '../dataset/types';
 import { mapSpecHeader, type HeaderMap } from './header';
 import { OddityCounter, compileColumn, normalizeWith, writesNonAscii, type ColumnRule, type NormalizeResult, type Value } from './normalize';
-import { encodeTsvLine } from './tsv';
+import { encodeTsvLine, tsvField } from './tsv';
 
 export interface RowRules {
   readonly spec: ResolvedSpec;
@@ -26,6 +26,8 @@ export interface RowRules {
   keyOfValues(values: readonly Value[]): string;
   /** The same, from one encoded TSV line (no newline). */
   keyOfLine(line: string): string;
+  /** The same, from a TSV line's bytes b[s..e) (no newline): only the key fields are decoded. */
+  keyOfTsv(b: Buffer, s: number, e: number): string;
 }
 
 class Rules implements RowRules {
@@ -34,9 +36,15 @@ class Rules implements RowRules {
   readonly columns: readonly ColumnRule[];
   readonly nonAsciiOutput: boolean;
 
+  /** keyOfTsv's scratch: each field's start and end, up to the last key column. */
+  private readonly fieldPos: Int32Array;
+  private readonly lastKeyField: number;
+
   constructor(readonly spec: ResolvedSpec) {
     this.columnNames = spec.columns.map((c) => c.name);
     this.keyIndexes = spec.key.map((k) => spec.columns.findIndex((c) => c.name === k));
+    this.lastKeyField = Math.max(-1, ...this.keyIndexes);
+    this.fieldPos = new Int32Array((this.lastKeyField + 1) * 2);
     this.columns = spec.columns.map(compileColumn);
     this.nonAsciiOutput = spec.columns.some(writesNonAscii);
   }
@@ -63,8 +71,8 @@ class Rules implements RowRules {
     const ix = this.keyIndexes;
     if (ix.length === 0) return encodeTsvLine(values).slice(0, -1);
     // A key column is required, so its value is never null; encode it as the TSV does.
-    if (ix.length === 1) return fieldText(values[ix[0]]);
-    return ix.map((i) => fieldText(values[i])).join('\t');
+    if (ix.length === 1) return tsvField(values[ix[0]]);
+    return ix.map((i) => tsvField(values[i])).join('\t');
   }
 
   keyOfLine(line: string): string {
@@ -77,10 +85,29 @@ class Rules implements RowRules {
     const fields = line.split('\t');
     return ix.length === 1 ? fields[ix[0]] : ix.map((i) => fields[i]).join('\t');
   }
-}
 
-function fieldText(v: Value): string {
-  return encodeTsvLine([v]).slice(0, -1);
+  keyOfTsv(b: Buffer, s: number, e: number): string {
+    const ix = this.keyIndexes;
+    if (ix.length === 0) return b.toString('utf8', s, e);
+    // Field starts and ends up to the last key column (escaped text holds no raw tab).
+    const pos = this.fieldPos;
+    const last = this.lastKeyField;
+    let f = 0;
+    pos[0] = s;
+    for (let i = s; i < e && f < last; i++) {
+      if (b[i] === 9) {
+        pos[f * 2 + 1] = i;
+        f++;
+        pos[f * 2] = i + 1;
+      }
+    }
+    let end = pos[last * 2];
+    while (end < e && b[end] !== 9) end++;
+    pos[last * 2 + 1] = end;
+    let k = b.toString('utf8', pos[ix[0] * 2], pos[ix[0] * 2 + 1]);
+    for (let i = 1; i < ix.length; i++) k += '\t' + b.toString('utf8', pos[ix[i] * 2], pos[ix[i] * 2 + 1]);
+    return k;
+  }
 }
 
 const memo = new WeakMap<ResolvedSpec, RowRules>();

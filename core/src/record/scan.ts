@@ -17,7 +17,7 @@
 //             With hh/h: 12 A and 00 A are hour 0, P adds 12 to hours 1-11 (00 P stays 0,
 //             12 P stays 12). Written YYYY-MM-DD, HH:MM:SS, YYYY-MM-DD HH:MM:SS.
 import { parseFormat, type FormatToken } from '../dataset/formats';
-import { compareDecimal } from '../dataset/load';
+import { compareDecimal } from '../dataset/text';
 import type { DateColumn, DatetimeColumn, DecimalColumn, IntegerColumn, TimeColumn } from '../dataset/types';
 
 /** Where a rule writes: a growable byte buffer (the batch buffer, or a scratch one). */
@@ -25,6 +25,34 @@ export interface ByteSink {
   buf: Buffer;
   len: number;
   ensure(bytes: number): void;
+}
+
+/** The one growable ByteSink: doubles when a write would not fit, keeping what it holds. */
+export class GrowableSink implements ByteSink {
+  buf: Buffer;
+  len = 0;
+  constructor(size = 1 << 16) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  /** Room for `bytes` more bytes after `len`. */
+  ensure(bytes: number): void {
+    if (this.len + bytes <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + bytes));
+    this.buf.copy(bigger, 0, 0, this.len);
+    this.buf = bigger;
+  }
+
+  /** Append text as UTF-8. */
+  write(text: string): void {
+    this.ensure(text.length * 3); // a UTF-16 unit takes at most 3 bytes in UTF-8
+    this.len += this.buf.write(text, this.len, 'utf8');
+  }
+
+  /** What has been written (a view, not a copy). */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.len);
+  }
 }
 
 const ZERO = 48;

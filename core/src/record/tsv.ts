@@ -8,8 +8,14 @@ export type { Value };
 const NEEDS_ESCAPE = /[\t\n\r\\\0]/;
 const ESCAPES: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r', '\\': '\\\\', '\0': '\\0' };
 
-function escapeField(s: string): string {
+/** A text value as LOAD DATA's default format writes it (tab, newline, CR, backslash, NUL escaped). */
+export function escapeField(s: string): string {
   return NEEDS_ESCAPE.test(s) ? s.replace(/[\t\n\r\\\0]/g, (c) => ESCAPES[c]) : s;
+}
+
+/** One value's field text in a TSV line. */
+export function tsvField(v: Value): string {
+  return v === null ? '\\N' : typeof v === 'number' ? String(v) : escapeField(v);
 }
 
 // Reused between calls: join() builds one flat string, where += would build a rope of
@@ -20,8 +26,7 @@ export function encodeTsvLine(values: readonly Value[]): string {
   const n = values.length;
   parts.length = n;
   for (let i = 0; i < n; i++) {
-    const v = values[i];
-    parts[i] = v === null ? '\\N' : typeof v === 'number' ? String(v) : escapeField(v);
+    parts[i] = tsvField(values[i]);
   }
   return parts.join('\t') + '\n';
 }

@@ -19,13 +19,18 @@ import {
   writeDecimal as coreWriteDecimal,
   writeInteger as coreWriteInteger,
   writeTemporal as coreWriteTemporal,
+  escapeField as coreEscapeField,
+  encodeTsvLine,
   type ByteSink,
   type ColumnRule,
+  type GrowableSink,
   type HeaderMap,
   type OddityCounter,
   type RejectReason,
   type RowRules,
+  type Value,
 } from '@pipewarden/core';
+import type { CsvRecord } from './csv-records';
 
 // Local copies: compiled to CommonJS, an imported binding is a getter call (through
 // core's `export *` chain) on every use — measured: 60% of this path's time.
@@ -40,6 +45,7 @@ const KIND_LOOKUP: number = CORE_KIND_LOOKUP;
 const writeInteger = coreWriteInteger;
 const writeDecimal = coreWriteDecimal;
 const writeTemporal = coreWriteTemporal;
+const escapeField = coreEscapeField;
 
 const TAB = 9;
 const LF = 10;
@@ -80,16 +86,9 @@ function putText(w: RowWriter, b: Buffer, s: number, e: number, caseMode: number
   w.len = o;
 }
 
-/** Write a value the column's reference check returned (any text: escaped, UTF-8). */
+/** Write a value the column's reference check returned (any text: escaped as the TSV escapes it, UTF-8). */
 function putString(w: RowWriter, v: string): void {
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c === TAB || c === LF || c === CR || c === BACKSLASH || c === NUL || c > 127) {
-      w.len += w.buf.write(v.replace(/[\t\n\r\\\0]/g, (x) => (x === '\t' ? '\\t' : x === '\n' ? '\\n' : x === '\r' ? '\\r' : x === '\0' ? '\\0' : '\\\\')), w.len, 'utf8');
-      return;
-    }
-  }
-  w.len += w.buf.write(v, w.len, 'latin1');
+  w.len += w.buf.write(escapeField(v), w.len, 'utf8');
 }
 
 function matchesFixed(b: Buffer, s: number, e: number, tables: readonly Uint8Array[]): boolean {
@@ -133,6 +132,8 @@ export class FastRows {
   private readonly keyPos: Int32Array;
   private readonly odd: Int32Array;
   private readonly keyEncoding: 'latin1' | 'utf8';
+  /** row()'s key out-parameter, for record(). */
+  private readonly key: string[] = [''];
 
   constructor(readonly rules: RowRules) {
     this.cols = rules.columns;
@@ -144,6 +145,28 @@ export class FastRows {
     this.keyPos = new Int32Array(rules.keyIndexes.length * 2);
     this.odd = new Int32Array(this.ncols);
     this.keyEncoding = rules.nonAsciiOutput ? 'utf8' : 'latin1';
+  }
+
+  /**
+   * One record, by the path it can take: the fast path (row) for an ASCII record without
+   * "" escapes, else the reference (RowRules.normalizeInto, `values` its reused scratch)
+   * and one encoded line. Kept: the row is appended to `w` and its key text to `keys`;
+   * else why not (nothing written).
+   */
+  record(r: CsvRecord, map: HeaderMap, oddities: OddityCounter, w: GrowableSink, keys: string[], values: Value[]): RejectReason | null {
+    if (r.ascii && !r.hasEscapes) {
+      const reason = this.row(r.source, r.ranges, map, oddities, w, this.key);
+      if (reason === null) keys.push(this.key[0]);
+      return reason;
+    }
+    const rules = this.rules;
+    const reason = rules.normalizeInto(r.fields, map, oddities, values);
+    if (reason !== null) return reason;
+    const line = encodeTsvLine(values);
+    // Keyless: the key text is the line itself (without its newline), encoded once.
+    keys.push(this.keyIndexes.length === 0 ? line.slice(0, -1) : rules.keyOfValues(values));
+    w.write(line);
+    return null;
   }
 
   /**

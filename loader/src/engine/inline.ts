@@ -1,20 +1,20 @@
 // The default engine: stream the object, split records, map columns by header, normalize
 // with core's rules, cut batches of `batchSize` input records. Back-pressure comes from
 // async iteration: the next chunk is read only when the consumer asks for the next batch.
-import { UserError, encodeTsvLine, type OddityCounter, type RowRules, type Value, type DeadLetter, type HeaderMap } from '@pipewarden/core';
+import { GrowableSink, UserError, type OddityCounter, type RowRules, type Value, type DeadLetter, type HeaderMap } from '@pipewarden/core';
 import { isUtf8 } from 'node:buffer';
 import type { Source, SourceObject } from '../source/types';
 import { CsvFormatError, CsvRecordReader, type CsvRecord } from './csv-records';
-import { FastRows, type RowWriter } from './fast-row';
+import { FastRows } from './fast-row';
 import type { BatchDraft, Engine, EngineStart } from './types';
 
-class BatchBuilder implements RowWriter {
-  /**
-   * Encoded rows, written as they are made (by the fast path byte by byte, by the
-   * reference path one line at a time): no row survives as a string to the batch's end.
-   */
-  buf = Buffer.allocUnsafe(1 << 20);
-  len = 0;
+/**
+ * One batch in the making. Encoded rows are written to `sink` as they are made (by the fast
+ * path byte by byte, by the reference path one line at a time): no row survives as a string
+ * to the batch's end.
+ */
+class BatchBuilder {
+  readonly sink = new GrowableSink(1 << 20);
   keys: string[] = [];
   rejects: DeadLetter[] = [];
   readonly oddities: OddityCounter;
@@ -28,22 +28,6 @@ class BatchBuilder implements RowWriter {
     rules: RowRules,
   ) {
     this.oddities = rules.newOddities();
-  }
-
-  ensure(bytes: number): void {
-    if (this.len + bytes <= this.buf.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + bytes));
-    this.buf.copy(bigger, 0, 0, this.len);
-    this.buf = bigger;
-  }
-
-  addLine(line: string): void {
-    this.ensure(line.length * 3); // a UTF-16 unit takes at most 3 bytes in UTF-8
-    this.len += this.buf.write(line, this.len, 'utf8');
-  }
-
-  tsv(): Buffer {
-    return this.buf.subarray(0, this.len);
   }
 }
 
@@ -73,8 +57,7 @@ export class InlineEngine implements Engine {
     const { rules, fast } = this;
     if (header) map = rules.mapHeader(header);
     let ordinal = start.nextRecord;
-    const values: Value[] = []; // one row's normalized values, reused row after row
-    const key: string[] = ['']; // the fast path's key out-parameter
+    const values: Value[] = []; // one row's normalized values (the reference path), reused row after row
     let batch = new BatchBuilder(ordinal, rules);
     let bytesRead = start.nextByte;
     const { batchSize } = start;
@@ -91,7 +74,7 @@ export class InlineEngine implements Engine {
           endByte: b.endByte < 0 ? bytesRead : b.endByte,
           firstLine: b.firstLine,
         },
-        tsv: b.tsv(),
+        tsv: b.sink.bytes(),
         keys: b.keys,
         rejects: b.rejects,
         oddities: b.oddities,
@@ -131,16 +114,8 @@ export class InlineEngine implements Engine {
       if (!map) return reject(b, r, 'bad_header', headerError?.slice(0, 255));
       // Invalid UTF-8 would be stored as U+FFFD, altered text: the row is rejected whole, raw bytes kept.
       if (!r.utf8Checked && !isUtf8(r.raw)) return reject(b, r, 'invalid_utf8');
-      if (r.ascii && !r.hasEscapes) {
-        const reason = fast.row(r.source, r.ranges, map, b.oddities, b, key);
-        if (reason !== null) return reject(b, r, reason, reason === 'column_count' ? `${r.fieldCount} fields, header has ${map.fieldCount}` : undefined);
-        b.keys.push(key[0]);
-        return;
-      }
-      const reason = rules.normalizeInto(r.fields, map, b.oddities, values);
+      const reason = fast.record(r, map, b.oddities, b.sink, b.keys, values);
       if (reason !== null) return reject(b, r, reason, reason === 'column_count' ? `${r.fieldCount} fields, header has ${map.fieldCount}` : undefined);
-      b.keys.push(rules.keyOfValues(values));
-      b.addLine(encodeTsvLine(values));
     };
 
     // The splitter refuses what it cannot cut (lone-CR line ends): say which object it is.

@@ -295,7 +295,7 @@ class SparkEngine implements Engine {
       lastOrdinal = r.ordinal;
       if (r.kind === 'K') {
         parts.push(r.tsv, NEWLINE);
-        keys.push(rules.keyOfLine(r.tsv.toString('utf8')));
+        keys.push(rules.keyOfTsv(r.tsv, 0, r.tsv.length));
         for (const i of r.oddities) oddities.counts[i]++;
       } else {
         rejects.push({ line: r.line, reason: r.reason, raw: r.raw, ...(r.detail !== undefined ? { detail: r.detail } : {}) });
