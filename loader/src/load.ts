@@ -35,6 +35,7 @@ import {
   type LoaderState,
   type Logger,
   type ObjectCheckpoint,
+  type RowRules,
 } from '@pipewarden/core';
 import { InlineEngine } from './engine/inline';
 import type { BatchDraft, Engine } from './engine/types';
@@ -116,8 +117,8 @@ export interface LoadOptions {
   engine?: Engine;
 }
 
-async function createEngine(config: Config, log: Logger): Promise<Engine> {
-  if (config.engine === 'inline') return new InlineEngine(rulesFor(datasetOf(config)));
+async function createEngine(config: Config, rules: RowRules, log: Logger): Promise<Engine> {
+  if (config.engine === 'inline') return new InlineEngine(rules);
   // Loaded lazily: the Spark engine pulls in process management only Spark users need.
   // require, not import(): under the CLI's CommonJS loader a dynamic import() goes to
   // Node's ESM resolver, which cannot load .ts files.
@@ -170,6 +171,9 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
   if (config.mirror.retentionBatches <= config.batch.pipelineDepth) {
     throw new UserError(`PIPEWARDEN_MIRROR_RETENTION_BATCHES (${config.mirror.retentionBatches}) must exceed PIPEWARDEN_PIPELINE_DEPTH (${config.batch.pipelineDepth})`);
   }
+  // The dataset and its rules, read once: every batch's metrics and the summary name its columns.
+  const spec = datasetOf(config);
+  const rules = rulesFor(spec);
   const started = Date.now();
   const source = openSource(sourceUrl, config, { log, onRetry: () => metrics.retries.inc({ operation: 's3' }) });
   const releaseLock = acquireLoaderLock(config.wal.dir);
@@ -202,7 +206,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     }
     objects = await source.list();
     progress.bytesTotal = objects.reduce((a, o) => a + o.size, 0);
-    const engine = opts.engine ?? (await createEngine(config, log));
+    const engine = opts.engine ?? (await createEngine(config, rules, log));
     const method = await chooseWriteMethod(res.pool, config.mysql.writeMethod).catch((e) => {
       throw new UserError(`cannot reach MySQL at startup: ${(e as Error).message}`, 'check PIPEWARDEN_MYSQL_URL and that the server runs; `pipewarden migrate` creates the schema');
     });
@@ -396,7 +400,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       const byReason = (oc.rejectedByReason ??= {});
       for (const d of draft.rejects) byReason[d.reason] = (byReason[d.reason] ?? 0) + 1;
       oddities.add(draft.oddities);
-      draft.oddities.counts.forEach((c, i) => c > 0 && metrics.fieldsNulled.inc({ column: rulesFor(datasetOf(config)).columnNames[i] }, c));
+      draft.oddities.counts.forEach((c, i) => c > 0 && metrics.fieldsNulled.inc({ column: rules.columnNames[i] }, c));
       if (draft.src.firstRecord === 1 && draft.absent?.length && !columnsAbsent[draft.src.key]) {
         columnsAbsent[draft.src.key] = draft.absent;
         for (const column of draft.absent) metrics.columnsAbsent.inc({ column });
@@ -445,8 +449,8 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       for (const [r, n] of Object.entries(c.rejectedByReason ?? {})) acc[r] = (acc[r] ?? 0) + n;
       return acc;
     }, {}),
-    fields_nulled: oddities.byColumn(rulesFor(datasetOf(config)).columnNames),
-    dataset: { name: datasetOf(config).name, table: datasetOf(config).table },
+    fields_nulled: oddities.byColumn(rules.columnNames),
+    dataset: { name: spec.name, table: spec.table },
     columns_absent: columnsAbsent,
     batches_committed: run.batches_committed,
     batches_skipped: run.batches_skipped,
