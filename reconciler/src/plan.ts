@@ -1,7 +1,7 @@
 // The reconciler's decisions, as pure functions: which batches to look at, in which order to
 // repair them, which rows of a batch to insert, and what the run's outcome is. Kept apart
 // from the I/O so each rule is tested in milliseconds (reconciler/test/plan.test.ts).
-import { RUN_BATCH_DETAILS_MAX, UserError, type IntentRecord, type ReconcileOutcome, type ReconcileReport, type ReconcileTrigger, type SourceRange } from '@pipewarden/core';
+import { RUN_BATCH_DETAILS_MAX, type IntentRecord, type ReconcileOutcome, type ReconcileReport, type ReconcileTrigger, type SourceRange } from '@pipewarden/core';
 
 /**
  * Every batch the run must check against the ledger: each intent still in the WAL — in
@@ -118,16 +118,6 @@ export function aggregateReport(head: { runId: string; dryRun: boolean; trigger:
 /** "pipeline a: why; pipeline b: why" for the failed pipelines of a job. */
 export function failedPipelinesMessage(failed: readonly ReconcileReport[]): string {
   return failed.map((r) => `pipeline ${r.pipeline}: ${r.error ?? 'verification failed: see the reconciler log'}`).join('; ');
-}
-
-/**
- * The pipelines a request selects, in the deployment's order: the one it names, or every
- * one when it names none (absent or null). An unknown name is a UserError naming them all.
- */
-export function selectPipelines(names: readonly string[], requested: string | null | undefined): string[] {
-  if (requested === undefined || requested === null) return [...names];
-  if (!names.includes(requested)) throw new UserError(`no pipeline "${requested}" (pipelines: ${names.join(', ')})`, 'name one of them, or none to reconcile every pipeline');
-  return [requested];
 }
 
 /**

@@ -9,7 +9,7 @@ import type { Pool } from 'mysql2/promise';
 import {
   TABLES,
   UserError,
-  allPipelineConfigs,
+  selectedPipelineConfigs,
   WalWriter,
   createLogger,
   createPool,
@@ -49,7 +49,7 @@ import { acquireLoaderLock, chooseWriteMethod } from '@pipewarden/loader';
 import { acquireReconcileLock } from './lock';
 import { LoaderClient } from './loader-client';
 import { SourceRereader, rowsFromMirror, type BatchRows } from './batch-rows';
-import { aggregateReport, candidateIds, firstOccurrences, inSourceOrder, incomplete, runOutcome, selectPipelines } from './plan';
+import { aggregateReport, candidateIds, firstOccurrences, inSourceOrder, incomplete, runOutcome } from './plan';
 
 export interface ReconcileOptions {
   dryRun?: boolean;
@@ -481,9 +481,7 @@ export async function reconcilePipeline(pipelineCfg: Config, opts: ReconcileOpti
  */
 export async function reconcile(config: Config, opts: ReconcileOptions & { pipeline?: string | null }): Promise<ReconcileReport> {
   const log = opts.log ?? createLogger('reconciler');
-  const all = allPipelineConfigs(config);
-  const names = selectPipelines(all.map((c) => c.pipeline), opts.pipeline);
-  const chosen = names.map((n) => all.find((c) => c.pipeline === n)!);
+  const chosen = selectedPipelineConfigs(config, opts.pipeline);
   if (opts.pipeline != null || !config.pipelines?.length) return reconcilePipeline(chosen[0], { ...opts, log });
   const started = Date.now();
   const reports: ReconcileReport[] = [];

@@ -9,7 +9,6 @@ import type { RowDataPacket } from 'mysql2/promise';
 import {
   PIPELINE_NAME,
   TABLES,
-  UserError,
   allPipelineConfigs,
   closeServer,
   datasetOf,
@@ -40,7 +39,7 @@ import { AlertDeduper, alertmanagerPayload } from './alertmanager';
 import { JobManager } from './jobs';
 import { LoaderClient } from './loader-client';
 import { ReconcilerMetrics } from './metrics';
-import { jobPipeline, selectPipelines } from './plan';
+import { jobPipeline } from './plan';
 import { Watchdog } from './watchdog';
 
 export interface ReconcilerServiceOptions {
@@ -227,12 +226,7 @@ export class ReconcilerService {
       if (body.trigger !== undefined && body.trigger !== 'button' && body.trigger !== 'api') return sendError(res, 400, '"trigger" must be "button" or "api"');
       if (body.pipeline !== undefined && body.pipeline !== null && typeof body.pipeline !== 'string') return sendError(res, 400, '"pipeline" must be a pipeline\'s name (absent: every pipeline)');
       const pipeline = (body.pipeline as string | null | undefined) ?? null;
-      try {
-        selectPipelines(this.pipelineNames, pipeline);
-      } catch (e) {
-        if (e instanceof UserError) return sendError(res, 404, e.message, e.hint);
-        throw e;
-      }
+      if (pipeline !== null && !this.pipelineNames.includes(pipeline)) return sendError(res, 404, `no pipeline "${pipeline}" (pipelines: ${this.pipelineNames.join(', ')})`, 'name one of them, or none to reconcile every pipeline');
       const by = requestedBy(req);
       if (!by.ok) return sendError(res, 400, by.error);
       const job = this.jobs.start(body.dryRun === true, (body.trigger as 'button' | 'api') ?? 'api', by.user, pipeline);

@@ -1,5 +1,5 @@
-import { UserError, type ReconcileReport } from '@pipewarden/core';
-import { aggregateReport, jobPipeline, selectPipelines, worstOutcome } from '../src/plan';
+import type { ReconcileReport } from '@pipewarden/core';
+import { aggregateReport, jobPipeline, worstOutcome } from '../src/plan';
 
 function report(pipeline: string, patch: Partial<ReconcileReport> = {}): ReconcileReport {
   return { runId: `run-${pipeline}`, pipeline, dryRun: false, trigger: 'api', batchesExamined: 4, batchesRepaired: 1, rowsMissing: 10, rowsInserted: 10, verification: 'ok', outcome: 'success', durationSeconds: 1, loaderRestarted: true, batches: [], ...patch };
@@ -55,17 +55,6 @@ describe('aggregateReport', () => {
   test('batch details stay within the cap', () => {
     const many = (p: string) => report(p, { batches: Array.from({ length: 80 }, (_, i) => ({ batchId: `${p}${i}`, sourceKey: 'k', firstRecord: i, records: 1, source: 's3' as const, rowsMissing: 1, rowsInserted: 1 })) });
     expect(aggregateReport(head, [many('a'), many('b')]).batches).toHaveLength(100);
-  });
-});
-
-describe('selectPipelines', () => {
-  test('none named (absent or null): every pipeline, in order; one named: that one', () => {
-    expect(selectPipelines(['parking', 'animals'], undefined)).toEqual(['parking', 'animals']);
-    expect(selectPipelines(['parking', 'animals'], null)).toEqual(['parking', 'animals']);
-    expect(selectPipelines(['parking', 'animals'], 'animals')).toEqual(['animals']);
-  });
-  test('an unknown name is refused, naming the pipelines', () => {
-    expect(() => selectPipelines(['parking', 'animals'], 'cats')).toThrow(new UserError('no pipeline "cats" (pipelines: parking, animals)'));
   });
 });
 
