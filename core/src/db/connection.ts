@@ -164,25 +164,10 @@ export async function connect(config: Config, withDatabase = true): Promise<mysq
 
 /** Ping MySQL with a short timeout; true when it answers. */
 export async function pingMysql(config: Config, timeoutMs = 2000): Promise<boolean> {
-  let conn: mysql.Connection | undefined;
-  const timer = new Promise<false>((r) => setTimeout(() => r(false), timeoutMs).unref());
-  try {
-    const attempt = (async () => {
-      conn = await mysql.createConnection({ ...(mysqlOptions(config) as mysql.ConnectionOptions), connectTimeout: timeoutMs });
-      await conn.query('SELECT 1');
-      return true as const;
-    })();
-    return await Promise.race([attempt, timer]);
-  } catch (e) {
-    // Any server or network error (each carries a code) means "does not answer"; a bug does not.
-    if (typeof (e as { code?: unknown })?.code === 'string') return false;
-    throw e;
-  } finally {
-    conn?.destroy();
-  }
+  return (await mysqlUptime(config, timeoutMs)) !== null;
 }
 
-/** MySQL's Uptime in seconds, or null when it does not answer in time (errors as pingMysql). */
+/** MySQL's Uptime in seconds, or null when it does not answer in time (a server or network error is no answer; any other error is thrown). */
 export async function mysqlUptime(config: Config, timeoutMs: number): Promise<number | null> {
   let conn: mysql.Connection | undefined;
   const timer = new Promise<null>((r) => setTimeout(() => r(null), timeoutMs).unref());
