@@ -1,12 +1,10 @@
 // What `pipewarden spec infer` and `spec check` do, apart from printing: read a file (local
-// or S3, through the loader's own sources) with the loader's own CSV splitter, and, for a
-// check, take every record through the same steps as the inline engine (blank lines
-// skipped, csv_error, bad_header, invalid_utf8, then the rules' reference normalization),
-// writing nothing. Loaded lazily by the command (cli/src/lazy.ts).
-import { isUtf8 } from 'node:buffer';
-import { UserError, inferSpec, rulesFor, type Config, type HeaderMap, type InferredSpec, type RejectReason, type ResolvedSpec, type Value } from '@pipewarden/core';
-import { CsvRecordReader, openSource, type Source, type SourceObject } from '@pipewarden/loader';
-import type { CsvRecord } from '@pipewarden/loader/src/engine/csv-records';
+// or S3, through the loader's own sources). Infer samples records with the loader's own CSV
+// splitter; check runs the inline engine itself over every object (exactly what a load
+// does with each record: fast path or reference), writing nothing. Loaded lazily by the
+// command (cli/src/lazy.ts).
+import { UserError, inferSpec, rulesFor, type Config, type InferredSpec, type RejectReason, type ResolvedSpec } from '@pipewarden/core';
+import { CsvFormatError, CsvRecordReader, InlineEngine, openSource, type CsvRecord, type Source, type SourceObject } from '@pipewarden/loader';
 
 /** Dead-letter line numbers shown per reject reason. */
 const LINES_SHOWN = 5;
@@ -38,7 +36,7 @@ async function eachRecord(source: Source, object: SourceObject, onRecord: (r: Cs
     try {
       return f();
     } catch (e) {
-      if ((e as Error).name === 'CsvFormatError') throw new UserError(`${object.key}: ${(e as Error).message}`, 'convert its line ends to LF or CRLF, e.g. `tr "\\r" "\\n"`');
+      if (e instanceof CsvFormatError) throw new UserError(`${object.key}: ${(e as Error).message}`, 'convert its line ends to LF or CRLF, e.g. `tr "\\r" "\\n"`');
       throw e;
     }
   };
@@ -119,53 +117,48 @@ export interface CheckReport {
 /** What a load of `url` under `spec` would do, without writing anything. */
 export async function checkFile(spec: ResolvedSpec, url: string, config: Config): Promise<CheckReport> {
   const rules = rulesFor(spec);
+  const engine = new InlineEngine(rules);
   const { source, objects } = await objectsOf(url, config);
   const report: CheckReport = { spec: spec.origin, table: spec.table, key: spec.key, duplicates: spec.duplicates, objects: [], records: 0, kept: 0, rejected: 0, rejects: {}, nulled: {}, duplicateKeys: 0, tableRows: 0, loadable: true };
   const oddities = rules.newOddities();
   const keys = new Set<string>();
-  const values: Value[] = [];
   const many = objects.length > 1;
+  const signal = new AbortController().signal;
   try {
     for (const object of objects) {
       const o: CheckObject = { object: object.key, headerRefused: null, absent: [], unknown: [], records: 0 };
       report.objects.push(o);
-      let header: string[] | undefined;
-      let map: HeaderMap | undefined;
-      const reject = (r: CsvRecord, reason: RejectReason) => {
-        report.rejected++;
-        const e = (report.rejects[reason] ??= { count: 0, lines: [] });
-        e.count++;
-        if (e.lines.length < LINES_SHOWN) e.lines.push(many ? `${object.key}:${r.line}` : String(r.line));
-      };
-      await eachRecord(source, object, (r) => {
-        if (!header) {
-          header = r.fields;
+      let mapped = false;
+      for await (const d of engine.batches(source, object, { nextRecord: 1, nextByte: 0, nextLine: 1, batchSize: 10000 }, signal)) {
+        if (!mapped && d.header.length > 0) {
+          // The header, once per object: what it leaves out, what it adds, or why it is refused.
+          mapped = true;
           try {
-            map = rules.mapHeader(header);
-            o.absent = map.absent;
-            o.unknown = map.unknown.map((h) => h.trim());
+            o.unknown = rules.mapHeader(d.header).unknown.map((h) => h.trim());
           } catch (e) {
             if (!(e instanceof UserError)) throw e;
             o.headerRefused = e.message;
             report.loadable = false;
           }
-          return;
         }
-        if (isBlank(r)) return;
-        o.records++;
-        report.records++;
-        if (r.error) return reject(r, 'csv_error');
-        if (!map) return reject(r, 'bad_header');
-        if (!r.utf8Checked && !isUtf8(r.raw)) return reject(r, 'invalid_utf8');
-        const reason = rules.normalizeInto(r.fields, map, oddities, values);
-        if (reason !== null) return reject(r, reason);
-        report.kept++;
+        o.absent = d.absent ?? [];
+        o.records += d.src.records;
+        report.records += d.src.records;
+        report.kept += d.keys.length;
+        report.rejected += d.rejects.length;
+        for (const r of d.rejects) {
+          const e = (report.rejects[r.reason] ??= { count: 0, lines: [] });
+          e.count++;
+          if (e.lines.length < LINES_SHOWN) e.lines.push(many ? `${object.key}:${r.line}` : String(r.line));
+        }
+        oddities.add(d.oddities);
         if (spec.key.length) {
-          const k = rules.keyOfValues(values);
-          if (keys.has(k)) report.duplicateKeys++;
-          else keys.add(k);
+          for (const k of d.keys) {
+            if (keys.has(k)) report.duplicateKeys++;
+            else keys.add(k);
+          }
         }
-      });
+      }
     }
   } finally {
     source.close();

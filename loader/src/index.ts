@@ -7,6 +7,6 @@ export * from './progress';
 export * from './source';
 export * from './engine/types';
 export { InlineEngine } from './engine/inline';
-export { CsvRecordReader } from './engine/csv-records';
+export { CsvFormatError, CsvRecordReader, type CsvRecord } from './engine/csv-records';
 export * from './service';
 export * from './verify';
