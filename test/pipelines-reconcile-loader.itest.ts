@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, sleep } from '@pipewarden/stack';
-import { fetchJson, loadConfig, migrate, type Config, type LoaderStatus } from '@pipewarden/core';
+import { fetchJson, loadConfig, migrate, type Config, type Logger, type LoaderStatus } from '@pipewarden/core';
 import { startLoaderService } from '@pipewarden/loader';
 import { reconcile } from '@pipewarden/reconciler';
 import { SHARED_SAMPLE, startTestStack, type TestStack } from './helpers/stack';
@@ -61,5 +61,30 @@ describe('reconcile of one pipeline and the loader service', () => {
     const after = await byName();
     expect(after.get('population')?.pausedBy).toBeUndefined();
     expect(after.get('parking')?.pausedBy).toBeUndefined();
+  });
+
+  test('a job over every pipeline waits for MySQL once: the pipelines after the first fail at the same deadline', async () => {
+    const lines: { pipeline: string; msg: string }[] = [];
+    const capture = (pipeline: string): Logger => {
+      const note = (msg: string) => lines.push({ pipeline, msg });
+      return { debug: note, info: note, warn: note, error: note, child: (c) => capture(c) };
+    };
+    await stack.mariadb.stop();
+    try {
+      const r = await reconcile(config, { trigger: 'api', mysqlWaitSeconds: 3, log: capture('job') });
+      expect(r.pipelines?.map((p) => [p.pipeline, p.outcome, p.error])).toEqual([
+        ['parking', 'failed', 'MySQL did not answer within 3 s'],
+        ['population', 'failed', 'MySQL did not answer within 3 s'],
+      ]);
+    } finally {
+      await stack.mariadb.start();
+    }
+    // Only the first pipeline waited; the second found the job's deadline passed.
+    expect(lines.filter((l) => l.msg === 'waiting for MySQL to answer').map((l) => l.pipeline)).toEqual(['parking']);
+    const r = await reconcile(config, { trigger: 'api' });
+    expect(r.pipelines?.map((p) => [p.pipeline, p.loaderRestarted])).toEqual([
+      ['parking', true],
+      ['population', true],
+    ]);
   });
 });

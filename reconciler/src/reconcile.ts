@@ -51,6 +51,9 @@ import { LoaderClient } from './loader-client';
 import { SourceRereader, rowsFromMirror, type BatchRows } from './batch-rows';
 import { aggregateReport, candidateIds, firstOccurrences, inSourceOrder, incomplete, runOutcome } from './plan';
 
+/** How long a run waits for MySQL to answer, by default. */
+const MYSQL_WAIT_SECONDS = 600;
+
 export interface ReconcileOptions {
   dryRun?: boolean;
   trigger: ReconcileTrigger;
@@ -59,6 +62,8 @@ export interface ReconcileOptions {
   onProgress?: (p: ReconcileProgress) => void;
   /** How long to wait for MySQL to answer (default 10 minutes). */
   mysqlWaitSeconds?: number;
+  /** When that wait ends (ms since the epoch): reconcile() sets it once for a job over every pipeline, so the pipelines after the first do not wait again for a MySQL that is down. */
+  mysqlDeadline?: number;
   /** Restart the loader service afterwards (default true; never on a dry run). */
   restartLoader?: boolean;
   /** Cancels the run between steps (the service cancels dry runs this way). */
@@ -214,8 +219,8 @@ class ReconcileRun {
 
   private async waitForMysql(): Promise<void> {
     this.step({ phase: 'wait_mysql' });
-    const seconds = this.opts.mysqlWaitSeconds ?? 600;
-    const deadline = Date.now() + seconds * 1000;
+    const seconds = this.opts.mysqlWaitSeconds ?? MYSQL_WAIT_SECONDS;
+    const deadline = this.opts.mysqlDeadline ?? Date.now() + seconds * 1000;
     let logged = false;
     while (!(await pingMysql(this.config, 2000))) {
       this.checkCancelled();
@@ -484,12 +489,13 @@ export async function reconcile(config: Config, opts: ReconcileOptions & { pipel
   const chosen = selectedPipelineConfigs(config, opts.pipeline);
   if (opts.pipeline != null || !config.pipelines?.length) return reconcilePipeline(chosen[0], { ...opts, log });
   const started = Date.now();
+  const mysqlDeadline = started + (opts.mysqlWaitSeconds ?? MYSQL_WAIT_SECONDS) * 1000;
   const reports: ReconcileReport[] = [];
   for (const pc of chosen) {
     if (opts.signal?.aborted) throw new ReconcileCancelledError();
     const runId = randomUUID();
     try {
-      reports.push(await reconcilePipeline(pc, { ...opts, runId, log: log.child(pc.pipeline) }));
+      reports.push(await reconcilePipeline(pc, { ...opts, runId, mysqlDeadline, log: log.child(pc.pipeline) }));
     } catch (e) {
       if (e instanceof ReconcileCancelledError) throw e;
       log.error('reconcile of a pipeline failed; the others go on', { pipeline: pc.pipeline, run: runId, error: errorMessage(e) });
