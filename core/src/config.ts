@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { UserError } from './errors';
+import { SQL_NAME } from './db/schema';
 import { DEFAULT_WAL_RETENTION_SECONDS } from './wal/log';
 
 /** The pipeline of a configuration without `pipelines`: its state keeps the single-pipeline layout (WAL dir, mirror keys, batch ids). */
@@ -25,7 +26,7 @@ export const pipelineSchema = z
     name: z.string().regex(PIPELINE_NAME, 'expected a pipeline name: lower case letters, digits, - and _, at most 32'),
     source: z.string().min(1),
     dataset: z.string().min(1),
-    table: z.string().regex(/^[a-z_][a-z0-9_]{0,63}$/, 'expected a SQL name').optional(),
+    table: z.string().regex(SQL_NAME, 'expected a SQL name: lower case letters, digits and _').optional(),
     engine: z.enum(['inline', 'spark']).optional(),
     batch: z.object({ size: int(1, 1_000_000).optional(), pipelineDepth: int(1, 16).optional() }).strict().optional(),
     mysql: z.object({ connections: int(1, 64).optional() }).strict().optional(),
@@ -60,7 +61,7 @@ export const configSchema = z.object({
   source: z.string().optional(),
   dataset: z.string().min(1),
   /** Overrides the spec's table (one-off loads: --spec FILE --table T). */
-  table: z.string().regex(/^[a-z_][a-z0-9_]{0,63}$/, 'expected a SQL name: lower case letters, digits and _').optional(),
+  table: z.string().regex(SQL_NAME, 'expected a SQL name: lower case letters, digits and _').optional(),
   /** The pipeline this process works for (see core/src/pipelines.ts); `default` when the config names none. */
   pipeline: z.string().regex(PIPELINE_NAME, 'expected a pipeline name: lower case letters, digits, - and _, at most 32').default(DEFAULT_PIPELINE),
   /** Every pipeline of the deployment (config file only); absent = one pipeline, `default`, from the top-level settings. */

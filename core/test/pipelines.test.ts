@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { UserError } from '../src/errors';
 import { batchId } from '../src/batch';
 import { loadConfig } from '../src/config';
+import { datasetOf } from '../src/dataset/of-config';
 import { allPipelineConfigs, pipelineConfig, pipelinesOf } from '../src/pipelines';
 
 const env = { PIPEWARDEN_MYSQL_URL: 'mysql://root@127.0.0.1:3306/pw', PIPEWARDEN_WAL_DIR: '/var/lib/pw/wal', PIPEWARDEN_MYSQL_CONNECTIONS: '8' };
@@ -42,5 +43,17 @@ describe('pipelines', () => {
     expect(() => allPipelineConfigs(withFile(two))).toThrow('pipelines "a" and "b" both load table violations');
     expect(() => pipelinesOf(withFile({ pipelines: [two.pipelines[0], two.pipelines[0]] }))).toThrow('pipelines[1] is named "a" like pipelines[0]');
     expect(() => withFile({ pipelines: [{ name: 'Bad Name', source: 'x', dataset: 'y' }] })).toThrow(/pipelines\.0\.name.*expected a pipeline name/s);
+  });
+
+  test("a table override (--table, PIPEWARDEN_TABLE, a pipeline's table) may not name one of pipewarden's own tables", () => {
+    const refused = /cannot load into table batch_ledger: "batch_ledger" is one of pipewarden's own tables/;
+    expect(() => datasetOf({ dataset: 'builtin:nyc-parking-violations', table: 'batch_ledger' })).toThrow(UserError);
+    expect(() => datasetOf({ dataset: 'builtin:nyc-parking-violations', table: 'batch_ledger' })).toThrow(refused);
+    expect(() => datasetOf({ dataset: 'builtin:nyc-parking-violations', table: 'pipewarden_x' })).toThrow(/"pipewarden_x" is one of pipewarden's own tables/);
+    const env1 = loadConfig({ env: { ...env, PIPEWARDEN_TABLE: 'batch_ledger' }, useStackEnv: false });
+    expect(() => datasetOf(pipelineConfig(env1))).toThrow(refused);
+    const file = withFile({ pipelines: [{ name: 'a', source: 'x', dataset: 'builtin:nyc-parking-violations', table: 'schema_migrations' }] });
+    expect(() => allPipelineConfigs(file)).toThrow(/cannot load into table schema_migrations/);
+    expect(datasetOf({ dataset: 'builtin:nyc-parking-violations', table: 'violations_copy' }).table).toBe('violations_copy');
   });
 });

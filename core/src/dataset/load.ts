@@ -12,6 +12,7 @@ import { formatProblem } from './formats';
 import { patternPortabilityProblem, patternRegExp } from '../record/pattern';
 import { SPEC_FORMAT_VERSION, type ColumnType, type ResolvedColumn, type ResolvedSpec } from './types';
 import { compareDecimal, headerKey } from './text';
+import { TABLES } from '../db/schema';
 
 // Existing importers read these from here; the row rules import text.ts (no parser deps).
 export { compareDecimal, headerKey };
@@ -21,7 +22,12 @@ export const BUILTIN_SPEC_DIR = resolve(__dirname, '..', '..', 'spec', 'datasets
 export const DEFAULT_DATASET = 'builtin:nyc-parking-violations';
 
 /** Tables pipewarden owns: a dataset may not be loaded into one of them. */
-export const RESERVED_TABLES = ['batch_ledger', 'dead_letters', 'reconcile_runs', 'reconcile_run_batches', 'schema_migrations', 'dataset_migrations'];
+export const RESERVED_TABLES: readonly string[] = Object.values(TABLES);
+
+/** Why a dataset may not be loaded into `table` (one of pipewarden's own tables), or null. */
+export function ownTableProblem(table: string): string | null {
+  return RESERVED_TABLES.includes(table) || table.startsWith('pipewarden_') ? `"${table}" is one of pipewarden's own tables` : null;
+}
 
 export const INT64_MIN = '-9223372036854775808';
 export const INT64_MAX = '9223372036854775807';
@@ -302,7 +308,8 @@ function resolveSpec(raw: Record<string, unknown>, origin: string): ResolvedSpec
   if (keyList.length > 0 && duplicates === 'keep') problems.push({ path: ['duplicates'], message: '"keep" is for datasets without a key; with a key, choose first or last' });
 
   const table = String(raw.table);
-  if (RESERVED_TABLES.includes(table) || table.startsWith('pipewarden_')) problems.push({ path: ['table'], message: `"${table}" is one of pipewarden's own tables` });
+  const own = ownTableProblem(table);
+  if (own) problems.push({ path: ['table'], message: own });
   const indexes = ((raw.indexes as (string | string[])[] | undefined) ?? []).map((ix) => (Array.isArray(ix) ? ix : [ix]));
   indexes.forEach((ix, j) =>
     ix.forEach((c) => {

@@ -13,9 +13,12 @@ export const TABLES = {
   migrations: 'schema_migrations',
 } as const;
 
-/** A backtick-quoted identifier. Names come only from the validated spec or this module ([a-z_][a-z0-9_]*); checked anyway. */
+/** The SQL names pipewarden writes unquoted-safe: lower case letters, digits and _, at most 64. */
+export const SQL_NAME = /^[a-z_][a-z0-9_]{0,63}$/;
+
+/** A backtick-quoted identifier. Names come only from the validated spec or this module (SQL_NAME); checked anyway. */
 export function ident(name: string): string {
-  if (!/^[a-z_][a-z0-9_]{0,63}$/.test(name)) throw new Error(`not a valid identifier: ${name}`);
+  if (!SQL_NAME.test(name)) throw new Error(`not a valid identifier: ${name}`);
   return `\`${name}\``;
 }
 
