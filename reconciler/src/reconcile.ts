@@ -82,12 +82,13 @@ export class ReconcileCancelledError extends Error {
 
 /** Distinct keys of a batch's lines (key text → the lines' key values), in first-seen order. */
 function distinctKeys(spec: ResolvedSpec, rules: RowRules, lines: readonly string[]): Map<string, KeyTuple> {
-  const out = new Map<string, KeyTuple>();
+  const firstSeen = new Map<string, string>();
   for (const line of lines) {
     const k = rules.keyOfLine(line);
-    if (!out.has(k)) out.set(k, keyTuples(spec, [line])[0]);
+    if (!firstSeen.has(k)) firstSeen.set(k, line);
   }
-  return out;
+  const tuples = keyTuples(spec, [...firstSeen.values()]);
+  return new Map([...firstSeen.keys()].map((k, i) => [k, tuples[i]]));
 }
 
 /** A batch the ledger lacks, with its rows when the find phase already read them (mirror-only batches). */

@@ -8,7 +8,7 @@
 // Pipelines: MySQL going away concerns every pipeline, so those runs cover all; the WAL
 // findings (in doubt at start-up, written before MySQL started, stuck) and failed runs are
 // per pipeline, so the run covers the one pipeline concerned, or every one when several are.
-import { allPipelineConfigs, errorMessage, mysqlUptime, pingMysql, readWalState, type Config, type Logger } from '@pipewarden/core';
+import { allPipelineConfigs, errorMessage, mysqlUptime, pingMysql, readWalState, type Config, type Logger, type WalState } from '@pipewarden/core';
 import type { JobManager } from './jobs';
 import type { ReconcilerMetrics } from './metrics';
 import { jobPipeline } from './plan';
@@ -82,6 +82,8 @@ export class Watchdog {
   private inDoubtSince = new Map<string, Map<string, number>>();
   /** When retryIfNeeded last decoded the WAL. */
   private lastWalScanAt = 0;
+  /** Each pipeline's WAL as start() decoded it, for the start-up check (at most one interval later): decoding costs the WAL's whole size. */
+  private startupWal?: Map<string, WalState>;
   lastDecision: string | null = null;
   lastDecisionAt: string | null = null;
 
@@ -122,7 +124,9 @@ export class Watchdog {
   start(): void {
     // Batches left in doubt by a crash before this process started get repaired at once
     // (looked at now, before a loader started meanwhile has batches of its own in flight).
-    const inDoubt = this.perPipeline((pc) => readWalState(pc.wal.dir).inDoubt.size);
+    const states = new Map(this.pipelines.map((pc) => [pc.pipeline, readWalState(pc.wal.dir)]));
+    this.startupWal = states;
+    const inDoubt = this.perPipeline((pc) => states.get(pc.pipeline)!.inDoubt.size);
     // A probe that throws (not a MySQL error: a bug) is logged; the watchdog keeps watching.
     const report = (e: unknown) => this.log.error('watchdog probe failed', { error: errorMessage(e) });
     if (inDoubt.size > 0) {
@@ -140,7 +144,9 @@ export class Watchdog {
    */
   private startupCheck(uptimeSeconds: number): void {
     const now = Date.now();
-    const before = this.perPipeline((pc) => writtenBeforeMysqlStarted([...readWalState(pc.wal.dir).intents.values()].map((i) => i.ts), uptimeSeconds, now));
+    const states = this.startupWal;
+    const state = (pc: Config) => states?.get(pc.pipeline) ?? readWalState(pc.wal.dir);
+    const before = this.perPipeline((pc) => writtenBeforeMysqlStarted([...state(pc).intents.values()].map((i) => i.ts), uptimeSeconds, now));
     if (before.size > 0) this.reconcile('startup_mysql_restarted_reconcile', { batchesWrittenBeforeMysqlStarted: sum(before), pipelines: [...before.keys()] }, jobPipeline([...before.keys()], this.names));
   }
 
@@ -157,6 +163,7 @@ export class Watchdog {
       // A restart quicker than one probe interval still shows: the server's uptime went back.
       else if (up && this.mysqlUp === true && uptime < this.uptime) this.reconcile('mysql_restarted_reconcile');
       else if (up) this.retryIfNeeded();
+      this.startupWal = undefined; // only the first probe's start-up check uses it
       this.mysqlUp = up;
       if (uptime !== null) this.uptime = uptime;
     } finally {
