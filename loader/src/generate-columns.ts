@@ -4,7 +4,7 @@
 // out-of-window date, a time of 25:61, an over-long string, a value no pattern or list
 // admits); and, for key columns, an injective map from an index to a valid value.
 // Nothing here restates a rule: every bound, window and format comes from the spec.
-import { UserError, parseFormat, type FormatToken, type ResolvedColumn } from '@pipewarden/core';
+import { UserError, compileColumn, parseFormat, type FormatToken, type ResolvedColumn } from '@pipewarden/core';
 
 export type Rnd = () => number;
 
@@ -59,7 +59,7 @@ function fromScaled(x: bigint, scale: number): string {
   return `${neg ? '-' : ''}${int}${scale ? '.' + frac : ''}`;
 }
 
-interface Parts {
+export interface Parts {
   y: number;
   mo: number;
   d: number;
@@ -71,7 +71,7 @@ interface Parts {
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 
 /** Render date/time parts in a spec format (tokens of core's formats.ts); `marker` spells AM/PM. */
-function render(tokens: FormatToken[], p: Parts, longMarker: boolean): string {
+export function render(tokens: FormatToken[], p: Parts, longMarker: boolean): string {
   let out = '';
   for (const t of tokens) {
     switch (t.kind) {
@@ -250,8 +250,8 @@ function patternSampler(pattern: string): PatternSampler {
  */
 export function columnMaker(c: ResolvedColumn): ColumnMaker {
   const maker = typeMaker(c);
-  const nulls = new Set(c.nullValues ?? []);
-  if (nulls.size === 0) return maker;
+  const nulls = compileColumn(c).nulls; // the rule's own NULL spellings
+  if (nulls === null) return maker;
   const clear = (draw: () => string | null): string | null => {
     for (let k = 0; k < 20; k++) {
       const v = draw();
@@ -401,9 +401,10 @@ function typeMaker(c: ResolvedColumn): ColumnMaker {
       };
     }
     case 'pattern': {
-      const re = new RegExp(`^(?:${c.pattern})$`, 'u');
+      // The rule itself (pattern, case, lengths): what a load will accept.
+      const check = compileColumn(c).check;
       const cased = (v: string) => (c.case === 'upper' ? v.toUpperCase() : c.case === 'lower' ? v.toLowerCase() : v);
-      const fits = (v: string) => re.test(v) && cased(v).length >= c.minLength && cased(v).length <= c.maxLength;
+      const fits = (v: string) => check(v) !== undefined;
       let sampler: PatternSampler;
       try {
         sampler = patternSampler(c.pattern);

@@ -7,7 +7,7 @@
 // (loaded as NULL and counted as oddities), so a load of the file has known totals.
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { DEFAULT_DATASET, UserError, readSpec, type RejectReason, type ResolvedSpec } from '@pipewarden/core';
+import { DEFAULT_DATASET, UserError, readSpec, rulesFor, type RejectReason, type ResolvedSpec } from '@pipewarden/core';
 import { columnMaker, type ColumnMaker } from './generate-columns';
 import { NYC_PROFILE, type Profile } from './generate-nyc';
 
@@ -67,11 +67,7 @@ export interface GenerateStats {
 
 export const BASE_KEY = 1_000_000_000;
 
-/** The i-th unique key: a bijection of [0, n) scrambled so keys arrive in random order. */
-export function scrambledKey(i: number, n: number, base = BASE_KEY): number {
-  return base + scrambledIndex(i, n);
-}
-
+/** A bijection of [0, n) scrambled so the i-th unique key arrives in random order. */
 function scrambledIndex(i: number, n: number): number {
   // 7919 is prime: i → i·7919 mod m is a permutation when m is not a multiple of it
   const m = n % 7919 === 0 ? n + 1 : n;
@@ -80,7 +76,7 @@ function scrambledIndex(i: number, n: number): number {
 
 /** The key columns' values of the j-th distinct key. */
 function keyPlan(spec: ResolvedSpec, makers: ColumnMaker[], rows: number, keyBase: number | undefined): (j: number) => string[] {
-  const keyCols = spec.key.map((k) => spec.columns.findIndex((c) => c.name === k));
+  const keyCols = rulesFor(spec).keyIndexes;
   if (keyCols.length === 0) return () => [];
   const span = BigInt(rows % 7919 === 0 ? rows + 1 : rows);
   const only = spec.columns[keyCols[0]];
@@ -123,7 +119,7 @@ export async function generate(out: string, opts: GenerateOptions, onProgress?: 
   const extra = ','.repeat(extras.length);
   const makers = spec.columns.map(columnMaker);
   const keyOf = keyPlan(spec, makers, opts.rows, opts.keyBase);
-  const keyCols = spec.key.map((k) => spec.columns.findIndex((c) => c.name === k));
+  const keyCols = rulesFor(spec).keyIndexes;
   const isKey = spec.columns.map((c) => c.key);
   const required = spec.columns.map((c, i) => i).filter((i) => spec.columns[i].required && !isKey[i]);
   const optional = spec.columns.map((c, i) => i).filter((i) => !spec.columns[i].required);
@@ -167,7 +163,7 @@ export async function generate(out: string, opts: GenerateOptions, onProgress?: 
     let kind: BadKind | undefined;
     if (badShare > 0 && rnd() < badShare) {
       kind = kinds[Math.floor(rnd() * kinds.length)];
-      const pickOf = (list: number[]) => list[Math.floor(rnd() * list.length)];
+      const pickOf = (list: readonly number[]) => list[Math.floor(rnd() * list.length)];
       if (kind === 'invalid_key' || kind === 'invalid_value') {
         const ci = pickOf(kind === 'invalid_key' ? keyCols : required);
         const bad = makers[ci].invalid(rnd);
