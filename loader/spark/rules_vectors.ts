@@ -8,7 +8,9 @@
 // from a row every column accepts, plus seeded random rows mixing them.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeTsvLine, readSpec, rulesFor, UserError, type HeaderMap, type ResolvedColumn, type ResolvedSpec } from '@pipewarden/core';
+import { prng } from '../src/generate';
+import { render } from '../src/generate-columns';
+import { encodeTsvLine, parseFormat, readSpec, rulesFor, UserError, type HeaderMap, type ResolvedColumn, type ResolvedSpec } from '@pipewarden/core';
 
 export const VECTORS_PATH = join(__dirname, 'rules_vectors.json');
 const REPO = join(__dirname, '..', '..');
@@ -54,15 +56,9 @@ function bump(n: string, d: number): string {
   return (BigInt(n) + BigInt(d)).toString();
 }
 
-function pad(n: number, w = 2): string {
-  return String(n).padStart(w, '0');
-}
-
-/** A value in a format (tokens of core/src/dataset/formats.ts) from its parts. */
+/** A value in a format (tokens of core/src/dataset/formats.ts) from its parts: the generator's renderer, AM/PM spelled long. */
 function formatAs(fmt: string, y: number, mo: number, d: number, h: number, mi: number, s: number): string {
-  const h12 = h % 12 === 0 ? 12 : h % 12;
-  const map: Record<string, string> = { YYYY: pad(y, 4), MM: pad(mo), M: String(mo), DD: pad(d), D: String(d), HH: pad(h), H: String(h), hh: pad(h12), h: String(h12), mm: pad(mi), ss: pad(s), A: h < 12 ? 'AM' : 'PM' };
-  return fmt.replace(/YYYY|MM|M|DD|D|HH|H|hh|h|mm|ss|A/g, (t) => map[t]);
+  return render(parseFormat(fmt), { y, mo, d, h, mi, s }, true);
 }
 
 function typeValues(c: ResolvedColumn): string[] {
@@ -135,17 +131,6 @@ function mapCase(spec: ResolvedSpec, header: string[]): HeaderCase {
   }
 }
 
-/** A seeded generator (mulberry32): the vectors are the same on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function specVectors(ref: string): SpecVectors {
   const spec = readSpec(ref);
   const rules = rulesFor(spec);
@@ -173,7 +158,7 @@ function specVectors(ref: string): SpecVectors {
       outcome(0, row, [i, v]);
     }
   });
-  const rnd = random(spec.columns.length * 7919);
+  const rnd = prng(spec.columns.length * 7919);
   const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)];
   for (let k = 0; k < 80; k++) outcome(0, spec.columns.map((_, i) => (rnd() < 0.6 ? base[i] : pick(pools[i]))));
   outcome(0, base.slice(1)); // a field short
