@@ -5,7 +5,7 @@
 // never from text the server returned.
 import type { Pool, PoolConnection, Connection, RowDataPacket } from 'mysql2/promise';
 import type { ResolvedColumn, ResolvedSpec } from '../dataset/types';
-import { INTEGER_TYPES, POSITION_COLUMN, POSITION_DDL, columnDefinition, columnSqlType, datasetDdl, ident, indexName } from './schema';
+import { INTEGER_TYPES, POSITION_COLUMN, POSITION_DDL, columnDefinition, columnSqlType, datasetDdl, ident, indexName, integerType, isText, textLength, textSqlType } from './schema';
 
 type Queryable = Pick<Pool | PoolConnection | Connection, 'query'>;
 
@@ -61,11 +61,9 @@ export function shapeOfServer(dataType: string, columnType: string, charMax: num
 export function shapeOfSpec(c: ResolvedColumn): Shape {
   switch (c.type) {
     case 'string':
-      return { kind: 'text', length: c.maxLength, fixed: false };
     case 'pattern':
-      return { kind: 'text', length: c.maxLength, fixed: c.minLength === c.maxLength && c.maxLength <= 255 };
     case 'enum':
-      return { kind: 'text', length: Math.max(1, ...c.values.map((v) => v.length)), fixed: false };
+      return { kind: 'text', ...textLength(c)! };
     case 'integer': {
       const t = INTEGER_TYPES.find((x) => x.sql === columnSqlType(c))!;
       return { kind: 'int', min: t.min, max: t.max, bool: false };
@@ -83,8 +81,8 @@ export function shapeOfSpec(c: ResolvedColumn): Shape {
 
 /** SQL for a shape that only widening produced (text, integers, decimals). */
 function shapeSql(s: Shape): string {
-  if (s.kind === 'text') return s.fixed ? `CHAR(${s.length})` : `VARCHAR(${s.length})`;
-  if (s.kind === 'int') return INTEGER_TYPES.find((t) => t.min <= s.min && s.max <= t.max && (s.min >= 0n) === t.sql.endsWith('UNSIGNED'))?.sql ?? INTEGER_TYPES.find((t) => t.min <= s.min && s.max <= t.max)!.sql;
+  if (s.kind === 'text') return textSqlType(s);
+  if (s.kind === 'int') return integerType(s.min, s.max);
   if (s.kind === 'decimal') return `DECIMAL(${s.precision},${s.scale})`;
   throw new Error(`no SQL for ${s.kind}`);
 }
@@ -165,7 +163,7 @@ export function planTable(spec: ResolvedSpec, table: TableShape | null): TablePl
       plan.refusals.push(`column ${c.name}: the spec makes it required, but the table allows NULL in it; NOT NULL is never added to an existing column (stored rows may hold NULL): make it optional in the spec`);
       continue;
     }
-    if (c.key && (c.type === 'string' || c.type === 'pattern' || c.type === 'enum') && existing.collation !== 'utf8mb4_bin') {
+    if (c.key && isText(c) && existing.collation !== 'utf8mb4_bin') {
       plan.refusals.push(`column ${c.name}: a key column must compare byte for byte (utf8mb4_bin), the table's is ${existing.collation}; changing it is a key change (keys equal under one collation differ under the other)`);
       continue;
     }

@@ -12,7 +12,7 @@ import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 import type { ResolvedSpec } from '../dataset/types';
 import type { KeyChecksum } from '../batch';
 import { decodeTsvLine, type Value } from '../record/tsv';
-import { ident } from './schema';
+import { ident, isText } from './schema';
 
 type Queryable = Pick<Pool | PoolConnection, 'query'>;
 
@@ -36,7 +36,7 @@ export function keyTextSql(spec: ResolvedSpec): string {
   const parts = spec.key.map((k) => {
     const c = spec.columns.find((x) => x.name === k)!;
     const col = ident(k);
-    if (c.type !== 'string' && c.type !== 'pattern' && c.type !== 'enum') return col;
+    if (!isText(c)) return col;
     return TSV_ESCAPES.reduce((e, [from, to]) => `REPLACE(${e}, ${from}, ${to})`, `CAST(${col} AS BINARY)`);
   });
   return parts.length === 1 ? parts[0] : `CONCAT_WS(X'09', ${parts.join(', ')})`;

@@ -54,19 +54,36 @@ export function integerType(min: bigint, max: bigint): string {
 }
 
 /** Column types whose key text is MySQL's text: they get a binary collation when part of the key. */
-function isText(c: ResolvedColumn): boolean {
+export function isText(c: ResolvedColumn): boolean {
   return c.type === 'string' || c.type === 'pattern' || c.type === 'enum';
+}
+
+/** A text column's length in characters, and whether it is CHAR (a fixed-length pattern up to 255); null for other types. */
+export function textLength(c: ResolvedColumn): { length: number; fixed: boolean } | null {
+  switch (c.type) {
+    case 'string':
+      return { length: c.maxLength, fixed: false };
+    case 'pattern':
+      return { length: c.maxLength, fixed: c.minLength === c.maxLength && c.maxLength <= 255 };
+    case 'enum':
+      return { length: Math.max(1, ...c.values.map((v) => v.length)), fixed: false };
+    default:
+      return null;
+  }
+}
+
+/** CHAR(n) or VARCHAR(n). */
+export function textSqlType(t: { length: number; fixed: boolean }): string {
+  return t.fixed ? `CHAR(${t.length})` : `VARCHAR(${t.length})`;
 }
 
 /** The SQL type of a column, without nullability. */
 export function columnSqlType(c: ResolvedColumn): string {
   switch (c.type) {
     case 'string':
-      return `VARCHAR(${c.maxLength})`;
     case 'pattern':
-      return c.minLength === c.maxLength && c.maxLength <= 255 ? `CHAR(${c.maxLength})` : `VARCHAR(${c.maxLength})`;
     case 'enum':
-      return `VARCHAR(${Math.max(1, ...c.values.map((v) => v.length))})`;
+      return textSqlType(textLength(c)!);
     case 'integer':
       return integerType(BigInt(c.min), BigInt(c.max));
     case 'decimal':
