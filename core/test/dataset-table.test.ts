@@ -91,6 +91,38 @@ describe('planning a table against a changed spec', () => {
   });
 });
 
+describe('planning a table: the other refusals and changes', () => {
+  const keyed = 'name: t\ntable: t\nkey: code\ncolumns:\n  - {name: code, maxLength: 8}\n  - {name: a, type: integer}\n  - {name: b, maxLength: 4}\n';
+  test('a text key column whose collation is not utf8mb4_bin is refused (a collation change is a key change)', () => {
+    const table = shapeOf(datasetDdl(spec(keyed)));
+    expect(planTable(spec(keyed), table)).toMatchObject({ changes: [], refusals: [] });
+    table.columns[0].collation = 'utf8mb4_unicode_ci';
+    const plan = planTable(spec(keyed), table);
+    expect(plan.refusals).toEqual([expect.stringMatching(/^column code: a key column must compare byte for byte \(utf8mb4_bin\), the table's is utf8mb4_unicode_ci/)]);
+  });
+  test('an index whose name the table gives to other columns is refused', () => {
+    const table = shapeOf(datasetDdl(spec(keyed)));
+    table.indexes.set('ix_b', ['a']);
+    const plan = planTable(spec(`${keyed}indexes: [b]\n`), table);
+    expect(plan.refusals).toEqual(['index ix_b: the table has an index of that name on (a), the spec wants it on (b)']);
+    expect(plan.changes).toEqual([]);
+  });
+  test('a date column the spec makes optional becomes NULL-able, its type restated', () => {
+    const table = shapeOf(datasetDdl(spec(`${keyed}  - {name: d, type: date, required: true}\n`)));
+    expect(table.columns.find((c) => c.name === 'd')!.nullable).toBe(false);
+    const plan = planTable(spec(`${keyed}  - {name: d, type: date}\n`), table);
+    expect(plan.refusals).toEqual([]);
+    expect(plan.changes).toEqual([{ sql: 'ALTER TABLE `t` MODIFY COLUMN `d` DATE NULL', what: 'column d allows NULL (the spec made it optional)' }]);
+  });
+  test('a spec turned to duplicates: last adds the position column, instantly where the server can', () => {
+    const last = spec(keyed.replace('key: code\n', 'key: code\nduplicates: last\n'));
+    const plan = planTable(last, shapeOf(datasetDdl(spec(keyed))));
+    expect(plan.refusals).toEqual([]);
+    expect(plan.changes).toEqual([{ sql: "ALTER TABLE `t` ADD COLUMN `_pw_pos` VARBINARY(3072) NOT NULL DEFAULT ''", what: expect.stringMatching(/^add column _pw_pos /), instant: true }]);
+    expect(planTable(last, shapeOf(datasetDdl(last)))).toMatchObject({ changes: [], refusals: [] }); // once there, not added again
+  });
+});
+
 test('ALGORITHM=INSTANT for ADD COLUMN: MariaDB >= 10.3, MySQL >= 8.0.29', () => {
   expect(supportsInstantAdd('10.11.6-MariaDB-0+deb12u1')).toBe(true);
   expect(supportsInstantAdd('10.2.44-MariaDB')).toBe(false);
