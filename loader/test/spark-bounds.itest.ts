@@ -7,17 +7,17 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RowDataPacket } from 'mysql2';
-import { DEFAULT_DATASET, UserError, connect, datasetOf, rulesFor, type Config } from '@pipewarden/core';
+import { DEFAULT_DATASET, UserError, connect, datasetOf, type Config } from '@pipewarden/core';
 
-const COLUMNS = datasetOf({ dataset: DEFAULT_DATASET }).columns; // NYC
 import { runLoad } from '../src/load';
 import { putFile } from '../src/s3-admin';
 import { createS3Client, openSource } from '../src/source';
-import { InlineEngine } from '../src/engine/inline';
 import { createSparkEngine } from '../src/engine/spark';
 import { SparkJobError } from '../src/engine/spark-process';
-import { captureLogger, drainEngine, sparkSkipReason } from '../src/engine/spark-testkit';
+import { captureLogger, drainEngine, inlineEngine, sparkSkipReason } from '../src/engine/spark-testkit';
 import { startTestStack, type TestStack } from '../../test/helpers/stack';
+
+const COLUMNS = datasetOf({ dataset: DEFAULT_DATASET }).columns; // NYC
 
 jest.setTimeout(180_000);
 
@@ -65,7 +65,7 @@ describeSpark('record bounds under the Spark engine', () => {
     await upload('long.csv', lines.join('\n') + '\n');
     const source = openSource(prefix('long.csv'), inline);
     const [object] = await source.list();
-    const a = await drainEngine(new InlineEngine(rulesFor(datasetOf({ dataset: DEFAULT_DATASET }))), source, object, 4);
+    const a = await drainEngine(inlineEngine(spark), source, object, 4);
     const b = await drainEngine(createSparkEngine(spark, captureLogger().log), source, object, 4);
 
     // Raw bytes by digest: a failure then prints 64 characters instead of 87 KB of base64.

@@ -5,12 +5,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { DEFAULT_DATASET, datasetOf, loadConfig, rulesFor, type Config } from '@pipewarden/core';
+import { loadConfig, type Config } from '@pipewarden/core';
 import { freePort } from '@pipewarden/stack';
-import { InlineEngine } from '../src/engine/inline';
 import { createSparkEngine } from '../src/engine/spark';
 import { resolveSparkTools } from '../src/engine/spark-process';
-import { captureLogger, drainEngine, sparkSkipReason } from '../src/engine/spark-testkit';
+import { captureLogger, drainEngine, inlineEngine, sparkSkipReason } from '../src/engine/spark-testkit';
 import { generate } from '../src/generate';
 import { LocalSource } from '../src/source/local';
 
@@ -78,7 +77,7 @@ describeSpark('Spark engine on a standalone cluster (spark://)', () => {
     config.spark.maxPartitionBytes = 1 << 20; // several tasks
     const { log, lines } = captureLogger();
     const spark = await drainEngine(createSparkEngine(config, log), source, object, 1500);
-    const inline = await drainEngine(new InlineEngine(rulesFor(datasetOf({ dataset: DEFAULT_DATASET }))), source, object, 1500);
+    const inline = await drainEngine(inlineEngine(config), source, object, 1500);
     expect(lines.some((l) => l.includes('spark job starting') && l.includes(masterUrl))).toBe(true);
     expect(spark.tsv).toBe(inline.tsv);
     expect(spark.rejects).toEqual(inline.rejects);

@@ -5,11 +5,10 @@
 import { mkdtempSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_DATASET, datasetOf, loadConfig, rulesFor, type Config } from '@pipewarden/core';
-import { InlineEngine } from '../src/engine/inline';
+import { datasetOf, loadConfig, type Config } from '@pipewarden/core';
 import { createSparkEngine, sparkStagingDir } from '../src/engine/spark';
 import { SparkJobError, resolveSparkTools, runSparkJob, writeSpecFile } from '../src/engine/spark-process';
-import { captureLogger, drainEngine, sparkSkipReason } from '../src/engine/spark-testkit';
+import { captureLogger, drainEngine, inlineEngine, sparkSkipReason } from '../src/engine/spark-testkit';
 import { generate } from '../src/generate';
 import { LocalSource } from '../src/source/local';
 import type { BatchDraft } from '../src/engine/types';
@@ -97,7 +96,7 @@ describeSpark('Spark job failures', () => {
     expect(existsSync(join(out, '_SUCCESS'))).toBe(false);
     // …what it yielded before dying (parts it had committed, if any) is exactly the start of
     // the inline engine's batches…
-    const inline = await drainEngine(new InlineEngine(rulesFor(datasetOf({ dataset: DEFAULT_DATASET }))), source, object, 1000);
+    const inline = await drainEngine(inlineEngine(config), source, object, 1000);
     const strip = (d: BatchDraft) => ({ ...d.src, startByte: 0, endByte: 0, tsv: d.tsv.toString(), rejects: d.rejects.length });
     expect(yielded.map(strip)).toEqual(inline.drafts.slice(0, yielded.length).map(strip));
 

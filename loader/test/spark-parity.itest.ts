@@ -6,10 +6,9 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_DATASET, datasetOf, loadConfig, rulesFor, splitTsv, decodeTsvLine, type Config } from '@pipewarden/core';
-import { InlineEngine } from '../src/engine/inline';
+import { DEFAULT_DATASET, datasetOf, loadConfig, splitTsv, decodeTsvLine, type Config } from '@pipewarden/core';
 import { createSparkEngine, sparkStagingDir } from '../src/engine/spark';
-import { captureLogger, drainEngine, sparkSkipReason, type Drained } from '../src/engine/spark-testkit';
+import { captureLogger, drainEngine, inlineEngine, sparkSkipReason, type Drained } from '../src/engine/spark-testkit';
 import { generate } from '../src/generate';
 import { LocalSource } from '../src/source/local';
 import type { BatchDraft } from '../src/engine/types';
@@ -116,7 +115,6 @@ describeSpark('Spark engine parity with the inline engine', () => {
   let dir: string;
   let config: Config;
   const { log, lines: logLines } = captureLogger();
-  const inline = new InlineEngine(rulesFor(datasetOf({ dataset: DEFAULT_DATASET })));
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'pw-spark-parity-'));
@@ -131,7 +129,7 @@ describeSpark('Spark engine parity with the inline engine', () => {
     const [object] = await source.list();
     config.spark.maxPartitionBytes = partitionBytes;
     const spark = await drainEngine(createSparkEngine(config, log), source, object, batchSize);
-    return { inline: await drainEngine(inline, source, object, batchSize), spark };
+    return { inline: await drainEngine(inlineEngine(config), source, object, batchSize), spark };
   }
 
   test('the real NYC sample (43 + 8 columns, quoted fields with commas), 4 partitions', async () => {
@@ -193,7 +191,7 @@ describeSpark('Spark engine parity with the inline engine', () => {
     const rest = await drainEngine(spark, source, object, 777, { nextRecord: 3 * 777 + 1 });
     expect(logLines.some((l) => l.includes('reusing the output of an earlier Spark run'))).toBe(true);
     expect(logLines.some((l) => l.includes('spark job starting'))).toBe(false);
-    const a = await drainEngine(inline, source, object, 777);
+    const a = await drainEngine(inlineEngine(config), source, object, 777);
     const drafts = [...first, ...rest.drafts];
     const b: Drained = {
       drafts,

@@ -4,14 +4,13 @@
 // staged on the loader's disk, and the batches equal the inline engine's.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_DATASET, datasetOf, rulesFor, type Config } from '@pipewarden/core';
+import { type Config } from '@pipewarden/core';
 import { generate } from '../src/generate';
 import { putFile } from '../src/s3-admin';
 import { createS3Client, openSource } from '../src/source';
-import { InlineEngine } from '../src/engine/inline';
 import { createSparkEngine, sparkStagingDir } from '../src/engine/spark';
 import { REPO_ROOT } from '../src/engine/spark-process';
-import { captureLogger, drainEngine, sparkSkipReason } from '../src/engine/spark-testkit';
+import { captureLogger, drainEngine, inlineEngine, sparkSkipReason } from '../src/engine/spark-testkit';
 import { startTestStack, SHARED_SAMPLE, type TestStack } from '../../test/helpers/stack';
 
 jest.setTimeout(240_000);
@@ -52,7 +51,7 @@ describeSpark('Spark engine reading s3a:// itself', () => {
       for (const object of objects) {
         const { log, lines } = captureLogger();
         const spark = await drainEngine(createSparkEngine(config, log), source, object, 1000);
-        const inline = await drainEngine(new InlineEngine(rulesFor(datasetOf({ dataset: DEFAULT_DATASET }))), source, object, 1000);
+        const inline = await drainEngine(inlineEngine(config), source, object, 1000);
         expect(lines.some((l) => l.includes('object staged'))).toBe(false);
         expect(spark.drafts.reduce((n, d) => n + d.src.records, 0)).toBe(inline.drafts.reduce((n, d) => n + d.src.records, 0));
         expect(spark.tsv).toBe(inline.tsv);

@@ -1,16 +1,22 @@
 // Helpers for the Spark engine's integration tests and benchmark (kept beside the engine
 // because they drive it the way the loader does): whether Spark can run here, a logger that
 // keeps its lines, and draining an engine into one comparable result.
-import type { Logger } from '@pipewarden/core';
+import { datasetOf, rulesFor, type Config, type Logger } from '@pipewarden/core';
 import type { BatchDraft, Engine, EngineStart } from './types';
 import type { Source, SourceObject } from '../source/types';
 import { findJava } from './spark-process';
+import { InlineEngine } from './inline';
 
 /**
  * Why Spark tests cannot run on this machine, or undefined when they can. Only a missing
  * Java is a reason to skip; a missing pyspark is a failure with the engine's own message
  * ("run scripts/install-spark.sh").
  */
+/** The inline engine of a config's dataset: what a Spark run of that config is compared with. */
+export function inlineEngine(config: Pick<Config, 'dataset'>): InlineEngine {
+  return new InlineEngine(rulesFor(datasetOf(config)));
+}
+
 export function sparkSkipReason(): string | undefined {
   if (findJava()) return undefined;
   return 'Java is not installed (apt-get install openjdk-17-jre-headless), so Spark cannot run here';
