@@ -11,10 +11,13 @@ import { DEFAULT_PIPELINE, type Config, type PipelineDef } from './config';
 import { datasetOf } from './dataset/of-config';
 import { UserError } from './errors';
 
+/** A pipeline: as the config file declares it, or the `default` one, whose source is the top-level one (unset until a command gives it). */
+export type Pipeline = Omit<PipelineDef, 'source'> & { source?: string };
+
 /** The deployment's pipelines: the config file's `pipelines`, else one `default` pipeline from the top-level settings. */
-export function pipelinesOf(config: Config): PipelineDef[] {
+export function pipelinesOf(config: Config): Pipeline[] {
   if (!config.pipelines || config.pipelines.length === 0) {
-    return [{ name: DEFAULT_PIPELINE, source: config.source ?? '', dataset: config.dataset, ...(config.table && { table: config.table }), engine: config.engine }];
+    return [{ name: DEFAULT_PIPELINE, source: config.source, dataset: config.dataset, ...(config.table && { table: config.table }), engine: config.engine }];
   }
   const seen = new Map<string, number>();
   config.pipelines.forEach((p, i) => {
@@ -59,7 +62,7 @@ export function pipelineConfig(config: Config, name: string = config.pipeline, o
   return {
     ...config,
     pipeline: p.name,
-    source: p.source || config.source,
+    source: p.source,
     dataset: p.dataset,
     ...(table ? { table } : { table: undefined }),
     engine: p.engine ?? config.engine,

@@ -25,9 +25,6 @@ export class PipelineHistogram {
   startTimer(labels: Labels = {}): () => number {
     return this.h.startTimer({ ...this.fixed, ...labels });
   }
-  observe(labels: Labels, value: number): void {
-    this.h.observe({ ...this.fixed, ...labels }, value);
-  }
 }
 
 /** The process's registry and metric objects, shared by every pipeline it runs. */
@@ -72,7 +69,6 @@ export class LoaderMetrics {
   private readonly stateGauge: Gauge<string>;
   private readonly pausedGauge: Gauge<string>;
   private readonly labels: Labels;
-  private state: LoaderState = 'idle';
 
   constructor(readonly pipeline: string = DEFAULT_PIPELINE, readonly set: LoaderMetricSet = new LoaderMetricSet()) {
     this.labels = { pipeline };
@@ -94,16 +90,11 @@ export class LoaderMetrics {
   }
 
   setState(s: LoaderState): void {
-    this.state = s;
     for (const st of LOADER_STATES) this.stateGauge.set({ ...this.labels, state: st }, st === s ? 1 : 0);
   }
 
   /** pipewarden_loader_paused_by_reconcile of this pipeline. */
   setPausedByReconcile(on: boolean): void {
     this.pausedGauge.set(this.labels, on ? 1 : 0);
-  }
-
-  get currentState(): LoaderState {
-    return this.state;
   }
 }

@@ -79,10 +79,6 @@ export class PipelineRunner {
     this.metrics.setState(s);
   }
 
-  get currentState(): LoaderState {
-    return this.state;
-  }
-
   get summary(): LoadSummary | undefined {
     return this.lastSummary;
   }
@@ -270,11 +266,6 @@ export class LoaderService {
   /** Graceful shutdown of every pipeline. */
   async stop(): Promise<void> {
     await Promise.all(this.runners.map((r) => r.stop()));
-  }
-
-  /** The last summary of the first pipeline (the only one without `pipelines`); see summaryOf. */
-  get summary(): LoadSummary | undefined {
-    return this.runners[0]?.summary;
   }
 
   summaryOf(pipeline: string): LoadSummary | undefined {

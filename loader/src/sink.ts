@@ -15,6 +15,7 @@ import {
   trimMirror,
   writeBatchTx,
   BatchVanishedError,
+  DEFAULT_PIPELINE,
   datasetOf,
   faultArmed,
   faultAt,
@@ -78,7 +79,7 @@ function sharesKey(a: Set<string>, b: Set<string>): boolean {
  * two pipelines reading one object have distinct batches); `keys` when the caller has the
  * draft's key set already.
  */
-export function intentFor(draft: BatchDraft, keys: Set<string> = new Set(draft.keys), pipeline = 'default'): IntentRecord {
+export function intentFor(draft: BatchDraft, keys: Set<string> = new Set(draft.keys), pipeline = DEFAULT_PIPELINE): IntentRecord {
   const { src } = draft;
   return {
     t: 'intent',

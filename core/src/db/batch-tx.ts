@@ -296,7 +296,3 @@ export async function writeBatchTx(
     throw e;
   }
 }
-
-// The key lookups the reconciler and verify use (core/src/index.ts exports this module).
-
-export { batchPosition } from './position';
