@@ -4,7 +4,9 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOADER_STATES, type Checkpoint, type LoaderPipelineStatus, type ObjectCheckpoint } from '@pipewarden/core';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { listLocal, parseS3Url, sourceProgress, TtlCache } from '../src/source';
+import { sourceCollector } from '../src/collectors/source';
 import { parseInfo } from '../src/collectors/mirror';
 import { loaderStates, loaderStateSamples } from '../src/collectors/services';
 import { parseListen } from '../src';
@@ -109,5 +111,33 @@ describe('small parsers', () => {
     expect(parseListen('127.0.0.1:9841')).toEqual({ host: '127.0.0.1', port: 9841 });
     expect(() => parseListen('9841')).toThrow(/invalid listen address/);
     expect(() => parseListen('127.0.0.1:70000')).toThrow(/invalid listen address/);
+  });
+});
+
+describe('sourceCollector', () => {
+  it('lists a source two pipelines read once per scrape, and reports it for each', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'pw-exporter-src-'));
+    let lists = 0;
+    const s3 = {
+      send: async () => {
+        lists++;
+        return { Contents: [{ Key: 'p/a.csv', Size: 100 }], IsTruncated: false };
+      },
+    } as unknown as S3Client;
+    const c = sourceCollector({
+      pipelines: [
+        { name: 'parking', walDir: join(base, 'parking'), source: 's3://bucket/p' },
+        { name: 'audit', walDir: join(base, 'audit'), source: 's3://bucket/p' },
+      ],
+      s3,
+      cacheMs: 60_000,
+      timeoutMs: 5_000,
+    });
+    const s = await c.collect(new AbortController().signal);
+    expect(lists).toBe(1);
+    expect(s.sourceBytesPending).toEqual([
+      { labels: { pipeline: 'parking' }, value: 100 },
+      { labels: { pipeline: 'audit' }, value: 100 },
+    ]);
   });
 });

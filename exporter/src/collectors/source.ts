@@ -8,21 +8,22 @@ import type { WatchedPipeline } from '../pipelines';
 import { listLocal, listS3, parseS3Url, sourceProgress, TtlCache, type ListedObject } from '../source';
 
 export function sourceCollector(opts: { pipelines: readonly Pick<WatchedPipeline, 'name' | 'walDir' | 'source'>[]; s3: S3Client; cacheMs: number; timeoutMs: number }): Collector {
-  const watched = opts.pipelines.flatMap(({ name, walDir, source }) =>
-    // A pipeline without a source has nothing to say, rather than a misleading "0 pending".
-    source
-      ? [
-          {
-            pipeline: name,
-            walDir,
-            listing: new TtlCache<ListedObject[]>(opts.cacheMs, async () =>
-              // Its own deadline, not a scrape's: one listing serves every scrape waiting on it.
-              parseS3Url(source) ? listS3(opts.s3, source, AbortSignal.timeout(opts.timeoutMs)) : listLocal(source),
-            ),
-          },
-        ]
-      : [],
-  );
+  // One cached listing per source, not per pipeline: two pipelines reading the same source
+  // (their batch ids differ, the objects are the same) list it once.
+  const listings = new Map<string, TtlCache<ListedObject[]>>();
+  const listingOf = (source: string) => {
+    let c = listings.get(source);
+    if (!c) {
+      c = new TtlCache<ListedObject[]>(opts.cacheMs, async () =>
+        // Its own deadline, not a scrape's: one listing serves every scrape waiting on it.
+        parseS3Url(source) ? listS3(opts.s3, source, AbortSignal.timeout(opts.timeoutMs)) : listLocal(source),
+      );
+      listings.set(source, c);
+    }
+    return c;
+  };
+  // A pipeline without a source has nothing to say, rather than a misleading "0 pending".
+  const watched = opts.pipelines.flatMap(({ name, walDir, source }) => (source ? [{ pipeline: name, walDir, listing: listingOf(source) }] : []));
   return {
     name: 'source',
     metrics: ['sourceObjects', 'sourceObjectsPending', 'sourceBytesPending'],

@@ -1,6 +1,8 @@
 // WAL state from the files the loader and reconciler append to, per pipeline (each has its
 // own WAL folder): batches in doubt, bytes, segments, and free space on the file system
-// holding it (a full disk stops that pipeline's loader).
+// holding it (a full disk stops that pipeline's loader). The folders of the pipelines other
+// than `default` lie under the base WAL folder, so their free space is usually one disk's,
+// repeated per pipeline: PipewardenWalDiskFullIn4h takes the minimum over them (one alert).
 import { existsSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
