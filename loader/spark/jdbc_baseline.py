@@ -37,16 +37,13 @@ def main(argv):
     t0 = time.time()
     spark = SparkSession.builder.appName("pipewarden-jdbc-baseline").getOrCreate()
     df = spark.read.option("header", "true").option("inferSchema", "false").csv(args.input)
-    # Spark's CSV reader keeps header text as is (trailing spaces included): match by key.
-    by_key = {pwnorm.header_key(c): c for c in df.columns}
-    cols = []
-    for c in spec["columns"]:
-        src = next((by_key[k] for k in map(pwnorm.header_key, [c["header"]] + c["aliases"]) if k in by_key), None)
-        if src is None:
-            if c["required"]:
-                raise SystemExit("PIPEWARDEN_ERROR input lacks column %r" % c["header"])
-            continue
-        cols.append(F.col("`%s`" % src).alias(c["name"]))
+    # Spark's CSV reader keeps header text as is (trailing spaces included): mapped by
+    # pipewarden's own rule (pwnorm.map_header, the port of core's mapSpecHeader).
+    try:
+        header = pwnorm.map_header(spec, df.columns)
+    except pwnorm.HeaderError as e:
+        raise SystemExit("PIPEWARDEN_ERROR " + str(e))
+    cols = [F.col("`%s`" % df.columns[i]).alias(c["name"]) for c, i in zip(spec["columns"], header.field_index) if i >= 0]
     out = df.select(*cols)
     (
         out.write.mode("append")
