@@ -17,14 +17,33 @@ export function configFrom(opts: GlobalOptions, overrides: Record<string, unknow
   return loadedConfigFrom(opts, overrides).config;
 }
 
+/** The flags that choose what a command works on (load, verify). */
+export interface SelectionFlags {
+  pipeline?: string;
+  spec?: string;
+  table?: string;
+  source?: string;
+}
+
 /**
- * The Config of the one pipeline a command works on: `--pipeline NAME`, else
- * PIPEWARDEN_PIPELINE, else `default` (a config file whose pipelines have no `default` then
- * gets a UserError naming them).
+ * The Configs a command works on:
+ * - a one-off (--spec and/or --table): that dataset and table as a pipeline of its own
+ *   (oneOffConfig), whatever `pipelines` the config file declares;
+ * - with `every`, no --pipeline and a config file with `pipelines`: every one of them, in
+ *   turn (`several`: the output names them);
+ * - else the one pipeline: `--pipeline NAME`, else PIPEWARDEN_PIPELINE, else `default` (a
+ *   config file whose pipelines have no `default` then gets a UserError naming them).
+ * --source, when given, replaces each one's source (a pipeline's own source otherwise wins).
+ * `overrides` are further configuration values (engine, batch size).
  */
-export function pipelineConfigFrom(opts: GlobalOptions, pipeline: string | undefined, overrides: Record<string, unknown> = {}): Config {
-  const config = configFrom(opts, { ...overrides, pipeline });
-  return core().pipelineConfig(config);
+export function commandConfigs(globals: GlobalOptions, o: SelectionFlags, opts: { every?: boolean; overrides?: Record<string, unknown> } = {}): { configs: Config[]; several: boolean } {
+  const { UserError, pipelineConfig, allPipelineConfigs } = core();
+  const oneOff = o.spec !== undefined || o.table !== undefined;
+  if (oneOff && o.pipeline !== undefined) throw new UserError('--spec and --table make a one-off load (a pipeline of its own, oneoff-<table>); they do not combine with --pipeline', ONE_OFF_HINT);
+  const config = configFrom(globals, { ...opts.overrides, pipeline: oneOff ? undefined : o.pipeline, dataset: o.spec, table: o.table });
+  const several = !oneOff && opts.every === true && o.pipeline === undefined && (config.pipelines?.length ?? 0) > 0;
+  const configs = oneOff ? [oneOffConfig(config)] : several ? allPipelineConfigs(config) : [pipelineConfig(config)];
+  return { configs: o.source === undefined ? configs : configs.map((c) => ({ ...c, source: o.source })), several };
 }
 
 /**

@@ -20,7 +20,7 @@ import { ownership, Scrape, scrapeRegistry } from './scrape';
 
 export { EXPORTER_METRIC_KEYS, runCollector, type Collector, type CollectorResult, type Sample, type Samples } from './collector';
 export { ownership, Scrape, scrapeRegistry, SELF_METRICS } from './scrape';
-export { watchedPipelines, type WatchedPipeline } from './pipelines';
+export type { WatchedPipeline } from './pipelines';
 
 export interface ExporterOptions {
   /** host:port to listen on instead of config.exporter.listen (port 0 = any free port). */
@@ -58,8 +58,8 @@ export function createCollectors(
   const db = new MysqlClient(config, { timeoutMs: probeTimeoutMs });
   const redis = new RedisClient(config, { timeoutMs: probeTimeoutMs }, opts.log);
   const s3 = createS3Client(config, { timeoutMs: probeTimeoutMs });
-  const probeList = probes({ config, db, redis, s3, timeoutMs: probeTimeoutMs });
   const pipelines = watchedPipelines(config);
+  const probeList = probes({ config, pipelines, db, redis, s3, timeoutMs: probeTimeoutMs });
   const names = pipelines.map((p) => p.name);
   const collectors: Collector[] = [
     ledgerCollector(db, names),

@@ -47,8 +47,8 @@ export class PerPipeline<T> {
     return [...this.values];
   }
 
-  /** One sample per pipeline of `pick(value)`, labelled with the pipeline (and `labels`). */
-  samples(pick: (v: T) => number, labels: Record<string, string> = {}): Sample[] {
-    return this.entries().map(([pipeline, v]) => ({ labels: { pipeline, ...labels }, value: pick(v) }));
+  /** One sample per pipeline of `pick(value)`, labelled with the pipeline. */
+  samples(pick: (v: T) => number): Sample[] {
+    return this.entries().map(([pipeline, v]) => ({ labels: { pipeline }, value: pick(v) }));
   }
 }

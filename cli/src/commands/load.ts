@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import type { LoadSummary } from '@pipewarden/loader';
-import type { Config } from '@pipewarden/core';
 import { core, loader } from '../lazy';
-import { ONE_OFF_HINT, PIPELINE_OPTION, action, configFrom, oneOffConfig, untilSignal, type GlobalOptions } from '../run';
+import { PIPELINE_OPTION, action, commandConfigs, configFrom, untilSignal, type GlobalOptions } from '../run';
 
 function printSummary(s: LoadSummary): void {
   const n = (x: number) => x.toLocaleString('en-US');
@@ -41,22 +40,9 @@ interface LoadFlags {
   table?: string;
 }
 
+/** Configuration values from the flags (--source apart: commandConfigs and the service apply it). */
 function overrides(o: LoadFlags): Record<string, unknown> {
-  return { engine: o.engine, 'batch.size': o.batchSize, source: o.source };
-}
-
-/**
- * The Config `load` works on: the pipeline named by --pipeline; or, for a one-off load with
- * --spec and/or --table, that dataset and table as a pipeline of its own (oneOffConfig),
- * whatever `pipelines` the config file declares.
- */
-function loadConfig(globals: GlobalOptions, o: LoadFlags): Config {
-  const { UserError, pipelineConfig } = core();
-  const oneOff = o.spec !== undefined || o.table !== undefined;
-  if (oneOff && o.pipeline !== undefined) throw new UserError('--spec and --table make a one-off load (a pipeline of its own, oneoff-<table>); they do not combine with --pipeline', ONE_OFF_HINT);
-  const config = configFrom(globals, { ...overrides(o), pipeline: oneOff ? undefined : o.pipeline, dataset: o.spec, table: o.table });
-  if (!oneOff) return pipelineConfig(config);
-  return oneOffConfig(config);
+  return { engine: o.engine, 'batch.size': o.batchSize };
 }
 
 export function registerLoadCommands(program: Command): void {
@@ -80,7 +66,8 @@ export function registerLoadCommands(program: Command): void {
       action(async (o: LoadFlags, cmd: Command) => {
         const { UserError, migrate } = core();
         const { runLoad, createProgressBar } = loader();
-        const config = loadConfig(cmd.optsWithGlobals() as GlobalOptions, o);
+        // The pipeline named by --pipeline, or a one-off (--spec/--table); --source applied there.
+        const [config] = commandConfigs(cmd.optsWithGlobals() as GlobalOptions, o, { overrides: overrides(o) }).configs;
         if (o.migrate !== false) await migrate(config, { pipeline: config.pipeline });
         const bar = createProgressBar(o.progress !== false && !o.json && process.stderr.isTTY === true);
         const ctl = new AbortController();
@@ -94,8 +81,7 @@ export function registerLoadCommands(program: Command): void {
         process.on('SIGINT', onSignal);
         process.on('SIGTERM', onSignal);
         try {
-          // --source wins over a pipeline's own source (pipelineConfig lets the file's win).
-          const summary = await runLoad(config, { source: o.source, signal: ctl.signal, onProgress: (p) => bar.update(p) });
+          const summary = await runLoad(config, { signal: ctl.signal, onProgress: (p) => bar.update(p) });
           bar.stop();
           if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
           else printSummary(summary);
@@ -119,7 +105,7 @@ export function registerLoadCommands(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ PIPEWARDEN_TOKEN_FILE=/etc/pipewarden/token pipewarden loader serve --source s3://nyc-parking/ --watch 60\n')
     .action(
       action(async (o: LoadFlags & { watch: string }, cmd: Command) => {
-        const config = configFrom(cmd.optsWithGlobals() as GlobalOptions, overrides(o));
+        const config = configFrom(cmd.optsWithGlobals() as GlobalOptions, { ...overrides(o), source: o.source });
         // Every pipeline's table: the service runs them all.
         if (o.migrate !== false) await core().migrate(config);
         const svc = await loader().startLoaderService(config, { source: o.source, watchSeconds: Number(o.watch) });

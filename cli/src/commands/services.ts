@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { ReconcileReport } from '@pipewarden/core';
 import { core, exporter, loader, reconciler } from '../lazy';
 import type { VerifyReport } from '@pipewarden/loader';
-import { ONE_OFF_HINT, PIPELINE_OPTION, action, configFrom, oneOffConfig, untilSignal, type GlobalOptions } from '../run';
+import { PIPELINE_OPTION, action, commandConfigs, configFrom, untilSignal, type GlobalOptions } from '../run';
 
 function printReport(r: ReconcileReport): void {
   const n = (x: number) => x.toLocaleString('en-US');
@@ -121,15 +121,10 @@ export function registerVerifyCommand(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ pipewarden verify --source s3://nyc-parking/fy2014/\n  $ pipewarden verify --pipeline trips\n  $ pipewarden verify --source ./orders.csv --spec ./orders.yaml --table orders_2026\n\nReads the whole source again and the whole table: meant for audits, not every load.\n')
     .action(
       action(async (o: { source?: string; json?: boolean; pipeline?: string; spec?: string; table?: string }, cmd: Command) => {
-        const { pipelineConfig, allPipelineConfigs, UserError } = core();
-        const oneOff = o.spec !== undefined || o.table !== undefined;
-        if (oneOff && o.pipeline !== undefined) throw new UserError('--spec and --table verify a one-off load; they do not combine with --pipeline', ONE_OFF_HINT);
-        const config = configFrom(cmd.optsWithGlobals() as GlobalOptions, { source: o.source, pipeline: oneOff ? undefined : o.pipeline, dataset: o.spec, table: o.table });
         // Without --pipeline, a config file's pipelines are verified one after the other.
-        const several = !oneOff && o.pipeline === undefined && (config.pipelines?.length ?? 0) > 0;
-        const targets = oneOff ? [oneOffConfig(config)] : several ? allPipelineConfigs(config) : [pipelineConfig(config)];
+        const { configs, several } = commandConfigs(cmd.optsWithGlobals() as GlobalOptions, o, { every: true });
         const reports: VerifyReport[] = [];
-        for (const pc of targets) reports.push(await loader().verifyTable(pc, o.source ?? pc.source ?? ''));
+        for (const pc of configs) reports.push(await loader().verifyTable(pc, pc.source ?? ''));
         if (o.json) process.stdout.write(JSON.stringify(several ? reports : reports[0]) + '\n');
         else reports.forEach((r, i) => {
           if (i > 0) process.stdout.write('\n');

@@ -88,19 +88,17 @@ interface PipelineState {
 
 /** Every configured pipeline, with its state as the running loader service reports it (if it does). */
 async function pipelineStates(config: Config, loaderUp: boolean): Promise<PipelineState[]> {
-  const { allPipelineConfigs, datasetOf } = core();
+  const { allPipelineConfigs, datasetOf, fetchJson } = core();
   const out: PipelineState[] = allPipelineConfigs(config).map((c) => ({ name: c.pipeline, dataset: datasetOf(c).name, table: datasetOf(c).table }));
   if (!loaderUp || !config.token) return out;
   try {
-    const res = await fetch(`${config.loader.url}/status`, { headers: { authorization: `Bearer ${config.token}` }, signal: AbortSignal.timeout(2000) });
-    if (!res.ok) return out;
-    const st = (await res.json()) as LoaderStatus;
+    const st = await fetchJson<LoaderStatus>(`${config.loader.url}/status`, { token: config.token, timeoutMs: 2000 });
     for (const p of out) {
       const q = st.pipelines?.find((x) => x.name === p.name);
       if (q) Object.assign(p, { state: q.state, rowsLoaded: q.rowsLoaded, lastError: q.lastError });
     }
   } catch {
-    // The loader answered /healthz but not /status in time: the list stays without states.
+    // The loader answered /healthz but not /status (in time, or with an error status): the list stays without states.
   }
   return out;
 }

@@ -5,6 +5,7 @@ import { DEFAULT_PIPELINE, isNetworkError, LOADER_STATES, PROBE_TARGETS, type Co
 import { deadline, httpGet, type MysqlClient, type RedisClient } from '../clients';
 import type { Collector, Sample } from '../collector';
 import { parseS3Url } from '../source';
+import type { WatchedPipeline } from '../pipelines';
 
 function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}${path}`;
@@ -86,6 +87,8 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 export interface ProbeDeps {
   config: Config;
+  /** The watched pipelines: their sources as the loader derives them. */
+  pipelines: readonly Pick<WatchedPipeline, 'source'>[];
   db: MysqlClient;
   redis: RedisClient;
   s3: S3Client;
@@ -95,8 +98,8 @@ export interface ProbeDeps {
 /** The probe of each target; a target with nothing to probe (S3 with a local source) is left out. */
 export function probes(d: ProbeDeps): Partial<Record<ProbeTarget, Probe>> {
   const t = d.timeoutMs;
-  // S3 is the deployment's: probe the bucket of the first S3 source (top level, then the pipelines').
-  const bucket = [d.config.source, ...(d.config.pipelines ?? []).map((p) => p.source)].map((s) => (s ? parseS3Url(s)?.bucket : undefined)).find(Boolean);
+  // S3 is the deployment's: probe the bucket of the first pipeline reading S3.
+  const bucket = d.pipelines.map((p) => (p.source ? parseS3Url(p.source)?.bucket : undefined)).find(Boolean);
   return {
     mysql: async () => void (await within(d.db.query('SELECT 1'), t, 'MySQL')),
     redis: async () => void (await within(d.redis.ready().then((r) => r.ping()), t, 'Redis')),

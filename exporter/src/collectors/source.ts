@@ -3,9 +3,9 @@
 // cost money and time); the checkpoints are small local files read fresh.
 import type { S3Client } from '@aws-sdk/client-s3';
 import { readCheckpoint } from '@pipewarden/core';
-import type { Collector, Sample } from '../collector';
-import type { WatchedPipeline } from '../pipelines';
-import { listLocal, listS3, parseS3Url, sourceProgress, TtlCache, type ListedObject } from '../source';
+import type { Collector } from '../collector';
+import { PerPipeline, type WatchedPipeline } from '../pipelines';
+import { listLocal, listS3, parseS3Url, sourceProgress, TtlCache, type ListedObject, type SourceProgress } from '../source';
 
 export function sourceCollector(opts: { pipelines: readonly Pick<WatchedPipeline, 'name' | 'walDir' | 'source'>[]; s3: S3Client; cacheMs: number; timeoutMs: number }): Collector {
   // One cached listing per source, not per pipeline: two pipelines reading the same source
@@ -29,9 +29,9 @@ export function sourceCollector(opts: { pipelines: readonly Pick<WatchedPipeline
     metrics: ['sourceObjects', 'sourceObjectsPending', 'sourceBytesPending'],
     async collect() {
       if (watched.length === 0) return {};
-      const all = await Promise.all(watched.map(async (w) => ({ labels: { pipeline: w.pipeline }, ...sourceProgress(await w.listing.get(), readCheckpoint(w.walDir)) })));
-      const pick = (f: (x: (typeof all)[number]) => number): Sample[] => all.map((x) => ({ labels: x.labels, value: f(x) }));
-      return { sourceObjects: pick((x) => x.objects), sourceObjectsPending: pick((x) => x.objectsPending), sourceBytesPending: pick((x) => x.bytesPending) };
+      const by = new PerPipeline<SourceProgress>(watched.map((w) => w.pipeline), () => ({ objects: 0, objectsPending: 0, bytesPending: 0 }));
+      await Promise.all(watched.map(async (w) => Object.assign(by.get(w.pipeline), sourceProgress(await w.listing.get(), readCheckpoint(w.walDir)))));
+      return { sourceObjects: by.samples((x) => x.objects), sourceObjectsPending: by.samples((x) => x.objectsPending), sourceBytesPending: by.samples((x) => x.bytesPending) };
     },
   };
 }

@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { listSegments, readWalState } from '@pipewarden/core';
-import type { Collector, Sample } from '../collector';
-import type { WatchedPipeline } from '../pipelines';
+import type { Collector } from '../collector';
+import { PerPipeline, type WatchedPipeline } from '../pipelines';
 
 /** The WAL folder, or its nearest existing parent before the loader has created it. */
 function existingDir(dir: string): string {
@@ -40,9 +40,9 @@ export function walCollector(pipelines: readonly Pick<WatchedPipeline, 'name' | 
     name: 'wal',
     metrics: ['batchesInDoubt', 'walBytes', 'walSegments', 'walDiskFreeBytes'],
     async collect() {
-      const all = await Promise.all(readers.map(async (r) => ({ labels: { pipeline: r.pipeline }, ...(await r.read()) })));
-      const pick = (f: (x: (typeof all)[number]) => number): Sample[] => all.map((x) => ({ labels: x.labels, value: f(x) }));
-      return { batchesInDoubt: pick((x) => x.inDoubt), walBytes: pick((x) => x.bytes), walSegments: pick((x) => x.segments), walDiskFreeBytes: pick((x) => x.free) };
+      const by = new PerPipeline(readers.map((r) => r.pipeline), () => ({ inDoubt: 0, bytes: 0, segments: 0, free: 0 }));
+      await Promise.all(readers.map(async (r) => Object.assign(by.get(r.pipeline), await r.read())));
+      return { batchesInDoubt: by.samples((x) => x.inDoubt), walBytes: by.samples((x) => x.bytes), walSegments: by.samples((x) => x.segments), walDiskFreeBytes: by.samples((x) => x.free) };
     },
   };
 }
