@@ -36,17 +36,45 @@ function nonNegativeInt(name: string, value: string): number {
   return n;
 }
 
-const { values } = parseArgs({
-  options: {
-    trials: { type: 'string', default: '12' },
-    seed: { type: 'string', default: '1' },
-    seeds: { type: 'string' },
-    faults: { type: 'string', default: FAULTS.join(',') },
-    engines: { type: 'string', default: 'inline,spark' },
-    findings: { type: 'string' },
-    verbose: { type: 'boolean', default: false },
-  },
-});
+const USAGE = `usage: npm run soak -- [--trials N] [--seed S | --seeds a,b,…] [--faults a,b,…] [--engines inline,spark] [--findings FILE] [--verbose]
+
+The nemesis: trial i draws a workload and a fault schedule from seed S+i (or from each of
+--seeds), runs the real CLI and services against a private stack, and checks that no row is
+lost or duplicated. Last line: RESULT {json}; exit 1 when a trial is not recovered.
+
+  --trials N      trials to run (default 12)
+  --seed S        first seed (default 1)
+  --seeds a,b,…   exactly these seeds (replay)
+  --faults …      the faults that may be drawn (default all: ${FAULTS.join(', ')})
+  --engines …     engines a workload may use (default inline,spark)
+  --findings FILE append each failing trial's report to FILE
+  --verbose       print every trial's plan and log
+`;
+
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        trials: { type: 'string', default: '12' },
+        seed: { type: 'string', default: '1' },
+        seeds: { type: 'string' },
+        faults: { type: 'string', default: FAULTS.join(',') },
+        engines: { type: 'string', default: 'inline,spark' },
+        findings: { type: 'string' },
+        verbose: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`soak: ${(e as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+const { values } = parseOptions();
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 const faults = listOption<FaultName>('faults', values.faults!, FAULTS);
 const engines = listOption<Engine>('engines', values.engines!, ['inline', 'spark']);
 const first = nonNegativeInt('seed', values.seed!);

@@ -165,31 +165,40 @@ function snapshot(ctx: TrialContext, f: Fault): void {
   }
 }
 
-/** Between the first run and the reruns. */
-export function damage(ctx: TrialContext, f: Fault): void {
+/** Between the first run and the reruns; false when there was nothing to damage (the fault did not fire). */
+export function damage(ctx: TrialContext, f: Fault): boolean {
   const cp = checkpointPath(ctx.walDir);
+  const skipped = (why: string) => (ctx.log.push(`${f.name}: not fired, ${why}`), false);
   switch (f.name) {
     case 'rundir-lost':
-      return emptyDir(ctx.walDir);
-    case 'rundir-stale':
-      if (!ctx.snapshots.rundir) return void ctx.log.push('rundir-stale: no snapshot was taken (the run ended first)');
       emptyDir(ctx.walDir);
-      return cpSync(ctx.snapshots.rundir, ctx.walDir, { recursive: true });
+      return true;
+    case 'rundir-stale':
+      if (!ctx.snapshots.rundir) return skipped('no snapshot was taken (the run ended first)');
+      emptyDir(ctx.walDir);
+      cpSync(ctx.snapshots.rundir, ctx.walDir, { recursive: true });
+      return true;
     case 'checkpoint-lost':
-      return rmSync(cp, { force: true });
+      if (!existsSync(cp)) return skipped('no checkpoint to lose');
+      rmSync(cp);
+      return true;
     case 'checkpoint-corrupt':
-      if (existsSync(cp)) writeFileSync(cp, readFileSync(cp).subarray(0, Math.floor(readFileSync(cp).length / 2)));
-      return;
+      if (!existsSync(cp)) return skipped('no checkpoint to corrupt');
+      writeFileSync(cp, readFileSync(cp).subarray(0, Math.floor(readFileSync(cp).length / 2)));
+      return true;
     case 'checkpoint-stale':
-      if (!ctx.snapshots.checkpoint) return void ctx.log.push('checkpoint-stale: no snapshot (no checkpoint yet at its moment)');
-      return cpSync(ctx.snapshots.checkpoint, cp);
+      if (!ctx.snapshots.checkpoint) return skipped('no snapshot (no checkpoint yet at its moment)');
+      cpSync(ctx.snapshots.checkpoint, cp);
+      return true;
     case 'db-restore':
-      if (!ctx.snapshots.dump) return void ctx.log.push('db-restore: no backup was taken');
-      return ctx.stack.mariadb.restore(ctx.snapshots.dump);
+      if (!ctx.snapshots.dump) return skipped('no backup was taken');
+      ctx.stack.mariadb.restore(ctx.snapshots.dump);
+      return true;
     case 'config-change':
-      if (f.settings) ctx.settings = f.settings;
-      return;
+      if (!f.settings) return skipped('no settings drawn');
+      ctx.settings = f.settings;
+      return true;
     default:
-      return;
+      return false;
   }
 }

@@ -206,8 +206,7 @@ export async function runTrial(stack: Stack, plan: TrialPlan): Promise<TrialOutc
     if (plan.schedule.faults.some((f) => f.name === 'wal-full')) mountWal(ctx);
     const first = await firstRun(ctx, plan, fired);
     for (const f of plan.schedule.faults.filter((x) => BETWEEN_RUNS.includes(x.name))) {
-      damage(ctx, f);
-      fired.push(f.name);
+      if (damage(ctx, f)) fired.push(f.name);
     }
     const betweenRuns = plan.schedule.faults.some((x) => BETWEEN_RUNS.includes(x.name));
     if (first !== 'finished' || betweenRuns) {
