@@ -50,7 +50,7 @@ async function control(url: string, config: Config, path: string, body?: unknown
 }
 
 test('one loader serve loads two pipelines at once; each is verified, its ledger rows and WAL its own; pause/resume per pipeline', async () => {
-  const { config } = pipelinesConfig(stack, [
+  const { config, file } = pipelinesConfig(stack, [
     { name: 'nyc', source: NYC_SAMPLE, dataset: 'builtin:nyc-parking-violations', batch: { size: 400 } },
     { name: 'pop', source: POP.sample, dataset: POP.spec, batch: { size: 150 } },
   ]);
@@ -94,6 +94,20 @@ test('one loader serve loads two pipelines at once; each is verified, its ledger
       nyc: { ok: true, table: 'violations', lost: 0, duplicated: 0 },
       pop: { ok: true, table: 'world_population', lost: 0, duplicated: 0 },
     });
+
+    // `pipewarden status` shows each pipeline's state from the service; a refused token is said, not hidden.
+    const status = (token: string) => runCli(stack, ['--config', file, 'status', '--dir', stack.layout.dir, '--json'], { PIPEWARDEN_LOADER_URL: svc.url, PIPEWARDEN_TOKEN: token });
+    const good = status(config.token!);
+    expect(good.status).toBe(0);
+    const goodJson = JSON.parse(good.stdout) as { pipelines: { name: string; state?: string }[]; loaderStatusError?: string };
+    expect(goodJson.pipelines.map((p) => [p.name, p.state])).toEqual([
+      ['nyc', 'finished'],
+      ['pop', 'finished'],
+    ]);
+    expect(goodJson.loaderStatusError).toBeUndefined();
+    const refused = JSON.parse(status('not-the-token').stdout) as typeof goodJson;
+    expect(refused.pipelines.every((p) => p.state === undefined)).toBe(true);
+    expect(refused.loaderStatusError).toContain('HTTP 401');
 
     // Separate WAL folders, each with its own segments and checkpoint.
     const walNyc = pipelineWalDir(config.wal.dir, 'nyc');

@@ -18,6 +18,9 @@
 import { closeSync, fsyncSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync, mkdirSync, type Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
+import { createLogger } from './log';
+
+const log = createLogger('lock');
 
 /** Another live process holds the lock. `pid` is 0 when its file is not readable yet. */
 export class LockHeldError extends Error {
@@ -199,10 +202,15 @@ function unlinkIfSame(file: string, seen: { text: string; st: Stats }): boolean 
   return true;
 }
 
+/**
+ * Remove the lock if it is still ours. A lock already gone is fine; any other failure is
+ * logged, not thrown: release runs in cleanup, where a throw would hide the error that
+ * ended the run, and a lock left behind is judged stale once its owner has exited.
+ */
 function releaseIfMine(file: string, line: string): void {
   try {
     if (readFileSync(file, 'utf8') === line) unlinkSync(file);
-  } catch {
-    /* already gone */
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') log.warn('could not remove the lock file; it is stale once this process has exited', { file, error: (e as Error).message });
   }
 }

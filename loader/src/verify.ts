@@ -5,8 +5,8 @@
 // multiset of rows: every source row exactly as many times as the source has it.
 // Memory is O(distinct keys); fine to tens of millions.
 import { crc32 } from 'node:zlib';
-import mysql from 'mysql2';
-import { TABLES, datasetOf, encodeTsvLine, ident, mysqlOptions, rulesFor, splitTsv, type Config, type Value } from '@pipewarden/core';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
+import { TABLES, connect, datasetOf, streamingConnection, encodeTsvLine, ident, rulesFor, splitTsv, type Config, type Value } from '@pipewarden/core';
 import { InlineEngine } from './engine/inline';
 import { openSource } from './source';
 
@@ -80,7 +80,7 @@ export async function verifyTable(config: Config, sourceUrl: string, opts: { sig
     source.close();
   }
 
-  const conn = mysql.createConnection(mysqlOptions(config) as mysql.ConnectionOptions);
+  const conn = await connect(config);
   const seen = new Set<string>();
   let tableRows = 0;
   let unexpected = 0;
@@ -90,7 +90,8 @@ export async function verifyTable(config: Config, sourceUrl: string, opts: { sig
   const occurrences = (e: number | number[] | undefined) => (e === undefined ? 0 : Array.isArray(e) ? e.length : 1);
   try {
     await new Promise<void>((resolve, reject) => {
-      const q = conn.query({ sql: `SELECT ${rules.columnNames.map(ident).join(', ')} FROM ${ident(spec.table)}`, rowsAsArray: true });
+      // Streamed through the core connection; no statement deadline: reading a whole table takes as long as it takes.
+      const q = streamingConnection(conn).query({ sql: `SELECT ${rules.columnNames.map(ident).join(', ')} FROM ${ident(spec.table)}`, rowsAsArray: true, timeout: 0 });
       q.on('error', reject)
         .on('result', (row: unknown) => {
           tableRows++;
@@ -119,7 +120,7 @@ export async function verifyTable(config: Config, sourceUrl: string, opts: { sig
         })
         .on('end', () => resolve());
     });
-    const deadLetters = await deadLettersOf(conn.promise(), versions, config.pipeline);
+    const deadLetters = await deadLettersOf(conn, versions, config.pipeline);
     const lostKeys = keyless ? [] : [...expected.keys()].filter((k) => !seen.has(k));
     // Keyless: rows the source has more often than the table (a distinct "key" is a distinct row).
     const lostRows = keyless ? [...expected].reduce((n, [k, e]) => n + (remaining.get(k) ?? occurrences(e)), 0) : 0;
@@ -155,10 +156,10 @@ export async function verifyTable(config: Config, sourceUrl: string, opts: { sig
  * A dead letter commits in its batch's transaction, so the ledger row names its version —
  * and its pipeline: another pipeline reading the same object has dead letters of its own.
  */
-async function deadLettersOf(conn: ReturnType<mysql.Connection['promise']>, versions: readonly [string, string][], pipeline: string): Promise<number> {
+async function deadLettersOf(conn: Connection, versions: readonly [string, string][], pipeline: string): Promise<number> {
   let n = 0;
   for (let i = 0; i < versions.length; i += 500) {
-    const [rows] = await conn.query<mysql.RowDataPacket[]>(
+    const [rows] = await conn.query<RowDataPacket[]>(
       `SELECT COUNT(*) AS n FROM \`${TABLES.deadLetters}\` d JOIN \`${TABLES.ledger}\` l ON l.batch_id = d.batch_id WHERE l.pipeline = ? AND (l.source_key, l.source_etag) IN (?)`,
       [pipeline, versions.slice(i, i + 500)],
     );

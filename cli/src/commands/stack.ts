@@ -60,9 +60,9 @@ export function registerStackCommands(program: Command): void {
         const services = await Promise.all(
           (['loader', 'reconciler', 'exporter'] as const).map(async (name) => ({ name, url: config[name].url, up: await httpOk(`${config[name].url}/healthz`) })),
         );
-        const pipelines = await pipelineStates(config, services.find((s) => s.name === 'loader')?.up === true);
+        const { pipelines, loaderStatusError } = await pipelineStates(config, services.find((s) => s.name === 'loader')?.up === true);
         if (opts.json) {
-          process.stdout.write(JSON.stringify({ stack: stack?.status() ?? null, services, pipelines, mysql: core().redactUrl(config.mysql.url), redis: core().redactUrl(config.redis.url) }, null, 2) + '\n');
+          process.stdout.write(JSON.stringify({ stack: stack?.status() ?? null, services, pipelines, loaderStatusError, mysql: core().redactUrl(config.mysql.url), redis: core().redactUrl(config.redis.url) }, null, 2) + '\n');
           return;
         }
         if (stack) printStatus(stack);
@@ -72,6 +72,7 @@ export function registerStackCommands(program: Command): void {
         process.stdout.write('\npipelines:\n');
         const w = Math.max(8, ...pipelines.map((p) => p.name.length));
         for (const p of pipelines) process.stdout.write(`  ${p.name.padEnd(w)}  ${(p.state ?? '—').padEnd(13)} ${p.dataset} → ${p.table}${p.rowsLoaded !== undefined ? `  ${p.rowsLoaded.toLocaleString('en-US')} rows loaded` : ''}${p.lastError ? `  (${p.lastError})` : ''}\n`);
+        if (loaderStatusError) process.stdout.write(`  (states unknown: ${loaderStatusError})\n`);
       }),
     );
 }
@@ -86,21 +87,28 @@ interface PipelineState {
   lastError?: string;
 }
 
-/** Every configured pipeline, with its state as the running loader service reports it (if it does). */
-async function pipelineStates(config: Config, loaderUp: boolean): Promise<PipelineState[]> {
-  const { allPipelineConfigs, datasetOf, fetchJson } = core();
+/**
+ * Every configured pipeline, with its state as the running loader service reports it. When
+ * the loader is up but its /status cannot be read (no token, a refused token, a timeout),
+ * `loaderStatusError` says why instead of the states silently missing.
+ */
+async function pipelineStates(config: Config, loaderUp: boolean): Promise<{ pipelines: PipelineState[]; loaderStatusError?: string }> {
+  const { allPipelineConfigs, datasetOf, fetchJson, HttpError } = core();
   const out: PipelineState[] = allPipelineConfigs(config).map((c) => ({ name: c.pipeline, dataset: datasetOf(c).name, table: datasetOf(c).table }));
-  if (!loaderUp || !config.token) return out;
+  if (!loaderUp) return { pipelines: out };
+  if (!config.token) return { pipelines: out, loaderStatusError: 'no PIPEWARDEN_TOKEN (or PIPEWARDEN_TOKEN_FILE) to ask the loader' };
   try {
     const st = await fetchJson<LoaderStatus>(`${config.loader.url}/status`, { token: config.token, timeoutMs: 2000 });
     for (const p of out) {
       const q = st.pipelines?.find((x) => x.name === p.name);
       if (q) Object.assign(p, { state: q.state, rowsLoaded: q.rowsLoaded, lastError: q.lastError });
     }
-  } catch {
-    // The loader answered /healthz but not /status (in time, or with an error status): the list stays without states.
+  } catch (e) {
+    // The loader answered /healthz but not /status: say why (a 401 is a wrong token, not an absent loader).
+    const why = e instanceof HttpError && e.status === 401 ? 'the loader refused the token (HTTP 401); check PIPEWARDEN_TOKEN' : `the loader's /status did not answer: ${(e as Error).message}`;
+    return { pipelines: out, loaderStatusError: why };
   }
-  return out;
+  return { pipelines: out };
 }
 
 function printStatus(stack: Stack): void {

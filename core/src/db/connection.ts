@@ -1,6 +1,7 @@
 // MySQL connections from configuration. The database name is an identifier that goes
 // into DDL, so it is checked against a whitelist rather than escaped.
 import mysql from 'mysql2/promise';
+import type { Connection as CallbackConnection } from 'mysql2';
 import type { Config } from '../config';
 import { errorMessage, UserError } from '../errors';
 import { createLogger } from '../log';
@@ -160,6 +161,14 @@ export async function connect(config: Config, withDatabase = true): Promise<mysq
   applyDeadline((conn as unknown as { connection: CoreConnection }).connection, config.mysql.queryTimeoutSeconds * 1000);
   await conn.query(UTC);
   return conn;
+}
+
+/**
+ * The callback connection under a promise one (same session: UTC, deadlines), for what the
+ * promise API cannot do: streaming a large result row by row (`.query(...).on('result')`).
+ */
+export function streamingConnection(conn: mysql.Connection): CallbackConnection {
+  return (conn as unknown as { connection: CallbackConnection }).connection;
 }
 
 /** Ping MySQL with a short timeout; true when it answers. */

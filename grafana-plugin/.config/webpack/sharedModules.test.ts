@@ -6,7 +6,7 @@ import path from 'node:path';
 import webpack, { type Configuration } from 'webpack';
 
 import { externals } from '../bundler/externals';
-import { bundledSharedModules, packageOf, providedByGrafana, SharedModulesCheckPlugin } from './sharedModules';
+import { ALLOWED_GRAFANA_PACKAGES, bundledSharedModules, mustBeGrafanas, packageOf, providedByGrafana, SharedModulesCheckPlugin } from './sharedModules';
 
 const NODE_MODULES = path.resolve(__dirname, '..', '..', 'node_modules');
 
@@ -67,5 +67,18 @@ describe('which files are copies of shared modules', () => {
     }
     const files = ['/p/node_modules/@tanstack/query-core/build/index.js', '/p/node_modules/react/index.js', '/p/node_modules/react/cjs/react.production.min.js'];
     expect(bundledSharedModules(files, externals)).toEqual(['react (node_modules/react/index.js)']);
+  });
+
+  test('a package Grafana must provide is caught even when the externals lost it', () => {
+    const withoutData = (externals as unknown[]).filter((e) => !(e instanceof RegExp && e.source.includes('data'))) as Configuration['externals'];
+    expect(providedByGrafana('@grafana/data', withoutData)).toBe(false);
+    const files = ['/p/node_modules/@grafana/data/dist/esm/index.mjs', '/p/node_modules/@grafana/scenes/dist/index.js', '/p/node_modules/@grafana/i18n/dist/index.js', '/p/node_modules/@emotion/cache/dist/x.js'];
+    expect(bundledSharedModules(files, withoutData)).toEqual(['@grafana/data (node_modules/@grafana/data/dist/esm/index.mjs)', '@emotion/cache (node_modules/@emotion/cache/dist/x.js)']);
+    for (const pkg of ['@grafana/ui', '@grafana/runtime', '@grafana/data', '@grafana/some-new-shared-package', 'react-dom', 'rxjs', '@emotion/react']) {
+      expect([pkg, mustBeGrafanas(pkg)]).toEqual([pkg, true]);
+    }
+    for (const pkg of [...ALLOWED_GRAFANA_PACKAGES, '@tanstack/react-query', 'react-router-dom', 'react-use']) {
+      expect([pkg, mustBeGrafanas(pkg)]).toEqual([pkg, false]);
+    }
   });
 });

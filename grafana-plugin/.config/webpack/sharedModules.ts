@@ -3,7 +3,10 @@
 // Such a copy is not merely bigger: it runs against Grafana's instances of the rest, so a bundled
 // React 18 JSX runtime throws while the module loads in a Grafana with React 19 (issue 14).
 // "Provided by Grafana" is create-plugin's externals list (.config/bundler/externals.ts), so the
-// check and the externals cannot disagree; it covers both ways a copy gets in:
+// check and the externals cannot disagree, and, independently of that list, the packages
+// whose instance must be Grafana's (MUST_BE_GRAFANAS): an external dropped from the list, or
+// a @grafana package Grafana starts to share, then fails the build instead of being bundled
+// quietly. It covers both ways a copy gets in:
 //  - a module of such a package in the module graph (a missing external),
 //  - React's internals inside another package's prebuilt file (a library that bundled React).
 import type { Compiler, Configuration, Module } from 'webpack';
@@ -33,12 +36,33 @@ export function providedByGrafana(pkg: string, externals: Configuration['externa
   return items.some((item) => (typeof item === 'string' ? item === pkg || item.startsWith(`${pkg}/`) : item instanceof RegExp ? item.test(pkg) : false));
 }
 
-/** Bundled files of packages Grafana provides, as "package (file)" lines. */
+/**
+ * Packages a plugin must take from Grafana whatever the externals say: one React (and its
+ * renderer and router) per page, one rxjs for Grafana's observables, one emotion cache for
+ * the theme, and every @grafana package but those Grafana does not share (ALLOWED_GRAFANA_PACKAGES).
+ */
+const MUST_BE_GRAFANAS = [/^react$/, /^react-dom$/, /^react-router$/, /^rxjs$/, /^@emotion\//, /^@grafana\//];
+
+/**
+ * @grafana packages an app bundles, because Grafana does not hand them to plugins (they are
+ * not among create-plugin's externals): Scenes and its React bindings (each app brings its own
+ * Scenes, as Grafana's Scenes docs say) with plugin-compat (Scenes' shims over host APIs that
+ * differ between Grafana versions, made to be bundled), i18n (create-plugin bundles it), and
+ * the data-only schema and e2e-selectors packages (types and constants, no state to share).
+ */
+export const ALLOWED_GRAFANA_PACKAGES = ['@grafana/scenes', '@grafana/scenes-react', '@grafana/plugin-compat', '@grafana/i18n', '@grafana/schema', '@grafana/e2e-selectors'];
+
+/** Whether a package's instance must be Grafana's, independently of the externals list. */
+export function mustBeGrafanas(pkg: string): boolean {
+  return MUST_BE_GRAFANAS.some((re) => re.test(pkg)) && !ALLOWED_GRAFANA_PACKAGES.includes(pkg);
+}
+
+/** Bundled files of packages Grafana provides (by the externals, or by MUST_BE_GRAFANAS), as "package (file)" lines. */
 export function bundledSharedModules(resources: string[], externals: Configuration['externals']): string[] {
   const found = new Map<string, string>();
   for (const resource of resources) {
     const pkg = packageOf(resource);
-    if (pkg && !found.has(pkg) && providedByGrafana(pkg, externals)) {
+    if (pkg && !found.has(pkg) && (providedByGrafana(pkg, externals) || mustBeGrafanas(pkg))) {
       found.set(pkg, resource.slice(resource.lastIndexOf('node_modules')));
     }
   }
