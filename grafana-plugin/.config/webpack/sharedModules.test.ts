@@ -1,6 +1,6 @@
 // The build's check against bundled copies of Grafana's shared modules, on real webpack builds
 // of a small entry that uses the automatic JSX runtime the way @tanstack/react-query does.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import webpack, { type Configuration } from 'webpack';
@@ -10,7 +10,10 @@ import { ALLOWED_GRAFANA_PACKAGES, bundledSharedModules, mustBeGrafanas, package
 
 const NODE_MODULES = path.resolve(__dirname, '..', '..', 'node_modules');
 
-function build(withExternals: Configuration['externals']): Promise<string[]> {
+const LEG_REACT_19 = path.resolve(__dirname, '..', '..', 'e2e', 'legs', 'grafana-13.2', 'node_modules');
+
+/** A production webpack build of the entry; its errors, and its AMD output when it emitted one. */
+function build(withExternals: Configuration['externals'], opts: { check?: boolean } = {}): Promise<{ errors: string[]; code?: string }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'pw-shared-modules-'));
   mkdirSync(path.join(dir, 'src'));
   writeFileSync(path.join(dir, 'src', 'module.js'), "import { jsx } from 'react/jsx-runtime';\nexport const plugin = () => jsx('div', { children: 'ok' });\n");
@@ -23,30 +26,71 @@ function build(withExternals: Configuration['externals']): Promise<string[]> {
         externals: withExternals,
         output: { path: path.join(dir, 'dist'), library: { type: 'amd' } },
         resolve: { modules: [NODE_MODULES] },
-        plugins: [new SharedModulesCheckPlugin()],
+        plugins: opts.check === false ? [] : [new SharedModulesCheckPlugin()],
       },
       (err, stats) => {
+        const out = path.join(dir, 'dist', 'main.js');
+        const code = existsSync(out) ? readFileSync(out, 'utf8') : undefined;
         rmSync(dir, { recursive: true, force: true });
         if (err || !stats) {
           return reject(err ?? new Error('no stats'));
         }
-        resolve(stats.compilation.errors.map((e) => e.message));
+        resolve({ errors: stats.compilation.errors.map((e) => e.message), code });
       }
     );
   });
 }
 
+/**
+ * Evaluate an AMD module the way Grafana's loader does, handing it the host's modules by name:
+ * here Grafana 13.2's React 19 (the e2e leg's real packages, not stand-ins).
+ */
+function loadAmd(code: string, host: Record<string, unknown>): { plugin: () => unknown } {
+  let exported: unknown;
+  const define = (deps: string[], factory: (...mods: unknown[]) => unknown) => {
+    exported = factory(
+      ...deps.map((d) => {
+        if (!(d in host)) {
+          throw new Error(`the module asks the host for ${d}`);
+        }
+        return host[d];
+      })
+    );
+  };
+  new Function('define', code)(Object.assign(define, { amd: true }));
+  return exported as { plugin: () => unknown };
+}
+
+function react19Host(): Record<string, unknown> {
+  const req = (m: string) => require(path.join(LEG_REACT_19, m));
+  const react = req('react');
+  expect(react.version).toMatch(/^19\./);
+  return { react, 'react/jsx-runtime': req('react/jsx-runtime'), 'react/jsx-dev-runtime': req('react/jsx-dev-runtime'), module: {} };
+}
+
 describe('SharedModulesCheckPlugin', () => {
+  const withoutJsxRuntimes = (externals as unknown[]).filter((e) => e !== 'react/jsx-runtime' && e !== 'react/jsx-dev-runtime') as Configuration['externals'];
+
   test('fails a build that bundles React 18 JSX runtime (the externals before issue 14)', async () => {
-    const withoutJsxRuntimes = (externals as unknown[]).filter((e) => e !== 'react/jsx-runtime' && e !== 'react/jsx-dev-runtime') as Configuration['externals'];
-    const errors = await build(withoutJsxRuntimes);
+    const { errors } = await build(withoutJsxRuntimes);
     expect(errors).toHaveLength(2);
     expect(errors[0]).toMatch(/its own copy of modules Grafana provides: react \(node_modules\/react\/jsx-runtime\.js\)/);
     expect(errors[1]).toMatch(/main\.js contains React's internals \(ReactCurrentOwner/);
   }, 60_000);
 
   test("passes with create-plugin's externals: the JSX runtime comes from Grafana", async () => {
-    expect(await build(externals)).toEqual([]);
+    expect((await build(externals)).errors).toEqual([]);
+  }, 60_000);
+
+  test("under React 19 (Grafana 13.2), the module built with the old externals throws while loading; with create-plugin's it loads and renders", async () => {
+    // What issue 14 saw in Grafana 13.2, without the check that now stops such a build.
+    const before = await build(withoutJsxRuntimes, { check: false });
+    expect(() => loadAmd(before.code!, react19Host())).toThrow(/ReactCurrentOwner/);
+
+    const after = await build(externals);
+    const host = react19Host();
+    const { renderToStaticMarkup } = require(path.join(LEG_REACT_19, 'react-dom', 'server'));
+    expect(renderToStaticMarkup(loadAmd(after.code!, host).plugin())).toBe('<div>ok</div>');
   }, 60_000);
 });
 
