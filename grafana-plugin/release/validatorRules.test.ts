@@ -2,7 +2,8 @@
 // build (dist/, made by `npm run build` before jest in test:ci). That the build itself passes is
 // `npm run validate`'s gate, run on the zip after `npm run package`.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -122,6 +123,49 @@ describe('each source rule fails on a broken copy of the source', () => {
     writeFileSync(path.join(src, 'src', 'constants.ts'), `${readFileSync(path.join(src, 'src', 'constants.ts'), 'utf8')}\n// edited\n`);
     const findings = checkPluginDir(DIST, { sourceDir: src });
     expect(findings.filter((f) => f.rule === 'jssourcemap/js-map-invalid').map((f) => f.message)).toEqual([expect.stringContaining('src/constants.ts')]);
+  });
+});
+
+describe('signature (offline half)', () => {
+  /** A clear-signed manifest of the copy as it is now (the PGP signature itself is not checked offline). */
+  function sign(dir: string, edit: (m: Record<string, unknown>) => void = () => undefined): void {
+    const files: Record<string, string> = {};
+    const walkFiles = (rel: string): void => {
+      for (const e of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+        const p = path.posix.join(rel, e.name);
+        if (e.isDirectory()) walkFiles(p);
+        else files[p] = createHash('sha256').update(readFileSync(path.join(dir, p))).digest('hex');
+      }
+    };
+    walkFiles('');
+    const json = JSON.parse(readFileSync(path.join(dir, 'plugin.json'), 'utf8'));
+    const manifest: Record<string, unknown> = { manifestVersion: '2.0.0', signatureType: 'community', signedByOrg: 'pipewarden', plugin: json.id, version: json.info.version, time: 0, keyId: 'test', files };
+    edit(manifest);
+    writeFileSync(path.join(dir, 'MANIFEST.txt'), `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n${JSON.stringify(manifest, null, 2)}\n-----BEGIN PGP SIGNATURE-----\n\nwsFcBAEBCAAQBQJ\n-----END PGP SIGNATURE-----\n`);
+  }
+  const signatureRules = (dir: string) => rules(checkPluginDir(dir)).filter((r) => r.startsWith('signature/'));
+
+  it('an unsigned build is reported; a manifest matching every file is not', () => {
+    const dir = distCopy();
+    expect(signatureRules(dir)).toEqual(['signature/unsigned-plugin']);
+    sign(dir);
+    expect(signatureRules(dir)).toEqual([]);
+  });
+
+  it('a file changed after signing, another version, a private signature, a garbled manifest', () => {
+    const changed = distCopy();
+    sign(changed);
+    writeFileSync(path.join(changed, 'module.js'), `${readFileSync(path.join(changed, 'module.js'), 'utf8')}\n`);
+    expect(checkPluginDir(changed).filter((f) => f.rule.startsWith('signature/')).map((f) => f.message)).toEqual([expect.stringContaining('module.js differs from its signed hash')]);
+    const other = distCopy();
+    sign(other, (m) => (m.version = '0.0.1'));
+    expect(signatureRules(other)).toEqual(['signature/modified-signature']);
+    const priv = distCopy();
+    sign(priv, (m) => (m.signatureType = 'private'));
+    expect(signatureRules(priv)).toEqual(['signature/private-signature']);
+    const garbled = distCopy();
+    writeFileSync(path.join(garbled, 'MANIFEST.txt'), 'not a manifest at all');
+    expect(signatureRules(garbled)).toEqual(['signature/invalid-signature']);
   });
 });
 

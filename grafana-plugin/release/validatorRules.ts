@@ -5,6 +5,7 @@
 // rule keeps the analyzer's name so a finding can be looked up there. Rules that need the
 // network (published version, broken links by HTTP status, virus scan, osv-scanner, LLM
 // review) are left to the real validator; `links-absolute` is brokenlinks' offline half.
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import semver from 'semver';
@@ -201,9 +202,46 @@ export function checkPluginDir(dir: string, opts: PluginDirOptions = {}): Findin
     if (!(meta.includes ?? []).some((i) => i.path === n)) report('includesnested/nested-plugins-not-included', `${n} is a nested plugin that plugin.json does not include`);
   }
 
+  findings.push(...checkSignature(dir, meta));
   if (opts.sourceDir) {
     findings.push(...checkSource(dir, opts.sourceDir, meta, modules));
   }
+  return findings;
+}
+
+/** The signed manifest's body (a PGP clear-signed JSON document), or undefined when it is not one. */
+function manifestBody(text: string): { plugin?: string; version?: string; files?: Record<string, string>; signatureType?: string } | undefined {
+  const m = /^-----BEGIN PGP SIGNED MESSAGE-----\r?\n(?:[^\r\n]+\r?\n)*\r?\n([\s\S]*?)\r?\n-----BEGIN PGP SIGNATURE-----/.exec(text);
+  if (!m) return undefined;
+  try {
+    return JSON.parse(m[1]) as ReturnType<typeof manifestBody>;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * signature, offline half: MANIFEST.txt present (an unsigned plugin is reported), naming this
+ * plugin and version, every file it lists with that sha256, and not a private signature.
+ * Checking the PGP signature itself needs grafana.com's public key: the real validator does it.
+ */
+function checkSignature(dir: string, meta: PluginJson): Finding[] {
+  const file = path.join(dir, 'MANIFEST.txt');
+  if (!existsSync(file)) {
+    return [{ rule: 'signature/unsigned-plugin', severity: 'error', message: 'unsigned plugin: no MANIFEST.txt (sign with `npx @grafana/sign-plugin`, which needs a Grafana.com access policy token)' }];
+  }
+  const body = manifestBody(readFileSync(file, 'utf8'));
+  if (!body) return [{ rule: 'signature/invalid-signature', severity: 'error', message: 'MANIFEST.txt is not a clear-signed JSON manifest' }];
+  const findings: Finding[] = [];
+  if (body.plugin !== meta.id || body.version !== meta.info?.version) {
+    findings.push({ rule: 'signature/modified-signature', severity: 'error', message: `MANIFEST.txt signs ${body.plugin} ${body.version}, plugin.json is ${meta.id} ${meta.info?.version}` });
+  }
+  for (const [rel, hash] of Object.entries(body.files ?? {})) {
+    const f = path.join(dir, rel);
+    const actual = existsSync(f) ? createHash('sha256').update(readFileSync(f)).digest('hex') : undefined;
+    if (actual !== hash) findings.push({ rule: 'signature/modified-signature', severity: 'error', message: `plugin has been modified since it was signed: ${rel} ${actual ? 'differs from its signed hash' : 'is missing'}` });
+  }
+  if (body.signatureType === 'private') findings.push({ rule: 'signature/private-signature', severity: 'error', message: 'MANIFEST.txt: should be signed under community or commercial signature level (a private signature is for one Grafana URL)' });
   return findings;
 }
 
