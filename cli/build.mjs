@@ -13,7 +13,7 @@
 // The bundles live in <package>/dist/, beside the folders that travel with them (core/spec,
 // loader/spark, provisioning). Code that finds those through `__dirname` keeps working:
 // each of our modules sees the folder it has in the repository, under the package root.
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -65,11 +65,13 @@ const common = {
   format: 'cjs',
   minifyWhitespace: true,
   minifySyntax: true,
-  legalComments: 'none',
+  legalComments: 'none', // the licenses go to dist/THIRD-PARTY-NOTICES.txt instead (below)
+  metafile: true,
   logLevel: 'warning',
 };
 
-await esbuild.build({
+const results = [];
+results.push(await esbuild.build({
   ...common,
   entryPoints: [join(ROOT, 'cli', 'src', 'main.ts')],
   outfile: join(OUT, 'pipewarden.cjs'),
@@ -84,8 +86,8 @@ await esbuild.build({
       ROOT_VAR,
     ].join('\n'),
   },
-});
-await esbuild.build({
+}));
+results.push(await esbuild.build({
   ...common,
   stdin: {
     // One function per module, so that a command initializes only what it uses.
@@ -98,6 +100,30 @@ await esbuild.build({
   plugins: [packageLayout],
   define: { __PIPEWARDEN_BUILD__: JSON.stringify(build) },
   banner: { js: ROOT_VAR },
-});
-await esbuild.build({ ...common, entryPoints: [join(ROOT, 'node_modules', 's3rver', 'bin', 's3rver.js')], outfile: join(OUT, 's3rver.cjs') });
+}));
+results.push(await esbuild.build({ ...common, entryPoints: [join(ROOT, 'node_modules', 's3rver', 'bin', 's3rver.js')], outfile: join(OUT, 's3rver.cjs') }));
+
+/**
+ * The bundles carry third-party code, whose licenses (MIT, ISC, Apache-2.0, BSD…) ask that
+ * their notices travel with it: one file naming every bundled package, its version and
+ * license, with its license text. Packages come from the bundles' inputs (esbuild's metafile).
+ */
+function thirdPartyNotices() {
+  const packages = new Map();
+  for (const r of results) {
+    for (const input of Object.keys(r.metafile.inputs)) {
+      const m = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input.slice(input.lastIndexOf('node_modules/')));
+      if (!m) continue;
+      const dir = join(ROOT, input.slice(0, input.lastIndexOf('node_modules/')), 'node_modules', m[1]);
+      if (packages.has(dir) || !existsSync(join(dir, 'package.json'))) continue;
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      const licenseFile = readdirSync(dir).find((f) => /^(licen[cs]e|copying|notice)(\.|$)/i.test(f));
+      packages.set(dir, { name: pkg.name, version: pkg.version, license: typeof pkg.license === 'string' ? pkg.license : (pkg.license?.type ?? 'see the package'), text: licenseFile ? readFileSync(join(dir, licenseFile), 'utf8').trim() : undefined });
+    }
+  }
+  const list = [...packages.values()].sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version));
+  const head = `pipewarden ${build.version} bundles the following third-party packages into dist/*.cjs.\n`;
+  return head + list.map((p) => `\n${'='.repeat(72)}\n${p.name} ${p.version} (${p.license})\n${'='.repeat(72)}\n${p.text ?? `(no license file in the package; its package.json says ${p.license})`}\n`).join('');
+}
+writeFileSync(join(OUT, 'THIRD-PARTY-NOTICES.txt'), thirdPartyNotices());
 process.stdout.write(`built dist/pipewarden.cjs ${build.version} (${build.revision})\n`);
