@@ -16,7 +16,7 @@ step "integration tests";  npx jest --selectProjects integration --ci --runInBan
 # schedules that once found bugs (the deterministic guards are the itests named in
 # docs/architecture.md); about 2 minutes. Replay one seed:
 # npm run soak -- --engines inline --seed S --trials 1
-NEMESIS_SEEDS="4,11,36,39,57,61,102,103,114,118,124,132,134,136,140,141,143,146,148,157,158,164,169"
+NEMESIS_SEEDS="4,11,36,39,57,61,102,103,114,118,124,132,134,136,140,141,143,146,148,157,158,164,169,5061"
 step "nemesis soak";       npm run --silent soak -- --engines inline --seeds "$NEMESIS_SEEDS"
 # Seeds drawn with every engine allowed (each drew the inline engine): 92 re-reads an
 # object's short last batch without a checkpoint.

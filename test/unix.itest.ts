@@ -64,6 +64,11 @@ test('--json prints one JSON document on stdout and nothing else', async () => {
     [['reconcile', '--dry-run', '--json'], (d) => expect(d).toMatchObject({ dryRun: true })],
     [['status', '--dir', stack.layout.dir, '--json'], (d) => expect(d).toHaveProperty('services')],
     [['config', '--json'], (d) => expect(d).toHaveProperty('sources')],
+    [['pipelines', '--json'], (d) => expect((d as unknown as { name: string }[]).map((p) => p.name)).toEqual(['default'])],
+    [['spec', 'infer', file, '--json'], (d) => expect(d).toHaveProperty('yaml')],
+    [['spec', 'check', 'builtin:nyc-parking-violations', file, '--json'], (d) => expect(d).toMatchObject({ records: 2000 })],
+    [['spec', 'validate', 'builtin:nyc-parking-violations', '--json'], (d) => expect(d).toMatchObject({ table: 'violations' })],
+    [['spec', 'list', '--json'], (d) => expect((d as unknown as { name: string }[]).map((s) => s.name)).toContain('nyc-parking-violations')],
   ];
   for (const [args, check] of cases) {
     const r = runCli(stack, args);

@@ -16,6 +16,7 @@ export * from './wal/record';
 export * from './wal/log';
 export * from './wal/checkpoint';
 export * from './db/connection';
+export * from './db/durability';
 export * from './db/schema';
 export * from './db/migrate';
 export * from "./mirror";

@@ -20,6 +20,7 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { migrate } from '@pipewarden/core';
 import { startExporter } from '@pipewarden/exporter';
+import { startLoaderService } from '@pipewarden/loader';
 import { Stack } from '@pipewarden/stack';
 
 import { buildHostBundle } from './hostBundle';
@@ -157,7 +158,7 @@ async function runLeg(part: Part, leg: Leg): Promise<void> {
   let stack: Stack | undefined;
   let reconcilerUrl = '';
   let token = '';
-  let doubt: { sourceRows: number; missingRows: number; tableRows(): Promise<number> } | undefined;
+  let doubt: { file: string; sourceRows: number; missingRows: number; tableRows(): Promise<number> } | undefined;
   let host: GrafanaHost | undefined;
   let base = '';
   let context: BrowserContext | undefined;
@@ -357,6 +358,23 @@ async function runLeg(part: Part, leg: Leg): Promise<void> {
     // The reconcile run is marked on every panel, as on the Pipeline dashboard.
     await page!.waitForFunction(() => document.querySelectorAll('[data-testid="annotation-marker"][data-title="Reconcile: success"]').length === 4, undefined, { timeout: 30_000 });
     await shot(page!, results, 'overview-over-time');
+  });
+
+  await part.step('a loader service on the repaired source: the stage cards show it as users see it', async () => {
+    // Started only now: before the reconcile a running loader would repair the batches itself.
+    // On the repaired table its run finds every batch in the ledger and finishes.
+    const config = stack!.config({ 'reconciler.watchdog': false });
+    const loader = await startLoaderService(config, { source: doubt!.file, watchSeconds: 0 });
+    part.cleanups.push(() => loader.close());
+    const deadline = Date.now() + 60_000;
+    while (loader.service.status().state !== 'finished') {
+      assert(Date.now() < deadline, `the loader service is ${loader.service.status().state}, not finished, after 60 s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    host!.settings.jsonData = { ...host!.settings.jsonData, loaderUrl: loader.url };
+    await openPage(page!, `/a/${host!.pluginId}/overview`);
+    await page!.getByText('The reconciler cannot reach the loader').waitFor({ state: 'detached' });
+    await page!.getByText('Add the loader URL on the configuration page').waitFor({ state: 'detached' });
   });
 
   await part.step('every page in the light and the dark theme (bootData.user.lightTheme)', async () => {

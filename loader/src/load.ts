@@ -19,6 +19,8 @@ import {
   acquireLockFile,
   batchGeometry,
   ledgerRanges,
+  logDurability,
+  waitForLogFlush,
   loadCheckpoint,
   UserError,
   WalWriter,
@@ -40,7 +42,7 @@ import {
 import { InlineEngine } from './engine/inline';
 import type { BatchDraft, Engine } from './engine/types';
 import { LoaderMetrics } from './metrics';
-import { AbortedError, mysqlRetryable, retryWhileDown } from './retry';
+import { AbortedError, mysqlRetryable, retryWhileDown, sleep } from './retry';
 import { DualWriteSink, chooseWriteMethod, type BatchOutcome } from './sink';
 import { openSource, type SourceObject } from './source';
 
@@ -210,6 +212,9 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     const method = await chooseWriteMethod(res.pool, config.mysql.writeMethod).catch((e) => {
       throw new UserError(`cannot reach MySQL at startup: ${(e as Error).message}`, 'check PIPEWARDEN_MYSQL_URL and that the server runs; `pipewarden migrate` creates the schema');
     });
+    // Under innodb_flush_log_at_trx_commit=0/2 an acknowledged commit is durable only after the
+    // server's next log flush: the run waits for it before its last proof (below).
+    const durability = await logDurability(res.pool);
     let ledger = await ledgerRanges(
       res.pool,
       objects.map((o) => o.key),
@@ -234,6 +239,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     // The database can lose batches while the run goes on (a crash under
     // innodb_flush_log_at_trx_commit=0/2, a backup restored under the loader), so the run
     // ends only when a pass finds every object done: the last pass proves them all.
+    let committedWhenDurable = 0;
     for (let pass = 1; ; pass++) {
       if (pass > 1) {
         sink.startPass();
@@ -245,7 +251,16 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
         if (pass === 1) progress.bytesRead += oc.done ? obj.size : oc.nextByte;
         if (!oc.done) todo.push({ obj, oc });
       }
-      if (todo.length === 0) break;
+      if (todo.length === 0) {
+        // Every object is in the ledger. Under relaxed durability the commits of this run may
+        // still vanish in a crash: wait until they are on the server's disk, then prove again,
+        // so "finished" never stands for rows a crash a moment later takes away.
+        if (durability.flushAtCommit === 1 || run.batches_committed === committedWhenDurable) break;
+        committedWhenDurable = run.batches_committed;
+        const how = await retryWhileDown(() => waitForLogFlush(res.pool, durability, (ms) => sleep(ms, signal)), { operation: 'mysql', signal, retryable: mysqlRetryable });
+        if (how === 'lsn-late') log.warn('MySQL had not flushed its log after five flush intervals; proving the objects against the ledger anyway', { innodb_flush_log_at_trx_commit: durability.flushAtCommit });
+        continue;
+      }
       if (pass > MAX_LOAD_PASSES) {
         throw new UserError(
           `the database lost committed batches of ${todo.length} object(s) again and again during this run (${todo.map((t) => t.obj.key).slice(0, 3).join(', ')})`,
