@@ -14,7 +14,7 @@ import { startLoaderService, verifyTable } from '@pipewarden/loader';
 import { reconcile } from '@pipewarden/reconciler';
 import { REPO_ROOT } from '@pipewarden/stack';
 import { startTestStack, type TestStack } from './helpers/stack';
-import { CLI, runCli } from './helpers/doubt';
+import { CLI, runCli, runCliAsync } from './helpers/doubt';
 import { deadLettersByPipeline, ledgerByPipeline, pipelinesConfig } from './helpers/pipelines';
 import { waitFor } from './helpers/wait';
 
@@ -96,8 +96,9 @@ test('one loader serve loads two pipelines at once; each is verified, its ledger
     });
 
     // `pipewarden status` shows each pipeline's state from the service; a refused token is said, not hidden.
-    const status = (token: string) => runCli(stack, ['--config', file, 'status', '--dir', stack.layout.dir, '--json'], { PIPEWARDEN_LOADER_URL: svc.url, PIPEWARDEN_TOKEN: token });
-    const good = status(config.token!);
+    // Not spawnSync: the service answers from this process.
+    const status = (token: string) => runCliAsync(stack, ['--config', file, 'status', '--dir', stack.layout.dir, '--json'], { PIPEWARDEN_LOADER_URL: svc.url, PIPEWARDEN_TOKEN: token });
+    const good = await status(config.token!);
     expect(good.status).toBe(0);
     const goodJson = JSON.parse(good.stdout) as { pipelines: { name: string; state?: string }[]; loaderStatusError?: string };
     expect(goodJson.pipelines.map((p) => [p.name, p.state])).toEqual([
@@ -105,7 +106,9 @@ test('one loader serve loads two pipelines at once; each is verified, its ledger
       ['pop', 'finished'],
     ]);
     expect(goodJson.loaderStatusError).toBeUndefined();
-    const refused = JSON.parse(status('not-the-token').stdout) as typeof goodJson;
+    const bad = await status('not-the-token-of-this-loader');
+    expect({ status: bad.status, stderr: bad.stderr }).toEqual({ status: 0, stderr: '' });
+    const refused = JSON.parse(bad.stdout) as typeof goodJson;
     expect(refused.pipelines.every((p) => p.state === undefined)).toBe(true);
     expect(refused.loaderStatusError).toContain('HTTP 401');
 

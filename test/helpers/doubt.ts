@@ -1,7 +1,7 @@
 // Leave batches in doubt the way a crash does: a real `pipewarden load` process is
 // SIGKILLed (fault injection) while a batch's MySQL transaction is open and its mirror
 // entry written. The WAL then holds intents without commits and MySQL lacks their rows.
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from '@pipewarden/core';
@@ -20,6 +20,19 @@ export function runCli(stack: Stack, args: string[], env: Record<string, string>
     cwd: REPO_ROOT,
   });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * runCli without blocking this process: for a CLI that talks to a service running in the
+ * test's own process (spawnSync would stop its event loop, and the service could not answer).
+ */
+export function runCliAsync(stack: Stack, args: string[], env: Record<string, string> = {}, timeoutMs = 300000): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...stack.env, ...env, PIPEWARDEN_LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: timeoutMs, cwd: REPO_ROOT, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      const code = (err as (Error & { code?: unknown }) | null)?.code;
+      resolve({ status: err ? (typeof code === 'number' ? code : null) : 0, stdout, stderr });
+    });
+  });
 }
 
 export async function tableRows(stack: Stack): Promise<number> {
