@@ -10,18 +10,10 @@ import { once } from 'node:events';
 import { DEFAULT_DATASET, UserError, readSpec, rulesFor, type RejectReason, type ResolvedSpec } from '@pipewarden/core';
 import { columnMaker, type ColumnMaker } from './generate-columns';
 import { NYC_PROFILE, type Profile } from './generate-nyc';
+import { keySequence, type KeyOrder } from './key-order';
+import { prng } from './prng';
 
-/** Small, fast, seedable PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 /** Realism profiles by dataset name (used unless `profile: false`). */
 const PROFILES: Record<string, Profile> = { 'nyc-parking-violations': NYC_PROFILE };
@@ -49,6 +41,8 @@ export interface GenerateOptions {
   /** Add the spec's knownExtras as empty columns (NYC: the Kaggle export's 8 geographic columns). */
   kaggle?: boolean;
   crlf?: boolean;
+  /** The order of the distinct keys (key-order.ts): like the real NYC export (default), or shuffled. */
+  keyOrder?: KeyOrder;
 }
 
 export interface GenerateStats {
@@ -66,13 +60,6 @@ export interface GenerateStats {
 }
 
 export const BASE_KEY = 1_000_000_000;
-
-/** A bijection of [0, n) scrambled so the i-th unique key arrives in random order. */
-function scrambledIndex(i: number, n: number): number {
-  // 7919 is prime: i → i·7919 mod m is a permutation when m is not a multiple of it
-  const m = n % 7919 === 0 ? n + 1 : n;
-  return (i * 7919 + 12345) % m;
-}
 
 /** The key columns' values of the j-th distinct key. */
 function keyPlan(spec: ResolvedSpec, makers: ColumnMaker[], rows: number, keyBase: number | undefined): (j: number) => string[] {
@@ -119,6 +106,8 @@ export async function generate(out: string, opts: GenerateOptions, onProgress?: 
   const extra = ','.repeat(extras.length);
   const makers = spec.columns.map(columnMaker);
   const keyOf = keyPlan(spec, makers, opts.rows, opts.keyBase);
+  // Its own random stream: the order does not shift the draws of values, bad rows and duplicates.
+  const keyIndexOf = keySequence(opts.keyOrder ?? 'source-like', opts.rows, ((opts.seed ?? 1) ^ 0x6b657973) >>> 0);
   const keyCols = rulesFor(spec).keyIndexes;
   const isKey = spec.columns.map((c) => c.key);
   const required = spec.columns.map((c, i) => i).filter((i) => spec.columns[i].required && !isKey[i]);
@@ -146,9 +135,9 @@ export async function generate(out: string, opts: GenerateOptions, onProgress?: 
   const stats: GenerateStats = { rows: opts.rows, bad: 0, duplicates: 0, bytes: 0, rejects: {}, oddities: 0, odditiesByColumn: {} };
   const cells = new Array<string>(spec.columns.length);
   for (let i = 0; i < opts.rows; i++) {
-    let keyIndex = scrambledIndex(i, opts.rows);
+    let keyIndex = keyIndexOf(i);
     if (i > 10 && rnd() < dupShare) {
-      keyIndex = scrambledIndex(Math.floor(rnd() * i), opts.rows);
+      keyIndex = keyIndexOf(Math.floor(rnd() * i));
       stats.duplicates++;
     }
     const key = keyOf(keyIndex);

@@ -2,6 +2,7 @@ export * from './load';
 export * from './sink';
 export * from './metrics';
 export * from './generate';
+export { KEY_ORDERS, keySequence, type KeyOrder } from './key-order';
 export * from './s3-admin';
 export * from './progress';
 export * from './source';

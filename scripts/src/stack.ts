@@ -23,7 +23,7 @@ export interface StackLayout {
   ports: Record<ServiceName | 'loader' | 'reconciler' | 'exporter', number>;
   token: string;
   bucket: string;
-  mariadb: { flushLogAtTrxCommit: 0 | 1 | 2; bufferPool: string };
+  mariadb: { flushLogAtTrxCommit: 0 | 1 | 2; bufferPool: string; settings?: Record<string, string | number> };
   redisPersistent: boolean;
 }
 
@@ -34,6 +34,8 @@ export interface StackOptions {
   preferDefaultPorts?: boolean;
   flushLogAtTrxCommit?: 0 | 1 | 2;
   bufferPool?: string;
+  /** More mariadbd settings (`name: value`, as in my.cnf), e.g. a bulk-load sizing. */
+  mariadbSettings?: Record<string, string | number>;
   redisPersistent?: boolean;
   /** Scrape/evaluation interval of the stack's Prometheus. */
   prometheusInterval?: string;
@@ -67,7 +69,7 @@ export class Stack {
 
   private constructor(readonly layout: StackLayout, readonly services: ServiceName[], prometheusInterval = '5s') {
     const d = (n: string) => join(layout.dir, n);
-    this.mariadb = new MariaDb({ dir: d('mariadb'), port: layout.ports.mariadb, flushLogAtTrxCommit: layout.mariadb.flushLogAtTrxCommit, bufferPool: layout.mariadb.bufferPool });
+    this.mariadb = new MariaDb({ dir: d('mariadb'), port: layout.ports.mariadb, flushLogAtTrxCommit: layout.mariadb.flushLogAtTrxCommit, bufferPool: layout.mariadb.bufferPool, settings: layout.mariadb.settings });
     this.redis = new RedisServer({ dir: d('redis'), port: layout.ports.redis, persistent: layout.redisPersistent });
     this.s3 = new S3Server({ dir: d('s3'), port: layout.ports.s3 });
     if (services.includes('prometheus') && PrometheusServer.available()) {
@@ -104,7 +106,7 @@ export class Stack {
         },
         token: randomBytes(24).toString('hex'),
         bucket: 'nyc-parking',
-        mariadb: { flushLogAtTrxCommit: opts.flushLogAtTrxCommit ?? 1, bufferPool: opts.bufferPool ?? '256M' },
+        mariadb: { flushLogAtTrxCommit: opts.flushLogAtTrxCommit ?? 1, bufferPool: opts.bufferPool ?? '256M', settings: opts.mariadbSettings },
         redisPersistent: opts.redisPersistent ?? false,
       };
       writeFileSync(layoutFile, JSON.stringify(layout, null, 2));

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { core, loader, progress, s3 as s3sdk } from '../lazy';
 import { PIPELINE_OPTION, action, configFrom, loadedConfigFrom, type GlobalOptions } from '../run';
 
@@ -53,9 +53,10 @@ export function registerDataCommands(program: Command): void {
     .option('--seed <n>', 'random seed', '1')
     .option('--kaggle', 'add the spec\'s known extra columns, empty (NYC: the Kaggle export\'s 8 geographic columns)')
     .option('--crlf', 'CRLF line endings')
+    .addOption(new Option('--key-order <order>', 'order of the keys: source-like (runs of ascending keys, like the real NYC export) or shuffled (a different place in the key space for every row)').choices(['source-like', 'shuffled']).default('source-like'))
     .addHelpText('after', '\nExamples:\n  $ pipewarden generate --rows 1000000 --out /tmp/violations-1m.csv --seed 7\n  $ pipewarden generate --dataset orders.yaml --rows 50000 --out /tmp/orders.csv --bad-share 0.02\n')
     .action(
-      action(async (o: { rows: string; out: string; dataset?: string; badShare: string; duplicateShare: string; oddShare?: string; emptyShare?: string; profile: boolean; seed: string; kaggle?: boolean; crlf?: boolean }, cmd: Command) => {
+      action(async (o: { rows: string; out: string; dataset?: string; badShare: string; duplicateShare: string; oddShare?: string; emptyShare?: string; profile: boolean; seed: string; kaggle?: boolean; crlf?: boolean; keyOrder: 'source-like' | 'shuffled' }, cmd: Command) => {
         const rows = positiveInt('--rows', o.rows);
         const share = (name: string, v: string | undefined): number | undefined => {
           if (v === undefined) return undefined;
@@ -78,6 +79,7 @@ export function registerDataCommands(program: Command): void {
           profile: o.profile,
           kaggle: o.kaggle,
           crlf: o.crlf,
+          keyOrder: o.keyOrder,
         };
         const stats = await loader().generate(o.out, opts, (n) => bar?.update(n));
         bar?.stop();

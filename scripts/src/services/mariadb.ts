@@ -15,6 +15,8 @@ export interface MariaDbOptions {
   bufferPool?: string;
   /** innodb_flush_log_at_trx_commit: 1 = durable (default), 0/2 = may lose acknowledged commits. */
   flushLogAtTrxCommit?: 0 | 1 | 2;
+  /** More settings (`name: value`, as in my.cnf); they come after the defaults above and win. */
+  settings?: Record<string, string | number>;
   templateDir?: string;
 }
 
@@ -76,6 +78,7 @@ export class MariaDb {
       '--max-allowed-packet=64M',
       '--max-connections=500',
       `--innodb-flush-log-at-trx-commit=${opts.flushLogAtTrxCommit ?? 1}`,
+      ...Object.entries(opts.settings ?? {}).map(([k, v]) => `--${k.replace(/_/g, '-')}=${v}`),
     ];
     if (process.getuid?.() === 0) args.push('--user=root');
     return args;
