@@ -8,6 +8,7 @@ import { registerServiceCommands, registerVerifyCommand } from './commands/servi
 import { registerDemoCommand } from './commands/demo';
 import { registerCompletionCommand } from './commands/completion';
 import { registerPipelinesCommand } from './commands/pipelines';
+import { registerDoctorCommand } from './commands/doctor';
 import { fail } from './run';
 // The one module of core the start-up path reads (see lazy.ts).
 import { buildInfo } from '@pipewarden/core/src/version';
@@ -54,6 +55,7 @@ registerLoadCommands(program);
 registerServiceCommands(program);
 registerVerifyCommand(program);
 registerPipelinesCommand(program);
+registerDoctorCommand(program);
 registerDemoCommand(program);
 registerCompletionCommand(program);
 

@@ -11,3 +11,4 @@ export { InlineEngine } from './engine/inline';
 export { CsvFormatError, CsvRecordReader, type CsvRecord } from './engine/csv-records';
 export * from './service';
 export * from './verify';
+export * from './doctor';

@@ -1,0 +1,52 @@
+// `pipewarden doctor`: the settings of the target MySQL, Redis, the WAL's disk and the source
+// that decide speed and safety, each with what it means. A target that does not answer is a
+// finding too (fail), never a stack trace.
+import { allPipelineConfigs, createPool, createRedis, errorMessage, type Config } from '@pipewarden/core';
+import { judgeMysql, readMysql, tablesOf } from './mysql';
+import { judgeRedis, readRedis } from './redis';
+import { sourceFindings } from './s3';
+import { worst, type DoctorReport, type Finding } from './types';
+import { judgeWal, readWal } from './wal';
+
+export { judgeMysql, privilegesOn, type MysqlFacts } from './mysql';
+export { judgeRedis, type RedisFacts } from './redis';
+export { judgeWal, type WalFacts } from './wal';
+export { worst, type DoctorReport, type Finding, type Verdict } from './types';
+
+async function unreachable(target: Finding['target'], what: string, probe: () => Promise<Finding[]>): Promise<Finding[]> {
+  try {
+    return await probe();
+  } catch (e) {
+    return [{ target, check: 'reachable', value: what, verdict: 'fail', meaning: `no answer: ${errorMessage(e)}` }];
+  }
+}
+
+export async function runDoctor(config: Config, opts: { source?: string } = {}): Promise<DoctorReport> {
+  const pipelines = allPipelineConfigs(config);
+  const mysql = await unreachable('mysql', 'PIPEWARDEN_MYSQL_URL', async () => {
+    const pool = createPool(config, { connectionLimit: 1, connectTimeout: 5000 });
+    try {
+      return judgeMysql(await readMysql(pool, config, tablesOf(pipelines)));
+    } finally {
+      await pool.end();
+    }
+  });
+  const redis = await unreachable('redis', 'PIPEWARDEN_REDIS_URL', async () => {
+    const r = createRedis(config, { role: 'doctor', behaviour: { lazyConnect: false, maxRetriesPerRequest: 1, retryStrategy: () => null } });
+    try {
+      // The connection's own error (ECONNREFUSED, NOAUTH), not ioredis' "Connection is closed".
+      await new Promise<void>((resolve, reject) => {
+        r.once('ready', () => resolve());
+        r.once('error', reject);
+      });
+      return judgeRedis(await readRedis(r));
+    } finally {
+      r.disconnect();
+    }
+  });
+  const wal = await unreachable('wal', config.wal.dir, async () => judgeWal(await readWal(config.wal.dir)));
+  const sources = [...new Set(opts.source ? [opts.source] : pipelines.map((p) => p.source))];
+  const s3 = (await Promise.all(sources.map((s) => sourceFindings(config, s)))).flat();
+  const findings = [...mysql, ...redis, ...wal, ...s3];
+  return { findings, verdict: worst(findings) };
+}
