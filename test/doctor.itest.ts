@@ -2,6 +2,8 @@
 // reports as the stack runs, then after a setting that costs safety (flush=0: warn) and one
 // that breaks a guarantee (Redis evicting keys: fail, exit 1), and a MySQL that is down.
 import Redis from 'ioredis';
+import type { DoctorReport } from '@pipewarden/core';
+import { startReconcilerService } from '@pipewarden/reconciler';
 import { startTestStack, SHARED_SAMPLE, type TestStack } from './helpers/stack';
 import { runCli } from './helpers/doubt';
 
@@ -60,5 +62,22 @@ test('flush=0 is a warning; a Redis that evicts keys fails the check (exit 1); M
     expect(down.stderr).not.toMatch(/\n\s+at /);
   } finally {
     await stack.mariadb.start();
+  }
+});
+
+test("the reconciler serves the same report at GET /doctor (the app's Configuration page), behind its token", async () => {
+  const config = stack.config({ 'reconciler.watchdog': false, source: SHARED_SAMPLE });
+  const svc = await startReconcilerService(config);
+  try {
+    const anonymous = await fetch(`${svc.url}/doctor`);
+    expect(anonymous.status).toBe(401);
+    const res = await fetch(`${svc.url}/doctor`, { headers: { authorization: `Bearer ${config.token}` } });
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as DoctorReport;
+    expect(report.findings.find((f) => f.check === 'innodb_flush_log_at_trx_commit')).toMatchObject({ target: 'mysql', value: '1', verdict: 'ok' });
+    expect(report.findings.find((f) => f.check === 'source')?.value).toContain('1 object(s)');
+    expect(report.verdict).toBe('warn');
+  } finally {
+    await svc.close();
   }
 });

@@ -203,3 +203,26 @@ export interface ApiError {
   error: string;
   hint?: string;
 }
+
+/** A finding of `pipewarden doctor` and of the reconciler's GET /doctor. */
+export type DoctorVerdict = 'ok' | 'warn' | 'fail';
+
+export interface DoctorFinding {
+  /** Where: mysql, redis, wal (the WAL's disk), s3 (the source). */
+  target: 'mysql' | 'redis' | 'wal' | 's3';
+  /** What was checked, e.g. "innodb_flush_log_at_trx_commit". */
+  check: string;
+  /** What was found, as the server or system says it. */
+  value: string;
+  /** ok: as it should be; warn: works, with the cost or risk `meaning` says; fail: breaks a guarantee or the load. */
+  verdict: DoctorVerdict;
+  /** What it means for durability and speed, and what to change. */
+  meaning: string;
+}
+
+/** GET /doctor (reconciler), `pipewarden doctor --json`. */
+export interface DoctorReport {
+  findings: DoctorFinding[];
+  /** The worst verdict; the CLI exits 1 on fail. */
+  verdict: DoctorVerdict;
+}

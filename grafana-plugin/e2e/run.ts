@@ -257,6 +257,16 @@ async function runLeg(part: Part, leg: Leg): Promise<void> {
     await shot(page!, results, 'configuration');
   });
 
+  await part.step("Configuration: Check the target shows the reconciler's doctor findings (its real MySQL, Redis and WAL disk)", async () => {
+    await page!.getByRole('button', { name: 'Check the target' }).click();
+    await page!.getByTestId('doctor-findings').waitFor({ timeout: 30_000 });
+    const findings = await page!.getByTestId('doctor-finding').allInnerTexts();
+    assert(findings.some((f) => /innodb_flush_log_at_trx_commit: 1/.test(f)), `no flush setting among the findings: ${findings.join(' | ')}`);
+    assert(findings.some((f) => /fsync latency/.test(f)), `no WAL disk finding: ${findings.join(' | ')}`);
+    assert(host!.proxied.some((r) => r.route === 'reconciler/doctor' && r.status === 200), 'GET /doctor did not go through the reconciler/doctor route');
+    await shot(page!, results, 'configuration-doctor');
+  });
+
   await part.step('Overview shows the stages and the batches in doubt', async () => {
     await openPage(page!, `/a/${host!.pluginId}/overview`);
     const doubtCard = page!.getByTestId('card-doubt');

@@ -35,6 +35,7 @@ import {
   type ReconcileRunDetail,
   type ReconcilerStatus,
 } from '@pipewarden/core';
+import { runDoctor } from '@pipewarden/loader';
 import { AlertDeduper, alertmanagerPayload } from './alertmanager';
 import { JobManager } from './jobs';
 import { LoaderClient } from './loader-client';
@@ -263,6 +264,15 @@ export class ReconcilerService {
         res.json(run);
       } catch (e) {
         sendError(res, 503, `cannot read reconcile_runs: ${(e as Error).message}`, 'is MySQL up?');
+      }
+    });
+    // The target's settings that decide speed and safety (pipewarden doctor), for the app's
+    // Configuration page: a target that does not answer is a finding, not an error.
+    app.get('/doctor', auth, async (_req, res) => {
+      try {
+        res.json(await runDoctor(this.config));
+      } catch (e) {
+        sendError(res, 500, `the checks could not run: ${(e as Error).message}`);
       }
     });
     app.post('/alertmanager', auth, (req, res) => {

@@ -1,6 +1,6 @@
 // The reconciler's HTTP API (see core/src/api.ts), through the app's proxy routes.
 import { proxyRequest } from './client';
-import type { ReconcileJob, ReconcileRequest, ReconcileRun, ReconcileRunDetail, ReconcilerStatus } from './types';
+import type { DoctorReport, ReconcileJob, ReconcileRequest, ReconcileRun, ReconcileRunDetail, ReconcilerStatus } from './types';
 
 export function getStatus(): Promise<ReconcilerStatus> {
   return proxyRequest<ReconcilerStatus>('GET', 'reconciler/status');
@@ -33,4 +33,9 @@ export async function listRuns(limit: number, pipeline?: string): Promise<Reconc
 /** A recorded run with its batches (GET /runs/:id). */
 export function getRun(runId: string): Promise<ReconcileRunDetail> {
   return proxyRequest<ReconcileRunDetail>('GET', `reconciler/runs/${encodeURIComponent(runId)}`);
+}
+
+/** GET /doctor: the target's settings that decide speed and safety, each with what it means. */
+export function getDoctor(): Promise<DoctorReport> {
+  return proxyRequest<DoctorReport>('GET', 'reconciler/doctor');
 }

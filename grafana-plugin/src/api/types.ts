@@ -3,6 +3,8 @@
 export type {
   ApiError,
   BatchRepair,
+  DoctorFinding,
+  DoctorReport,
   JobState,
   LoaderPipelineStatus,
   LoaderStatus,

@@ -1,4 +1,4 @@
-import type { ReconcileOutcome, ReconcilePhase, ReconcileRun, ReconcileTrigger } from '../api/types';
+import type { DoctorFinding, ReconcileOutcome, ReconcilePhase, ReconcileRun, ReconcileTrigger } from '../api/types';
 
 export function formatCount(n: number | null | undefined): string {
   return n === null || n === undefined ? '–' : Math.round(n).toLocaleString('en-US');
@@ -110,3 +110,18 @@ export const OUTCOME_LABELS: Record<ReconcileOutcome | 'running', { text: string
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
+
+/** A doctor finding's verdict as a badge (same casing as the outcomes). */
+export const VERDICT_LABELS: Record<DoctorFinding['verdict'], { text: string; color: BadgeColor }> = {
+  ok: { text: 'OK', color: 'green' },
+  warn: { text: 'Warning', color: 'orange' },
+  fail: { text: 'Fails', color: 'red' },
+};
+
+/** Where a doctor finding was made, as the Configuration page names it. */
+export const DOCTOR_TARGETS: Record<DoctorFinding['target'], string> = {
+  mysql: 'MySQL',
+  redis: 'Redis',
+  wal: "The WAL's disk",
+  s3: 'Source',
+};

@@ -3,7 +3,7 @@ import { AppPluginMeta, PluginType } from '@grafana/data';
 import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
-import type { AppSettings } from '../../api/types';
+import type { AppSettings, DoctorReport } from '../../api/types';
 import { FakeBackend } from '../../test/fakeBackend';
 import { statusFixture } from '../../test/fixtures';
 import AppConfig from './AppConfig';
@@ -98,6 +98,39 @@ describe('AppConfig', () => {
     await user.click(screen.getByRole('button', { name: 'Test connection' }));
     expect(await screen.findByText('Connected to the reconciler')).toBeInTheDocument();
     expect(screen.getByText(/MySQL up, Redis up, loader running, 3 batches/)).toBeInTheDocument();
+  });
+
+  it("shows the target's checks from the reconciler's GET /doctor, grouped, with the verdicts and meanings", async () => {
+    const user = userEvent.setup();
+    const report: DoctorReport = {
+      verdict: 'fail',
+      findings: [
+        { target: 'mysql', check: 'innodb_flush_log_at_trx_commit', value: '2', verdict: 'warn', meaning: 'a crash of the host can lose about a second of acknowledged commits' },
+        { target: 'mysql', check: 'local_infile', value: 'ON', verdict: 'ok', meaning: 'batches go in by LOAD DATA LOCAL INFILE' },
+        { target: 'redis', check: 'maxmemory-policy', value: 'allkeys-lru at 512 MB', verdict: 'fail', meaning: 'Redis may evict mirror entries' },
+      ],
+    };
+    const backend = new FakeBackend().on('GET', /reconciler\/doctor$/, { status: 200, data: report }).install();
+    renderConfig({ reconcilerUrl: 'http://127.0.0.1:9843' }, true);
+    await user.click(screen.getByRole('button', { name: 'Check the target' }));
+    expect(await screen.findByText('1 setting(s) break a guarantee')).toBeInTheDocument();
+    expect(backend.callsTo('GET', /reconciler\/doctor$/)).toHaveLength(1);
+    expect(screen.getByRole('heading', { name: 'MySQL' })).toBeInTheDocument();
+    expect(screen.getByRole('heading', { name: 'Redis' })).toBeInTheDocument();
+    const items = screen.getAllByTestId('doctor-finding');
+    expect(items.map((i) => [i.getAttribute('data-verdict'), i.textContent])).toEqual([
+      ['warn', 'Warning innodb_flush_log_at_trx_commit: 2a crash of the host can lose about a second of acknowledged commits'],
+      ['ok', 'OK local_infile: ONbatches go in by LOAD DATA LOCAL INFILE'],
+      ['fail', 'Fails maxmemory-policy: allkeys-lru at 512 MBRedis may evict mirror entries'],
+    ]);
+  });
+
+  it('explains a doctor request the reconciler refused', async () => {
+    const user = userEvent.setup();
+    new FakeBackend().on('GET', /reconciler\/doctor$/, { status: 401, data: { error: 'invalid bearer token' } }).install();
+    renderConfig({ reconcilerUrl: 'http://127.0.0.1:9843' }, true);
+    await user.click(screen.getByRole('button', { name: 'Check the target' }));
+    expect(await screen.findByText('The reconciler rejected the token')).toBeInTheDocument();
   });
 
   it('explains a failed connection test with a wrong token', async () => {

@@ -4,11 +4,12 @@ import { AppPluginMeta, GrafanaTheme2, PluginConfigPageProps } from '@grafana/da
 import { Alert, Button, Field, FieldSet, Input, SecretInput, useStyles2 } from '@grafana/ui';
 
 import { ApiProblem, describeProblem, toApiProblem } from '../../api/problem';
-import { getStatus } from '../../api/reconciler';
+import { getDoctor, getStatus } from '../../api/reconciler';
 import { saveSettings } from '../../api/settings';
-import type { AppSettings, ReconcilerStatus } from '../../api/types';
+import type { AppSettings, DoctorReport, ReconcilerStatus } from '../../api/types';
 import { plural } from '../../utils/format';
 import { CodeText } from '../CodeText';
+import { DoctorFindings } from './DoctorFindings';
 
 export interface AppConfigProps extends PluginConfigPageProps<AppPluginMeta<AppSettings>> {
   /** After a save; Grafana only hands the new settings to the app after a reload. */
@@ -25,6 +26,7 @@ function urlError(value: string, required: boolean): string | undefined {
 }
 
 type TestState = { kind: 'idle' } | { kind: 'testing' } | { kind: 'ok'; status: ReconcilerStatus } | { kind: 'failed'; problem: ApiProblem };
+type DoctorState = { kind: 'idle' } | { kind: 'checking' } | { kind: 'done'; report: DoctorReport } | { kind: 'failed'; problem: ApiProblem };
 
 /** Admin-only configuration: reconciler URL, optional loader URL, and the token (secureJsonData). */
 export default function AppConfig({ plugin, onSaved = () => window.location.reload() }: AppConfigProps) {
@@ -37,6 +39,7 @@ export default function AppConfig({ plugin, onSaved = () => window.location.relo
   const [saving, setSaving] = useState(false);
   const [saveError, setSaveError] = useState<string>();
   const [test, setTest] = useState<TestState>({ kind: 'idle' });
+  const [doctor, setDoctor] = useState<DoctorState>({ kind: 'idle' });
 
   const reconcilerUrlError = urlError(reconcilerUrl, true);
   const loaderUrlError = urlError(loaderUrl, false);
@@ -64,6 +67,15 @@ export default function AppConfig({ plugin, onSaved = () => window.location.relo
       setSaveError(p.kind === 'forbidden' ? 'Only Grafana admins can change the app settings.' : `Grafana did not save the settings: ${p.message}`);
     } finally {
       setSaving(false);
+    }
+  };
+
+  const onDoctor = async () => {
+    setDoctor({ kind: 'checking' });
+    try {
+      setDoctor({ kind: 'done', report: await getDoctor() });
+    } catch (err) {
+      setDoctor({ kind: 'failed', problem: toApiProblem(err) });
     }
   };
 
@@ -136,6 +148,9 @@ export default function AppConfig({ plugin, onSaved = () => window.location.relo
         <Button type="button" variant="secondary" onClick={onTest} disabled={!jsonData?.reconcilerUrl || test.kind === 'testing'} tooltip="Tests the saved settings through Grafana's proxy">
           Test connection
         </Button>
+        <Button type="button" variant="secondary" onClick={onDoctor} disabled={!jsonData?.reconcilerUrl || doctor.kind === 'checking'} icon={doctor.kind === 'checking' ? 'spinner' : undefined} tooltip="What pipewarden doctor checks, run by the reconciler on its MySQL, Redis, WAL disk and source">
+          Check the target
+        </Button>
       </div>
       {saveError && <Alert title={saveError} severity="error" />}
       {test.kind === 'ok' && (
@@ -146,6 +161,12 @@ export default function AppConfig({ plugin, onSaved = () => window.location.relo
       {test.kind === 'failed' && (
         <Alert title={describeProblem(test.problem, jsonData?.reconcilerUrl).title} severity="error">
           {describeProblem(test.problem, jsonData?.reconcilerUrl).advice}
+        </Alert>
+      )}
+      {doctor.kind === 'done' && <DoctorFindings report={doctor.report} />}
+      {doctor.kind === 'failed' && (
+        <Alert title={describeProblem(doctor.problem, jsonData?.reconcilerUrl).title} severity="error">
+          {describeProblem(doctor.problem, jsonData?.reconcilerUrl).advice}
         </Alert>
       )}
     </form>
