@@ -38,7 +38,9 @@ test('privileges from GRANT lines: on the database, on everything, ALL PRIVILEGE
 });
 
 test('Redis: no persistence warns; an evicting maxmemory policy fails; noeviction is fine', () => {
-  expect(verdicts(judgeRedis({ info: { aof_enabled: '0', maxmemory: '0', maxmemory_policy: 'noeviction' } }))).toEqual({ persistence: 'warn', 'maxmemory-policy': 'ok' });
+  expect(verdicts(judgeRedis({ info: { aof_enabled: '0', maxmemory: '0', maxmemory_policy: 'noeviction' }, rdbSave: '' }))).toEqual({ persistence: 'warn', 'maxmemory-policy': 'ok' });
+  expect(judgeRedis({ info: { aof_enabled: '0' }, rdbSave: '3600 1' })[0].value).toBe('RDB snapshots (save 3600 1)');
+  expect(judgeRedis({ info: { aof_enabled: '0' } })[0].value).toBe('RDB unknown (CONFIG refused)');
   expect(verdicts(judgeRedis({ info: { aof_enabled: '1', maxmemory: String(2 ** 30), maxmemory_policy: 'allkeys-lru' } }))).toEqual({ persistence: 'ok', 'maxmemory-policy': 'fail' });
   expect(verdicts(judgeRedis({ info: { aof_enabled: '1', maxmemory: String(2 ** 30), maxmemory_policy: 'noeviction' } }))).toEqual({ persistence: 'ok', 'maxmemory-policy': 'ok' });
 });

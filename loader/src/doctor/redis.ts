@@ -6,6 +6,8 @@ import type { Finding } from './types';
 export interface RedisFacts {
   /** INFO persistence and INFO memory, as field → value. */
   info: Record<string, string>;
+  /** CONFIG GET save ('' = no snapshots); undefined when CONFIG is refused. */
+  rdbSave?: string;
 }
 
 export async function readRedis(redis: Redis): Promise<RedisFacts> {
@@ -15,19 +17,22 @@ export async function readRedis(redis: Redis): Promise<RedisFacts> {
     const i = line.indexOf(':');
     if (i > 0 && !line.startsWith('#')) info[line.slice(0, i)] = line.slice(i + 1).trim();
   }
-  return { info };
+  // RDB snapshots are configured, not reported by INFO; managed Redis may refuse CONFIG.
+  const save = (await redis.config('GET', 'save').catch(() => undefined)) as string[] | undefined;
+  return { info, rdbSave: save?.[1] };
 }
 
 export function judgeRedis(f: RedisFacts): Finding[] {
   const i = f.info;
   const out: Finding[] = [];
   const aof = i.aof_enabled === '1';
+  const rdb = f.rdbSave === undefined ? 'RDB unknown (CONFIG refused)' : f.rdbSave ? `RDB snapshots (save ${f.rdbSave})` : 'none';
   out.push({
     target: 'redis',
     check: 'persistence',
-    value: aof ? 'AOF' : i.rdb_last_save_time ? 'RDB snapshots only' : 'none',
+    value: aof ? 'AOF' : rdb,
     verdict: aof ? 'ok' : 'warn',
-    meaning: aof ? 'the mirror survives a Redis restart (everysec: its last second may not)' : 'a Redis restart empties the mirror: batches in doubt are then read again from the source, which must still hold the same object (appendonly yes)',
+    meaning: aof ? 'the mirror survives a Redis restart (everysec: its last second may not)' : `a Redis restart loses the mirror${f.rdbSave ? "'s writes since the last snapshot" : ''}: batches in doubt are then read again from the source, which must still hold the same object (appendonly yes)`,
   });
   const policy = i.maxmemory_policy ?? '?';
   const limited = Number(i.maxmemory ?? 0) > 0;
