@@ -31,6 +31,7 @@ import {
 import type { BatchDraft } from './engine/types';
 import type { LoaderMetrics } from './metrics';
 import { isRedisConnectionError, mysqlRetryable, retryWhileDown } from './retry';
+import { tsvInKeyOrder } from './batch-order';
 
 export interface BatchOutcome {
   id: string;
@@ -121,6 +122,8 @@ export class DualWriteSink {
   private vanished?: string;
   /** The dataset: its table, columns, key and duplicate policy. */
   private readonly spec: ResolvedSpec;
+  /** How rows go to the table in key order (`first` with a key only; see batch-order.ts). */
+  private readonly rowOrder: { numeric: boolean } | undefined;
 
   constructor(
     private readonly config: Config,
@@ -134,6 +137,8 @@ export class DualWriteSink {
   ) {
     this.keys = mirrorKeys(config.redis.keyPrefix);
     this.spec = datasetOf(config);
+    const key = this.spec.columns.filter((c) => c.key);
+    this.rowOrder = this.spec.duplicates === 'first' && key.length > 0 ? { numeric: key.length === 1 && key[0].type === 'integer' } : undefined;
   }
 
   async write(draft: BatchDraft, signal: AbortSignal): Promise<BatchOutcome> {
@@ -209,6 +214,8 @@ export class DualWriteSink {
     );
     mirrorDone.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
 
+    // The table's write in key order (batch-order.ts); the mirror keeps the engine's order.
+    const tsv = this.rowOrder ? tsvInKeyOrder(draft.tsv, draft.keys, this.rowOrder.numeric) : draft.tsv;
     const tx = await Promise.all(earlier).then(() => retryWhileDown(async () => {
       if (this.vanished !== undefined) throw new BatchVanishedError(this.vanished);
       const conn = await this.pool.getConnection();
@@ -218,7 +225,7 @@ export class DualWriteSink {
           spec: this.spec,
           stillCommitted: this.lastInLedger,
           intent,
-          tsv: draft.tsv,
+          tsv,
           rejects: draft.rejects,
           committedBy: 'loader',
           method: this.method,
