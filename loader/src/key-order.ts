@@ -10,7 +10,7 @@
 // So: [0, n) is cut into books of 1–30 consecutive keys, the books are shuffled, and each run
 // of 1–40 books (about 300 rows) is put back in increasing order.
 //
-// `shuffled` is the stride permutation i·7919 + 12345 mod n: increasing runs of n/7919 rows
+// `shuffled` is the stride permutation i·7919 + 12345 mod n (7907 when 7919 divides n): increasing runs of n/7919 rows
 // whose steps are 7919 keys apart, a different leaf page for every row, as random for InnoDB
 // as a uniform permutation (the generator's only order before issue 16).
 import { prng } from './prng';
@@ -22,9 +22,9 @@ export type KeyOrder = (typeof KEY_ORDERS)[number];
 export type KeySequence = (i: number) => number;
 
 function shuffled(n: number): KeySequence {
-  // 7919 is prime: i → i·7919 mod m is a permutation when m is not a multiple of it
-  const m = n % 7919 === 0 ? n + 1 : n;
-  return (i) => (i * 7919 + 12345) % m;
+  // i → i·p + c mod n is a permutation of [0, n) when the prime p does not divide n.
+  const p = n % 7919 === 0 ? 7907 : 7919;
+  return (i) => (i * p + 12345) % n;
 }
 
 function sourceLike(n: number, seed: number): KeySequence {

@@ -35,6 +35,10 @@ test('source-like looks like the real export: >99% ascending steps, runs of 200â
   expect(s.unitSteps).toBeGreaterThan(0.85);
 });
 
+test.each([7919, 7919 * 3])('shuffled is a bijection of [0, %i) too (a size the stride divides)', (n) => {
+  expect(shape('shuffled', n).all).toBe(true);
+});
+
 test('shuffled jumps: no step goes to the next key', () => {
   const s = shape('shuffled', 200000);
   expect(s.all).toBe(true);

@@ -13,7 +13,7 @@ export { judgeRedis, type RedisFacts } from './redis';
 export { judgeWal, type WalFacts } from './wal';
 export { worst, type DoctorReport, type Finding, type Verdict } from './types';
 
-async function unreachable(target: Finding['target'], what: string, probe: () => Promise<Finding[]>): Promise<Finding[]> {
+async function findingsOrFailure(target: Finding['target'], what: string, probe: () => Promise<Finding[]>): Promise<Finding[]> {
   try {
     return await probe();
   } catch (e) {
@@ -23,15 +23,15 @@ async function unreachable(target: Finding['target'], what: string, probe: () =>
 
 export async function runDoctor(config: Config, opts: { source?: string } = {}): Promise<DoctorReport> {
   const pipelines = allPipelineConfigs(config);
-  const mysql = await unreachable('mysql', 'PIPEWARDEN_MYSQL_URL', async () => {
+  const mysql = await findingsOrFailure('mysql', 'PIPEWARDEN_MYSQL_URL', async () => {
     const pool = createPool(config, { connectionLimit: 1, connectTimeout: 5000 });
     try {
-      return judgeMysql(await readMysql(pool, config, tablesOf(pipelines)));
+      return judgeMysql(await readMysql(pool, tablesOf(pipelines)));
     } finally {
       await pool.end();
     }
   });
-  const redis = await unreachable('redis', 'PIPEWARDEN_REDIS_URL', async () => {
+  const redis = await findingsOrFailure('redis', 'PIPEWARDEN_REDIS_URL', async () => {
     const r = createRedis(config, { role: 'doctor', behaviour: { lazyConnect: false, maxRetriesPerRequest: 1, retryStrategy: () => null } });
     try {
       // The connection's own error (ECONNREFUSED, NOAUTH), not ioredis' "Connection is closed".
@@ -44,7 +44,7 @@ export async function runDoctor(config: Config, opts: { source?: string } = {}):
       r.disconnect();
     }
   });
-  const wal = await unreachable('wal', config.wal.dir, async () => judgeWal(await readWal(config.wal.dir)));
+  const wal = await findingsOrFailure('wal', config.wal.dir, async () => judgeWal(await readWal(config.wal.dir)));
   const sources = [...new Set(opts.source ? [opts.source] : pipelines.map((p) => p.source))];
   const s3 = (await Promise.all(sources.map((s) => sourceFindings(config, s)))).flat();
   const findings = [...mysql, ...redis, ...wal, ...s3];

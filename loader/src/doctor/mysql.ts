@@ -16,7 +16,7 @@ export interface MysqlFacts {
 const VARIABLES = ['version', 'local_infile', 'innodb_flush_log_at_trx_commit', 'sync_binlog', 'log_bin', 'binlog_format', 'innodb_buffer_pool_size', 'innodb_log_file_size', 'innodb_log_files_in_group', 'innodb_redo_log_capacity'];
 export const NEEDED_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'CREATE', 'ALTER', 'INDEX'];
 
-export async function readMysql(pool: Pool, config: Config, tables: string[]): Promise<MysqlFacts> {
+export async function readMysql(pool: Pool, tables: string[]): Promise<MysqlFacts> {
   const [vars] = await pool.query<RowDataPacket[]>(`SHOW GLOBAL VARIABLES WHERE Variable_name IN (${VARIABLES.map(() => '?').join(', ')})`, VARIABLES);
   const variables = Object.fromEntries(vars.map((r) => [String(r.Variable_name), String(r.Value)]));
   const [grants] = await pool.query<RowDataPacket[]>('SHOW GRANTS');
