@@ -41,6 +41,7 @@ export const configSchema = z.object({
     password: z.string().optional(),
     connections: int(1, 64),
     writeMethod: z.enum(['auto', 'load-data', 'insert']),
+    deferIndexes: z.enum(['auto', 'never']),
     queryTimeoutSeconds: seconds,
   }),
   redis: z.object({
@@ -101,6 +102,7 @@ export const VARIABLES: Variable[] = [
   { env: 'PIPEWARDEN_MYSQL_PASSWORD', path: 'mysql.password', secret: true, description: 'MySQL password (overrides the URL\'s). Prefer PIPEWARDEN_MYSQL_PASSWORD_FILE.' },
   { env: 'PIPEWARDEN_MYSQL_CONNECTIONS', path: 'mysql.connections', default: '4', description: 'Size of the MySQL connection pool.' },
   { env: 'PIPEWARDEN_MYSQL_WRITE_METHOD', path: 'mysql.writeMethod', default: 'auto', description: 'auto (LOAD DATA LOCAL INFILE when the server allows it, else INSERT), load-data or insert.' },
+  { env: 'PIPEWARDEN_MYSQL_DEFER_INDEXES', path: 'mysql.deferIndexes', default: 'auto', description: 'auto (a load into an empty table drops the spec\'s secondary indexes and builds them in one pass when it finishes, also after an interruption) or never.' },
   { env: 'PIPEWARDEN_MYSQL_QUERY_TIMEOUT_SECONDS', path: 'mysql.queryTimeoutSeconds', default: '300', description: 'Deadline of every MySQL statement (generous: a batch\'s LOAD DATA must fit); a stalled server fails the statement instead of hanging.' },
   { env: 'PIPEWARDEN_REDIS_URL', path: 'redis.url', default: 'redis://127.0.0.1:6379/0', description: 'Redis URL for the mirror. The password may instead come from PIPEWARDEN_REDIS_PASSWORD(_FILE).' },
   { env: 'PIPEWARDEN_REDIS_PASSWORD', path: 'redis.password', secret: true, description: 'Redis password (overrides the URL\'s). Prefer PIPEWARDEN_REDIS_PASSWORD_FILE.' },

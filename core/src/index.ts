@@ -17,6 +17,7 @@ export * from './wal/log';
 export * from './wal/checkpoint';
 export * from './db/connection';
 export * from './db/durability';
+export * from './db/deferred-indexes';
 export * from './db/schema';
 export * from './db/migrate';
 export * from "./mirror";

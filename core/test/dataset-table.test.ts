@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_DATASET, parseSpec, readSpec } from '../src/dataset';
 import { datasetDdl, integerType } from '../src/db/schema';
-import { planTable, shapeOfServer, supportsInstantAdd, widen, type TableShape } from '../src/db/dataset-table';
+import { indexPlan, planTable, shapeOfServer, supportsInstantAdd, widen, type TableShape } from '../src/db/dataset-table';
 
 const spec = (text: string) => parseSpec(text, 't.yaml');
 
@@ -129,4 +129,24 @@ test('ALGORITHM=INSTANT for ADD COLUMN: MariaDB >= 10.3, MySQL >= 8.0.29', () =>
   expect(supportsInstantAdd('8.0.28')).toBe(false);
   expect(supportsInstantAdd('8.0.36')).toBe(true);
   expect(supportsInstantAdd('8.4.0')).toBe(true);
+});
+
+test('indexPlan matches the spec\'s indexes by columns: present (own or a user\'s name), missing, or a name taken by other columns', () => {
+  const s = spec('name: t\ntable: t\nkey: id\nindexes: [a, [b, c], d, e]\ncolumns:\n  - {name: id, type: integer}\n  - {name: a}\n  - {name: b}\n  - {name: c}\n  - {name: d}\n  - {name: e}\n');
+  const table: TableShape = {
+    columns: [],
+    primaryKey: ['id'],
+    indexes: new Map([
+      ['ix_a', ['a']],
+      ['by_b_c', ['b', 'c']],
+      ['ix_e', ['id']],
+    ]),
+  };
+  const p = indexPlan(s, table);
+  expect(p.present.map((x) => [x.name, x.own])).toEqual([
+    ['ix_a', true],
+    ['by_b_c', false],
+  ]);
+  expect(p.missing.map((x) => x.clause)).toEqual(['KEY `ix_d` (`d`)']);
+  expect(p.refusals).toEqual(['index ix_e: the table has an index of that name on (id), the spec wants it on (e)']);
 });

@@ -15,6 +15,8 @@ import type { Pool } from 'mysql2/promise';
 import {
   BatchVanishedError,
   LockHeldError,
+  buildMissingIndexes,
+  deferIndexes,
   OddityCounter,
   acquireLockFile,
   batchGeometry,
@@ -37,6 +39,7 @@ import {
   type LoaderState,
   type Logger,
   type ObjectCheckpoint,
+  type ResolvedSpec,
   type RowRules,
 } from '@pipewarden/core';
 import { InlineEngine } from './engine/inline';
@@ -87,6 +90,8 @@ export interface LoadSummary {
   this_run: RunFigures;
   /** Objects the checkpoint called loaded further than the database knew: loaded again from their top. */
   objects_reloaded: string[];
+  /** Secondary indexes this run built at its end: deferred for an initial load (this run's or an interrupted one's). */
+  indexes_built: string[];
   /** Where an unusable checkpoint was moved (positions were then rebuilt from the ledger). */
   checkpoint_moved_aside?: string;
   bytes: number;
@@ -165,6 +170,32 @@ export async function closeResources(r: LoadResources, log?: Logger): Promise<vo
   r.redis.disconnect();
 }
 
+/**
+ * Before the first batch: into an empty table, the spec's secondary indexes are left out
+ * until the load finishes (core/src/db/deferred-indexes.ts). Never fatal: a load that cannot
+ * drop them loads with them, only slower.
+ */
+async function deferIndexesForLoad(config: Config, pool: Pool, spec: ResolvedSpec, log: Logger): Promise<void> {
+  if (config.mysql.deferIndexes === 'never') return;
+  const d = await deferIndexes(pool, spec).catch((e: unknown) => {
+    log.warn('could not drop the secondary indexes for the load; loading with them', { table: spec.table, error: (e as Error).message });
+    return undefined;
+  });
+  if (!d) return;
+  if (d.dropped.length > 0) log.info('secondary indexes dropped for this initial load; they are built when it finishes', { table: spec.table, indexes: d.dropped });
+  const missing = d.deferred.filter((n) => !d.dropped.includes(n));
+  if (missing.length > 0) log.info('secondary indexes missing (an interrupted initial load); they are built when this load finishes', { table: spec.table, indexes: missing });
+  if (d.kept && d.dropped.length === 0 && d.deferred.length < spec.indexes.length) log.debug('secondary indexes kept during the load', { table: spec.table, why: d.kept });
+}
+
+/** When every object is done: build the spec's secondary indexes the table lacks, in one pass. */
+async function buildIndexesAfterLoad(pool: Pool, spec: ResolvedSpec, log: Logger, signal: AbortSignal): Promise<string[]> {
+  const t0 = Date.now();
+  const built = await retryWhileDown(() => buildMissingIndexes(pool, spec), { operation: 'mysql', signal, retryable: mysqlRetryable });
+  if (built.length > 0) log.info('secondary indexes built', { table: spec.table, indexes: built, seconds: ((Date.now() - t0) / 1000).toFixed(1) });
+  return built;
+}
+
 export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<LoadSummary> {
   const log = opts.log ?? createLogger('loader');
   const metrics = opts.metrics ?? new LoaderMetrics();
@@ -197,6 +228,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
   let objects: SourceObject[] = [];
   let cp: Checkpoint = { version: 1, objects: {}, updatedAt: 0 };
   let movedAside: string | undefined;
+  let indexesBuilt: string[] = [];
   try {
     wal = await WalWriter.open(config.wal.dir, 'loader', { fsync: config.wal.fsync, segmentBytes: config.wal.segmentBytes, retentionSeconds: config.wal.retentionSeconds });
     if (wal.truncatedBytes > 0) log.warn('WAL ended in a torn record; cut it off', { bytes: wal.truncatedBytes });
@@ -222,6 +254,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     ).catch((e) => {
       throw new UserError(`cannot read the batch ledger: ${(e as Error).message}`, '`pipewarden migrate` creates the schema');
     });
+    await deferIndexesForLoad(config, res.pool, spec, log);
     const sink = new DualWriteSink(config, res.pool, res.redis, wal, method, metrics, log, {
       onWaiting: (what, e) => {
         log.warn(`${what} unavailable; waiting for it to come back`, { error: (e as Error).message });
@@ -287,6 +320,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       log.warn('could not prune WAL segments', { error: (e as Error).message });
     }
     if (signal.aborted) throw new AbortedError();
+    indexesBuilt = await buildIndexesAfterLoad(res.pool, spec, log, signal);
 
     async function loadObject(obj: SourceObject, oc: ObjectCheckpoint): Promise<void> {
       const inflight: { draft: BatchDraft; done: Promise<BatchOutcome> }[] = [];
@@ -471,6 +505,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     batches_skipped: run.batches_skipped,
     this_run: run,
     objects_reloaded: [...reloaded],
+    indexes_built: indexesBuilt,
     ...(movedAside ? { checkpoint_moved_aside: movedAside } : {}),
     bytes: progress.bytesTotal,
     seconds,

@@ -14,7 +14,7 @@ export const CLI = join(REPO_ROOT, 'cli', 'bin', 'pipewarden.cjs');
 /** Run the CLI with the stack's environment (plus extra variables); returns status and output. */
 export function runCli(stack: Stack, args: string[], env: Record<string, string> = {}, timeoutMs = 300000): { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], {
-    env: { ...process.env, ...stack.env, ...env, PIPEWARDEN_LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...stack.env, PIPEWARDEN_LOG_LEVEL: 'warn', ...env },
     encoding: 'utf8',
     timeout: timeoutMs,
     cwd: REPO_ROOT,

@@ -68,7 +68,7 @@ export function registerLoadCommands(program: Command): void {
         const { runLoad, createProgressBar } = loader();
         // The pipeline named by --pipeline, or a one-off (--spec/--table); --source applied there.
         const [config] = commandConfigs(cmd.optsWithGlobals() as GlobalOptions, o, { overrides: overrides(o) }).configs;
-        if (o.migrate !== false) await migrate(config, { pipeline: config.pipeline });
+        if (o.migrate !== false) await migrate(config, { pipeline: config.pipeline, indexesAtLoadEnd: true });
         const bar = createProgressBar(o.progress !== false && !o.json && process.stderr.isTTY === true);
         const ctl = new AbortController();
         let interrupted = false;
@@ -107,7 +107,7 @@ export function registerLoadCommands(program: Command): void {
       action(async (o: LoadFlags & { watch: string }, cmd: Command) => {
         const config = configFrom(cmd.optsWithGlobals() as GlobalOptions, { ...overrides(o), source: o.source });
         // Every pipeline's table: the service runs them all.
-        if (o.migrate !== false) await core().migrate(config);
+        if (o.migrate !== false) await core().migrate(config, { indexesAtLoadEnd: true });
         const svc = await loader().startLoaderService(config, { source: o.source, watchSeconds: Number(o.watch) });
         const sig = await untilSignal();
         svc.service.log.info('shutting down', { signal: sig });

@@ -64,7 +64,9 @@ export function registerServiceCommands(program: Command): void {
         const { createLogger, errorMessage, isConnectionError, migrate } = core();
         const config = configFrom(cmd.optsWithGlobals() as GlobalOptions);
         try {
-          await migrate(config);
+          // A table an interrupted initial load left without its secondary indexes gets them
+          // when a load finishes (deferred-indexes.ts), not from the reconciler's start.
+          await migrate(config, { indexesAtLoadEnd: true });
         } catch (e) {
           // MySQL may be down now: the service starts anyway and its watchdog waits for MySQL.
           if (!isConnectionError(e)) throw e;

@@ -126,6 +126,8 @@ export interface PlannedChange {
   what: string;
   /** ADD COLUMN: try ALGORITHM=INSTANT first. */
   instant?: boolean;
+  /** ADD KEY of a spec index the table lacks (a load that defers its indexes builds these itself). */
+  index?: boolean;
 }
 
 export interface TablePlan {
@@ -195,17 +197,44 @@ export function planTable(spec: ResolvedSpec, table: TableShape | null): TablePl
   if (spec.duplicates === 'last' && spec.key.length > 0 && !have.has(POSITION_COLUMN)) {
     plan.changes.push({ sql: `ALTER TABLE ${t} ADD COLUMN ${ident(POSITION_COLUMN)} ${POSITION_DDL}`, what: `add column ${POSITION_COLUMN} (source position of each row under the duplicate policy last; existing rows count as older than any row loaded from now on)`, instant: true });
   }
-  const byColumns = new Set([...table.indexes.values()].map((cols) => cols.join(',')));
-  for (const ix of spec.indexes) {
-    if (byColumns.has(ix.join(','))) continue;
-    const name = indexName(ix);
-    if (table.indexes.has(name)) {
-      plan.refusals.push(`index ${name}: the table has an index of that name on (${table.indexes.get(name)!.join(', ')}), the spec wants it on (${ix.join(', ')})`);
-      continue;
-    }
-    plan.changes.push({ sql: `ALTER TABLE ${t} ADD KEY ${ident(name)} (${ix.map(ident).join(', ')})`, what: `add index ${name} (${ix.join(', ')})` });
-  }
+  const ix = indexPlan(spec, table);
+  plan.refusals.push(...ix.refusals);
+  for (const m of ix.missing) plan.changes.push({ sql: `ALTER TABLE ${t} ADD ${m.clause}`, what: `add index ${m.name} (${m.columns.join(', ')})`, index: true });
   return plan;
+}
+
+/** A secondary index of the spec, as the table names it (by its columns) or as pipewarden would. */
+export interface SpecIndex {
+  name: string;
+  columns: readonly string[];
+  /** `KEY name (cols)` under pipewarden's name for it: an ALTER TABLE's ADD clause. */
+  clause: string;
+  /** The index has pipewarden's name (or is missing): pipewarden may drop and rebuild it. */
+  own: boolean;
+}
+
+/**
+ * The spec's secondary indexes against the table's, matched by their columns (a user may have
+ * named one otherwise): those the table has, those it lacks, and names the table uses for
+ * other columns (refused: pipewarden never replaces a user's index).
+ */
+export function indexPlan(spec: ResolvedSpec, table: TableShape): { present: SpecIndex[]; missing: SpecIndex[]; refusals: string[] } {
+  const out = { present: [] as SpecIndex[], missing: [] as SpecIndex[], refusals: [] as string[] };
+  const byColumns = new Map([...table.indexes].map(([name, cols]) => [cols.join(','), name]));
+  for (const cols of spec.indexes) {
+    const existing = byColumns.get(cols.join(','));
+    const name = indexName(cols);
+    // The server's name of a present index is reported, never put into SQL.
+    const ix = { name: existing ?? name, columns: cols, clause: `KEY ${ident(name)} (${cols.map(ident).join(', ')})`, own: existing === undefined || existing === name };
+    if (existing !== undefined) {
+      out.present.push(ix);
+    } else if (table.indexes.has(name)) {
+      out.refusals.push(`index ${name}: the table has an index of that name on (${table.indexes.get(name)!.join(', ')}), the spec wants it on (${cols.join(', ')})`);
+    } else {
+      out.missing.push(ix);
+    }
+  }
+  return out;
 }
 
 /** The table as information_schema describes it, or null when the database has no such table. */

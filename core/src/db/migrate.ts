@@ -98,6 +98,12 @@ export interface MigrateOptions {
   dryRun?: boolean;
   /** Migrate only this pipeline's table; default every pipeline's. pipewarden's own tables are migrated either way. */
   pipeline?: string;
+  /**
+   * Leave the spec's secondary indexes that an existing table lacks to the load about to run:
+   * it builds them in one pass when it finishes (deferred-indexes.ts), instead of having every
+   * row of an interrupted initial load's remainder inserted into them one by one.
+   */
+  indexesAtLoadEnd?: boolean;
 }
 
 /** The pipelines whose tables a migration covers, with their specs (checked: one table per pipeline). */
@@ -152,6 +158,7 @@ export async function migrate(config: Config, opts: MigrateOptions = {}): Promis
     const plans: TablePlan[] = [];
     for (const t of tables) plans.push(planTable(t.spec, await readTable(conn, t.spec.table)));
     plans.forEach((plan, i) => plan.refusals.length > 0 && refuse(plan, tables[i].spec.origin, tables[i].pipeline));
+    if (opts.indexesAtLoadEnd) for (const plan of plans) plan.changes = plan.changes.filter((c) => !c.index);
     const [[v]] = await conn.query<RowDataPacket[]>('SELECT VERSION() AS v');
     const datasets: DatasetTableResult[] = [];
     for (const [i, plan] of plans.entries()) datasets.push(tableResult(tables[i].pipeline, tables[i].spec, plan, await applyPlan(conn, plan, supportsInstantAdd(String(v.v)))));

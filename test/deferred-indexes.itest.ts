@@ -1,0 +1,81 @@
+// Secondary indexes deferred for an initial load (core/src/db/deferred-indexes.ts), on real
+// MariaDB: a load into an empty table drops them and builds them when it finishes, also when
+// it was killed and resumed, or when the reconciler ran in between; a table holding rows and
+// PIPEWARDEN_MYSQL_DEFER_INDEXES=never keep them throughout.
+import { join } from 'node:path';
+import type { RowDataPacket } from 'mysql2';
+import { connect, type Config } from '@pipewarden/core';
+import { generate, verifyTable } from '@pipewarden/loader';
+import { startTestStack, type TestStack } from './helpers/stack';
+import { runCli } from './helpers/doubt';
+
+const NYC_INDEXES = ['ix_issue_date', 'ix_violation_code', 'ix_violation_precinct'];
+
+let stack: TestStack;
+let config: Config;
+let gen: string;
+beforeAll(async () => {
+  stack = await startTestStack();
+  gen = join(stack.layout.dir, 'gen-indexes.csv');
+  await generate(gen, { rows: 12000, seed: 21, badShare: 0.01, duplicateShare: 0.01 });
+});
+afterAll(() => stack?.cleanup());
+beforeEach(async () => {
+  await stack.resetData();
+  config = stack.config({ 'batch.size': 1000 });
+});
+
+async function indexes(): Promise<string[]> {
+  const c = await connect(config);
+  try {
+    const [rows] = await c.query<RowDataPacket[]>("SELECT DISTINCT INDEX_NAME AS ix FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = 'violations' AND INDEX_NAME <> 'PRIMARY'");
+    return rows.map((r) => String(r.ix)).sort();
+  } finally {
+    await c.end();
+  }
+}
+
+const load = (source: string, env: Record<string, string> = {}) => runCli(stack, ['load', '--source', source, '--batch-size', '1000', '--no-progress', '--json'], env);
+
+async function expectExact(source: string): Promise<void> {
+  const v = await verifyTable(config, source);
+  expect({ ok: v.ok, lost: v.lost, duplicated: v.duplicated, unexpected: v.unexpected }).toEqual({ ok: true, lost: 0, duplicated: 0, unexpected: 0 });
+}
+
+test('an initial load killed mid-way leaves the indexes out; the reconciler repairs, the resumed load builds them', async () => {
+  expect(await indexes()).toEqual(NYC_INDEXES);
+  const killed = load(gen, { PIPEWARDEN_FAULT: 'before-commit:5' });
+  expect(killed.signal).toBe('SIGKILL');
+  expect(await indexes()).toEqual([]);
+
+  const rec = runCli(stack, ['reconcile', '--json']);
+  expect(rec.status).toBe(0);
+  expect(await indexes()).toEqual([]);
+
+  const resumed = load(gen);
+  expect(resumed.status).toBe(0);
+  const summary = JSON.parse(resumed.stdout);
+  expect(summary.rows_in).toBe(12000);
+  expect([...summary.indexes_built].sort()).toEqual(NYC_INDEXES);
+  expect(await indexes()).toEqual(NYC_INDEXES);
+  await expectExact(gen);
+
+  // A later load over the same table finds them in place: nothing dropped, nothing built.
+  const again = load(gen);
+  expect(JSON.parse(again.stdout).indexes_built).toEqual([]);
+});
+
+test('a table that holds rows keeps its indexes during a load, and so does any table under defer never', async () => {
+  const first = join(stack.layout.dir, 'gen-first.csv');
+  await generate(first, { rows: 2000, seed: 22 });
+  expect(load(first).status).toBe(0);
+  expect(load(gen, { PIPEWARDEN_FAULT: 'before-commit:5' }).signal).toBe('SIGKILL');
+  expect(await indexes()).toEqual(NYC_INDEXES);
+
+  await stack.resetData();
+  expect(load(gen, { PIPEWARDEN_FAULT: 'before-commit:5', PIPEWARDEN_MYSQL_DEFER_INDEXES: 'never' }).signal).toBe('SIGKILL');
+  expect(await indexes()).toEqual(NYC_INDEXES);
+  const resumed = load(gen, { PIPEWARDEN_MYSQL_DEFER_INDEXES: 'never' });
+  expect(JSON.parse(resumed.stdout).indexes_built).toEqual([]);
+  await expectExact(gen);
+});
