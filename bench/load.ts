@@ -1,10 +1,13 @@
 // The load benchmark (issues "Loader" and 16): generator data prepared once per dataset and
 // key order, then, on one private MariaDB sized like a production server for this machine
-// (bench/server.ts), interleaved per round so noise falls on all alike:
+// (scripts/src/server-sizing.ts, as `pipewarden up`), interleaved per round so noise falls on all alike:
 //   ceiling    LOAD DATA LOCAL INFILE of the rows pipewarden would write, already typed (its
 //              own TSV, made once by the inline engine), in the source's row order, into the
 //              dataset's own table (same key, indexes and server): the physical limit for
 //              this schema. pipewarden ÷ this = ratio_vs_ceiling.
+//   ceiling-deferred  the same LOAD DATA into the table without its secondary indexes, then
+//              one ALTER TABLE adding them, timed together: the limit of what pipewarden does
+//              for an initial load (core/src/db/deferred-indexes.ts) = ratio_vs_ceiling_deferred.
 //   load-data  raw LOAD DATA of the CSV into a table of the same key and indexes with text
 //              columns (no conversion), the practical limit of issue "Loader"; up to 1M rows
 //              (beyond, its untyped table is a different workload, and the ceiling says more).
@@ -29,12 +32,11 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse';
-import { columnDefinition, connect, createRedis, datasetOf, migrate, readSpec, rowWriter, rulesFor, type Config, type HeaderMap, type ResolvedSpec } from '@pipewarden/core';
+import { buildMissingIndexes, columnDefinition, connect, createRedis, datasetOf, indexName, migrate, readSpec, rowWriter, rulesFor, type Config, type HeaderMap, type ResolvedSpec } from '@pipewarden/core';
 import { generate, InlineEngine, KEY_ORDERS, openSource, type KeyOrder } from '@pipewarden/loader';
-import { Stack, REPO_ROOT } from '@pipewarden/stack';
+import { Stack, REPO_ROOT, serverSizing } from '@pipewarden/stack';
 import { flag, log, median, peakRss, settleInnoDb } from './lib';
 import { InsertRate, type MillionRate } from './insert-rate';
-import { serverSizing } from './server';
 
 const args = process.argv.slice(2);
 const option = (name: string, def: string) => {
@@ -43,7 +45,7 @@ const option = (name: string, def: string) => {
 };
 const ROWS = flag(args, 'rows', 1_000_000);
 const ROUNDS = flag(args, 'rounds', 3);
-const PHASES = new Set(option('phases', 'ceiling,load-data,naive,pipewarden').split(','));
+const PHASES = new Set(option('phases', 'ceiling,ceiling-deferred,load-data,naive,pipewarden').split(','));
 const DATASETS = option('datasets', 'nyc,311').split(',');
 const ORDERS = option('orders', 'source-like,shuffled').split(',') as KeyOrder[];
 const BUFFER_POOL = option('buffer-pool', '');
@@ -113,6 +115,21 @@ async function ceiling(config: Config, spec: ResolvedSpec, tsv: string): Promise
     return await timed(config, ROWS, async () => {
       await c.query({ sql: rowWriter(spec).load, infileStreamFactory: () => createReadStream(tsv), timeout: 0 });
     });
+  } finally {
+    await c.end();
+  }
+}
+
+/** The ceiling with the secondary indexes built after the data, in one ALTER TABLE (the build inside the time). */
+async function ceilingDeferred(config: Config, spec: ResolvedSpec, tsv: string): Promise<number> {
+  const c = await connect(config);
+  try {
+    if (spec.indexes.length > 0) await c.query(`ALTER TABLE ${q(spec.table)} ${spec.indexes.map((ix) => `DROP INDEX ${q(indexName(ix))}`).join(', ')}`);
+    await settleInnoDb(c);
+    const t = process.hrtime.bigint();
+    await c.query({ sql: rowWriter(spec).load, infileStreamFactory: () => createReadStream(tsv), timeout: 0 });
+    await buildMissingIndexes(c, spec);
+    return ROWS / (Number(process.hrtime.bigint() - t) / 1e9);
   } finally {
     await c.end();
   }
@@ -218,9 +235,11 @@ interface CaseResult {
   key_order: KeyOrder;
   pipewarden_rows_per_s: number | null;
   ceiling_rows_per_s: number | null;
+  ceiling_deferred_rows_per_s: number | null;
   load_data_rows_per_s: number | null;
   naive_dual_write_rows_per_s: number | null;
   ratio_vs_ceiling: number | null;
+  ratio_vs_ceiling_deferred: number | null;
   ratio_vs_load_data: number | null;
   ratio_vs_naive: number | null;
   /** The last million's rows/s over the first's (1 = no slowdown as the table grows). */
@@ -241,7 +260,7 @@ async function benchCase(stack: Stack, name: string, order: KeyOrder, first: boo
   await migrate(config);
   const { csv, tsv } = await prepare(config, spec, order);
   say(`${spec.name}, keys ${order}: ${csv} (${(statSync(csv).size / 1e6).toFixed(0)} MB)`);
-  const runs = { ceiling: [] as number[], raw: [] as number[], naive: [] as number[], pw: [] as number[] };
+  const runs = { ceiling: [] as number[], deferred: [] as number[], raw: [] as number[], naive: [] as number[], pw: [] as number[] };
   let pwCurve: MillionRate[] = [];
   let ceilingCurve: MillionRate[] = [];
   let rss = 0;
@@ -253,6 +272,10 @@ async function benchCase(stack: Stack, name: string, order: KeyOrder, first: boo
       runs.ceiling.push(r.rowsPerSec);
       ceilingCurve = r.curve;
       say(`${label(round)}: ceiling (typed LOAD DATA) ${r.rowsPerSec.toFixed(0)} rows/s`);
+    }],
+    ['ceiling-deferred', async (round) => {
+      runs.deferred.push(await ceilingDeferred(config, spec, tsv));
+      say(`${label(round)}: ceiling with indexes built after the data ${runs.deferred[runs.deferred.length - 1].toFixed(0)} rows/s`);
     }],
     ['load-data', async (round) => {
       if (ROWS > SMALL) return;
@@ -288,9 +311,11 @@ async function benchCase(stack: Stack, name: string, order: KeyOrder, first: boo
     key_order: order,
     pipewarden_rows_per_s: Math.round(pw) || null,
     ceiling_rows_per_s: Math.round(med(runs.ceiling)) || null,
+    ceiling_deferred_rows_per_s: Math.round(med(runs.deferred)) || null,
     load_data_rows_per_s: Math.round(med(runs.raw)) || null,
     naive_dual_write_rows_per_s: Math.round(med(runs.naive)) || null,
     ratio_vs_ceiling: ratio(pw, med(runs.ceiling)),
+    ratio_vs_ceiling_deferred: ratio(pw, med(runs.deferred)),
     ratio_vs_load_data: ratio(pw, med(runs.raw)),
     ratio_vs_naive: ratio(pw, med(runs.naive), 2),
     pipewarden_last_vs_first_million: lastVsFirst,

@@ -102,9 +102,11 @@ test('a loader killed before the commit of a random batch, reconciled, then fini
   expect((await verifyTable(config, file)).ok).toBe(true);
 }, 180000);
 
-test('batch size 1 (each batch a one-row upsert, counted by a key probe): the ledger counts each new key once and every repeat as a duplicate', async () => {
+// load-data: through the staging table (core/src/db/staged-upsert.ts); insert: one-row
+// upserts counted by a key probe.
+test.each(['load-data', 'insert'] as const)('batch size 1, written by %s: the ledger counts each new key once and every repeat as a duplicate', async (method) => {
   const seed = (Date.now() % 100000) + 2;
-  const config = stack.config({ dataset: SPEC, 'batch.size': 1 });
+  const config = stack.config({ dataset: SPEC, 'batch.size': 1, 'mysql.writeMethod': method });
   await stack.resetData(config);
   const dir = join(stack.layout.dir, 'readings-one');
   mkdirSync(dir, { recursive: true });
@@ -125,7 +127,7 @@ test('batch size 1 (each batch a one-row upsert, counted by a key probe): the le
     bigSpec,
     "specVersion: 1\nname: big-last\ntable: big_last\nkey: [id]\nduplicates: last\ncolumns:\n  - {name: id, header: Id, type: integer, min: '1', max: '9223372036854775807'}\n  - {name: note, header: Note, maxLength: 20}\n",
   );
-  const big = stack.config({ dataset: bigSpec, 'batch.size': 1 });
+  const big = stack.config({ dataset: bigSpec, 'batch.size': 1, 'mysql.writeMethod': method });
   await stack.resetData(big);
   const bigFile = join(dir, 'big.csv');
   writeFileSync(bigFile, 'Id,Note\n9007199254740992,a\n9007199254740993,b\n9007199254740993,c\n');

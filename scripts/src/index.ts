@@ -5,3 +5,4 @@ export * from './services/redis';
 export * from './services/s3';
 export * from './services/prometheus';
 export * from './docs';
+export * from './server-sizing';

@@ -22,8 +22,11 @@ export function registerStackCommands(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ npx pipewarden up && set -a && . .run/stack.env && set +a\n')
     .action(
       action(async (opts: { dir: string }) => {
-        const { Stack } = stackModule();
-        const stack = await Stack.create({ dir: opts.dir, preferDefaultPorts: true });
+        const { Stack, serverSizing } = stackModule();
+        // MariaDB sized for bulk loads on this machine (server-sizing.ts); a stack created
+        // before keeps its own sizing (stack.json).
+        const sizing = serverSizing();
+        const stack = await Stack.create({ dir: opts.dir, preferDefaultPorts: true, bufferPool: sizing.bufferPool, mariadbSettings: sizing.settings });
         await stack.start((name) => process.stderr.write(`  started ${name}\n`));
         await core().migrate(stack.config());
         printStatus(stack);

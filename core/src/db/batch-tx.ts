@@ -14,6 +14,7 @@ import { POSITION_COLUMN, TABLES, ident } from './schema';
 import { DEFAULT_PIPELINE } from '../config';
 import { batchPosition, rowPosition } from './position';
 import { keyIn, keyTuples } from './keys';
+import { prepareStaging, stagedUpsert } from './staged-upsert';
 
 export type WriteMethod = 'load-data' | 'insert';
 
@@ -37,8 +38,9 @@ const writers = new WeakMap<ResolvedSpec, RowWriter>();
  *   (MySQL evaluates the assignments left to right, each seeing the ones before it, so an
  *   earlier _pw_pos assignment would make every later IF compare the new position with
  *   itself). VALUES(col) works on MariaDB and MySQL 8 (deprecated there since 8.0.20 in
- *   favour of row aliases, which MariaDB lacks; still working). LOAD DATA cannot make its
- *   duplicates conditional, so `last` always writes by INSERT.
+ *   favour of row aliases, which MariaDB lacks; still working). That is the INSERT method's
+ *   way; with LOAD DATA, `last` goes through a staging table (./staged-upsert.ts), since
+ *   LOAD DATA cannot make its duplicates conditional.
  */
 export function rowWriter(spec: ResolvedSpec): RowWriter {
   let w = writers.get(spec);
@@ -169,12 +171,13 @@ export async function ledgerHasAny(conn: Pick<PoolConnection, 'query'>, ids: rea
 async function insertRows(conn: PoolConnection, spec: ResolvedSpec, intent: IntentRecord, tsv: Buffer, method: WriteMethod): Promise<number> {
   if (tsv.length === 0) return 0;
   const w = rowWriter(spec);
-  if (method === 'load-data' && w.policy !== 'last') {
+  const prefix = w.policy === 'last' ? batchPosition(intent.src.key, intent.src.firstRecord) : undefined;
+  if (method === 'load-data') {
+    if (prefix) return stagedUpsert(conn, spec, tsv, prefix);
     const [res] = await conn.query<ResultSetHeader>({ sql: w.load, infileStreamFactory: () => Readable.from([tsv]) });
     return res.affectedRows;
   }
   const lines = splitTsv(tsv.toString('utf8'));
-  const prefix = w.policy === 'last' ? batchPosition(intent.src.key, intent.src.firstRecord) : undefined;
   let inserted = 0;
   for (let i = 0; i < lines.length; i += INSERT_CHUNK_ROWS) {
     const rows: unknown[][] = lines.slice(i, i + INSERT_CHUNK_ROWS).map(decodeTsvLine);
@@ -255,6 +258,7 @@ export async function writeBatchTx(
 ): Promise<BatchTxResult> {
   const { intent } = opts;
   const pipeline = opts.pipeline ?? DEFAULT_PIPELINE;
+  if (opts.method === 'load-data' && rowWriter(opts.spec).policy === 'last') await prepareStaging(conn, opts.spec);
   // READ COMMITTED: no gap locks, so concurrent batches of random keys do not deadlock.
   await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
   await conn.beginTransaction();

@@ -67,7 +67,7 @@ export async function deferIndexes(pool: Pool, spec: ResolvedSpec): Promise<Defe
  * ALTER TABLE (one scan of the table for all of them; online: the server's default algorithm
  * for ADD INDEX lets readers and writers go on). Returns the names built.
  */
-export async function buildMissingIndexes(pool: Pool, spec: ResolvedSpec): Promise<string[]> {
+export async function buildMissingIndexes(pool: Pick<Pool, 'query'>, spec: ResolvedSpec): Promise<string[]> {
   const table = await readTable(pool, spec.table);
   if (!table) return [];
   const { missing } = indexPlan(spec, table);

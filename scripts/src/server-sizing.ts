@@ -1,6 +1,8 @@
 // MariaDB sized for this machine the way a production database server for bulk loads would be
-// (the README's production section gives the same settings and why). The benchmark's server
-// shares the machine with the loader and Redis, so it takes half of the memory, not 70–80%.
+// (the README's production section gives the same settings and why), for `pipewarden up` and
+// the load benchmark alike. The server shares the machine with the loader, Redis and the
+// rest of the stack, so it takes half of the memory, not the 70–80% of a dedicated server
+// (InnoDB takes the buffer pool's pages as it fills them, not at start).
 import { totalmem } from 'node:os';
 
 export interface ServerSizing {
