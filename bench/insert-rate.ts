@@ -9,6 +9,8 @@ import type { Connection, RowDataPacket } from 'mysql2/promise';
 export interface MillionRate {
   /** Which million of the run's rows (1 = the first); the last may be a part of one. */
   million: number;
+  /** Rows in it: a million, or fewer in the last. */
+  rows: number;
   rows_per_s: number;
 }
 
@@ -48,27 +50,38 @@ export class InsertRate {
     await this.conn.end();
   }
 
-  /** When the counter passed each million (linear between samples), as rows/s per million. */
+  /** When the counter first reached `target` rows (linear between samples). */
+  private reached(target: number): number | undefined {
+    const first = this.samples[0];
+    for (let i = 1; i < this.samples.length; i++) {
+      const a = this.samples[i - 1];
+      const b = this.samples[i];
+      if (b.n - first.n >= target) return a.t + ((target - (a.n - first.n)) / Math.max(1, b.n - a.n)) * (b.t - a.t);
+    }
+    return undefined;
+  }
+
+  /** Rows/s per million, each million from when the counter passed the one before to when it passed its own. */
   curve(): MillionRate[] {
     const [first] = this.samples;
     if (!first) return [];
-    const at = (target: number): number | undefined => {
-      for (let i = 1; i < this.samples.length; i++) {
-        const a = this.samples[i - 1];
-        const b = this.samples[i];
-        if (b.n - first.n >= target) return a.t + ((target - (a.n - first.n)) / Math.max(1, b.n - a.n)) * (b.t - a.t);
-      }
-      return undefined;
-    };
-    const last = this.samples[this.samples.length - 1];
+    const total = Math.min(this.rows, this.samples[this.samples.length - 1].n - first.n);
     const out: MillionRate[] = [];
     let t0 = first.t;
-    for (let m = 1; (m - 1) * 1e6 < Math.min(this.rows, last.n - first.n); m++) {
-      const t = at(m * 1e6) ?? last.t;
-      const rows = Math.min(m * 1e6, last.n - first.n) - (m - 1) * 1e6;
-      out.push({ million: m, rows_per_s: Math.round(rows / ((t - t0) / 1000)) });
+    for (let m = 1; (m - 1) * 1e6 < total; m++) {
+      const end = Math.min(m * 1e6, total);
+      const t = this.reached(end)!;
+      out.push({ million: m, rows: end - (m - 1) * 1e6, rows_per_s: Math.round((end - (m - 1) * 1e6) / ((t - t0) / 1000)) });
       t0 = t;
     }
     return out;
+  }
+
+  /** Seconds from the last row written to stop(): what the run did after its data (building deferred indexes, its last proofs). */
+  afterLastRow(): number {
+    const last = this.samples[this.samples.length - 1];
+    if (!last) return 0;
+    const t = this.reached(last.n - this.samples[0].n) ?? last.t;
+    return +((last.t - t) / 1000).toFixed(1);
   }
 }

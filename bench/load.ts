@@ -96,7 +96,7 @@ async function prepare(config: Config, spec: ResolvedSpec, order: KeyOrder): Pro
 }
 
 /** Time `work` with InnoDB's insert counter sampled alongside (per-million rates). */
-async function timed(config: Config, rows: number, work: () => Promise<void>): Promise<{ rowsPerSec: number; curve: MillionRate[] }> {
+async function timed(config: Config, rows: number, work: () => Promise<void>): Promise<{ rowsPerSec: number; curve: MillionRate[]; afterLastRow: number }> {
   const rate = await InsertRate.start(config, rows);
   const t = process.hrtime.bigint();
   try {
@@ -104,11 +104,11 @@ async function timed(config: Config, rows: number, work: () => Promise<void>): P
   } finally {
     await rate.stop();
   }
-  return { rowsPerSec: rows / (Number(process.hrtime.bigint() - t) / 1e9), curve: rate.curve() };
+  return { rowsPerSec: rows / (Number(process.hrtime.bigint() - t) / 1e9), curve: rate.curve(), afterLastRow: rate.afterLastRow() };
 }
 
 /** Ceiling: LOAD DATA of the typed rows, in source order, into the dataset's table. */
-async function ceiling(config: Config, spec: ResolvedSpec, tsv: string): Promise<{ rowsPerSec: number; curve: MillionRate[] }> {
+async function ceiling(config: Config, spec: ResolvedSpec, tsv: string): Promise<{ rowsPerSec: number; curve: MillionRate[]; afterLastRow: number }> {
   const c = await connect(config);
   try {
     await settleInnoDb(c);
@@ -201,7 +201,7 @@ async function naiveDualWrite(config: Config, spec: ResolvedSpec, file: string):
 }
 
 /** pipewarden load as users run it; rows/s from its own summary, RSS and Redis memory sampled. */
-async function pipewarden(stack: Stack, config: Config, file: string): Promise<{ rowsPerSec: number; curve: MillionRate[]; rss: number; redis: number }> {
+async function pipewarden(stack: Stack, config: Config, file: string): Promise<{ rowsPerSec: number; curve: MillionRate[]; afterLastRow: number; rss: number; redis: number }> {
   const c = await connect(config);
   await settleInnoDb(c);
   await c.end();
@@ -209,7 +209,7 @@ async function pipewarden(stack: Stack, config: Config, file: string): Promise<{
   let out = '';
   let rss = 0;
   let redisPeak = 0;
-  const { curve } = await timed(config, ROWS, async () => {
+  const { curve, afterLastRow } = await timed(config, ROWS, async () => {
     const child = spawn(join(REPO_ROOT, 'cli', 'bin', 'pipewarden.cjs'), ['load', '--source', file, '--json', '--no-progress'], {
       env: { ...process.env, ...stack.env, PIPEWARDEN_DATASET: config.dataset, PIPEWARDEN_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -227,7 +227,7 @@ async function pipewarden(stack: Stack, config: Config, file: string): Promise<{
   redis.disconnect();
   const summary = JSON.parse(out.trim().split('\n').pop()!);
   if (!summary.balanced || summary.rows_in !== ROWS) throw new Error(`unexpected summary ${out}`);
-  return { rowsPerSec: ROWS / summary.seconds, curve, rss, redis: redisPeak };
+  return { rowsPerSec: ROWS / summary.seconds, curve, afterLastRow, rss, redis: redisPeak };
 }
 
 interface CaseResult {
@@ -242,8 +242,10 @@ interface CaseResult {
   ratio_vs_ceiling_deferred: number | null;
   ratio_vs_load_data: number | null;
   ratio_vs_naive: number | null;
-  /** The last million's rows/s over the first's (1 = no slowdown as the table grows). */
+  /** The last whole million's rows/s over the first's (1 = no slowdown as the table grows). */
   pipewarden_last_vs_first_million: number | null;
+  /** Seconds after pipewarden's last row went in: building the deferred indexes, the last proofs. */
+  pipewarden_after_last_row_s: number | null;
   pipewarden_curve: MillionRate[];
   ceiling_curve: MillionRate[];
   peak_rss_mb: number;
@@ -262,6 +264,7 @@ async function benchCase(stack: Stack, name: string, order: KeyOrder, first: boo
   say(`${spec.name}, keys ${order}: ${csv} (${(statSync(csv).size / 1e6).toFixed(0)} MB)`);
   const runs = { ceiling: [] as number[], deferred: [] as number[], raw: [] as number[], naive: [] as number[], pw: [] as number[] };
   let pwCurve: MillionRate[] = [];
+  let pwAfter: number | null = null;
   let ceilingCurve: MillionRate[] = [];
   let rss = 0;
   let redisPeak = 0;
@@ -291,9 +294,10 @@ async function benchCase(stack: Stack, name: string, order: KeyOrder, first: boo
       const r = await pipewarden(stack, config, csv);
       runs.pw.push(r.rowsPerSec);
       pwCurve = r.curve;
+      pwAfter = r.afterLastRow;
       rss = Math.max(rss, r.rss);
       redisPeak = Math.max(redisPeak, r.redis);
-      say(`${label(round)}: pipewarden ${r.rowsPerSec.toFixed(0)} rows/s, per million ${r.curve.map((m) => m.rows_per_s).join(' ')}, peak RSS ${(r.rss / 2 ** 20).toFixed(0)} MB`);
+      say(`${label(round)}: pipewarden ${r.rowsPerSec.toFixed(0)} rows/s, per million ${r.curve.map((m) => m.rows_per_s).join(' ')}, ${r.afterLastRow} s after the last row, peak RSS ${(r.rss / 2 ** 20).toFixed(0)} MB`);
     }],
   ];
   const active = phases.filter(([p]) => PHASES.has(p));
@@ -305,7 +309,8 @@ async function benchCase(stack: Stack, name: string, order: KeyOrder, first: boo
     }
   }
   const pw = med(runs.pw);
-  const lastVsFirst = pwCurve.length > 1 ? ratio(pwCurve[pwCurve.length - 1].rows_per_s, pwCurve[0].rows_per_s) : null;
+  const whole = pwCurve.filter((m) => m.rows === 1e6);
+  const lastVsFirst = whole.length > 1 ? ratio(whole[whole.length - 1].rows_per_s, whole[0].rows_per_s) : null;
   return {
     dataset: spec.name,
     key_order: order,
@@ -319,6 +324,7 @@ async function benchCase(stack: Stack, name: string, order: KeyOrder, first: boo
     ratio_vs_load_data: ratio(pw, med(runs.raw)),
     ratio_vs_naive: ratio(pw, med(runs.naive), 2),
     pipewarden_last_vs_first_million: lastVsFirst,
+    pipewarden_after_last_row_s: pwAfter,
     pipewarden_curve: pwCurve,
     ceiling_curve: ceilingCurve,
     peak_rss_mb: Math.round(rss / 2 ** 20),

@@ -14,7 +14,8 @@ export interface MysqlFacts {
 }
 
 const VARIABLES = ['version', 'local_infile', 'innodb_flush_log_at_trx_commit', 'sync_binlog', 'log_bin', 'binlog_format', 'innodb_buffer_pool_size', 'innodb_log_file_size', 'innodb_log_files_in_group', 'innodb_redo_log_capacity'];
-export const NEEDED_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'CREATE', 'ALTER', 'INDEX'];
+/** What migrations and batches need; CREATE TEMPORARY TABLES for the staging table of duplicates: last (core/src/db/staged-upsert.ts). */
+export const NEEDED_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'CREATE', 'ALTER', 'INDEX', 'CREATE TEMPORARY TABLES'];
 
 export async function readMysql(pool: Pool, tables: string[]): Promise<MysqlFacts> {
   const [vars] = await pool.query<RowDataPacket[]>(`SHOW GLOBAL VARIABLES WHERE Variable_name IN (${VARIABLES.map(() => '?').join(', ')})`, VARIABLES);
