@@ -47,6 +47,9 @@ test('an initial load killed mid-way leaves the indexes out; the reconciler repa
   const killed = load(gen, { PIPEWARDEN_FAULT: 'before-commit:5' });
   expect(killed.signal).toBe('SIGKILL');
   expect(await indexes()).toEqual([]);
+  // pipewarden doctor names them (a warning: the next load builds them).
+  const doc = JSON.parse(runCli(stack, ['doctor', '--json']).stdout) as { findings: { check: string; verdict: string; value: string }[] };
+  expect(doc.findings.find((f) => f.check === 'secondary indexes')).toMatchObject({ verdict: 'warn', value: 'violations: ix_issue_date, ix_violation_precinct, ix_violation_code' });
 
   const rec = runCli(stack, ['reconcile', '--json']);
   expect(rec.status).toBe(0);

@@ -18,6 +18,7 @@ export * from './wal/checkpoint';
 export * from './db/connection';
 export * from './db/durability';
 export * from './db/deferred-indexes';
+export { indexPlan, readTable } from './db/dataset-table';
 export * from './db/schema';
 export * from './db/migrate';
 export * from "./mirror";

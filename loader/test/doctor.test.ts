@@ -7,6 +7,7 @@ const healthy: MysqlFacts = {
   variables: { local_infile: 'ON', innodb_flush_log_at_trx_commit: '1', log_bin: 'OFF', innodb_buffer_pool_size: String(12 * GB), innodb_log_file_size: String(2 * GB) },
   privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'CREATE', 'ALTER', 'INDEX', 'CREATE TEMPORARY TABLES'],
   tableBytes: 3 * GB,
+  missingIndexes: [],
 };
 const verdicts = (fs: { check: string; verdict: string }[]) => Object.fromEntries(fs.map((f) => [f.check, f.verdict]));
 
@@ -23,6 +24,12 @@ test('each MySQL setting that costs speed or safety is named', () => {
     }),
   );
   expect(v).toMatchObject({ version: 'ok', local_infile: 'warn', innodb_flush_log_at_trx_commit: 'warn', sync_binlog: 'warn', binlog_format: 'warn', innodb_buffer_pool_size: 'warn', 'redo log size': 'warn', privileges: 'ok' });
+});
+
+test('a table without the indexes of its spec warns, naming them', () => {
+  const f = judgeMysql({ ...healthy, missingIndexes: [{ table: 'violations', indexes: ['ix_issue_date', 'ix_violation_code'] }] }).find((x) => x.check === 'secondary indexes')!;
+  expect(f).toMatchObject({ verdict: 'warn', value: 'violations: ix_issue_date, ix_violation_code' });
+  expect(judgeMysql(healthy).find((x) => x.check === 'secondary indexes')!.verdict).toBe('ok');
 });
 
 test('missing privileges fail, naming them', () => {

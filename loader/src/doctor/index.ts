@@ -2,7 +2,7 @@
 // that decide speed and safety, each with what it means. A target that does not answer is a
 // finding too (fail), never a stack trace.
 import { allPipelineConfigs, createPool, createRedis, errorMessage, type Config } from '@pipewarden/core';
-import { judgeMysql, readMysql, tablesOf } from './mysql';
+import { judgeMysql, readMysql } from './mysql';
 import { judgeRedis, readRedis } from './redis';
 import { sourceFindings } from './s3';
 import { worst, type DoctorReport, type Finding } from './types';
@@ -26,7 +26,7 @@ export async function runDoctor(config: Config, opts: { source?: string } = {}):
   const mysql = await findingsOrFailure('mysql', 'PIPEWARDEN_MYSQL_URL', async () => {
     const pool = createPool(config, { connectionLimit: 1, connectTimeout: 5000 });
     try {
-      return judgeMysql(await readMysql(pool, tablesOf(pipelines)));
+      return judgeMysql(await readMysql(pool, pipelines));
     } finally {
       await pool.end();
     }
