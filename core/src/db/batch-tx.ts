@@ -14,7 +14,7 @@ import { POSITION_COLUMN, TABLES, ident } from './schema';
 import { DEFAULT_PIPELINE } from '../config';
 import { batchPosition, rowPosition } from './position';
 import { keyIn, keyTuples } from './keys';
-import { prepareStaging, stagedUpsert } from './staged-upsert';
+import { prepareStaging, upsertLast } from './upsert-last';
 
 export type WriteMethod = 'load-data' | 'insert';
 
@@ -39,8 +39,8 @@ const writers = new WeakMap<ResolvedSpec, RowWriter>();
  *   earlier _pw_pos assignment would make every later IF compare the new position with
  *   itself). VALUES(col) works on MariaDB and MySQL 8 (deprecated there since 8.0.20 in
  *   favour of row aliases, which MariaDB lacks; still working). That is the INSERT method's
- *   way; with LOAD DATA, `last` goes through a staging table (./staged-upsert.ts), since
- *   LOAD DATA cannot make its duplicates conditional.
+ *   way; with LOAD DATA, `last` loads its new keys directly and the rest through a staging
+ *   table (./upsert-last.ts), since LOAD DATA cannot make its duplicates conditional.
  */
 export function rowWriter(spec: ResolvedSpec): RowWriter {
   let w = writers.get(spec);
@@ -173,7 +173,7 @@ async function insertRows(conn: PoolConnection, spec: ResolvedSpec, intent: Inte
   const w = rowWriter(spec);
   const prefix = w.policy === 'last' ? batchPosition(intent.src.key, intent.src.firstRecord) : undefined;
   if (method === 'load-data') {
-    if (prefix) return stagedUpsert(conn, spec, tsv, prefix);
+    if (prefix) return upsertLast(conn, spec, tsv, prefix);
     const [res] = await conn.query<ResultSetHeader>({ sql: w.load, infileStreamFactory: () => Readable.from([tsv]) });
     return res.affectedRows;
   }

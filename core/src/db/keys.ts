@@ -68,18 +68,36 @@ export function keyTuples(spec: ResolvedSpec, lines: readonly string[]): KeyTupl
   });
 }
 
+/**
+ * The same from key texts (rules.keyOf*: the key columns' TSV fields joined by a tab), without
+ * decoding the rest of each line.
+ */
+export function keyTuplesOfTexts(spec: ResolvedSpec, texts: Iterable<string>): KeyTuple[] {
+  const numeric = spec.key.map((k) => {
+    const c = spec.columns.find((x) => x.name === k)!;
+    return c.type === 'integer' || c.type === 'decimal';
+  });
+  const out: KeyTuple[] = [];
+  for (const t of texts) out.push(decodeTsvLine(t).map((v, j) => (numeric[j] ? sqlNumber(v) : v)));
+  return out;
+}
+
 /** `k IN (?)` or `(k1, k2) IN (?)`, with its parameter (tuples from keyTuples: numbers unquoted). */
 export function keyIn(spec: ResolvedSpec, tuples: readonly KeyTuple[]): [string, unknown[]] {
   if (spec.key.length === 1) return [`${ident(spec.key[0])} IN (?)`, [tuples.map((t) => t[0])]];
   return [`(${spec.key.map(ident).join(', ')}) IN (?)`, [tuples]];
 }
 
-/** The key texts (of these keys) the table holds, looked up in chunks. */
-export async function keysPresent(conn: Queryable, spec: ResolvedSpec, tuples: readonly KeyTuple[]): Promise<Set<string>> {
+/**
+ * The key texts (of these keys) the table holds, looked up in chunks; `forUpdate` inside a
+ * transaction locks the rows found until it ends.
+ */
+export async function keysPresent(conn: Queryable, spec: ResolvedSpec, tuples: readonly KeyTuple[], opts: { forUpdate?: boolean } = {}): Promise<Set<string>> {
   const found = new Set<string>();
+  const lock = opts.forUpdate ? ' FOR UPDATE' : '';
   for (let i = 0; i < tuples.length; i += KEY_CHUNK) {
     const [where, params] = keyIn(spec, tuples.slice(i, i + KEY_CHUNK));
-    const [rows] = await conn.query<RowDataPacket[]>(`SELECT ${keyTextSql(spec)} AS k FROM ${ident(spec.table)} WHERE ${where}`, params);
+    const [rows] = await conn.query<RowDataPacket[]>(`SELECT ${keyTextSql(spec)} AS k FROM ${ident(spec.table)} WHERE ${where}${lock}`, params);
     for (const r of rows) found.add(String(r.k));
   }
   return found;
