@@ -13,7 +13,6 @@ import type { IntentRecord } from '../wal/record';
 import { POSITION_COLUMN, TABLES, ident } from './schema';
 import { DEFAULT_PIPELINE } from '../config';
 import { batchPosition, rowPosition } from './position';
-import { keyIn, keyTuples } from './keys';
 import { prepareStaging, upsertLast } from './upsert-last';
 
 export type WriteMethod = 'load-data' | 'insert';
@@ -25,6 +24,8 @@ interface RowWriter {
   policy: 'first' | 'last' | 'keep';
   load: string;
   insert: string;
+  /** `last`: INSERT IGNORE of rows with their positions (a one-row batch's new key). */
+  insertNew: string;
 }
 
 const writers = new WeakMap<ResolvedSpec, RowWriter>();
@@ -51,24 +52,20 @@ export function rowWriter(spec: ResolvedSpec): RowWriter {
   const ignore = policy === 'first' ? ' IGNORE' : '';
   const load = `LOAD DATA LOCAL INFILE 'pipewarden-batch'${ignore} INTO TABLE ${table} CHARACTER SET utf8mb4 (${cols.join(', ')})`;
   let insert = `INSERT${ignore} INTO ${table} (${cols.join(', ')}) VALUES ?`;
+  let insertNew = insert;
   if (policy === 'last') {
     const pos = ident(POSITION_COLUMN);
     const newer = `VALUES(${pos}) > ${pos}`;
     const sets = spec.columns.filter((c) => !c.key).map((c) => `${ident(c.name)} = IF(${newer}, VALUES(${ident(c.name)}), ${ident(c.name)})`);
     sets.push(`${pos} = IF(${newer}, VALUES(${pos}), ${pos})`);
     insert = `INSERT INTO ${table} (${cols.join(', ')}, ${pos}) VALUES ? ON DUPLICATE KEY UPDATE ${sets.join(', ')}`;
+    insertNew = `INSERT IGNORE INTO ${table} (${cols.join(', ')}, ${pos}) VALUES ?`;
   }
-  w = { policy, load, insert };
+  w = { policy, load, insert, insertNew };
   writers.set(spec, w);
   return w;
 }
 
-/** 1 when the table holds the key of this TSV line (locked until COMMIT), else 0. */
-async function keyExists(conn: PoolConnection, spec: ResolvedSpec, line: string): Promise<number> {
-  const [where, params] = keyIn(spec, keyTuples(spec, [line]));
-  const [rows] = await conn.query<RowDataPacket[]>(`SELECT 1 FROM ${ident(spec.table)} WHERE ${where} FOR UPDATE`, params);
-  return rows.length;
-}
 
 /** "Records: 3  Duplicates: 1  Warnings: 0" (a multi-row INSERT's info): rows that met an existing key. */
 function duplicatesOf(res: ResultSetHeader): number | null {
@@ -189,11 +186,17 @@ async function insertRows(conn: PoolConnection, spec: ResolvedSpec, intent: Inte
     rows.forEach((r, j) => r.push(rowPosition(prefix, i + j)));
     // A one-row INSERT … ON DUPLICATE KEY UPDATE reports no Duplicates count, and with
     // CLIENT_FOUND_ROWS (mysql2's default) its affected rows are 1 both for a new row and for
-    // an existing one left as it was: ask first (FOR UPDATE holds the answer until COMMIT),
-    // with the key values as keys.ts gives them (numbers unquoted: never compared as doubles).
-    const existed = rows.length === 1 ? await keyExists(conn, spec, lines[i]) : 0;
+    // an existing one left as it was. INSERT IGNORE first says which, atomically: a lookup
+    // before the upsert did not (two batches in flight, both finding the key absent, both
+    // counted it as new). Only a key that was there goes on to the upsert.
+    if (rows.length === 1) {
+      const [ins] = await conn.query<ResultSetHeader>(w.insertNew, [rows]);
+      if (ins.affectedRows === 0) await conn.query(w.insert, [rows]);
+      inserted += ins.affectedRows;
+      continue;
+    }
     const [res] = await conn.query<ResultSetHeader>(w.insert, [rows]);
-    const dup = rows.length === 1 ? existed : duplicatesOf(res);
+    const dup = duplicatesOf(res);
     if (dup === null) throw new Error(`the server did not report the duplicates of a ${rows.length}-row upsert (info "${res.info}")`);
     inserted += rows.length - dup;
   }
