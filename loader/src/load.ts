@@ -183,9 +183,8 @@ async function deferIndexesForLoad(config: Config, pool: Pool, spec: ResolvedSpe
   });
   if (!d) return;
   if (d.dropped.length > 0) log.info('secondary indexes dropped for this initial load; they are built when it finishes', { table: spec.table, indexes: d.dropped });
-  const missing = d.deferred.filter((n) => !d.dropped.includes(n));
-  if (missing.length > 0) log.info('secondary indexes missing (an interrupted initial load); they are built when this load finishes', { table: spec.table, indexes: missing });
-  if (d.kept && d.dropped.length === 0 && d.deferred.length < spec.indexes.length) log.debug('secondary indexes kept during the load', { table: spec.table, why: d.kept });
+  if (d.missing.length > 0) log.info('secondary indexes missing (an interrupted initial load); they are built when this load finishes', { table: spec.table, indexes: d.missing });
+  if (d.kept) log.debug('secondary indexes kept during the load', { table: spec.table, why: d.kept });
 }
 
 /** When every object is done: build the spec's secondary indexes the table lacks, in one pass. */

@@ -58,10 +58,18 @@ function sqlNumber(v: Value): unknown {
   return mysql.raw(String(v));
 }
 
+/** Per key column, whether its values go into lookups as bare numbers (sqlNumber). */
+function numericKeyColumns(spec: ResolvedSpec): boolean[] {
+  return spec.key.map((k) => {
+    const t = spec.columns.find((c) => c.name === k)!.type;
+    return t === 'integer' || t === 'decimal';
+  });
+}
+
 /** The key columns' values of each TSV line (decoded), for `(k1, k2) IN ((?, ?), …)`. */
 export function keyTuples(spec: ResolvedSpec, lines: readonly string[]): KeyTuple[] {
   const cols = spec.key.map((k) => spec.columns.findIndex((c) => c.name === k));
-  const numeric = cols.map((i) => spec.columns[i].type === 'integer' || spec.columns[i].type === 'decimal');
+  const numeric = numericKeyColumns(spec);
   return lines.map((l) => {
     const v = decodeTsvLine(l);
     return cols.map((i, j) => (numeric[j] ? sqlNumber(v[i]) : v[i]));
@@ -73,10 +81,7 @@ export function keyTuples(spec: ResolvedSpec, lines: readonly string[]): KeyTupl
  * decoding the rest of each line.
  */
 export function keyTuplesOfTexts(spec: ResolvedSpec, texts: Iterable<string>): KeyTuple[] {
-  const numeric = spec.key.map((k) => {
-    const c = spec.columns.find((x) => x.name === k)!;
-    return c.type === 'integer' || c.type === 'decimal';
-  });
+  const numeric = numericKeyColumns(spec);
   const out: KeyTuple[] = [];
   for (const t of texts) out.push(decodeTsvLine(t).map((v, j) => (numeric[j] ? sqlNumber(v) : v)));
   return out;
