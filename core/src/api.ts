@@ -39,6 +39,10 @@ export interface LoaderPipelineStatus extends LoaderFigures {
   /** The dataset spec's name and the table it loads. */
   dataset: string;
   table: string;
+  /** This loader's worker name among the loaders sharing the source (object leases). */
+  worker?: string;
+  /** Objects of the pipeline this loader holds a lease on now (the one it is loading). */
+  holding?: string[];
 }
 
 /**
@@ -47,6 +51,8 @@ export interface LoaderPipelineStatus extends LoaderFigures {
  * finished > idle, pausedBy when every pipeline is paused); `pipelines` has each one.
  */
 export interface LoaderStatus extends ServiceBuild, LoaderFigures {
+  /** This loader's worker name (object leases: see pipewarden_worker_objects_held for every worker). */
+  worker?: string;
   /** Every pipeline this loader runs (optional for clients of an older loader). */
   pipelines?: LoaderPipelineStatus[];
 }

@@ -64,6 +64,13 @@ export interface BatchGeometry {
 export interface LedgerRange {
   firstRecord: number;
   recordCount: number;
+  /** Where a read resumes after the batch: its end byte and next line (absent for Spark batches and ledger rows older than schema 5). */
+  endByte?: number;
+  nextLine?: number;
+  /** The batch's outcome: an object resumed from the ledger takes its totals from here. */
+  rowsInserted?: number;
+  rowsDuplicate?: number;
+  rowsRejected?: number;
 }
 
 const span = (r: LedgerRange) => `${r.firstRecord}…${r.firstRecord + r.recordCount - 1}`;
@@ -82,14 +89,38 @@ export function sizeCutting(firstRecord: number, records: number): number {
 
 const byFirstRecord = (ranges: readonly LedgerRange[]) => [...ranges].sort((a, b) => a.firstRecord - b.firstRecord);
 
-/** First record not covered by the contiguous run from record 1 of batches in record order. */
-function endOfRun(sorted: readonly LedgerRange[]): number {
-  let end = 1;
-  for (const r of sorted) {
-    if (r.firstRecord !== end) break;
-    end += r.recordCount;
+/** The unbroken run of an object version's ledger batches from record 1: where it ends, and its totals. */
+export interface LedgerRun {
+  /** First record after the run. */
+  nextRecord: number;
+  /** Where a read resumes after the run (absent when its last batch has no byte offsets). */
+  resume?: { nextByte: number; nextLine: number };
+  rowsIn: number;
+  rowsLoaded: number;
+  rowsDuplicate: number;
+  rowsRejected: number;
+}
+
+/**
+ * The run of ledger batches from record 1. The ledger is the durable truth: a loader on a
+ * host without the checkpoint (a new host, a lost disk, an object another loader began)
+ * goes on from its end without reading those batches again when `resume` is known, and
+ * takes the object's totals from it either way.
+ */
+export function ledgerRun(ranges: readonly LedgerRange[]): LedgerRun {
+  let last: LedgerRange | undefined;
+  const run: LedgerRun = { nextRecord: 1, rowsIn: 0, rowsLoaded: 0, rowsDuplicate: 0, rowsRejected: 0 };
+  for (const b of byFirstRecord(ranges)) {
+    if (b.firstRecord !== run.nextRecord) break;
+    run.nextRecord += b.recordCount;
+    last = b;
+    run.rowsIn += b.recordCount;
+    run.rowsLoaded += b.rowsInserted ?? 0;
+    run.rowsDuplicate += b.rowsDuplicate ?? 0;
+    run.rowsRejected += b.rowsRejected ?? 0;
   }
-  return end;
+  if (last?.endByte !== undefined && last.nextLine !== undefined) run.resume = { nextByte: last.endByte, nextLine: last.nextLine };
+  return run;
 }
 
 /**
@@ -119,5 +150,5 @@ export function batchGeometry(ranges: readonly LedgerRange[], candidates: readon
   }
   const odd = sorted.find((r) => (r.firstRecord - 1) % batchSize !== 0 || (r !== last ? r.recordCount !== batchSize : r.recordCount > batchSize));
   if (odd) throw new Error(`its ledger batches come from more than one batch size (records ${span(odd)} beside batches of ${batchSize})`);
-  return { batchSize, contiguousEnd: endOfRun(sorted), records: sorted.reduce((a, r) => a + r.recordCount, 0) };
+  return { batchSize, contiguousEnd: ledgerRun(sorted).nextRecord, records: sorted.reduce((a, r) => a + r.recordCount, 0) };
 }

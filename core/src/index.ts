@@ -24,6 +24,8 @@ export * from './db/migrate';
 export * from "./mirror";
 export * from "./api";
 export * from './db/batch-tx';
+export * from './db/leases';
+export * from './db/holds';
 export * from './db/keys';
 export * from './db/position';
 export * from './prom';

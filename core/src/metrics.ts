@@ -70,6 +70,7 @@ export const METRICS = {
   up: m('exporter', 'pipewarden_up', 'gauge', '1 if the target answered its probe.', ['target']),
   probeDuration: m('exporter', 'pipewarden_probe_duration_seconds', 'gauge', 'Duration of the last probe of the target.', ['target']),
   scrapeDuration: m('exporter', 'pipewarden_exporter_scrape_duration_seconds', 'gauge', 'Time the last scrape spent collecting.'),
+  workerObjectsHeld: m('exporter', 'pipewarden_worker_objects_held', 'gauge', 'Objects a loader (worker) holds a live lease on, by pipeline and worker: who loads what when several loaders share a source.', ['pipeline', 'worker']),
   collectorSuccess: m('exporter', 'pipewarden_exporter_collector_success', 'gauge', '1 if the collector succeeded in the last scrape.', ['collector']),
 
   // loader: in-process figures, per pipeline (`pipeline`; one `loader serve` runs them all)
@@ -83,6 +84,7 @@ export const METRICS = {
   loaderBatches: m('loader', 'pipewarden_loader_batches_total', 'counter', 'Batches written by this process, by result (committed, skipped).', ['pipeline', 'result']),
   loaderBatchDuration: m('loader', 'pipewarden_loader_batch_duration_seconds', 'histogram', 'Time to write one batch, per sink.', ['pipeline', 'sink'], LATENCY_BUCKETS),
   loaderRetries: m('loader', 'pipewarden_loader_retries_total', 'counter', 'Retried operations, by operation.', ['pipeline', 'operation']),
+  loaderLeaseTakeovers: m('loader', 'pipewarden_loader_lease_takeovers_total', 'counter', "Objects this loader took over from another loader whose lease had lapsed (it died or stalled).", ['pipeline']),
   loaderStateInProcess: m('loader', 'pipewarden_loader_service_state', 'gauge', 'Loader state inside the loader process.', ['pipeline', 'state']),
   loaderPausedByReconcile: m('loader', 'pipewarden_loader_paused_by_reconcile', 'gauge', '1 while a reconcile run holds the loader service paused (it stays so after a failed run).', ['pipeline']),
 

@@ -11,6 +11,7 @@ import { createS3Client, MysqlClient, RedisClient } from './clients';
 import type { Collector, CollectorResult } from './collector';
 import { deadLetterCollector, ledgerCollector, reconcileCollector } from './collectors/mysql';
 import { mirrorCollector } from './collectors/mirror';
+import { leasesCollector } from './collectors/leases';
 import { loaderCollector, probeCollector, probes } from './collectors/services';
 import { sourceCollector } from './collectors/source';
 import { walCollector } from './collectors/wal';
@@ -65,6 +66,7 @@ export function createCollectors(
     ledgerCollector(db, names),
     deadLetterCollector(db, names),
     reconcileCollector(db, names),
+    leasesCollector(db, names),
     walCollector(pipelines),
     mirrorCollector(redis, pipelines),
     sourceCollector({ pipelines, s3, cacheMs: opts.sourceCacheMs ?? 10_000, timeoutMs: collectorTimeoutMs }),

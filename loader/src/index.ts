@@ -7,7 +7,7 @@ export * from './s3-admin';
 export * from './progress';
 export * from './source';
 export * from './engine/types';
-export { InlineEngine } from './engine/inline';
+export { InlineEngine, readHeader } from './engine/inline';
 export { CsvFormatError, CsvRecordReader, type CsvRecord } from './engine/csv-records';
 export * from './service';
 export * from './verify';

@@ -1,25 +1,29 @@
-// One load run: list the source, and for every object not yet done, resume from its
-// checkpoint, cut batches with the engine, write them through the dual-write sink with
-// `pipelineDepth` batches in flight, and advance the checkpoint in order.
+// One load run: list the source, and for every object not yet done and not held by another
+// loader, resume it, cut batches with the engine, write them through the dual-write sink
+// with `pipelineDepth` batches in flight, and advance the checkpoint in order.
 //
-// The batch ledger (MySQL) is the truth and the checkpoint a cache of it. At the start of
-// a run one query reads the ledger's batches of every listed object; an object's
-// checkpoint is trusted only as far as the ledger holds its batches (a restored or
-// recreated database makes the object load again from its top: the batches still in the
-// ledger are skipped, the rest written), and an object (re)started from its top is cut
-// with the batch size of its batches already in the ledger, whatever the configuration
-// says, so batch ids never collide with batches of another size.
+// The batch ledger (MySQL) is the truth and the checkpoint this host's cache of it. At the
+// start of each pass one query reads the ledger's batches of every listed object; an
+// object's checkpoint is trusted only as far as the ledger holds its batches, and where the
+// ledger holds more (no checkpoint here, another loader's work) the object goes on where
+// the ledger's batches end. An object (re)started from its top is cut with the batch size of
+// its batches already in the ledger, whatever the configuration says, so batch ids never
+// collide with batches of another size. Objects are claimed with leases in MySQL
+// (./leases.ts), so several loaders can share one source.
 import { join } from 'node:path';
 import type Redis from 'ioredis';
 import type { Pool } from 'mysql2/promise';
 import {
   BatchVanishedError,
+  LeaseLostError,
   LockHeldError,
   buildMissingIndexes,
   deferIndexes,
+  ensureHoldRow,
   OddityCounter,
   acquireLockFile,
   batchGeometry,
+  ledgerRun,
   ledgerRanges,
   logDurability,
   waitForLogFlush,
@@ -36,13 +40,15 @@ import {
   type Checkpoint,
   type Config,
   type LedgerRange,
+  type LeaseRow,
   type LoaderState,
   type Logger,
   type ObjectCheckpoint,
   type ResolvedSpec,
   type RowRules,
 } from '@pipewarden/core';
-import { InlineEngine } from './engine/inline';
+import { InlineEngine, readHeader } from './engine/inline';
+import { ObjectLeases } from './leases';
 import type { BatchDraft, Engine } from './engine/types';
 import { LoaderMetrics } from './metrics';
 import { AbortedError, mysqlRetryable, retryWhileDown, sleep } from './retry';
@@ -112,6 +118,9 @@ export interface LoadProgress {
   bytesTotal: number;
   startedAt: number;
   lastError?: string;
+  /** This loader's name among the loaders sharing the source, and the objects it holds leases on. */
+  worker?: string;
+  holding?: string[];
 }
 
 export interface LoadOptions {
@@ -122,6 +131,8 @@ export interface LoadOptions {
   onProgress?: (p: LoadProgress) => void;
   /** Engine override (tests); default from config.engine. */
   engine?: Engine;
+  /** This loader's worker name (the service keeps one for its life); default a new one. */
+  worker?: string;
 }
 
 async function createEngine(config: Config, rules: RowRules, log: Logger): Promise<Engine> {
@@ -143,8 +154,11 @@ export function acquireLoaderLock(walDir: string): () => void {
   }
 }
 
-/** Passes over the source before a run gives up on a database that keeps losing batches. */
+/** Passes that find batches lost before a run gives up on a database that keeps losing them. */
 const MAX_LOAD_PASSES = 3;
+
+/** How often a loader with nothing to claim looks again at objects other loaders hold. */
+const HELD_POLL_MS = 1000;
 
 function emptyObjectCheckpoint(obj: SourceObject, batchSize: number): ObjectCheckpoint {
   return { etag: obj.etag, size: obj.size, nextRecord: 1, nextByte: 0, nextLine: 1, header: [], batchSize, done: false, rowsIn: 0, rowsLoaded: 0, rowsRejected: 0, rowsDuplicate: 0 };
@@ -235,7 +249,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     cp = loaded.checkpoint;
     if (loaded.movedAside) {
       movedAside = loaded.movedAside.path;
-      log.warn('the checkpoint was unusable and is moved aside; every object starts from its top, the ledger skips what is loaded', { problem: loaded.movedAside.problem, moved_to: movedAside });
+      log.warn('the checkpoint was unusable and is moved aside; every object goes on from what the ledger holds', { problem: loaded.movedAside.problem, moved_to: movedAside });
     }
     objects = await source.list();
     progress.bytesTotal = objects.reduce((a, o) => a + o.size, 0);
@@ -254,6 +268,10 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       throw new UserError(`cannot read the batch ledger: ${(e as Error).message}`, '`pipewarden migrate` creates the schema');
     });
     await deferIndexesForLoad(config, res.pool, spec, log);
+    const leases = new ObjectLeases(res.pool, config, log, signal, opts.worker);
+    await leases.register(objects);
+    await retryWhileDown(() => ensureHoldRow(res.pool, config.pipeline), { operation: 'mysql', signal, retryable: mysqlRetryable });
+    const emitHolding = () => emit({ worker: leases.owner, holding: leases.holding() });
     const sink = new DualWriteSink(config, res.pool, res.redis, wal, method, metrics, log, {
       onWaiting: (what, e) => {
         log.warn(`${what} unavailable; waiting for it to come back`, { error: (e as Error).message });
@@ -262,6 +280,10 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       onRecovered: (what) => {
         log.info(`${what} is back; resuming`);
         emit({ state: 'running' });
+      },
+      onHeld: (e) => {
+        log.warn('a reconcile run holds this pipeline; every loader waits for it', { run: e.runId, ...(e.error ? { failed: e.error } : {}) });
+        emit({ state: 'paused', lastError: e.message });
       },
     });
     log.info('load starting', { pipeline: config.pipeline, source: source.url, objects: objects.length, bytes: progress.bytesTotal, engine: engine.name, method });
@@ -272,16 +294,28 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     // innodb_flush_log_at_trx_commit=0/2, a backup restored under the loader), so the run
     // ends only when a pass finds every object done: the last pass proves them all.
     let committedWhenDurable = 0;
+    let lossyPasses = 0;
+    let vanished = false;
+    // Objects this run finished: one found unfinished again means the database lost batches.
+    const finished = new Set<string>();
     for (let pass = 1; ; pass++) {
       if (pass > 1) {
         sink.startPass();
         ledger = await retryWhileDown(() => ledgerRanges(res.pool, objects.map((o) => o.key), config.pipeline), { operation: 'mysql', signal, retryable: mysqlRetryable });
       }
+      const leaseOf = await leases.rows(objects);
       const todo: { obj: SourceObject; oc: ObjectCheckpoint }[] = [];
+      let lost = vanished;
+      vanished = false;
       for (const obj of objects) {
-        const oc = (cp.objects[obj.key] = planObject(obj, cp.objects[obj.key], ledger.get(obj.key)?.get(obj.etag) ?? []));
+        const ranges = ledger.get(obj.key)?.get(obj.etag) ?? [];
+        const oc = (cp.objects[obj.key] = planObject(obj, cp.objects[obj.key], ranges, leaseOf.get(obj.key)));
         if (pass === 1) progress.bytesRead += oc.done ? obj.size : oc.nextByte;
-        if (!oc.done) todo.push({ obj, oc });
+        if (oc.done) continue;
+        todo.push({ obj, oc });
+        if (finished.delete(obj.key)) lost = true;
+        const mark = leaseOf.get(obj.key);
+        if (mark?.etag === obj.etag && mark.doneRecords !== null) await leases.reopen(obj, mark.doneRecords);
       }
       if (todo.length === 0) {
         // Every object is in the ledger. Under relaxed durability the commits of this run may
@@ -293,24 +327,21 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
         if (how === 'lsn-late') log.warn('MySQL had not flushed its log after five flush intervals; proving the objects against the ledger anyway', { innodb_flush_log_at_trx_commit: durability.flushAtCommit });
         continue;
       }
-      if (pass > MAX_LOAD_PASSES) {
+      if (lost && ++lossyPasses >= MAX_LOAD_PASSES) {
         throw new UserError(
           `the database lost committed batches of ${todo.length} object(s) again and again during this run (${todo.map((t) => t.obj.key).slice(0, 3).join(', ')})`,
           'check the MySQL server (crashes, restores, innodb_flush_log_at_trx_commit) and run the load again: what the ledger holds is skipped',
         );
       }
-      for (const { obj, oc } of todo) {
-        emit({ object: obj.key });
-        try {
-          await loadObject(obj, oc);
-        } catch (e) {
-          if (!(e instanceof BatchVanishedError)) throw e;
-          log.warn('the batch ledger lost batches this run had committed; starting again from what the ledger holds (a crash under innodb_flush_log_at_trx_commit=0/2, or a restored backup)', { object: obj.key, batch: e.batchId });
-          break;
-        }
+      const held = await loadClaimable(todo);
+      if (signal.aborted) break;
+      if (held.claimed === 0 && held.elsewhere > 0) {
+        // Everything left is another loader's for now: look again shortly (a lease that is
+        // not renewed expires, and its object is then taken over here).
+        if (pass === 1 || pass % 30 === 0) log.info('the objects left are held by other loaders; waiting for them to finish or lapse', { objects: held.elsewhere, worker: leases.owner });
+        await sleep(HELD_POLL_MS, signal).catch(() => undefined);
         if (signal.aborted) break;
       }
-      if (signal.aborted) break;
     }
     await sink.trim();
     try {
@@ -320,6 +351,48 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     }
     if (signal.aborted) throw new AbortedError();
     indexesBuilt = await buildIndexesAfterLoad(res.pool, spec, log, signal);
+
+    /**
+     * Load each object of the pass whose lease this loader gets; objects other loaders hold
+     * are left to them. A lost lease leaves the object to its new holder; a lost batch ends
+     * the pass (the next one starts from what the ledger holds).
+     */
+    async function loadClaimable(todo: { obj: SourceObject; oc: ObjectCheckpoint }[]): Promise<{ claimed: number; elsewhere: number }> {
+      let claimed = 0;
+      let elsewhere = 0;
+      for (const { obj, oc } of todo) {
+        const claim = await leases.claim(obj);
+        if (claim.result === 'held') elsewhere++;
+        if (claim.result !== 'claimed') continue; // done by another loader since the plan: the next pass proves it
+        claimed++;
+        if (claim.tookOverFrom) {
+          log.warn("took over an object whose loader's lease lapsed; resuming it from the ledger", { object: obj.key, from: claim.tookOverFrom, worker: leases.owner });
+          metrics.leaseTakeovers.inc();
+        }
+        emitHolding();
+        try {
+          await loadObject(obj, oc);
+          if (oc.done) {
+            await leases.finish(obj, oc.nextRecord - 1);
+            finished.add(obj.key);
+          }
+        } catch (e) {
+          if (e instanceof LeaseLostError) {
+            log.warn('another loader holds this object now; leaving it', { object: obj.key, worker: leases.owner });
+            continue;
+          }
+          if (!(e instanceof BatchVanishedError)) throw e;
+          log.warn('the batch ledger lost batches this run had committed; starting again from what the ledger holds (a crash under innodb_flush_log_at_trx_commit=0/2, or a restored backup)', { object: obj.key, batch: e.batchId });
+          vanished = true;
+          break;
+        } finally {
+          if (!oc.done) await leases.release(obj);
+          emitHolding();
+        }
+        if (signal.aborted) break;
+      }
+      return { claimed, elsewhere };
+    }
 
     async function loadObject(obj: SourceObject, oc: ObjectCheckpoint): Promise<void> {
       const inflight: { draft: BatchDraft; done: Promise<BatchOutcome> }[] = [];
@@ -335,7 +408,10 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       const ctl = new AbortController();
       const onAbort = () => ctl.abort();
       signal.addEventListener('abort', onAbort, { once: true });
+      const lease = leases.hold(obj, () => ctl.abort());
       try {
+        // A position from the ledger (no checkpoint here) comes without the header.
+        if (oc.nextByte > 0 && !oc.header.length) oc.header = await readHeader(source, obj, ctl.signal);
         const start = { nextRecord: oc.nextRecord, nextByte: oc.nextByte, nextLine: oc.nextLine, header: oc.header.length ? oc.header : undefined, batchSize: oc.batchSize };
         for await (const draft of engine.batches(source, obj, start, ctl.signal)) {
           if (draft.header.length && !oc.header.length) oc.header = draft.header;
@@ -343,12 +419,13 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
             if (draft.last) oc.done = true;
             continue;
           }
-          const done = sink.write(draft, ctl.signal);
+          const done = sink.write(draft, ctl.signal, lease.fence);
           done.catch(() => undefined);
           inflight.push({ draft, done });
           if (inflight.length >= config.batch.pipelineDepth) await settle();
         }
         while (inflight.length > 0) await settle();
+        if (lease.lost) throw new LeaseLostError(obj.key, leases.owner);
         if (!signal.aborted) {
           oc.done = true;
           // Done means every byte read: what lies after the last record (and, for an engine
@@ -364,8 +441,9 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
         ctl.abort();
         // Let in-flight batches finish or fail before the connections close.
         await Promise.allSettled(inflight.map((x) => x.done));
-        throw e;
+        throw lease.lost && !signal.aborted ? new LeaseLostError(obj.key, leases.owner) : e;
       } finally {
+        lease.stop();
         signal.removeEventListener('abort', onAbort);
       }
     }
@@ -374,7 +452,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
      * Where to take up an object: its checkpoint as far as the ledger confirms it, else its
      * top, cut with the batch size of its ledger batches (the configured one if none).
      */
-    function planObject(obj: SourceObject, cached: ObjectCheckpoint | undefined, ranges: LedgerRange[]): ObjectCheckpoint {
+    function planObject(obj: SourceObject, cached: ObjectCheckpoint | undefined, ranges: LedgerRange[], lease: LeaseRow | undefined): ObjectCheckpoint {
       let geometry;
       try {
         // When the ledger knows one batch only, the size this object version was begun with
@@ -392,7 +470,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
         // The checkpoint says records up to nextRecord are in; the ledger lacks some of them
         // (a restored or recreated database, or commits lost by a crash under
         // innodb_flush_log_at_trx_commit=0/2).
-        log.warn('the database knows less than the checkpoint; loading the object again from its top (batches still in the ledger are skipped)', {
+        log.warn('the database knows less than the checkpoint; loading the object again from where the ledger\'s batches end', {
           object: obj.key,
           checkpoint_records: oc.nextRecord - 1,
           ledger_records_from_top: geometry.contiguousEnd - 1,
@@ -412,15 +490,40 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
         log.warn('object was begun by another engine; reading it again from the start', { object: obj.key, was: oc.engine, now: engine.name });
         oc = undefined;
       }
-      if (!oc) {
-        const batchSize = geometry.batchSize ?? config.batch.size;
-        if (batchSize !== config.batch.size) {
-          log.warn('object keeps its original batch size (the one of its batches in the ledger), not the configured one', { object: obj.key, batch_size: batchSize, configured: config.batch.size });
-        }
-        oc = emptyObjectCheckpoint(obj, batchSize);
+      const batchSize = geometry.batchSize ?? oc?.batchSize ?? config.batch.size;
+      if (!oc && batchSize !== config.batch.size) {
+        log.warn('object keeps its original batch size (the one of its batches in the ledger), not the configured one', { object: obj.key, batch_size: batchSize, configured: config.batch.size });
       }
+      oc = fromLedger(obj, oc, ranges, batchSize, lease);
       oc.engine = engine.name;
       return oc;
+    }
+
+    /**
+     * The ledger is the durable truth, the checkpoint this host's cache of it: an object
+     * another loader finished (its lease says done with a record count the ledger confirms)
+     * is done here too, and an object the ledger holds further than the checkpoint (begun
+     * by another loader, or on a host whose run folder is gone) resumes where the ledger's
+     * run of batches ends, without reading them again. Spark batches carry no byte offsets:
+     * such an object is read from its top and the ledger skips its batches.
+     */
+    function fromLedger(obj: SourceObject, oc: ObjectCheckpoint | undefined, ranges: LedgerRange[], batchSize: number, lease: LeaseRow | undefined): ObjectCheckpoint {
+      if (oc?.done) return oc;
+      const run = ledgerRun(ranges);
+      const doneElsewhere = lease?.etag === obj.etag && lease.doneRecords !== null && lease.doneRecords === run.nextRecord - 1;
+      const further = run.resume !== undefined && engine.name === 'inline' && run.nextRecord > (oc?.nextRecord ?? 1);
+      if (!doneElsewhere && !further) return oc ?? emptyObjectCheckpoint(obj, batchSize);
+      const at = further ? { nextRecord: run.nextRecord, nextByte: run.resume!.nextByte, nextLine: run.resume!.nextLine } : { nextRecord: run.nextRecord, nextByte: obj.size, nextLine: oc?.nextLine ?? 1 };
+      return {
+        ...emptyObjectCheckpoint(obj, batchSize),
+        ...at,
+        header: oc?.header ?? [],
+        done: doneElsewhere,
+        rowsIn: run.rowsIn,
+        rowsLoaded: run.rowsLoaded,
+        rowsDuplicate: run.rowsDuplicate,
+        rowsRejected: run.rowsRejected,
+      };
     }
 
     function advance(oc: ObjectCheckpoint, draft: BatchDraft, out: BatchOutcome): void {

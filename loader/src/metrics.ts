@@ -40,6 +40,7 @@ export class LoaderMetricSet {
   readonly batches = counterFrom(METRICS.loaderBatches, this.registry);
   readonly batchDuration = histogramFrom(METRICS.loaderBatchDuration, this.registry);
   readonly retries = counterFrom(METRICS.loaderRetries, this.registry);
+  readonly leaseTakeovers = counterFrom(METRICS.loaderLeaseTakeovers, this.registry);
   readonly state = gaugeFrom(METRICS.loaderStateInProcess, this.registry);
   readonly pausedByReconcile = gaugeFrom(METRICS.loaderPausedByReconcile, this.registry);
 
@@ -66,6 +67,7 @@ export class LoaderMetrics {
   readonly batches: PipelineCounter;
   readonly batchDuration: PipelineHistogram;
   readonly retries: PipelineCounter;
+  readonly leaseTakeovers: PipelineCounter;
   private readonly stateGauge: Gauge<string>;
   private readonly pausedGauge: Gauge<string>;
   private readonly labels: Labels;
@@ -84,6 +86,7 @@ export class LoaderMetrics {
     this.batches = c(set.batches);
     this.batchDuration = new PipelineHistogram(set.batchDuration, this.labels);
     this.retries = c(set.retries);
+    this.leaseTakeovers = c(set.leaseTakeovers);
     this.stateGauge = set.state;
     this.pausedGauge = set.pausedByReconcile;
     this.setState('idle');

@@ -9,6 +9,8 @@ import type { Server } from 'node:http';
 import {
   allPipelineConfigs,
   closeServer,
+  connect,
+  releaseHold,
   buildInfo,
   createLogger,
   datasetOf,
@@ -27,6 +29,7 @@ import {
   type Logger,
 } from '@pipewarden/core';
 import { runLoad, type LoadProgress, type LoadSummary } from './load';
+import { workerName } from './leases';
 import { LoaderMetricSet, type LoaderMetrics } from './metrics';
 import { AbortedError, sleep } from './retry';
 
@@ -68,7 +71,7 @@ export class PipelineRunner {
     readonly config: Config,
     private readonly metrics: LoaderMetrics,
     readonly log: Logger,
-    private readonly opts: { source?: string; watchSeconds?: number },
+    private readonly opts: { source?: string; watchSeconds?: number; worker: string },
   ) {
     this.name = config.pipeline;
   }
@@ -101,9 +104,11 @@ export class PipelineRunner {
         signal: ctl.signal,
         log: this.log,
         metrics: this.metrics,
+        worker: this.opts.worker,
         onProgress: (p) => {
           this.progress = p;
-          if (!ctl.signal.aborted && (p.state === 'running' || p.state === 'waiting_mysql')) this.setState(p.state);
+          // 'paused' here: a reconcile run (perhaps started on another host) holds the pipeline in MySQL.
+          if (!ctl.signal.aborted && (p.state === 'running' || p.state === 'waiting_mysql' || p.state === 'paused')) this.setState(p.state);
         },
       }).then(
         (summary) => {
@@ -158,9 +163,29 @@ export class PipelineRunner {
   async resume(): Promise<void> {
     this.paused = false;
     this.setPausedBy(undefined);
+    await this.releaseHold();
     this.wake?.();
     // Answer with the state the loop moved to, not the one it is leaving.
     for (let i = 0; i < 500 && this.state === 'paused'; i++) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  /**
+   * An operator's resume lets every loader of the pipeline go on, on every host: it
+   * releases the pipeline hold a failed reconcile run left in MySQL (core/src/db/holds.ts).
+   */
+  private async releaseHold(): Promise<void> {
+    const conn = await connect(this.config).catch((e: unknown) => {
+      this.log.warn('could not reach MySQL to release the pipeline hold; loaders on other hosts stay held until a reconcile succeeds', { error: (e as Error).message });
+      return undefined;
+    });
+    if (!conn) return;
+    try {
+      await releaseHold(conn, this.config.pipeline);
+    } catch (e) {
+      this.log.warn('could not release the pipeline hold', { error: (e as Error).message });
+    } finally {
+      await conn.end().catch(() => undefined);
+    }
   }
 
   /** Stop the upload, reopen connections (a new run opens its own), resume from the checkpoint. */
@@ -200,6 +225,8 @@ export class PipelineRunner {
       currentObject: p?.object,
       lastError: this.lastError ?? p?.lastError,
       pausedBy: this.pausedBy,
+      worker: this.opts.worker,
+      holding: p?.holding ?? [],
       startedAt: p ? new Date(p.startedAt).toISOString() : undefined,
       updatedAt: new Date().toISOString(),
     };
@@ -222,18 +249,22 @@ export class LoaderService {
   readonly log: Logger;
   readonly runners: PipelineRunner[];
   private readonly startedAt = new Date().toISOString();
+  /** This service's name among the loaders sharing a source (object leases), for its life. */
+  readonly worker: string;
 
   constructor(private readonly config: Config, opts: LoaderServiceOptions = {}) {
     this.log = opts.log ?? createLogger('loader');
     // Every pipeline gets its share of the MySQL connections: they run at once.
     const configs = allPipelineConfigs(config, { shareConnections: true });
     const several = config.pipelines !== undefined && config.pipelines.length > 0;
+    this.worker = workerName(config);
     this.runners = configs.map(
       (c) =>
         new PipelineRunner(c, this.metricSet.pipeline(c.pipeline), several ? withFields(this.log, { pipeline: c.pipeline }) : this.log, {
           // --source stands for the one source of a deployment without pipelines; pipelines name their own.
           source: several ? undefined : opts.source,
           watchSeconds: opts.watchSeconds,
+          worker: this.worker,
         }),
     );
   }
@@ -283,6 +314,7 @@ export class LoaderService {
     const errors = ps.filter((p) => p.lastError);
     return {
       ...buildInfo(),
+      worker: this.worker,
       state,
       source: one ? one.source : same((p) => p.source),
       engine: same((p) => p.engine) ?? ps[0]?.engine ?? this.config.engine,

@@ -15,12 +15,14 @@ import {
   trimMirror,
   writeBatchTx,
   BatchVanishedError,
+  PipelineHeldError,
   DEFAULT_PIPELINE,
   datasetOf,
   faultArmed,
   faultAt,
   type Config,
   type IntentRecord,
+  type LeaseFence,
   type LedgerEntry,
   type Logger,
   type MirrorKeys,
@@ -45,6 +47,8 @@ export interface BatchOutcome {
 
 export interface SinkEvents {
   onWaiting?: (what: 'mysql' | 'redis', error: unknown) => void;
+  /** A reconcile run holds the pipeline (every loader waits for it): once per wait. */
+  onHeld?: (e: PipelineHeldError) => void;
   onRecovered?: (what: 'mysql' | 'redis') => void;
 }
 
@@ -141,11 +145,12 @@ export class DualWriteSink {
     this.rowOrder = this.spec.duplicates === 'first' && key.length > 0 ? { numeric: key.length === 1 && key[0].type === 'integer' } : undefined;
   }
 
-  async write(draft: BatchDraft, signal: AbortSignal): Promise<BatchOutcome> {
+  /** `lease`: the object lease the batch is written under (its transaction checks it is still held). */
+  async write(draft: BatchDraft, signal: AbortSignal, lease?: LeaseFence): Promise<BatchOutcome> {
     const n = ++this.batchCounter;
     const keys = new Set(draft.keys);
     const intent = intentFor(draft, keys, this.config.pipeline);
-    if (this.spec.duplicates !== 'first') return this.writeRegistered(draft, intent, n, signal, [], () => undefined);
+    if (this.spec.duplicates !== 'first') return this.writeRegistered(draft, intent, n, signal, [], () => undefined, lease);
     // Registered before the first await: write() is called in batch order, and a later
     // batch must see every earlier one that is still in flight.
     const earlier = this.inflight.filter((b) => sharesKey(b.keys, keys)).map((b) => b.done);
@@ -158,19 +163,25 @@ export class DualWriteSink {
       release();
     };
     try {
-      return await this.writeRegistered(draft, intent, n, signal, earlier, finished);
+      return await this.writeRegistered(draft, intent, n, signal, earlier, finished, lease);
     } finally {
       finished();
     }
   }
 
-  private async writeRegistered(draft: BatchDraft, intent: IntentRecord, n: number, signal: AbortSignal, earlier: Promise<void>[], finished: () => void): Promise<BatchOutcome> {
+  private async writeRegistered(draft: BatchDraft, intent: IntentRecord, n: number, signal: AbortSignal, earlier: Promise<void>[], finished: () => void, lease: LeaseFence | undefined): Promise<BatchOutcome> {
     const records = draft.src.records;
+    let held = false;
     const mysqlRetry = {
       operation: 'mysql',
       signal,
-      retryable: mysqlRetryable,
+      retryable: (e: unknown) => mysqlRetryable(e) || e instanceof PipelineHeldError,
       onRetry: (attempt: number, e: unknown) => {
+        if (e instanceof PipelineHeldError) {
+          if (!held) this.events.onHeld?.(e);
+          held = true;
+          return;
+        }
         this.metrics.retries.inc({ operation: 'mysql' });
         // A deadlock between two in-flight batches is routine (InnoDB picks a victim); only
         // an unreachable server is worth a state change.
@@ -224,6 +235,8 @@ export class DualWriteSink {
         const r = await writeBatchTx(conn, {
           spec: this.spec,
           stillCommitted: this.lastInLedger,
+          lease,
+          respectHold: true,
           intent,
           tsv,
           rejects: draft.rejects,

@@ -3,7 +3,7 @@
 // normalized again by the same engine.
 import type Redis from 'ioredis';
 import { UserError, batchId, datasetOf, rulesFor, errorMessage, getMirrorEntry, readCheckpoint, sizeCutting, type Checkpoint, type Config, type DeadLetter, type IntentRecord, type Logger, type MirrorKeys } from '@pipewarden/core';
-import { InlineEngine, openSource, type Source, type SourceObject } from '@pipewarden/loader';
+import { InlineEngine, openSource, readHeader, type Source, type SourceObject } from '@pipewarden/loader';
 
 export interface BatchRows {
   source: 'mirror' | 's3';
@@ -77,13 +77,15 @@ export class SourceRereader {
       if (!listed) throw new UserError(`batch ${intent.id}: its source object ${src.key} is gone and the mirror lost it`);
       object.size = listed.size;
     }
-    // A byte-ranged re-read needs the header from the checkpoint; without either, read from the top.
-    const ranged = src.startByte >= 0 && cp && cp.header.length > 0;
-    const start = ranged
-      ? { nextRecord: src.firstRecord, nextByte: src.startByte, nextLine: src.firstLine, header: cp.header, batchSize: src.records }
-      : { nextRecord: 1, nextByte: 0, nextLine: 1, batchSize: cp?.batchSize ?? sizeCutting(src.firstRecord, src.records) };
     const ctl = new AbortController();
     try {
+      // A byte-ranged re-read, with the header from the checkpoint or, on a host without it
+      // (the reconciler runs anywhere), from the object's first line; a batch without byte
+      // offsets (Spark) is found by reading from the top.
+      const header = src.startByte < 0 ? undefined : cp?.header.length ? cp.header : await readHeader(source, object, ctl.signal);
+      const start = header
+        ? { nextRecord: src.firstRecord, nextByte: src.startByte, nextLine: src.firstLine, header, batchSize: src.records }
+        : { nextRecord: 1, nextByte: 0, nextLine: 1, batchSize: cp?.batchSize ?? sizeCutting(src.firstRecord, src.records) };
       for await (const draft of new InlineEngine(rulesFor(datasetOf(this.config))).batches(source, object, start, ctl.signal)) {
         if (draft.src.firstRecord < src.firstRecord) continue;
         if (draft.src.firstRecord > src.firstRecord) break;

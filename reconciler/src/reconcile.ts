@@ -32,6 +32,9 @@ import {
   rulesFor,
   serverKeyChecksum,
   faultAt,
+  holdPipeline,
+  keepHoldFailed,
+  releaseHold,
   type BatchRepair,
   type Config,
   type IntentRecord,
@@ -122,6 +125,8 @@ class ReconcileRun {
   private readonly rules: RowRules;
   private releaseLoaderLock?: () => void;
   private loaderPaused = false;
+  /** This run holds the pipeline in MySQL: no loader, on any host, commits a batch meanwhile. */
+  private holding = false;
   private recorded = false;
 
   constructor(private readonly config: Config, private readonly opts: ReconcileOptions, private readonly log: Logger) {
@@ -166,6 +171,7 @@ class ReconcileRun {
         await this.pauseLoader();
       }
       await this.waitForMysql();
+      if (!this.dryRun) await this.holdEveryLoader();
       // Read once, with the loader paused and its lock held (a real run): nothing else writes it now.
       const wal = readWalState(this.config.wal.dir);
       if (!this.dryRun) await this.recordStart(wal);
@@ -216,6 +222,17 @@ class ReconcileRun {
       if (!(e instanceof UserError)) throw e;
       throw new UserError(`a loader process holds the WAL's loader lock (${errorMessage(e)}); ${refuse}`, 'let that load finish or stop it, then reconcile again');
     }
+  }
+
+  /**
+   * Hold every loader of the pipeline, wherever it runs (core/src/db/holds.ts): returns once
+   * the batch transactions in flight have ended; from then on none commits until the hold
+   * is released (a successful run) or an operator resumes (a failed run keeps it).
+   */
+  private async holdEveryLoader(): Promise<void> {
+    await holdPipeline(this.pool!, this.config.pipeline, this.report.runId);
+    this.holding = true;
+    this.log.info('every loader of the pipeline held', { pipeline: this.config.pipeline });
   }
 
   private async waitForMysql(): Promise<void> {
@@ -415,6 +432,10 @@ class ReconcileRun {
       await this.holdLoader('verification failed: see the reconciler log');
       return;
     }
+    if (this.holding) {
+      await releaseHold(this.pool!, this.config.pipeline, this.report.runId);
+      this.holding = false;
+    }
     if (this.opts.restartLoader === false) return;
     this.step({ phase: 'restart_loader' });
     try {
@@ -425,8 +446,9 @@ class ReconcileRun {
     }
   }
 
-  /** A failed run keeps the loader paused (later batches must not land before the missing ones) and says so in its /status. */
+  /** A failed run keeps the loaders paused (later batches must not land before the missing ones) and says so in the service's /status and the hold. */
   private async holdLoader(error: string): Promise<void> {
+    if (this.holding) await this.attempt('record the failure in the pipeline hold', () => keepHoldFailed(this.pool!, this.config.pipeline, this.report.runId, error));
     if (!this.loaderPaused) return;
     try {
       await this.loader.pause({ by: 'reconcile', runId: this.report.runId, pipeline: this.config.pipeline, error });
@@ -444,6 +466,7 @@ class ReconcileRun {
     if (this.recorded && this.pool) await this.attempt('record the failed run', () => recordRun(this.pool!, this.report, errorMessage(e)));
     if (this.wal) await this.attempt('close the failed run in the WAL', () => this.wal!.append({ t: 'run', run: this.report.runId, phase: 'end', outcome: 'failed', ts: Date.now() }));
     if (!cancelled) await this.holdLoader(errorMessage(e));
+    else if (this.holding) await this.attempt('release the pipeline hold', () => releaseHold(this.pool!, this.config.pipeline, this.report.runId));
   }
 
   private async close(): Promise<void> {

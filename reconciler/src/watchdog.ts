@@ -4,11 +4,13 @@
 // (a failed run keeps the loader paused, so giving up would stall the pipeline silently).
 // At start-up it also reconciles when MySQL started after batches of the WAL were written:
 // after a host crash nothing is in doubt in the WAL, yet a MySQL with relaxed durability
-// may have lost those batches' commits. Each decision is logged and counted.
+// may have lost those batches' commits; and when a pipeline is still held by a run that
+// failed or was killed (core/src/db/holds.ts: every loader of it waits until a run succeeds). Each decision is logged and counted.
 // Pipelines: MySQL going away concerns every pipeline, so those runs cover all; the WAL
 // findings (in doubt at start-up, written before MySQL started, stuck) and failed runs are
 // per pipeline, so the run covers the one pipeline concerned, or every one when several are.
-import { allPipelineConfigs, errorMessage, mysqlUptime, pingMysql, readWalState, type Config, type Logger, type WalState } from '@pipewarden/core';
+import type { RowDataPacket } from 'mysql2/promise';
+import { TABLES, allPipelineConfigs, connect, errorMessage, mysqlUptime, pingMysql, readWalState, type Config, type Logger, type WalState } from '@pipewarden/core';
 import type { JobManager } from './jobs';
 import type { ReconcilerMetrics } from './metrics';
 import { jobPipeline } from './plan';
@@ -19,6 +21,7 @@ export type WatchdogDecision =
   | 'mysql_restarted_reconcile'
   | 'startup_in_doubt_reconcile'
   | 'startup_mysql_restarted_reconcile'
+  | 'startup_held_reconcile'
   | 'retry_failed_reconcile'
   | 'retry_in_doubt_reconcile'
   | 'reconcile_already_running';
@@ -148,6 +151,23 @@ export class Watchdog {
     const state = (pc: Config) => states?.get(pc.pipeline) ?? readWalState(pc.wal.dir);
     const before = this.perPipeline((pc) => writtenBeforeMysqlStarted([...state(pc).intents.values()].map((i) => i.ts), uptimeSeconds, now));
     if (before.size > 0) this.reconcile('startup_mysql_restarted_reconcile', { batchesWrittenBeforeMysqlStarted: sum(before), pipelines: [...before.keys()] }, jobPipeline([...before.keys()], this.names));
+    else void this.heldPipelines().then((held) => held.length > 0 && this.reconcile('startup_held_reconcile', { pipelines: held }, jobPipeline(held, this.names)));
+  }
+
+  /** Pipelines a run that is no longer running (this process has none yet) still holds. */
+  private async heldPipelines(): Promise<string[]> {
+    try {
+      const conn = await connect(this.config);
+      try {
+        const [rows] = await conn.query<RowDataPacket[]>(`SELECT pipeline FROM \`${TABLES.holds}\` WHERE held_by IS NOT NULL AND pipeline IN (?)`, [this.names]);
+        return rows.map((r) => String(r.pipeline));
+      } finally {
+        await conn.end();
+      }
+    } catch (e) {
+      this.log.warn('watchdog: could not read the pipeline holds', { error: errorMessage(e) });
+      return [];
+    }
   }
 
   async tick(): Promise<void> {

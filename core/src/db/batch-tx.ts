@@ -14,6 +14,14 @@ import { POSITION_COLUMN, TABLES, ident } from './schema';
 import { DEFAULT_PIPELINE } from '../config';
 import { batchPosition, rowPosition } from './position';
 import { prepareStaging, upsertLast } from './upsert-last';
+import { holdLease, type LeaseFence } from './leases';
+import { checkNotHeld } from './holds';
+
+/** The ledger's resume columns (end_byte, next_line): both known, or neither. */
+function resumePoint(intent: IntentRecord): [number | null, number | null] {
+  const { endByte, nextLine } = intent.src;
+  return endByte >= 0 && nextLine !== undefined ? [endByte, nextLine] : [null, null];
+}
 
 export type WriteMethod = 'load-data' | 'insert';
 
@@ -136,7 +144,7 @@ export async function ledgerRanges(conn: Pick<PoolConnection, 'query'>, keys: re
   const out = new Map<string, Map<string, LedgerRange[]>>();
   for (let i = 0; i < keys.length; i += 500) {
     const [rows] = await conn.query<RowDataPacket[]>(
-      `SELECT source_key, source_etag, first_record, record_count FROM \`${TABLES.ledger}\` WHERE pipeline = ? AND source_key IN (?) ORDER BY source_key, source_etag, first_record`,
+      `SELECT source_key, source_etag, first_record, record_count, end_byte, next_line, rows_inserted, rows_duplicate, rows_rejected FROM \`${TABLES.ledger}\` WHERE pipeline = ? AND source_key IN (?) ORDER BY source_key, source_etag, first_record`,
       [pipeline, keys.slice(i, i + 500)],
     );
     for (const r of rows) {
@@ -144,7 +152,14 @@ export async function ledgerRanges(conn: Pick<PoolConnection, 'query'>, keys: re
       if (!byEtag) out.set(r.source_key, (byEtag = new Map()));
       let list = byEtag.get(r.source_etag);
       if (!list) byEtag.set(r.source_etag, (list = []));
-      list.push({ firstRecord: Number(r.first_record), recordCount: Number(r.record_count) });
+      list.push({
+        firstRecord: Number(r.first_record),
+        recordCount: Number(r.record_count),
+        ...(r.end_byte !== null && r.next_line !== null ? { endByte: Number(r.end_byte), nextLine: Number(r.next_line) } : {}),
+        rowsInserted: Number(r.rows_inserted),
+        rowsDuplicate: Number(r.rows_duplicate),
+        rowsRejected: Number(r.rows_rejected),
+      });
     }
   }
   return out;
@@ -255,6 +270,19 @@ export async function writeBatchTx(
      * in between), else throws BatchVanishedError and writes nothing.
      */
     stillCommitted?: string;
+    /**
+     * The object lease the writer works under (several loaders on one source): the
+     * transaction first checks that the writer still holds it, and keeps it share-locked
+     * until COMMIT, so a worker that lost its lease (stalled past its expiry, taken over)
+     * can no longer commit a batch of that object; else LeaseLostError, nothing written.
+     */
+    lease?: LeaseFence;
+    /**
+     * A loader's batch: written only while no reconcile run holds the pipeline (the row stays
+     * share-locked until COMMIT, so a run's hold waits for this transaction); else
+     * PipelineHeldError, nothing written. The reconciler's own repairs do not ask.
+     */
+    respectHold?: boolean;
     /** Runs just before COMMIT (fault injection in tests). */
     beforeCommit?: () => Promise<void>;
   },
@@ -270,6 +298,8 @@ export async function writeBatchTx(
       const [held] = await conn.query<RowDataPacket[]>(`SELECT 1 FROM \`${TABLES.ledger}\` WHERE batch_id = ? LOCK IN SHARE MODE`, [opts.stillCommitted]);
       if (held.length === 0) throw new BatchVanishedError(opts.stillCommitted);
     }
+    if (opts.respectHold) await checkNotHeld(conn, pipeline);
+    if (opts.lease) await holdLease(conn, opts.lease);
     const inserted = await insertRows(conn, opts.spec, intent, opts.tsv, opts.method);
     await insertDeadLetters(conn, intent, opts.rejects, pipeline);
     // Kept rows not inserted are keys already in the table (or repeated inside the batch):
@@ -281,8 +311,8 @@ export async function writeBatchTx(
     const duplicate = intent.rows - inserted;
     try {
       await conn.query(
-        `INSERT INTO \`${TABLES.ledger}\` (batch_id, source_key, source_etag, first_record, record_count, rows_kept, rows_inserted, rows_duplicate, rows_rejected, key_checksum, committed_by, pipeline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [intent.id, intent.src.key, intent.src.etag, intent.src.firstRecord, intent.src.records, intent.rows, inserted, Math.max(0, duplicate), intent.rejected, intent.check, opts.committedBy, pipeline],
+        `INSERT INTO \`${TABLES.ledger}\` (batch_id, source_key, source_etag, first_record, record_count, rows_kept, rows_inserted, rows_duplicate, rows_rejected, key_checksum, committed_by, pipeline, end_byte, next_line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [intent.id, intent.src.key, intent.src.etag, intent.src.firstRecord, intent.src.records, intent.rows, inserted, Math.max(0, duplicate), intent.rejected, intent.check, opts.committedBy, pipeline, ...resumePoint(intent)],
       );
     } catch (e) {
       // The ledger already holds the batch (a replay racing a repair, or a retried COMMIT

@@ -10,6 +10,8 @@ export const TABLES = {
   deadLetters: 'dead_letters',
   reconcileRuns: 'reconcile_runs',
   reconcileRunBatches: 'reconcile_run_batches',
+  leases: 'object_leases',
+  holds: 'pipeline_holds',
   migrations: 'schema_migrations',
 } as const;
 
@@ -254,6 +256,43 @@ export const MIGRATIONS: Migration[] = [
       // The exporter counts dead letters by (pipeline, reason) at every scrape.
       ...ddlIfMissing('index', TABLES.deadLetters, 'ix_pipeline_reason', `ALTER TABLE \`${TABLES.deadLetters}\` ADD KEY \`ix_pipeline_reason\` (\`pipeline\`, \`reason\`)`),
       ...ddlIfMissing('column', TABLES.reconcileRuns, 'pipeline', `ALTER TABLE \`${TABLES.reconcileRuns}\` ADD COLUMN \`pipeline\` VARCHAR(32) NOT NULL DEFAULT 'default'`),
+    ],
+  },
+  {
+    version: 5,
+    name: 'scale-out: where each batch ends, object leases, pipeline holds',
+    // end_byte/next_line: where a read resumes after the batch, so the ledger alone (with the
+    // source) says where to go on; NULL for engines without byte offsets (Spark) and for
+    // batches written before. object_leases: one row per object of a pipeline, claimed by a
+    // loader for a while (owner, expires_at, compared with the server's clock so the hosts'
+    // clocks do not matter), marked done with the object's record count when it is loaded.
+    // seat: the owner's host and run folder (hashed), so a loader restarted on the same run
+    // folder takes its dead predecessor's leases at once instead of waiting for them to lapse.
+    // Keyed by a hash of the object key: a utf8mb4 VARCHAR(1024) is longer than a key may be.
+    statements: [
+      ...ddlIfMissing('column', TABLES.ledger, 'end_byte', `ALTER TABLE \`${TABLES.ledger}\` ADD COLUMN \`end_byte\` BIGINT UNSIGNED NULL, ADD COLUMN \`next_line\` BIGINT UNSIGNED NULL`),
+      `CREATE TABLE IF NOT EXISTS \`${TABLES.leases}\` (
+  \`pipeline\` VARCHAR(32) NOT NULL,
+  \`object_hash\` CHAR(64) CHARACTER SET ascii NOT NULL,
+  \`source_key\` VARCHAR(1024) NOT NULL,
+  \`source_etag\` VARCHAR(128) NOT NULL,
+  \`owner\` VARCHAR(190) NULL,
+  \`seat\` CHAR(16) CHARACTER SET ascii NULL,
+  \`expires_at\` DATETIME(3) NULL,
+  \`claimed_at\` DATETIME(3) NULL,
+  \`done_records\` BIGINT UNSIGNED NULL,
+  \`updated_at\` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
+  PRIMARY KEY (\`pipeline\`, \`object_hash\`),
+  KEY \`ix_owner\` (\`pipeline\`, \`owner\`)
+) ${TABLE_OPTIONS}`,
+      // One row per pipeline: a reconcile run's hold on every loader of it (core/src/db/holds.ts).
+      `CREATE TABLE IF NOT EXISTS \`${TABLES.holds}\` (
+  \`pipeline\` VARCHAR(32) NOT NULL,
+  \`held_by\` CHAR(36) NULL,
+  \`held_since\` DATETIME(3) NULL,
+  \`error\` TEXT NULL,
+  PRIMARY KEY (\`pipeline\`)
+) ${TABLE_OPTIONS}`,
     ],
   },
 ];

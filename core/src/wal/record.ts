@@ -21,6 +21,12 @@ export interface SourceRange {
   endByte: number;
   /** 1-based line number of the first record (for dead letters). */
   firstLine: number;
+  /**
+   * Line number after the batch's last record: with endByte, where a read resumes (the
+   * ledger keeps both, so a loader without its checkpoint resumes there). Absent when the
+   * engine has no byte offsets (Spark) and in records written before it existed.
+   */
+  nextLine?: number;
 }
 
 export interface IntentRecord {

@@ -47,6 +47,13 @@ export const OVER_TIME_PANELS: PanelSpec[] = [
     unit: 'none',
     queries: [{ refId: 'A', expr: `max(${METRICS.mirrorBatches.name})`, legendFormat: 'batches mirrored' }],
   },
+  {
+    key: 'workers',
+    title: 'Objects held, by loader',
+    description: 'Source objects each loader (worker) holds a lease on: who loads what when several loaders share a source. A loader that died drops out once its leases lapse, and another takes its object over.',
+    unit: 'none',
+    queries: [{ refId: 'A', expr: `sum by (worker) (${METRICS.workerObjectsHeld.name})`, legendFormat: '{{worker}}' }],
+  },
 ];
 
 /**

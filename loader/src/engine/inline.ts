@@ -73,6 +73,7 @@ export class InlineEngine implements Engine {
           startByte: b.startByte < 0 ? bytesRead : b.startByte,
           endByte: b.endByte < 0 ? bytesRead : b.endByte,
           firstLine: b.firstLine,
+          ...(b.records > 0 ? { nextLine: b.nextLine } : {}),
         },
         tsv: b.sink.bytes(),
         keys: b.keys,
@@ -143,4 +144,20 @@ export class InlineEngine implements Engine {
     // The final (possibly empty) batch marks the object done; an empty one writes nothing.
     yield finishBatch(true);
   }
+}
+
+/**
+ * An object's header (its first record), for a read that resumes mid-object without a
+ * checkpoint: the ledger gave the position, the header is read from the top, only as far
+ * as its record ends.
+ */
+export async function readHeader(source: Source, object: SourceObject, signal: AbortSignal): Promise<string[]> {
+  const reader = new CsvRecordReader();
+  for await (const chunk of source.open(object, 0, signal)) {
+    const [first] = reader.push(chunk as Buffer);
+    if (first) return first.fields; // leaving the loop closes the stream
+  }
+  const [first] = reader.end();
+  if (!first) throw new UserError(`${object.key}: the object has no header line, yet the ledger holds batches of it`, 'was it replaced under the same ETag? run `pipewarden verify`');
+  return first.fields;
 }

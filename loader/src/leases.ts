@@ -1,0 +1,149 @@
+// A loader's side of the object leases (core/src/db/leases.ts): its worker name, claims
+// that wait out a MySQL outage, and the renewal that runs while it loads an object.
+import { hostname } from 'node:os';
+import { createHash, randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { Pool } from 'mysql2/promise';
+import { claimObject, finishObject, leaseRows, registerObjects, releaseLease, renewLease, reopenObject, type ClaimResult, type Config, type LeaseFence, type LeaseRow, type Logger } from '@pipewarden/core';
+import { mysqlRetryable, retryWhileDown } from './retry';
+
+interface Versioned {
+  key: string;
+  etag: string;
+}
+
+/**
+ * This process's name among the loaders: PIPEWARDEN_WORKER (or host/pid) and a random
+ * suffix, so two processes never share one, even when configured alike or after a restart.
+ */
+export function workerName(config: Config): string {
+  return `${config.loader.worker ?? `${hostname()}/${process.pid}`}#${randomBytes(3).toString('hex')}`;
+}
+
+/** A held lease: renewed every third of its life until stopped; `lost` once another loader has it. */
+export interface HeldLease {
+  readonly fence: LeaseFence;
+  readonly lost: boolean;
+  stop(): void;
+}
+
+/**
+ * Where a loader sits: its host and run folder. Only one live loader has a seat (it holds
+ * the folder's loader.lock), so a lease held from this seat by another worker name is a
+ * dead predecessor's, taken back at once by the loader restarted there.
+ */
+export function seatOf(config: Config): string {
+  return createHash('sha256').update(`${hostname()}\0${resolve(config.wal.dir)}`).digest('hex').slice(0, 16);
+}
+
+export class ObjectLeases {
+  readonly owner: string;
+  private readonly seat: string;
+  private readonly held = new Set<string>();
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly config: Config,
+    private readonly log: Logger,
+    private readonly signal: AbortSignal,
+    owner?: string,
+  ) {
+    this.owner = owner ?? workerName(config);
+    this.seat = seatOf(config);
+  }
+
+  /** Object keys this loader holds now (for /status). */
+  holding(): string[] {
+    return [...this.held];
+  }
+
+  fence(obj: Versioned): LeaseFence {
+    return { pipeline: this.config.pipeline, key: obj.key, etag: obj.etag, owner: this.owner };
+  }
+
+  private retry<T>(fn: () => Promise<T>): Promise<T> {
+    return retryWhileDown(fn, { operation: 'mysql', signal: this.signal, retryable: mysqlRetryable });
+  }
+
+  register(objects: readonly Versioned[]): Promise<void> {
+    return this.retry(() => registerObjects(this.pool, this.config.pipeline, objects));
+  }
+
+  rows(objects: readonly Versioned[]): Promise<Map<string, LeaseRow>> {
+    return this.retry(() =>
+      leaseRows(
+        this.pool,
+        this.config.pipeline,
+        objects.map((o) => o.key),
+      ),
+    );
+  }
+
+  /** The lease says done with a record count the ledger no longer confirms: not done after all. */
+  reopen(obj: Versioned, records: number): Promise<void> {
+    return this.retry(() => reopenObject(this.pool, this.fence(obj), records));
+  }
+
+  async claim(obj: Versioned): Promise<ClaimResult> {
+    const r = await this.retry(async () => {
+      const conn = await this.pool.getConnection();
+      try {
+        const out = await claimObject(conn, this.fence(obj), this.config.loader.leaseSeconds, this.seat);
+        conn.release();
+        return out;
+      } catch (e) {
+        conn.destroy();
+        throw e;
+      }
+    });
+    if (r.result === 'claimed') this.held.add(obj.key);
+    return r;
+  }
+
+  /**
+   * Keep the lease while the object loads. A renewal MySQL cannot answer is tried again at
+   * the next tick (the lease may lapse meanwhile; the batch transactions' fence then
+   * decides); a renewal that finds the lease gone calls `onLost` once.
+   */
+  hold(obj: Versioned, onLost: () => void): HeldLease {
+    const fence = this.fence(obj);
+    const seconds = this.config.loader.leaseSeconds;
+    let lost = false;
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy || lost) return;
+      busy = true;
+      renewLease(this.pool, fence, seconds)
+        .then((ok) => {
+          if (ok || lost) return;
+          lost = true;
+          this.held.delete(obj.key);
+          this.log.warn('lost the lease on an object to another loader; leaving it to that one', { object: obj.key, worker: this.owner });
+          onLost();
+        })
+        .catch((e: unknown) => this.log.debug('lease renewal failed; trying again', { object: obj.key, error: (e as Error).message }))
+        .finally(() => (busy = false));
+    }, (seconds * 1000) / 3);
+    timer.unref();
+    return {
+      fence,
+      get lost() {
+        return lost;
+      },
+      stop: () => clearInterval(timer),
+    };
+  }
+
+  /** The object is loaded: record its record count for the other loaders' proof and release it. */
+  async finish(obj: Versioned, records: number): Promise<void> {
+    this.held.delete(obj.key);
+    const ok = await this.retry(() => finishObject(this.pool, this.fence(obj), records));
+    if (!ok) this.log.warn('the lease had passed to another loader when this one finished the object; the ledger holds its batches either way', { object: obj.key });
+  }
+
+  /** Give an unfinished object back (a stop, a failure): best effort, it expires anyway. */
+  async release(obj: Versioned): Promise<void> {
+    this.held.delete(obj.key);
+    await releaseLease(this.pool, this.fence(obj)).catch((e: unknown) => this.log.debug('could not release a lease; it expires by itself', { object: obj.key, error: (e as Error).message }));
+  }
+}
