@@ -18,6 +18,8 @@ const bool = z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes', '
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 /** A deadline: positive, fractions allowed (tests use short ones). */
 const seconds = z.coerce.number().positive().max(86400);
+/** A rate cap; 0 means none. */
+const rate = z.coerce.number().min(0).max(1e12);
 const csvList = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(z.string()));
 
 /** One pipeline as the config file declares it: what it loads, with which spec, and its own settings (the rest is inherited). */
@@ -30,6 +32,7 @@ export const pipelineSchema = z
     engine: z.enum(['inline', 'spark']).optional(),
     batch: z.object({ size: int(1, 1_000_000).optional(), pipelineDepth: int(1, 16).optional() }).strict().optional(),
     mysql: z.object({ connections: int(1, 64).optional() }).strict().optional(),
+    rate: z.object({ rowsPerSecond: rate.optional(), bytesPerSecond: rate.optional() }).strict().optional(),
   })
   .strict();
 export type PipelineDef = z.infer<typeof pipelineSchema>;
@@ -70,6 +73,8 @@ export const configSchema = z.object({
   engine: z.enum(['inline', 'spark']),
   wal: z.object({ dir: z.string(), fsync: z.enum(['always', 'batch', 'never']), segmentBytes: int(1 << 16, 1 << 30), retentionSeconds: int(0, 30 * 86400) }),
   batch: z.object({ size: int(1, 1_000_000), pipelineDepth: int(1, 16) }),
+  /** Load control on a shared MySQL (loader/src/throttle.ts): caps per pipeline and in total, across every loader; 0 = none. */
+  rate: z.object({ rowsPerSecond: rate, bytesPerSecond: rate, totalRowsPerSecond: rate, totalBytesPerSecond: rate, busyThreadsRunning: int(0, 100_000) }),
   mirror: z.object({ retentionBatches: int(1, 1_000_000), retentionSeconds: int(1, 30 * 86400), compress: bool }),
   spark: z.object({
     master: z.string().min(1),
@@ -126,6 +131,11 @@ export const VARIABLES: Variable[] = [
   { env: 'PIPEWARDEN_WAL_RETENTION_SECONDS', path: 'wal.retentionSeconds', default: String(DEFAULT_WAL_RETENTION_SECONDS), description: 'Resolved WAL segments are kept while they hold records newer than this: a MySQL with innodb_flush_log_at_trx_commit=0/2 can lose its last ~1 s of commits in a host crash, and the reconciler checks the WAL\'s commits against the ledger.' },
   { env: 'PIPEWARDEN_BATCH_SIZE', path: 'batch.size', default: '5000', description: 'Input records per batch (one MySQL transaction, one mirror entry). An object with batches in the ledger keeps the size it was begun with.' },
   { env: 'PIPEWARDEN_PIPELINE_DEPTH', path: 'batch.pipelineDepth', default: '2', description: 'Batches in flight at once (parse of batch n+1 overlaps the write of batch n).' },
+  { env: 'PIPEWARDEN_RATE_ROWS_PER_SECOND', path: 'rate.rowsPerSecond', default: '0', description: 'Cap on the rows a pipeline writes to MySQL per second, shared by every loader of it (a token bucket in Redis); 0 = none. A pipeline in the config file may set its own (`rate.rowsPerSecond`).' },
+  { env: 'PIPEWARDEN_RATE_BYTES_PER_SECOND', path: 'rate.bytesPerSecond', default: '0', description: 'Cap on the bytes of rows a pipeline sends to MySQL per second, shared by every loader of it; 0 = none.' },
+  { env: 'PIPEWARDEN_RATE_TOTAL_ROWS_PER_SECOND', path: 'rate.totalRowsPerSecond', default: '0', description: 'Cap on the rows every pipeline of the deployment writes per second together, across every loader; 0 = none.' },
+  { env: 'PIPEWARDEN_RATE_TOTAL_BYTES_PER_SECOND', path: 'rate.totalBytesPerSecond', default: '0', description: 'Cap on the bytes every pipeline sends to MySQL per second together; 0 = none.' },
+  { env: 'PIPEWARDEN_BUSY_THREADS_RUNNING', path: 'rate.busyThreadsRunning', default: '0', description: 'Back off while MySQL\'s Threads_running is above this (a struggling server): loaders wait before each batch until it drops; 0 = never.' },
   { env: 'PIPEWARDEN_MIRROR_RETENTION_BATCHES', path: 'mirror.retentionBatches', default: '200', description: 'Committed batches kept in the Redis mirror.' },
   { env: 'PIPEWARDEN_MIRROR_RETENTION_SECONDS', path: 'mirror.retentionSeconds', default: '3600', description: 'Committed batches older than this leave the mirror.' },
   { env: 'PIPEWARDEN_MIRROR_COMPRESS', path: 'mirror.compress', default: 'false', description: 'Deflate mirror entries (less Redis memory, more loader CPU).' },

@@ -47,6 +47,12 @@ export function pipelineKeyPrefix(basePrefix: string, name: string): string {
   return name === DEFAULT_PIPELINE ? basePrefix : `${basePrefix}pipeline:${name}:`;
 }
 
+/** The deployment's own Redis prefix (PIPEWARDEN_REDIS_KEY_PREFIX) from a pipeline's Config: keys every pipeline shares (the total rate caps). */
+export function deploymentKeyPrefix(config: Config): string {
+  const own = pipelineKeyPrefix('', config.pipeline);
+  return config.redis.keyPrefix.endsWith(own) ? config.redis.keyPrefix.slice(0, config.redis.keyPrefix.length - own.length) : config.redis.keyPrefix;
+}
+
 /**
  * The Config of one pipeline (`name` defaults to config.pipeline). Flags and environment
  * values for source, dataset, table and engine apply to the `default` pipeline and to a
@@ -70,6 +76,7 @@ export function pipelineConfig(config: Config, name: string = config.pipeline, o
     mysql: { ...config.mysql, connections },
     wal: { ...config.wal, dir: pipelineWalDir(config.wal.dir, p.name) },
     redis: { ...config.redis, keyPrefix: pipelineKeyPrefix(config.redis.keyPrefix, p.name) },
+    rate: { ...config.rate, ...p.rate },
   };
 }
 

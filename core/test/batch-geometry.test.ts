@@ -1,5 +1,5 @@
 // batchGeometry: the batch size an object was cut with, read back from its ledger batches.
-import { batchGeometry, ledgerMismatch, sizeCutting, type IntentRecord, type LedgerEntry } from '../src';
+import { batchGeometry, ledgerMismatch, ledgerRun, sizeCutting, type IntentRecord, type LedgerEntry } from '../src';
 
 const b = (firstRecord: number, recordCount: number) => ({ firstRecord, recordCount });
 
@@ -60,4 +60,22 @@ test('sizeCutting: a size that cuts exactly the batch at firstRecord, full or th
     expect((first - 1) % s).toBe(0);
     expect(Math.min(s, total - first + 1)).toBe(records);
   }
+});
+
+test('ledgerRun: where the unbroken run of batches from record 1 ends, where a read resumes, and its totals', () => {
+  const b = (firstRecord: number, recordCount: number, endByte?: number, nextLine?: number) => ({ firstRecord, recordCount, endByte, nextLine, rowsInserted: recordCount - 2, rowsDuplicate: 1, rowsRejected: 1 });
+  // Any order; the run stops at the gap (2001 missing), and resumes after the last batch of the run.
+  expect(ledgerRun([b(3001, 1000, 900, 3003), b(1001, 1000, 600, 2002), b(1, 1000, 300, 1002)])).toEqual({
+    nextRecord: 2001,
+    resume: { nextByte: 600, nextLine: 2002 },
+    rowsIn: 2000,
+    rowsLoaded: 1996,
+    rowsDuplicate: 2,
+    rowsRejected: 2,
+  });
+  // The run's last batch without byte offsets (Spark, or a row older than schema 5): no resume point.
+  const noOffsets = ledgerRun([b(1, 1000, 300, 1002), b(1001, 1000)]);
+  expect([noOffsets.nextRecord, 'resume' in noOffsets]).toEqual([2001, false]);
+  // Nothing from record 1.
+  expect(ledgerRun([b(1001, 1000, 600, 2002)])).toEqual({ nextRecord: 1, rowsIn: 0, rowsLoaded: 0, rowsDuplicate: 0, rowsRejected: 0 });
 });

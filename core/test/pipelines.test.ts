@@ -5,7 +5,7 @@ import { UserError } from '../src/errors';
 import { batchId } from '../src/batch';
 import { loadConfig } from '../src/config';
 import { datasetOf } from '../src/dataset/of-config';
-import { allPipelineConfigs, pipelineConfig, pipelinesOf } from '../src/pipelines';
+import { allPipelineConfigs, deploymentKeyPrefix, pipelineConfig, pipelinesOf } from '../src/pipelines';
 
 const env = { PIPEWARDEN_MYSQL_URL: 'mysql://root@127.0.0.1:3306/pw', PIPEWARDEN_WAL_DIR: '/var/lib/pw/wal', PIPEWARDEN_MYSQL_CONNECTIONS: '8' };
 
@@ -35,6 +35,19 @@ describe('pipelines', () => {
     expect({ name: animals.pipeline, table: animals.table, engine: animals.engine, size: animals.batch.size }).toEqual({ name: 'animals', table: 'violations_copy', engine: 'spark', size: 5000 });
     expect(pipelineConfig(config, 'animals').mysql.connections).toBe(8); // alone, a command gets them all
     expect(batchId('k', 'e', 1, 'parking')).not.toBe(batchId('k', 'e', 1, 'animals'));
+  });
+
+  test('rate caps: a pipeline may set its own, the totals are the deployment\'s, under the deployment\'s Redis prefix', () => {
+    const config = withFile({
+      pipelines: [
+        { name: 'parking', source: 's3://nyc/fy2014/', dataset: 'builtin:nyc-parking-violations', rate: { rowsPerSecond: 5000 } },
+        { name: 'other', source: './drops/', dataset: 'builtin:nyc-parking-violations', table: 'violations_copy' },
+      ],
+    });
+    const withEnv = { ...config, rate: { ...config.rate, rowsPerSecond: 100, totalRowsPerSecond: 9000 } };
+    const [parking, other] = allPipelineConfigs(withEnv);
+    expect([parking.rate.rowsPerSecond, parking.rate.totalRowsPerSecond, other.rate.rowsPerSecond]).toEqual([5000, 9000, 100]);
+    expect([deploymentKeyPrefix(parking), deploymentKeyPrefix(other), deploymentKeyPrefix(pipelineConfig(loadConfig({ env, useStackEnv: false })))]).toEqual(['pw:', 'pw:', 'pw:']);
   });
 
   test('mistakes are named: an unknown pipeline, a repeated name, two pipelines on one table', () => {

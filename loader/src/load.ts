@@ -49,6 +49,7 @@ import {
 } from '@pipewarden/core';
 import { InlineEngine, readHeader } from './engine/inline';
 import { ObjectLeases } from './leases';
+import { Throttle } from './throttle';
 import type { BatchDraft, Engine } from './engine/types';
 import { LoaderMetrics } from './metrics';
 import { AbortedError, mysqlRetryable, retryWhileDown, sleep } from './retry';
@@ -271,6 +272,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     const leases = new ObjectLeases(res.pool, config, log, signal, opts.worker);
     await leases.register(objects);
     await retryWhileDown(() => ensureHoldRow(res.pool, config.pipeline), { operation: 'mysql', signal, retryable: mysqlRetryable });
+    const throttle = new Throttle(config, res.redis, res.pool, metrics, log);
     const emitHolding = () => emit({ worker: leases.owner, holding: leases.holding() });
     const sink = new DualWriteSink(config, res.pool, res.redis, wal, method, metrics, log, {
       onWaiting: (what, e) => {
@@ -419,6 +421,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
             if (draft.last) oc.done = true;
             continue;
           }
+          await throttle.beforeBatch(draft.keys.length, draft.tsv.length, ctl.signal);
           const done = sink.write(draft, ctl.signal, lease.fence);
           done.catch(() => undefined);
           inflight.push({ draft, done });

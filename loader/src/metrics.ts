@@ -41,6 +41,8 @@ export class LoaderMetricSet {
   readonly batchDuration = histogramFrom(METRICS.loaderBatchDuration, this.registry);
   readonly retries = counterFrom(METRICS.loaderRetries, this.registry);
   readonly leaseTakeovers = counterFrom(METRICS.loaderLeaseTakeovers, this.registry);
+  readonly throttled = counterFrom(METRICS.loaderThrottled, this.registry);
+  readonly rateLimit = gaugeFrom(METRICS.loaderRateLimit, this.registry);
   readonly state = gaugeFrom(METRICS.loaderStateInProcess, this.registry);
   readonly pausedByReconcile = gaugeFrom(METRICS.loaderPausedByReconcile, this.registry);
 
@@ -68,6 +70,8 @@ export class LoaderMetrics {
   readonly batchDuration: PipelineHistogram;
   readonly retries: PipelineCounter;
   readonly leaseTakeovers: PipelineCounter;
+  readonly throttled: PipelineCounter;
+  private readonly rateLimitGauge: Gauge<string>;
   private readonly stateGauge: Gauge<string>;
   private readonly pausedGauge: Gauge<string>;
   private readonly labels: Labels;
@@ -87,6 +91,8 @@ export class LoaderMetrics {
     this.batchDuration = new PipelineHistogram(set.batchDuration, this.labels);
     this.retries = c(set.retries);
     this.leaseTakeovers = c(set.leaseTakeovers);
+    this.throttled = c(set.throttled);
+    this.rateLimitGauge = set.rateLimit;
     this.stateGauge = set.state;
     this.pausedGauge = set.pausedByReconcile;
     this.setState('idle');
@@ -94,6 +100,11 @@ export class LoaderMetrics {
 
   setState(s: LoaderState): void {
     for (const st of LOADER_STATES) this.stateGauge.set({ ...this.labels, state: st }, st === s ? 1 : 0);
+  }
+
+  /** pipewarden_loader_rate_limit of this pipeline: each limit's value, 0 for none. */
+  setRateLimits(limits: Record<string, number>): void {
+    for (const [limit, v] of Object.entries(limits)) this.rateLimitGauge.set({ ...this.labels, limit }, v);
   }
 
   /** pipewarden_loader_paused_by_reconcile of this pipeline. */

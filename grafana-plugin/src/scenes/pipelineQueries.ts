@@ -54,6 +54,13 @@ export const OVER_TIME_PANELS: PanelSpec[] = [
     unit: 'none',
     queries: [{ refId: 'A', expr: `sum by (worker) (${METRICS.workerObjectsHeld.name})`, legendFormat: '{{worker}}' }],
   },
+  {
+    key: 'throttled',
+    title: 'Loaders held back, by reason',
+    description: 'The share of time the loaders waited before their batches: to stay within a rate cap (rows, bytes, and the totals across pipelines) or while MySQL was busy (Threads_running above PIPEWARDEN_BUSY_THREADS_RUNNING). 1 = one loader waiting all the time.',
+    unit: 'percentunit',
+    queries: [{ refId: 'A', expr: `sum by (reason) (rate(${METRICS.loaderThrottled.name}[$__rate_interval]))`, legendFormat: '{{reason}}' }],
+  },
 ];
 
 /**

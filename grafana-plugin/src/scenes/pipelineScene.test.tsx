@@ -13,13 +13,14 @@ const metricsIn = (expr: string) => expr.match(/pipewarden_[a-z_]+/g) ?? [];
 const KNOWN = new Set(Object.values(METRICS).map((m) => m.name));
 
 describe('the pipeline over time: queries', () => {
-  it('plots rows loaded per second, rows rejected by reason, batches in doubt, the mirror depth and the objects each loader holds', () => {
+  it('plots rows loaded per second, rows rejected by reason, batches in doubt, the mirror depth, the objects each loader holds and the time loaders are held back', () => {
     expect(OVER_TIME_PANELS.map((p) => [p.title, p.queries.map((q) => q.expr)])).toEqual([
       ['Rows loaded per second', ['sum(rate(pipewarden_rows_loaded_total[$__rate_interval]))']],
       ['Rows rejected per second, by reason', ['sum by (reason) (rate(pipewarden_rows_rejected_total[$__rate_interval]))']],
       ['Batches in doubt', ['max(pipewarden_batches_in_doubt)']],
       ["The Redis mirror's depth", ['max(pipewarden_mirror_batches)']],
       ['Objects held, by loader', ['sum by (worker) (pipewarden_worker_objects_held)']],
+      ['Loaders held back, by reason', ['sum by (reason) (rate(pipewarden_loader_throttled_seconds_total[$__rate_interval]))']],
     ]);
     expect(OVER_TIME_PANELS[1].queries[0].legendFormat).toBe('{{reason}}');
     expect(OVER_TIME_PANELS[4].queries[0].legendFormat).toBe('{{worker}}');
