@@ -6,11 +6,10 @@
 // type change or a key change with the column and the reason.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RowDataPacket } from 'mysql2';
-import { UserError, connect, migrate, type Config } from '@pipewarden/core';
+import { UserError, migrate } from '@pipewarden/core';
 import { runLoad, verifyTable } from '@pipewarden/loader';
 import { reconcile } from '@pipewarden/reconciler';
-import { startTestStack, type TestStack } from './helpers/stack';
+import { startTestStack, type TestStack, query as q } from './helpers/stack';
 import { runCli } from './helpers/doubt';
 import { seeded, writeEvents } from './helpers/datasets';
 
@@ -23,14 +22,6 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.cleanup());
 
-async function q(config: Config, sql: string, params: unknown[] = []): Promise<RowDataPacket[]> {
-  const c = await connect(config);
-  try {
-    return (await c.query<RowDataPacket[]>(sql, params))[0];
-  } finally {
-    await c.end();
-  }
-}
 
 /** The source's rows that must be kept (a valid At), as the multiset the table must equal. */
 function expectedRows(lines: string[]): number {

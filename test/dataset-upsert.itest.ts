@@ -5,11 +5,10 @@
 // finished. The expected table is computed from the CSV itself, not by pipewarden's code.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RowDataPacket } from 'mysql2';
 import { batchPosition, connect, migrate, type Config } from '@pipewarden/core';
 import { runLoad, verifyTable } from '@pipewarden/loader';
 import { reconcile } from '@pipewarden/reconciler';
-import { startTestStack, type TestStack } from './helpers/stack';
+import { startTestStack, type TestStack, query as q } from './helpers/stack';
 import { runCli } from './helpers/doubt';
 import { seeded, writeReadings } from './helpers/datasets';
 
@@ -33,14 +32,6 @@ function lastOccurrences(lines: string[]): Map<string, string> {
   return out;
 }
 
-async function q(config: Config, sql: string, params: unknown[] = []): Promise<RowDataPacket[]> {
-  const c = await connect(config);
-  try {
-    return (await c.query<RowDataPacket[]>(sql, params))[0];
-  } finally {
-    await c.end();
-  }
-}
 
 async function table(config: Config): Promise<Map<string, string>> {
   const rows = await q(config, 'SELECT station, day, note FROM readings');

@@ -5,11 +5,10 @@
 // silent skip. `verifyTable` (the source against the table) is the oracle.
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RowDataPacket } from 'mysql2';
 import { connect, createLogger, migrate, parseMysqlUrl, type Config, type Logger } from '@pipewarden/core';
 import { generate, runLoad, verifyTable } from '@pipewarden/loader';
 import { sparkSkipReason } from '../loader/src/engine/spark-testkit';
-import { startTestStack, SHARED_SAMPLE, type TestStack } from './helpers/stack';
+import { startTestStack, SHARED_SAMPLE, type TestStack, query as q } from './helpers/stack';
 import { runCli } from './helpers/doubt';
 
 let stack: TestStack;
@@ -19,15 +18,6 @@ beforeAll(async () => {
 afterAll(() => stack?.cleanup());
 beforeEach(() => stack.resetData());
 
-async function q(config: Config, sql: string, params: unknown[] = []): Promise<RowDataPacket[]> {
-  const c = await connect(config);
-  try {
-    const [rows] = await c.query<RowDataPacket[]>(sql, params);
-    return rows;
-  } finally {
-    await c.end();
-  }
-}
 
 /** Load until `rows` input records are in, then stop as Ctrl-C would. */
 async function loadPart(config: Config, source: string, rows: number): Promise<void> {

@@ -7,12 +7,11 @@
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RowDataPacket } from 'mysql2';
 import { connect, holdPipeline, releaseHold, type Config } from '@pipewarden/core';
 import { reconcile } from '@pipewarden/reconciler';
 import { createS3Client, generate, putFile, verifyTable } from '@pipewarden/loader';
 import { REPO_ROOT, freePort } from '@pipewarden/stack';
-import { startTestStack, type TestStack } from './helpers/stack';
+import { startTestStack, type TestStack, query as q } from './helpers/stack';
 import { CLI } from './helpers/doubt';
 import { waitFor } from './helpers/wait';
 
@@ -27,15 +26,6 @@ const OBJECTS = 8;
 const ROWS_EACH = 6000;
 const BATCH = 500;
 
-async function q(config: Config, sql: string, params: unknown[] = []): Promise<RowDataPacket[]> {
-  const c = await connect(config);
-  try {
-    const [rows] = await c.query<RowDataPacket[]>(sql, params);
-    return rows;
-  } finally {
-    await c.end();
-  }
-}
 
 /** OBJECTS generated files with disjoint keys (repeats only inside an object), staged on the stack's S3. */
 async function stageSource(config: Config, prefix: string): Promise<string> {

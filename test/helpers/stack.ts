@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Stack, type StackOptions } from '@pipewarden/stack';
-import { migrate } from '@pipewarden/core';
+import type { RowDataPacket } from 'mysql2';
+import { connect, migrate, type Config } from '@pipewarden/core';
 
 export interface TestStack extends Stack {
   cleanup(): Promise<void>;
@@ -29,3 +30,13 @@ export async function startTestStack(opts: Omit<StackOptions, 'dir'> & { migrate
  */
 const SHARED_COPY = join(__dirname, '..', '..', '..', 'shared', 'data', 'nyc-parking-fy2014-head.csv');
 export const SHARED_SAMPLE = existsSync(SHARED_COPY) ? SHARED_COPY : join(__dirname, '..', '..', 'data', 'nyc-parking-fy2014-sample.csv');
+
+/** One statement on a connection of its own (tests read the database between steps this way). */
+export async function query(config: Config, sql: string, params: unknown[] = []): Promise<RowDataPacket[]> {
+  const c = await connect(config);
+  try {
+    return (await c.query<RowDataPacket[]>(sql, params))[0];
+  } finally {
+    await c.end();
+  }
+}
