@@ -4,7 +4,7 @@
 // PIPEWARDEN_MYSQL_DEFER_INDEXES=never keep them throughout.
 import { join } from 'node:path';
 import type { RowDataPacket } from 'mysql2';
-import { connect, type Config } from '@pipewarden/core';
+import { buildMissingIndexes, connect, createPool, datasetOf, type Config } from '@pipewarden/core';
 import { generate, verifyTable } from '@pipewarden/loader';
 import { startTestStack, type TestStack } from './helpers/stack';
 import { runCli } from './helpers/doubt';
@@ -81,4 +81,25 @@ test('a table that holds rows keeps its indexes during a load, and so does any t
   const resumed = load(gen, { PIPEWARDEN_MYSQL_DEFER_INDEXES: 'never' });
   expect(JSON.parse(resumed.stdout).indexes_built).toEqual([]);
   await expectExact(gen);
+});
+
+test('two loaders finishing together both build the missing indexes: the one that comes second finds them built, no error', async () => {
+  // Seen in CI with three loaders sharing a source: the second ALTER waited for the first one's
+  // metadata lock, then failed with "Duplicate key name 'ix_issue_date'" and the loader exited 70.
+  const spec = datasetOf(config);
+  const c = await connect(config);
+  try {
+    await c.query(`ALTER TABLE violations ${NYC_INDEXES.map((ix) => `DROP INDEX ${ix}`).join(', ')}`);
+  } finally {
+    await c.end();
+  }
+  expect(await indexes()).toEqual([]);
+  const pools = [createPool(config), createPool(config)];
+  try {
+    const built = await Promise.all(pools.map((p) => buildMissingIndexes(p, spec)));
+    expect(built.flat().sort()).toEqual(NYC_INDEXES);
+  } finally {
+    await Promise.all(pools.map((p) => p.end()));
+  }
+  expect(await indexes()).toEqual(NYC_INDEXES);
 });

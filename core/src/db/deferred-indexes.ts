@@ -67,10 +67,19 @@ export async function deferIndexes(pool: Pool, spec: ResolvedSpec): Promise<Defe
  * for ADD INDEX lets readers and writers go on). Returns the names built.
  */
 export async function buildMissingIndexes(pool: Pick<Pool, 'query'>, spec: ResolvedSpec): Promise<string[]> {
-  const table = await readTable(pool, spec.table);
-  if (!table) return [];
-  const { missing } = indexPlan(spec, table);
-  if (missing.length === 0) return [];
-  await pool.query({ sql: `ALTER TABLE ${ident(spec.table)} ${missing.map((m) => `ADD ${m.clause}`).join(', ')}`, timeout: BUILD_TIMEOUT_MS });
-  return missing.map((m) => m.name);
+  // Several loaders sharing a source finish together, and each builds what is missing: the
+  // second ALTER waits for the first one's metadata lock, then finds an index there already
+  // (ER_DUP_KEYNAME). It looks again and builds only what is still missing.
+  for (let attempt = 1; ; attempt++) {
+    const table = await readTable(pool, spec.table);
+    if (!table) return [];
+    const { missing } = indexPlan(spec, table);
+    if (missing.length === 0) return [];
+    try {
+      await pool.query({ sql: `ALTER TABLE ${ident(spec.table)} ${missing.map((m) => `ADD ${m.clause}`).join(', ')}`, timeout: BUILD_TIMEOUT_MS });
+      return missing.map((m) => m.name);
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'ER_DUP_KEYNAME' || attempt >= 3) throw e;
+    }
+  }
 }
