@@ -54,6 +54,8 @@ export async function deferIndexes(pool: Pool, spec: ResolvedSpec): Promise<Defe
   } catch (e) {
     // ER_LOCK_WAIT_TIMEOUT: a long query holds the table's metadata lock. Slower, not wrong.
     if ((e as { errno?: number }).errno === 1205) return { dropped: [], missing: already, kept: `a query held the table for ${DROP_LOCK_WAIT_SECONDS} s` };
+    // ER_CANT_DROP_FIELD_OR_KEY: another loader starting on the same empty table dropped them first.
+    if ((e as { errno?: number }).errno === 1091) return { dropped: [], missing: [...already, ...own.map((p) => p.name)] };
     throw e;
   } finally {
     conn.release();
