@@ -367,7 +367,9 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
         if (claim.result === 'held') elsewhere++;
         if (claim.result !== 'claimed') continue; // done by another loader since the plan: the next pass proves it
         claimed++;
-        if (claim.tookOverFrom) {
+        if (claim.tookOverFrom && claim.ownSeat) {
+          log.info('took back an object an earlier loader on this run folder held when it stopped', { object: obj.key, from: claim.tookOverFrom, worker: leases.owner });
+        } else if (claim.tookOverFrom) {
           log.warn("took over an object whose loader's lease lapsed; resuming it from the ledger", { object: obj.key, from: claim.tookOverFrom, worker: leases.owner });
           metrics.leaseTakeovers.inc();
         }

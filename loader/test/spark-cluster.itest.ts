@@ -82,7 +82,7 @@ describeSpark('Spark engine on a standalone cluster (spark://)', () => {
     expect(spark.tsv).toBe(inline.tsv);
     expect(spark.rejects).toEqual(inline.rejects);
     expect(spark.oddities).toEqual(inline.oddities);
-    expect(spark.drafts.filter((d) => d.src.records > 0).map((d) => d.src)).toEqual(inline.drafts.filter((d) => d.src.records > 0).map((d) => ({ ...d.src, startByte: -1, endByte: -1 })));
+    expect(spark.drafts.filter((d) => d.src.records > 0).map((d) => d.src)).toEqual(inline.drafts.filter((d) => d.src.records > 0).map((d) => ({ ...d.src, startByte: -1, endByte: -1, nextLine: undefined })));
     // The tasks ran in an executor the worker launched for this application.
     const workLog = readFileSync(join(dir, 'worker.log'), 'utf8');
     expect(workLog).toMatch(/Asked to launch executor app-\S+\/\d+ for pipewarden-transform/);

@@ -108,7 +108,12 @@ export async function liveLeases(conn: Queryable, pipelines: readonly string[] =
 }
 
 export type ClaimResult =
-  | { result: 'claimed'; /** The loader whose expired lease this claim took over. */ tookOverFrom?: string }
+  | {
+      result: 'claimed';
+      /** The loader whose lease this claim took over: lapsed, or held from this seat by a dead predecessor (`ownSeat`). */
+      tookOverFrom?: string;
+      ownSeat?: boolean;
+    }
   | { result: 'held'; owner: string | null }
   | { result: 'done'; records: number };
 
@@ -145,7 +150,7 @@ export async function claimObject(conn: PoolConnection, f: LeaseFence, seconds: 
         `UPDATE \`${TABLES.leases}\` SET done_records = IF(source_etag = ?, done_records, NULL), source_etag = ?, owner = ?, seat = ?, expires_at = NOW(3) + INTERVAL ? MICROSECOND, claimed_at = NOW(3) WHERE pipeline = ? AND object_hash = ?`,
         [f.etag, f.etag, f.owner, seat, Math.round(seconds * 1e6), f.pipeline, hash],
       );
-      out = { result: 'claimed', ...(row.owner !== null && row.owner !== f.owner ? { tookOverFrom: row.owner as string } : {}) };
+      out = { result: 'claimed', ...(row.owner !== null && row.owner !== f.owner ? { tookOverFrom: row.owner as string, ownSeat: row.seat === seat } : {}) };
     }
     await conn.commit();
     return out;
