@@ -37,7 +37,7 @@ const packageLayout = {
         .replace(/\b__dirname\b/g, () => `require("node:path").join(__pipewarden_root, ${JSON.stringify(dir)})`)
         // Only the bundle's entry is the main module; a script's `if (require.main === module)` must not run.
         .replace(/require\.main === module/g, 'false')
-        .replace(/require\.resolve\('s3rver\/bin\/s3rver\.js'\)/g, 'require("node:path").join(__pipewarden_root, "dist", "s3rver.cjs")');
+        .replace(/require\.resolve\('\.\.\/\.\.\/bin\/s3rver\.cjs'\)/g, 'require("node:path").join(__pipewarden_root, "dist", "s3rver.cjs")');
       return { contents: source, loader: 'ts' };
     });
   },
@@ -101,7 +101,7 @@ results.push(await esbuild.build({
   define: { __PIPEWARDEN_BUILD__: JSON.stringify(build) },
   banner: { js: ROOT_VAR },
 }));
-results.push(await esbuild.build({ ...common, entryPoints: [join(ROOT, 'node_modules', 's3rver', 'bin', 's3rver.js')], outfile: join(OUT, 's3rver.cjs') }));
+results.push(await esbuild.build({ ...common, entryPoints: [join(ROOT, 'scripts', 'bin', 's3rver.cjs')], outfile: join(OUT, 's3rver.cjs') }));
 
 /**
  * The bundles carry third-party code, whose licenses (MIT, ISC, Apache-2.0, BSD…) ask that

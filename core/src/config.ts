@@ -81,6 +81,8 @@ export const configSchema = z.object({
     submit: z.string().min(1),
     python: z.string().min(1),
     s3a: bool,
+    /** s3://bucket/prefix/ where the job writes its output through s3a; empty: a folder of the run directory. */
+    outputUrl: z.union([z.literal(''), z.string().regex(/^s3:\/\/[^/]+/, 'expected s3://bucket/prefix/')]),
     maxPartitionBytes: int(1 << 16, 1 << 30),
     driverMemory: z.string().regex(/^\d+[kmgt]?$/i, 'expected a JVM memory size such as 2g'),
     submitArgs: z.string(),
@@ -143,6 +145,7 @@ export const VARIABLES: Variable[] = [
   { env: 'PIPEWARDEN_SPARK_SUBMIT', path: 'spark.submit', default: 'spark-submit', description: 'spark-submit executable (bootstrap installs one in .venv).' },
   { env: 'PIPEWARDEN_SPARK_PYTHON', path: 'spark.python', default: 'python3', description: 'Python interpreter for the Spark job.' },
   { env: 'PIPEWARDEN_SPARK_S3A', path: 'spark.s3a', default: 'false', description: 'Let the Spark job read s3a:// URIs itself (the cluster has the S3A connector) instead of staging objects.' },
+  { env: 'PIPEWARDEN_SPARK_OUTPUT_URL', path: 'spark.outputUrl', default: '', description: 'Where the Spark job writes its output: s3://bucket/prefix/ (written through s3a, followed by the loader from S3: a cluster that shares no disk with the loader; the cluster needs the S3A connector and S3 credentials of its own), or empty for a folder of the run directory. Each object\'s output is removed once it is loaded.' },
   { env: 'PIPEWARDEN_SPARK_MAX_PARTITION_BYTES', path: 'spark.maxPartitionBytes', default: String(32 << 20), description: 'Bytes of input per Spark partition.' },
   { env: 'PIPEWARDEN_SPARK_DRIVER_MEMORY', path: 'spark.driverMemory', default: '2g', description: 'Driver memory of a local[*] Spark job.' },
   { env: 'PIPEWARDEN_SPARK_SUBMIT_ARGS', path: 'spark.submitArgs', default: '', description: 'Extra spark-submit options (space-separated), e.g. --conf settings of your cluster.' },

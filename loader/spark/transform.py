@@ -7,8 +7,9 @@ parallel.
         --output STAGING_DIR [--name OBJECT] [--final-newline yes|no] [--max-partition-bytes N] \
         [--max-record-bytes N] [--wait-for-input]
 
-Output: text part files in STAGING_DIR, one line per input record, in ordinal order inside
-each part (each part holds a contiguous range of ordinals):
+Output: text part files in STAGING_DIR (a local folder, or a Hadoop URI such as s3a://bucket/
+prefix when the loader shares no disk with the cluster), one line per input record, in
+ordinal order inside each part (each part holds a contiguous range of ordinals):
 
     ordinal \t line \t K \t oddity column indexes (comma-separated) \t the row as encodeTsvLine writes it
     ordinal \t line \t R \t reason \t base64(raw bytes) \t base64(detail)
@@ -598,7 +599,7 @@ def run_optimistic(spark, spec, args, lines, head, stats_param):
     parts = sorted(stats["parts"].items())
     if any(tail for _, (_, _, tail) in parts):
         progress(phase="transform", state="retry", reason="a record spans a partition boundary")
-        shutil.rmtree(args.output, ignore_errors=True)
+        remove_tree(spark, args.output)
         return None
     offsets = {}
     o_ord = o_line = 0
@@ -609,6 +610,35 @@ def run_optimistic(spark, spec, args, lines, head, stats_param):
     t_done = time.time()
     return {"stats": stats, "header": header, "lines": o_line, "partitions": len(parts), "carried": 0, "scan": "none",
             "offsets": offsets, "seconds": {"scan": 0, "transform": round(t_done - t0, 3)}}
+
+
+def _hadoop(spark, uri):
+    """A Hadoop Path and its FileSystem (s3a://, hdfs://, ...), with the job's configuration."""
+    path = spark.sparkContext._jvm.org.apache.hadoop.fs.Path(uri)
+    return path, path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+
+
+def write_file(spark, directory, name, text):
+    """A small file beside the output's parts: a local folder, or any Hadoop file system
+    (the output on S3 through s3a when the loader does not share a disk with the job)."""
+    if "://" not in directory:
+        with open(os.path.join(directory, name), "w", encoding="utf-8") as f:
+            f.write(text)
+        return
+    path, fs = _hadoop(spark, directory.rstrip("/") + "/" + name)
+    out = fs.create(path, True)
+    try:
+        out.write(bytearray(text.encode("utf-8")))
+    finally:
+        out.close()
+
+
+def remove_tree(spark, directory):
+    if "://" not in directory:
+        shutil.rmtree(directory, ignore_errors=True)
+        return
+    path, fs = _hadoop(spark, directory)
+    fs.delete(path, True)
 
 
 def finish(spark, spec, args, t0, result):
@@ -641,8 +671,7 @@ def finish(spark, spec, args, t0, result):
         "offsets": result["offsets"],
         "seconds": result["seconds"],
     }
-    with open(os.path.join(args.output, "_pipewarden.json"), "w", encoding="utf-8") as f:
-        json.dump(summary, f)
+    write_file(spark, args.output, "_pipewarden.json", json.dumps(summary))
     progress(phase="transform", state="done", records=summary["records"], seconds=result["seconds"]["transform"])
     spark.stop()
 

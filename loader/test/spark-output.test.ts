@@ -22,7 +22,7 @@ describe('Spark output', () => {
     writeFileSync(join(dir, 'part-00000-x.txt'), kept(3, 4, '30') + kept(4, 6, '40', '2,5'));
     writeFileSync(join(dir, 'part-00001-x.txt'), kept(1, 2, '10') + `2\t3\tR\tcsv_error\t${b64(Buffer.from([0x22, 0xff]))}\t${b64('unclosed quoted field')}\n`);
     writeFileSync(join(dir, 'part-00002-x.txt'), ''); // an empty partition
-    expect(partFiles(dir).map((f) => f.slice(-16))).toEqual(['part-00001-x.txt', 'part-00000-x.txt']);
+    expect(await partFiles(dir)).toEqual(['part-00001-x.txt', 'part-00000-x.txt']);
     const all = [];
     for await (const r of readSparkRecords(dir)) all.push(r);
     expect(all.map((r) => r.ordinal)).toEqual([1, 2, 3, 4]);
@@ -55,9 +55,9 @@ describe('Spark output', () => {
     await expect(read()).rejects.toThrow(/not contiguous: expected record 3, found 5/);
   });
 
-  test('output without _SUCCESS is refused; unknown reasons are malformed output', () => {
+  test('output without _SUCCESS is refused; unknown reasons are malformed output', async () => {
     writeFileSync(join(dir, '_pipewarden.json'), '{}');
-    expect(() => readSparkSummary(dir)).toThrow(/no _SUCCESS marker/);
+    await expect(readSparkSummary(dir)).rejects.toThrow(/no _SUCCESS marker/);
     expect(() => parseSparkLine(Buffer.from('1\t2\tR\tno_such_reason\tAA==\t'), 'x')).toThrow(SparkJobError);
     // Reasons of required non-key columns (a regression: the legacy NYC list lacked them).
     for (const reason of ['missing_value', 'invalid_value'] as const) expect(parseSparkLine(Buffer.from(`1\t2\tR\t${reason}\tAA==\t`), 'x')).toMatchObject({ kind: 'R', reason });

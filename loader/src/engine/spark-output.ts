@@ -7,12 +7,18 @@
 //
 // One-pass parts (numbers local to the part) start with "#\t<block start>" and end with
 // "#\tend\t<block end>\t<lines>\t<records>\t<tail>": enough to read them in order while
-// the job still runs (SparkOutputFollower), each part as soon as Spark commits it.
-import { createReadStream, existsSync, openSync, readSync, closeSync, readdirSync, readFileSync } from 'node:fs';
+// the job still runs (SparkOutputFollower), each part as soon as Spark commits it. The
+// output is a local folder or an S3 prefix (./spark-store.ts); a path stands for a folder.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { join } from 'node:path';
 import { REJECT_REASONS, type RejectReason } from '@pipewarden/core';
 import { SparkJobError } from './spark-process';
+import { LocalOutput, type SparkOutputStore } from './spark-store';
+
+/** A Spark output: its store, or the path of a local folder. */
+export type SparkOutput = SparkOutputStore | string;
+const storeOf = (o: SparkOutput): SparkOutputStore => (typeof o === 'string' ? new LocalOutput(o) : o);
+/** A file of the output, for messages. */
+const at = (store: SparkOutputStore, name: string) => `${store.where.replace(/\/?$/, '/')}${name}`;
 
 export interface SparkSummary {
   version: number;
@@ -44,21 +50,23 @@ export type SparkRecord =
   | { ordinal: number; line: number; kind: 'R'; reason: RejectReason; raw: Buffer; detail?: string };
 
 /** The job's summary, or a clear error when the output is incomplete (no _SUCCESS). */
-export function readSparkSummary(outDir: string): SparkSummary {
-  if (!existsSync(join(outDir, '_SUCCESS'))) {
-    throw new SparkJobError(`the Spark job left no _SUCCESS marker in ${outDir}: its output is incomplete`, []);
+export async function readSparkSummary(output: SparkOutput): Promise<SparkSummary> {
+  const store = storeOf(output);
+  if (!(await store.exists('_SUCCESS'))) {
+    throw new SparkJobError(`the Spark job left no _SUCCESS marker in ${store.where}: its output is incomplete`, []);
   }
-  const f = join(outDir, '_pipewarden.json');
-  if (!existsSync(f)) throw new SparkJobError(`the Spark job wrote no summary (${f})`, []);
-  return JSON.parse(readFileSync(f, 'utf8')) as SparkSummary;
+  if (!(await store.exists('_pipewarden.json'))) throw new SparkJobError(`the Spark job wrote no summary (${at(store, '_pipewarden.json')})`, []);
+  return JSON.parse(await store.text('_pipewarden.json')) as SparkSummary;
 }
 
 /** Whether a finished job's output is there to reuse (a resumed load skips the Spark run). */
-export function sparkOutputComplete(outDir: string): boolean {
-  return existsSync(join(outDir, '_SUCCESS')) && existsSync(join(outDir, '_pipewarden.json'));
+export async function sparkOutputComplete(output: SparkOutput): Promise<boolean> {
+  const store = storeOf(output);
+  return (await store.exists('_SUCCESS')) && (await store.exists('_pipewarden.json'));
 }
 
 interface Part {
+  /** The file's name in the output. */
   file: string;
   /** First ordinal (absolute output) or block start (one-pass output). */
   order: number;
@@ -66,32 +74,22 @@ interface Part {
   block?: string;
 }
 
-function partHead(file: string): Part | undefined {
-  const fd = openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(40);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    if (n === 0) return undefined;
-    const head = buf.subarray(0, n).toString('latin1');
-    const m = /^(#\t)?(\d+)[\t\n]/.exec(head);
-    if (!m) throw new SparkJobError(`malformed Spark output ${file}: it does not start with an ordinal or a block`, []);
-    return { file, order: Number(m[2]), ...(m[1] ? { block: m[2] } : {}) };
-  } finally {
-    closeSync(fd);
-  }
+async function partHead(store: SparkOutputStore, file: string): Promise<Part | undefined> {
+  const buf = await store.head(file, 40);
+  if (buf.length === 0) return undefined;
+  const m = /^(#\t)?(\d+)[\t\n]/.exec(buf.toString('latin1'));
+  if (!m) throw new SparkJobError(`malformed Spark output ${at(store, file)}: it does not start with an ordinal or a block (${JSON.stringify(buf.toString('latin1', 0, 24))})`, []);
+  return { file, order: Number(m[2]), ...(m[1] ? { block: m[2] } : {}) };
 }
 
-/** Part files in record order (by first ordinal, or by block start for one-pass output); empty parts left out. */
-export function partFiles(outDir: string): string[] {
-  return parts(outDir).map((p) => p.file);
+/** Part files (names) in record order (by first ordinal, or by block start for one-pass output); empty parts left out. */
+export async function partFiles(output: SparkOutput): Promise<string[]> {
+  return (await parts(storeOf(output))).map((p) => p.file);
 }
 
-function parts(outDir: string): Part[] {
-  return readdirSync(outDir)
-    .filter((f) => f.startsWith('part-'))
-    .map((f) => partHead(join(outDir, f)))
-    .filter((p): p is Part => p !== undefined)
-    .sort((a, b) => a.order - b.order);
+async function parts(store: SparkOutputStore): Promise<Part[]> {
+  const heads = await Promise.all((await store.names()).filter((f) => f.startsWith('part-')).map((f) => partHead(store, f)));
+  return heads.filter((p): p is Part => p !== undefined).sort((a, b) => a.order - b.order);
 }
 
 const REASONS = new Set<string>(REJECT_REASONS);
@@ -148,9 +146,9 @@ export function parseSparkLine(l: Buffer, where: string): SparkRecord {
 }
 
 /** Lines of a file as byte slices (a line may straddle two chunks of the stream). */
-async function* fileLines(file: string): AsyncGenerator<Buffer> {
+async function* fileLines(store: SparkOutputStore, file: string): AsyncGenerator<Buffer> {
   let rest: Buffer | undefined;
-  for await (const chunk of createReadStream(file, { highWaterMark: 4 << 20 })) {
+  for await (const chunk of store.read(file)) {
     let buf = chunk as Buffer;
     if (rest) {
       buf = Buffer.concat([rest, buf]);
@@ -179,11 +177,12 @@ interface PartRead {
 }
 
 /** The records of one part file; returns the next ordinal expected and the part's trailer, if it has one. */
-async function* partRecords(file: string, r: PartRead): AsyncGenerator<SparkRecord, { next: number; trailer?: PartTrailer }> {
+async function* partRecords(store: SparkOutputStore, name: string, r: PartRead): AsyncGenerator<SparkRecord, { next: number; trailer?: PartTrailer }> {
   let expect = r.expect;
   let trailer: PartTrailer | undefined;
   let n = 0;
-  for await (const l of fileLines(file)) {
+  const file = at(store, name);
+  for await (const l of fileLines(store, name)) {
     n++;
     if (l.length === 0) continue;
     if (l[0] === 35 /* # */) {
@@ -207,16 +206,17 @@ async function* partRecords(file: string, r: PartRead): AsyncGenerator<SparkReco
 }
 
 /** Every record of a finished job, in ordinal order, from `fromOrdinal` on. */
-export async function* readSparkRecords(outDir: string, fromOrdinal = 1, offsets: SparkSummary['offsets'] = null): AsyncGenerator<SparkRecord> {
+export async function* readSparkRecords(output: SparkOutput, fromOrdinal = 1, offsets: SparkSummary['offsets'] = null): AsyncGenerator<SparkRecord> {
+  const store = storeOf(output);
   let expect = 1;
-  for (const part of parts(outDir)) {
+  for (const part of await parts(store)) {
     let base: [number, number] = [0, 0];
     if (part.block !== undefined) {
       const off = offsets?.[part.block];
-      if (!off) throw new SparkJobError(`Spark output ${part.file} is for block ${part.block}, which the summary does not list`, []);
+      if (!off) throw new SparkJobError(`Spark output ${at(store, part.file)} is for block ${part.block}, which the summary does not list`, []);
       base = off;
     }
-    ({ next: expect } = yield* partRecords(part.file, { ordinalBase: base[0], lineBase: base[1], expect, fromOrdinal }));
+    ({ next: expect } = yield* partRecords(store, part.file, { ordinalBase: base[0], lineBase: base[1], expect, fromOrdinal }));
   }
 }
 
@@ -264,11 +264,13 @@ export class SparkOutputFollower {
   /** The finished job's summary, once the records are exhausted. */
   summary?: SparkSummary;
   private jobEnded = false;
+  private readonly store: SparkOutputStore;
 
   constructor(
-    private readonly outDir: string,
+    output: SparkOutput,
     private readonly opts: FollowOptions,
   ) {
+    this.store = storeOf(output);
     const ended = () => (this.jobEnded = true);
     opts.job.then(ended, ended);
   }
@@ -281,15 +283,17 @@ export class SparkOutputFollower {
     let lines = 0;
     for (;;) {
       if (signal.aborted) return;
-      const file = (this.opts.ready?.() ?? true) ? this.findPart(heads, block) : undefined;
+      // Whether the job had ended before this look: a part committed just before its end is then in the listing.
+      const ended = this.jobEnded;
+      const file = (this.opts.ready?.() ?? true) ? await this.findPart(heads, block) : undefined;
       if (file === undefined) {
-        if (this.jobEnded) break;
-        await sleep(this.opts.pollMs ?? 100);
+        if (ended) break;
+        await sleep(this.opts.pollMs ?? this.store.pollMs);
         continue;
       }
-      const { next, trailer } = yield* partRecords(file, { ordinalBase: ordinals, lineBase: lines, expect: ordinals + 1, fromOrdinal });
+      const { next, trailer } = yield* partRecords(this.store, file, { ordinalBase: ordinals, lineBase: lines, expect: ordinals + 1, fromOrdinal });
       const local = next - ordinals - 1;
-      if (!trailer || trailer.records !== local) throw new SparkJobError(`Spark output ${file} is incomplete: ${trailer ? `${local} records, its trailer says ${trailer.records}` : 'no trailer line'}`, []);
+      if (!trailer || trailer.records !== local) throw new SparkJobError(`Spark output ${at(this.store, file)} is incomplete: ${trailer ? `${local} records, its trailer says ${trailer.records}` : 'no trailer line'}`, []);
       ordinals += trailer.records;
       // A partition that ends inside a record: its records are whole and numbered right,
       // but the next partition starts mid-record. The job redoes the file by its splitting
@@ -309,25 +313,19 @@ export class SparkOutputFollower {
       if (signal.aborted) return; // stopped on request: nothing more, resumable
       throw e;
     }
-    const summary = (this.summary = readSparkSummary(this.outDir));
+    const summary = (this.summary = await readSparkSummary(this.store));
     if (!this.followedAll) {
-      yield* readSparkRecords(this.outDir, Math.max(fromOrdinal, ordinals + 1), summary.offsets);
+      yield* readSparkRecords(this.store, Math.max(fromOrdinal, ordinals + 1), summary.offsets);
     } else if (summary.records !== ordinals) {
       throw new SparkJobError(`Spark output holds ${ordinals} records, the job counted ${summary.records}`, []);
     }
   }
 
   /** The committed one-pass part of `block`, if it is there yet. */
-  private findPart(heads: Map<string, Part | undefined>, block: number): string | undefined {
-    let names: string[];
-    try {
-      names = readdirSync(this.outDir);
-    } catch {
-      return undefined; // Spark has not created the folder yet
-    }
-    for (const name of names) {
+  private async findPart(heads: Map<string, Part | undefined>, block: number): Promise<string | undefined> {
+    for (const name of await this.store.names()) {
       if (!name.startsWith('part-') || heads.has(name)) continue;
-      heads.set(name, partHead(join(this.outDir, name)));
+      heads.set(name, await partHead(this.store, name));
     }
     for (const p of heads.values()) {
       if (p?.block !== undefined && Number(p.block) === block) return p.file;

@@ -2,11 +2,14 @@
 // parsing and normalization done by loader/spark/transform.py under spark-submit.
 //
 // Per object: stage the input (download from S3 into the run dir, use a local file where it
-// is, or hand Spark an s3a:// URI with PIPEWARDEN_SPARK_S3A=true), run the job into a staging
-// folder, and only once it succeeded (exit 0, _SUCCESS) read its output in ordinal order and
-// cut BatchDrafts of `batchSize` input records from `start.nextRecord`. Everything after the
-// engine (WAL, dual write, checkpoints, recovery) is shared with the inline engine, and batch
-// ids depend only on (object, ETag, first ordinal), so both engines produce the same batches.
+// is, or hand Spark an s3a:// URI with PIPEWARDEN_SPARK_S3A=true), run the job into its
+// output — a folder in the run dir, or a prefix on S3 written through s3a
+// (PIPEWARDEN_SPARK_OUTPUT_URL, for a cluster that shares no disk with the loader) — and
+// follow that output while the job runs: each part is read in ordinal order as soon as Spark
+// commits it (./spark-output.ts), and BatchDrafts of `batchSize` input records are cut from
+// `start.nextRecord`. Everything after the engine (WAL, dual write, checkpoints, recovery) is
+// shared with the inline engine, and batch ids depend only on (object, ETag, first ordinal),
+// so both engines produce the same batches.
 //
 // The job applies the rules of the configuration's dataset: it reads the resolved spec
 // (JSON, --spec) that this engine writes into the object's staging folder.
@@ -19,9 +22,12 @@ import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readdirS
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { UserError, datasetOf, rulesFor, s3Endpoint, type Config, type DeadLetter, type Logger, type ResolvedSpec, type RowRules } from '@pipewarden/core';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createS3Client } from '../source/s3';
 import type { Source, SourceObject } from '../source/types';
+import { LocalOutput, S3Output, type SparkOutputStore } from './spark-store';
 import type { BatchDraft, Engine, EngineStart } from './types';
-import { SparkOutputFollower, readSparkRecords, readSparkSummary, sparkOutputComplete, type SparkRecord, type SparkSummary } from './spark-output';
+import { SparkOutputFollower, readSparkRecords, readSparkSummary, type SparkRecord, type SparkSummary } from './spark-output';
 import { TRANSFORM_PY, resolveSparkTools, runSparkJob, specJson, writeSpecFile, type SparkProgress, type SparkTools } from './spark-process';
 
 export { SparkJobError } from './spark-process';
@@ -38,11 +44,45 @@ function jobVersion(spec: ResolvedSpec): string {
   return h.digest('hex').slice(0, 12);
 }
 
-/** The object's staging folder (input, the job's spec, its output), named by object, ETag, job code and the dataset's spec. */
-export function sparkStagingDir(config: Config, object: SourceObject): string {
-  const id = createHash('sha256').update(`${object.key}\0${object.etag}\0${jobVersion(datasetOf(config))}`).digest('hex').slice(0, 20);
-  return join(config.runDir, 'spark', id);
+function stagingId(config: Config, object: SourceObject): string {
+  return createHash('sha256').update(`${object.key}\0${object.etag}\0${jobVersion(datasetOf(config))}`).digest('hex').slice(0, 20);
 }
+
+/** The object's staging folder (input, the job's spec, its output unless it goes to S3), named by object, ETag, job code and the dataset's spec. */
+export function sparkStagingDir(config: Config, object: SourceObject): string {
+  return join(config.runDir, 'spark', stagingId(config, object));
+}
+
+/** Where the job's output for this object goes: `<output URL><staging id>/out/` on S3, else `out` in the staging folder. */
+export function sparkOutputFor(config: Config, object: SourceObject, s3: () => S3Client): SparkOutputStore {
+  const url = config.spark.outputUrl;
+  if (!url) return new LocalOutput(join(sparkStagingDir(config, object), 'out'));
+  return new S3Output(s3(), `${url.replace(/\/?$/, '/')}${stagingId(config, object)}/out/`);
+}
+
+/**
+ * spark-submit settings for the S3A connector (hadoop-aws on the cluster's classpath): the
+ * endpoint and path style; credentials go by environment to the driver (S3A's
+ * EnvironmentVariableCredentialsProvider), never on a command line. The executors of a
+ * cluster get theirs by the cluster's own means (instance profiles, the workers' environment).
+ */
+function s3aSettings(config: Config): { submitArgs: string[]; env: NodeJS.ProcessEnv } {
+  const s3 = s3Endpoint(config);
+  const submitArgs: string[] = [];
+  if (s3.endpoint) submitArgs.push('--conf', `spark.hadoop.fs.s3a.endpoint=${s3.endpoint}`);
+  if (s3.forcePathStyle) submitArgs.push('--conf', 'spark.hadoop.fs.s3a.path.style.access=true');
+  const env: NodeJS.ProcessEnv = { AWS_REGION: s3.region };
+  if (s3.credentials) Object.assign(env, { AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey });
+  return { submitArgs, env };
+}
+
+/**
+ * Output on S3: the file committer's algorithm 2 copies each part to its final name when
+ * its task commits (algorithm 1 only at the job's end), so the loader can follow the parts
+ * while the job runs. The job writes to a prefix of its own, so a failed job's partial
+ * output is never mistaken for a finished one (_SUCCESS and the summary mark that).
+ */
+const S3_OUTPUT_COMMITTER = ['--conf', 'spark.hadoop.mapreduce.fileoutputcommitter.algorithm.version=2'];
 
 interface StagedInput {
   uri: string;
@@ -114,6 +154,7 @@ class SparkEngine implements Engine {
   readonly name = 'spark' as const;
   private tools?: SparkTools;
   private readonly rules: RowRules;
+  private s3?: S3Client;
 
   constructor(
     private readonly config: Config,
@@ -127,17 +168,17 @@ class SparkEngine implements Engine {
     // Checked on first use, not at construction: a clear message for what is missing.
     const tools = (this.tools ??= resolveSparkTools(this.config));
     const stage = sparkStagingDir(this.config, object);
-    const outDir = join(stage, 'out');
+    const out = sparkOutputFor(this.config, object, () => (this.s3 ??= createS3Client(this.config)));
     const log = this.log;
-    if (sparkOutputComplete(outDir)) {
-      log.info('reusing the output of an earlier Spark run', { object: object.key, dir: outDir });
-      const summary = this.summary(outDir, object);
-      yield* this.cut(readSparkRecords(outDir, start.nextRecord, summary.offsets), { total: summary.records, header: () => summary.header, bytes: () => 0 }, object, start, signal);
+    if (await out.exists('_SUCCESS').then((ok) => ok && out.exists('_pipewarden.json'))) {
+      log.info('reusing the output of an earlier Spark run', { object: object.key, output: out.where });
+      const summary = this.logSummary(await readSparkSummary(out), object);
+      yield* this.cut(readSparkRecords(out, start.nextRecord, summary.offsets), { total: summary.records, header: () => summary.header, bytes: () => 0 }, object, start, signal);
     } else {
       mkdirSync(stage, { recursive: true });
       const pidFile = join(stage, 'job.pid');
       await stopLeftoverJob(pidFile, log);
-      rmSync(outDir, { recursive: true, force: true });
+      await out.remove();
       let input: StagedInput;
       try {
         input = await this.stageInput(source, object, stage, signal);
@@ -154,13 +195,15 @@ class SparkEngine implements Engine {
       const onAbort = () => stop.abort();
       signal.addEventListener('abort', onAbort, { once: true });
       let settled = false;
+      const toS3 = out instanceof S3Output;
+      const s3a = toS3 && input.submitArgs.length === 0 ? s3aSettings(this.config) : { submitArgs: [], env: {} };
       const job = runSparkJob({
         tools,
         master: this.config.spark.master,
         driverMemory: this.config.spark.driverMemory,
-        submitArgs: [...input.submitArgs, ...extra],
-        jobArgs: ['--spec', writeSpecFile(join(stage, 'spec.json'), this.rules.spec), '--input', input.uri, '--name', object.key, '--output', outDir, '--final-newline', input.finalNewline ? 'yes' : 'no', '--max-partition-bytes', maxPartitionBytes, ...(input.download ? ['--wait-for-input'] : [])],
-        env: input.env,
+        submitArgs: [...input.submitArgs, ...s3a.submitArgs, ...(toS3 ? S3_OUTPUT_COMMITTER : []), ...extra],
+        jobArgs: ['--spec', writeSpecFile(join(stage, 'spec.json'), this.rules.spec), '--input', input.uri, '--name', object.key, '--output', out.jobUri, '--final-newline', input.finalNewline ? 'yes' : 'no', '--max-partition-bytes', maxPartitionBytes, ...(input.download ? ['--wait-for-input'] : [])],
+        env: { ...s3a.env, ...input.env },
         log,
         signal: stop.signal,
         onStart: (pid) => {
@@ -177,9 +220,10 @@ class SparkEngine implements Engine {
       });
       // Parts are uploaded as Spark commits them; the job's summary comes at its end. The
       // job announces the header before its first part: batches carry it from the first.
-      const follower = new SparkOutputFollower(outDir, { job, inputBytes: object.size, fromOrdinal: start.nextRecord, signal, ready: () => header.length > 0 });
+      const follower = new SparkOutputFollower(out, { job, inputBytes: object.size, fromOrdinal: start.nextRecord, signal, ready: () => header.length > 0 });
       let summary: SparkSummary | undefined;
-      const ended = () => (summary = this.summary(outDir, object, follower.summary));
+      // The follower has read the summary by the time the records are exhausted.
+      const ended = () => (summary = this.logSummary(follower.summary!, object));
       try {
         if (input.download) {
           try {
@@ -199,7 +243,11 @@ class SparkEngine implements Engine {
         }
       }
     }
-    if (!signal.aborted) rmSync(stage, { recursive: true, force: true }); // the object is handed over
+    if (!signal.aborted) {
+      // The object is handed over: its staging folder and its output go.
+      rmSync(stage, { recursive: true, force: true });
+      await out.remove();
+    }
   }
 
   private absentOf?: { header: string[]; absent: string[] };
@@ -209,9 +257,8 @@ class SparkEngine implements Engine {
     return this.absentOf.absent;
   }
 
-  /** The finished job's summary (read here unless given), its warnings logged. */
-  private summary(outDir: string, object: SourceObject, read?: SparkSummary): SparkSummary {
-    const summary = read ?? readSparkSummary(outDir);
+  /** The finished job's summary, its warnings logged. */
+  private logSummary(summary: SparkSummary, object: SourceObject): SparkSummary {
     const log = this.log;
     if (summary.header_error) log.warn('header cannot be mapped: every record is a dead letter', { object: object.key, error: summary.header_error });
     if (summary.unknown_headers.length) log.warn('header has unknown columns (ignored)', { object: object.key, columns: summary.unknown_headers });
@@ -222,15 +269,8 @@ class SparkEngine implements Engine {
   /** Where Spark reads the object from. */
   private async stageInput(source: Source, object: SourceObject, stage: string, signal: AbortSignal): Promise<StagedInput> {
     if (this.config.spark.s3a && object.key.startsWith('s3://')) {
-      // The cluster reads S3 itself (hadoop-aws on its classpath). Credentials go by
-      // environment (S3A's EnvironmentVariableCredentialsProvider), never on a command line.
-      const s3 = s3Endpoint(this.config);
-      const submitArgs: string[] = [];
-      if (s3.endpoint) submitArgs.push('--conf', `spark.hadoop.fs.s3a.endpoint=${s3.endpoint}`);
-      if (s3.forcePathStyle) submitArgs.push('--conf', 'spark.hadoop.fs.s3a.path.style.access=true');
-      const env: NodeJS.ProcessEnv = { AWS_REGION: s3.region };
-      if (s3.credentials) Object.assign(env, { AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey });
-      return { uri: `s3a://${object.key.slice('s3://'.length)}`, finalNewline: await endsWithLf(source, object, signal), submitArgs, env };
+      // The cluster reads S3 itself (hadoop-aws on its classpath).
+      return { uri: `s3a://${object.key.slice('s3://'.length)}`, finalNewline: await endsWithLf(source, object, signal), ...s3aSettings(this.config) };
     }
     if (object.key.startsWith('/') && existsSync(object.key)) {
       // A local file: Spark reads it where it is (the source checks its ETag on open).
