@@ -356,8 +356,8 @@ async function runLeg(part: Part, leg: Leg): Promise<void> {
     const overTime = page!.getByTestId('pipeline-over-time');
     await overTime.waitFor();
     const panels = overTime.getByTestId('timeseries-standin');
-    await page!.waitForFunction(() => document.querySelectorAll('[data-testid="timeseries-standin"]').length === 4);
-    for (const title of ['Rows loaded per second', 'Rows rejected per second, by reason', 'Batches in doubt', "The Redis mirror's depth"]) {
+    await page!.waitForFunction(() => document.querySelectorAll('[data-testid="timeseries-standin"]').length === 6);
+    for (const title of ['Rows loaded per second', 'Rows rejected per second, by reason', 'Batches in doubt', "The Redis mirror's depth", 'Objects held, by loader', 'Loaders held back, by reason']) {
       await overTime.getByText(title, { exact: true }).waitFor();
     }
     // Prometheus saw the reconcile: rows loaded rose, and batches in doubt went 1 → 0.
@@ -366,7 +366,7 @@ async function runLeg(part: Part, leg: Leg): Promise<void> {
     const series = await panels.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-series'))));
     assert(series[0] >= 1 && series[2] >= 1 && series[3] >= 1, `series per panel: ${series.join(', ')}`);
     // The reconcile run is marked on every panel, as on the Pipeline dashboard.
-    await page!.waitForFunction(() => document.querySelectorAll('[data-testid="annotation-marker"][data-title="Reconcile: success"]').length === 4, undefined, { timeout: 30_000 });
+    await page!.waitForFunction(() => document.querySelectorAll('[data-testid="annotation-marker"][data-title="Reconcile: success"]').length === 6, undefined, { timeout: 30_000 });
     await shot(page!, results, 'overview-over-time');
   });
 
