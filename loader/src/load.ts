@@ -273,7 +273,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     await leases.register(objects);
     await retryWhileDown(() => ensureHoldRow(res.pool, config.pipeline), { operation: 'mysql', signal, retryable: mysqlRetryable });
     const throttle = new Throttle(config, res.redis, res.pool, metrics, log);
-    const emitHolding = () => emit({ worker: leases.owner, holding: leases.holding() });
+    const emitHolding = (object?: string) => emit({ worker: leases.owner, holding: leases.holding(), ...(object ? { object } : {}) });
     const sink = new DualWriteSink(config, res.pool, res.redis, wal, method, metrics, log, {
       onWaiting: (what, e) => {
         log.warn(`${what} unavailable; waiting for it to come back`, { error: (e as Error).message });
@@ -373,7 +373,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
           log.warn("took over an object whose loader's lease lapsed; resuming it from the ledger", { object: obj.key, from: claim.tookOverFrom, worker: leases.owner });
           metrics.leaseTakeovers.inc();
         }
-        emitHolding();
+        emitHolding(obj.key);
         try {
           await loadObject(obj, oc);
           if (oc.done) {

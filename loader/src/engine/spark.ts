@@ -27,7 +27,7 @@ import { createS3Client } from '../source/s3';
 import type { Source, SourceObject } from '../source/types';
 import { LocalOutput, S3Output, type SparkOutputStore } from './spark-store';
 import type { BatchDraft, Engine, EngineStart } from './types';
-import { SparkOutputFollower, readSparkRecords, readSparkSummary, type SparkRecord, type SparkSummary } from './spark-output';
+import { SparkOutputFollower, readSparkRecords, readSparkSummary, sparkOutputComplete, type SparkRecord, type SparkSummary } from './spark-output';
 import { TRANSFORM_PY, resolveSparkTools, runSparkJob, specJson, writeSpecFile, type SparkProgress, type SparkTools } from './spark-process';
 
 export { SparkJobError } from './spark-process';
@@ -170,7 +170,7 @@ class SparkEngine implements Engine {
     const stage = sparkStagingDir(this.config, object);
     const out = sparkOutputFor(this.config, object, () => (this.s3 ??= createS3Client(this.config)));
     const log = this.log;
-    if (await out.exists('_SUCCESS').then((ok) => ok && out.exists('_pipewarden.json'))) {
+    if (await sparkOutputComplete(out)) {
       log.info('reusing the output of an earlier Spark run', { object: object.key, output: out.where });
       const summary = this.logSummary(await readSparkSummary(out), object);
       yield* this.cut(readSparkRecords(out, start.nextRecord, summary.offsets), { total: summary.records, header: () => summary.header, bytes: () => 0 }, object, start, signal);
