@@ -89,7 +89,7 @@ export function sizeCutting(firstRecord: number, records: number): number {
 
 const byFirstRecord = (ranges: readonly LedgerRange[]) => [...ranges].sort((a, b) => a.firstRecord - b.firstRecord);
 
-/** The unbroken run of an object version's ledger batches from record 1: where it ends, and its totals. */
+/** An unbroken run of an object version's ledger batches: where it ends, and its totals. */
 export interface LedgerRun {
   /** First record after the run. */
   nextRecord: number;
@@ -102,16 +102,18 @@ export interface LedgerRun {
 }
 
 /**
- * The run of ledger batches from record 1. The ledger is the durable truth: a loader on a
+ * The run of ledger batches from record `from` (1: the object's top; a range's first record),
+ * up to record `until` (excluded). The ledger is the durable truth: a loader on a
  * host without the checkpoint (a new host, a lost disk, an object another loader began)
  * goes on from its end without reading those batches again when `resume` is known, and
  * takes the object's totals from it either way.
  */
-export function ledgerRun(ranges: readonly LedgerRange[]): LedgerRun {
+export function ledgerRun(ranges: readonly LedgerRange[], from = 1, until = Infinity): LedgerRun {
   let last: LedgerRange | undefined;
-  const run: LedgerRun = { nextRecord: 1, rowsIn: 0, rowsLoaded: 0, rowsDuplicate: 0, rowsRejected: 0 };
+  const run: LedgerRun = { nextRecord: from, rowsIn: 0, rowsLoaded: 0, rowsDuplicate: 0, rowsRejected: 0 };
   for (const b of byFirstRecord(ranges)) {
-    if (b.firstRecord !== run.nextRecord) break;
+    if (b.firstRecord < from) continue;
+    if (b.firstRecord !== run.nextRecord || run.nextRecord >= until) break;
     run.nextRecord += b.recordCount;
     last = b;
     run.rowsIn += b.recordCount;

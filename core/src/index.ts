@@ -25,6 +25,7 @@ export * from "./mirror";
 export * from "./api";
 export * from './db/batch-tx';
 export * from './db/leases';
+export * from './db/ranges';
 export * from './db/holds';
 export * from './db/keys';
 export * from './db/position';

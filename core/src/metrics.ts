@@ -70,7 +70,7 @@ export const METRICS = {
   up: m('exporter', 'pipewarden_up', 'gauge', '1 if the target answered its probe.', ['target']),
   probeDuration: m('exporter', 'pipewarden_probe_duration_seconds', 'gauge', 'Duration of the last probe of the target.', ['target']),
   scrapeDuration: m('exporter', 'pipewarden_exporter_scrape_duration_seconds', 'gauge', 'Time the last scrape spent collecting.'),
-  workerObjectsHeld: m('exporter', 'pipewarden_worker_objects_held', 'gauge', 'Objects a loader (worker) holds a live lease on, by pipeline and worker: who loads what when several loaders share a source.', ['pipeline', 'worker']),
+  workerObjectsHeld: m('exporter', 'pipewarden_worker_objects_held', 'gauge', 'Objects, or byte ranges of a large object, a loader (worker) holds a live lease on, by pipeline and worker: who loads what when several loaders share a source.', ['pipeline', 'worker']),
   collectorSuccess: m('exporter', 'pipewarden_exporter_collector_success', 'gauge', '1 if the collector succeeded in the last scrape.', ['collector']),
 
   // loader: in-process figures, per pipeline (`pipeline`; one `loader serve` runs them all)

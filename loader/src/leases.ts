@@ -1,10 +1,33 @@
-// A loader's side of the object leases (core/src/db/leases.ts): its worker name, claims
-// that wait out a MySQL outage, and the renewal that runs while it loads an object.
+// A loader's side of the object and range leases (core/src/db/leases.ts, ranges.ts): its
+// worker name, claims that wait out a MySQL outage, and the renewal that runs while it loads
+// an object or a range of one.
 import { hostname } from 'node:os';
 import { createHash, randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import type { Pool } from 'mysql2/promise';
-import { claimObject, finishObject, leaseRows, registerObjects, releaseLease, renewLease, reopenObject, type ClaimResult, type Config, type LeaseFence, type LeaseRow, type Logger } from '@pipewarden/core';
+import type { Pool, PoolConnection } from 'mysql2/promise';
+import {
+  claimObject,
+  claimRange,
+  finishObject,
+  finishRange,
+  finishSplitObject,
+  leaseRows,
+  objectRanges,
+  publishRanges,
+  registerObjects,
+  releaseLease,
+  renewLease,
+  reopenObject,
+  reopenRange,
+  type ClaimResult,
+  type Config,
+  type LeaseFence,
+  type LeaseRow,
+  type Logger,
+  type ObjectRange,
+  type RangeClaim,
+  type RangeRow,
+} from '@pipewarden/core';
 import { mysqlRetryable, retryWhileDown } from './retry';
 
 interface Versioned {
@@ -57,8 +80,28 @@ export class ObjectLeases {
     return [...this.held];
   }
 
-  fence(obj: Versioned): LeaseFence {
-    return { pipeline: this.config.pipeline, key: obj.key, etag: obj.etag, owner: this.owner };
+  fence(obj: Versioned, range?: ObjectRange): LeaseFence {
+    return { pipeline: this.config.pipeline, key: obj.key, etag: obj.etag, owner: this.owner, ...(range ? { range: range.firstRecord } : {}) };
+  }
+
+  /** How /status names what is held: the object's key, and a range's records. */
+  private label(obj: Versioned, range?: ObjectRange): string {
+    return range ? `${obj.key} (records ${range.firstRecord}–${range.firstRecord + range.records - 1})` : obj.key;
+  }
+
+  /** A transaction of its own on one connection (the claims lock rows FOR UPDATE). */
+  private withConnection<T>(fn: (conn: PoolConnection) => Promise<T>): Promise<T> {
+    return this.retry(async () => {
+      const conn = await this.pool.getConnection();
+      try {
+        const out = await fn(conn);
+        conn.release();
+        return out;
+      } catch (e) {
+        conn.destroy();
+        throw e;
+      }
+    });
   }
 
   private retry<T>(fn: () => Promise<T>): Promise<T> {
@@ -85,19 +128,44 @@ export class ObjectLeases {
   }
 
   async claim(obj: Versioned): Promise<ClaimResult> {
-    const r = await this.retry(async () => {
-      const conn = await this.pool.getConnection();
-      try {
-        const out = await claimObject(conn, this.fence(obj), this.config.loader.leaseSeconds, this.seat);
-        conn.release();
-        return out;
-      } catch (e) {
-        conn.destroy();
-        throw e;
-      }
-    });
+    const r = await this.withConnection((conn) => claimObject(conn, this.fence(obj), this.config.loader.leaseSeconds, this.seat));
     if (r.result === 'claimed') this.held.add(obj.key);
     return r;
+  }
+
+  /** The ranges published for this object version, in order. */
+  ranges(obj: Versioned): Promise<RangeRow[]> {
+    return this.retry(() => objectRanges(this.pool, this.config.pipeline, obj.key, obj.etag));
+  }
+
+  /** Publish ranges found, as the holder of the object's lease (LeaseLostError when it is not). */
+  publish(obj: Versioned, ranges: ObjectRange[], complete: boolean): Promise<void> {
+    return this.withConnection((conn) => publishRanges(conn, this.fence(obj), ranges, complete));
+  }
+
+  /** Claim the next range of the object that is free (or lapsed, or a dead predecessor's). */
+  async claimRange(obj: Versioned): Promise<RangeClaim> {
+    const r = await this.withConnection((conn) => claimRange(conn, this.fence(obj), this.config.loader.leaseSeconds, this.seat));
+    if (r.range) this.held.add(this.label(obj, r.range));
+    return r;
+  }
+
+  /** A range's done mark the ledger does not confirm: not done after all. */
+  reopenRange(obj: Versioned, range: RangeRow): Promise<void> {
+    return this.retry(() => reopenRange(this.pool, this.config.pipeline, obj.key, obj.etag, range));
+  }
+
+  /** The range is loaded; true when that made the whole object done (its last range). */
+  async finishRange(obj: Versioned, range: ObjectRange): Promise<boolean> {
+    this.held.delete(this.label(obj, range));
+    const ok = await this.retry(() => finishRange(this.pool, { ...this.fence(obj), range: range.firstRecord }, range.records));
+    if (!ok) this.log.warn('the lease had passed to another loader when this one finished the range; the ledger holds its batches either way', { object: obj.key, first_record: range.firstRecord });
+    return this.finishSplit(obj);
+  }
+
+  /** Mark a split object done once every range of it is (core/src/db/ranges.ts); true when this call did. */
+  finishSplit(obj: Versioned): Promise<boolean> {
+    return this.retry(() => finishSplitObject(this.pool, this.config.pipeline, obj.key, obj.etag));
   }
 
   /**
@@ -105,8 +173,9 @@ export class ObjectLeases {
    * the next tick (the lease may lapse meanwhile; the batch transactions' fence then
    * decides); a renewal that finds the lease gone calls `onLost` once.
    */
-  hold(obj: Versioned, onLost: () => void): HeldLease {
-    const fence = this.fence(obj);
+  hold(obj: Versioned, onLost: () => void, range?: ObjectRange): HeldLease {
+    const fence = this.fence(obj, range);
+    const label = this.label(obj, range);
     const seconds = this.config.loader.leaseSeconds;
     let lost = false;
     let busy = false;
@@ -117,8 +186,8 @@ export class ObjectLeases {
         .then((ok) => {
           if (ok || lost) return;
           lost = true;
-          this.held.delete(obj.key);
-          this.log.warn('lost the lease on an object to another loader; leaving it to that one', { object: obj.key, worker: this.owner });
+          this.held.delete(label);
+          this.log.warn('lost the lease on an object to another loader; leaving it to that one', { object: label, worker: this.owner });
           onLost();
         })
         .catch((e: unknown) => this.log.debug('lease renewal failed; trying again', { object: obj.key, error: (e as Error).message }))
@@ -142,8 +211,8 @@ export class ObjectLeases {
   }
 
   /** Give an unfinished object back (a stop, a failure): best effort, it expires anyway. */
-  async release(obj: Versioned): Promise<void> {
-    this.held.delete(obj.key);
-    await releaseLease(this.pool, this.fence(obj)).catch((e: unknown) => this.log.debug('could not release a lease; it expires by itself', { object: obj.key, error: (e as Error).message }));
+  async release(obj: Versioned, range?: ObjectRange): Promise<void> {
+    this.held.delete(this.label(obj, range));
+    await releaseLease(this.pool, this.fence(obj, range)).catch((e: unknown) => this.log.debug('could not release a lease; it expires by itself', { object: obj.key, error: (e as Error).message }));
   }
 }

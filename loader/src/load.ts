@@ -44,13 +44,15 @@ import {
   type LoaderState,
   type Logger,
   type ObjectCheckpoint,
+  type RangeRow,
   type ResolvedSpec,
   type RowRules,
 } from '@pipewarden/core';
 import { InlineEngine, readHeader } from './engine/inline';
 import { ObjectLeases } from './leases';
 import { Throttle } from './throttle';
-import type { BatchDraft, Engine } from './engine/types';
+import type { BatchDraft, Engine, EngineStart } from './engine/types';
+import { findRanges } from './range-finder';
 import { LoaderMetrics } from './metrics';
 import { AbortedError, mysqlRetryable, retryWhileDown, sleep } from './retry';
 import { DualWriteSink, chooseWriteMethod, type BatchOutcome } from './sink';
@@ -165,6 +167,13 @@ function emptyObjectCheckpoint(obj: SourceObject, batchSize: number): ObjectChec
   return { etag: obj.etag, size: obj.size, nextRecord: 1, nextByte: 0, nextLine: 1, header: [], batchSize, done: false, rowsIn: 0, rowsLoaded: 0, rowsRejected: 0, rowsDuplicate: 0 };
 }
 
+/** An object a pass plans to load: where to take it up, and its lease row as the pass read it. */
+interface Todo {
+  obj: SourceObject;
+  oc: ObjectCheckpoint;
+  lease: LeaseRow | undefined;
+}
+
 /** Connections a load needs; opened once per run and closed at its end. */
 export interface LoadResources {
   pool: Pool;
@@ -239,6 +248,8 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
   const engineBytes = new Map<string, number>();
   const run: RunFigures = { rows_in: 0, rows_loaded: 0, rows_rejected: 0, rows_duplicate: 0, batches_committed: 0, batches_skipped: 0, records_skipped: 0 };
   const reloaded = new Set<string>();
+  // Headers of split objects, read once per object for all of its ranges.
+  const headers = new Map<string, string[]>();
   let objects: SourceObject[] = [];
   let cp: Checkpoint = { version: 1, objects: {}, updatedAt: 0 };
   let movedAside: string | undefined;
@@ -306,7 +317,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
         ledger = await retryWhileDown(() => ledgerRanges(res.pool, objects.map((o) => o.key), config.pipeline), { operation: 'mysql', signal, retryable: mysqlRetryable });
       }
       const leaseOf = await leases.rows(objects);
-      const todo: { obj: SourceObject; oc: ObjectCheckpoint }[] = [];
+      const todo: Todo[] = [];
       let lost = vanished;
       vanished = false;
       for (const obj of objects) {
@@ -314,9 +325,9 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
         const oc = (cp.objects[obj.key] = planObject(obj, cp.objects[obj.key], ranges, leaseOf.get(obj.key)));
         if (pass === 1) progress.bytesRead += oc.done ? obj.size : oc.nextByte;
         if (oc.done) continue;
-        todo.push({ obj, oc });
-        if (finished.delete(obj.key)) lost = true;
         const mark = leaseOf.get(obj.key);
+        todo.push({ obj, oc, lease: mark });
+        if (finished.delete(obj.key)) lost = true;
         if (mark?.etag === obj.etag && mark.doneRecords !== null) await leases.reopen(obj, mark.doneRecords);
       }
       if (todo.length === 0) {
@@ -359,20 +370,22 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
      * are left to them. A lost lease leaves the object to its new holder; a lost batch ends
      * the pass (the next one starts from what the ledger holds).
      */
-    async function loadClaimable(todo: { obj: SourceObject; oc: ObjectCheckpoint }[]): Promise<{ claimed: number; elsewhere: number }> {
+    async function loadClaimable(todo: Todo[]): Promise<{ claimed: number; elsewhere: number }> {
       let claimed = 0;
       let elsewhere = 0;
-      for (const { obj, oc } of todo) {
+      for (const { obj, oc, lease } of todo) {
+        if (splits(obj, lease)) {
+          const r = await loadSplit(obj, oc, lease);
+          claimed += r.claimed;
+          elsewhere += r.elsewhere;
+          if (vanished || signal.aborted) break;
+          continue;
+        }
         const claim = await leases.claim(obj);
         if (claim.result === 'held') elsewhere++;
         if (claim.result !== 'claimed') continue; // done by another loader since the plan: the next pass proves it
         claimed++;
-        if (claim.tookOverFrom && claim.ownSeat) {
-          log.info('took back an object an earlier loader on this run folder held when it stopped', { object: obj.key, from: claim.tookOverFrom, worker: leases.owner });
-        } else if (claim.tookOverFrom) {
-          log.warn("took over an object whose loader's lease lapsed; resuming it from the ledger", { object: obj.key, from: claim.tookOverFrom, worker: leases.owner });
-          metrics.leaseTakeovers.inc();
-        }
+        noteTakeover(obj.key, claim);
         emitHolding(obj.key);
         try {
           await loadObject(obj, oc);
@@ -398,7 +411,133 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       return { claimed, elsewhere };
     }
 
-    async function loadObject(obj: SourceObject, oc: ObjectCheckpoint): Promise<void> {
+    function noteTakeover(what: string, claim: { tookOverFrom?: string; ownSeat?: boolean }): void {
+      if (claim.tookOverFrom && claim.ownSeat) {
+        log.info('took back an object an earlier loader on this run folder held when it stopped', { object: what, from: claim.tookOverFrom, worker: leases.owner });
+      } else if (claim.tookOverFrom) {
+        log.warn("took over an object whose loader's lease lapsed; resuming it from the ledger", { object: what, from: claim.tookOverFrom, worker: leases.owner });
+        metrics.leaseTakeovers.inc();
+      }
+    }
+
+    /** Objects cut into ranges: large ones when PIPEWARDEN_RANGE_BYTES is set, and any another loader began cutting. */
+    function splits(obj: SourceObject, lease: LeaseRow | undefined): boolean {
+      if (engine.name !== 'inline') return false; // Spark parallelizes an object itself
+      return (config.loader.rangeBytes > 0 && obj.size > config.loader.rangeBytes) || (lease?.etag === obj.etag && lease.split !== null);
+    }
+
+    /**
+     * A large object cut into ranges (core/src/db/ranges.ts): find its ranges unless they all
+     * are (holding the object's lease), then load free ranges until none is left to claim.
+     * Other loaders do the same at once, so the object loads in parallel.
+     */
+    async function loadSplit(obj: SourceObject, oc: ObjectCheckpoint, lease: LeaseRow | undefined): Promise<{ claimed: number; elsewhere: number }> {
+      let claimed = 0;
+      if (lease?.split !== 1) {
+        const claim = await leases.claim(obj);
+        if (claim.result === 'done') return { claimed: 0, elsewhere: 0 };
+        if (claim.result === 'claimed') {
+          claimed++;
+          noteTakeover(obj.key, claim);
+          emitHolding(obj.key);
+          try {
+            await findObjectRanges(obj, oc);
+          } catch (e) {
+            if (!(e instanceof LeaseLostError)) throw e;
+            log.warn('another loader holds this object now; it goes on finding its ranges', { object: obj.key, worker: leases.owner });
+          } finally {
+            await leases.release(obj);
+            emitHolding();
+          }
+        }
+      }
+      await reopenUnconfirmedRanges(obj);
+      while (!signal.aborted) {
+        const claim = await leases.claimRange(obj);
+        const range = claim.range;
+        if (!range) break;
+        claimed++;
+        noteTakeover(`${obj.key} (records ${range.firstRecord}–${range.firstRecord + range.records - 1})`, claim);
+        emitHolding(obj.key);
+        let done = false;
+        try {
+          done = await loadRange(obj, range);
+          if (done && (await leases.finishRange(obj, range))) finished.add(obj.key);
+        } catch (e) {
+          if (e instanceof LeaseLostError) {
+            log.warn('another loader holds this range now; leaving it', { object: obj.key, first_record: range.firstRecord, worker: leases.owner });
+            continue;
+          }
+          if (!(e instanceof BatchVanishedError)) throw e;
+          log.warn('the batch ledger lost batches this run had committed; starting again from what the ledger holds (a crash under innodb_flush_log_at_trx_commit=0/2, or a restored backup)', { object: obj.key, batch: e.batchId });
+          vanished = true;
+          break;
+        } finally {
+          if (!done) await leases.release(obj, range);
+          emitHolding();
+        }
+      }
+      return { claimed, elsewhere: claimed === 0 ? 1 : 0 };
+    }
+
+    /** Find the object's ranges, from the last one published (a finder that stopped) or its top. */
+    async function findObjectRanges(obj: SourceObject, oc: ObjectCheckpoint): Promise<void> {
+      const known = await leases.ranges(obj);
+      const last = known[known.length - 1];
+      const from = last ? { firstRecord: last.firstRecord + last.records, byte: last.endByte, line: last.nextLine } : { firstRecord: 1, byte: 0, line: 1 };
+      const ctl = new AbortController();
+      const onAbort = () => ctl.abort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      const lease = leases.hold(obj, () => ctl.abort());
+      const t0 = Date.now();
+      try {
+        const found = await findRanges(source, obj, from, {
+          batchSize: last?.batchSize ?? oc.batchSize,
+          rangeBytes: config.loader.rangeBytes,
+          signal: ctl.signal,
+          publish: (ranges, complete) => leases.publish(obj, ranges, complete),
+        });
+        if (lease.lost) throw new LeaseLostError(obj.key, leases.owner);
+        if (signal.aborted) return;
+        await leases.finishSplit(obj); // an object whose records are all blank lines has no range to finish
+        log.info('object cut into ranges for the loaders to share', { object: obj.key, ranges: known.length + found, from_record: from.firstRecord, seconds: ((Date.now() - t0) / 1000).toFixed(1) });
+      } finally {
+        lease.stop();
+        signal.removeEventListener('abort', onAbort);
+      }
+    }
+
+    /**
+     * A range's done mark counts only while the ledger holds its batches: a server that lost
+     * them (a crash under relaxed durability, a restored backup) gets them loaded again. The
+     * ledger is read after the marks, so a range another loader just finished is confirmed.
+     */
+    async function reopenUnconfirmedRanges(obj: SourceObject): Promise<void> {
+      const done = (await leases.ranges(obj)).filter((r) => r.doneRecords !== null);
+      if (done.length === 0) return;
+      const batches = (await retryWhileDown(() => ledgerRanges(res.pool, [obj.key], config.pipeline), { operation: 'mysql', signal, retryable: mysqlRetryable })).get(obj.key)?.get(obj.etag) ?? [];
+      for (const r of done) {
+        const end = r.firstRecord + r.records;
+        if (ledgerRun(batches, r.firstRecord, end).nextRecord !== end) await leases.reopenRange(obj, r);
+      }
+    }
+
+    /** Load one range from where the ledger's batches in it end; true once it is whole in the ledger. */
+    async function loadRange(obj: SourceObject, range: RangeRow): Promise<boolean> {
+      const end = range.firstRecord + range.records;
+      const batches = (await retryWhileDown(() => ledgerRanges(res.pool, [obj.key], config.pipeline), { operation: 'mysql', signal, retryable: mysqlRetryable })).get(obj.key)?.get(obj.etag) ?? [];
+      const run = ledgerRun(batches, range.firstRecord, end);
+      if (run.nextRecord >= end) return true;
+      const at = run.resume && run.nextRecord > range.firstRecord ? { nextRecord: run.nextRecord, nextByte: run.resume.nextByte, nextLine: run.resume.nextLine } : { nextRecord: range.firstRecord, nextByte: range.startByte, nextLine: range.startLine };
+      let header = headers.get(obj.key);
+      if (!header) headers.set(obj.key, (header = await readHeader(source, obj, signal)));
+      const rc: ObjectCheckpoint = { ...emptyObjectCheckpoint(obj, range.batchSize), ...at, header };
+      await loadObject(obj, rc, range);
+      return rc.done;
+    }
+
+    /** Load an object (its checkpoint `oc`), or one range of it (`oc` then the range's own, kept in memory only). */
+    async function loadObject(obj: SourceObject, oc: ObjectCheckpoint, range?: RangeRow): Promise<void> {
       const inflight: { draft: BatchDraft; done: Promise<BatchOutcome> }[] = [];
       const settle = async () => {
         const head = inflight.shift()!;
@@ -406,17 +545,18 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
         advance(oc, head.draft, out);
         // Fsynced per batch only under wal.fsync=always: a checkpoint that falls behind (or
         // is lost) after a power cut only makes the next run replay batches the ledger skips.
-        writeCheckpoint(config.wal.dir, cp, config.wal.fsync === 'always');
+        if (!range) writeCheckpoint(config.wal.dir, cp, config.wal.fsync === 'always');
         await sink.trim();
       };
       const ctl = new AbortController();
       const onAbort = () => ctl.abort();
       signal.addEventListener('abort', onAbort, { once: true });
-      const lease = leases.hold(obj, () => ctl.abort());
+      const lease = leases.hold(obj, () => ctl.abort(), range);
       try {
         // A position from the ledger (no checkpoint here) comes without the header.
         if (oc.nextByte > 0 && !oc.header.length) oc.header = await readHeader(source, obj, ctl.signal);
-        const start = { nextRecord: oc.nextRecord, nextByte: oc.nextByte, nextLine: oc.nextLine, header: oc.header.length ? oc.header : undefined, batchSize: oc.batchSize };
+        const start: EngineStart = { nextRecord: oc.nextRecord, nextByte: oc.nextByte, nextLine: oc.nextLine, header: oc.header.length ? oc.header : undefined, batchSize: oc.batchSize };
+        if (range) start.end = { byte: range.endByte, record: range.firstRecord + range.records };
         for await (const draft of engine.batches(source, obj, start, ctl.signal)) {
           if (draft.header.length && !oc.header.length) oc.header = draft.header;
           if (draft.src.records === 0) {
@@ -435,12 +575,12 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
           oc.done = true;
           // Done means every byte read: what lies after the last record (and, for an engine
           // without byte offsets, what its last, empty batch would have reported).
-          const rest = obj.size - (engineBytes.get(obj.key) ?? oc.nextByte);
+          const rest = (range ? range.endByte : obj.size) - (engineBytes.get(obj.key) ?? oc.nextByte);
           if (rest > 0) {
             metrics.bytesRead.inc(rest);
             emit({ bytesRead: progress.bytesRead + rest });
           }
-          writeCheckpoint(config.wal.dir, cp, config.wal.fsync !== 'never');
+          if (!range) writeCheckpoint(config.wal.dir, cp, config.wal.fsync !== 'never');
         }
       } catch (e) {
         ctl.abort();

@@ -21,12 +21,20 @@ export function objectHash(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-/** What a batch transaction checks before it writes: this writer holds this object version's lease. */
+/** What a batch transaction checks before it writes: this writer holds this object version's lease (or its range's). */
 export interface LeaseFence {
   pipeline: string;
   key: string;
   etag: string;
   owner: string;
+  /** The first record of the range of a split object the lease is on (core/src/db/ranges.ts); absent for a whole object. */
+  range?: number;
+}
+
+/** The row a fence names: the object's in object_leases, or its range's in object_ranges. */
+export function leaseTarget(f: LeaseFence): { table: string; where: string; params: (string | number)[] } {
+  if (f.range === undefined) return { table: TABLES.leases, where: 'pipeline = ? AND object_hash = ?', params: [f.pipeline, objectHash(f.key)] };
+  return { table: TABLES.ranges, where: 'pipeline = ? AND object_hash = ? AND first_record = ?', params: [f.pipeline, objectHash(f.key), f.range] };
 }
 
 export class LeaseLostError extends Error {
@@ -41,10 +49,8 @@ export class LeaseLostError extends Error {
 
 /** Inside a batch transaction: hold the lease row (shared) until COMMIT, or throw LeaseLostError. */
 export async function holdLease(conn: Queryable, f: LeaseFence): Promise<void> {
-  const [rows] = await conn.query<RowDataPacket[]>(
-    `SELECT 1 FROM \`${TABLES.leases}\` WHERE pipeline = ? AND object_hash = ? AND owner = ? AND source_etag = ? LOCK IN SHARE MODE`,
-    [f.pipeline, objectHash(f.key), f.owner, f.etag],
-  );
+  const t = leaseTarget(f);
+  const [rows] = await conn.query<RowDataPacket[]>(`SELECT 1 FROM \`${t.table}\` WHERE ${t.where} AND owner = ? AND source_etag = ? LOCK IN SHARE MODE`, [...t.params, f.owner, f.etag]);
   if (rows.length === 0) throw new LeaseLostError(f.key, f.owner);
 }
 
@@ -56,13 +62,18 @@ export async function holdLease(conn: Queryable, f: LeaseFence): Promise<void> {
 export async function registerObjects(conn: Queryable, pipeline: string, objects: readonly { key: string; etag: string }[]): Promise<void> {
   for (let i = 0; i < objects.length; i += 500) {
     const rows = objects.slice(i, i + 500).map((o) => [pipeline, objectHash(o.key), o.key, o.etag]);
-    // done_records is assigned before source_etag: MySQL evaluates the assignments left to
-    // right, so it still compares with the stored ETag.
+    // done_records and split are assigned before source_etag: MySQL evaluates the
+    // assignments left to right, so they still compare with the stored ETag.
     await conn.query(
-      `INSERT INTO \`${TABLES.leases}\` (pipeline, object_hash, source_key, source_etag) VALUES ? ON DUPLICATE KEY UPDATE done_records = IF(source_etag = VALUES(source_etag), done_records, NULL), source_etag = VALUES(source_etag)`,
+      `INSERT INTO \`${TABLES.leases}\` (pipeline, object_hash, source_key, source_etag) VALUES ? ON DUPLICATE KEY UPDATE done_records = IF(source_etag = VALUES(source_etag), done_records, NULL), split = IF(source_etag = VALUES(source_etag), split, NULL), source_etag = VALUES(source_etag)`,
       [rows],
     );
   }
+  // The ranges of an older version cut nothing of the new one (their holders' fences fail).
+  await conn.query(
+    `DELETE r FROM \`${TABLES.ranges}\` r JOIN \`${TABLES.leases}\` l ON l.pipeline = r.pipeline AND l.object_hash = r.object_hash WHERE r.pipeline = ? AND r.source_etag <> l.source_etag`,
+    [pipeline],
+  );
 }
 
 export interface LeaseRow {
@@ -73,6 +84,8 @@ export interface LeaseRow {
   expiresInMs: number | null;
   /** The object's record count once a loader finished it (null while not done). */
   doneRecords: number | null;
+  /** Cut into ranges (core/src/db/ranges.ts): null when loaded whole, 0 while its ranges are being found, 1 once all are. */
+  split: number | null;
 }
 
 function leaseRow(r: RowDataPacket): LeaseRow {
@@ -82,10 +95,11 @@ function leaseRow(r: RowDataPacket): LeaseRow {
     owner: r.owner,
     expiresInMs: r.expires_in_ms === null ? null : Number(r.expires_in_ms),
     doneRecords: r.done_records === null ? null : Number(r.done_records),
+    split: r.split === undefined || r.split === null ? null : Number(r.split),
   };
 }
 
-const LEASE_COLUMNS = 'source_key, source_etag, owner, TIMESTAMPDIFF(MICROSECOND, NOW(3), expires_at) DIV 1000 AS expires_in_ms, done_records';
+const LEASE_COLUMNS = 'source_key, source_etag, owner, TIMESTAMPDIFF(MICROSECOND, NOW(3), expires_at) DIV 1000 AS expires_in_ms, done_records, split';
 
 /** The lease rows of these objects, by object key. */
 export async function leaseRows(conn: Queryable, pipeline: string, keys: readonly string[]): Promise<Map<string, LeaseRow>> {
@@ -95,16 +109,6 @@ export async function leaseRows(conn: Queryable, pipeline: string, keys: readonl
     for (const r of rows) out.set(r.source_key, leaseRow(r));
   }
   return out;
-}
-
-/** Every live lease (not done, not expired) of these pipelines (all when empty): who holds what. */
-export async function liveLeases(conn: Queryable, pipelines: readonly string[] = []): Promise<(LeaseRow & { pipeline: string })[]> {
-  const where = pipelines.length ? 'AND pipeline IN (?)' : '';
-  const [rows] = await conn.query<RowDataPacket[]>(
-    `SELECT pipeline, ${LEASE_COLUMNS} FROM \`${TABLES.leases}\` WHERE owner IS NOT NULL AND done_records IS NULL AND expires_at > NOW(3) ${where} ORDER BY pipeline, owner, source_key`,
-    pipelines.length ? [pipelines] : [],
-  );
-  return rows.map((r) => ({ pipeline: r.pipeline, ...leaseRow(r) }));
 }
 
 export type ClaimResult =
@@ -147,8 +151,8 @@ export async function claimObject(conn: PoolConnection, f: LeaseFence, seconds: 
       out = { result: 'held', owner: row.owner };
     } else {
       await conn.query(
-        `UPDATE \`${TABLES.leases}\` SET done_records = IF(source_etag = ?, done_records, NULL), source_etag = ?, owner = ?, seat = ?, expires_at = NOW(3) + INTERVAL ? MICROSECOND, claimed_at = NOW(3) WHERE pipeline = ? AND object_hash = ?`,
-        [f.etag, f.etag, f.owner, seat, Math.round(seconds * 1e6), f.pipeline, hash],
+        `UPDATE \`${TABLES.leases}\` SET done_records = IF(source_etag = ?, done_records, NULL), split = IF(source_etag = ?, split, NULL), source_etag = ?, owner = ?, seat = ?, expires_at = NOW(3) + INTERVAL ? MICROSECOND, claimed_at = NOW(3) WHERE pipeline = ? AND object_hash = ?`,
+        [f.etag, f.etag, f.etag, f.owner, seat, Math.round(seconds * 1e6), f.pipeline, hash],
       );
       out = { result: 'claimed', ...(row.owner !== null && row.owner !== f.owner ? { tookOverFrom: row.owner as string, ownSeat: row.seat === seat } : {}) };
     }
@@ -162,10 +166,13 @@ export async function claimObject(conn: PoolConnection, f: LeaseFence, seconds: 
 
 /** Extend a held lease by `seconds` from now; false when it is no longer this owner's. */
 export async function renewLease(conn: Queryable, f: LeaseFence, seconds: number): Promise<boolean> {
-  const [res] = await conn.query<ResultSetHeader>(
-    `UPDATE \`${TABLES.leases}\` SET expires_at = NOW(3) + INTERVAL ? MICROSECOND WHERE pipeline = ? AND object_hash = ? AND owner = ? AND source_etag = ? AND done_records IS NULL`,
-    [Math.round(seconds * 1e6), f.pipeline, objectHash(f.key), f.owner, f.etag],
-  );
+  const t = leaseTarget(f);
+  const [res] = await conn.query<ResultSetHeader>(`UPDATE \`${t.table}\` SET expires_at = NOW(3) + INTERVAL ? MICROSECOND WHERE ${t.where} AND owner = ? AND source_etag = ? AND done_records IS NULL`, [
+    Math.round(seconds * 1e6),
+    ...t.params,
+    f.owner,
+    f.etag,
+  ]);
   // mysql2 sets CLIENT_FOUND_ROWS: matched rows, even when the expiry did not change.
   return res.affectedRows === 1;
 }
@@ -181,7 +188,8 @@ export async function finishObject(conn: Queryable, f: LeaseFence, records: numb
 
 /** Give the object back unfinished (a stop, an error): another loader may claim it at once. */
 export async function releaseLease(conn: Queryable, f: LeaseFence): Promise<void> {
-  await conn.query(`UPDATE \`${TABLES.leases}\` SET owner = NULL, expires_at = NULL WHERE pipeline = ? AND object_hash = ? AND owner = ?`, [f.pipeline, objectHash(f.key), f.owner]);
+  const t = leaseTarget(f);
+  await conn.query(`UPDATE \`${t.table}\` SET owner = NULL, expires_at = NULL WHERE ${t.where} AND owner = ?`, [...t.params, f.owner]);
 }
 
 /** A done mark whose record count the ledger no longer confirms (the server lost batches): not done. */

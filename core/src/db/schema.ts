@@ -11,6 +11,7 @@ export const TABLES = {
   reconcileRuns: 'reconcile_runs',
   reconcileRunBatches: 'reconcile_run_batches',
   leases: 'object_leases',
+  ranges: 'object_ranges',
   holds: 'pipeline_holds',
   migrations: 'schema_migrations',
 } as const;
@@ -292,6 +293,38 @@ export const MIGRATIONS: Migration[] = [
   \`held_since\` DATETIME(3) NULL,
   \`error\` TEXT NULL,
   PRIMARY KEY (\`pipeline\`)
+) ${TABLE_OPTIONS}`,
+    ],
+  },
+  {
+    version: 6,
+    name: 'scale-out: byte ranges of a large object',
+    // A large object is cut into ranges of whole batches (core/src/db/ranges.ts) that several
+    // loaders load at once. object_leases.split: NULL for an object loaded whole, 0 while its
+    // ranges are being found, 1 once all are. object_ranges: one row per range, keyed by its
+    // first record (the batch ids stay those of a whole-object load), with where it begins
+    // and ends in the object, and a lease of its own, like an object's.
+    statements: [
+      ...ddlIfMissing('column', TABLES.leases, 'split', `ALTER TABLE \`${TABLES.leases}\` ADD COLUMN \`split\` TINYINT NULL`),
+      `CREATE TABLE IF NOT EXISTS \`${TABLES.ranges}\` (
+  \`pipeline\` VARCHAR(32) NOT NULL,
+  \`object_hash\` CHAR(64) CHARACTER SET ascii NOT NULL,
+  \`first_record\` BIGINT UNSIGNED NOT NULL,
+  \`source_etag\` VARCHAR(128) NOT NULL,
+  \`record_count\` BIGINT UNSIGNED NOT NULL,
+  \`batch_size\` INT UNSIGNED NOT NULL,
+  \`start_byte\` BIGINT UNSIGNED NOT NULL,
+  \`start_line\` BIGINT UNSIGNED NOT NULL,
+  \`end_byte\` BIGINT UNSIGNED NOT NULL,
+  \`next_line\` BIGINT UNSIGNED NOT NULL,
+  \`owner\` VARCHAR(190) NULL,
+  \`seat\` CHAR(16) CHARACTER SET ascii NULL,
+  \`expires_at\` DATETIME(3) NULL,
+  \`claimed_at\` DATETIME(3) NULL,
+  \`done_records\` BIGINT UNSIGNED NULL,
+  \`updated_at\` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
+  PRIMARY KEY (\`pipeline\`, \`object_hash\`, \`first_record\`),
+  KEY \`ix_owner\` (\`pipeline\`, \`owner\`)
 ) ${TABLE_OPTIONS}`,
     ],
   },

@@ -35,8 +35,19 @@ function reject(b: BatchBuilder, r: CsvRecord, reason: DeadLetter['reason'], det
   b.rejects.push({ line: r.line, reason, detail, raw: Buffer.from(r.raw) });
 }
 
-function isBlank(r: CsvRecord): boolean {
+/** A blank line is not a record (it counts for no ordinal). */
+export function isBlank(r: CsvRecord): boolean {
   return r.ranges.length === 2 && r.ranges[0] === r.ranges[1];
+}
+
+/** Records the splitter cut; it refuses what it cannot cut (lone-CR line ends): the error names the object. */
+export function recordsOf(object: SourceObject, f: () => CsvRecord[]): CsvRecord[] {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof CsvFormatError) throw new UserError(`${object.key}: ${e.message}`, 'convert its line ends to LF or CRLF, e.g. `tr "\\r" "\\n"`, and load it again');
+    throw e;
+  }
 }
 
 export class InlineEngine implements Engine {
@@ -49,13 +60,23 @@ export class InlineEngine implements Engine {
   }
 
   async *batches(source: Source, object: SourceObject, start: EngineStart, signal: AbortSignal): AsyncIterable<BatchDraft> {
-    const stream = source.open(object, start.nextByte, signal);
+    const { end } = start;
+    const stream = source.open(object, start.nextByte, signal, end?.byte);
     const reader = new CsvRecordReader({ startByte: start.nextByte, startLine: start.nextLine });
     let header: string[] | undefined = start.header;
     let map: HeaderMap | undefined;
     let headerError: string | undefined;
     const { rules, fast } = this;
-    if (header) map = rules.mapHeader(header);
+    // A header that does not fit the spec rejects every row (bad_header), wherever the read begins.
+    const mapHeader = (h: string[]) => {
+      try {
+        map = rules.mapHeader(h);
+      } catch (e) {
+        if (!(e instanceof UserError)) throw e;
+        headerError = e.message;
+      }
+    };
+    if (header) mapHeader(header);
     let ordinal = start.nextRecord;
     const values: Value[] = []; // one row's normalized values (the reference path), reused row after row
     let batch = new BatchBuilder(ordinal, rules);
@@ -93,12 +114,7 @@ export class InlineEngine implements Engine {
       if (!header) {
         // The first record of the object is its header.
         header = r.fields;
-        try {
-          map = rules.mapHeader(header);
-        } catch (e) {
-          if (!(e instanceof UserError)) throw e;
-          headerError = e.message;
-        }
+        mapHeader(header);
         return;
       }
       if (isBlank(r)) return; // blank lines are not records
@@ -119,28 +135,26 @@ export class InlineEngine implements Engine {
       if (reason !== null) return reject(b, r, reason, reason === 'column_count' ? `${r.fieldCount} fields, header has ${map.fieldCount}` : undefined);
     };
 
-    // The splitter refuses what it cannot cut (lone-CR line ends): say which object it is.
-    const split = (f: () => CsvRecord[]): CsvRecord[] => {
-      try {
-        return f();
-      } catch (e) {
-        if (e instanceof CsvFormatError) throw new UserError(`${object.key}: ${e.message}`, 'convert its line ends to LF or CRLF, e.g. `tr "\\r" "\\n"`, and load it again');
-        throw e;
-      }
-    };
+    const split = (f: () => CsvRecord[]) => recordsOf(object, f);
+    // A range ends at its last record: its final batch is the last one, and the rest of the
+    // object is other ranges'.
+    const atEnd = () => end !== undefined && ordinal >= end.record;
     for await (const chunk of stream) {
       if (signal.aborted) return;
       bytesRead += (chunk as Buffer).length;
       for (const r of split(() => reader.push(chunk as Buffer))) {
         take(r);
+        if (atEnd()) return yield finishBatch(true);
         if (batch.records >= batchSize) yield finishBatch(false);
       }
     }
     for (const r of split(() => reader.end())) {
       take(r);
+      if (atEnd()) return yield finishBatch(true);
       if (batch.records >= batchSize) yield finishBatch(false);
     }
     if (signal.aborted) return;
+    if (end) throw new UserError(`${object.key}: its range ends at byte ${end.byte} with record ${end.record - 1}, but the bytes up to there hold only ${ordinal - 1} records`, 'the object changed under its ETag? run `pipewarden verify`');
     // The final (possibly empty) batch marks the object done; an empty one writes nothing.
     yield finishBatch(true);
   }

@@ -36,6 +36,11 @@ export interface EngineStart {
   /** Header known from the checkpoint when resuming mid-object. */
   header?: string[];
   batchSize: number;
+  /**
+   * Stop at a range's end (a split object, core/src/db/ranges.ts): the byte after its last
+   * record and the ordinal after it. Only the inline engine cuts objects into ranges.
+   */
+  end?: { byte: number; record: number };
 }
 
 export interface Engine {

@@ -2,7 +2,7 @@
 // "ETag" is size + mtime: enough to notice a file replaced between runs.
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { UserError } from '@pipewarden/core';
 import type { Source, SourceObject } from './types';
 
@@ -29,12 +29,13 @@ export class LocalSource implements Source {
     return files.map((key) => ({ key, ...fileEtag(key) }));
   }
 
-  open(object: SourceObject, startByte: number): Readable {
+  open(object: SourceObject, startByte: number, _signal?: AbortSignal, endByte?: number): Readable {
     const now = fileEtag(object.key);
     if (now.etag !== object.etag) {
       throw new UserError(`source file ${object.key} changed since it was listed (was ${object.etag}, now ${now.etag}); a changed input cannot be resumed — load it as a new object`);
     }
-    return createReadStream(object.key, { start: startByte, highWaterMark: 1 << 20 });
+    if (endByte !== undefined && endByte <= startByte) return Readable.from([]);
+    return createReadStream(object.key, { start: startByte, ...(endByte !== undefined ? { end: endByte - 1 } : {}), highWaterMark: 1 << 20 });
   }
 
   close(): void {}

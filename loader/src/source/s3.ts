@@ -82,7 +82,7 @@ export class S3Source implements Source {
     return out.sort((a, b) => (a.key < b.key ? -1 : 1));
   }
 
-  open(object: SourceObject, startByte: number, signal?: AbortSignal): Readable {
+  open(object: SourceObject, startByte: number, signal?: AbortSignal, endByte?: number): Readable {
     const key = object.key.slice(`s3://${this.bucket}/`.length);
     const maxRetries = this.opts.maxRetries ?? 8;
     const client = this.client;
@@ -91,10 +91,11 @@ export class S3Source implements Source {
     async function* chunks(): AsyncGenerator<Buffer> {
       let pos = startByte;
       let attempt = 0;
-      while (pos < object.size) {
+      const limit = Math.min(endByte ?? object.size, object.size);
+      while (pos < limit) {
         try {
           const res = await client.send(
-            new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${pos}-`, IfMatch: object.etag ? `"${object.etag}"` : undefined }),
+            new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${pos}-${limit < object.size ? limit - 1 : ''}`, IfMatch: object.etag ? `"${object.etag}"` : undefined }),
             { abortSignal: signal },
           );
           const etag = (res.ETag ?? '').replace(/"/g, '');

@@ -11,7 +11,7 @@ export interface SourceObject {
 export interface Source {
   readonly url: string;
   list(): Promise<SourceObject[]>;
-  /** Stream the object's bytes from `startByte`; fails clearly if the object changed (ETag). */
-  open(object: SourceObject, startByte: number, signal?: AbortSignal): Readable;
+  /** Stream the object's bytes from `startByte` up to `endByte` (excluded; default its end); fails clearly if the object changed (ETag). */
+  open(object: SourceObject, startByte: number, signal?: AbortSignal, endByte?: number): Readable;
   close(): void;
 }
