@@ -1,16 +1,21 @@
 // Issue 17, load control: rate caps shared by every loader (token buckets in Redis) and a
-// back-off while MySQL is busy. What is asserted is what happened (tokens owed, time waited
+// back-off while MySQL is busy or a replica of it lags (a second MariaDB replicating the
+// stack's, binary log on). What is asserted is what happened (tokens owed, time waited
 // by reason, the table exact), never how fast: speed lives in bench/rate-cap.ts.
 import { join } from 'node:path';
 import Redis from 'ioredis';
+import mysql from 'mysql2/promise';
 import { connect, type Config } from '@pipewarden/core';
+import { MariaDb, freePort } from '@pipewarden/stack';
 import { LoaderMetrics, createS3Client, generate, putFile, runLoad, verifyTable } from '@pipewarden/loader';
 import { takeTokens } from '../loader/src/throttle';
 import { startTestStack, type TestStack } from './helpers/stack';
+import { waitFor } from './helpers/wait';
 
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await startTestStack();
+  // The binary log lets a replica follow the stack's MariaDB (the replica-lag test).
+  stack = await startTestStack({ mariadbSettings: { log_bin: 'mariadb-bin', server_id: 1, binlog_format: 'ROW' } });
 });
 afterAll(() => stack?.cleanup());
 beforeEach(() => stack.resetData());
@@ -78,5 +83,57 @@ test('a busy MySQL (Threads_running above the limit) makes the loader wait befor
     expect(await metricValue(metrics, 'pipewarden_loader_throttled_seconds_total', { reason: 'mysql_busy' })).toBeGreaterThan(0);
   } finally {
     await analyst.end();
+  }
+});
+
+test('a lagging replica makes the loader wait before its batches; it goes on once the replica catches up', async () => {
+  const replica = new MariaDb({ dir: join(stack.layout.dir, 'replica'), port: await freePort(), settings: { server_id: 2 } });
+  await replica.start();
+  const onReplica = () => mysql.createConnection({ host: '127.0.0.1', port: replica.opts.port, user: 'root' });
+  const admin = await onReplica();
+  const locker = await onReplica();
+  const primary = await connect(stack.config());
+  try {
+    await admin.query(`CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = ${stack.layout.ports.mariadb}, MASTER_USER = 'root', MASTER_USE_GTID = slave_pos`);
+    await admin.query('START SLAVE');
+    await primary.query('CREATE TABLE lag_probe (id INT PRIMARY KEY)');
+    const lag = async () => {
+      const [rows] = await admin.query<mysql.RowDataPacket[]>('SHOW SLAVE STATUS');
+      return rows[0]?.Seconds_Behind_Master;
+    };
+    await waitFor('the replica following', async () => Number((await admin.query<mysql.RowDataPacket[]>("SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'pipewarden' AND table_name = 'lag_probe'"))[0][0].n) === 1 && (await lag()) === 0, 30000);
+    // An analyst's lock on the replica stops replication at the next write to that table: the
+    // replica falls behind, second by second.
+    await locker.query('LOCK TABLES pipewarden.lag_probe WRITE');
+    await primary.query('INSERT INTO lag_probe VALUES (1)');
+    await waitFor('the replica lagging', async () => Number(await lag()) >= 2, 30000);
+
+    const config = stack.config({ 'batch.size': 1000, 'rate.replicaUrl': `mysql://root@127.0.0.1:${replica.opts.port}/pipewarden`, 'rate.maxReplicaLagSeconds': 1 });
+    const source = await stage(config, 'replica', 1, 3000);
+    const metrics = new LoaderMetrics();
+    const run = runLoad(config, { source, metrics });
+    // While the replica lags, not one batch is committed.
+    await new Promise((r) => setTimeout(r, 3000));
+    const [[held]] = await primary.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM batch_ledger');
+    expect(Number(held.n)).toBe(0);
+    expect(await metricValue(metrics, 'pipewarden_loader_replica_lag_seconds', {})).toBeGreaterThan(1);
+    await locker.query('UNLOCK TABLES');
+    const s = await run;
+    expect(s.rows_in).toBe(3000);
+    expect(await metricValue(metrics, 'pipewarden_loader_throttled_seconds_total', { reason: 'replica_lag' })).toBeGreaterThan(2);
+    expect(await metricValue(metrics, 'pipewarden_loader_rate_limit', { limit: 'max_replica_lag_seconds' })).toBe(1);
+    const v = await verifyTable(config, source);
+    expect({ ok: v.ok, lost: v.lost, duplicated: v.duplicated }).toEqual({ ok: true, lost: 0, duplicated: 0 });
+    // The replica has every batch too, once it has caught up.
+    await waitFor('the replica caught up', async () => {
+      const [[r]] = await admin.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM pipewarden.batch_ledger');
+      return Number(r.n) === 3;
+    }, 30000);
+  } finally {
+    await locker.end().catch(() => undefined);
+    await admin.end().catch(() => undefined);
+    await primary.query('DROP TABLE IF EXISTS lag_probe').catch(() => undefined);
+    await primary.end();
+    await replica.stop();
   }
 });

@@ -74,7 +74,7 @@ export const configSchema = z.object({
   wal: z.object({ dir: z.string(), fsync: z.enum(['always', 'batch', 'never']), segmentBytes: int(1 << 16, 1 << 30), retentionSeconds: int(0, 30 * 86400) }),
   batch: z.object({ size: int(1, 1_000_000), pipelineDepth: int(1, 16) }),
   /** Load control on a shared MySQL (loader/src/throttle.ts): caps per pipeline and in total, across every loader; 0 = none. */
-  rate: z.object({ rowsPerSecond: rate, bytesPerSecond: rate, totalRowsPerSecond: rate, totalBytesPerSecond: rate, busyThreadsRunning: int(0, 100_000) }),
+  rate: z.object({ rowsPerSecond: rate, bytesPerSecond: rate, totalRowsPerSecond: rate, totalBytesPerSecond: rate, busyThreadsRunning: int(0, 100_000), replicaUrl: z.union([z.literal(''), z.string().regex(/^mysql:\/\//, 'expected mysql://user[:password]@host:port/database')]), maxReplicaLagSeconds: z.coerce.number().min(0).max(86400) }),
   mirror: z.object({ retentionBatches: int(1, 1_000_000), retentionSeconds: int(1, 30 * 86400), compress: bool }),
   spark: z.object({
     master: z.string().min(1),
@@ -138,6 +138,8 @@ export const VARIABLES: Variable[] = [
   { env: 'PIPEWARDEN_RATE_TOTAL_ROWS_PER_SECOND', path: 'rate.totalRowsPerSecond', default: '0', description: 'Cap on the rows every pipeline of the deployment writes per second together, across every loader; 0 = none.' },
   { env: 'PIPEWARDEN_RATE_TOTAL_BYTES_PER_SECOND', path: 'rate.totalBytesPerSecond', default: '0', description: 'Cap on the bytes every pipeline sends to MySQL per second together; 0 = none.' },
   { env: 'PIPEWARDEN_BUSY_THREADS_RUNNING', path: 'rate.busyThreadsRunning', default: '0', description: 'Back off while MySQL\'s Threads_running is above this (a struggling server): loaders wait before each batch until it drops; 0 = never.' },
+  { env: 'PIPEWARDEN_REPLICA_URL', path: 'rate.replicaUrl', default: '', description: 'A replica of the target MySQL to watch (mysql://…; reached with PIPEWARDEN_MYSQL_PASSWORD unless its URL has a password): loaders wait before each batch while its lag is above PIPEWARDEN_MAX_REPLICA_LAG_SECONDS. Empty = none.' },
+  { env: 'PIPEWARDEN_MAX_REPLICA_LAG_SECONDS', path: 'rate.maxReplicaLagSeconds', default: '10', description: 'Back off while the watched replica (PIPEWARDEN_REPLICA_URL) is more than this many seconds behind (Seconds_Behind_Master).' },
   { env: 'PIPEWARDEN_MIRROR_RETENTION_BATCHES', path: 'mirror.retentionBatches', default: '200', description: 'Committed batches kept in the Redis mirror.' },
   { env: 'PIPEWARDEN_MIRROR_RETENTION_SECONDS', path: 'mirror.retentionSeconds', default: '3600', description: 'Committed batches older than this leave the mirror.' },
   { env: 'PIPEWARDEN_MIRROR_COMPRESS', path: 'mirror.compress', default: 'false', description: 'Deflate mirror entries (less Redis memory, more loader CPU).' },

@@ -85,8 +85,9 @@ export const METRICS = {
   loaderBatchDuration: m('loader', 'pipewarden_loader_batch_duration_seconds', 'histogram', 'Time to write one batch, per sink.', ['pipeline', 'sink'], LATENCY_BUCKETS),
   loaderRetries: m('loader', 'pipewarden_loader_retries_total', 'counter', 'Retried operations, by operation.', ['pipeline', 'operation']),
   loaderLeaseTakeovers: m('loader', 'pipewarden_loader_lease_takeovers_total', 'counter', "Objects this loader took over from another loader whose lease had lapsed (it died or stalled).", ['pipeline']),
-  loaderThrottled: m('loader', 'pipewarden_loader_throttled_seconds_total', 'counter', 'Time this loader waited before batches to keep within a rate cap or while MySQL was busy, by reason (rows, bytes, total_rows, total_bytes, mysql_busy).', ['pipeline', 'reason']),
-  loaderRateLimit: m('loader', 'pipewarden_loader_rate_limit', 'gauge', 'The load controls in force, by limit (rows_per_second, bytes_per_second, total_rows_per_second, total_bytes_per_second, busy_threads_running); 0 = none.', ['pipeline', 'limit']),
+  loaderThrottled: m('loader', 'pipewarden_loader_throttled_seconds_total', 'counter', 'Time this loader waited before batches to keep within a rate cap, while MySQL was busy or while the watched replica lagged, by reason (rows, bytes, total_rows, total_bytes, mysql_busy, replica_lag).', ['pipeline', 'reason']),
+  loaderReplicaLag: m('loader', 'pipewarden_loader_replica_lag_seconds', 'gauge', "The watched replica's lag (PIPEWARDEN_REPLICA_URL: its Seconds_Behind_Master) as this loader last read it before a batch; absent while unknown (not replicating, unreachable, no replica watched).", ['pipeline']),
+  loaderRateLimit: m('loader', 'pipewarden_loader_rate_limit', 'gauge', 'The load controls in force, by limit (rows_per_second, bytes_per_second, total_rows_per_second, total_bytes_per_second, busy_threads_running, max_replica_lag_seconds); 0 = none.', ['pipeline', 'limit']),
   loaderStateInProcess: m('loader', 'pipewarden_loader_service_state', 'gauge', 'Loader state inside the loader process.', ['pipeline', 'state']),
   loaderPausedByReconcile: m('loader', 'pipewarden_loader_paused_by_reconcile', 'gauge', '1 while a reconcile run holds the loader service paused (it stays so after a failed run).', ['pipeline']),
 

@@ -235,6 +235,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
   const releaseLock = acquireLoaderLock(config.wal.dir);
   const res = openResources(config, log);
   let wal: WalWriter | undefined;
+  let throttle: Throttle | undefined;
   const progress: LoadProgress = { state: 'running', rowsIn: 0, rowsLoaded: 0, rowsRejected: 0, rowsDuplicate: 0, bytesRead: 0, bytesTotal: 0, startedAt: started };
   const emit = (patch: Partial<LoadProgress> = {}) => {
     Object.assign(progress, patch);
@@ -283,7 +284,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     const leases = new ObjectLeases(res.pool, config, log, signal, opts.worker);
     await leases.register(objects);
     await retryWhileDown(() => ensureHoldRow(res.pool, config.pipeline), { operation: 'mysql', signal, retryable: mysqlRetryable });
-    const throttle = new Throttle(config, res.redis, res.pool, metrics, log);
+    const throttled = (throttle = new Throttle(config, res.redis, res.pool, metrics, log));
     const emitHolding = (object?: string) => emit({ worker: leases.owner, holding: leases.holding(), ...(object ? { object } : {}) });
     const sink = new DualWriteSink(config, res.pool, res.redis, wal, method, metrics, log, {
       onWaiting: (what, e) => {
@@ -563,7 +564,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
             if (draft.last) oc.done = true;
             continue;
           }
-          await throttle.beforeBatch(draft.keys.length, draft.tsv.length, ctl.signal);
+          await throttled.beforeBatch(draft.keys.length, draft.tsv.length, ctl.signal);
           const done = sink.write(draft, ctl.signal, lease.fence);
           done.catch(() => undefined);
           inflight.push({ draft, done });
@@ -723,6 +724,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     // A WAL that cannot close has already failed an append (and the run with it), or lost
     // only commit records that are re-derived from the ledger: say so, keep the run's result.
     await wal?.close().catch((e: unknown) => log.warn('closing the WAL failed', { error: (e as Error).message }));
+    await throttle?.close();
     await closeResources(res, log);
     source.close();
     releaseLock();

@@ -43,6 +43,7 @@ export class LoaderMetricSet {
   readonly leaseTakeovers = counterFrom(METRICS.loaderLeaseTakeovers, this.registry);
   readonly throttled = counterFrom(METRICS.loaderThrottled, this.registry);
   readonly rateLimit = gaugeFrom(METRICS.loaderRateLimit, this.registry);
+  readonly replicaLag = gaugeFrom(METRICS.loaderReplicaLag, this.registry);
   readonly state = gaugeFrom(METRICS.loaderStateInProcess, this.registry);
   readonly pausedByReconcile = gaugeFrom(METRICS.loaderPausedByReconcile, this.registry);
 
@@ -72,6 +73,7 @@ export class LoaderMetrics {
   readonly leaseTakeovers: PipelineCounter;
   readonly throttled: PipelineCounter;
   private readonly rateLimitGauge: Gauge<string>;
+  private readonly replicaLagGauge: Gauge<string>;
   private readonly stateGauge: Gauge<string>;
   private readonly pausedGauge: Gauge<string>;
   private readonly labels: Labels;
@@ -93,6 +95,7 @@ export class LoaderMetrics {
     this.leaseTakeovers = c(set.leaseTakeovers);
     this.throttled = c(set.throttled);
     this.rateLimitGauge = set.rateLimit;
+    this.replicaLagGauge = set.replicaLag;
     this.stateGauge = set.state;
     this.pausedGauge = set.pausedByReconcile;
     this.setState('idle');
@@ -105,6 +108,12 @@ export class LoaderMetrics {
   /** pipewarden_loader_rate_limit of this pipeline: each limit's value, 0 for none. */
   setRateLimits(limits: Record<string, number>): void {
     for (const [limit, v] of Object.entries(limits)) this.rateLimitGauge.set({ ...this.labels, limit }, v);
+  }
+
+  /** pipewarden_loader_replica_lag_seconds of this pipeline; undefined removes it (lag unknown). */
+  setReplicaLag(seconds: number | undefined): void {
+    if (seconds === undefined) this.replicaLagGauge.remove(this.labels);
+    else this.replicaLagGauge.set(this.labels, seconds);
   }
 
   /** pipewarden_loader_paused_by_reconcile of this pipeline. */

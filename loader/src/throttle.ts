@@ -1,6 +1,6 @@
 // Load control for a shared production MySQL: rate caps per pipeline and in total, shared by
-// every loader on every host, and a back-off while MySQL is busy. Called before each batch
-// is written.
+// every loader on every host, and a back-off while MySQL is busy or a replica of it lags
+// (./replica-lag.ts). Called before each batch is written.
 //
 // The caps are token buckets in Redis (the mirror's Redis, which every loader of a
 // deployment already shares), one Lua script per take so concurrent loaders never race, and
@@ -11,6 +11,7 @@ import type Redis from 'ioredis';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { deploymentKeyPrefix, type Config, type Logger } from '@pipewarden/core';
 import type { LoaderMetrics } from './metrics';
+import { ReplicaLag } from './replica-lag';
 import { sleep } from './retry';
 
 /**
@@ -33,16 +34,16 @@ if tokens >= 0 then return 0 end
 return math.ceil(-tokens * 1000 / rate)
 `;
 
-export type ThrottleReason = 'rows' | 'bytes' | 'total_rows' | 'total_bytes' | 'mysql_busy';
+export type ThrottleReason = 'rows' | 'bytes' | 'total_rows' | 'total_bytes' | 'mysql_busy' | 'replica_lag';
 
 interface Bucket {
-  reason: Exclude<ThrottleReason, 'mysql_busy'>;
+  reason: Exclude<ThrottleReason, 'mysql_busy' | 'replica_lag'>;
   key: string;
   rate: number;
   of: (rows: number, bytes: number) => number;
 }
 
-/** How often MySQL's Threads_running is looked at while it is above the limit. */
+/** How often MySQL's Threads_running, or the replica's lag, is looked at while it is above the limit. */
 const BUSY_POLL_MS = 1000;
 
 /** Take `want` tokens from a bucket filling at `rate` per second; the milliseconds to wait before using them. */
@@ -52,6 +53,7 @@ export async function takeTokens(redis: Redis, key: string, rate: number, want: 
 
 export class Throttle {
   private readonly buckets: Bucket[];
+  private readonly replica: ReplicaLag | undefined;
 
   constructor(
     private readonly config: Config,
@@ -76,12 +78,19 @@ export class Throttle {
       total_rows_per_second: rate.totalRowsPerSecond,
       total_bytes_per_second: rate.totalBytesPerSecond,
       busy_threads_running: rate.busyThreadsRunning,
+      max_replica_lag_seconds: rate.replicaUrl ? rate.maxReplicaLagSeconds : 0,
     });
+    this.replica = rate.replicaUrl ? new ReplicaLag(config, log) : undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.replica?.close();
   }
 
   /** Before a batch of `rows` rows in `bytes` bytes goes to MySQL: wait as long as the caps and MySQL's load say. */
   async beforeBatch(rows: number, bytes: number, signal: AbortSignal): Promise<void> {
     await this.whileBusy(signal);
+    await this.whileReplicaLags(signal);
     if (this.buckets.length === 0 || rows + bytes === 0) return;
     let wait = 0;
     let reason: ThrottleReason | undefined;
@@ -112,6 +121,24 @@ export class Throttle {
       if (!said) this.log.info('MySQL is busy; waiting before the next batch', { threads_running: running, limit });
       said = true;
       await this.wait('mysql_busy', BUSY_POLL_MS, signal);
+    }
+  }
+
+  /** While the watched replica is further behind than allowed: wait, looking again every second. */
+  private async whileReplicaLags(signal: AbortSignal): Promise<void> {
+    if (!this.replica) return;
+    const limit = this.config.rate.maxReplicaLagSeconds;
+    let said = false;
+    for (;;) {
+      const lag = await this.replica.seconds();
+      this.metrics.setReplicaLag(lag);
+      if (lag === undefined || lag <= limit) {
+        if (said) this.log.info('the replica has caught up; loading goes on', { lag_seconds: lag });
+        return;
+      }
+      if (!said) this.log.info('the replica lags; waiting before the next batch', { lag_seconds: lag, limit });
+      said = true;
+      await this.wait('replica_lag', BUSY_POLL_MS, signal);
     }
   }
 

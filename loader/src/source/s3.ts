@@ -91,6 +91,8 @@ export class S3Source implements Source {
     async function* chunks(): AsyncGenerator<Buffer> {
       let pos = startByte;
       let attempt = 0;
+      // True while a chunk is handed over: an error raised there comes from the reader's close.
+      let consumerLeft = false;
       const limit = Math.min(endByte ?? object.size, object.size);
       while (pos < limit) {
         try {
@@ -105,10 +107,15 @@ export class S3Source implements Source {
           for await (const chunk of res.Body as Readable) {
             pos += (chunk as Buffer).length;
             attempt = 0;
+            consumerLeft = true;
             yield chunk as Buffer;
+            consumerLeft = false;
           }
         } catch (e) {
           if (signal?.aborted) throw e;
+          // The reader stopped early (a header read, a range that ended): closing the body
+          // aborts its request, which is no failure to resume from.
+          if (consumerLeft) return;
           const status = (e as S3ServiceException)?.$metadata?.httpStatusCode;
           if (status === 412 || (e as { name?: string }).name === 'PreconditionFailed') {
             throw new UserError(`${object.key} changed while loading (its ETag is no longer ${object.etag}); load the new version as a new object`);
