@@ -4,7 +4,7 @@
 // PIPEWARDEN_MYSQL_DEFER_INDEXES=never keep them throughout.
 import { join } from 'node:path';
 import type { RowDataPacket } from 'mysql2';
-import { buildMissingIndexes, connect, createPool, datasetOf, type Config } from '@pipewarden/core';
+import { buildMissingIndexes, connect, createPool, datasetOf, readTable, type Config } from '@pipewarden/core';
 import { generate, verifyTable } from '@pipewarden/loader';
 import { startTestStack, type TestStack } from './helpers/stack';
 import { runCli } from './helpers/doubt';
@@ -102,4 +102,35 @@ test('two loaders finishing together both build the missing indexes: the one tha
     await Promise.all(pools.map((p) => p.end()));
   }
   expect(await indexes()).toEqual(NYC_INDEXES);
+});
+
+test('a migrate that holds its lock reads the table whole while another loader drops and builds the deferred indexes (three loaders starting together)', async () => {
+  const spec = datasetOf(config);
+  const reader = await connect(config);
+  const alterer = await connect(config);
+  try {
+    // migrate holds a named lock while it reads the table: a metadata lock of its own.
+    await reader.query('SELECT GET_LOCK(?, 10)', ['pw_test_migrate']);
+    let stop = false;
+    const torn: string[] = [];
+    let reads = 0;
+    const reading = (async () => {
+      while (!stop) {
+        const t = await readTable(reader, spec.table);
+        reads++;
+        if (!t || t.primaryKey.join() !== spec.key.join()) torn.push(t ? `primary key (${t.primaryKey.join()})` : 'no table');
+      }
+    })();
+    for (let i = 0; i < 40; i++) {
+      await alterer.query(`ALTER TABLE \`${spec.table}\` DROP INDEX ix_issue_date, DROP INDEX ix_violation_code`);
+      await alterer.query(`ALTER TABLE \`${spec.table}\` ADD KEY ix_issue_date (issue_date), ADD KEY ix_violation_code (violation_code)`);
+    }
+    stop = true;
+    await reading;
+    expect(reads).toBeGreaterThan(10);
+    expect(torn.slice(0, 3)).toEqual([]);
+  } finally {
+    await reader.end();
+    await alterer.end();
+  }
 });

@@ -10,7 +10,7 @@
 // missing (its earlier run was interrupted, the host crashed) goes on without them and
 // builds them when it finishes, as `pipewarden migrate` would. Only indexes under
 // pipewarden's own names are ever dropped; one a user made on the same columns stays.
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { Connection, Pool, RowDataPacket } from 'mysql2/promise';
 import type { ResolvedSpec } from '../dataset/types';
 import { indexPlan, readTable } from './dataset-table';
 import { ident } from './schema';
@@ -68,7 +68,7 @@ export async function deferIndexes(pool: Pool, spec: ResolvedSpec): Promise<Defe
  * ALTER TABLE (one scan of the table for all of them; online: the server's default algorithm
  * for ADD INDEX lets readers and writers go on). Returns the names built.
  */
-export async function buildMissingIndexes(pool: Pick<Pool, 'query'>, spec: ResolvedSpec): Promise<string[]> {
+export async function buildMissingIndexes(pool: Pool | Connection, spec: ResolvedSpec): Promise<string[]> {
   // Several loaders sharing a source finish together, and each builds what is missing: the
   // second ALTER waits for the first one's metadata lock, then finds an index there already
   // (ER_DUP_KEYNAME). It looks again and builds only what is still missing.
