@@ -95,7 +95,7 @@ async function fenceMs(config: Config): Promise<number> {
 
 async function main(): Promise<void> {
   const layouts = [
-    { name: 'objects', src: await source(OBJECTS), env: {} as Record<string, string> },
+    { name: 'whole_objects', src: await source(OBJECTS), env: {} as Record<string, string> },
     { name: 'ranges', src: await source(1), env: { PIPEWARDEN_RANGE_BYTES: String(RANGE_BYTES) } },
   ];
   say(`one object of ${(statSync(join(layouts[1].src, 'part-000.csv')).size / 2 ** 20).toFixed(0)} MB in ranges of ${RANGE_BYTES / 2 ** 20} MB; ${OBJECTS} objects loaded whole`);
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
         const rps = r.rows / r.seconds;
         figures[`loaders_${n}_rows_per_s`] = Math.round(rps);
         if (n > 1) figures[`ratio_${n}_vs_1`] = +(rps / figures.loaders_1_rows_per_s).toFixed(3);
-        if (n === 1 && layout.name === 'objects') oneLoader = { seconds: r.seconds, batches: Math.ceil(r.rows / BATCH) };
+        if (n === 1 && layout.name === 'whole_objects') oneLoader = { seconds: r.seconds, batches: Math.ceil(r.rows / BATCH) };
         say(`${layout.name}, ${n} loader(s): ${r.rows} rows in ${r.seconds.toFixed(1)} s = ${Math.round(rps)} rows/s`);
       }
       out[layout.name] = figures;
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     const fence = await fenceMs(stack.config());
     const perBatch = (oneLoader.seconds * 1000) / oneLoader.batches;
     say(`the fence costs ${fence.toFixed(3)} ms per batch transaction; one loader spends ${perBatch.toFixed(1)} ms per batch`);
-    const result = { rows: ROWS, batch_size: BATCH, objects: OBJECTS, range_mb: RANGE_BYTES / 2 ** 20, ...out, fence_ms_per_batch: +fence.toFixed(3), lease_overhead_at_one: +(fence / perBatch).toFixed(4), server: sizing };
+    const result = { rows: ROWS, batch_size: BATCH, object_count: OBJECTS, range_mb: RANGE_BYTES / 2 ** 20, ...out, fence_ms_per_batch: +fence.toFixed(3), lease_overhead_at_one: +(fence / perBatch).toFixed(4), server: sizing };
     process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   } finally {
     await stack.stop();
