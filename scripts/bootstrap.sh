@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what this machine lacks for pipewarden, and only that:
 #   - Debian/Ubuntu packages (MariaDB, Redis, Prometheus, Alertmanager, the standard
-#     exporters, Chromium for the plugin's browser tests, MariaDB Connector/J for Spark),
+#     exporters, Chromium for the plugin's browser tests, MariaDB Connector/J for Spark,
+#     zstd and bzip2 for the compressed-source tests),
 #   - npm dependencies (root workspaces, then the Grafana plugin),
 #   - pyspark in .venv (scripts/install-spark.sh) when Java is present, and the S3A
 #     connector jars its tests use (scripts/install-s3a-jars.sh).
@@ -26,6 +27,8 @@ declare -A PKG=(
   [promtool]=prometheus [prometheus-alertmanager]=prometheus-alertmanager
   [prometheus-node-exporter]=prometheus-node-exporter [prometheus-mysqld-exporter]=prometheus-mysqld-exporter
   [prometheus-redis-exporter]=prometheus-redis-exporter [chromium]=chromium [java]=openjdk-17-jre-headless
+  # The tests compress their fixtures with the reference tools (pipewarden decodes in-process).
+  [zstd]=zstd [bzip2]=bzip2
 )
 missing=()
 for bin in "${!PKG[@]}"; do

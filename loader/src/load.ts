@@ -231,7 +231,16 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
   const spec = datasetOf(config);
   const rules = rulesFor(spec);
   const started = Date.now();
-  const source = openSource(sourceUrl, config, { log, onRetry: () => metrics.retries.inc({ operation: 's3' }) });
+  // A compressed object's progress is its compressed bytes as they are read (its batches'
+  // offsets are offsets into the decoded bytes).
+  const source = openSource(sourceUrl, config, {
+    log,
+    onRetry: () => metrics.retries.inc({ operation: 's3' }),
+    onEncodedBytes: (_obj, n) => {
+      metrics.bytesRead.inc(n);
+      emit({ bytesRead: progress.bytesRead + n });
+    },
+  });
   const releaseLock = acquireLoaderLock(config.wal.dir);
   const res = openResources(config, log);
   let wal: WalWriter | undefined;
@@ -265,6 +274,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       log.warn('the checkpoint was unusable and is moved aside; every object goes on from what the ledger holds', { problem: loaded.movedAside.problem, moved_to: movedAside });
     }
     objects = await source.list();
+    await source.probe(objects, signal); // compressed objects are read decoded, and never cut into ranges
     progress.bytesTotal = objects.reduce((a, o) => a + o.size, 0);
     const engine = opts.engine ?? (await createEngine(config, rules, log));
     const method = await chooseWriteMethod(res.pool, config.mysql.writeMethod).catch((e) => {
@@ -324,7 +334,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       for (const obj of objects) {
         const ranges = ledger.get(obj.key)?.get(obj.etag) ?? [];
         const oc = (cp.objects[obj.key] = planObject(obj, cp.objects[obj.key], ranges, leaseOf.get(obj.key)));
-        if (pass === 1) progress.bytesRead += oc.done ? obj.size : oc.nextByte;
+        if (pass === 1) progress.bytesRead += oc.done ? obj.size : obj.encoding ? 0 : oc.nextByte;
         if (oc.done) continue;
         const mark = leaseOf.get(obj.key);
         todo.push({ obj, oc, lease: mark });
@@ -424,6 +434,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     /** Objects cut into ranges: large ones when PIPEWARDEN_RANGE_BYTES is set, and any another loader began cutting. */
     function splits(obj: SourceObject, lease: LeaseRow | undefined): boolean {
       if (engine.name !== 'inline') return false; // Spark parallelizes an object itself
+      if (obj.encoding) return false; // a compressed stream is read from its top: a range could only be reached by decoding all before it
       return (config.loader.rangeBytes > 0 && obj.size > config.loader.rangeBytes) || (lease?.etag === obj.etag && lease.split !== null);
     }
 
@@ -543,7 +554,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       const settle = async () => {
         const head = inflight.shift()!;
         const out = await head.done;
-        advance(oc, head.draft, out);
+        advance(obj, oc, head.draft, out);
         // Fsynced per batch only under wal.fsync=always: a checkpoint that falls behind (or
         // is lost) after a power cut only makes the next run replay batches the ledger skips.
         if (!range) writeCheckpoint(config.wal.dir, cp, config.wal.fsync === 'always');
@@ -577,7 +588,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
           // Done means every byte read: what lies after the last record (and, for an engine
           // without byte offsets, what its last, empty batch would have reported).
           const rest = (range ? range.endByte : obj.size) - (engineBytes.get(obj.key) ?? oc.nextByte);
-          if (rest > 0) {
+          if (rest > 0 && !obj.encoding) {
             metrics.bytesRead.inc(rest);
             emit({ bytesRead: progress.bytesRead + rest });
           }
@@ -672,7 +683,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       };
     }
 
-    function advance(oc: ObjectCheckpoint, draft: BatchDraft, out: BatchOutcome): void {
+    function advance(obj: SourceObject, oc: ObjectCheckpoint, draft: BatchDraft, out: BatchOutcome): void {
       const prevByte = oc.nextByte;
       const prevEngineBytes = engineBytes.get(draft.src.key) ?? 0;
       if (draft.src.endByte < 0) engineBytes.set(draft.src.key, Math.max(prevEngineBytes, draft.bytesRead));
@@ -707,14 +718,16 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       metrics.rowsLoaded.inc(out.inserted);
       metrics.rowsDuplicate.inc(out.duplicate);
       for (const d of draft.rejects) metrics.rowsRejected.inc({ reason: d.reason });
-      const bytes = draft.src.endByte >= 0 ? draft.src.endByte - prevByte : draft.bytesRead - prevEngineBytes;
-      metrics.bytesRead.inc(Math.max(0, bytes));
+      const bytes = Math.max(0, draft.src.endByte >= 0 ? draft.src.endByte - prevByte : draft.bytesRead - prevEngineBytes);
+      // A compressed object's stored bytes are counted as the source reads them (openSource above).
+      if (obj.encoding) metrics.decodedBytes.inc(bytes);
+      else metrics.bytesRead.inc(bytes);
       emit({
         rowsIn: progress.rowsIn + out.records,
         rowsLoaded: progress.rowsLoaded + out.inserted,
         rowsDuplicate: progress.rowsDuplicate + out.duplicate,
         rowsRejected: progress.rowsRejected + out.rejected,
-        bytesRead: progress.bytesRead + Math.max(0, bytes),
+        bytesRead: progress.bytesRead + (obj.encoding ? 0 : bytes),
       });
     }
   } catch (e) {

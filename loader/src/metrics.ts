@@ -37,6 +37,7 @@ export class LoaderMetricSet {
   readonly fieldsNulled = counterFrom(METRICS.loaderFieldsNulled, this.registry);
   readonly columnsAbsent = counterFrom(METRICS.loaderColumnsAbsent, this.registry);
   readonly bytesRead = counterFrom(METRICS.loaderBytesRead, this.registry);
+  readonly decodedBytes = counterFrom(METRICS.loaderDecodedBytes, this.registry);
   readonly batches = counterFrom(METRICS.loaderBatches, this.registry);
   readonly batchDuration = histogramFrom(METRICS.loaderBatchDuration, this.registry);
   readonly retries = counterFrom(METRICS.loaderRetries, this.registry);
@@ -67,6 +68,7 @@ export class LoaderMetrics {
   readonly fieldsNulled: PipelineCounter;
   readonly columnsAbsent: PipelineCounter;
   readonly bytesRead: PipelineCounter;
+  readonly decodedBytes: PipelineCounter;
   readonly batches: PipelineCounter;
   readonly batchDuration: PipelineHistogram;
   readonly retries: PipelineCounter;
@@ -89,6 +91,7 @@ export class LoaderMetrics {
     this.fieldsNulled = c(set.fieldsNulled);
     this.columnsAbsent = c(set.columnsAbsent);
     this.bytesRead = c(set.bytesRead);
+    this.decodedBytes = c(set.decodedBytes);
     this.batches = c(set.batches);
     this.batchDuration = new PipelineHistogram(set.batchDuration, this.labels);
     this.retries = c(set.retries);

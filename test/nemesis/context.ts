@@ -54,6 +54,7 @@ export function trialEnv(ctx: TrialContext, settings: LoaderSettings = ctx.setti
     PIPEWARDEN_BATCH_SIZE: String(settings.batchSize),
     PIPEWARDEN_PIPELINE_DEPTH: String(settings.pipelineDepth),
     PIPEWARDEN_MYSQL_CONNECTIONS: String(settings.connections),
+    PIPEWARDEN_RANGE_BYTES: String(settings.rangeBytes),
     PIPEWARDEN_WATCHDOG_INTERVAL_SECONDS: '0.2',
     // Raise it to debug a replay: PIPEWARDEN_NEMESIS_LOG_LEVEL=debug npm run soak -- --seed S --trials 1
     PIPEWARDEN_LOG_LEVEL: process.env.PIPEWARDEN_NEMESIS_LOG_LEVEL ?? 'warn',

@@ -51,9 +51,9 @@ export function describePlan(p: TrialPlan): string {
   const w = p.workload;
   const objs = w.objects.map((o) => (o.generated ? `${o.generated.rows} rows (bad ${o.generated.badShare}, dup ${o.generated.duplicateShare}${o.generated.crlf ? ', crlf' : ''}, keys@${o.generated.keyBase})` : 'real sample 5000 rows')).join(' + ');
   const s = w.settings;
-  const faults = p.schedule.faults.map((f) => `${f.name}${f.target ? `[${f.target}]` : ''}${f.point ? `[${f.point}]` : ''}${f.secondWal ? `[${f.secondWal} WAL]` : ''}${f.settings ? `[batch ${f.settings.batchSize}, depth ${f.settings.pipelineDepth}, conns ${f.settings.connections}, ${f.settings.engine}]` : ''}@${f.at} hold ${f.holdMs}ms`).join(', ');
+  const faults = p.schedule.faults.map((f) => `${f.name}${f.target ? `[${f.target}]` : ''}${f.point ? `[${f.point}]` : ''}${f.secondWal ? `[${f.secondWal} WAL]` : ''}${f.settings ? `[batch ${f.settings.batchSize}, depth ${f.settings.pipelineDepth}, conns ${f.settings.connections}, ${f.settings.engine}${f.settings.rangeBytes ? `, ranges of ${f.settings.rangeBytes} bytes` : ''}]` : ''}@${f.at} hold ${f.holdMs}ms`).join(', ');
   const d = p.schedule.durability;
-  return `seed ${p.seed}: ${p.schedule.mode} mode, ${s.engine}, batch ${s.batchSize}, depth ${s.pipelineDepth}, conns ${s.connections}, flush_log_at_trx_commit=${d.flushLogAtTrxCommit}, redis AOF ${d.redisPersistent ? 'on' : 'off'}; ${objs}; faults: ${faults}`;
+  return `seed ${p.seed}: ${p.schedule.mode} mode, ${s.engine}, batch ${s.batchSize}, depth ${s.pipelineDepth}, conns ${s.connections}${s.rangeBytes ? `, ranges of ${s.rangeBytes} bytes` : ''}, flush_log_at_trx_commit=${d.flushLogAtTrxCommit}, redis AOF ${d.redisPersistent ? 'on' : 'off'}; ${objs}; faults: ${faults}`;
 }
 
 function expectedBatches(w: Workload): number {

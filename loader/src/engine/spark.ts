@@ -268,6 +268,7 @@ class SparkEngine implements Engine {
 
   /** Where Spark reads the object from. */
   private async stageInput(source: Source, object: SourceObject, stage: string, signal: AbortSignal): Promise<StagedInput> {
+    if (object.encoding) return this.stageDecoded(source, object, stage, signal);
     if (this.config.spark.s3a && object.key.startsWith('s3://')) {
       // The cluster reads S3 itself (hadoop-aws on its classpath).
       return { uri: `s3a://${object.key.slice('s3://'.length)}`, finalNewline: await endsWithLf(source, object, signal), ...s3aSettings(this.config) };
@@ -291,6 +292,23 @@ class SparkEngine implements Engine {
     });
     download.catch(() => undefined); // awaited by the caller; never an unhandled rejection
     return { uri: file, finalNewline, submitArgs: [], env: {}, download };
+  }
+
+  /**
+   * A compressed object (source/decode.ts) is staged decoded before the job starts: Hadoop
+   * picks a codec by the key's extension only, and has no zstd without native libraries. Not
+   * through s3a: the executors would read the compressed bytes.
+   */
+  private async stageDecoded(source: Source, object: SourceObject, stage: string, signal: AbortSignal): Promise<StagedInput> {
+    if (this.config.spark.s3a) {
+      throw new UserError(`${object.key} is ${object.encoding}-compressed; the Spark engine reading S3 through s3a (PIPEWARDEN_SPARK_S3A) reads objects as they are stored`, 'load compressed objects with the inline engine, or without PIPEWARDEN_SPARK_S3A (the loader then stages them decoded)');
+    }
+    const file = join(stage, 'input.csv');
+    const tmp = `${file}.part`;
+    this.log.info('staging the object for Spark, decoded', { object: object.key, encoding: object.encoding, bytes: object.size });
+    await pipeline(source.open(object, 0, signal), createWriteStream(tmp, { highWaterMark: 1 << 20 }), { signal });
+    renameSync(tmp, file);
+    return { uri: file, finalNewline: lastByteIsLf(file), submitArgs: [], env: {} };
   }
 
   /** BatchDrafts of `batchSize` input records from `start.nextRecord`, in order. */

@@ -22,7 +22,7 @@ export class LocalSource implements Source {
     const st = statSync(this.url);
     const files = st.isDirectory()
       ? readdirSync(this.url, { recursive: true, encoding: 'utf8' })
-          .filter((f) => /\.(csv|txt)$/i.test(f))
+          .filter((f) => /\.(csv|txt)(\.(gz|gzip|zst|zstd|bz2))?$/i.test(f))
           .sort()
           .map((f) => join(this.url, f))
       : [this.url];

@@ -1,10 +1,16 @@
 import type { Readable } from 'node:stream';
 
+/** A compressed object's format, known from its first bytes (./decode.ts). */
+export type Encoding = 'gzip' | 'zstd' | 'bzip2';
+
 export interface SourceObject {
   /** Canonical key: s3://bucket/key or an absolute file path. */
   key: string;
   etag: string;
+  /** Bytes stored (compressed, for an encoded object). */
   size: number;
+  /** Set when the object is compressed: offsets of batches and checkpoints are then offsets into the decoded bytes. */
+  encoding?: Encoding;
 }
 
 /** Where input comes from: S3 (ranged, resumable GetObject) or local files, one interface. */
