@@ -20,13 +20,14 @@
 //
 //   npm run bench:load -- [--rows 1000000] [--rounds 3] [--phases ceiling,load-data,naive,pipewarden]
 //                         [--datasets nyc,311] [--orders source-like,shuffled] [--buffer-pool 12G]
+//                         [--format csv|gz|zst|bz2]   (what pipewarden reads; the baselines read the CSV)
 //   npm run bench:load -- --rows 9100000 --rounds 1 --datasets nyc --orders source-like
 //                         (the whole FY2014 size: about 10 minutes here, most of it generating)
 //
 // Last line: RESULT {json}: the first dataset's first order at the top level, every case under
 // `cases`. Targets (issue 16): ratio_vs_ceiling >= 0.9; the last million within 1.5x of the
 // first; peak RSS <= 256 MB.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
@@ -49,6 +50,10 @@ const PHASES = new Set(option('phases', 'ceiling,ceiling-deferred,load-data,naiv
 const DATASETS = option('datasets', 'nyc,311').split(',');
 const ORDERS = option('orders', 'source-like,shuffled').split(',') as KeyOrder[];
 const BUFFER_POOL = option('buffer-pool', '');
+/** What pipewarden reads (issue 18): the CSV as it is, or compressed by the reference tool; the baselines read the plain CSV. */
+const FORMATS = { csv: '', gz: 'gzip', zst: 'zstd -q', bz2: 'bzip2' } as const;
+const FORMAT = option('format', 'csv') as keyof typeof FORMATS;
+if (!(FORMAT in FORMATS)) throw new Error(`--format: ${FORMAT} is none of ${Object.keys(FORMATS).join(', ')}`);
 /** The raw and naive baselines stop here (see the header). */
 const SMALL = 1_000_000;
 const say = (m: string) => log('load', m);
@@ -200,6 +205,17 @@ async function naiveDualWrite(config: Config, spec: ResolvedSpec, file: string):
   return ROWS / secs;
 }
 
+/** The CSV in --format, made once beside it (bench/.data). */
+function encodedCopy(csv: string): string {
+  if (FORMAT === 'csv') return csv;
+  const out = `${csv}.${FORMAT}`;
+  if (!existsSync(out)) {
+    execFileSync('sh', ['-c', `${FORMATS[FORMAT]} -c < "$1" > "$2.part"`, 'sh', csv, out]);
+    renameSync(`${out}.part`, out);
+  }
+  return out;
+}
+
 /** pipewarden load as users run it; rows/s from its own summary, RSS and Redis memory sampled. */
 async function pipewarden(stack: Stack, config: Config, file: string): Promise<{ rowsPerSec: number; curve: MillionRate[]; afterLastRow: number; rss: number; redis: number }> {
   const c = await connect(config);
@@ -233,6 +249,8 @@ async function pipewarden(stack: Stack, config: Config, file: string): Promise<{
 interface CaseResult {
   dataset: string;
   key_order: KeyOrder;
+  /** What pipewarden read: the CSV, or it compressed (--format). */
+  format: string;
   pipewarden_rows_per_s: number | null;
   ceiling_rows_per_s: number | null;
   ceiling_deferred_rows_per_s: number | null;
@@ -291,7 +309,7 @@ async function benchCase(stack: Stack, name: string, order: KeyOrder, first: boo
       say(`${label(round)}: naive dual write ${runs.naive[runs.naive.length - 1].toFixed(0)} rows/s`);
     }],
     ['pipewarden', async (round) => {
-      const r = await pipewarden(stack, config, csv);
+      const r = await pipewarden(stack, config, encodedCopy(csv));
       runs.pw.push(r.rowsPerSec);
       pwCurve = r.curve;
       pwAfter = r.afterLastRow;
@@ -314,6 +332,7 @@ async function benchCase(stack: Stack, name: string, order: KeyOrder, first: boo
   return {
     dataset: spec.name,
     key_order: order,
+    format: FORMAT,
     pipewarden_rows_per_s: Math.round(pw) || null,
     ceiling_rows_per_s: Math.round(med(runs.ceiling)) || null,
     ceiling_deferred_rows_per_s: Math.round(med(runs.deferred)) || null,

@@ -22,11 +22,22 @@ const seconds = z.coerce.number().positive().max(86400);
 const rate = z.coerce.number().min(0).max(1e12);
 const csvList = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(z.string()));
 
+/** A regular expression (JavaScript syntax), checked to compile. */
+const regexText = z.string().refine((v) => {
+  try {
+    new RegExp(v);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'expected a regular expression (JavaScript syntax)');
+
 /** One pipeline as the config file declares it: what it loads, with which spec, and its own settings (the rest is inherited). */
 export const pipelineSchema = z
   .object({
     name: z.string().regex(PIPELINE_NAME, 'expected a pipeline name: lower case letters, digits, - and _, at most 32'),
     source: z.string().min(1),
+    sourceMatch: regexText.optional(),
     dataset: z.string().min(1),
     table: z.string().regex(SQL_NAME, 'expected a SQL name: lower case letters, digits and _').optional(),
     engine: z.enum(['inline', 'spark']).optional(),
@@ -63,6 +74,7 @@ export const configSchema = z.object({
     requestTimeoutSeconds: seconds,
   }),
   source: z.string().optional(),
+  sourceMatch: regexText.optional(),
   dataset: z.string().min(1),
   /** Overrides the spec's table (one-off loads: --spec FILE --table T). */
   table: z.string().regex(SQL_NAME, 'expected a SQL name: lower case letters, digits and _').optional(),
@@ -122,7 +134,8 @@ export const VARIABLES: Variable[] = [
   { env: 'PIPEWARDEN_S3_SECRET_ACCESS_KEY', path: 's3.secretAccessKey', secret: true, description: 'S3 secret key (or PIPEWARDEN_S3_SECRET_ACCESS_KEY_FILE).' },
   { env: 'PIPEWARDEN_S3_CONNECT_TIMEOUT_SECONDS', path: 's3.connectTimeoutSeconds', default: '10', description: 'Deadline for a TCP connection to S3.' },
   { env: 'PIPEWARDEN_S3_REQUEST_TIMEOUT_SECONDS', path: 's3.requestTimeoutSeconds', default: '60', description: 'How long an S3 socket may stay silent (a stalled object body included) before the request fails; the loader resumes from the last byte.' },
-  { env: 'PIPEWARDEN_SOURCE', path: 'source', description: 'What to load: s3://bucket/prefix or a local file or folder.' },
+  { env: 'PIPEWARDEN_SOURCE', path: 'source', description: 'What to load: s3://bucket/prefix or a local file or folder; a glob in it selects objects (s3://bucket/raw/fy20*/**/*.csv.gz).' },
+  { env: 'PIPEWARDEN_SOURCE_MATCH', path: 'sourceMatch', description: 'Load only the objects whose key (without s3://bucket/; for files, the path under the source folder) matches this regular expression.' },
   { env: 'PIPEWARDEN_DATASET', path: 'dataset', default: 'builtin:nyc-parking-violations', description: 'The dataset spec (YAML or JSON file, or builtin:NAME) that says what the source\'s CSV holds and which table it goes to.' },
   { env: 'PIPEWARDEN_TABLE', path: 'table', description: 'Load into this table instead of the spec\'s (one-off loads; `--table`).' },
   { env: 'PIPEWARDEN_PIPELINE', path: 'pipeline', description: 'Which pipeline of the config file\'s `pipelines` a command works on (`--pipeline`); services run them all.' },

@@ -69,6 +69,7 @@ export function pipelineConfig(config: Config, name: string = config.pipeline, o
     ...config,
     pipeline: p.name,
     source: p.source,
+    sourceMatch: p.sourceMatch ?? (config.pipelines ? undefined : config.sourceMatch),
     dataset: p.dataset,
     ...(table ? { table } : { table: undefined }),
     engine: p.engine ?? config.engine,

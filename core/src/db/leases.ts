@@ -32,7 +32,7 @@ export interface LeaseFence {
 }
 
 /** The row a fence names: the object's in object_leases, or its range's in object_ranges. */
-export function leaseTarget(f: LeaseFence): { table: string; where: string; params: (string | number)[] } {
+function leaseTarget(f: LeaseFence): { table: string; where: string; params: (string | number)[] } {
   if (f.range === undefined) return { table: TABLES.leases, where: 'pipeline = ? AND object_hash = ?', params: [f.pipeline, objectHash(f.key)] };
   return { table: TABLES.ranges, where: 'pipeline = ? AND object_hash = ? AND first_record = ?', params: [f.pipeline, objectHash(f.key), f.range] };
 }

@@ -3,17 +3,18 @@ import { UserError } from '@pipewarden/core';
 import { LocalSource } from './local';
 import { S3Source, createS3Client } from './s3';
 import { DecodingSource, type DecodeHooks } from './decode';
-import type { Source } from './types';
+import { SelectingSource, selectionOf } from './select';
 
 export * from './types';
 export { LocalSource } from './local';
 export { S3Source, createS3Client, parseS3Url, explainS3Error } from './s3';
 export { DecodingSource, encodingOf } from './decode';
 
-/** The source a URL names: s3://bucket/prefix or a local file or folder, its compressed objects read decoded. */
+/** The source a URL names: s3://bucket/prefix or a local file or folder (a glob in it, and PIPEWARDEN_SOURCE_MATCH, select objects), its compressed objects read decoded. */
 export function openSource(url: string | undefined, config: Config, opts: { log?: Logger; onRetry?: (attempt: number, e: unknown) => void } & DecodeHooks = {}): DecodingSource {
   if (!url) throw new UserError('no source given', 'pass --source s3://bucket/prefix (or a local path), or set PIPEWARDEN_SOURCE');
-  if (/^s3a?:\/\//.test(url)) return new DecodingSource(new S3Source(url, createS3Client(config), opts), opts);
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) throw new UserError(`unsupported source "${url}": use s3://bucket/prefix or a local path`);
-  return new DecodingSource(new LocalSource(url), opts);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !/^s3a?:\/\//.test(url)) throw new UserError(`unsupported source "${url}": use s3://bucket/prefix or a local path`);
+  const selection = selectionOf(url, config.sourceMatch);
+  const raw = /^s3a?:\/\//.test(url) ? new S3Source(selection.base, createS3Client(config), opts) : new LocalSource(selection.base, { anyName: selection.narrowed });
+  return new DecodingSource(selection.narrowed ? new SelectingSource(url, raw, selection) : raw, opts);
 }

@@ -13,7 +13,11 @@ function fileEtag(path: string): { etag: string; size: number } {
 
 export class LocalSource implements Source {
   readonly url: string;
-  constructor(path: string) {
+  /** `anyName`: list every file of a folder (a glob or a pattern selects them), not only CSV names. */
+  constructor(
+    path: string,
+    private readonly opts: { anyName?: boolean } = {},
+  ) {
     this.url = resolve(path);
   }
 
@@ -22,7 +26,8 @@ export class LocalSource implements Source {
     const st = statSync(this.url);
     const files = st.isDirectory()
       ? readdirSync(this.url, { recursive: true, encoding: 'utf8' })
-          .filter((f) => /\.(csv|txt)(\.(gz|gzip|zst|zstd|bz2))?$/i.test(f))
+          .filter((f) => this.opts.anyName || /\.(csv|txt)(\.(gz|gzip|zst|zstd|bz2))?$/i.test(f))
+          .filter((f) => !this.opts.anyName || statSync(join(this.url, f)).isFile())
           .sort()
           .map((f) => join(this.url, f))
       : [this.url];

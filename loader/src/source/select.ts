@@ -1,0 +1,67 @@
+// Which objects of a source to load (issue 18): a glob in the source URL
+// (s3://bucket/raw/fy20*/**/*.csv.gz, ./drops/**/*.csv) and/or a regular expression on the key
+// (PIPEWARDEN_SOURCE_MATCH). The listing starts at the longest prefix without a glob
+// character, so S3 lists only under it, and the keys are matched as they come; the order
+// stays the listing's (by key).
+import { resolve } from 'node:path';
+import picomatch from 'picomatch';
+import { UserError } from '@pipewarden/core';
+import type { Source, SourceObject } from './types';
+
+const GLOB_CHAR = /[*?[\]{}]/;
+
+export interface SourceSelection {
+  /** What to list: the URL up to the directory before the first glob character. */
+  base: string;
+  /** Does a listed key belong to the source? */
+  keep(key: string): boolean;
+  /** Whether anything narrows the listing (then a folder's own filter on file names is off). */
+  narrowed: boolean;
+}
+
+/** Split a source URL into what to list and which listed keys to keep. */
+export function selectionOf(url: string, match?: string): SourceSelection {
+  const s3 = /^s3a?:\/\/([^/]+)\/?(.*)$/.exec(url);
+  const path = s3 ? s3[2] : resolve(url);
+  const at = path.search(GLOB_CHAR);
+  const baseDir = at < 0 ? path : path.slice(0, path.lastIndexOf('/', at) + 1);
+  const base = s3 ? `s3://${s3[1]}/${baseDir}` : baseDir;
+  // A key as the user names it: without s3://bucket/ for S3, the path under the folder for files.
+  const nameOf = (key: string) => (s3 ? key.slice(`s3://${s3[1]}/`.length) : key);
+  const glob = at < 0 ? undefined : picomatch(path, { dot: true });
+  let regex: RegExp | undefined;
+  try {
+    regex = match ? new RegExp(match) : undefined;
+  } catch (e) {
+    throw new UserError(`PIPEWARDEN_SOURCE_MATCH is not a regular expression: ${(e as Error).message}`);
+  }
+  const relative = (key: string) => (s3 ? nameOf(key) : key.startsWith(baseDir) ? key.slice(baseDir.length).replace(/^\//, '') : key);
+  return {
+    base,
+    narrowed: glob !== undefined || regex !== undefined,
+    keep: (key) => (!glob || glob(nameOf(key))) && (!regex || regex.test(relative(key))),
+  };
+}
+
+/** A source listing only the selected objects. */
+export class SelectingSource implements Source {
+  constructor(
+    readonly url: string,
+    private readonly raw: Source,
+    private readonly selection: SourceSelection,
+  ) {}
+
+  async list(): Promise<SourceObject[]> {
+    const objects = (await this.raw.list()).filter((o) => this.selection.keep(o.key));
+    if (objects.length === 0 && this.selection.narrowed) throw new UserError(`no object under ${this.selection.base} matches ${this.url}`, 'check the glob or PIPEWARDEN_SOURCE_MATCH against the keys there (`aws s3 ls`, `ls -R`)');
+    return objects;
+  }
+
+  open(object: SourceObject, startByte: number, signal?: AbortSignal, endByte?: number) {
+    return this.raw.open(object, startByte, signal, endByte);
+  }
+
+  close(): void {
+    this.raw.close();
+  }
+}
