@@ -43,6 +43,11 @@ export function workerName(config: Config): string {
   return `${config.loader.worker ?? `${hostname()}/${process.pid}`}#${randomBytes(3).toString('hex')}`;
 }
 
+/** How logs and /status name what a lease is on: the object's key, and a range's records. */
+export function leaseLabel(key: string, range?: Pick<ObjectRange, 'firstRecord' | 'records'>): string {
+  return range ? `${key} (records ${range.firstRecord}–${range.firstRecord + range.records - 1})` : key;
+}
+
 /** A held lease: renewed every third of its life until stopped; `lost` once another loader has it. */
 export interface HeldLease {
   readonly fence: LeaseFence;
@@ -84,9 +89,8 @@ export class ObjectLeases {
     return { pipeline: this.config.pipeline, key: obj.key, etag: obj.etag, owner: this.owner, ...(range ? { range: range.firstRecord } : {}) };
   }
 
-  /** How /status names what is held: the object's key, and a range's records. */
   private label(obj: Versioned, range?: ObjectRange): string {
-    return range ? `${obj.key} (records ${range.firstRecord}–${range.firstRecord + range.records - 1})` : obj.key;
+    return leaseLabel(obj.key, range);
   }
 
   /** A transaction of its own on one connection (the claims lock rows FOR UPDATE). */

@@ -49,7 +49,7 @@ import {
   type RowRules,
 } from '@pipewarden/core';
 import { InlineEngine, readHeader } from './engine/inline';
-import { ObjectLeases } from './leases';
+import { ObjectLeases, leaseLabel } from './leases';
 import { Throttle } from './throttle';
 import type { BatchDraft, Engine, EngineStart } from './engine/types';
 import { findRanges } from './range-finder';
@@ -405,13 +405,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
             finished.add(obj.key);
           }
         } catch (e) {
-          if (e instanceof LeaseLostError) {
-            log.warn('another loader holds this object now; leaving it', { object: obj.key, worker: leases.owner });
-            continue;
-          }
-          if (!(e instanceof BatchVanishedError)) throw e;
-          log.warn('the batch ledger lost batches this run had committed; starting again from what the ledger holds (a crash under innodb_flush_log_at_trx_commit=0/2, or a restored backup)', { object: obj.key, batch: e.batchId });
-          vanished = true;
+          if (afterFailure(e, obj.key) === 'leave') continue;
           break;
         } finally {
           if (!oc.done) await leases.release(obj);
@@ -420,6 +414,22 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
         if (signal.aborted) break;
       }
       return { claimed, elsewhere };
+    }
+
+    /**
+     * What a failed load of an object (or a range of one) means for the pass: another loader
+     * holds it now (leave it, go on), or the ledger lost batches (end the pass: the next one
+     * starts from what the ledger holds); anything else is the run's error.
+     */
+    function afterFailure(e: unknown, what: string): 'leave' | 'end-pass' {
+      if (e instanceof LeaseLostError) {
+        log.warn('another loader holds this now; leaving it', { object: what, worker: leases.owner });
+        return 'leave';
+      }
+      if (!(e instanceof BatchVanishedError)) throw e;
+      log.warn('the batch ledger lost batches this run had committed; starting again from what the ledger holds (a crash under innodb_flush_log_at_trx_commit=0/2, or a restored backup)', { object: what, batch: e.batchId });
+      vanished = true;
+      return 'end-pass';
     }
 
     function noteTakeover(what: string, claim: { tookOverFrom?: string; ownSeat?: boolean }): void {
@@ -469,20 +479,14 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
         const range = claim.range;
         if (!range) break;
         claimed++;
-        noteTakeover(`${obj.key} (records ${range.firstRecord}–${range.firstRecord + range.records - 1})`, claim);
+        noteTakeover(leaseLabel(obj.key, range), claim);
         emitHolding(obj.key);
         let done = false;
         try {
           done = await loadRange(obj, range);
           if (done && (await leases.finishRange(obj, range))) finished.add(obj.key);
         } catch (e) {
-          if (e instanceof LeaseLostError) {
-            log.warn('another loader holds this range now; leaving it', { object: obj.key, first_record: range.firstRecord, worker: leases.owner });
-            continue;
-          }
-          if (!(e instanceof BatchVanishedError)) throw e;
-          log.warn('the batch ledger lost batches this run had committed; starting again from what the ledger holds (a crash under innodb_flush_log_at_trx_commit=0/2, or a restored backup)', { object: obj.key, batch: e.batchId });
-          vanished = true;
+          if (afterFailure(e, leaseLabel(obj.key, range)) === 'leave') continue;
           break;
         } finally {
           if (!done) await leases.release(obj, range);
