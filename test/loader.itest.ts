@@ -207,5 +207,5 @@ test('S3 problems are clear errors that name the problem', async () => {
   const src = new LocalSource(gen);
   const [obj] = await src.list();
   writeFileSync(gen, 'changed');
-  expect(() => src.open(obj, 0)).toThrow(/changed since it was listed/);
+  expect(() => src.open(obj, 0)).toThrow(/changed while loading/);
 });

@@ -18,7 +18,7 @@ afterAll(() => stack?.cleanup());
 test('an object replaced by a longer version: verify counts only the current version\'s dead letters', async () => {
   const file = join(stack.layout.dir, 'replaced.csv');
   const stats = await generate(file, { rows: 3000, seed: 61, badShare: 0.02 });
-  const config = stack.config({ 'batch.size': 500 });
+  const config = stack.config({ 'batch.size': 500, onChange: 'reload' });
   const first = await runLoad(config, { source: file });
   expect(first.rows_rejected).toBeGreaterThan(0);
   expect((await verifyTable(config, file)).ok).toBe(true);

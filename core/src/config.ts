@@ -38,6 +38,7 @@ export const pipelineSchema = z
     name: z.string().regex(PIPELINE_NAME, 'expected a pipeline name: lower case letters, digits, - and _, at most 32'),
     source: z.string().min(1),
     sourceMatch: regexText.optional(),
+    onChange: z.enum(['fail', 'skip', 'reload']).optional(),
     dataset: z.string().min(1),
     table: z.string().regex(SQL_NAME, 'expected a SQL name: lower case letters, digits and _').optional(),
     engine: z.enum(['inline', 'spark']).optional(),
@@ -75,6 +76,8 @@ export const configSchema = z.object({
   }),
   source: z.string().optional(),
   sourceMatch: regexText.optional(),
+  /** What a load does with an object whose ETag changed since (or while) it was loaded (loader/src/load.ts). */
+  onChange: z.enum(['fail', 'skip', 'reload']),
   dataset: z.string().min(1),
   /** Overrides the spec's table (one-off loads: --spec FILE --table T). */
   table: z.string().regex(SQL_NAME, 'expected a SQL name: lower case letters, digits and _').optional(),
@@ -135,6 +138,7 @@ export const VARIABLES: Variable[] = [
   { env: 'PIPEWARDEN_S3_CONNECT_TIMEOUT_SECONDS', path: 's3.connectTimeoutSeconds', default: '10', description: 'Deadline for a TCP connection to S3.' },
   { env: 'PIPEWARDEN_S3_REQUEST_TIMEOUT_SECONDS', path: 's3.requestTimeoutSeconds', default: '60', description: 'How long an S3 socket may stay silent (a stalled object body included) before the request fails; the loader resumes from the last byte.' },
   { env: 'PIPEWARDEN_SOURCE', path: 'source', description: 'What to load: s3://bucket/prefix or a local file or folder; a glob in it selects objects (s3://bucket/raw/fy20*/**/*.csv.gz).' },
+  { env: 'PIPEWARDEN_ON_CHANGE', path: 'onChange', default: 'fail', description: 'An object whose ETag changed since (or while) it was loaded: fail (stop the load, write nothing of it), skip (log and count it, keep what was loaded), or reload (load the new version as a new object version through the duplicate policy; the old version\'s batches stay).' },
   { env: 'PIPEWARDEN_SOURCE_MATCH', path: 'sourceMatch', description: 'Load only the objects whose key (without s3://bucket/; for files, the path under the source folder) matches this regular expression.' },
   { env: 'PIPEWARDEN_DATASET', path: 'dataset', default: 'builtin:nyc-parking-violations', description: 'The dataset spec (YAML or JSON file, or builtin:NAME) that says what the source\'s CSV holds and which table it goes to.' },
   { env: 'PIPEWARDEN_TABLE', path: 'table', description: 'Load into this table instead of the spec\'s (one-off loads; `--table`).' },

@@ -81,6 +81,7 @@ export const METRICS = {
   loaderFieldsNulled: m('loader', 'pipewarden_loader_fields_nulled_total', 'counter', 'Field values turned into NULL as impossible, by column.', ['pipeline', 'column']),
   loaderColumnsAbsent: m('loader', 'pipewarden_loader_columns_absent_total', 'counter', "Source objects whose header lacks an optional column of the dataset (the column loads as NULL), by column.", ['pipeline', 'column']),
   loaderBytesRead: m('loader', 'pipewarden_loader_source_bytes_read_total', 'counter', 'Source bytes read (as stored: compressed bytes of a compressed object).', ['pipeline']),
+  loaderObjectsChanged: m('loader', 'pipewarden_loader_objects_changed_total', 'counter', 'Objects whose ETag changed since or while they were loaded, by what PIPEWARDEN_ON_CHANGE did (skipped, reloaded); under fail the load stops instead.', ['pipeline', 'action']),
   loaderDecodedBytes: m('loader', 'pipewarden_loader_decoded_bytes_total', 'counter', 'Bytes of compressed objects after decoding (gzip, zstd, bzip2), as far as their batches reach: against source_bytes_read_total, the decompressed rate.', ['pipeline']),
   loaderBatches: m('loader', 'pipewarden_loader_batches_total', 'counter', 'Batches written by this process, by result (committed, skipped).', ['pipeline', 'result']),
   loaderBatchDuration: m('loader', 'pipewarden_loader_batch_duration_seconds', 'histogram', 'Time to write one batch, per sink.', ['pipeline', 'sink'], LATENCY_BUCKETS),

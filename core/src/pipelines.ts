@@ -70,6 +70,7 @@ export function pipelineConfig(config: Config, name: string = config.pipeline, o
     pipeline: p.name,
     source: p.source,
     sourceMatch: p.sourceMatch ?? (config.pipelines ? undefined : config.sourceMatch),
+    onChange: p.onChange ?? config.onChange,
     dataset: p.dataset,
     ...(table ? { table } : { table: undefined }),
     engine: p.engine ?? config.engine,

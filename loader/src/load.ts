@@ -56,7 +56,7 @@ import { findRanges } from './range-finder';
 import { LoaderMetrics } from './metrics';
 import { AbortedError, mysqlRetryable, retryWhileDown, sleep } from './retry';
 import { DualWriteSink, chooseWriteMethod, type BatchOutcome } from './sink';
-import { openSource, type SourceObject } from './source';
+import { ObjectChangedError, openSource, type SourceObject } from './source';
 
 /** What one run did itself: batches it wrote, and batches it found already in the ledger. */
 export interface RunFigures {
@@ -99,6 +99,8 @@ export interface LoadSummary {
   this_run: RunFigures;
   /** Objects the checkpoint called loaded further than the database knew: loaded again from their top. */
   objects_reloaded: string[];
+  /** Objects whose ETag changed since or while they were loaded, by what PIPEWARDEN_ON_CHANGE did: skipped, or reloaded (the new version). */
+  objects_changed: Record<string, 'skipped' | 'reloaded'>;
   /** Secondary indexes this run built at its end: deferred for an initial load (this run's or an interrupted one's). */
   indexes_built: string[];
   /** Where an unusable checkpoint was moved (positions were then rebuilt from the ledger). */
@@ -258,6 +260,9 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
   const engineBytes = new Map<string, number>();
   const run: RunFigures = { rows_in: 0, rows_loaded: 0, rows_rejected: 0, rows_duplicate: 0, batches_committed: 0, batches_skipped: 0, records_skipped: 0 };
   const reloaded = new Set<string>();
+  // Objects whose ETag changed since or while they loaded, and what PIPEWARDEN_ON_CHANGE made of them.
+  const changedObjects: Record<string, 'skipped' | 'reloaded'> = {};
+  let relist = false;
   // Headers of split objects, read once per object for all of its ranges.
   const headers = new Map<string, string[]>();
   let objects: SourceObject[] = [];
@@ -325,13 +330,27 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     for (let pass = 1; ; pass++) {
       if (pass > 1) {
         sink.startPass();
+        if (relist) {
+          // An object changed while it loaded (PIPEWARDEN_ON_CHANGE=reload): take its new version.
+          relist = false;
+          objects = await source.list();
+          await source.probe(objects, signal);
+          await leases.register(objects);
+        }
         ledger = await retryWhileDown(() => ledgerRanges(res.pool, objects.map((o) => o.key), config.pipeline), { operation: 'mysql', signal, retryable: mysqlRetryable });
       }
       const leaseOf = await leases.rows(objects);
       const todo: Todo[] = [];
       let lost = vanished;
       vanished = false;
+      const changedNow: string[] = [];
       for (const obj of objects) {
+        if (changedObjects[obj.key] === 'skipped') continue;
+        const was = changedFrom(obj, cp.objects[obj.key], ledger.get(obj.key));
+        if (was !== undefined && !onChange(obj, was, 'since it was loaded')) {
+          if (config.onChange === 'fail') changedNow.push(`${obj.key} (ETag ${was} → ${obj.etag})`);
+          continue;
+        }
         const ranges = ledger.get(obj.key)?.get(obj.etag) ?? [];
         const oc = (cp.objects[obj.key] = planObject(obj, cp.objects[obj.key], ranges, leaseOf.get(obj.key)));
         if (pass === 1) progress.bytesRead += oc.done ? obj.size : obj.encoding ? 0 : oc.nextByte;
@@ -340,6 +359,12 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
         todo.push({ obj, oc, lease: mark });
         if (finished.delete(obj.key)) lost = true;
         if (mark?.etag === obj.etag && mark.doneRecords !== null) await leases.reopen(obj, mark.doneRecords);
+      }
+      if (changedNow.length > 0) {
+        throw new UserError(
+          `${changedNow.length} object(s) changed since they were loaded: ${changedNow.slice(0, 3).join(', ')}${changedNow.length > 3 ? ', …' : ''}; nothing of them was written`,
+          'set PIPEWARDEN_ON_CHANGE=reload to load the new versions (their rows go through the duplicate policy; the old versions\' batches stay) or skip to leave them, or restore the old versions',
+        );
       }
       if (todo.length === 0) {
         // Every object is in the ledger. Under relaxed durability the commits of this run may
@@ -386,10 +411,15 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       let elsewhere = 0;
       for (const { obj, oc, lease } of todo) {
         if (splits(obj, lease)) {
-          const r = await loadSplit(obj, oc, lease);
-          claimed += r.claimed;
-          elsewhere += r.elsewhere;
-          if (vanished || signal.aborted) break;
+          try {
+            const r = await loadSplit(obj, oc, lease);
+            claimed += r.claimed;
+            elsewhere += r.elsewhere;
+          } catch (e) {
+            if (afterFailure(e, obj, obj.key) === 'leave') continue;
+            break;
+          }
+          if (vanished || relist || signal.aborted) break;
           continue;
         }
         const claim = await leases.claim(obj);
@@ -405,7 +435,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
             finished.add(obj.key);
           }
         } catch (e) {
-          if (afterFailure(e, obj.key) === 'leave') continue;
+          if (afterFailure(e, obj, obj.key) === 'leave') continue;
           break;
         } finally {
           if (!oc.done) await leases.release(obj);
@@ -417,11 +447,49 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     }
 
     /**
-     * What a failed load of an object (or a range of one) means for the pass: another loader
-     * holds it now (leave it, go on), or the ledger lost batches (end the pass: the next one
-     * starts from what the ledger holds); anything else is the run's error.
+     * The version of an object the database or this host loaded before, when the listed one
+     * is another and has no batch in the ledger yet (a new version begun earlier goes on).
      */
-    function afterFailure(e: unknown, what: string): 'leave' | 'end-pass' {
+    function changedFrom(obj: SourceObject, cached: ObjectCheckpoint | undefined, byEtag: Map<string, LedgerRange[]> | undefined): string | undefined {
+      if (byEtag?.get(obj.etag)?.length) return undefined;
+      if (cached && cached.etag !== obj.etag && (cached.rowsIn > 0 || cached.nextRecord > 1)) return cached.etag;
+      for (const etag of byEtag?.keys() ?? []) if (etag !== obj.etag) return etag;
+      return undefined;
+    }
+
+    /**
+     * PIPEWARDEN_ON_CHANGE for an object whose ETag changed (`when`: since it was loaded, or
+     * while it loaded): true when it loads (reload), false when it does not (skip; fail, for
+     * which the caller raises the error).
+     */
+    function onChange(obj: SourceObject, was: string, when: string): boolean {
+      const policy = config.onChange;
+      if (policy === 'fail') return false;
+      const action = policy === 'skip' ? 'skipped' : 'reloaded';
+      if (changedObjects[obj.key] !== action) {
+        changedObjects[obj.key] = action;
+        metrics.objectsChanged.inc({ action });
+        log.warn(policy === 'skip' ? `object changed ${when}; skipped (PIPEWARDEN_ON_CHANGE=skip): what was loaded of it stays` : `object changed ${when}; loading the new version (PIPEWARDEN_ON_CHANGE=reload)`, { object: obj.key, was, now: obj.etag });
+      }
+      return policy === 'reload';
+    }
+
+    /**
+     * What a failed load of an object (or a range of one) means for the pass: another loader
+     * holds it now (leave it, go on), the object changed while it loaded (by
+     * PIPEWARDEN_ON_CHANGE: fail, leave it, or end the pass so the next one lists its new
+     * version), or the ledger lost batches (end the pass: the next one starts from what the
+     * ledger holds); anything else is the run's error.
+     */
+    function afterFailure(e: unknown, obj: SourceObject, what: string): 'leave' | 'end-pass' {
+      if (e instanceof ObjectChangedError) {
+        if (!onChange(obj, e.was, 'while it loaded')) {
+          if (config.onChange === 'fail') throw e;
+          return 'leave';
+        }
+        relist = true;
+        return 'end-pass';
+      }
       if (e instanceof LeaseLostError) {
         log.warn('another loader holds this now; leaving it', { object: what, worker: leases.owner });
         return 'leave';
@@ -474,7 +542,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
         }
       }
       await reopenUnconfirmedRanges(obj);
-      while (!signal.aborted) {
+      while (!signal.aborted && changedObjects[obj.key] !== 'skipped') {
         const claim = await leases.claimRange(obj);
         const range = claim.range;
         if (!range) break;
@@ -486,7 +554,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
           done = await loadRange(obj, range);
           if (done && (await leases.finishRange(obj, range))) finished.add(obj.key);
         } catch (e) {
-          if (afterFailure(e, leaseLabel(obj.key, range)) === 'leave') continue;
+          if (afterFailure(e, obj, leaseLabel(obj.key, range)) === 'leave') continue;
           break;
         } finally {
           if (!done) await leases.release(obj, range);
@@ -771,6 +839,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     batches_skipped: run.batches_skipped,
     this_run: run,
     objects_reloaded: [...reloaded],
+    objects_changed: changedObjects,
     indexes_built: indexesBuilt,
     ...(movedAside ? { checkpoint_moved_aside: movedAside } : {}),
     bytes: progress.bytesTotal,

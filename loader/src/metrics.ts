@@ -38,6 +38,7 @@ export class LoaderMetricSet {
   readonly columnsAbsent = counterFrom(METRICS.loaderColumnsAbsent, this.registry);
   readonly bytesRead = counterFrom(METRICS.loaderBytesRead, this.registry);
   readonly decodedBytes = counterFrom(METRICS.loaderDecodedBytes, this.registry);
+  readonly objectsChanged = counterFrom(METRICS.loaderObjectsChanged, this.registry);
   readonly batches = counterFrom(METRICS.loaderBatches, this.registry);
   readonly batchDuration = histogramFrom(METRICS.loaderBatchDuration, this.registry);
   readonly retries = counterFrom(METRICS.loaderRetries, this.registry);
@@ -69,6 +70,7 @@ export class LoaderMetrics {
   readonly columnsAbsent: PipelineCounter;
   readonly bytesRead: PipelineCounter;
   readonly decodedBytes: PipelineCounter;
+  readonly objectsChanged: PipelineCounter;
   readonly batches: PipelineCounter;
   readonly batchDuration: PipelineHistogram;
   readonly retries: PipelineCounter;
@@ -92,6 +94,7 @@ export class LoaderMetrics {
     this.columnsAbsent = c(set.columnsAbsent);
     this.bytesRead = c(set.bytesRead);
     this.decodedBytes = c(set.decodedBytes);
+    this.objectsChanged = c(set.objectsChanged);
     this.batches = c(set.batches);
     this.batchDuration = new PipelineHistogram(set.batchDuration, this.labels);
     this.retries = c(set.retries);

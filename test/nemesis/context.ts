@@ -55,6 +55,8 @@ export function trialEnv(ctx: TrialContext, settings: LoaderSettings = ctx.setti
     PIPEWARDEN_PIPELINE_DEPTH: String(settings.pipelineDepth),
     PIPEWARDEN_MYSQL_CONNECTIONS: String(settings.connections),
     PIPEWARDEN_RANGE_BYTES: String(settings.rangeBytes),
+    // The s3-replace fault models a corrected export that the user wants loaded.
+    PIPEWARDEN_ON_CHANGE: 'reload',
     PIPEWARDEN_WATCHDOG_INTERVAL_SECONDS: '0.2',
     // Raise it to debug a replay: PIPEWARDEN_NEMESIS_LOG_LEVEL=debug npm run soak -- --seed S --trials 1
     PIPEWARDEN_LOG_LEVEL: process.env.PIPEWARDEN_NEMESIS_LOG_LEVEL ?? 'warn',

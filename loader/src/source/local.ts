@@ -4,7 +4,7 @@ import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { UserError } from '@pipewarden/core';
-import type { Source, SourceObject } from './types';
+import { ObjectChangedError, type Source, type SourceObject } from './types';
 
 function fileEtag(path: string): { etag: string; size: number } {
   const st = statSync(path);
@@ -37,7 +37,7 @@ export class LocalSource implements Source {
   open(object: SourceObject, startByte: number, _signal?: AbortSignal, endByte?: number): Readable {
     const now = fileEtag(object.key);
     if (now.etag !== object.etag) {
-      throw new UserError(`source file ${object.key} changed since it was listed (was ${object.etag}, now ${now.etag}); a changed input cannot be resumed — load it as a new object`);
+      throw new ObjectChangedError(object.key, object.etag, now.etag);
     }
     if (endByte !== undefined && endByte <= startByte) return Readable.from([]);
     return createReadStream(object.key, { start: startByte, ...(endByte !== undefined ? { end: endByte - 1 } : {}), highWaterMark: 1 << 20 });

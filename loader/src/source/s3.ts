@@ -5,7 +5,7 @@
 import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { UserError, s3Endpoint, type Config, type Logger } from '@pipewarden/core';
-import type { Source, SourceObject } from './types';
+import { ObjectChangedError, type Source, type SourceObject } from './types';
 
 export function parseS3Url(url: string): { bucket: string; prefix: string } {
   const m = /^s3a?:\/\/([^/]+)\/?(.*)$/.exec(url);
@@ -102,7 +102,7 @@ export class S3Source implements Source {
           );
           const etag = (res.ETag ?? '').replace(/"/g, '');
           if (object.etag && etag && etag !== object.etag) {
-            throw new UserError(`${object.key} changed while loading (ETag ${object.etag} → ${etag}); load the new version as a new object`);
+            throw new ObjectChangedError(object.key, object.etag, etag);
           }
           for await (const chunk of res.Body as Readable) {
             pos += (chunk as Buffer).length;
@@ -118,7 +118,7 @@ export class S3Source implements Source {
           if (consumerLeft) return;
           const status = (e as S3ServiceException)?.$metadata?.httpStatusCode;
           if (status === 412 || (e as { name?: string }).name === 'PreconditionFailed') {
-            throw new UserError(`${object.key} changed while loading (its ETag is no longer ${object.etag}); load the new version as a new object`);
+            throw new ObjectChangedError(object.key, object.etag);
           }
           if (e instanceof UserError || !isRetryableS3Error(e) || attempt >= maxRetries) throw explainS3Error(e, `reading ${object.key}`);
           attempt++;

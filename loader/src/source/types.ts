@@ -1,4 +1,20 @@
 import type { Readable } from 'node:stream';
+import { UserError } from '@pipewarden/core';
+
+/** An object changed (a new ETag) since it was listed: raised by a read, so no batch ever mixes two versions. */
+export class ObjectChangedError extends UserError {
+  constructor(
+    readonly key: string,
+    readonly was: string,
+    now?: string,
+  ) {
+    super(
+      `${key} changed while loading (its ETag is no longer ${was}${now ? `, now ${now}` : ''})`,
+      'PIPEWARDEN_ON_CHANGE decides what a load does with a changed object: fail (the default), skip it, or reload the new version',
+    );
+    this.name = 'ObjectChangedError';
+  }
+}
 
 /** A compressed object's format, known from its first bytes (./decode.ts). */
 export type Encoding = 'gzip' | 'zstd' | 'bzip2';
