@@ -29,7 +29,9 @@ export function createProgressBar(enabled = process.stderr.isTTY === true): { up
       } else bar.update(p.bytesRead, payload);
     },
     stop() {
+      // A later update (the next round of `load --watch`) starts the bar again.
       if (started) bar.stop();
+      started = false;
     },
   };
 }

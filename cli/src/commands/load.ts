@@ -38,6 +38,7 @@ interface LoadFlags {
   pipeline?: string;
   spec?: string;
   table?: string;
+  watch?: string;
 }
 
 /** Configuration values from the flags (--source apart: commandConfigs and the service apply it). */
@@ -58,9 +59,10 @@ export function registerLoadCommands(program: Command): void {
     .option(...PIPELINE_OPTION)
     .option('--spec <file>', 'one-off load: the dataset spec (YAML/JSON file or builtin:NAME) instead of PIPEWARDEN_DATASET; its own state (WAL folder pipelines/oneoff-<table>): run the same command again to resume or repair it')
     .option('--table <name>', 'one-off load: load into this table instead of the spec\'s')
+    .option('--watch <seconds>', 'after finishing, list the source again every N seconds and load what is new, until stopped (0 = no)', '0')
     .addHelpText(
       'after',
-      "\nExamples:\n  $ pipewarden load --source s3://nyc-parking/fy2014/\n  $ pipewarden load --source ./data/violations.csv --json\n  $ pipewarden load --pipeline trips\n  $ pipewarden load --source ./orders.csv --spec ./orders.yaml --table orders_2026\n\nA rerun resumes from the checkpoint; a source loaded again changes nothing.\n",
+      "\nExamples:\n  $ pipewarden load --source s3://nyc-parking/fy2014/\n  $ pipewarden load --source 's3://drops/raw/fy20*/**/*.csv.gz' --watch 60\n  $ pipewarden load --source ./data/violations.csv --json\n  $ pipewarden load --pipeline trips\n  $ pipewarden load --source ./orders.csv --spec ./orders.yaml --table orders_2026\n\nA rerun resumes from the checkpoint; a source loaded again changes nothing.\n",
     )
     .action(
       action(async (o: LoadFlags, cmd: Command) => {
@@ -80,12 +82,23 @@ export function registerLoadCommands(program: Command): void {
         };
         process.on('SIGINT', onSignal);
         process.on('SIGTERM', onSignal);
+        const watch = Number(o.watch ?? 0);
+        if (!Number.isFinite(watch) || watch < 0) throw new UserError(`--watch needs a number of seconds, got "${o.watch}"`);
         try {
-          const summary = await runLoad(config, { signal: ctl.signal, onProgress: (p) => bar.update(p) });
-          bar.stop();
-          if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
-          else printSummary(summary);
-          if (!summary.balanced) process.exitCode = 3;
+          // With --watch, one run per round: each lists the source again; what is done is skipped.
+          for (;;) {
+            const summary = await runLoad(config, { signal: ctl.signal, onProgress: (p) => bar.update(p) });
+            bar.stop();
+            if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
+            else printSummary(summary);
+            if (!summary.balanced) process.exitCode = 3;
+            if (watch === 0 || interrupted) break;
+            await new Promise<void>((r) => {
+              const t = setTimeout(r, watch * 1000);
+              ctl.signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
+            });
+            if (interrupted) break;
+          }
         } catch (e) {
           bar.stop();
           if (interrupted) throw new UserError('load interrupted; run the same command again to resume from the checkpoint');
