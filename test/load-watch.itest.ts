@@ -37,13 +37,15 @@ test('load --watch loads an object that arrives after the first round, then stop
   const tmp = join(stack.layout.dir, 'b.csv');
   await generate(tmp, { rows: 1500, seed: 32, keyBase: 6_100_000_000 });
   renameSync(tmp, join(drops, 'b.csv'));
-  await waitFor('a round with the new object', () => rounds().find((r) => r.objects === 2) ?? undefined, 60000);
-  const second = rounds().find((r) => r.objects === 2)!;
-  expect(second.rows_in).toBe(3500);
-  expect(second.this_run.batches_committed).toBe(3); // only b.csv's batches: a.csv was done
+  const at = await waitFor('a round with the new object', () => {
+    const i = rounds().findIndex((r) => r.objects === 2);
+    return i >= 0 ? i : undefined;
+  }, 60000);
+  expect(rounds()[at].rows_in).toBe(3500);
+  expect(rounds()[at].this_run.batches_committed).toBe(3); // only b.csv's batches: a.csv was done
   // Rounds with nothing new write nothing.
-  await waitFor('a quiet round', () => rounds().length >= rounds().indexOf(second) + 2 || undefined, 60000);
-  expect(rounds().slice(rounds().indexOf(second) + 1).every((r) => r.this_run.batches_committed === 0)).toBe(true);
+  await waitFor('a quiet round', () => rounds().length >= at + 2 || undefined, 60000);
+  expect(rounds().slice(at + 1).map((r) => r.this_run.batches_committed)).toEqual(rounds().slice(at + 1).map(() => 0));
 
   p.kill('SIGTERM');
   expect({ code: await exited, stderr }).toEqual({ code: 0, stderr: expect.not.stringMatching(/\n\s+at /) });
