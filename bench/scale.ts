@@ -42,6 +42,7 @@ async function source(parts: number): Promise<string> {
 /** `n` loader processes on one source, started together; seconds until the last one exits. */
 async function loadWith(stack: Stack, dir: string, src: string, n: number, env: Record<string, string>): Promise<{ seconds: number; rows: number }> {
   const t0 = Date.now();
+  const children: ReturnType<typeof spawn>[] = [];
   const runs = Array.from({ length: n }, (_, i) =>
     new Promise<{ rows: number }>((done, fail) => {
       const p = spawn(process.execPath, [CLI, 'load', '--source', src, '--batch-size', String(BATCH), '--no-progress', '--json'], {
@@ -49,6 +50,7 @@ async function loadWith(stack: Stack, dir: string, src: string, n: number, env: 
         env: { ...process.env, ...stack.env, ...env, PIPEWARDEN_LOG_LEVEL: 'warn', PIPEWARDEN_WAL_DIR: join(dir, `run-${n}-${i}`), PIPEWARDEN_WORKER: `bench${i + 1}` },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      children.push(p);
       let out = '';
       let err = '';
       p.stdout.on('data', (d) => (out += d));
@@ -56,7 +58,11 @@ async function loadWith(stack: Stack, dir: string, src: string, n: number, env: 
       p.on('close', (code) => (code === 0 ? done({ rows: (JSON.parse(out) as { rows_in: number }).rows_in }) : fail(new Error(`loader ${i + 1} of ${n} exited ${code}: ${err.slice(-2000)}`))));
     }),
   );
-  const results = await Promise.all(runs);
+  // One loader failing fails the figure: the others are stopped, not left waiting for a server the benchmark takes down.
+  const results = await Promise.all(runs).catch((e: unknown) => {
+    for (const c of children) c.kill('SIGKILL');
+    throw e;
+  });
   return { seconds: (Date.now() - t0) / 1000, rows: results[0].rows };
 }
 

@@ -161,3 +161,18 @@ test.each([
   expect(seen.size).toBeGreaterThanOrEqual(2);
   await expectSplitAndExact(config, source, bigBytes, rangeBytes);
 });
+
+test('a loader that died between marking its last range done and marking the object done: the next loader marks the object, reading nothing', async () => {
+  const config = stack.config();
+  const { source, bigBytes } = await stageSource(config, 'lastmark');
+  const env = { PIPEWARDEN_RANGE_BYTES: String(Math.floor(bigBytes / 4)) };
+  const first = await startLoader(source, join(stack.layout.dir, 'run-lastmark-1'), 'w1', env);
+  expect(first.status).toBe(0);
+  // As if w1 had been killed right after its last finishRange.
+  await q(config, 'UPDATE object_leases SET done_records = NULL WHERE split = 1');
+  const next = await startLoader(source, join(stack.layout.dir, 'run-lastmark-2'), 'w2', env);
+  expect({ status: next.status, stderr: next.status === 0 ? '' : next.stderr }).toEqual({ status: 0, stderr: '' });
+  expect(next.summary!.this_run).toMatchObject({ batches_committed: 0, batches_skipped: 0 });
+  const [mark] = await q(config, 'SELECT done_records FROM object_leases WHERE split = 1');
+  expect(Number(mark.done_records)).toBe(BIG_ROWS);
+}, 120_000);

@@ -561,6 +561,12 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
           emitHolding();
         }
       }
+      // Nothing left to claim: if every range is done, the object is (its last range's loader
+      // may have died between marking the range and the object).
+      if (!signal.aborted && changedObjects[obj.key] !== 'skipped' && (await leases.finishSplit(obj))) {
+        finished.add(obj.key);
+        claimed++;
+      }
       return { claimed, elsewhere: claimed === 0 ? 1 : 0 };
     }
 
