@@ -2,7 +2,8 @@
 // parsing and normalization done by loader/spark/transform.py under spark-submit.
 //
 // Per object: stage the input (download from S3 into the run dir, use a local file where it
-// is, or hand Spark an s3a:// URI with PIPEWARDEN_SPARK_S3A=true), run the job into its
+// is, or hand Spark an s3a:// URI with PIPEWARDEN_SPARK_S3A=true; a compressed object is
+// staged decoded, ../source/decode.ts), run the job into its
 // output — a folder in the run dir, or a prefix on S3 written through s3a
 // (PIPEWARDEN_SPARK_OUTPUT_URL, for a cluster that shares no disk with the loader) — and
 // follow that output while the job runs: each part is read in ordinal order as soon as Spark
