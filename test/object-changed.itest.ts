@@ -4,7 +4,7 @@
 // it; skip keeps what was loaded and says so; reload loads the new version as a new object
 // version. Each is verified against the version(s) it loaded. The new version is the old one
 // with rows appended (a corrected export), so the two share keys and values.
-import { copyFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, type Config } from '@pipewarden/core';
 import { LoaderMetrics, createS3Client, generate, putFile, runLoad, verifyTable } from '@pipewarden/loader';
@@ -115,4 +115,29 @@ test.each(['fail', 'skip', 'reload'] as const)('a file replaced while it loads (
   } else {
     expect(byVersion).toHaveLength(1);
   }
+});
+
+test('a file replaced while it loads by a version with another header: under reload its ranges are read with its own header', async () => {
+  const dir = join(stack.layout.dir, 'while-header');
+  const file = join(dir, 'data.csv');
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(v1, file);
+  // The new version: the same rows behind a new first column (an extra column, ignored).
+  const lines = readFileSync(v1, 'utf8').split('\n');
+  const v3 = join(stack.layout.dir, 'v3.csv');
+  writeFileSync(v3, lines.map((l, i) => (l === '' ? l : `${i === 0 ? 'Note' : 'x'},${l}`)).join('\n'));
+  const config = stack.config({ 'batch.size': BATCH, onChange: 'reload', 'loader.rangeBytes': Math.floor(statSync(v1).size / 4) });
+  let replaced = false;
+  const s = await runLoad(config, {
+    source: dir,
+    onProgress: (p) => {
+      if (replaced || p.rowsIn < 2 * BATCH) return;
+      replaced = true;
+      copyFileSync(v3, `${file}.new`);
+      renameSync(`${file}.new`, file);
+    },
+  });
+  expect(s.objects_changed).toEqual({ [file]: 'reloaded' });
+  const v = await verifyTable(config, dir);
+  expect({ ok: v.ok, lost: v.lost, mismatched: v.mismatched }).toEqual({ ok: true, lost: 0, mismatched: 0 });
 });

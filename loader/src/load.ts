@@ -263,7 +263,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
   // Objects whose ETag changed since or while they loaded, and what PIPEWARDEN_ON_CHANGE made of them.
   const changedObjects: Record<string, 'skipped' | 'reloaded'> = {};
   let relist = false;
-  // Headers of split objects, read once per object for all of its ranges.
+  // Headers of split objects, read once per object version (key and ETag) for all of its ranges.
   const headers = new Map<string, string[]>();
   let objects: SourceObject[] = [];
   let cp: Checkpoint = { version: 1, objects: {}, updatedAt: 0 };
@@ -523,6 +523,9 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
      */
     async function loadSplit(obj: SourceObject, oc: ObjectCheckpoint, lease: LeaseRow | undefined): Promise<{ claimed: number; elsewhere: number }> {
       let claimed = 0;
+      // Another loader registered a newer version of the object than this run listed: its
+      // ranges are that version's, and this loader's reads would be refused anyway.
+      if (lease !== undefined && lease.etag !== obj.etag) throw new ObjectChangedError(obj.key, obj.etag, lease.etag);
       if (lease?.split !== 1) {
         const claim = await leases.claim(obj);
         if (claim.result === 'done') return { claimed: 0, elsewhere: 0 };
@@ -591,6 +594,9 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
         if (signal.aborted) return;
         await leases.finishSplit(obj); // an object whose records are all blank lines has no range to finish
         log.info('object cut into ranges for the loaders to share', { object: obj.key, ranges: known.length + found, from_record: from.firstRecord, seconds: ((Date.now() - t0) / 1000).toFixed(1) });
+      } catch (e) {
+        // Losing the lease aborts the read: what happened is the lost lease, not the abort.
+        throw lease.lost && !signal.aborted ? new LeaseLostError(obj.key, leases.owner) : e;
       } finally {
         lease.stop();
         signal.removeEventListener('abort', onAbort);
@@ -619,8 +625,9 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       const run = ledgerRun(batches, range.firstRecord, end);
       if (run.nextRecord >= end) return true;
       const at = run.resume && run.nextRecord > range.firstRecord ? { nextRecord: run.nextRecord, nextByte: run.resume.nextByte, nextLine: run.resume.nextLine } : { nextRecord: range.firstRecord, nextByte: range.startByte, nextLine: range.startLine };
-      let header = headers.get(obj.key);
-      if (!header) headers.set(obj.key, (header = await readHeader(source, obj, signal)));
+      const version = `${obj.key}\0${obj.etag}`;
+      let header = headers.get(version);
+      if (!header) headers.set(version, (header = await readHeader(source, obj, signal)));
       const rc: ObjectCheckpoint = { ...emptyObjectCheckpoint(obj, range.batchSize), ...at, header };
       await loadObject(obj, rc, range);
       return rc.done;

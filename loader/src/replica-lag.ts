@@ -8,10 +8,14 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { createPool, parseMysqlUrl, type Config, type Logger } from '@pipewarden/core';
 
+const QUIET_MS = 10_000;
+
 export class ReplicaLag {
   private readonly pool: Pool;
   private statement = 'SHOW REPLICA STATUS';
   private warned = false;
+  /** After a failed read the replica is not asked again for a while: a blackholed host would cost every batch a connect timeout. */
+  private quietUntil = 0;
 
   constructor(
     config: Config,
@@ -25,19 +29,24 @@ export class ReplicaLag {
 
   /** Seconds behind its source, or undefined when unknown. */
   async seconds(): Promise<number | undefined> {
+    if (Date.now() < this.quietUntil) return undefined;
     try {
       const [rows] = await this.pool.query<RowDataPacket[]>(this.statement);
-      this.warned = false;
       // A multi-source replica has one row per connection: the slowest counts.
       const lags = rows.map((r) => r.Seconds_Behind_Source ?? r.Seconds_Behind_Master).filter((v) => v !== null && v !== undefined).map(Number);
-      if (rows.length > 0 && lags.length < rows.length) this.once('the watched replica is not replicating (its lag is NULL); loading goes on without waiting for it', {});
-      return lags.length === rows.length && lags.length > 0 ? Math.max(...lags) : undefined;
+      if (lags.length === rows.length && lags.length > 0) {
+        this.warned = false; // replicating again: a later stop is worth a new warning
+        return Math.max(...lags);
+      }
+      if (rows.length > 0) this.once('the watched replica is not replicating (its lag is NULL); loading goes on without waiting for it', {});
+      return undefined;
     } catch (e) {
       if ((e as { errno?: number }).errno === 1064 && this.statement === 'SHOW REPLICA STATUS') {
         this.statement = 'SHOW SLAVE STATUS';
         return this.seconds();
       }
       this.once('cannot read the watched replica\'s lag; loading goes on without waiting for it', { error: (e as Error).message });
+      this.quietUntil = Date.now() + QUIET_MS;
       return undefined;
     }
   }

@@ -1,6 +1,7 @@
 // Byte ranges of a large object, so several loaders load one object at once. A range is a
-// run of whole batches: it begins at record 1 + k·(records per range), a multiple of the
-// batch size, so its batches and their ids are exactly those of a whole-object load and the
+// run of whole batches: it begins at a record ordinal 1 + k·(batch size) and holds a multiple
+// of the batch size (the last one excepted), so its batches and their ids are exactly those of
+// a whole-object load and the
 // exactly-once proof is unchanged (the ledger's primary key on batch ids). Where a range
 // begins in the object (byte, line) can only be known by reading the object from its top
 // (a quoted field may hold a line end), so one loader at a time, holding the object's lease,

@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { Duplex, Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { UserError } from '@pipewarden/core';
-import type { Encoding, Source, SourceObject } from './types';
+import { ObjectChangedError, type Encoding, type Source, type SourceObject } from './types';
 
 /** The encoding the first bytes of an object announce, if any. */
 export function encodingOf(head: Buffer): Encoding | undefined {
@@ -122,7 +122,14 @@ export class DecodingSource implements Source {
     let encoding = this.encodings.get(id);
     if (encoding === undefined) {
       const chunks: Buffer[] = [];
-      if (o.size > 0) for await (const c of this.raw.open(o, 0, signal, Math.min(o.size, 4))) chunks.push(c as Buffer);
+      try {
+        if (o.size > 0) for await (const c of this.raw.open(o, 0, signal, Math.min(o.size, 4))) chunks.push(c as Buffer);
+      } catch (e) {
+        // Changed since it was listed: the load's own read of it meets the change where
+        // PIPEWARDEN_ON_CHANGE decides; nothing is known of this version.
+        if (e instanceof ObjectChangedError) return;
+        throw e;
+      }
       encoding = encodingOf(Buffer.concat(chunks)) ?? null;
       this.encodings.set(id, encoding);
     }
@@ -172,7 +179,7 @@ export class DecodingSource implements Source {
       if (!ended && !window.destroyed) window.destroy(e);
     };
     raw.on('error', fail); // the source's own errors (S3, a changed object) say what they are
-    decode.on('error', (e: Error) => fail(new UserError(`${object.key}: its ${encoding} stream is damaged or cut short after ${decoded} decoded bytes (${e.message})`, 'the batches before that point are loaded; replace the object with an intact copy and load again')));
+    decode.on('error', (e: Error) => fail(e instanceof UserError ? e : new UserError(`${object.key}: its ${encoding} stream is damaged or cut short after ${decoded} decoded bytes (${e.message})`, 'the batches before that point are loaded; replace the object with an intact copy and load again')));
     // The reader may stop early (a header read): the compressed read stops with it.
     window.on('close', () => {
       raw.destroy();
