@@ -7,7 +7,7 @@
 import { copyFileSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, type Config } from '@pipewarden/core';
-import { LoaderMetrics, createS3Client, generate, putFile, runLoad, verifyTable } from '@pipewarden/loader';
+import { LoaderMetrics, createS3Client, generate, putFile, runLoad, verifyTable, type LoadProgress } from '@pipewarden/loader';
 import { appendedVersion } from './nemesis/workload';
 import { startTestStack, type TestStack, query as q } from './helpers/stack';
 
@@ -40,6 +40,22 @@ async function put(config: Config, file: string, url: string): Promise<void> {
 async function expectTableIs(config: Config, source: string): Promise<void> {
   const v = await verifyTable(config, source);
   expect({ lost: v.lost, duplicated: v.duplicated, unexpected: v.unexpected, mismatched: v.mismatched }).toEqual({ lost: 0, duplicated: 0, unexpected: 0, mismatched: 0 });
+}
+
+/** After the first two batches, `file` is replaced as tools replace an export: a new file renamed over it. */
+function replaceAfterTwoBatches(file: string, by: string): { onProgress: (p: LoadProgress) => void; readonly done: boolean } {
+  let done = false;
+  return {
+    onProgress: (p) => {
+      if (done || p.rowsIn < 2 * BATCH) return;
+      done = true;
+      copyFileSync(by, `${file}.new`);
+      renameSync(`${file}.new`, file);
+    },
+    get done() {
+      return done;
+    },
+  };
 }
 
 const ledgerByEtag = async (config: Config) => (await q(config, 'SELECT source_etag AS etag, COUNT(*) AS batches, SUM(record_count) AS records FROM batch_ledger GROUP BY source_etag ORDER BY MIN(committed_at)')).map((r) => ({ batches: Number(r.batches), records: Number(r.records) }));
@@ -83,24 +99,15 @@ test.each(['fail', 'skip', 'reload'] as const)('a file replaced while it loads (
   mkdirSync(dir, { recursive: true });
   copyFileSync(v1, file);
   const config = stack.config({ 'batch.size': BATCH, onChange: policy, 'loader.rangeBytes': Math.floor(statSync(v1).size / 4) });
-  let replaced = false;
-  const run = runLoad(config, {
-    source: dir,
-    // After the first batches, the export is replaced as tools do: a new file renamed over it.
-    onProgress: (p) => {
-      if (replaced || p.rowsIn < 2 * BATCH) return;
-      replaced = true;
-      copyFileSync(v2, `${file}.new`);
-      renameSync(`${file}.new`, file);
-    },
-  });
+  const replacement = replaceAfterTwoBatches(file, v2);
+  const run = runLoad(config, { source: dir, onProgress: replacement.onProgress });
   if (policy === 'fail') {
     await expect(run).rejects.toThrow(/data\.csv changed while loading/);
   } else {
     const s = await run;
     expect(s.objects_changed).toEqual({ [file]: policy === 'skip' ? 'skipped' : 'reloaded' });
   }
-  expect(replaced).toBe(true);
+  expect(replacement.done).toBe(true);
   const byVersion = await ledgerByEtag(config);
   // The old version's batches that were in stay in, whole: no batch mixes the two versions.
   expect(byVersion[0].records).toBe(byVersion[0].batches * BATCH);
@@ -127,16 +134,7 @@ test('a file replaced while it loads by a version with another header: under rel
   const v3 = join(stack.layout.dir, 'v3.csv');
   writeFileSync(v3, lines.map((l, i) => (l === '' ? l : `${i === 0 ? 'Note' : 'x'},${l}`)).join('\n'));
   const config = stack.config({ 'batch.size': BATCH, onChange: 'reload', 'loader.rangeBytes': Math.floor(statSync(v1).size / 4) });
-  let replaced = false;
-  const s = await runLoad(config, {
-    source: dir,
-    onProgress: (p) => {
-      if (replaced || p.rowsIn < 2 * BATCH) return;
-      replaced = true;
-      copyFileSync(v3, `${file}.new`);
-      renameSync(`${file}.new`, file);
-    },
-  });
+  const s = await runLoad(config, { source: dir, onProgress: replaceAfterTwoBatches(file, v3).onProgress });
   expect(s.objects_changed).toEqual({ [file]: 'reloaded' });
   const v = await verifyTable(config, dir);
   expect({ ok: v.ok, lost: v.lost, mismatched: v.mismatched }).toEqual({ ok: true, lost: 0, mismatched: 0 });

@@ -6,14 +6,12 @@
 // lease lapses and another loader resumes that range from the ledger. Then again with the
 // killed loader's run folder deleted and the loader restarted on the empty folder at once.
 // `verifyTable` (the source against the table) is the oracle.
-import { spawn } from 'node:child_process';
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '@pipewarden/core';
 import { createS3Client, generate, putFile, verifyTable } from '@pipewarden/loader';
-import { REPO_ROOT } from '@pipewarden/stack';
 import { startTestStack, type TestStack, query as q } from './helpers/stack';
-import { CLI } from './helpers/doubt';
+import { startLoader as startLoaderProcess, type LoaderRun } from './helpers/loaders';
 import { waitFor } from './helpers/wait';
 
 let stack: TestStack;
@@ -49,34 +47,7 @@ async function stageSource(config: Config, prefix: string): Promise<{ source: st
   return { source: `s3://${stack.layout.bucket}/${prefix}/`, bigBytes };
 }
 
-interface LoaderRun {
-  status: number | null;
-  signal: NodeJS.Signals | null;
-  stderr: string;
-  summary?: { rows_in: number; this_run: { batches_committed: number; batches_skipped: number } };
-}
-
-function startLoader(source: string, walDir: string, worker: string, env: Record<string, string>): Promise<LoaderRun> {
-  return new Promise<LoaderRun>((resolve) => {
-    const p = spawn(process.execPath, [CLI, 'load', '--source', source, '--batch-size', String(BATCH), '--no-progress', '--json'], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...stack.env, PIPEWARDEN_LOG_LEVEL: 'warn', PIPEWARDEN_WAL_DIR: walDir, PIPEWARDEN_WORKER: worker, PIPEWARDEN_LEASE_SECONDS: '3', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (status, signal) => {
-      let summary;
-      try {
-        summary = status === 0 ? JSON.parse(stdout) : undefined;
-      } catch {
-        summary = undefined;
-      }
-      resolve({ status, signal, stderr, summary });
-    });
-  });
-}
+const startLoader = (source: string, walDir: string, worker: string, env: Record<string, string>) => startLoaderProcess(stack, source, walDir, worker, BATCH, env).done;
 
 /** Workers seen holding ranges of the large object, polled while the loaders run. */
 function watchRangeHolders(config: Config): { stop(): Promise<Set<string>> } {

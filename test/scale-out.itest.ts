@@ -4,15 +4,14 @@
 // one loader dies mid-object (fault injection: SIGKILL with a batch transaction open), its
 // lease lapses, another takes the object over and resumes it from the ledger. `verifyTable`
 // (the source against the table) is the oracle.
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, holdPipeline, releaseHold, type Config } from '@pipewarden/core';
 import { reconcile } from '@pipewarden/reconciler';
 import { createS3Client, generate, putFile, verifyTable } from '@pipewarden/loader';
-import { REPO_ROOT, freePort } from '@pipewarden/stack';
+import { freePort } from '@pipewarden/stack';
 import { startTestStack, type TestStack, query as q } from './helpers/stack';
-import { CLI } from './helpers/doubt';
+import { startLoader as startLoaderProcess } from './helpers/loaders';
 import { waitFor } from './helpers/wait';
 
 let stack: TestStack;
@@ -42,39 +41,7 @@ async function stageSource(config: Config, prefix: string): Promise<string> {
   return `s3://${stack.layout.bucket}/${prefix}/`;
 }
 
-interface LoaderRun {
-  status: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  summary?: { rows_in: number; this_run: { batches_committed: number; batches_skipped: number; records_skipped: number } };
-}
-
-/** One `pipewarden load` process with its own run folder (WAL, checkpoint) and worker name. */
-function startLoader(source: string, walDir: string, worker: string, env: Record<string, string> = {}): { kill(): void; done: Promise<LoaderRun> } {
-  let p!: ReturnType<typeof spawn>;
-  const done = new Promise<LoaderRun>((resolve) => {
-    p = spawn(process.execPath, [CLI, 'load', '--source', source, '--batch-size', String(BATCH), '--no-progress', '--json'], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...stack.env, PIPEWARDEN_LOG_LEVEL: 'warn', PIPEWARDEN_WAL_DIR: walDir, PIPEWARDEN_WORKER: worker, PIPEWARDEN_LEASE_SECONDS: '3', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    p.stdout!.on('data', (d) => (stdout += d));
-    p.stderr!.on('data', (d) => (stderr += d));
-    p.on('close', (status, signal) => {
-      let summary;
-      try {
-        summary = status === 0 ? JSON.parse(stdout) : undefined;
-      } catch {
-        summary = undefined;
-      }
-      resolve({ status, signal, stdout, stderr, summary });
-    });
-  });
-  return { kill: () => p.kill('SIGKILL'), done };
-}
-
+const startLoader = (source: string, walDir: string, worker: string, env: Record<string, string> = {}) => startLoaderProcess(stack, source, walDir, worker, BATCH, env);
 const loader = (source: string, walDir: string, worker: string, env: Record<string, string> = {}) => startLoader(source, walDir, worker, env).done;
 
 async function expectExact(config: Config, source: string): Promise<void> {

@@ -169,6 +169,17 @@ function emptyObjectCheckpoint(obj: SourceObject, batchSize: number): ObjectChec
   return { etag: obj.etag, size: obj.size, nextRecord: 1, nextByte: 0, nextLine: 1, header: [], batchSize, done: false, rowsIn: 0, rowsLoaded: 0, rowsRejected: 0, rowsDuplicate: 0 };
 }
 
+/**
+ * An abort controller that also aborts with `parent` (the run's stop), so a lost lease can
+ * stop one object's or range's read alone; `detach` when the read is over.
+ */
+function childAbort(parent: AbortSignal): AbortController & { detach(): void } {
+  const ctl = new AbortController();
+  const onAbort = () => ctl.abort();
+  parent.addEventListener('abort', onAbort, { once: true });
+  return Object.assign(ctl, { detach: () => parent.removeEventListener('abort', onAbort) });
+}
+
 /** An object a pass plans to load: where to take it up, and its lease row as the pass read it. */
 interface Todo {
   obj: SourceObject;
@@ -578,9 +589,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       const known = await leases.ranges(obj);
       const last = known[known.length - 1];
       const from = last ? { firstRecord: last.firstRecord + last.records, byte: last.endByte, line: last.nextLine } : { firstRecord: 1, byte: 0, line: 1 };
-      const ctl = new AbortController();
-      const onAbort = () => ctl.abort();
-      signal.addEventListener('abort', onAbort, { once: true });
+      const ctl = childAbort(signal);
       const lease = leases.hold(obj, () => ctl.abort());
       const t0 = Date.now();
       try {
@@ -599,7 +608,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
         throw lease.lost && !signal.aborted ? new LeaseLostError(obj.key, leases.owner) : e;
       } finally {
         lease.stop();
-        signal.removeEventListener('abort', onAbort);
+        ctl.detach();
       }
     }
 
@@ -645,9 +654,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
         if (!range) writeCheckpoint(config.wal.dir, cp, config.wal.fsync === 'always');
         await sink.trim();
       };
-      const ctl = new AbortController();
-      const onAbort = () => ctl.abort();
-      signal.addEventListener('abort', onAbort, { once: true });
+      const ctl = childAbort(signal);
       const lease = leases.hold(obj, () => ctl.abort(), range);
       try {
         // A position from the ledger (no checkpoint here) comes without the header.
@@ -686,7 +693,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
         throw lease.lost && !signal.aborted ? new LeaseLostError(obj.key, leases.owner) : e;
       } finally {
         lease.stop();
-        signal.removeEventListener('abort', onAbort);
+        ctl.detach();
       }
     }
 
