@@ -2,6 +2,8 @@
 // S3 server, Prometheus started per suite by scripts/src/stack; run serially because
 // the machine has two cores and the suites kill processes).
 const transform = { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+// hyparquet and its codecs ship as ES modules only: jest's CommonJS runtime needs them compiled.
+const transformIgnorePatterns = ['/node_modules/(?!(hyparquet|hyparquet-compressors|hysnappy|fzstd)/)'];
 const setupFiles = ['<rootDir>/cli/bin/quiet-warnings.cjs', '<rootDir>/test/helpers/quiet-logs.js'];
 module.exports = {
   // Integration tests start real services and kill them; a per-project testTimeout is
@@ -12,6 +14,7 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
+      transformIgnorePatterns,
       setupFiles,
       testMatch: ['<rootDir>/{core,loader,reconciler,exporter,scripts,cli}/test/**/*.test.ts'],
     },
@@ -19,6 +22,7 @@ module.exports = {
       displayName: 'integration',
       testEnvironment: 'node',
       transform,
+      transformIgnorePatterns,
       setupFiles,
       testMatch: ['<rootDir>/test/**/*.itest.ts', '<rootDir>/{core,loader,reconciler,exporter,scripts,cli}/test/**/*.itest.ts'],
     },

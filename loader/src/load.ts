@@ -524,6 +524,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     function splits(obj: SourceObject, lease: LeaseRow | undefined): boolean {
       if (engine.name !== 'inline') return false; // Spark parallelizes an object itself
       if (obj.encoding) return false; // a compressed stream is read from its top: a range could only be reached by decoding all before it
+      if (obj.format === 'parquet') return false; // its row groups are its parts, read by one loader
       return (config.loader.rangeBytes > 0 && obj.size > config.loader.rangeBytes) || (lease?.etag === obj.etag && lease.split !== null);
     }
 
@@ -754,15 +755,19 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
      * is done here too, and an object the ledger holds further than the checkpoint (begun
      * by another loader, or on a host whose run folder is gone) resumes where the ledger's
      * run of batches ends, without reading them again. Spark batches carry no byte offsets:
-     * such an object is read from its top and the ledger skips its batches.
+     * such an object is read from its top and the ledger skips its batches. A Parquet
+     * object's batches carry none either, but it is entered at any row.
      */
     function fromLedger(obj: SourceObject, oc: ObjectCheckpoint | undefined, ranges: LedgerRange[], batchSize: number, lease: LeaseRow | undefined): ObjectCheckpoint {
       if (oc?.done) return oc;
       const run = ledgerRun(ranges);
       const doneElsewhere = lease?.etag === obj.etag && lease.doneRecords !== null && lease.doneRecords === run.nextRecord - 1;
-      const further = run.resume !== undefined && engine.name === 'inline' && run.nextRecord > (oc?.nextRecord ?? 1);
+      // A Parquet object is entered at any row (its row groups are indexed): the ledger's run end is enough.
+      const byRow = obj.format === 'parquet';
+      const further = (run.resume !== undefined || byRow) && engine.name === 'inline' && run.nextRecord > (oc?.nextRecord ?? 1);
       if (!doneElsewhere && !further) return oc ?? emptyObjectCheckpoint(obj, batchSize);
-      const at = further ? { nextRecord: run.nextRecord, nextByte: run.resume!.nextByte, nextLine: run.resume!.nextLine } : { nextRecord: run.nextRecord, nextByte: obj.size, nextLine: oc?.nextLine ?? 1 };
+      const resumeAt = run.resume ?? { nextByte: 0, nextLine: run.nextRecord };
+      const at = further ? { nextRecord: run.nextRecord, ...resumeAt } : { nextRecord: run.nextRecord, nextByte: obj.size, nextLine: oc?.nextLine ?? 1 };
       return {
         ...emptyObjectCheckpoint(obj, batchSize),
         ...at,

@@ -71,7 +71,7 @@ export class SourceRereader {
     const cached = this.checkpoint.objects[src.key];
     const cp = cached?.etag === src.etag ? cached : undefined;
     const source = this.sourceFor(src.key);
-    const object = { key: src.key, etag: src.etag, size: cp?.size ?? Number.MAX_SAFE_INTEGER };
+    const object: SourceObject = { key: src.key, etag: src.etag, size: cp?.size ?? Number.MAX_SAFE_INTEGER };
     if (!cp) {
       const listed = (await this.listingFor(src.key)).find((o) => o.key === src.key);
       if (!listed) throw new UserError(`batch ${intent.id}: its source object ${src.key} is gone and the mirror lost it`);
@@ -82,10 +82,14 @@ export class SourceRereader {
       // A byte-ranged re-read, with the header from the checkpoint or, on a host without it
       // (the reconciler runs anywhere), from the object's first line; a batch without byte
       // offsets (Spark) is found by reading from the top.
-      const header = src.startByte < 0 ? undefined : cp?.header.length ? cp.header : await readHeader(source, object, ctl.signal);
-      const start = header
-        ? { nextRecord: src.firstRecord, nextByte: src.startByte, nextLine: src.firstLine, header, batchSize: src.records }
-        : { nextRecord: 1, nextByte: 0, nextLine: 1, batchSize: cp?.batchSize ?? sizeCutting(src.firstRecord, src.records) };
+      // A Parquet object is entered at the batch's first row (its row groups are indexed).
+      if (src.startByte < 0) await source.probe?.([object], ctl.signal);
+      const byRow = object.format === 'parquet';
+      const header = src.startByte < 0 || byRow ? undefined : cp?.header.length ? cp.header : await readHeader(source, object, ctl.signal);
+      const start =
+        header || byRow
+          ? { nextRecord: src.firstRecord, nextByte: Math.max(0, src.startByte), nextLine: src.firstLine, header, batchSize: src.records }
+          : { nextRecord: 1, nextByte: 0, nextLine: 1, batchSize: cp?.batchSize ?? sizeCutting(src.firstRecord, src.records) };
       for await (const draft of new InlineEngine(rulesFor(datasetOf(this.config))).batches(source, object, start, ctl.signal)) {
         if (draft.src.firstRecord < src.firstRecord) continue;
         if (draft.src.firstRecord > src.firstRecord) break;

@@ -6,6 +6,7 @@ import { isUtf8 } from 'node:buffer';
 import type { Source, SourceObject } from '../source/types';
 import { CsvFormatError, CsvRecordReader, type CsvRecord } from './csv-records';
 import { FastRows } from './fast-row';
+import { parquetBatches } from './parquet/batches';
 import type { BatchDraft, Engine, EngineStart } from './types';
 
 /**
@@ -60,6 +61,10 @@ export class InlineEngine implements Engine {
   }
 
   async *batches(source: Source, object: SourceObject, start: EngineStart, signal: AbortSignal): AsyncIterable<BatchDraft> {
+    // A Parquet object is known from its first bytes (the loader probes before planning; a
+    // reconcile's re-read may not have).
+    if (object.format === undefined && object.encoding === undefined) await source.probe?.([object], signal);
+    if (object.format === 'parquet') return yield* parquetBatches(this.rules, source, object, start, signal);
     const { end } = start;
     const stream = source.open(object, start.nextByte, signal, end?.byte);
     const reader = new CsvRecordReader({ startByte: start.nextByte, startLine: start.nextLine });

@@ -269,6 +269,11 @@ class SparkEngine implements Engine {
 
   /** Where Spark reads the object from. */
   private async stageInput(source: Source, object: SourceObject, stage: string, signal: AbortSignal): Promise<StagedInput> {
+    if (object.format === 'parquet') {
+      // The job's splitter reads CSV (loader/spark/pwcsv.py); Spark's Parquet reader would
+      // number rows by partition, not in file order, so batch ids would not match the inline engine's.
+      throw new UserError(`${object.key} is a Parquet object; the Spark engine loads CSV only`, 'load Parquet objects with the inline engine (PIPEWARDEN_ENGINE=inline, the default): it reads them by row group');
+    }
     if (object.encoding) return this.stageDecoded(source, object, stage, signal);
     if (this.config.spark.s3a && object.key.startsWith('s3://')) {
       // The cluster reads S3 itself (hadoop-aws on its classpath).

@@ -15,8 +15,12 @@ import { createGunzip } from 'node:zlib';
 import { UserError } from '@pipewarden/core';
 import { ObjectChangedError, type Encoding, type Source, type SourceObject } from './types';
 
-/** The encoding the first bytes of an object announce, if any. */
-export function encodingOf(head: Buffer): Encoding | undefined {
+/** What the first bytes of an object announce: a compression, Parquet, or nothing (plain text). */
+export type Kind = Encoding | 'parquet';
+
+/** The encoding (or Parquet) the first bytes of an object announce, if any. */
+export function encodingOf(head: Buffer): Kind | undefined {
+  if (head.length >= 4 && head.toString('latin1', 0, 4) === 'PAR1') return 'parquet';
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
   // zstd skippable frames (0x184D2A50–5F) lead some files (seekable zstd).
@@ -65,6 +69,11 @@ function toolDecoder(tool: 'zstd' | 'bzip2'): Duplex {
   return out;
 }
 
+function setKind(o: SourceObject, kind: Kind | null | undefined): void {
+  if (kind === 'parquet') o.format = 'parquet';
+  else if (kind) o.encoding = kind;
+}
+
 function decoder(encoding: Encoding): Duplex {
   // Node's zlib checks each member's CRC and length, and goes on across members.
   if (encoding === 'gzip') return createGunzip({ chunkSize: 1 << 20 });
@@ -93,7 +102,7 @@ export interface DecodeHooks {
  * a listing reads no object, so a reconcile listing a large bucket costs no more than before.
  */
 export class DecodingSource implements Source {
-  private readonly encodings = new Map<string, Encoding | null>();
+  private readonly encodings = new Map<string, Kind | null>();
 
   constructor(
     private readonly raw: Source,
@@ -133,7 +142,7 @@ export class DecodingSource implements Source {
       encoding = encodingOf(Buffer.concat(chunks)) ?? null;
       this.encodings.set(id, encoding);
     }
-    if (encoding) o.encoding = encoding;
+    setKind(o, encoding);
   }
 
   open(object: SourceObject, startByte: number, signal?: AbortSignal, endByte?: number): Readable {
@@ -146,8 +155,8 @@ export class DecodingSource implements Source {
   }
 
   private openKnown(object: SourceObject, startByte: number, signal?: AbortSignal, endByte?: number): Readable {
-    const known = this.encodings.get(`${object.key}\0${object.etag}`);
-    if (known) object.encoding = known;
+    setKind(object, this.encodings.get(`${object.key}\0${object.etag}`));
+    // Parquet objects are read as they are stored (by ranged reads of their column chunks).
     if (!object.encoding) return this.raw.open(object, startByte, signal, endByte);
     const encoding = object.encoding;
     const raw = this.raw.open(object, 0, signal);

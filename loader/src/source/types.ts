@@ -27,6 +27,8 @@ export interface SourceObject {
   size: number;
   /** Set when the object is compressed: offsets of batches and checkpoints are then offsets into the decoded bytes. */
   encoding?: Encoding;
+  /** Set for a Parquet object (its first bytes are PAR1): read by row group, its batches addressed by row, not byte. */
+  format?: 'parquet';
 }
 
 /** Where input comes from: S3 (ranged, resumable GetObject) or local files, one interface. */
@@ -36,4 +38,6 @@ export interface Source {
   /** Stream the object's bytes from `startByte` up to `endByte` (excluded; default its end); fails clearly if the object changed (ETag). */
   open(object: SourceObject, startByte: number, signal?: AbortSignal, endByte?: number): Readable;
   close(): void;
+  /** Find each object's encoding and format from its first bytes (a source that decodes nothing has none). */
+  probe?(objects: readonly SourceObject[], signal?: AbortSignal): Promise<void>;
 }
