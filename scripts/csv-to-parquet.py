@@ -4,7 +4,7 @@ tests' and benchmarks' independent writer of Parquet files, so the inline engine
 checked against another implementation than its own.
 
   csv-to-parquet.py SRC DST [--compression snappy|zstd|gzip|none] [--row-group-rows N]
-                    [--no-dictionary] [--types "Column=int64,Other=date32[MM/DD/YYYY]"]
+                    [--no-dictionary] [--skip-invalid] [--types "Column=int64,Other=date32[MM/DD/YYYY]"]
 
 Columns are strings unless --types names them: int64, float64, bool, decimal128(P:S),
 date32[FORMAT] (FORMAT in strptime terms, e.g. %m/%d/%Y), timestamp[us]. Empty fields
@@ -25,12 +25,15 @@ ap.add_argument('--compression', default='snappy')
 ap.add_argument('--row-group-rows', type=int, default=1024 * 1024)
 ap.add_argument('--no-dictionary', action='store_true')
 ap.add_argument('--types', default='')
+ap.add_argument('--skip-invalid', action='store_true', help='leave out rows with another field count than the header (counted)')
 a = ap.parse_args()
 
 with open(a.src, newline='', encoding='utf-8') as f:
     names = next(iter(__import__('csv').reader(f)))
+skipped = []
 table = pcsv.read_csv(
     a.src,
+    parse_options=pcsv.ParseOptions(newlines_in_values=True, invalid_row_handler=(lambda r: skipped.append(r) or 'skip') if a.skip_invalid else None),
     convert_options=pcsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=True, null_values=['']),
 )
 for spec in filter(None, a.types.split(',')):
@@ -62,4 +65,4 @@ pq.write_table(
     write_statistics=True,
 )
 meta = pq.ParquetFile(a.dst).metadata
-print(f'{a.dst}: {meta.num_rows} rows in {meta.num_row_groups} row groups, {a.compression}')
+print(f'{a.dst}: {meta.num_rows} rows in {meta.num_row_groups} row groups, {a.compression}' + (f', {len(skipped)} malformed rows left out' if skipped else ''))

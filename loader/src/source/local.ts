@@ -1,4 +1,4 @@
-// Local files (a file or every .csv under a folder) behind the Source interface. The
+// Local files (a file, or every CSV and Parquet file under a folder) behind the Source interface. The
 // "ETag" is size + mtime: enough to notice a file replaced between runs.
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -26,7 +26,7 @@ export class LocalSource implements Source {
     const st = statSync(this.url);
     const files = st.isDirectory()
       ? readdirSync(this.url, { recursive: true, encoding: 'utf8' })
-          .filter((f) => this.opts.anyName || /\.(csv|txt)(\.(gz|gzip|zst|zstd|bz2))?$/i.test(f))
+          .filter((f) => this.opts.anyName || /\.((csv|txt)(\.(gz|gzip|zst|zstd|bz2))?|parquet|pq)$/i.test(f))
           .filter((f) => !this.opts.anyName || statSync(join(this.url, f)).isFile())
           .sort()
           .map((f) => join(this.url, f))
