@@ -10,9 +10,10 @@ import { gzipSync } from 'node:zlib';
 import Redis from 'ioredis';
 import type { Config } from '@pipewarden/core';
 import { reconcile } from '@pipewarden/reconciler';
-import { LoaderMetrics, createS3Client, generate, putFile, runLoad, verifyTable } from '@pipewarden/loader';
+import { LoaderMetrics, createS3Client, generate, putFile, runLoad } from '@pipewarden/loader';
 import { sparkSkipReason } from '../loader/src/engine/spark-testkit';
 import { startTestStack, type TestStack, query as q } from './helpers/stack';
+import { expectExact, outcome } from './helpers/outcome';
 import { runCli } from './helpers/doubt';
 
 let stack: TestStack;
@@ -57,17 +58,6 @@ async function stage(config: Config, kind: Kind, prefix: string, cut = 1): Promi
   return { source: `s3://${stack.layout.bucket}/${prefix}/`, stored: statSync(file).size };
 }
 
-/** What the load left: the table's checksum and row count, the dead letters. */
-async function outcome(config: Config): Promise<{ checksum: string; rows: number; deadLetters: number }> {
-  const [c] = await q(config, 'CHECKSUM TABLE violations');
-  const [[r], [d]] = [await q(config, 'SELECT COUNT(*) AS n FROM violations'), await q(config, 'SELECT COUNT(*) AS n FROM dead_letters')];
-  return { checksum: String(c.Checksum), rows: Number(r.n), deadLetters: Number(d.n) };
-}
-
-async function expectExact(config: Config, source: string): Promise<void> {
-  const v = await verifyTable(config, source);
-  expect({ ok: v.ok, lost: v.lost, duplicated: v.duplicated, unexpected: v.unexpected, notFirst: v.notFirst, mismatched: v.mismatched }).toEqual({ ok: true, lost: 0, duplicated: 0, unexpected: 0, notFirst: 0, mismatched: 0 });
-}
 
 
 test.each(['csv', 'gzip', 'gzip-members', 'gzip-named-csv', 'zstd', 'bzip2'] as const)('%s loads to the same table as the plain CSV (inline engine)', async (kind) => {

@@ -11,9 +11,10 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import type { Config } from '@pipewarden/core';
 import { reconcile } from '@pipewarden/reconciler';
-import { createS3Client, generate, putFile, runLoad, verifyTable } from '@pipewarden/loader';
+import { createS3Client, generate, putFile, runLoad } from '@pipewarden/loader';
 import { REPO_ROOT } from '@pipewarden/stack';
 import { startTestStack, type TestStack, query as q } from './helpers/stack';
+import { expectExact, outcome, type Outcome } from './helpers/outcome';
 import { runCli } from './helpers/doubt';
 
 const PYTHON = join(REPO_ROOT, '.venv', 'bin', 'python');
@@ -25,11 +26,6 @@ let stack: TestStack;
 let plain: string;
 let reference: Outcome;
 
-interface Outcome {
-  checksum: string;
-  rows: number;
-  deadLetters: number;
-}
 
 beforeAll(async () => {
   stack = await startTestStack();
@@ -63,16 +59,6 @@ async function stage(config: Config, file: string, prefix: string, name: string)
   return { source: `s3://${stack.layout.bucket}/${prefix}/` };
 }
 
-async function outcome(config: Config): Promise<Outcome> {
-  const [c] = await q(config, 'CHECKSUM TABLE violations');
-  const [[r], [d]] = [await q(config, 'SELECT COUNT(*) AS n FROM violations'), await q(config, 'SELECT COUNT(*) AS n FROM dead_letters')];
-  return { checksum: String(c.Checksum), rows: Number(r.n), deadLetters: Number(d.n) };
-}
-
-async function expectExact(config: Config, source: string): Promise<void> {
-  const v = await verifyTable(config, source);
-  expect({ ok: v.ok, lost: v.lost, duplicated: v.duplicated, unexpected: v.unexpected, notFirst: v.notFirst, mismatched: v.mismatched }).toEqual({ ok: true, lost: 0, duplicated: 0, unexpected: 0, notFirst: 0, mismatched: 0 });
-}
 
 const VARIANTS = {
   // Row groups of 3,500 rows: batches of 1,000 straddle them.
