@@ -4,7 +4,7 @@ tests' and benchmarks' independent writer of Parquet files, so the inline engine
 checked against another implementation than its own.
 
   csv-to-parquet.py SRC DST [--compression snappy|zstd|gzip|none] [--row-group-rows N]
-                    [--no-dictionary] [--skip-invalid] [--types "Column=int64,Other=date32[MM/DD/YYYY]"]
+                    [--no-dictionary] [--dictionary-bytes N] [--skip-invalid] [--types "Column=int64,Other=date32[MM/DD/YYYY]"]
 
 Columns are strings unless --types names them: int64, float64, bool, decimal128(P:S),
 date32[FORMAT] (FORMAT in strptime terms, e.g. %m/%d/%Y), timestamp[us]. Empty fields
@@ -24,6 +24,7 @@ ap.add_argument('dst')
 ap.add_argument('--compression', default='snappy')
 ap.add_argument('--row-group-rows', type=int, default=1024 * 1024)
 ap.add_argument('--no-dictionary', action='store_true')
+ap.add_argument('--dictionary-bytes', type=int, default=1 << 20, help='a column chunk whose dictionary grows past this falls back to plain pages')
 ap.add_argument('--types', default='')
 ap.add_argument('--skip-invalid', action='store_true', help='leave out rows with another field count than the header (counted)')
 a = ap.parse_args()
@@ -62,6 +63,7 @@ pq.write_table(
     row_group_size=a.row_group_rows,
     data_page_size=1 << 20,
     use_dictionary=not a.no_dictionary,
+    dictionary_pagesize_limit=a.dictionary_bytes,
     write_statistics=True,
 )
 meta = pq.ParquetFile(a.dst).metadata

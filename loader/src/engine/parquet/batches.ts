@@ -12,6 +12,7 @@ import { ParquetFile } from './file';
 import { renderer, type Render } from './render';
 import { checkAgainstSpec, type ParquetColumn } from './schema';
 import { FastRows } from '../fast-row';
+import type { ByteDictionary } from './dictionary-page';
 import { isUtf8 } from 'node:buffer';
 
 /** A row's fields as a CSV line: a dead letter keeps the row in the form a person can read. */
@@ -68,6 +69,8 @@ class RowWriter {
   private readonly values: Value[] = [];
   /** Per field: its values are stored text (copied as bytes) rather than rendered. */
   private readonly stored: boolean[];
+  /** Per field: the byte dictionary of the values just taken (./pages.ts). */
+  readonly dictionaries: (ByteDictionary | undefined)[];
 
   constructor(
     private readonly rules: RowRules,
@@ -77,6 +80,7 @@ class RowWriter {
     this.ranges = new Array<number>(p.header.length * 2).fill(0);
     this.fast = new FastRows(rules);
     this.stored = columns.map((c) => c.kind === 'text');
+    this.dictionaries = columns.map(() => undefined);
   }
 
   /** Lay row `i` out in `buf`; false when some byte is not ASCII. */
@@ -86,23 +90,39 @@ class RowWriter {
     let at = 0;
     let high = 0;
     for (const f of read) {
-      const v = columns[f][i];
-      let bytes: Uint8Array | undefined;
-      let text: string | undefined;
-      if (v === null || v === undefined) bytes = undefined;
-      else if (this.stored[f] && v instanceof Uint8Array) bytes = v;
-      else text = render[f](v) as string;
-      const len = bytes ? bytes.length : text ? Buffer.byteLength(text) : 0;
-      if (at + len > this.buf.length) this.grow(at + len);
+      let v = columns[f][i];
       ranges[f * 2] = at;
-      if (bytes) {
-        this.buf.set(bytes, at);
-        for (let k = 0; k < bytes.length; k++) high |= bytes[k];
-      } else if (text) {
+      const dict = this.dictionaries[f];
+      if (typeof v === 'number' && dict) {
+        // An index into the column's byte dictionary: copied from there, no view made.
+        const s = dict.starts[v];
+        const e = dict.ends[v];
+        if (this.stored[f]) {
+          if (at + e - s > this.buf.length) this.grow(at + e - s);
+          for (let k = s; k < e; k++) high |= dict.buffer[k];
+          at += dict.buffer.copy(this.buf, at, s, e);
+          ranges[f * 2 + 1] = at;
+          continue;
+        }
+        v = dict.buffer.subarray(s, e);
+      }
+      if (v === null || v === undefined) {
+        ranges[f * 2 + 1] = at;
+        continue;
+      }
+      if (this.stored[f] && v instanceof Uint8Array) {
+        if (at + v.length > this.buf.length) this.grow(at + v.length);
+        this.buf.set(v, at);
+        for (let k = 0; k < v.length; k++) high |= v[k];
+        at += v.length;
+      } else {
+        const text = render[f](v);
+        const len = Buffer.byteLength(text);
+        if (at + len > this.buf.length) this.grow(at + len);
         this.buf.write(text, at);
         if (len !== text.length) high |= 0x80;
+        at += len;
       }
-      at += len;
       ranges[f * 2 + 1] = at;
     }
     return high < 0x80;
@@ -185,7 +205,10 @@ export async function* parquetBatches(rules: RowRules, source: Source, object: S
       if (signal.aborted) return;
       // A batch holds batchSize rows, whichever row groups they lie in.
       const n = Math.min(batchSize - batch.records, groupEnd - row + 1);
-      for (const [f, c] of pages) await c.take(n, columns[f]);
+      for (const [f, c] of pages) {
+        await c.take(n, columns[f]);
+        writer.dictionaries[f] = c.bytes;
+      }
       for (let i = 0; i < n; i++) writer.write(batch, columns, i, row++);
       if (batch.records >= batchSize && row <= file.rows) yield finish(false);
     }

@@ -10,3 +10,9 @@ declare module 'hyparquet/src/convert.js' {
 declare module 'hyparquet/src/schema.js' {
   export * from 'hyparquet/types/schema';
 }
+declare module 'hyparquet/src/datapage.js' {
+  export * from 'hyparquet/types/datapage';
+}
+declare module 'hyparquet/src/encoding.js' {
+  export * from 'hyparquet/types/encoding';
+}

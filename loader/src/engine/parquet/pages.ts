@@ -1,9 +1,12 @@
 // One column chunk of one row group, read page by page: only the compressed bytes of the
 // pages in use are held (a window fetched by ranged reads), and one decoded page. Reading a
 // whole row group at once would cost its decoded size — hundreds of MB for the million-row
-// groups Spark and pyarrow write — where a page is about 1 MB. hyparquet decodes the pages
-// (headers, dictionaries, every encoding and codec); this file only walks them.
+// groups Spark and pyarrow write — where a page is about 1 MB of bytes. hyparquet decodes the
+// pages (headers, dictionaries, every encoding and codec) except dictionary-encoded data
+// pages, which hold any number of rows and are read value by value (./dictionary-page.ts).
 import { parquetHeader, readPage } from 'hyparquet/src/column.js';
+import { getMaxDefinitionLevel } from 'hyparquet/src/schema.js';
+import { ByteDictionary, DictionaryPage } from './dictionary-page';
 import type { ColumnDecoder, DecodedArray, PageHeader } from 'hyparquet/src/types.js';
 
 /** Bytes `[start, end)` of the object. */
@@ -19,8 +22,14 @@ export class ColumnPages {
   /** Object offset of the next page header. */
   private pos: number;
   private dictionary: DecodedArray | undefined;
+  /** The chunk's dictionary of byte arrays (then dictionary-encoded values are indices into it). */
+  bytes: ByteDictionary | undefined;
+  /** The current page: decoded whole (plain and delta pages, bounded by their bytes), or read lazily (dictionary pages). */
   private page: DecodedArray = [];
   private pageAt = 0;
+  private lazy: DictionaryPage | undefined;
+  /** Definition level of a present value (0: a required column). */
+  private readonly maxDef: number;
 
   constructor(
     private readonly fetch: Fetch,
@@ -32,6 +41,7 @@ export class ColumnPages {
   ) {
     this.bufStart = start;
     this.pos = start;
+    this.maxDef = getMaxDefinitionLevel(decoder.schemaPath);
   }
 
   /** Make bytes [pos, pos + n) available (fewer only at the chunk's end). */
@@ -65,47 +75,72 @@ export class ColumnPages {
     }
   }
 
-  /** Read the next data page (a dictionary page on the way is kept); skip it whole when `skip` covers it. Returns the rows it skipped. */
+  /**
+   * Move to the next data page (a dictionary page on the way is kept), or pass over it whole
+   * when `skip` covers it: returns the rows passed over (0 when a page is now current).
+   */
   private async nextPage(skip: number): Promise<number> {
     for (;;) {
       if (this.pos >= this.end) throw new Error(`column "${this.name}": its chunk ended before the row group's last row`);
       const h = await this.header();
       await this.have(h.compressed_page_size);
-      const r = this.reader();
-      const result = readPage(r, h, this.decoder, this.dictionary, undefined, h.type === 'DICTIONARY_PAGE' ? 0 : skip);
-      this.pos = this.bufStart + r.offset;
+      const at = this.pos - this.bufStart;
+      const stored = this.buf.subarray(at, at + h.compressed_page_size);
+      this.pos += h.compressed_page_size;
       if (h.type === 'DICTIONARY_PAGE') {
-        this.dictionary = result.data;
+        if (this.decoder.type === 'BYTE_ARRAY') this.bytes = ByteDictionary.of(stored, h, this.decoder);
+        else this.dictionary = readPage({ view: new DataView(stored.buffer, stored.byteOffset, stored.length), offset: 0 }, h, this.decoder, undefined, undefined, 0).data;
         continue;
       }
-      if (result.skipped) return result.skipped;
-      this.page = result.data ?? [];
+      const rows = h.data_page_header?.num_values ?? h.data_page_header_v2?.num_rows;
+      if (rows === undefined) continue; // an index page: nothing to read
+      if (skip >= rows) return rows;
+      const encoding = h.data_page_header?.encoding ?? h.data_page_header_v2?.encoding;
+      const dictionary = this.bytes ?? this.dictionary;
+      if (dictionary && encoding?.endsWith('_DICTIONARY')) {
+        this.lazy = new DictionaryPage(stored, h, this.decoder, this.maxDef, dictionary);
+        this.page = [];
+      } else {
+        this.lazy = undefined;
+        this.page = readPage({ view: new DataView(stored.buffer, stored.byteOffset, stored.length), offset: 0 }, h, this.decoder, this.dictionary, undefined, 0).data ?? [];
+      }
       this.pageAt = 0;
       return 0;
     }
   }
 
+  /** Values of the current page not yet read. */
+  private get left(): number {
+    return this.lazy ? this.lazy.left : this.page.length - this.pageAt;
+  }
+
   /** Pass over `n` rows without rendering them (a resume inside a row group). */
   async skip(n: number): Promise<void> {
     while (n > 0) {
-      const left = this.page.length - this.pageAt;
-      if (left > 0) {
-        const k = Math.min(left, n);
-        this.pageAt += k;
-        n -= k;
-      } else n -= await this.nextPage(n);
+      const left = this.left;
+      if (left === 0) {
+        n -= await this.nextPage(n);
+        continue;
+      }
+      const k = Math.min(left, n);
+      if (this.lazy) for (let j = 0; j < k; j++) this.lazy.next();
+      else this.pageAt += k;
+      n -= k;
     }
   }
 
-  /** The next `n` values into `out[0…n)`: NULL is undefined or null. */
+  /** The next `n` values into `out[0…n)`: NULL is undefined or null; a number in a BYTE_ARRAY column indexes `bytes`. */
   async take(n: number, out: unknown[]): Promise<void> {
     for (let i = 0; i < n; ) {
-      if (this.pageAt >= this.page.length) {
+      const left = this.left;
+      if (left === 0) {
         await this.nextPage(0);
         continue;
       }
-      const k = Math.min(n - i, this.page.length - this.pageAt);
-      for (let j = 0; j < k; j++) out[i + j] = this.page[this.pageAt + j];
+      const k = Math.min(n - i, left);
+      const lazy = this.lazy;
+      if (lazy) for (let j = 0; j < k; j++) out[i + j] = lazy.next();
+      else for (let j = 0; j < k; j++) out[i + j] = this.page[this.pageAt + j];
       this.pageAt += k;
       i += k;
     }

@@ -1,0 +1,153 @@
+// A dictionary-encoded data page read value by value. Dictionary indices are run-length and
+// bit-packed, so one 1 MB page can hold every row of a million-row row group (pyarrow bounds
+// pages by encoded bytes only): decoded whole, as hyparquet's readPage does, that is an array
+// of a million references per column — about 1 GB for a 43-column NYC row group, measured.
+// Read lazily, a page costs its decompressed bytes. Only this encoding needs it: plain and
+// delta pages are bounded by their bytes, so ./pages.ts leaves them to hyparquet.
+import { decompressPage } from 'hyparquet/src/datapage.js';
+import type { ColumnDecoder, DecodedArray, PageHeader } from 'hyparquet/src/types.js';
+
+/** The RLE / bit-packed hybrid encoding (Parquet's "RLE"), decoded one value at a time. */
+export class RleHybrid {
+  private left = 0;
+  private rle = false;
+  private value = 0;
+  private bit = 0;
+
+  constructor(
+    private readonly b: Uint8Array,
+    private pos: number,
+    private readonly end: number,
+    private readonly width: number,
+  ) {}
+
+  next(): number {
+    if (this.width === 0) return 0;
+    if (this.left === 0) this.run();
+    this.left--;
+    if (this.rle) return this.value;
+    let v = 0;
+    for (let got = 0; got < this.width; ) {
+      const off = this.bit & 7;
+      const take = Math.min(8 - off, this.width - got);
+      v |= ((this.b[this.bit >> 3] >> off) & ((1 << take) - 1)) << got;
+      got += take;
+      this.bit += take;
+    }
+    return v >>> 0;
+  }
+
+  /** The next run's header: `count << 1` (a repeated value) or `groups << 1 | 1` (groups of 8 bit-packed values). */
+  private run(): void {
+    if (this.pos >= this.end) throw new Error('a run-length encoded run lies past the end of its page');
+    let h = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = this.b[this.pos++];
+      h += (byte & 0x7f) * 2 ** shift;
+      if (!(byte & 0x80)) break;
+    }
+    if (h % 2 === 1) {
+      const groups = (h - 1) / 2;
+      this.rle = false;
+      this.left = groups * 8;
+      this.bit = this.pos * 8;
+      this.pos += groups * this.width;
+    } else {
+      this.rle = true;
+      this.left = h / 2;
+      this.value = 0;
+      const bytes = (this.width + 7) >> 3;
+      for (let i = 0; i < bytes; i++) this.value += this.b[this.pos++] * 2 ** (8 * i);
+    }
+  }
+}
+
+const widthOf = (max: number) => 32 - Math.clz32(max);
+
+/**
+ * A BYTE_ARRAY dictionary kept as its page's bytes and the offsets of each value: a million-row
+ * group's dictionaries hold hundreds of thousands of values, and one Uint8Array view per
+ * value costs about 96 bytes of heap (80 MB for the NYC file's, measured) against 8 here.
+ * A data page reading it yields indices; ./batches.ts copies the bytes from here.
+ */
+export class ByteDictionary {
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  /** The page's bytes, as a Buffer (copied from without a view per value). */
+  readonly buffer: Buffer;
+
+  constructor(
+    bytes: Uint8Array,
+    readonly size: number,
+  ) {
+    this.buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.starts = new Int32Array(size);
+    this.ends = new Int32Array(size);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let i = 0, at = 0; i < size; i++) {
+      if (at + 4 > bytes.length) throw new Error(`the dictionary page ends before its value ${i} of ${size}`);
+      const length = view.getUint32(at, true);
+      this.starts[i] = at + 4;
+      this.ends[i] = at += 4 + length;
+      if (at > bytes.length) throw new Error(`the dictionary page ends inside its value ${i} of ${size}`);
+    }
+  }
+
+  /** Read the dictionary page whose bytes (as stored) are `stored`. */
+  static of(stored: Uint8Array, header: PageHeader, decoder: ColumnDecoder): ByteDictionary {
+    const page = decompressPage(stored, Number(header.uncompressed_page_size), decoder.codec, decoder.compressors);
+    return new ByteDictionary(page, header.dictionary_page_header!.num_values);
+  }
+}
+
+export class DictionaryPage {
+  private readonly defs: RleHybrid | undefined;
+  private readonly indices: RleHybrid;
+  /** Values (rows: flat columns only) not yet read. */
+  left: number;
+
+  constructor(
+    /** The page's bytes as stored (compressed), header excluded. */
+    stored: Uint8Array,
+    header: PageHeader,
+    decoder: ColumnDecoder,
+    /** Definition level of a present value (0: a required column, no levels). */
+    private readonly maxDef: number,
+    /** Decoded values, or a byte dictionary (then each value is its index in it). */
+    private readonly dictionary: DecodedArray | ByteDictionary,
+  ) {
+    const v2 = header.data_page_header_v2;
+    let page: Uint8Array;
+    let at = 0;
+    if (v2) {
+      // Levels first, never compressed, without a length prefix; then the values, maybe compressed.
+      const levels = v2.repetition_levels_byte_length + v2.definition_levels_byte_length;
+      if (maxDef) this.defs = new RleHybrid(stored, v2.repetition_levels_byte_length, levels, widthOf(maxDef));
+      const values = stored.subarray(levels);
+      const size = header.uncompressed_page_size - levels;
+      page = v2.is_compressed === false || size === 0 ? values : decompressPage(values, size, decoder.codec, decoder.compressors);
+      this.left = v2.num_values;
+    } else {
+      page = decompressPage(stored, Number(header.uncompressed_page_size), decoder.codec, decoder.compressors);
+      if (maxDef) {
+        const length = page[0] | (page[1] << 8) | (page[2] << 16) | (page[3] << 24);
+        this.defs = new RleHybrid(page, 4, 4 + length, widthOf(maxDef));
+        at = 4 + length;
+      }
+      this.left = header.data_page_header!.num_values;
+    }
+    const width = page[at];
+    this.indices = new RleHybrid(page, at + 1, page.length, width);
+  }
+
+  /** The next value: NULL is undefined. */
+  next(): unknown {
+    this.left--;
+    if (this.defs && this.defs.next() < this.maxDef) return undefined;
+    const i = this.indices.next();
+    const d = this.dictionary;
+    const size = d instanceof ByteDictionary ? d.size : d.length;
+    if (i >= size) throw new Error(`dictionary index ${i} is past the dictionary's ${size} values`);
+    return d instanceof ByteDictionary ? i : d[i];
+  }
+}
