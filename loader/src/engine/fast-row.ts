@@ -173,7 +173,7 @@ export class FastRows {
    * Normalize an ASCII record whose fields have no "" escapes into `w`, or return why the
    * row cannot be kept (nothing written then). `keyOut[0]` receives the row's key text.
    */
-  row(b: Buffer, ranges: readonly number[], map: HeaderMap, oddities: OddityCounter, w: RowWriter, keyOut: string[]): RejectReason | null {
+  row(b: Buffer, ranges: ArrayLike<number>, map: HeaderMap, oddities: OddityCounter, w: RowWriter, keyOut: string[]): RejectReason | null {
     if (ranges.length >> 1 !== map.fieldCount) return 'column_count';
     const fi = map.fieldIndex;
     const cols = this.cols;
