@@ -162,6 +162,27 @@ export function acquireLoaderLock(walDir: string): () => void {
 /** Passes that find batches lost before a run gives up on a database that keeps losing them. */
 const MAX_LOAD_PASSES = 3;
 
+/** Row counts of objects, summed. */
+interface Totals {
+  rowsIn: number;
+  rowsLoaded: number;
+  rowsRejected: number;
+  rowsDuplicate: number;
+  rejectedByReason: Record<string, number>;
+}
+
+function emptyTotals(): Totals {
+  return { rowsIn: 0, rowsLoaded: 0, rowsRejected: 0, rowsDuplicate: 0, rejectedByReason: {} };
+}
+
+function addTotals(t: Totals, oc: ObjectCheckpoint): void {
+  t.rowsIn += oc.rowsIn;
+  t.rowsLoaded += oc.rowsLoaded;
+  t.rowsRejected += oc.rowsRejected;
+  t.rowsDuplicate += oc.rowsDuplicate;
+  for (const [r, n] of Object.entries(oc.rejectedByReason ?? {})) t.rejectedByReason[r] = (t.rejectedByReason[r] ?? 0) + n;
+}
+
 /** How often a loader with nothing to claim looks again at objects other loaders hold. */
 const HELD_POLL_MS = 1000;
 
@@ -277,6 +298,9 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
   // Headers of split objects, read once per object version (key and ETag) for all of its ranges.
   const headers = new Map<string, string[]>();
   let objects: SourceObject[] = [];
+  // Objects listed so far, and the totals of windows already proved (their checkpoint entries are gone).
+  let listed = 0;
+  const tallied = emptyTotals();
   let cp: Checkpoint = { version: 1, objects: {}, updatedAt: 0 };
   let movedAside: string | undefined;
   let indexesBuilt: string[] = [];
@@ -289,9 +313,14 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       movedAside = loaded.movedAside.path;
       log.warn('the checkpoint was unusable and is moved aside; every object goes on from what the ledger holds', { problem: loaded.movedAside.problem, moved_to: movedAside });
     }
-    objects = await source.list();
+    // The source is listed, planned and proved a window of objects at a time, in key order
+    // (PIPEWARDEN_LIST_WINDOW): a source of millions of objects is never held whole.
+    const windowSize = config.loader.listWindow;
+    let windowAfter: string | undefined;
+    objects = await source.list({ limit: windowSize });
     await source.probe(objects, signal); // compressed objects are read decoded, and never cut into ranges
     progress.bytesTotal = objects.reduce((a, o) => a + o.size, 0);
+    listed = objects.length;
     const engine = opts.engine ?? (await createEngine(config, rules, log));
     const method = await chooseWriteMethod(res.pool, config.mysql.writeMethod).catch((e) => {
       throw new UserError(`cannot reach MySQL at startup: ${(e as Error).message}`, 'check PIPEWARDEN_MYSQL_URL and that the server runs; `pipewarden migrate` creates the schema');
@@ -338,71 +367,103 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     let vanished = false;
     // Objects this run finished: one found unfinished again means the database lost batches.
     const finished = new Set<string>();
-    for (let pass = 1; ; pass++) {
-      if (pass > 1) {
-        sink.startPass();
-        if (relist) {
-          // An object changed while it loaded (PIPEWARDEN_ON_CHANGE=reload): take its new version.
-          relist = false;
-          objects = await source.list();
-          await source.probe(objects, signal);
-          await leases.register(objects);
+    for (let firstWindow = true; ; firstWindow = false) {
+      await proveWindow(firstWindow);
+      if (signal.aborted || objects.length < windowSize) break;
+      // The window is proved: its objects' totals are kept as sums, their checkpoint entries
+      // dropped (the ledger and the objects' done marks answer for them on a rerun).
+      windowAfter = objects[objects.length - 1].key;
+      closeWindow(objects);
+      objects = await source.list({ after: windowAfter, limit: windowSize });
+      if (objects.length === 0) break;
+      await source.probe(objects, signal);
+      listed += objects.length;
+      progress.bytesTotal += objects.reduce((a, o) => a + o.size, 0);
+      await leases.register(objects);
+      log.info('next window of the listing', { after: windowAfter, objects: objects.length, listed });
+      emit();
+    }
+
+    /** Plan the window's objects from the ledger, load what it lacks, until a pass proves them all. */
+    async function proveWindow(firstWindow: boolean): Promise<void> {
+      for (let pass = 1; ; pass++) {
+        if (pass > 1) {
+          sink.startPass();
+          if (relist) {
+            // An object changed while it loaded (PIPEWARDEN_ON_CHANGE=reload): take its new version.
+            relist = false;
+            objects = await source.list({ after: windowAfter, limit: windowSize });
+            await source.probe(objects, signal);
+            await leases.register(objects);
+          }
         }
-        ledger = await retryWhileDown(() => ledgerRanges(res.pool, objects.map((o) => o.key), config.pipeline), { operation: 'mysql', signal, retryable: mysqlRetryable });
-      }
-      const leaseOf = await leases.rows(objects);
-      const todo: Todo[] = [];
-      let lost = vanished;
-      vanished = false;
-      const changedNow: string[] = [];
-      for (const obj of objects) {
-        if (changedObjects[obj.key] === 'skipped') continue;
-        const was = changedFrom(obj, cp.objects[obj.key], ledger.get(obj.key));
-        if (was !== undefined && !onChange(obj, was, 'since it was loaded')) {
-          if (config.onChange === 'fail') changedNow.push(`${obj.key} (ETag ${was} → ${obj.etag})`);
+        if (pass > 1 || !firstWindow) ledger = await retryWhileDown(() => ledgerRanges(res.pool, objects.map((o) => o.key), config.pipeline), { operation: 'mysql', signal, retryable: mysqlRetryable });
+        const leaseOf = await leases.rows(objects);
+        const todo: Todo[] = [];
+        let lost = vanished;
+        vanished = false;
+        const changedNow: string[] = [];
+        for (const obj of objects) {
+          if (changedObjects[obj.key] === 'skipped') continue;
+          const was = changedFrom(obj, cp.objects[obj.key], ledger.get(obj.key));
+          if (was !== undefined && !onChange(obj, was, 'since it was loaded')) {
+            if (config.onChange === 'fail') changedNow.push(`${obj.key} (ETag ${was} → ${obj.etag})`);
+            continue;
+          }
+          const ranges = ledger.get(obj.key)?.get(obj.etag) ?? [];
+          const oc = (cp.objects[obj.key] = planObject(obj, cp.objects[obj.key], ranges, leaseOf.get(obj.key)));
+          if (pass === 1) progress.bytesRead += oc.done ? obj.size : obj.encoding ? 0 : oc.nextByte;
+          if (oc.done) continue;
+          const mark = leaseOf.get(obj.key);
+          todo.push({ obj, oc, lease: mark });
+          if (finished.delete(obj.key)) lost = true;
+          if (mark?.etag === obj.etag && mark.doneRecords !== null) await leases.reopen(obj, mark.doneRecords);
+        }
+        if (changedNow.length > 0) {
+          throw new UserError(
+            `${changedNow.length} object(s) changed since they were loaded: ${changedNow.slice(0, 3).join(', ')}${changedNow.length > 3 ? ', …' : ''}; nothing of them was written`,
+            'set PIPEWARDEN_ON_CHANGE=reload to load the new versions (their rows go through the duplicate policy; the old versions\' batches stay) or skip to leave them, or restore the old versions',
+          );
+        }
+        if (todo.length === 0) {
+          // Every object is in the ledger. Under relaxed durability the commits of this run may
+          // still vanish in a crash: wait until they are on the server's disk, then prove again,
+          // so "finished" never stands for rows a crash a moment later takes away.
+          if (durability.flushAtCommit === 1 || run.batches_committed === committedWhenDurable) break;
+          committedWhenDurable = run.batches_committed;
+          const how = await retryWhileDown(() => waitForLogFlush(res.pool, durability, (ms) => sleep(ms, signal)), { operation: 'mysql', signal, retryable: mysqlRetryable });
+          if (how === 'lsn-late') log.warn('MySQL had not flushed its log after five flush intervals; proving the objects against the ledger anyway', { innodb_flush_log_at_trx_commit: durability.flushAtCommit });
           continue;
         }
-        const ranges = ledger.get(obj.key)?.get(obj.etag) ?? [];
-        const oc = (cp.objects[obj.key] = planObject(obj, cp.objects[obj.key], ranges, leaseOf.get(obj.key)));
-        if (pass === 1) progress.bytesRead += oc.done ? obj.size : obj.encoding ? 0 : oc.nextByte;
-        if (oc.done) continue;
-        const mark = leaseOf.get(obj.key);
-        todo.push({ obj, oc, lease: mark });
-        if (finished.delete(obj.key)) lost = true;
-        if (mark?.etag === obj.etag && mark.doneRecords !== null) await leases.reopen(obj, mark.doneRecords);
-      }
-      if (changedNow.length > 0) {
-        throw new UserError(
-          `${changedNow.length} object(s) changed since they were loaded: ${changedNow.slice(0, 3).join(', ')}${changedNow.length > 3 ? ', …' : ''}; nothing of them was written`,
-          'set PIPEWARDEN_ON_CHANGE=reload to load the new versions (their rows go through the duplicate policy; the old versions\' batches stay) or skip to leave them, or restore the old versions',
-        );
-      }
-      if (todo.length === 0) {
-        // Every object is in the ledger. Under relaxed durability the commits of this run may
-        // still vanish in a crash: wait until they are on the server's disk, then prove again,
-        // so "finished" never stands for rows a crash a moment later takes away.
-        if (durability.flushAtCommit === 1 || run.batches_committed === committedWhenDurable) break;
-        committedWhenDurable = run.batches_committed;
-        const how = await retryWhileDown(() => waitForLogFlush(res.pool, durability, (ms) => sleep(ms, signal)), { operation: 'mysql', signal, retryable: mysqlRetryable });
-        if (how === 'lsn-late') log.warn('MySQL had not flushed its log after five flush intervals; proving the objects against the ledger anyway', { innodb_flush_log_at_trx_commit: durability.flushAtCommit });
-        continue;
-      }
-      if (lost && ++lossyPasses >= MAX_LOAD_PASSES) {
-        throw new UserError(
-          `the database lost committed batches of ${todo.length} object(s) again and again during this run (${todo.map((t) => t.obj.key).slice(0, 3).join(', ')})`,
-          'check the MySQL server (crashes, restores, innodb_flush_log_at_trx_commit) and run the load again: what the ledger holds is skipped',
-        );
-      }
-      const held = await loadClaimable(todo);
-      if (signal.aborted) break;
-      if (held.claimed === 0 && held.elsewhere > 0) {
-        // Everything left is another loader's for now: look again shortly (a lease that is
-        // not renewed expires, and its object is then taken over here).
-        if (pass === 1 || pass % 30 === 0) log.info('the objects left are held by other loaders; waiting for them to finish or lapse', { objects: held.elsewhere, worker: leases.owner });
-        await sleep(HELD_POLL_MS, signal).catch(() => undefined);
+        if (lost && ++lossyPasses >= MAX_LOAD_PASSES) {
+          throw new UserError(
+            `the database lost committed batches of ${todo.length} object(s) again and again during this run (${todo.map((t) => t.obj.key).slice(0, 3).join(', ')})`,
+            'check the MySQL server (crashes, restores, innodb_flush_log_at_trx_commit) and run the load again: what the ledger holds is skipped',
+          );
+        }
+        const held = await loadClaimable(todo);
         if (signal.aborted) break;
+        if (held.claimed === 0 && held.elsewhere > 0) {
+          // Everything left is another loader's for now: look again shortly (a lease that is
+          // not renewed expires, and its object is then taken over here).
+          if (pass === 1 || pass % 30 === 0) log.info('the objects left are held by other loaders; waiting for them to finish or lapse', { objects: held.elsewhere, worker: leases.owner });
+          await sleep(HELD_POLL_MS, signal).catch(() => undefined);
+          if (signal.aborted) break;
+        }
       }
     }
+
+    /** Fold a proved window into the run's totals and drop its objects from the checkpoint. */
+    function closeWindow(window: SourceObject[]): void {
+      for (const o of window) {
+        const oc = cp.objects[o.key];
+        if (!oc) continue;
+        addTotals(tallied, oc);
+        if (oc.done) delete cp.objects[o.key];
+      }
+      writeCheckpoint(config.wal.dir, cp, config.wal.fsync !== 'never');
+    }
+
     await sink.trim();
     try {
       wal.removeResolvedSegments(readWalState(config.wal.dir));
@@ -840,23 +901,20 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     releaseLock();
   }
 
-  // The summary covers the whole source: every object's checkpoint totals.
-  const totals = objects.map((o) => cp.objects[o.key]).filter(Boolean);
-  const sum = (f: (c: ObjectCheckpoint) => number) => totals.reduce((a, c) => a + f(c), 0);
+  // The summary covers the whole source: the proved windows' sums and the last window's checkpoints.
+  const totals = { ...tallied, rejectedByReason: { ...tallied.rejectedByReason } };
+  for (const o of objects) if (cp.objects[o.key]) addTotals(totals, cp.objects[o.key]);
   const seconds = (Date.now() - started) / 1000;
   const summary: LoadSummary = {
     pipeline: config.pipeline,
     source: source.url,
     engine: config.engine,
-    objects: objects.length,
-    rows_in: sum((c) => c.rowsIn),
-    rows_loaded: sum((c) => c.rowsLoaded),
-    rows_rejected: sum((c) => c.rowsRejected),
-    rows_duplicate: sum((c) => c.rowsDuplicate),
-    rejected_by_reason: totals.reduce<Record<string, number>>((acc, c) => {
-      for (const [r, n] of Object.entries(c.rejectedByReason ?? {})) acc[r] = (acc[r] ?? 0) + n;
-      return acc;
-    }, {}),
+    objects: listed,
+    rows_in: totals.rowsIn,
+    rows_loaded: totals.rowsLoaded,
+    rows_rejected: totals.rowsRejected,
+    rows_duplicate: totals.rowsDuplicate,
+    rejected_by_reason: totals.rejectedByReason,
     fields_nulled: oddities.byColumn(rules.columnNames),
     dataset: { name: spec.name, table: spec.table },
     columns_absent: columnsAbsent,

@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { Duplex, Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { UserError } from '@pipewarden/core';
-import { ObjectChangedError, type Encoding, type Source, type SourceObject } from './types';
+import { ObjectChangedError, type Encoding, type ListWindow, type Source, type SourceObject } from './types';
 
 /** What the first bytes of an object announce: a compression, Parquet, or nothing (plain text). */
 export type Kind = Encoding | 'parquet';
@@ -113,8 +113,8 @@ export class DecodingSource implements Source {
     return this.raw.url;
   }
 
-  list(): Promise<SourceObject[]> {
-    return this.raw.list();
+  list(window?: ListWindow): Promise<SourceObject[]> {
+    return this.raw.list(window);
   }
 
   /** Find the encoding of these objects (a few at a time) and set it on each encoded one. */

@@ -4,7 +4,7 @@ import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { UserError } from '@pipewarden/core';
-import { ObjectChangedError, type Source, type SourceObject } from './types';
+import { ObjectChangedError, compareKeys, type ListWindow, type Source, type SourceObject } from './types';
 
 function fileEtag(path: string): { etag: string; size: number } {
   const st = statSync(path);
@@ -21,17 +21,18 @@ export class LocalSource implements Source {
     this.url = resolve(path);
   }
 
-  async list(): Promise<SourceObject[]> {
+  async list(window: ListWindow = {}): Promise<SourceObject[]> {
     if (!existsSync(this.url)) throw new UserError(`source ${this.url} does not exist`);
     const st = statSync(this.url);
     const files = st.isDirectory()
       ? readdirSync(this.url, { recursive: true, encoding: 'utf8' })
           .filter((f) => this.opts.anyName || /\.((csv|txt)(\.(gz|gzip|zst|zstd|bz2))?|parquet|pq)$/i.test(f))
           .filter((f) => !this.opts.anyName || statSync(join(this.url, f)).isFile())
-          .sort()
           .map((f) => join(this.url, f))
+          .sort(compareKeys)
       : [this.url];
-    return files.map((key) => ({ key, ...fileEtag(key) }));
+    const from = window.after === undefined ? files : files.filter((k) => compareKeys(k, window.after!) > 0);
+    return from.slice(0, window.limit ?? from.length).map((key) => ({ key, ...fileEtag(key) }));
   }
 
   open(object: SourceObject, startByte: number, _signal?: AbortSignal, endByte?: number): Readable {

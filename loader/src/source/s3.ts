@@ -5,7 +5,7 @@
 import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { UserError, s3Endpoint, type Config, type Logger } from '@pipewarden/core';
-import { ObjectChangedError, type Source, type SourceObject } from './types';
+import { ObjectChangedError, compareKeys, type ListWindow, type Source, type SourceObject } from './types';
 
 export function parseS3Url(url: string): { bucket: string; prefix: string } {
   const m = /^s3a?:\/\/([^/]+)\/?(.*)$/.exec(url);
@@ -59,17 +59,27 @@ export class S3Source implements Source {
     ({ bucket: this.bucket, prefix: this.prefix } = parseS3Url(url));
   }
 
-  async list(): Promise<SourceObject[]> {
+  async list(window: ListWindow = {}): Promise<SourceObject[]> {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
     } catch (e) {
       throw explainS3Error(e, `bucket s3://${this.bucket}`);
     }
     const out: SourceObject[] = [];
+    const limit = window.limit ?? Infinity;
+    const startAfter = window.after?.slice(`s3://${this.bucket}/`.length);
     let token: string | undefined;
     do {
       const res = await this.client
-        .send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, ContinuationToken: token }))
+        .send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.prefix,
+            ContinuationToken: token,
+            ...(token ? {} : { StartAfter: startAfter }),
+            ...(limit < 1000 ? { MaxKeys: limit - out.length } : {}),
+          }),
+        )
         .catch((e) => {
           throw explainS3Error(e, `listing ${this.url}`);
         });
@@ -78,8 +88,8 @@ export class S3Source implements Source {
         out.push({ key: `s3://${this.bucket}/${o.Key}`, etag: (o.ETag ?? '').replace(/"/g, ''), size: o.Size ?? 0 });
       }
       token = res.IsTruncated ? res.NextContinuationToken : undefined;
-    } while (token);
-    return out.sort((a, b) => (a.key < b.key ? -1 : 1));
+    } while (token && out.length < limit);
+    return out.sort((a, b) => compareKeys(a.key, b.key)).slice(0, limit);
   }
 
   open(object: SourceObject, startByte: number, signal?: AbortSignal, endByte?: number): Readable {

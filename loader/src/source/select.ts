@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import picomatch from 'picomatch';
 import { UserError } from '@pipewarden/core';
-import type { Source, SourceObject } from './types';
+import type { ListWindow, Source, SourceObject } from './types';
 
 const GLOB_CHAR = /[*?[\]{}]/;
 
@@ -51,10 +51,23 @@ export class SelectingSource implements Source {
     private readonly selection: SourceSelection,
   ) {}
 
-  async list(): Promise<SourceObject[]> {
-    const objects = (await this.raw.list()).filter((o) => this.selection.keep(o.key));
-    if (objects.length === 0 && this.selection.narrowed) throw new UserError(`no object under ${this.selection.base} matches ${this.url}`, 'check the glob or PIPEWARDEN_SOURCE_MATCH against the keys there (`aws s3 ls`, `ls -R`)');
+  async list(window: ListWindow = {}): Promise<SourceObject[]> {
+    const objects = window.limit === undefined ? (await this.raw.list(window)).filter((o) => this.selection.keep(o.key)) : await this.listWindow(window.limit, window.after);
+    if (objects.length === 0 && this.selection.narrowed && window.after === undefined) throw new UserError(`no object under ${this.selection.base} matches ${this.url}`, 'check the glob or PIPEWARDEN_SOURCE_MATCH against the keys there (`aws s3 ls`, `ls -R`)');
     return objects;
+  }
+
+  /** Up to `limit` selected objects after `after`: the raw listing is read a window at a time until enough are kept. */
+  private async listWindow(limit: number, after: string | undefined): Promise<SourceObject[]> {
+    const kept: SourceObject[] = [];
+    const step = Math.max(limit, 1000);
+    for (let cursor = after; kept.length < limit; ) {
+      const page = await this.raw.list({ after: cursor, limit: step });
+      for (const o of page) if (this.selection.keep(o.key)) kept.push(o);
+      if (page.length < step) break;
+      cursor = page[page.length - 1].key;
+    }
+    return kept.slice(0, limit);
   }
 
   open(object: SourceObject, startByte: number, signal?: AbortSignal, endByte?: number) {

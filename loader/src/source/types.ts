@@ -31,10 +31,26 @@ export interface SourceObject {
   format?: 'parquet';
 }
 
+/** A window of a listing: the objects whose keys come after `after` (in key order), at most `limit` of them. */
+export interface ListWindow {
+  after?: string;
+  limit?: number;
+}
+
+/**
+ * Keys in listing order: by their UTF-8 bytes, the order S3 lists them in (JavaScript's
+ * string order differs for characters beyond U+FFFF), so a window that starts after a key
+ * misses none and repeats none.
+ */
+export function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
 /** Where input comes from: S3 (ranged, resumable GetObject) or local files, one interface. */
 export interface Source {
   readonly url: string;
-  list(): Promise<SourceObject[]>;
+  /** The objects in key order; a window lists only part of them, so a huge source is never held whole. */
+  list(window?: ListWindow): Promise<SourceObject[]>;
   /** Stream the object's bytes from `startByte` up to `endByte` (excluded; default its end); fails clearly if the object changed (ETag). */
   open(object: SourceObject, startByte: number, signal?: AbortSignal, endByte?: number): Readable;
   close(): void;
