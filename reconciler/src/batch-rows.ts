@@ -28,11 +28,10 @@ export async function rowsFromMirror(redis: Redis | undefined, keys: MirrorKeys,
 
 /**
  * Re-reads batches from their source objects for one reconcile run. The loader is paused and
- * its lock held meanwhile, so the checkpoint and the bucket listings are read once and kept.
+ * its lock held meanwhile, so the checkpoint is read once and kept.
  */
 export class SourceRereader {
   private sources = new Map<string, Source>();
-  private listings = new Map<string, Promise<SourceObject[]>>();
   private checkpoint?: Checkpoint;
   constructor(private readonly config: Config, private readonly log: Logger) {}
 
@@ -51,19 +50,6 @@ export class SourceRereader {
     return s;
   }
 
-  /** The listing of the key's bucket (or file), listed once a run. */
-  private listingFor(key: string): Promise<SourceObject[]> {
-    const base = SourceRereader.baseOf(key);
-    let l = this.listings.get(base);
-    if (!l) {
-      l = this.sourceFor(key).list();
-      this.listings.set(base, l);
-      // A failed listing is not kept: the next batch asks again.
-      l.catch(() => this.listings.delete(base));
-    }
-    return l;
-  }
-
   async rows(intent: IntentRecord): Promise<BatchRows> {
     const { src } = intent;
     // The checkpoint helps only for this version of the object.
@@ -73,9 +59,10 @@ export class SourceRereader {
     const source = this.sourceFor(src.key);
     const object: SourceObject = { key: src.key, etag: src.etag, size: cp?.size ?? Number.MAX_SAFE_INTEGER };
     if (!cp) {
-      const listed = (await this.listingFor(src.key)).find((o) => o.key === src.key);
-      if (!listed) throw new UserError(`batch ${intent.id}: its source object ${src.key} is gone and the mirror lost it`);
-      object.size = listed.size;
+      // One HEAD (a stat for a file), not a listing of the bucket.
+      const found = await source.stat(src.key);
+      if (!found) throw new UserError(`batch ${intent.id}: its source object ${src.key} is gone and the mirror lost it`);
+      object.size = found.size;
     }
     const ctl = new AbortController();
     try {

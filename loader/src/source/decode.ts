@@ -117,6 +117,10 @@ export class DecodingSource implements Source {
     return this.raw.list(window);
   }
 
+  stat(key: string): Promise<SourceObject | undefined> {
+    return this.raw.stat(key);
+  }
+
   /** Find the encoding of these objects (a few at a time) and set it on each encoded one. */
   async probe(objects: readonly SourceObject[], signal?: AbortSignal): Promise<void> {
     let next = 0;

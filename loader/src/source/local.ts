@@ -35,6 +35,10 @@ export class LocalSource implements Source {
     return from.slice(0, window.limit ?? from.length).map((key) => ({ key, ...fileEtag(key) }));
   }
 
+  async stat(key: string): Promise<SourceObject | undefined> {
+    return existsSync(key) && statSync(key).isFile() ? { key, ...fileEtag(key) } : undefined;
+  }
+
   open(object: SourceObject, startByte: number, _signal?: AbortSignal, endByte?: number): Readable {
     const now = fileEtag(object.key);
     if (now.etag !== object.etag) {

@@ -2,7 +2,7 @@
 // GetObject; when a stream breaks (throttling, 5xx, a restarted endpoint, a socket silent
 // past PIPEWARDEN_S3_REQUEST_TIMEOUT_SECONDS) the reader resumes from the last byte it
 // delivered, with backoff, and insists on the same ETag.
-import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { UserError, s3Endpoint, type Config, type Logger } from '@pipewarden/core';
 import { ObjectChangedError, compareKeys, type ListWindow, type Source, type SourceObject } from './types';
@@ -90,6 +90,17 @@ export class S3Source implements Source {
       token = res.IsTruncated ? res.NextContinuationToken : undefined;
     } while (token && out.length < limit);
     return out.sort((a, b) => compareKeys(a.key, b.key)).slice(0, limit);
+  }
+
+  async stat(key: string): Promise<SourceObject | undefined> {
+    try {
+      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key.slice(`s3://${this.bucket}/`.length) }));
+      return { key, etag: (res.ETag ?? '').replace(/"/g, ''), size: res.ContentLength ?? 0 };
+    } catch (e) {
+      const status = (e as S3ServiceException)?.$metadata?.httpStatusCode;
+      if (status === 404 || (e as { name?: string }).name === 'NotFound') return undefined;
+      throw explainS3Error(e, `reading ${key}`);
+    }
   }
 
   open(object: SourceObject, startByte: number, signal?: AbortSignal, endByte?: number): Readable {

@@ -70,6 +70,10 @@ export class SelectingSource implements Source {
     return kept.slice(0, limit);
   }
 
+  stat(key: string): Promise<SourceObject | undefined> {
+    return this.raw.stat(key);
+  }
+
   open(object: SourceObject, startByte: number, signal?: AbortSignal, endByte?: number) {
     return this.raw.open(object, startByte, signal, endByte);
   }

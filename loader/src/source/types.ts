@@ -51,6 +51,8 @@ export interface Source {
   readonly url: string;
   /** The objects in key order; a window lists only part of them, so a huge source is never held whole. */
   list(window?: ListWindow): Promise<SourceObject[]>;
+  /** One object by its key (undefined when it is gone): what a re-read of one batch needs, without a listing. */
+  stat(key: string): Promise<SourceObject | undefined>;
   /** Stream the object's bytes from `startByte` up to `endByte` (excluded; default its end); fails clearly if the object changed (ETag). */
   open(object: SourceObject, startByte: number, signal?: AbortSignal, endByte?: number): Readable;
   close(): void;
