@@ -133,7 +133,7 @@ describe('nemesis: stack and invariants (real services)', () => {
     await stack.resetData();
     const dir = join(stack.layout.dir, 'nemesis-check');
     mkdirSync(dir, { recursive: true });
-    const workload: Workload = { prefix: 'check/', objects: [{ name: 'a.csv', generated: { rows: 2000, seed: 3, badShare: 0.01, duplicateShare: 0.01, keyBase: 7_000_000_000, crlf: false } }], records: 2000, settings: { engine: 'inline', batchSize: 500, pipelineDepth: 2, connections: 2, rangeBytes: 0 } };
+    const workload: Workload = { prefix: 'check/', objects: [{ name: 'a.csv', generated: { rows: 2000, seed: 3, badShare: 0.01, duplicateShare: 0.01, keyBase: 7_000_000_000, crlf: false } }], records: 2000, settings: { engine: 'inline', batchSize: 500, pipelineDepth: 2, connections: 2, rangeBytes: 0, listWindow: 1 } };
     const source = await materialize(stack, workload, join(dir, 'v1'));
     const proxies = { mysql: { port: stack.layout.ports.mariadb }, redis: { port: stack.layout.ports.redis }, s3: { port: stack.layout.ports.s3 } } as TrialContext['proxies'];
     const ctx = { stack, dir, walDir: join(dir, 'wal'), workload, source, proxies, settings: workload.settings, log: [], violations: [] } as unknown as TrialContext;

@@ -55,6 +55,7 @@ export function trialEnv(ctx: TrialContext, settings: LoaderSettings = ctx.setti
     PIPEWARDEN_PIPELINE_DEPTH: String(settings.pipelineDepth),
     PIPEWARDEN_MYSQL_CONNECTIONS: String(settings.connections),
     PIPEWARDEN_RANGE_BYTES: String(settings.rangeBytes),
+    PIPEWARDEN_LIST_WINDOW: String(settings.listWindow),
     // The s3-replace fault models a corrected export that the user wants loaded.
     PIPEWARDEN_ON_CHANGE: 'reload',
     PIPEWARDEN_WATCHDOG_INTERVAL_SECONDS: '0.2',

@@ -53,7 +53,7 @@ export function describePlan(p: TrialPlan): string {
   const s = w.settings;
   const faults = p.schedule.faults.map((f) => `${f.name}${f.target ? `[${f.target}]` : ''}${f.point ? `[${f.point}]` : ''}${f.secondWal ? `[${f.secondWal} WAL]` : ''}${f.settings ? `[batch ${f.settings.batchSize}, depth ${f.settings.pipelineDepth}, conns ${f.settings.connections}, ${f.settings.engine}${f.settings.rangeBytes ? `, ranges of ${f.settings.rangeBytes} bytes` : ''}]` : ''}@${f.at} hold ${f.holdMs}ms`).join(', ');
   const d = p.schedule.durability;
-  return `seed ${p.seed}: ${p.schedule.mode} mode, ${s.engine}, batch ${s.batchSize}, depth ${s.pipelineDepth}, conns ${s.connections}${s.rangeBytes ? `, ranges of ${s.rangeBytes} bytes` : ''}, flush_log_at_trx_commit=${d.flushLogAtTrxCommit}, redis AOF ${d.redisPersistent ? 'on' : 'off'}; ${objs}; faults: ${faults}`;
+  return `seed ${p.seed}: ${p.schedule.mode} mode, ${s.engine}, batch ${s.batchSize}, depth ${s.pipelineDepth}, conns ${s.connections}${s.rangeBytes ? `, ranges of ${s.rangeBytes} bytes` : ''}${s.listWindow < 10_000 ? `, windows of ${s.listWindow}` : ''}, flush_log_at_trx_commit=${d.flushLogAtTrxCommit}, redis AOF ${d.redisPersistent ? 'on' : 'off'}; ${objs}; faults: ${faults}`;
 }
 
 function expectedBatches(w: Workload): number {

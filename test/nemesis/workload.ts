@@ -24,6 +24,8 @@ export interface LoaderSettings {
   connections: number;
   /** PIPEWARDEN_RANGE_BYTES: 0 loads objects whole; else larger ones are cut into ranges (inline engine). */
   rangeBytes: number;
+  /** PIPEWARDEN_LIST_WINDOW: objects listed, planned and proved at a time. */
+  listWindow: number;
 }
 
 export interface Workload {
@@ -41,7 +43,9 @@ export function drawSettings(rng: Rng, engines: readonly Engine[]): LoaderSettin
   const engine: Engine = engines.includes('spark') && (engines.length === 1 || rng.chance(0.1)) ? 'spark' : 'inline';
   const settings = { engine, batchSize: rng.pick([250, 500, 1000, 2000, 5000]), pipelineDepth: rng.int(1, 6), connections: rng.int(1, 6) };
   // One trial in three cuts its objects into ranges of a few batches (issue 17), so faults hit split objects too.
-  return { ...settings, rangeBytes: engine === 'inline' && rng.chance(1 / 3) ? rng.pick([50_000, 200_000, 800_000]) : 0 };
+  const rangeBytes = engine === 'inline' && rng.chance(1 / 3) ? rng.pick([50_000, 200_000, 800_000]) : 0;
+  // One trial in three lists its objects one or two at a time, so faults hit later windows too.
+  return { ...settings, rangeBytes, listWindow: rng.chance(1 / 3) ? rng.pick([1, 2]) : 10_000 };
 }
 
 export function drawWorkload(rng: Rng, seed: number, engines: readonly Engine[]): Workload {
