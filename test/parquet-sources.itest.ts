@@ -159,6 +159,21 @@ test('a damaged footer is an error naming the object; the object before it stays
   expect(failingLoad(cut.source).stderr).toMatch(/cut\/b\.parquet: not a readable Parquet file: it does not end in "PAR1"/);
 });
 
+test('a damaged page is an error naming its row group and column; the batches before it stay committed', async () => {
+  const config = stack.config({ 'batch.size': BATCH });
+  const file = parquetOf(plain, 'damaged-page', ['--row-group-rows', '3000']);
+  const bytes = readFileSync(file);
+  const at = Math.floor(bytes.length * 0.7); // inside the last row groups' pages
+  bytes.fill(0xff, at, at + 64);
+  writeFileSync(file, bytes);
+  const { source } = await stage(config, file, 'damaged-page', 'p.parquet');
+  const { stderr } = failingLoad(source);
+  expect(stderr).toMatch(/damaged-page\/p\.parquet: row group [1-3], column "[^"]+": /);
+  const [l] = await q(config, 'SELECT COUNT(*) AS batches, COALESCE(SUM(rows_inserted), 0) AS rows_in FROM batch_ledger');
+  expect(Number(l.batches)).toBeGreaterThanOrEqual(3); // the first row group's batches at least
+  expect((await outcome(config)).rows).toBe(Number(l.rows_in));
+});
+
 /** A Parquet file written by a few lines of pyarrow. */
 function pyarrowFile(name: string, code: string): string {
   const out = join(stack.layout.dir, `${name}.parquet`);

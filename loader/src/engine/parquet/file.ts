@@ -96,6 +96,6 @@ export class ParquetFile {
       compressors,
       utf8: false,
     };
-    return new ColumnPages(this.fetch, start, end, decoder, c.name);
+    return new ColumnPages(this.fetch, start, end, decoder, `${this.object.key}: row group ${g}, column "${c.name}"`);
   }
 }

@@ -6,6 +6,7 @@
 // pages, which hold any number of rows and are read value by value (./dictionary-page.ts).
 import { parquetHeader, readPage } from 'hyparquet/src/column.js';
 import { getMaxDefinitionLevel } from 'hyparquet/src/schema.js';
+import { UserError } from '@pipewarden/core';
 import { ByteDictionary, DictionaryPage } from './dictionary-page';
 import type { ColumnDecoder, DecodedArray, PageHeader } from 'hyparquet/src/types.js';
 
@@ -37,7 +38,8 @@ export class ColumnPages {
     /** The chunk's end: no page lies beyond it. */
     private readonly end: number,
     private readonly decoder: ColumnDecoder,
-    readonly name: string,
+    /** What errors name: the object, the row group and the column. */
+    private readonly where: string,
   ) {
     this.bufStart = start;
     this.pos = start;
@@ -80,8 +82,22 @@ export class ColumnPages {
    * when `skip` covers it: returns the rows passed over (0 when a page is now current).
    */
   private async nextPage(skip: number): Promise<number> {
+    try {
+      return await this.readPage(skip);
+    } catch (e) {
+      throw this.damaged(e);
+    }
+  }
+
+  /** A page that does not decode is a damaged file (or one this reader cannot read): say where. */
+  private damaged(e: unknown): Error {
+    if (e instanceof UserError) return e;
+    return new UserError(`${this.where}: ${(e as Error).message}`, 'the rows before this row group are loaded; replace the object with an intact copy and load again');
+  }
+
+  private async readPage(skip: number): Promise<number> {
     for (;;) {
-      if (this.pos >= this.end) throw new Error(`column "${this.name}": its chunk ended before the row group's last row`);
+      if (this.pos >= this.end) throw new Error("its chunk ended before the row group's last row");
       const h = await this.header();
       await this.have(h.compressed_page_size);
       const at = this.pos - this.bufStart;
@@ -97,6 +113,7 @@ export class ColumnPages {
       if (skip >= rows) return rows;
       const encoding = h.data_page_header?.encoding ?? h.data_page_header_v2?.encoding;
       const dictionary = this.bytes ?? this.dictionary;
+      if (encoding?.endsWith('_DICTIONARY') && !dictionary) throw new Error('a dictionary-encoded page comes without a dictionary page');
       if (dictionary && encoding?.endsWith('_DICTIONARY')) {
         this.lazy = new DictionaryPage(stored, h, this.decoder, this.maxDef, dictionary);
         this.page = [];
@@ -123,7 +140,7 @@ export class ColumnPages {
         continue;
       }
       const k = Math.min(left, n);
-      if (this.lazy) for (let j = 0; j < k; j++) this.lazy.next();
+      if (this.lazy) this.pass(this.lazy, k);
       else this.pageAt += k;
       n -= k;
     }
@@ -138,11 +155,26 @@ export class ColumnPages {
         continue;
       }
       const k = Math.min(n - i, left);
-      const lazy = this.lazy;
-      if (lazy) for (let j = 0; j < k; j++) out[i + j] = lazy.next();
+      if (this.lazy) this.read(this.lazy, k, out, i);
       else for (let j = 0; j < k; j++) out[i + j] = this.page[this.pageAt + j];
       this.pageAt += k;
       i += k;
+    }
+  }
+
+  private pass(page: DictionaryPage, k: number): void {
+    try {
+      for (let j = 0; j < k; j++) page.next();
+    } catch (e) {
+      throw this.damaged(e);
+    }
+  }
+
+  private read(page: DictionaryPage, k: number, out: unknown[], at: number): void {
+    try {
+      for (let j = 0; j < k; j++) out[at + j] = page.next();
+    } catch (e) {
+      throw this.damaged(e);
     }
   }
 }
