@@ -1,9 +1,11 @@
 // `pipewarden spec infer|check|validate|list` and `generate --dataset` as users run them (a
 // real CLI process), on the real NYC sample, local and through a real S3 server.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_DATASET, readSpec } from '@pipewarden/core';
 import { createS3Client, generate, putFile } from '@pipewarden/loader';
+import { REPO_ROOT } from '@pipewarden/stack';
 import { startTestStack, type TestStack } from './helpers/stack';
 import { runCli } from './helpers/doubt';
 
@@ -153,4 +155,13 @@ test('generate --dataset writes a file of that spec; spec check agrees with what
   const report = JSON.parse(ok(['spec', 'check', spec, file, '--json']).stdout);
   expect(report).toMatchObject({ records: 3000, rejected: Number(m![1]), loadable: true });
   expect(Object.values(report.nulled as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(Number(m![3]));
+});
+
+test('spec infer proposes the same spec from a Parquet copy of the sample as from the CSV', () => {
+  const parquet = join(stack.layout.dir, 'nyc-sample.parquet');
+  execFileSync(join(REPO_ROOT, '.venv', 'bin', 'python'), [join(REPO_ROOT, 'scripts', 'csv-to-parquet.py'), SAMPLE, parquet, '--row-group-rows', '700'], { stdio: 'pipe' });
+  const propose = (file: string) => ok(['spec', 'infer', file, '--name', 'nyc-sample', '--table', 'nyc_sample']).stdout.split('\n').slice(1).join('\n');
+  const fromCsv = propose(SAMPLE);
+  expect(fromCsv).toMatch(/key: summons_number/);
+  expect(propose(parquet)).toBe(fromCsv);
 });

@@ -1,10 +1,10 @@
 // What `pipewarden spec infer` and `spec check` do, apart from printing: read a file (local
 // or S3, through the loader's own sources). Infer samples records with the loader's own CSV
-// splitter; check runs the inline engine itself over every object (exactly what a load
+// splitter (a Parquet object: its column names and first rows, as the loader reads them); check runs the inline engine itself over every object (exactly what a load
 // does with each record: fast path or reference), writing nothing. Loaded lazily by the
 // command (cli/src/lazy.ts).
 import { UserError, inferSpec, rulesFor, type Config, type InferredSpec, type RejectReason, type ResolvedSpec } from '@pipewarden/core';
-import { CsvFormatError, CsvRecordReader, InlineEngine, openSource, type CsvRecord, type Source, type SourceObject } from '@pipewarden/loader';
+import { CsvFormatError, CsvRecordReader, InlineEngine, openSource, parquetSample, type CsvRecord, type Source, type SourceObject } from '@pipewarden/loader';
 
 /** Dead-letter line numbers shown per reject reason. */
 const LINES_SHOWN = 5;
@@ -66,7 +66,13 @@ export async function inferFrom(url: string, config: Config, opts: { rows: numbe
   const rows: string[][] = [];
   let csvErrors = 0;
   try {
-    await eachRecord(source, objects[0], (r) => {
+    await source.probe?.([objects[0]]);
+    if (objects[0].format === 'parquet') {
+      // Column names and the first rows as text, as the loader reads them.
+      const sample = await parquetSample(source, objects[0], opts.rows, new AbortController().signal);
+      header = sample.header;
+      rows.push(...sample.rows);
+    } else await eachRecord(source, objects[0], (r) => {
       if (r.error) {
         csvErrors++;
         return;

@@ -8,6 +8,7 @@ export * from './progress';
 export * from './source';
 export * from './engine/types';
 export { InlineEngine, readHeader } from './engine/inline';
+export { parquetSample } from './engine/parquet/sample';
 export { CsvFormatError, CsvRecordReader, type CsvRecord } from './engine/csv-records';
 export * from './service';
 export * from './verify';

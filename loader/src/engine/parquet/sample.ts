@@ -1,0 +1,32 @@
+// The first rows of a Parquet object as text, column names first: what `pipewarden spec
+// infer` samples (the CSV path samples the first records the same way). Values are written
+// as render.ts writes them for a column the spec does not read (dates and timestamps ISO).
+import type { Source, SourceObject } from '../../source/types';
+import { ParquetFile } from './file';
+import { renderer } from './render';
+
+export async function parquetSample(source: Source, object: SourceObject, limit: number, signal: AbortSignal): Promise<{ header: string[]; rows: string[][] }> {
+  const file = await ParquetFile.open(source, object, signal, () => undefined);
+  const header = file.columns.map((c) => c.name);
+  const render = file.columns.map((c) => renderer(c, undefined));
+  const rows: string[][] = [];
+  for (const [g, [, groupRows]] of file.rowGroups.entries()) {
+    const n = Math.min(groupRows, limit - rows.length);
+    if (n <= 0) break;
+    const columns = await Promise.all(
+      file.columns.map(async (c, f) => {
+        const pages = file.pages(g, c);
+        const out: unknown[] = [];
+        await pages.take(n, out);
+        return out.map((v): string => {
+          if (v === null || v === undefined) return '';
+          // A dictionary index (BYTE_ARRAY columns): the value's bytes are in the dictionary.
+          if (typeof v === 'number' && pages.bytes) return pages.bytes.buffer.toString('utf8', pages.bytes.starts[v], pages.bytes.ends[v]);
+          return render[f](v);
+        });
+      }),
+    );
+    for (let i = 0; i < n; i++) rows.push(columns.map((col) => col[i]));
+  }
+  return { header, rows };
+}
