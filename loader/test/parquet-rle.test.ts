@@ -2,7 +2,7 @@
 // dictionary-page.ts) on random runs of bit widths up to 31: it decodes what was encoded,
 // and agrees with hyparquet's own decoder on the widths dictionary indices use (hyparquet
 // 1.33 misreads bit-packed groups of width 31, an index into 2^31 values no file holds).
-import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
+const { readRleBitPackedHybrid } = require('hyparquet/src/encoding.js') as typeof import('hyparquet/types/encoding');
 import { RleHybrid } from '../src/engine/parquet/dictionary-page';
 
 /** Encode `values` as Parquet's hybrid: runs of repeats as RLE, the rest bit-packed in groups of 8. */

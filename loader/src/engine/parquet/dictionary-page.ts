@@ -4,7 +4,7 @@
 // of a million references per column — about 1 GB for a 43-column NYC row group, measured.
 // Read lazily, a page costs its decompressed bytes. Only this encoding needs it: plain and
 // delta pages are bounded by their bytes, so ./pages.ts leaves them to hyparquet.
-import { decompressPage } from 'hyparquet/src/datapage.js';
+import { decompressPage } from './hyparquet-internals';
 import type { ColumnDecoder, DecodedArray, PageHeader } from 'hyparquet/src/types.js';
 
 /** The RLE / bit-packed hybrid encoding (Parquet's "RLE"), decoded one value at a time. */

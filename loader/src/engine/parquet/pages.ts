@@ -4,8 +4,7 @@
 // groups Spark and pyarrow write — where a page is about 1 MB of bytes. hyparquet decodes the
 // pages (headers, dictionaries, every encoding and codec) except dictionary-encoded data
 // pages, which hold any number of rows and are read value by value (./dictionary-page.ts).
-import { parquetHeader, readPage } from 'hyparquet/src/column.js';
-import { getMaxDefinitionLevel } from 'hyparquet/src/schema.js';
+import { getMaxDefinitionLevel, parquetHeader, readPage } from './hyparquet-internals';
 import { UserError } from '@pipewarden/core';
 import { ByteDictionary, DictionaryPage } from './dictionary-page';
 import type { ColumnDecoder, DecodedArray, PageHeader } from 'hyparquet/src/types.js';
