@@ -174,12 +174,26 @@ test('a damaged page is an error naming its row group and column; the batches be
   expect((await outcome(config)).rows).toBe(Number(l.rows_in));
 });
 
-/** A Parquet file written by a few lines of pyarrow. */
-function pyarrowFile(name: string, code: string): string {
+/** A Parquet file written by a few lines of pyarrow (`options`: write_table's keyword arguments). */
+function pyarrowFile(name: string, code: string, options = ''): string {
   const out = join(stack.layout.dir, `${name}.parquet`);
-  execFileSync(PYTHON, ['-c', `import sys, datetime, pyarrow as pa, pyarrow.parquet as pq\nt = ${code}\npq.write_table(t, sys.argv[1])`, out], { stdio: 'pipe' });
+  execFileSync(PYTHON, ['-c', `import sys, datetime, pyarrow as pa, pyarrow.parquet as pq\nt = ${code}\npq.write_table(t, sys.argv[1]${options ? ', ' + options : ''})`, out], { stdio: 'pipe' });
   return out;
 }
+
+test('INT96 timestamps (as Spark writes them), dictionary-encoded or not, load as their dates', async () => {
+  const config = stack.config({ 'batch.size': BATCH });
+  // 400 rows over 4 dates at midnight: a dictionary page, then the same as plain pages.
+  const table = "pa.table({'Summons Number': list(range(1, 401)), 'Issue Date': [datetime.datetime(2014, 1, 15 + i % 4) for i in range(400)]})";
+  for (const [name, options] of [['int96-dict', 'use_deprecated_int96_timestamps=True'], ['int96-plain', 'use_deprecated_int96_timestamps=True, use_dictionary=False']]) {
+    await stack.resetData();
+    const { source } = await stage(config, pyarrowFile(name, table, options), name, 't.parquet');
+    const s = await runLoad(config, { source });
+    expect({ name, loaded: s.rows_loaded, nulled: s.fields_nulled }).toEqual({ name, loaded: 400, nulled: {} });
+    const dates = await q(config, "SELECT DATE_FORMAT(issue_date, '%Y-%m-%d') AS d, COUNT(*) AS n FROM violations GROUP BY d ORDER BY d");
+    expect(dates.map((r) => [r.d, Number(r.n)])).toEqual([['2014-01-15', 100], ['2014-01-16', 100], ['2014-01-17', 100], ['2014-01-18', 100]]);
+  }
+});
 
 test('a nested column and a column whose type cannot map are errors before any row is written', async () => {
   const config = stack.config({ 'batch.size': BATCH });

@@ -24,9 +24,12 @@ export interface SourceProgress {
 export function sourceProgress(listing: readonly ListedObject[], checkpoint: Checkpoint): SourceProgress {
   let objectsPending = 0;
   let bytesPending = 0;
+  // Windows of the listing the loader proved and dropped from its checkpoint (key order: UTF-8 bytes).
+  const through = checkpoint.provedThrough === undefined ? undefined : Buffer.from(checkpoint.provedThrough);
   for (const o of listing) {
     const cp = checkpoint.objects[o.key];
     if (cp?.done) continue;
+    if (!cp && through && Buffer.compare(Buffer.from(o.key), through) <= 0) continue;
     objectsPending++;
     bytesPending += Math.max(0, o.size - (cp?.nextByte ?? 0));
   }
@@ -54,13 +57,13 @@ export async function listS3(client: S3Client, url: string, signal: AbortSignal)
   return out;
 }
 
-/** A file, or every .csv/.txt under a folder (what the loader's local source reads). */
+/** A file, or every CSV (plain or compressed) and Parquet file under a folder (what the loader's local source reads). */
 export function listLocal(path: string): ListedObject[] {
   const root = resolve(path);
   if (!existsSync(root)) throw new UserError(`source ${root} does not exist`);
   const files = statSync(root).isDirectory()
     ? readdirSync(root, { recursive: true, encoding: 'utf8' })
-        .filter((f) => /\.(csv|txt)$/i.test(f))
+        .filter((f) => /\.((csv|txt)(\.(gz|gzip|zst|zstd|bz2))?|parquet|pq)$/i.test(f))
         .map((f) => join(root, f))
     : [root];
   return files.map((key) => ({ key, size: statSync(key).size }));

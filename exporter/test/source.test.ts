@@ -34,6 +34,11 @@ describe('sourceProgress', () => {
     const p = sourceProgress([{ key: 's3://b/a.csv', size: 10 }], cp({ 's3://b/gone.csv': { done: false, nextByte: 5 }, 's3://b/a.csv': { done: false, nextByte: 50 } }));
     expect(p).toEqual({ objects: 1, objectsPending: 1, bytesPending: 0 });
   });
+  it('counts objects of listing windows the loader proved and dropped from its checkpoint as done', () => {
+    // PIPEWARDEN_LIST_WINDOW: a.csv and b.csv were in a proved window; c.csv is the window in progress.
+    const p = sourceProgress(listing, { ...cp({ 's3://b/c.csv': { done: false, nextByte: 100 } }), provedThrough: 's3://b/b.csv' });
+    expect(p).toEqual({ objects: 3, objectsPending: 1, bytesPending: 200 });
+  });
 });
 
 describe('listLocal', () => {

@@ -392,9 +392,12 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
           if (relist) {
             // An object changed while it loaded (PIPEWARDEN_ON_CHANGE=reload): take its new version.
             relist = false;
+            const was = objects;
             objects = await source.list({ after: windowAfter, limit: windowSize });
             await source.probe(objects, signal);
             await leases.register(objects);
+            listed += objects.length - was.length;
+            progress.bytesTotal += objects.reduce((a, o) => a + o.size, 0) - was.reduce((a, o) => a + o.size, 0);
           }
         }
         if (pass > 1 || !firstWindow) ledger = await retryWhileDown(() => ledgerRanges(res.pool, objects.map((o) => o.key), config.pipeline), { operation: 'mysql', signal, retryable: mysqlRetryable });
@@ -456,11 +459,17 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     /** Fold a proved window into the run's totals and drop its objects from the checkpoint. */
     function closeWindow(window: SourceObject[]): void {
       for (const o of window) {
+        // What the run keeps per object ends with its window, so memory holds one window.
+        finished.delete(o.key);
+        engineBytes.delete(o.key);
+        headers.delete(`${o.key}\0${o.etag}`);
         const oc = cp.objects[o.key];
         if (!oc) continue;
         addTotals(tallied, oc);
         if (oc.done) delete cp.objects[o.key];
       }
+      source.forget(window);
+      cp.provedThrough = window[window.length - 1].key;
       writeCheckpoint(config.wal.dir, cp, config.wal.fsync !== 'never');
     }
 

@@ -18,6 +18,16 @@ test('decimals are written exactly, whatever their physical type', () => {
   const big = 12345678901234567890123456789012345678n;
   const bytes = Buffer.from(big.toString(16).padStart(32, '0'), 'hex');
   expect(render(dec('FIXED_LEN_BYTE_ARRAY', 10), new Uint8Array(bytes))).toBe('1234567890123456789012345678.9012345678');
+  // Trailing zeros of the fraction go (a DECIMAL(38,18) value must fit a column of scale 2).
+  expect([render(dec('INT64', 3), 12500n), render(dec('INT64', 2), 1200n), render(dec('INT32', 2), -5)]).toEqual(['12.5', '12', '-0.05']);
+});
+
+test('floats: the shortest text that reads back, never an exponent', () => {
+  expect(render({ type: 'FLOAT' }, Math.fround(0.1))).toBe('0.1');
+  expect(render({ type: 'FLOAT' }, Math.fround(16777217))).toBe('16777216');
+  expect(render({ type: 'DOUBLE' }, 0.1)).toBe('0.1');
+  expect(render({ type: 'DOUBLE' }, 1e21)).toBe('1000000000000000000000');
+  expect(render({ type: 'DOUBLE' }, -1.25e-7)).toBe('-0.000000125');
 });
 
 test('integers: signed as stored, unsigned ones read as unsigned', () => {
@@ -43,6 +53,12 @@ test("dates and timestamps are written in the target column's first format, sub-
   // INT96 (old Spark and Impala files) arrives as nanoseconds.
   expect(render({ type: 'INT96' }, 1_400_000_000_000_000_000n)).toBe('2014-05-13 16:53:20');
   expect(render({ type: 'INT32', converted_type: 'TIME_MILLIS' }, 45_296_789)).toBe('12:34:56.789');
+  // A format without seconds cannot hold 20 s: the value stays whole (and fails the format: counted).
+  const minutes = target({ type: 'datetime', formats: ['YYYY-MM-DD HH:mm'] } as Partial<ResolvedColumn> & { type: 'datetime' });
+  expect(render(micros, 1_400_000_000_000_000n, minutes)).toBe('2014-05-13 16:53:20');
+  expect(render(micros, 1_399_999_980_000_000n, minutes)).toBe('2014-05-13 16:53');
+  const hhmm = target({ type: 'time', formats: ['HHmm'] } as Partial<ResolvedColumn> & { type: 'time' });
+  expect([render({ type: 'INT32', converted_type: 'TIME_MILLIS' }, 45_240_000, hhmm), render({ type: 'INT32', converted_type: 'TIME_MILLIS' }, 45_296_000, hhmm)]).toEqual(['1234', '12:34:56']);
 });
 
 test('booleans take the target column spelling; text and UUIDs as stored', () => {

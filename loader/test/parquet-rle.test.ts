@@ -53,8 +53,10 @@ test.each([0, 1, 2, 3, 5, 8, 12, 17, 24, 31])('width %i: every value as hyparque
   if (width <= 24) expect(decoded).toEqual(theirs);
 });
 
-test('a run past the end of its page is an error, not a value', () => {
-  const r = new RleHybrid(Uint8Array.of(4, 7), 0, 2, 3); // one RLE run of 2 sevens
+test('a run past the end of its page is an error, not a value; runs of no values are passed over', () => {
+  const r = new RleHybrid(Uint8Array.of(0, 1, 4, 7), 0, 4, 3); // an empty run of ones, then two sevens
   expect([r.next(), r.next()]).toEqual([7, 7]);
   expect(() => r.next()).toThrow(/past the end of its page/);
+  const packed = new RleHybrid(Uint8Array.of(3, 0xff), 0, 2, 3); // a group of 8 three-bit values needs 3 bytes
+  expect(() => packed.next()).toThrow(/bit-packed values run past the end/);
 });

@@ -36,7 +36,16 @@ const objectSchema = z.object({
   rejectedByReason: z.record(z.string(), count).optional(),
   rowsDuplicate: count,
 });
-const checkpointSchema = z.object({ version: z.literal(1), objects: z.record(z.string(), objectSchema), updatedAt: z.number() });
+const checkpointSchema = z.object({
+  version: z.literal(1),
+  objects: z.record(z.string(), objectSchema),
+  updatedAt: z.number(),
+  /**
+   * The last key of the listing windows this host proved done and dropped from `objects`
+   * (PIPEWARDEN_LIST_WINDOW): an object listed at or before it is done, though it has no entry.
+   */
+  provedThrough: z.string().optional(),
+});
 
 export type ObjectCheckpoint = z.infer<typeof objectSchema>;
 export type Checkpoint = z.infer<typeof checkpointSchema>;

@@ -121,6 +121,11 @@ export class DecodingSource implements Source {
     return this.raw.stat(key);
   }
 
+  /** Drop what was learnt of these objects' first bytes (a load's finished listing window). */
+  forget(objects: readonly SourceObject[]): void {
+    for (const o of objects) this.encodings.delete(`${o.key}\0${o.etag}`);
+  }
+
   /** Find the encoding of these objects (a few at a time) and set it on each encoded one. */
   async probe(objects: readonly SourceObject[], signal?: AbortSignal): Promise<void> {
     let next = 0;

@@ -4,7 +4,7 @@ import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { UserError } from '@pipewarden/core';
-import { ObjectChangedError, compareKeys, type ListWindow, type Source, type SourceObject } from './types';
+import { ObjectChangedError, type ListWindow, type Source, type SourceObject } from './types';
 
 function fileEtag(path: string): { etag: string; size: number } {
   const st = statSync(path);
@@ -29,10 +29,12 @@ export class LocalSource implements Source {
           .filter((f) => this.opts.anyName || /\.((csv|txt)(\.(gz|gzip|zst|zstd|bz2))?|parquet|pq)$/i.test(f))
           .filter((f) => !this.opts.anyName || statSync(join(this.url, f)).isFile())
           .map((f) => join(this.url, f))
-          .sort(compareKeys)
       : [this.url];
-    const from = window.after === undefined ? files : files.filter((k) => compareKeys(k, window.after!) > 0);
-    return from.slice(0, window.limit ?? from.length).map((key) => ({ key, ...fileEtag(key) }));
+    // A folder is read whole per window (readdir has no "after"); its keys' bytes are made once for the sort.
+    const keyed = files.map((k) => ({ k, b: Buffer.from(k) })).sort((x, y) => Buffer.compare(x.b, y.b));
+    const after = window.after === undefined ? undefined : Buffer.from(window.after);
+    const from = after ? keyed.filter((x) => Buffer.compare(x.b, after) > 0) : keyed;
+    return from.slice(0, window.limit ?? from.length).map(({ k: key }) => ({ key, ...fileEtag(key) }));
   }
 
   async stat(key: string): Promise<SourceObject | undefined> {

@@ -76,7 +76,7 @@ export async function* parquetBatches(rules: RowRules, source: Source, object: S
       if (batch.records >= batchSize && row <= file.rows) yield finish(false);
     }
   }
-  if (row <= file.rows && !signal.aborted) throw new Error(`${object.key}: row ${row} is past the file's ${file.rows} rows`);
+  if (row <= file.rows && !signal.aborted) throw new UserError(`${object.key}: its row groups end before row ${row} of ${file.rows}`, 'the footer is damaged; replace the object with an intact copy');
   if (signal.aborted) return;
   // The final (possibly empty) batch marks the object done, as for CSV.
   yield finish(true);

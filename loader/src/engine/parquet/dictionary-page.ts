@@ -2,8 +2,8 @@
 // bit-packed, so one 1 MB page can hold every row of a million-row row group (pyarrow bounds
 // pages by encoded bytes only): decoded whole, as hyparquet's readPage does, that is an array
 // of a million references per column — about 1 GB for a 43-column NYC row group, measured.
-// Read lazily, a page costs its decompressed bytes. Only this encoding needs it: plain and
-// delta pages are bounded by their bytes, so ./pages.ts leaves them to hyparquet.
+// Read lazily, a page costs its decompressed bytes. Only this encoding is read so: other
+// pages go to hyparquet whole (./pages.ts says what that costs).
 import { decompressPage } from './hyparquet-internals';
 import type { ColumnDecoder, DecodedArray, PageHeader } from 'hyparquet/src/types.js';
 
@@ -23,7 +23,7 @@ export class RleHybrid {
 
   next(): number {
     if (this.width === 0) return 0;
-    if (this.left === 0) this.run();
+    while (this.left === 0) this.run(); // a run of no values is allowed (writers emit them)
     this.left--;
     if (this.rle) return this.value;
     let v = 0;
@@ -52,11 +52,13 @@ export class RleHybrid {
       this.left = groups * 8;
       this.bit = this.pos * 8;
       this.pos += groups * this.width;
+      if (this.pos > this.end) throw new Error('bit-packed values run past the end of their page');
     } else {
       this.rle = true;
       this.left = h / 2;
       this.value = 0;
       const bytes = (this.width + 7) >> 3;
+      if (this.pos + bytes > this.end) throw new Error('a run-length encoded value lies past the end of its page');
       for (let i = 0; i < bytes; i++) this.value += this.b[this.pos++] * 2 ** (8 * i);
     }
   }
@@ -68,7 +70,7 @@ const widthOf = (max: number) => 32 - Math.clz32(max);
  * A BYTE_ARRAY dictionary kept as its page's bytes and the offsets of each value: a million-row
  * group's dictionaries hold hundreds of thousands of values, and one Uint8Array view per
  * value costs about 96 bytes of heap (80 MB for the NYC file's, measured) against 8 here.
- * A data page reading it yields indices; ./batches.ts copies the bytes from here.
+ * A data page reading it yields indices; ./row-writer.ts copies the bytes from here.
  */
 export class ByteDictionary {
   readonly starts: Int32Array;

@@ -78,12 +78,19 @@ export class ParquetFile {
   /** A page reader of column `c` in row group `g`. */
   pages(g: number, c: ParquetColumn): ColumnPages {
     const chunk = this.metadata.row_groups[g].columns[c.index];
+    if (!chunk) throw new UserError(`${this.object.key}: row group ${g} has no column "${c.name}" (its footer lists ${this.metadata.row_groups[g].columns.length} columns)`, 'the footer is damaged; replace the object with an intact copy');
     const meta = chunk.meta_data;
     if (!meta || chunk.file_path) throw new UserError(`${this.object.key}: column "${c.name}" of row group ${g} lies in another file (${chunk.file_path ?? 'no metadata'})`, 'pipewarden reads self-contained Parquet files');
-    const start = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
+    // Some writers store 0 for "no dictionary page" (hyparquet reads it so too).
+    const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
     const end = start + Number(meta.total_compressed_size);
     if (start < 4 || end > this.object.size) throw new UserError(`${this.object.key}: column "${c.name}" of row group ${g} lies outside the file (bytes ${start}–${end} of ${this.object.size})`, 'the footer is damaged; replace the object with an intact copy');
-    const schemaPath = getTreePath(parquetSchema(this.metadata), meta.path_in_schema);
+    let schemaPath;
+    try {
+      schemaPath = getTreePath(parquetSchema(this.metadata), meta.path_in_schema);
+    } catch (e) {
+      throw new UserError(`${this.object.key}: column "${c.name}" of row group ${g} is not in the schema (${(e as Error).message})`, 'the footer is damaged; replace the object with an intact copy');
+    }
     const decoder: ColumnDecoder = {
       pathInSchema: meta.path_in_schema,
       type: meta.type,

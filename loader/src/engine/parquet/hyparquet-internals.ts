@@ -4,5 +4,5 @@
 // once, with those types. Pinned: these are hyparquet's internals, not its documented API.
 export const { parquetHeader, readPage } = require('hyparquet/src/column.js') as typeof import('hyparquet/types/column');
 export const { decompressPage } = require('hyparquet/src/datapage.js') as typeof import('hyparquet/types/datapage');
-export const { DEFAULT_PARSERS } = require('hyparquet/src/convert.js') as typeof import('hyparquet/types/convert');
+export const { DEFAULT_PARSERS, convert } = require('hyparquet/src/convert.js') as typeof import('hyparquet/types/convert');
 export const { getTreePath, getMaxDefinitionLevel } = require('hyparquet/src/schema.js') as typeof import('hyparquet/types/schema');

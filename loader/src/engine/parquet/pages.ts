@@ -4,7 +4,9 @@
 // groups Spark and pyarrow write — where a page is about 1 MB of bytes. hyparquet decodes the
 // pages (headers, dictionaries, every encoding and codec) except dictionary-encoded data
 // pages, which hold any number of rows and are read value by value (./dictionary-page.ts).
-import { getMaxDefinitionLevel, parquetHeader, readPage } from './hyparquet-internals';
+// Other pages are decoded whole: plain ones hold at most a value per few bytes, but an RLE
+// boolean page or a mostly-NULL page can still hold many rows (a few arrays of them).
+import { convert, getMaxDefinitionLevel, parquetHeader, readPage } from './hyparquet-internals';
 import { UserError } from '@pipewarden/core';
 import { ByteDictionary, DictionaryPage } from './dictionary-page';
 import type { ColumnDecoder, DecodedArray, PageHeader } from 'hyparquet/src/types.js';
@@ -24,7 +26,7 @@ export class ColumnPages {
   private dictionary: DecodedArray | undefined;
   /** The chunk's dictionary of byte arrays (then dictionary-encoded values are indices into it). */
   bytes: ByteDictionary | undefined;
-  /** The current page: decoded whole (plain and delta pages, bounded by their bytes), or read lazily (dictionary pages). */
+  /** The current page: decoded whole (pages not dictionary-encoded), or read lazily (dictionary pages). */
   private page: DecodedArray = [];
   private pageAt = 0;
   private lazy: DictionaryPage | undefined;
@@ -71,7 +73,7 @@ export class ColumnPages {
         return h;
       } catch (e) {
         // A header longer than the bytes at hand (statistics can be long): fetch more.
-        if (this.pos + n >= this.end) throw e;
+        if (this.pos + n >= this.end) throw this.damaged(e);
       }
     }
   }
@@ -80,9 +82,10 @@ export class ColumnPages {
    * Move to the next data page (a dictionary page on the way is kept), or pass over it whole
    * when `skip` covers it: returns the rows passed over (0 when a page is now current).
    */
-  private async nextPage(skip: number): Promise<number> {
+  /** A decoding step: its failure means a damaged page (a read's failure, a stop or a changed object, is left as it is). */
+  private decode<T>(f: () => T): T {
     try {
-      return await this.readPage(skip);
+      return f();
     } catch (e) {
       throw this.damaged(e);
     }
@@ -94,17 +97,21 @@ export class ColumnPages {
     return new UserError(`${this.where}: ${(e as Error).message}`, 'the rows before this row group are loaded; replace the object with an intact copy and load again');
   }
 
-  private async readPage(skip: number): Promise<number> {
+  private async nextPage(skip: number): Promise<number> {
     for (;;) {
-      if (this.pos >= this.end) throw new Error("its chunk ended before the row group's last row");
+      if (this.pos >= this.end) throw this.damaged(new Error("its chunk ended before the row group's last row"));
       const h = await this.header();
       await this.have(h.compressed_page_size);
       const at = this.pos - this.bufStart;
       const stored = this.buf.subarray(at, at + h.compressed_page_size);
       this.pos += h.compressed_page_size;
       if (h.type === 'DICTIONARY_PAGE') {
-        if (this.decoder.type === 'BYTE_ARRAY') this.bytes = ByteDictionary.of(stored, h, this.decoder);
-        else this.dictionary = readPage({ view: new DataView(stored.buffer, stored.byteOffset, stored.length), offset: 0 }, h, this.decoder, undefined, undefined, 0).data;
+        if (this.decoder.type === 'BYTE_ARRAY') this.bytes = this.decode(() => ByteDictionary.of(stored, h, this.decoder));
+        else {
+          // Converted as a data page's values are (with the logical types cleared, only INT96 changes: to nanoseconds).
+          const raw = this.decode(() => readPage({ view: new DataView(stored.buffer, stored.byteOffset, stored.length), offset: 0 }, h, this.decoder, undefined, undefined, 0).data);
+          this.dictionary = raw && this.decode(() => convert(raw, this.decoder));
+        }
         continue;
       }
       const rows = h.data_page_header?.num_values ?? h.data_page_header_v2?.num_rows;
@@ -112,13 +119,13 @@ export class ColumnPages {
       if (skip >= rows) return rows;
       const encoding = h.data_page_header?.encoding ?? h.data_page_header_v2?.encoding;
       const dictionary = this.bytes ?? this.dictionary;
-      if (encoding?.endsWith('_DICTIONARY') && !dictionary) throw new Error('a dictionary-encoded page comes without a dictionary page');
+      if (encoding?.endsWith('_DICTIONARY') && !dictionary) throw this.damaged(new Error('a dictionary-encoded page comes without a dictionary page'));
       if (dictionary && encoding?.endsWith('_DICTIONARY')) {
-        this.lazy = new DictionaryPage(stored, h, this.decoder, this.maxDef, dictionary);
+        this.lazy = this.decode(() => new DictionaryPage(stored, h, this.decoder, this.maxDef, dictionary));
         this.page = [];
       } else {
         this.lazy = undefined;
-        this.page = readPage({ view: new DataView(stored.buffer, stored.byteOffset, stored.length), offset: 0 }, h, this.decoder, this.dictionary, undefined, 0).data ?? [];
+        this.page = this.decode(() => readPage({ view: new DataView(stored.buffer, stored.byteOffset, stored.length), offset: 0 }, h, this.decoder, this.dictionary, undefined, 0).data ?? []);
       }
       this.pageAt = 0;
       return 0;

@@ -7,7 +7,7 @@
 import { parseFormat, type FormatToken, type ResolvedColumn } from '@pipewarden/core';
 import type { ParquetColumn, TimeUnit } from './schema';
 
-/** A value's text (never called for NULL). Stored text (BYTE_ARRAY) is copied as bytes by ./batches.ts instead. */
+/** A value's text (never called for NULL). Stored text (BYTE_ARRAY) is copied as bytes by ./row-writer.ts instead. */
 export type Render = (v: unknown) => string;
 
 const PER_SECOND: Record<TimeUnit, bigint> = { MILLIS: 1000n, MICROS: 1_000_000n, NANOS: 1_000_000_000n };
@@ -47,11 +47,19 @@ function timestampClock(v: bigint | number, unit: TimeUnit): Clock {
 }
 
 /** In the column's first format (a date or datetime column reads it back exactly); ISO otherwise. */
-function write(c: Clock, tokens: FormatToken[] | undefined, withTime: boolean): string {
+/**
+ * A clock in the column's first format (so the column reads it back exactly), or ISO when
+ * the format cannot hold all of it — a time of day in a date column, seconds in a format
+ * without them: the text then fails the column's formats and is counted, never cut short.
+ */
+function write(c: Clock, tokens: FormatToken[] | undefined, iso: 'date' | 'datetime' | 'time'): string {
   const frac = c.fraction ? '.' + c.fraction : '';
+  const has = (...kinds: FormatToken['kind'][]) => tokens!.some((t) => kinds.includes(t.kind));
+  if (tokens && (((c.second || c.fraction) && !has('second')) || (c.minute && !has('minute')) || (c.hour && !has('hour24', 'hour12')))) tokens = undefined;
   if (!tokens) {
     const date = `${pad(c.year, 4)}-${pad(c.month)}-${pad(c.day)}`;
-    return withTime ? `${date} ${pad(c.hour)}:${pad(c.minute)}:${pad(c.second)}${frac}` : date;
+    const time = `${pad(c.hour)}:${pad(c.minute)}:${pad(c.second)}${frac}`;
+    return iso === 'date' ? date : iso === 'time' ? time : `${date} ${time}`;
   }
   let out = '';
   for (const t of tokens) {
@@ -76,8 +84,33 @@ function decimalText(v: unknown, scale: number): string {
   } else n = BigInt(v as number | bigint);
   const neg = n < 0n;
   const digits = (neg ? -n : n).toString().padStart(scale + 1, '0');
-  const text = scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
+  // Trailing zeros of the fraction say nothing of the value, and a column of a smaller scale
+  // (Spark writes DECIMAL(38,18)) would refuse them: 12.500 is written 12.5, 12.00 as 12.
+  const fraction = scale ? digits.slice(-scale).replace(/0+$/, '') : '';
+  const text = digits.slice(0, digits.length - scale) + (fraction ? '.' + fraction : '');
   return neg ? '-' + text : text;
+}
+
+/** A number's text without an exponent (1e+21 → 1000000000000000000000; 1e-7 → 0.0000001). */
+export function plainNumber(s: string): string {
+  const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(s);
+  if (!m) return s;
+  const [, sign, lead, rest = '', exp] = m;
+  const digits = lead + rest;
+  const point = 1 + Number(exp); // where the decimal point goes in `digits`
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`.replace(/\.?0+$/, '');
+  if (point >= digits.length) return sign + digits + '0'.repeat(point - digits.length);
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
+/** The shortest text that reads back as this float32 (String() would write its float64 widening: 0.10000000149011612). */
+function float32Text(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  for (let p = 1; p <= 9; p++) {
+    const s = v.toPrecision(p);
+    if (Math.fround(Number(s)) === v) return plainNumber(String(Number(s)));
+  }
+  return plainNumber(String(v));
 }
 
 function text(v: unknown): string {
@@ -102,24 +135,18 @@ export function renderer(pc: ParquetColumn, target: ResolvedColumn | undefined):
     case 'decimal':
       return (v) => decimalText(v, pc.scale);
     case 'float':
-      return (v) => String(v);
+      return pc.element.type === 'FLOAT' ? (v) => float32Text(v as number) : (v) => plainNumber(String(v));
     case 'boolean':
       return (v) => (target?.type === 'boolean' ? (v ? target.trueValues[0] : target.falseValues[0]) : String(v));
     case 'date':
-      return (v) => write(clockOf(BigInt(v as number) * 86400n, ''), tokens, target?.type === 'datetime');
+      return (v) => write(clockOf(BigInt(v as number) * 86400n, ''), tokens, target?.type === 'datetime' ? 'datetime' : 'date');
     case 'timestamp':
-      return (v) => {
-        const c = timestampClock(v as bigint, pc.unit);
-        // A date column takes a timestamp at midnight; any other time of day would be lost, so
-        // it stays in the text (and fails the date's formats: counted, not dropped).
-        const lossy = target?.type === 'date' && (c.hour || c.minute || c.second || c.fraction);
-        return write(c, lossy ? undefined : tokens, true);
-      };
+      // A date column takes a timestamp at midnight; another time of day stays in the text (write()).
+      return (v) => write(timestampClock(v as bigint, pc.unit), tokens, 'datetime');
     case 'time':
       return (v) => {
         const [s, rest] = divmod(BigInt(v as number | bigint), PER_SECOND[pc.unit]);
-        const c = { ...clockOf(s, fractionOf(rest, pc.unit)), year: 0, month: 0, day: 0 };
-        return tokens ? write(c, tokens, true) : `${pad(c.hour)}:${pad(c.minute)}:${pad(c.second)}${c.fraction ? '.' + c.fraction : ''}`;
+        return write(clockOf(s, fractionOf(rest, pc.unit)), tokens, 'time');
       };
   }
 }
