@@ -129,6 +129,9 @@ describe('reconcile guards', () => {
       expect(failure.error).toMatch(/loader lock[\s\S]*will not write/);
       expect(parseExposition(await metrics()).get('pipewarden_reconcile_last_failed{pipeline="default"}')).toBe(1); // the reconciler's series carry the pipeline
       expect(await tableRows(stack)).toBe(d.sourceRows - d.missingRows); // nothing written
+      // The watchdog's start may queue a second decision (MySQL restarted under the batches in
+      // doubt): let it meet the lock too, so only a retry can repair once the holder is gone.
+      await svc.service.jobs.idle();
       holder.kill('SIGKILL');
       await waitFor('a retry that succeeds', async () => ((await status()).reconcile.lastFailure === null && (await tableRows(stack)) === d.sourceRows ? true : undefined), 60000);
       await svc.service.jobs.idle();
