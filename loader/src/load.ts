@@ -56,7 +56,7 @@ import { findRanges } from './range-finder';
 import { LoaderMetrics } from './metrics';
 import { AbortedError, mysqlRetryable, retryWhileDown, sleep } from './retry';
 import { DualWriteSink, chooseWriteMethod, type BatchOutcome } from './sink';
-import { ObjectChangedError, openSource, type SourceObject } from './source';
+import { ObjectChangedError, isRetryableS3Error, openSource, type SourceObject } from './source';
 
 /** What one run did itself: batches it wrote, and batches it found already in the ledger. */
 export interface RunFigures {
@@ -317,6 +317,14 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     // (PIPEWARDEN_LIST_WINDOW): a source of millions of objects is never held whole.
     const windowSize = config.loader.listWindow;
     let windowAfter: string | undefined;
+    // Windows after the first are listed mid-load: S3 down then is waited out, as a read is.
+    const listWindow = (after: string | undefined) =>
+      retryWhileDown(() => source.list({ after, limit: windowSize }), {
+        operation: 's3',
+        signal,
+        retryable: isRetryableS3Error,
+        onRetry: (attempt, e) => attempt === 1 && log.warn('listing the source failed; retrying', { error: (e as Error).message }),
+      });
     objects = await source.list({ limit: windowSize });
     await source.probe(objects, signal); // compressed objects are read decoded, and never cut into ranges
     progress.bytesTotal = objects.reduce((a, o) => a + o.size, 0);
@@ -374,7 +382,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       // dropped (the ledger and the objects' done marks answer for them on a rerun).
       windowAfter = objects[objects.length - 1].key;
       closeWindow(objects);
-      objects = await source.list({ after: windowAfter, limit: windowSize });
+      objects = await listWindow(windowAfter);
       if (objects.length === 0) break;
       await source.probe(objects, signal);
       listed += objects.length;
@@ -393,7 +401,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
             // An object changed while it loaded (PIPEWARDEN_ON_CHANGE=reload): take its new version.
             relist = false;
             const was = objects;
-            objects = await source.list({ after: windowAfter, limit: windowSize });
+            objects = await listWindow(windowAfter);
             await source.probe(objects, signal);
             await leases.register(objects);
             listed += objects.length - was.length;

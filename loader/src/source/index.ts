@@ -7,7 +7,7 @@ import { SelectingSource, selectionOf } from './select';
 
 export * from './types';
 export { LocalSource } from './local';
-export { S3Source, createS3Client, parseS3Url, explainS3Error } from './s3';
+export { S3Source, createS3Client, parseS3Url, explainS3Error, isRetryableS3Error } from './s3';
 export { DecodingSource, encodingOf } from './decode';
 
 /** The source a URL names: s3://bucket/prefix or a local file or folder (a glob in it, and PIPEWARDEN_SOURCE_MATCH, select objects), its compressed objects read decoded. */
