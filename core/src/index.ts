@@ -5,6 +5,7 @@ export * from './pipelines';
 export * from './metrics';
 export * from './batch';
 export * from './dataset';
+export * from './source-keys';
 export * from './record/header';
 export * from './record/normalize';
 export * from './record/scan';

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { UserError, type Checkpoint } from '@pipewarden/core';
+import { SOURCE_FILE_NAME, UserError, compareKeys, type Checkpoint } from '@pipewarden/core';
 
 export interface ListedObject {
   key: string;
@@ -24,12 +24,12 @@ export interface SourceProgress {
 export function sourceProgress(listing: readonly ListedObject[], checkpoint: Checkpoint): SourceProgress {
   let objectsPending = 0;
   let bytesPending = 0;
-  // Windows of the listing the loader proved and dropped from its checkpoint (key order: UTF-8 bytes).
-  const through = checkpoint.provedThrough === undefined ? undefined : Buffer.from(checkpoint.provedThrough);
+  // Windows of the listing the loader proved and dropped from its checkpoint.
+  const through = checkpoint.provedThrough;
   for (const o of listing) {
     const cp = checkpoint.objects[o.key];
     if (cp?.done) continue;
-    if (!cp && through && Buffer.compare(Buffer.from(o.key), through) <= 0) continue;
+    if (!cp && through !== undefined && compareKeys(o.key, through) <= 0) continue;
     objectsPending++;
     bytesPending += Math.max(0, o.size - (cp?.nextByte ?? 0));
   }
@@ -63,7 +63,7 @@ export function listLocal(path: string): ListedObject[] {
   if (!existsSync(root)) throw new UserError(`source ${root} does not exist`);
   const files = statSync(root).isDirectory()
     ? readdirSync(root, { recursive: true, encoding: 'utf8' })
-        .filter((f) => /\.((csv|txt)(\.(gz|gzip|zst|zstd|bz2))?|parquet|pq)$/i.test(f))
+        .filter((f) => SOURCE_FILE_NAME.test(f))
         .map((f) => join(root, f))
     : [root];
   return files.map((key) => ({ key, size: statSync(key).size }));

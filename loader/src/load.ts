@@ -171,6 +171,11 @@ interface Totals {
   rejectedByReason: Record<string, number>;
 }
 
+/** Bytes stored of these objects. */
+function bytesOf(objects: readonly SourceObject[]): number {
+  return objects.reduce((a, o) => a + o.size, 0);
+}
+
 function emptyTotals(): Totals {
   return { rowsIn: 0, rowsLoaded: 0, rowsRejected: 0, rowsDuplicate: 0, rejectedByReason: {} };
 }
@@ -327,7 +332,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       });
     objects = await source.list({ limit: windowSize });
     await source.probe(objects, signal); // compressed objects are read decoded, and never cut into ranges
-    progress.bytesTotal = objects.reduce((a, o) => a + o.size, 0);
+    progress.bytesTotal = bytesOf(objects);
     listed = objects.length;
     const engine = opts.engine ?? (await createEngine(config, rules, log));
     const method = await chooseWriteMethod(res.pool, config.mysql.writeMethod).catch((e) => {
@@ -386,7 +391,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
       if (objects.length === 0) break;
       await source.probe(objects, signal);
       listed += objects.length;
-      progress.bytesTotal += objects.reduce((a, o) => a + o.size, 0);
+      progress.bytesTotal += bytesOf(objects);
       await leases.register(objects);
       log.info('next window of the listing', { after: windowAfter, objects: objects.length, listed });
       emit();
@@ -405,7 +410,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
             await source.probe(objects, signal);
             await leases.register(objects);
             listed += objects.length - was.length;
-            progress.bytesTotal += objects.reduce((a, o) => a + o.size, 0) - was.reduce((a, o) => a + o.size, 0);
+            progress.bytesTotal += bytesOf(objects) - bytesOf(was);
           }
         }
         if (pass > 1 || !firstWindow) ledger = await retryWhileDown(() => ledgerRanges(res.pool, objects.map((o) => o.key), config.pipeline), { operation: 'mysql', signal, retryable: mysqlRetryable });

@@ -3,7 +3,7 @@
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { UserError } from '@pipewarden/core';
+import { SOURCE_FILE_NAME, UserError, compareKeys, sortKeys } from '@pipewarden/core';
 import { ObjectChangedError, type ListWindow, type Source, type SourceObject } from './types';
 
 function fileEtag(path: string): { etag: string; size: number } {
@@ -26,15 +26,14 @@ export class LocalSource implements Source {
     const st = statSync(this.url);
     const files = st.isDirectory()
       ? readdirSync(this.url, { recursive: true, encoding: 'utf8' })
-          .filter((f) => this.opts.anyName || /\.((csv|txt)(\.(gz|gzip|zst|zstd|bz2))?|parquet|pq)$/i.test(f))
+          .filter((f) => this.opts.anyName || SOURCE_FILE_NAME.test(f))
           .filter((f) => !this.opts.anyName || statSync(join(this.url, f)).isFile())
           .map((f) => join(this.url, f))
       : [this.url];
-    // A folder is read whole per window (readdir has no "after"); its keys' bytes are made once for the sort.
-    const keyed = files.map((k) => ({ k, b: Buffer.from(k) })).sort((x, y) => Buffer.compare(x.b, y.b));
-    const after = window.after === undefined ? undefined : Buffer.from(window.after);
-    const from = after ? keyed.filter((x) => Buffer.compare(x.b, after) > 0) : keyed;
-    return from.slice(0, window.limit ?? from.length).map(({ k: key }) => ({ key, ...fileEtag(key) }));
+    // A folder is read whole per window (readdir has no "after").
+    const sorted = sortKeys(files);
+    const from = window.after === undefined ? sorted : sorted.filter((k) => compareKeys(k, window.after!) > 0);
+    return from.slice(0, window.limit ?? from.length).map((key) => ({ key, ...fileEtag(key) }));
   }
 
   async stat(key: string): Promise<SourceObject | undefined> {

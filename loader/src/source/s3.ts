@@ -4,8 +4,8 @@
 // delivered, with backoff, and insists on the same ETag.
 import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
-import { UserError, s3Endpoint, type Config, type Logger } from '@pipewarden/core';
-import { ObjectChangedError, compareKeys, type ListWindow, type Source, type SourceObject } from './types';
+import { UserError, compareKeys, s3Endpoint, type Config, type Logger } from '@pipewarden/core';
+import { ObjectChangedError, type ListWindow, type Source, type SourceObject } from './types';
 
 export function parseS3Url(url: string): { bucket: string; prefix: string } {
   const m = /^s3a?:\/\/([^/]+)\/?(.*)$/.exec(url);

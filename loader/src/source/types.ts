@@ -37,14 +37,6 @@ export interface ListWindow {
   limit?: number;
 }
 
-/**
- * Keys in listing order: by their UTF-8 bytes, the order S3 lists them in (JavaScript's
- * string order differs for characters beyond U+FFFF), so a window that starts after a key
- * misses none and repeats none.
- */
-export function compareKeys(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
 
 /** Where input comes from: S3 (ranged, resumable GetObject) or local files, one interface. */
 export interface Source {

@@ -147,25 +147,27 @@ export class RowWriter {
     return out;
   }
 
+  /** Row i as a dead letter: its fields as a CSV line (as Latin-1 when they are not UTF-8). */
+  private reject(b: ParquetBatch, i: number, rowNumber: number, reason: DeadLetter['reason'], detail?: string): void {
+    const fields = this.fields(i) ?? Array.from({ length: this.width }, (_, f) => this.buf.toString('latin1', this.ranges[(i * this.width + f) * 2], this.ranges[(i * this.width + f) * 2 + 1]));
+    b.rejects.push({ line: rowNumber, reason, detail, raw: csvLine(fields) });
+  }
+
   private writeRow(b: ParquetBatch, i: number, rowNumber: number): void {
     const { map, headerError } = this.p;
     b.records++;
-    const reject = (reason: DeadLetter['reason'], detail?: string): void => {
-      const fields = this.fields(i) ?? Array.from({ length: this.width }, (_, f) => this.buf.toString('latin1', this.ranges[(i * this.width + f) * 2], this.ranges[(i * this.width + f) * 2 + 1]));
-      b.rejects.push({ line: rowNumber, reason, detail, raw: csvLine(fields) });
-    };
-    if (!map) return reject('bad_header', headerError?.slice(0, 255));
+    if (!map) return this.reject(b, i, rowNumber, 'bad_header', headerError?.slice(0, 255));
     if (this.high[i] < 0x80) {
       const ranges = this.ranges.subarray(i * this.width * 2, (i + 1) * this.width * 2);
       const reason = this.fast.row(this.buf, ranges, map, b.oddities, b.sink, this.key);
-      if (reason !== null) return reject(reason);
+      if (reason !== null) return this.reject(b, i, rowNumber, reason);
       b.keys.push(this.key[0]);
       return;
     }
     const fields = this.fields(i);
-    if (!fields) return reject('invalid_utf8');
+    if (!fields) return this.reject(b, i, rowNumber, 'invalid_utf8');
     const reason = this.rules.normalizeInto(fields, map, b.oddities, this.values);
-    if (reason !== null) return reject(reason);
+    if (reason !== null) return this.reject(b, i, rowNumber, reason);
     const line = encodeTsvLine(this.values);
     b.keys.push(this.rules.keyIndexes.length === 0 ? line.slice(0, -1) : this.rules.keyOfValues(this.values));
     b.sink.write(line);
