@@ -138,7 +138,9 @@ export class S3Source implements Source {
           // aborts its request, which is no failure to resume from.
           if (consumerLeft) return;
           const status = (e as S3ServiceException)?.$metadata?.httpStatusCode;
-          if (status === 412 || (e as { name?: string }).name === 'PreconditionFailed') {
+          // 416: a range past the object's end — it is shorter than listed, so it was replaced
+          // (S3-compatible servers may check the range before If-Match).
+          if (status === 412 || status === 416 || ['PreconditionFailed', 'InvalidRange'].includes((e as { name?: string }).name ?? '')) {
             throw new ObjectChangedError(object.key, object.etag);
           }
           if (e instanceof UserError || !isRetryableS3Error(e) || attempt >= maxRetries) throw explainS3Error(e, `reading ${object.key}`);
