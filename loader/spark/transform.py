@@ -5,7 +5,7 @@ parallel.
 
     spark-submit transform.py --spec RESOLVED_SPEC.json --input FILE_OR_URI \
         --output STAGING_DIR [--name OBJECT] [--final-newline yes|no] [--max-partition-bytes N] \
-        [--max-record-bytes N] [--wait-for-input]
+        [--max-record-bytes N] [--wait-for-input] [--parquet PLAN.json]
 
 Output: text part files in STAGING_DIR (a local folder, or a Hadoop URI such as s3a://bucket/
 prefix when the loader shares no disk with the cluster), one line per input record, in
@@ -81,6 +81,7 @@ def parse_args(argv):
     p.add_argument("--final-newline", choices=["yes", "no"], default="yes", help="whether the input's last byte is LF")
     p.add_argument("--max-partition-bytes", type=int, default=32 << 20)
     p.add_argument("--max-record-bytes", type=int, default=pwcsv.MAX_RECORD_BYTES)
+    p.add_argument("--parquet", help="the input is a Parquet file; this is its plan (JSON: header, columns read, how each renders)")
     p.add_argument("--wait-for-input", action="store_true",
                    help="the input (a local file) is still being downloaded: wait for it to appear")
     return p.parse_args(argv)
@@ -316,34 +317,50 @@ class RecordBodies:
         self.oddities = [0] * ncols
 
     def body(self, rec):
-        reason = detail = None
-        norm = self.norm
+        """The body of a CSV record (pwcsv.Record)."""
         if rec.error is not None:
-            reason, detail = "csv_error", rec.error
-        elif norm is None:
-            reason, detail = "bad_header", self.header_error
+            return self.rejected_body("csv_error", rec.raw, rec.error)
+        if self.norm is None:
+            return self.rejected_body("bad_header", rec.raw, self.header_error)
+        try:
+            text = rec.raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return self.rejected_body("invalid_utf8", rec.raw)
+        if b'"' in rec.raw:
+            fields = [f.decode("utf-8") for f in rec.fields]
         else:
+            fields = text.split(",")  # the fast path split the same bytes on commas
+        return self.normalized_body(rec.raw, fields)
+
+    def fields_body(self, raw, fields, latin1_raw):
+        """The body of a row given as its fields' bytes (a Parquet row), `raw` its CSV line;
+        a dead letter of a row with a field that is not UTF-8 keeps latin1_raw(fields)."""
+        if self.norm is None:
             try:
-                text = rec.raw.decode("utf-8")
+                raw.decode("utf-8")
             except UnicodeDecodeError:
-                reason = "invalid_utf8"
-            if reason is None:
-                if b'"' in rec.raw:
-                    fields = [f.decode("utf-8") for f in rec.fields]
-                else:
-                    fields = text.split(",")  # the fast path split the same bytes on commas
-                tsv, odd = norm.normalize(fields)
-                if tsv is not None:
-                    for i in odd:
-                        self.oddities[i] += 1
-                    self.kept += 1
-                    return "K\t%s\t%s" % (",".join(map(str, odd)), tsv)
-                reason = odd
-                if reason == "column_count":
-                    detail = "%d fields, header has %d" % (len(fields), norm.field_count)
+                raw = latin1_raw(fields)
+            return self.rejected_body("bad_header", raw, self.header_error)
+        try:
+            texts = [f.decode("utf-8") for f in fields]
+        except UnicodeDecodeError:
+            return self.rejected_body("invalid_utf8", latin1_raw(fields))
+        return self.normalized_body(raw, texts)
+
+    def normalized_body(self, raw, fields):
+        tsv, odd = self.norm.normalize(fields)
+        if tsv is not None:
+            for i in odd:
+                self.oddities[i] += 1
+            self.kept += 1
+            return "K\t%s\t%s" % (",".join(map(str, odd)), tsv)
+        detail = "%d fields, header has %d" % (len(fields), self.norm.field_count) if odd == "column_count" else None
+        return self.rejected_body(odd, raw, detail)
+
+    def rejected_body(self, reason, raw, detail=None):
         self.rejected += 1
         self.reasons[reason] = self.reasons.get(reason, 0) + 1
-        return "R\t%s\t%s\t%s" % (reason, _b64(rec.raw), _b64((detail or "").encode("utf-8")))
+        return "R\t%s\t%s\t%s" % (reason, _b64(raw), _b64((detail or "").encode("utf-8")))
 
     def stats(self, parts):
         return {"kept": self.kept, "rejected": self.rejected, "reasons": self.reasons, "oddities": self.oddities, "parts": parts}
@@ -506,9 +523,10 @@ def run(args):
             a["parts"].update(b["parts"])
             return a
 
+    stats_param = StatsParam()
     spark = SparkSession.builder.appName("pipewarden-transform").getOrCreate()
     sc = spark.sparkContext
-    for mod in ("pwcsv.py", "pwformat.py", "pwnorm.py", "pwvec.py"):
+    for mod in ("pwcsv.py", "pwformat.py", "pwnorm.py", "pwvec.py", "pwparquet.py"):
         sc.addPyFile(os.path.join(HERE, mod))  # executors import these by name
     spark.conf.set("spark.sql.files.maxPartitionBytes", str(args.max_partition_bytes))
     spark.conf.set("spark.sql.shuffle.partitions", "1")  # the scan aggregates one row per partition
@@ -519,6 +537,9 @@ def run(args):
         while not os.path.exists(args.input):
             time.sleep(0.05)
 
+    if args.parquet:
+        finish(spark, spec, args, t0, run_parquet(spark, spec, args, stats_param, F))
+        return
     try:
         text = spark.read.option("lineSep", "\n").text(args.input)
     except Exception as e:  # AnalysisException: path does not exist, no FileSystem for scheme, …
@@ -540,7 +561,6 @@ def run(args):
         except pwcsv.CsvFormatError as e:
             fail("%s: %s; convert its line ends to LF or CRLF (e.g. tr '\\r' '\\n') and load it again" % (args.name or args.input, e))
 
-    stats_param = StatsParam()
     result = None
     if final_newline:
         result = run_optimistic(spark, spec, args, lines, head, stats_param)
@@ -575,6 +595,60 @@ def run(args):
         "stats": acc.value, "header": header, "lines": sum(s["n_lines"] for s in summaries), "partitions": len(plan),
         "carried": carried, "scan": method, "offsets": None, "seconds": {"scan": round(t_scan - t0, 3), "transform": round(t_done - t_scan, 3)},
     })
+
+
+# How Spark must read a Parquet file for the inline engine's texts: values as stored
+# (no rebase of old dates, nanosecond timestamps as longs instead of an error), columns
+# told apart by case, timestamps in UTC.
+PARQUET_CONF = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.caseSensitive": "true",
+    "spark.sql.legacy.parquet.nanosAsLong": "true",
+    "spark.sql.parquet.datetimeRebaseModeInRead": "CORRECTED",
+    "spark.sql.parquet.int96RebaseModeInRead": "CORRECTED",
+}
+
+
+def run_parquet(spark, spec, args, stats_param, F):
+    """A Parquet input, read by Spark's own reader: one pass, each partition a run of the
+    file's rows numbered by `_metadata.row_index` (pwparquet.py)."""
+    import pwparquet
+
+    t0 = time.time()
+    with open(args.parquet, "r", encoding="utf-8") as f:
+        plan = json.load(f)
+    for k, v in PARQUET_CONF.items():
+        spark.conf.set(k, v)
+    header = plan["header"]
+    vec = None
+    header_error = None
+    try:
+        hmap = pwnorm.map_header(spec, header)
+        norm = pwnorm.Normalizer(spec, hmap)
+        vec = pwvec.VectorNormalizer(spec, hmap)
+    except pwnorm.HeaderError as e:
+        norm = None
+        header_error = pwnorm.utf16_prefix(str(e), 255)  # the inline engine's slice(0, 255)
+    ncols = len(spec["columns"])
+    try:
+        df = spark.read.parquet(args.input)
+    except Exception as e:  # AnalysisException: path does not exist, a type Spark cannot read, …
+        fail("cannot read input %s: %s" % (args.name or args.input, str(e).strip().splitlines()[0]))
+
+    def column(f):
+        c = F.col("`%s`" % header[f].replace("`", "``"))
+        # Text as bytes: a value that is not UTF-8 reaches the dead letters unaltered.
+        return c.cast("binary") if plan["columns"][f]["kind"] in ("text", "uuid") else c
+
+    rows = df.select(F.col("_metadata.row_index").alias("_pw_row"), *[column(f) for f in plan["read"]])
+    acc = spark.sparkContext.accumulator(stats_param.zero(None), stats_param)
+    transform = pwparquet.make_parquet_transform(plan, vec, lambda: RecordBodies(norm, header_error, ncols), trailer, OUT_BATCH, acc)
+    progress(phase="transform", state="start", method="parquet", header=header)
+    rows.mapInArrow(transform, "value string").write.text(args.output)
+    stats = acc.value
+    blocks = sorted(stats["parts"])
+    return {"stats": stats, "header": header, "lines": plan["rows"], "partitions": len(blocks), "carried": 0, "scan": "none",
+            "offsets": {str(b): [b, b] for b in blocks}, "seconds": {"scan": 0, "transform": round(time.time() - t0, 3)}}
 
 
 def run_optimistic(spark, spec, args, lines, head, stats_param):

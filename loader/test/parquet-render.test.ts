@@ -50,8 +50,17 @@ test("dates and timestamps are written in the target column's first format, sub-
   // A timestamp at midnight is a date; any other time of day is not dropped.
   expect(render(micros, 1_389_744_000_000_000n, date)).toBe('01/15/2014');
   expect(render(micros, 1_389_744_000_000_001n, date)).toBe('2014-01-15 00:00:00.000001');
-  // INT96 (old Spark and Impala files) arrives as nanoseconds.
-  expect(render({ type: 'INT96' }, 1_400_000_000_000_000_000n)).toBe('2014-05-13 16:53:20');
+  // INT96 (old Spark and Impala files) arrives as its 12 bytes: nanoseconds of the day, then the Julian day.
+  const int96 = (nanos: bigint, julianDay: number) => {
+    const b = new Uint8Array(12);
+    const v = new DataView(b.buffer);
+    v.setBigInt64(0, nanos, true);
+    v.setInt32(8, julianDay, true);
+    return b;
+  };
+  expect(render({ type: 'INT96' }, int96(60_800_000_000_000n, 2456791))).toBe('2014-05-13 16:53:20');
+  // Arrow writes a time before 1970 as the following day less some nanoseconds (found by the Spark engine's parity test).
+  expect(render({ type: 'INT96' }, int96(-20_224_000_000_000n, 2429403))).toBe('1939-05-18 18:22:56');
   expect(render({ type: 'INT32', converted_type: 'TIME_MILLIS' }, 45_296_789)).toBe('12:34:56.789');
   // A format without seconds cannot hold 20 s: the value stays whole (and fails the format: counted).
   const minutes = target({ type: 'datetime', formats: ['YYYY-MM-DD HH:mm'] } as Partial<ResolvedColumn> & { type: 'datetime' });

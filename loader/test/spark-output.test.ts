@@ -98,7 +98,7 @@ describe('following a running job\'s output', () => {
 
   test('parts are read in block order as they are committed, before the job ends', async () => {
     const j = job();
-    const f = new SparkOutputFollower(dir, { job: j.promise, inputBytes: 200, fromOrdinal: 1, signal: new AbortController().signal, pollMs: 5 });
+    const f = new SparkOutputFollower(dir, { job: j.promise, inputEnd: 200, fromOrdinal: 1, signal: new AbortController().signal, pollMs: 5 });
     const it = f.records();
     part('part-00001-x.txt', 100, kept(1, 1, '30'), 200, 2, 1); // the second block is there first
     const first = take(it, 1);
@@ -106,17 +106,17 @@ describe('following a running job\'s output', () => {
     part('part-00000-x.txt', 0, kept(1, 2, '10') + kept(2, 3, '20'), 100, 3, 2);
     expect(await first).toEqual([[1, 2]]); // the job has not ended
     expect(await take(it, 2)).toEqual([[2, 3], [3, 4]]);
-    expect(f.bytesDone).toBe(100); // the first part's end; the second is being read
+    expect(f.reached).toBe(100); // the first part's end; the second is being read
     finish(3, null);
     j.end();
     expect(await it.next()).toEqual({ done: true, value: undefined });
-    expect(f.bytesDone).toBe(200);
+    expect(f.reached).toBe(200);
     expect(f.followedAll).toBe(true);
   });
 
   test('after a partition that ends inside a record, the rest comes from the finished output, without repeats', async () => {
     const j = job();
-    const f = new SparkOutputFollower(dir, { job: j.promise, inputBytes: 300, fromOrdinal: 1, signal: new AbortController().signal, pollMs: 5 });
+    const f = new SparkOutputFollower(dir, { job: j.promise, inputEnd: 300, fromOrdinal: 1, signal: new AbortController().signal, pollMs: 5 });
     const it = f.records();
     part('part-00000-a.txt', 0, kept(1, 2, '10'), 100, 2, 1);
     part('part-00001-a.txt', 100, kept(1, 1, '20'), 200, 3, 1, 1); // its last record goes on in the next block
@@ -133,7 +133,7 @@ describe('following a running job\'s output', () => {
 
   test('a job that fails after some parts: their records, then the job\'s error', async () => {
     const j = job();
-    const f = new SparkOutputFollower(dir, { job: j.promise, inputBytes: 300, fromOrdinal: 2, signal: new AbortController().signal, pollMs: 5 });
+    const f = new SparkOutputFollower(dir, { job: j.promise, inputEnd: 300, fromOrdinal: 2, signal: new AbortController().signal, pollMs: 5 });
     const it = f.records();
     part('part-00000-a.txt', 0, kept(1, 2, '10') + kept(2, 3, '20'), 100, 3, 2);
     expect(await take(it, 1)).toEqual([[2, 3]]); // a resumed load starts at record 2
@@ -143,7 +143,7 @@ describe('following a running job\'s output', () => {
 
   test('a part whose trailer does not match its records is refused', async () => {
     const j = job();
-    const f = new SparkOutputFollower(dir, { job: j.promise, inputBytes: 100, fromOrdinal: 1, signal: new AbortController().signal, pollMs: 5 });
+    const f = new SparkOutputFollower(dir, { job: j.promise, inputEnd: 100, fromOrdinal: 1, signal: new AbortController().signal, pollMs: 5 });
     part('part-00000-a.txt', 0, kept(1, 2, '10'), 100, 3, 2);
     await expect(take(f.records(), 5)).rejects.toThrow(/incomplete: 1 records, its trailer says 2/);
     j.end();

@@ -11,7 +11,7 @@ import { InlineEngine } from '../src/engine/inline';
 import { createSparkEngine } from '../src/engine/spark';
 import { captureLogger, drainEngine, sparkSkipReason, type Drained } from '../src/engine/spark-testkit';
 import { LocalSource } from '../src/source/local';
-import type { BatchDraft } from '../src/engine/types';
+import { expectSameBatches } from './helpers/engine-parity';
 import { VECTORS_PATH, type SpecVectors } from '../spark/rules_vectors';
 
 jest.setTimeout(300_000);
@@ -23,17 +23,7 @@ const describeSpark = skip ? describe.skip : describe;
 const REPO = join(__dirname, '..', '..');
 const DATASETS = join(REPO, 'data', 'datasets');
 
-const shape = (drafts: BatchDraft[]) =>
-  drafts.filter((d) => d.src.records > 0).map((d) => ({ ...d.src, startByte: undefined, endByte: undefined, nextLine: undefined, keys: d.keys, rejects: d.rejects.length, odd: d.oddities.counts, absent: d.absent }));
-
-function expectSame(inline: Drained, spark: Drained): void {
-  expect(spark.tsv).toBe(inline.tsv); // same bytes in the same order
-  expect(spark.rejects).toEqual(inline.rejects);
-  expect(spark.oddities).toEqual(inline.oddities);
-  expect(shape(spark.drafts)).toEqual(shape(inline.drafts)); // batches, keys, per-batch oddities, absent columns
-  expect(spark.drafts[spark.drafts.length - 1].last).toBe(true);
-  expect(spark.drafts[0].header).toEqual(inline.drafts[0].header);
-}
+const expectSame = expectSameBatches;
 
 function csvField(f: string): string {
   return /[",\r\n]/.test(f) || f.startsWith('"') ? `"${f.replace(/"/g, '""')}"` : f;

@@ -238,8 +238,8 @@ export function parseTrailer(l: Buffer, where: string): PartTrailer {
 export interface FollowOptions {
   /** Settles when spark-submit exits; rejects when the job failed. */
   job: Promise<void>;
-  /** The input's size in bytes: the last part's block ends there. */
-  inputBytes: number;
+  /** Where the last part's block ends: the input's size in bytes, or a Parquet object's row count (its blocks are row indexes). */
+  inputEnd: number;
   /** First ordinal to yield (a resumed load skips what it has). */
   fromOrdinal: number;
   signal: AbortSignal;
@@ -255,10 +255,10 @@ export interface FollowOptions {
  * makes the job redo the file; a partition with no lines leaves a gap in the blocks) is
  * read from the finished output. A failed job fails the read, after the records already
  * yielded: those are whole and in order, and a resumed load skips them.
- * `bytesDone` is how far into the input the records yielded so far reach.
+ * `reached` is how far into the input (in its blocks' unit) the records yielded so far reach.
  */
 export class SparkOutputFollower {
-  bytesDone = 0;
+  reached = 0;
   /** Whether every record came from parts followed while the job ran. */
   followedAll = false;
   /** The finished job's summary, once the records are exhausted. */
@@ -276,7 +276,7 @@ export class SparkOutputFollower {
   }
 
   async *records(): AsyncGenerator<SparkRecord> {
-    const { fromOrdinal, signal, inputBytes } = this.opts;
+    const { fromOrdinal, signal, inputEnd } = this.opts;
     const heads = new Map<string, Part | undefined>(); // part files looked at, by name
     let block = 0;
     let ordinals = 0;
@@ -301,8 +301,8 @@ export class SparkOutputFollower {
       if (trailer.tail) break;
       lines += trailer.lines;
       block = trailer.blockEnd;
-      this.bytesDone = block;
-      if (block >= inputBytes) {
+      this.reached = block;
+      if (block >= inputEnd) {
         this.followedAll = true;
         break;
       }

@@ -29,6 +29,7 @@ import type { Source, SourceObject } from '../source/types';
 import { LocalOutput, S3Output, type SparkOutputStore } from './spark-store';
 import type { BatchDraft, Engine, EngineStart } from './types';
 import { SparkOutputFollower, readSparkRecords, readSparkSummary, sparkOutputComplete, type SparkRecord, type SparkSummary } from './spark-output';
+import { writeSparkParquetPlan } from './spark-parquet';
 import { TRANSFORM_PY, resolveSparkTools, runSparkJob, specJson, writeSpecFile, type SparkProgress, type SparkTools } from './spark-process';
 
 export { SparkJobError } from './spark-process';
@@ -88,6 +89,8 @@ const S3_OUTPUT_COMMITTER = ['--conf', 'spark.hadoop.mapreduce.fileoutputcommitt
 interface StagedInput {
   uri: string;
   finalNewline: boolean;
+  /** A Parquet object: its plan for the job (./spark-parquet.ts). */
+  parquet?: { planFile: string; rows: number };
   /** Settles when the object is downloaded to `uri` (the job starts meanwhile and waits for it). */
   download?: Promise<void>;
   submitArgs: string[];
@@ -203,7 +206,7 @@ class SparkEngine implements Engine {
         master: this.config.spark.master,
         driverMemory: this.config.spark.driverMemory,
         submitArgs: [...input.submitArgs, ...s3a.submitArgs, ...(toS3 ? S3_OUTPUT_COMMITTER : []), ...extra],
-        jobArgs: ['--spec', writeSpecFile(join(stage, 'spec.json'), this.rules.spec), '--input', input.uri, '--name', object.key, '--output', out.jobUri, '--final-newline', input.finalNewline ? 'yes' : 'no', '--max-partition-bytes', maxPartitionBytes, ...(input.download ? ['--wait-for-input'] : [])],
+        jobArgs: ['--spec', writeSpecFile(join(stage, 'spec.json'), this.rules.spec), '--input', input.uri, '--name', object.key, '--output', out.jobUri, '--final-newline', input.finalNewline ? 'yes' : 'no', '--max-partition-bytes', maxPartitionBytes, ...(input.download ? ['--wait-for-input'] : []), ...(input.parquet ? ['--parquet', input.parquet.planFile] : [])],
         env: { ...s3a.env, ...input.env },
         log,
         signal: stop.signal,
@@ -221,7 +224,10 @@ class SparkEngine implements Engine {
       });
       // Parts are uploaded as Spark commits them; the job's summary comes at its end. The
       // job announces the header before its first part: batches carry it from the first.
-      const follower = new SparkOutputFollower(out, { job, inputBytes: object.size, fromOrdinal: start.nextRecord, signal, ready: () => header.length > 0 });
+      // A Parquet object's parts are blocks of rows (row indexes), a CSV object's blocks of bytes.
+      const rows = input.parquet?.rows;
+      const follower = new SparkOutputFollower(out, { job, inputEnd: rows ?? object.size, fromOrdinal: start.nextRecord, signal, ready: () => header.length > 0 });
+      const reached = rows === undefined ? () => follower.reached : () => Math.round((object.size * follower.reached) / Math.max(rows, 1));
       let summary: SparkSummary | undefined;
       // The follower has read the summary by the time the records are exhausted.
       const ended = () => (summary = this.logSummary(follower.summary!, object));
@@ -234,7 +240,7 @@ class SparkEngine implements Engine {
             throw e;
           }
         }
-        yield* this.cut(follower.records(), { header: () => summary?.header ?? header, bytes: () => follower.bytesDone, ended }, object, start, signal);
+        yield* this.cut(follower.records(), { header: () => summary?.header ?? header, bytes: reached, ended }, object, start, signal);
       } finally {
         signal.removeEventListener('abort', onAbort);
         if (!settled) {
@@ -270,25 +276,31 @@ class SparkEngine implements Engine {
   /** Where Spark reads the object from. */
   private async stageInput(source: Source, object: SourceObject, stage: string, signal: AbortSignal): Promise<StagedInput> {
     if (object.format === 'parquet') {
-      // The job's splitter reads CSV (loader/spark/pwcsv.py); Spark's Parquet reader would
-      // number rows by partition, not in file order, so batch ids would not match the inline engine's.
-      throw new UserError(`${object.key} is a Parquet object; the Spark engine loads CSV only`, 'load Parquet objects with the inline engine (PIPEWARDEN_ENGINE=inline, the default): it reads them by row group');
+      // Spark's own reader; the plan (read first: a column that cannot load fails here) says what to make of its rows.
+      const planFile = join(stage, 'parquet.json');
+      const { rows } = await writeSparkParquetPlan(this.rules, source, object, planFile, signal);
+      return { ...(await this.stageBytes(source, object, stage, signal, false)), parquet: { planFile, rows } };
     }
+    return this.stageBytes(source, object, stage, signal, true);
+  }
+
+  /** The object's bytes where Spark reads them (`csv`: whether its last byte decides how the job ends). */
+  private async stageBytes(source: Source, object: SourceObject, stage: string, signal: AbortSignal, csv: boolean): Promise<StagedInput> {
     if (object.encoding) return this.stageDecoded(source, object, stage, signal);
     if (this.config.spark.s3a && object.key.startsWith('s3://')) {
       // The cluster reads S3 itself (hadoop-aws on its classpath).
-      return { uri: `s3a://${object.key.slice('s3://'.length)}`, finalNewline: await endsWithLf(source, object, signal), ...s3aSettings(this.config) };
+      return { uri: `s3a://${object.key.slice('s3://'.length)}`, finalNewline: !csv || (await endsWithLf(source, object, signal)), ...s3aSettings(this.config) };
     }
     if (object.key.startsWith('/') && existsSync(object.key)) {
       // A local file: Spark reads it where it is (the source checks its ETag on open).
       source.open(object, object.size, signal).destroy();
-      return { uri: object.key, finalNewline: lastByteIsLf(object.key), submitArgs: [], env: {} };
+      return { uri: object.key, finalNewline: !csv || lastByteIsLf(object.key), submitArgs: [], env: {} };
     }
-    const file = join(stage, 'input.csv');
-    if (existsSync(file) && statSync(file).size === object.size) return { uri: file, finalNewline: lastByteIsLf(file), submitArgs: [], env: {} };
+    const file = join(stage, csv ? 'input.csv' : 'input.parquet');
+    if (existsSync(file) && statSync(file).size === object.size) return { uri: file, finalNewline: !csv || lastByteIsLf(file), submitArgs: [], env: {} };
     // Downloaded while the JVM starts: the job waits for the file to appear (the rename
     // below), so the object's last byte, which decides how the job ends, is read first.
-    const finalNewline = await endsWithLf(source, object, signal);
+    const finalNewline = !csv || (await endsWithLf(source, object, signal));
     const tmp = `${file}.part`;
     const t0 = Date.now();
     this.log.info('staging the object for Spark', { object: object.key, bytes: object.size });

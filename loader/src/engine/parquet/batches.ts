@@ -10,12 +10,16 @@ import { UserError, type HeaderMap, type RowRules } from '@pipewarden/core';
 import type { Source, SourceObject } from '../../source/types';
 import type { BatchDraft, EngineStart } from '../types';
 import { ParquetFile } from './file';
-import { renderer } from './render';
+import { renderSpec, rendererOf } from './render';
 import { ParquetBatch, RowWriter, type RowPlan } from './row-writer';
 import { checkAgainstSpec } from './schema';
 
-/** The header, its map onto the spec (or why it does not fit), and the columns to read. */
-function plan(file: ParquetFile, rules: RowRules): RowPlan {
+/**
+ * The header, its map onto the spec (or why it does not fit), the columns to read and how
+ * each one renders. A column that cannot feed the spec column it maps to is a UserError here,
+ * before any row is read (both engines plan an object with this).
+ */
+export function planRows(file: ParquetFile, rules: RowRules): RowPlan {
   const header = file.columns.map((c) => c.name);
   let map: HeaderMap | undefined;
   let headerError: string | undefined;
@@ -29,15 +33,15 @@ function plan(file: ParquetFile, rules: RowRules): RowPlan {
   if (map) checkAgainstSpec(file.object.key, file.columns, map, spec);
   // Only the columns the spec reads are decoded; a header that does not fit decodes all (dead letters keep whole rows).
   const read = map ? [...new Set(map.fieldIndex.filter((f) => f >= 0))].sort((a, b) => a - b) : header.map((_, i) => i);
-  const render = header.map((_, f) => renderer(file.columns[f], map ? spec[map.fieldIndex.indexOf(f)] : undefined));
-  return { header, map, headerError, read, render };
+  const renders = header.map((_, f) => renderSpec(file.columns[f], map ? spec[map.fieldIndex.indexOf(f)] : undefined));
+  return { header, map, headerError, read, renders, render: renders.map(rendererOf) };
 }
 
 export async function* parquetBatches(rules: RowRules, source: Source, object: SourceObject, start: EngineStart, signal: AbortSignal): AsyncIterable<BatchDraft> {
   if (start.end) throw new Error(`${object.key}: a Parquet object is not cut into byte ranges`);
   let bytesRead = 0;
   const file = await ParquetFile.open(source, object, signal, (n) => (bytesRead += n));
-  const p = plan(file, rules);
+  const p = planRows(file, rules);
   const writer = new RowWriter(rules, p, file.columns);
   const columns: unknown[][] = p.header.map(() => []);
   const { batchSize } = start;

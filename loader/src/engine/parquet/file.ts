@@ -21,9 +21,8 @@ const compressors: Compressors = {
   BROTLI: (input) => brotliDecompressSync(input),
 };
 
-// Values reach ./render.ts undecorated: INT96 timestamps as nanoseconds (the one conversion
-// hyparquet makes from the physical type alone), everything else raw.
-const parsers: ParquetParsers = { ...DEFAULT_PARSERS, timestampFromNanoseconds: (n: bigint) => n };
+// Values reach ./render.ts undecorated (INT96 ones as their bytes: see pages()).
+const parsers: ParquetParsers = DEFAULT_PARSERS;
 
 export class ParquetFile {
   private constructor(
@@ -91,11 +90,15 @@ export class ParquetFile {
     } catch (e) {
       throw new UserError(`${this.object.key}: column "${c.name}" of row group ${g} is not in the schema (${(e as Error).message})`, 'the footer is damaged; replace the object with an intact copy');
     }
+    // INT96 values are read as their 12 bytes: hyparquet joins the two halves as if the
+    // nanoseconds of the day were never negative, and Arrow writes a time before 1970 with
+    // negative ones (./render.ts int96Nanos reads them as Spark does).
+    const int96 = meta.type === 'INT96';
     const decoder: ColumnDecoder = {
       pathInSchema: meta.path_in_schema,
-      type: meta.type,
+      type: int96 ? 'FIXED_LEN_BYTE_ARRAY' : meta.type,
       // No logical conversion in hyparquet: ./render.ts converts exactly (decimals, timestamps, UTF-8 checks).
-      element: { ...c.element, converted_type: undefined, logical_type: undefined },
+      element: { ...c.element, converted_type: undefined, logical_type: undefined, ...(int96 ? { type: 'FIXED_LEN_BYTE_ARRAY' as const, type_length: 12 } : {}) },
       schemaPath,
       codec: meta.codec,
       parsers,

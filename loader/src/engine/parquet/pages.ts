@@ -108,7 +108,7 @@ export class ColumnPages {
       if (h.type === 'DICTIONARY_PAGE') {
         if (this.decoder.type === 'BYTE_ARRAY') this.bytes = this.decode(() => ByteDictionary.of(stored, h, this.decoder));
         else {
-          // Converted as a data page's values are (with the logical types cleared, only INT96 changes: to nanoseconds).
+          // Converted as a data page's values are (with the logical types cleared, they stay as stored).
           const raw = this.decode(() => readPage({ view: new DataView(stored.buffer, stored.byteOffset, stored.length), offset: 0 }, h, this.decoder, undefined, undefined, 0).data);
           this.dictionary = raw && this.decode(() => convert(raw, this.decoder));
         }

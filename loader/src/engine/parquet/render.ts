@@ -5,7 +5,7 @@
 // microsecond timestamp keeps its microseconds (which then fail a DATETIME column's
 // whole-second formats: counted as invalid, never rounded away).
 import { parseFormat, type FormatToken, type ResolvedColumn } from '@pipewarden/core';
-import type { ParquetColumn, TimeUnit } from './schema';
+import type { ParquetColumn, TimeUnit, ValueKind } from './schema';
 
 /** A value's text (never called for NULL). Stored text (BYTE_ARRAY) is copied as bytes by ./row-writer.ts instead. */
 export type Render = (v: unknown) => string;
@@ -41,12 +41,21 @@ function clockOf(seconds: bigint, fraction: string): Clock {
   return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(), fraction };
 }
 
-function timestampClock(v: bigint | number, unit: TimeUnit): Clock {
-  const [s, rest] = divmod(BigInt(v), PER_SECOND[unit]);
+/**
+ * An INT96 timestamp's 12 bytes (little-endian: nanoseconds of the day as a signed 64-bit
+ * integer, then the Julian day) as nanoseconds since 1970. The nanoseconds are signed:
+ * Arrow writes a time before 1970 as the day after, less some nanoseconds (Spark reads them so).
+ */
+export function int96Nanos(b: Uint8Array): bigint {
+  const view = new DataView(b.buffer, b.byteOffset, b.length);
+  return (BigInt(view.getInt32(8, true)) - 2440588n) * 86_400_000_000_000n + view.getBigInt64(0, true);
+}
+
+function timestampClock(v: bigint | number | Uint8Array, unit: TimeUnit): Clock {
+  const [s, rest] = divmod(v instanceof Uint8Array ? int96Nanos(v) : BigInt(v), PER_SECOND[unit]);
   return clockOf(s, fractionOf(rest, unit));
 }
 
-/** In the column's first format (a date or datetime column reads it back exactly); ISO otherwise. */
 /**
  * A clock in the column's first format (so the column reads it back exactly), or ISO when
  * the format cannot hold all of it — a time of day in a date column, seconds in a format
@@ -122,31 +131,75 @@ function uuidText(v: unknown): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-/** The renderer of one Parquet column feeding `target` (undefined: the spec does not read it; the text is for dead letters). */
-export function renderer(pc: ParquetColumn, target: ResolvedColumn | undefined): Render {
+/**
+ * How one Parquet column's values become text: everything a renderer depends on, as plain
+ * data. The inline engine builds its renderer from it (rendererOf); the Spark engine hands it
+ * to its job (loader/spark/pwparquet.py ports rendererOf), so both write the same text.
+ */
+export interface RenderSpec {
+  kind: ValueKind;
+  /** Decimal: digits after the point. */
+  scale: number;
+  /** Timestamp and time: the unit the values are stored in. */
+  unit: TimeUnit;
+  /** A FLOAT (32-bit) column: written as the shortest text that reads back as a float32. */
+  float32: boolean;
+  /** An unsigned integer stored in a signed physical type. */
+  unsigned: boolean;
+  /** A date, datetime or time target's first format (undefined: ISO). */
+  tokens?: FormatToken[];
+  /** The ISO form a clock takes when the format cannot hold it (or there is none). */
+  iso: 'date' | 'datetime' | 'time';
+  /** A boolean target's spellings of true and false (undefined: "true", "false"). */
+  booleans?: [string, string];
+}
+
+/** What renders the values of Parquet column `pc` feeding `target` (undefined: the spec does not read it; the text is for dead letters). */
+export function renderSpec(pc: ParquetColumn, target: ResolvedColumn | undefined): RenderSpec {
   const tokens = target && (target.type === 'date' || target.type === 'datetime' || target.type === 'time') ? parseFormat(target.formats[0]) : undefined;
-  switch (pc.kind) {
+  // A date column takes a timestamp at midnight; another time of day stays in the text (write()).
+  const iso = pc.kind === 'time' ? 'time' : pc.kind === 'timestamp' || target?.type === 'datetime' ? 'datetime' : 'date';
+  return {
+    kind: pc.kind,
+    scale: pc.scale,
+    unit: pc.unit,
+    float32: pc.element.type === 'FLOAT',
+    unsigned: pc.unsigned,
+    ...(tokens ? { tokens } : {}),
+    iso,
+    ...(target?.type === 'boolean' ? { booleans: [target.trueValues[0], target.falseValues[0]] as [string, string] } : {}),
+  };
+}
+
+/** The renderer a RenderSpec describes. */
+export function rendererOf(r: RenderSpec): Render {
+  const { tokens, iso } = r;
+  switch (r.kind) {
     case 'text':
       return text;
     case 'uuid':
       return uuidText;
     case 'integer':
-      return (v) => (pc.unsigned ? (typeof v === 'bigint' ? BigInt.asUintN(64, v) : (v as number) >>> 0) : (v as number | bigint)).toString();
+      return (v) => (r.unsigned ? (typeof v === 'bigint' ? BigInt.asUintN(64, v) : (v as number) >>> 0) : (v as number | bigint)).toString();
     case 'decimal':
-      return (v) => decimalText(v, pc.scale);
+      return (v) => decimalText(v, r.scale);
     case 'float':
-      return pc.element.type === 'FLOAT' ? (v) => float32Text(v as number) : (v) => plainNumber(String(v));
+      return r.float32 ? (v) => float32Text(v as number) : (v) => plainNumber(String(v));
     case 'boolean':
-      return (v) => (target?.type === 'boolean' ? (v ? target.trueValues[0] : target.falseValues[0]) : String(v));
+      return (v) => (r.booleans ? r.booleans[v ? 0 : 1] : String(v));
     case 'date':
-      return (v) => write(clockOf(BigInt(v as number) * 86400n, ''), tokens, target?.type === 'datetime' ? 'datetime' : 'date');
+      return (v) => write(clockOf(BigInt(v as number) * 86400n, ''), tokens, iso);
     case 'timestamp':
-      // A date column takes a timestamp at midnight; another time of day stays in the text (write()).
-      return (v) => write(timestampClock(v as bigint, pc.unit), tokens, 'datetime');
+      return (v) => write(timestampClock(v as bigint | Uint8Array, r.unit), tokens, iso);
     case 'time':
       return (v) => {
-        const [s, rest] = divmod(BigInt(v as number | bigint), PER_SECOND[pc.unit]);
-        return write(clockOf(s, fractionOf(rest, pc.unit)), tokens, 'time');
+        const [s, rest] = divmod(BigInt(v as number | bigint), PER_SECOND[r.unit]);
+        return write(clockOf(s, fractionOf(rest, r.unit)), tokens, iso);
       };
   }
+}
+
+/** The renderer of one Parquet column feeding `target` (undefined: the spec does not read it; the text is for dead letters). */
+export function renderer(pc: ParquetColumn, target: ResolvedColumn | undefined): Render {
+  return rendererOf(renderSpec(pc, target));
 }

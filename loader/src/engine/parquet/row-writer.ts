@@ -9,7 +9,7 @@ import { isUtf8 } from 'node:buffer';
 import { GrowableSink, encodeTsvLine, type DeadLetter, type HeaderMap, type OddityCounter, type RowRules, type Value } from '@pipewarden/core';
 import { FastRows } from '../fast-row';
 import type { ByteDictionary } from './dictionary-page';
-import type { Render } from './render';
+import type { Render, RenderSpec } from './render';
 import type { ParquetColumn } from './schema';
 
 /** One batch in the making: its rows' TSV, keys and dead letters. */
@@ -34,6 +34,8 @@ export interface RowPlan {
   headerError?: string;
   /** Fields (file columns) the spec reads, in file order: only these are decoded. */
   read: number[];
+  /** Per field: how its values become text (the Spark engine's job gets these). */
+  renders: RenderSpec[];
   render: Render[];
 }
 
