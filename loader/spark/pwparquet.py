@@ -41,7 +41,7 @@ class Clock:
 
 def _pad(n, width=2):
     """String(n).padStart(width, '0'), NaN (None) included."""
-    return "NaN" if n is None else str(n).rjust(width, "0")
+    return ("NaN" if n is None else str(n)).rjust(width, "0")
 
 
 def _civil(days):
@@ -129,6 +129,13 @@ def float32_text(v):
     return js_plain(v)
 
 
+def decimal_text(d):
+    """render.ts decimalText(): every digit, no exponent, no trailing zeros in the fraction
+    (12.500 is written 12.5, 12.00 as 12). Arrow's own text has an exponent for small values."""
+    s = format(d, "f")
+    return s.rstrip("0").rstrip(".") if "." in s else s
+
+
 def uuid_text(b):
     h = b.hex()
     return "%s-%s-%s-%s-%s" % (h[:8], h[8:12], h[12:16], h[16:20], h[20:])
@@ -157,8 +164,7 @@ def render(arr, spec):
     elif kind == "integer":
         out = pc.cast(arr, pa.string())
     elif kind == "decimal":
-        # Arrow writes every digit of the scale: 12.500 is written 12.5, 12.00 as 12.
-        out = pc.replace_substring_regex(pc.replace_substring_regex(pc.cast(arr, pa.string()), r"(\.[0-9]*?)0+$", r"\1"), r"\.$", "")
+        out = _by_value(arr, decimal_text)
     elif kind == "float":
         out = _by_value(arr, float32_text if spec["float32"] else js_plain)
     elif kind == "boolean":
