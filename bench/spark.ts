@@ -9,15 +9,20 @@
 // noisy: a load right after another is ~20% slower). Rates are input rows per wall-clock
 // second, JVM start included for (a) and (b).
 //
-//   npx tsx bench/spark.ts [--rows 1000000] [--keep]
+//   npx tsx bench/spark.ts [--rows 1000000] [--format csv|parquet] [--keep]
+//
+// --format parquet: the same rows written as Parquet by pyarrow (scripts/csv-to-parquet.py,
+// row groups of 131,072 rows, snappy; the malformed rows left out), read by Spark's own
+// Parquet reader in (a) and (b) and by the inline engine's in (c).
 //
 // Last line: RESULT {json}. Target: ratio_vs_spark_jdbc = (b) / (a) >= 1.5.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RowDataPacket } from 'mysql2';
 import { connect, migrate, type Config, type Logger } from '@pipewarden/core';
-import { Stack } from '@pipewarden/stack';
+import { REPO_ROOT, Stack } from '@pipewarden/stack';
 import { generate } from '../loader/src/generate';
 import { runLoad } from '../loader/src/load';
 import { putFile } from '../loader/src/s3-admin';
@@ -28,6 +33,8 @@ const args = process.argv.slice(2);
 const flag = (name: string, def: number) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : def);
 const ROWS = flag('rows', 1_000_000);
 const KEEP = args.includes('--keep');
+const FORMAT = args.includes('--format') ? args[args.indexOf('--format') + 1] : 'csv';
+if (FORMAT !== 'csv' && FORMAT !== 'parquet') throw new Error(`--format must be csv or parquet, not ${FORMAT}`);
 
 const say = (msg: string) => process.stderr.write(`[bench:spark] ${new Date().toISOString().slice(11, 19)} ${msg}\n`);
 /** Spark stage progress and warnings reach the console; per-batch chatter does not. */
@@ -89,7 +96,13 @@ async function main(): Promise<void> {
     const file = join(dir, 'violations.csv');
     say(`generating ${ROWS} rows`);
     const gen = await generate(file, { rows: ROWS, seed: 2018 });
-    const bytes = statSync(file).size;
+    let input = file;
+    if (FORMAT === 'parquet') {
+      input = join(dir, 'violations.parquet');
+      say('writing it as Parquet (pyarrow)');
+      execFileSync(join(REPO_ROOT, '.venv', 'bin', 'python'), [join(REPO_ROOT, 'scripts', 'csv-to-parquet.py'), '--row-group-rows', '131072', '--skip-invalid', file, input], { stdio: 'inherit' });
+    }
+    const bytes = statSync(input).size;
     const jdbc = withDatabase(stack, 'pw_jdbc', 'spark');
     const spark = withDatabase(stack, 'pw_spark', 'spark');
     const inline = withDatabase(stack, 'pw_inline', 'inline');
@@ -97,14 +110,14 @@ async function main(): Promise<void> {
     const source = `s3://${stack.layout.bucket}/bench/`;
     const s3 = createS3Client(inline);
     try {
-      await putFile(s3, file, `${source}violations.csv`);
+      await putFile(s3, input, `${source}violations.${FORMAT}`);
     } finally {
       s3.destroy();
     }
     await settle(inline);
 
-    say('(a) Spark CSV reader + JDBC writer, append (the 2018 method)');
-    const aSeconds = await runSparkJdbcBaseline(jdbc, { input: file, table: 'violations_2018', log });
+    say(`(a) Spark ${FORMAT} reader + JDBC writer, append (the 2018 method)`);
+    const aSeconds = await runSparkJdbcBaseline(jdbc, { input, table: 'violations_2018', log });
     const [{ n: aRows }] = await query(jdbc, 'SELECT COUNT(*) AS n FROM violations_2018');
     say(`(a) ${aSeconds.toFixed(1)} s, ${aRows} rows written`);
     await settle(jdbc);
@@ -123,7 +136,8 @@ async function main(): Promise<void> {
     const rate = (s: number) => Math.round(ROWS / s);
     const result = {
       rows: ROWS,
-      csv_bytes: bytes,
+      format: FORMAT,
+      input_bytes: bytes,
       bad_rows: gen.bad,
       spark_jdbc: { seconds: +aSeconds.toFixed(2), rows_per_second: rate(aSeconds), rows_written: Number(aRows) },
       pipewarden_spark: { seconds: +b.seconds.toFixed(2), rows_per_second: rate(b.seconds), rows_loaded: b.rows_loaded, rows_rejected: b.rows_rejected, table_rows: Number(bTable) },

@@ -181,23 +181,23 @@ def render(arr, spec):
     return pc.cast(out, pa.binary())
 
 
-def _csv_quoted(field):
-    """render.ts csvLine()'s quoting of one field array: a field with a comma, quote, CR or LF
-    is quoted, its quotes doubled."""
-    needs = pc.fill_null(pc.match_substring_regex(field, '[",\r\n]'), False)
-    if not pc.any(needs).as_py():
-        return field
-    quoted = pc.binary_join_element_wise(pa.scalar(b'"'), pc.replace_substring(field, '"', '""'), pa.scalar(b'"'), b"")
-    return pc.if_else(needs, quoted, field)
+def _quoted(s):
+    """render.ts csvLine()'s quoting of one field: with a comma, quote, CR or LF it is quoted, its quotes doubled."""
+    return '"%s"' % s.replace('"', '""') if any(ch in s for ch in '",\r\n') else s
 
 
-def _latin1_line(fields):
-    """A dead letter's raw line when some field is not UTF-8: the fields read as Latin-1 (row-writer.ts reject())."""
-    out = []
-    for f in fields:
-        s = f.decode("latin-1")
-        out.append('"%s"' % s.replace('"', '""') if any(ch in s for ch in '",\r\n') else s)
-    return ",".join(out).encode("utf-8")
+def csv_line(fields):
+    """A row's fields (bytes) as the CSV line a dead letter keeps (row-writer.ts csvLine), as
+    bytes; for a row with a field that is not UTF-8, latin1_line's."""
+    try:
+        return ",".join(_quoted(f.decode("utf-8")) for f in fields).encode("utf-8")
+    except UnicodeDecodeError:
+        return latin1_line(fields)
+
+
+def latin1_line(fields):
+    """The dead letter's line of a row with a field that is not UTF-8: its fields read as Latin-1 (row-writer.ts reject())."""
+    return ",".join(_quoted(f.decode("latin-1")) for f in fields).encode("utf-8")
 
 
 class ParquetRows:
@@ -220,11 +220,9 @@ class ParquetRows:
     def bodies(self, batch, bodies):
         """Each row's body ("K\\t…" or "R\\t…"), counted into `bodies` (transform.RecordBodies)."""
         fields = self.fields(batch)
-        quoted = [_csv_quoted(f) for f in fields]
-        lines = pc.binary_join_element_wise(*quoted, b",") if len(quoted) > 1 else quoted[0]
         n = batch.num_rows
         if self.vec is not None:
-            taken, vec_bodies, vec_odd = self.vec.normalize(lines)
+            taken, vec_bodies, vec_odd = self.vec.normalize_fields(fields)
             bodies.kept += len(vec_bodies)
             bodies.oddities = [a + b for a, b in zip(bodies.oddities, vec_odd)]
             taken = taken.to_numpy(zero_copy_only=False)
@@ -233,11 +231,12 @@ class ParquetRows:
         others = [None] * n
         rest = np.flatnonzero(~taken)
         if len(rest):
-            columns = [f.to_pylist() for f in fields]
-            raw_lines = lines.to_pylist()
-            for i in rest:
-                row = [c[i] for c in columns]
-                others[i] = bodies.fields_body(raw_lines[i], row, _latin1_line)
+            # Only the rows pwvec did not take become Python values.
+            at = pa.array(rest)
+            columns = [pc.take(f, at).to_pylist() for f in fields]
+            for k, i in enumerate(rest):
+                row = [c[k] for c in columns]
+                others[i] = bodies.fields_body(csv_line(row), row, latin1_line)
         return pc.replace_with_mask(pa.array(others, pa.string()), pa.array(taken), vec_bodies)
 
 

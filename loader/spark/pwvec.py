@@ -29,6 +29,8 @@ NULL = pwnorm.NULL
 # Printable ASCII (0x20-0x7e) without '"' and '\\': inside quotes, and (also without ',') outside.
 _QUOTED = r'[\x20\x21\x23-\x5b\x5d-\x7e]*'
 _UNQUOTED = r'[\x20\x21\x23-\x2b\x2d-\x5b\x5d-\x7e]*'
+# A field given on its own (not split from a line): printable ASCII without a backslash.
+SIMPLE_FIELD = r'^[\x20-\x5b\x5d-\x7e]*$'
 _INT64_MIN = -(1 << 63)
 _INT64_MAX = (1 << 63) - 1
 
@@ -129,20 +131,36 @@ class VectorNormalizer:
         (over the record limit). Returns (taken, bodies, odd_counts): a boolean array
         (which lines were handled), the output text "K \\t oddity indexes \\t TSV row" of
         each of them, in order, and per spec column their number of oddities."""
-        ncols = len(self.cols)
         simple = pc.fill_null(pc.match_substring_regex(lines, self.pattern), False)
         if eligible is not None:
             simple = pc.and_(simple, eligible)
         n = pc.sum(simple).as_py() or 0
         if n == 0:
-            return simple, pa.array([], pa.string()), [0] * ncols
+            return simple, pa.array([], pa.string()), [0] * len(self.cols)
         text = pc.utf8_rtrim(pc.cast(pc.filter(lines, simple), pa.string()), "\r")
         flat = split_fields(text, self.field_count)
         rows = np.arange(n) * self.field_count
+        return self._bodies(simple, n, lambda j: pc.utf8_trim(pc.take(flat, pa.array(rows + j)), " "))
 
-        def field(j):
-            return pc.utf8_trim(pc.take(flat, pa.array(rows + j)), " ")
+    def normalize_fields(self, fields):
+        """normalize() of rows given as their fields (binary arrays, one per header field: a
+        Parquet row's values as text), without a CSV line to split: a row is simple when
+        every field the spec reads is printable ASCII without a backslash."""
+        read = sorted({j for j in self.field_index if j >= 0})
+        simple = None
+        for j in read:
+            ok = pc.fill_null(pc.match_substring_regex(fields[j], SIMPLE_FIELD), False)
+            simple = ok if simple is None else pc.and_(simple, ok)
+        if simple is None:  # the spec reads no field of this file
+            simple = pa.array([True] * len(fields[0]))
+        n = pc.sum(simple).as_py() or 0
+        if n == 0:
+            return simple, pa.array([], pa.string()), [0] * len(self.cols)
+        return self._bodies(simple, n, lambda j: pc.utf8_trim(pc.cast(pc.filter(fields[j], simple), pa.string()), " "))
 
+    def _bodies(self, simple, n, field):
+        """The output of the n simple rows, field(j) giving field j of each, trimmed."""
+        ncols = len(self.cols)
         values = []
         odd = np.zeros((n, ncols), np.bool_)
         kept = np.ones(n, np.bool_)  # no required column failed
