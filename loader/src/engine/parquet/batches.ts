@@ -69,11 +69,13 @@ export async function* parquetBatches(rules: RowRules, source: Source, object: S
     if (row - 1 > groupStart) for (const [, c] of pages) await c.skip(row - 1 - groupStart);
     while (row <= groupEnd) {
       if (signal.aborted) return;
-      // A batch holds batchSize rows, whichever row groups they lie in.
-      const n = Math.min(batchSize - batch.records, groupEnd - row + 1);
+      // A batch holds batchSize rows, whichever row groups they lie in; a take stays within
+      // every column's current page (its byte values index that page's bytes).
+      let n = Math.min(batchSize - batch.records, groupEnd - row + 1);
+      for (const [, c] of pages) n = Math.min(n, await c.available());
       for (const [f, c] of pages) {
-        await c.take(n, columns[f]);
-        writer.dictionaries[f] = c.bytes;
+        c.take(n, columns[f]);
+        writer.dictionaries[f] = c.valueBytes;
       }
       writer.writeRows(batch, columns, n, row);
       row += n;

@@ -2,8 +2,8 @@
 // bit-packed, so one 1 MB page can hold every row of a million-row row group (pyarrow bounds
 // pages by encoded bytes only): decoded whole, as hyparquet's readPage does, that is an array
 // of a million references per column — about 1 GB for a 43-column NYC row group, measured.
-// Read lazily, a page costs its decompressed bytes. Only this encoding is read so: other
-// pages go to hyparquet whole (./pages.ts says what that costs).
+// Read lazily, a page costs its decompressed bytes. PLAIN byte-array pages are read so too
+// (PlainBytesPage); other pages go to hyparquet whole (./pages.ts says what that costs).
 import { decompressPage } from './hyparquet-internals';
 import type { ColumnDecoder, DecodedArray, PageHeader } from 'hyparquet/src/types.js';
 
@@ -78,6 +78,7 @@ export class ByteDictionary {
   /** The page's bytes, as a Buffer (copied from without a view per value). */
   readonly buffer: Buffer;
 
+  /** Index the `size` length-prefixed values of `bytes` (PLAIN BYTE_ARRAY encoding). */
   constructor(
     bytes: Uint8Array,
     readonly size: number,
@@ -87,12 +88,20 @@ export class ByteDictionary {
     this.ends = new Int32Array(size);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     for (let i = 0, at = 0; i < size; i++) {
-      if (at + 4 > bytes.length) throw new Error(`the dictionary page ends before its value ${i} of ${size}`);
+      if (at + 4 > bytes.length) throw new Error(`the page ends before its value ${i} of ${size}`);
       const length = view.getUint32(at, true);
       this.starts[i] = at + 4;
       this.ends[i] = at += 4 + length;
-      if (at > bytes.length) throw new Error(`the dictionary page ends inside its value ${i} of ${size}`);
+      if (at > bytes.length) throw new Error(`the page ends inside its value ${i} of ${size}`);
     }
+  }
+
+  /** The values of a data page: at most `most` (its level count), as many as its bytes hold. */
+  static scan(bytes: Uint8Array, most: number): ByteDictionary {
+    let n = 0;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let at = 0; at + 4 <= bytes.length && n < most; n++) at += 4 + view.getUint32(at, true);
+    return new ByteDictionary(bytes, n);
   }
 
   /** Read the dictionary page whose bytes (as stored) are `stored`. */
@@ -100,6 +109,35 @@ export class ByteDictionary {
     const page = decompressPage(stored, Number(header.uncompressed_page_size), decoder.codec, decoder.compressors);
     return new ByteDictionary(page, header.dictionary_page_header!.num_values);
   }
+}
+
+/** A data page opened: its definition levels (none for a required column), its values' bytes and its value count. */
+export interface OpenedPage {
+  defs: RleHybrid | undefined;
+  /** The decompressed bytes holding the values, from `at`. */
+  page: Uint8Array;
+  at: number;
+  /** Values (rows: flat columns only), NULLs included. */
+  count: number;
+}
+
+/** Decompress a data page (v1 or v2) and find its definition levels and its values. */
+export function openDataPage(stored: Uint8Array, header: PageHeader, decoder: ColumnDecoder, maxDef: number): OpenedPage {
+  const v2 = header.data_page_header_v2;
+  if (v2) {
+    // Levels first, never compressed, without a length prefix; then the values, maybe compressed.
+    const levels = v2.repetition_levels_byte_length + v2.definition_levels_byte_length;
+    const defs = maxDef ? new RleHybrid(stored, v2.repetition_levels_byte_length, levels, widthOf(maxDef)) : undefined;
+    const values = stored.subarray(levels);
+    const size = header.uncompressed_page_size - levels;
+    const page = v2.is_compressed === false || size === 0 ? values : decompressPage(values, size, decoder.codec, decoder.compressors);
+    return { defs, page, at: 0, count: v2.num_values };
+  }
+  const page = decompressPage(stored, Number(header.uncompressed_page_size), decoder.codec, decoder.compressors);
+  const count = header.data_page_header!.num_values;
+  if (!maxDef) return { defs: undefined, page, at: 0, count };
+  const length = page[0] | (page[1] << 8) | (page[2] << 16) | (page[3] << 24);
+  return { defs: new RleHybrid(page, 4, 4 + length, widthOf(maxDef)), page, at: 4 + length, count };
 }
 
 export class DictionaryPage {
@@ -118,26 +156,9 @@ export class DictionaryPage {
     /** Decoded values, or a byte dictionary (then each value is its index in it). */
     private readonly dictionary: DecodedArray | ByteDictionary,
   ) {
-    const v2 = header.data_page_header_v2;
-    let page: Uint8Array;
-    let at = 0;
-    if (v2) {
-      // Levels first, never compressed, without a length prefix; then the values, maybe compressed.
-      const levels = v2.repetition_levels_byte_length + v2.definition_levels_byte_length;
-      if (maxDef) this.defs = new RleHybrid(stored, v2.repetition_levels_byte_length, levels, widthOf(maxDef));
-      const values = stored.subarray(levels);
-      const size = header.uncompressed_page_size - levels;
-      page = v2.is_compressed === false || size === 0 ? values : decompressPage(values, size, decoder.codec, decoder.compressors);
-      this.left = v2.num_values;
-    } else {
-      page = decompressPage(stored, Number(header.uncompressed_page_size), decoder.codec, decoder.compressors);
-      if (maxDef) {
-        const length = page[0] | (page[1] << 8) | (page[2] << 16) | (page[3] << 24);
-        this.defs = new RleHybrid(page, 4, 4 + length, widthOf(maxDef));
-        at = 4 + length;
-      }
-      this.left = header.data_page_header!.num_values;
-    }
+    const { defs, page, at, count } = openDataPage(stored, header, decoder, maxDef);
+    this.defs = defs;
+    this.left = count;
     const width = page[at];
     this.indices = new RleHybrid(page, at + 1, page.length, width);
   }
@@ -151,5 +172,39 @@ export class DictionaryPage {
     const size = d instanceof ByteDictionary ? d.size : d.length;
     if (i >= size) throw new Error(`dictionary index ${i} is past the dictionary's ${size} values`);
     return d instanceof ByteDictionary ? i : d[i];
+  }
+}
+
+/**
+ * A PLAIN-encoded BYTE_ARRAY data page read value by value: its values stay in the page's
+ * bytes, as a ByteDictionary of its own (`bytes`), and reading yields their indices, as a
+ * dictionary page does. Decoded whole (hyparquet's readPage), a page is one Uint8Array view
+ * per value: a million of them for a column of unique strings, which outlive young-generation
+ * collections and grew the old space by about 100 MB on the NYC file (measured).
+ */
+export class PlainBytesPage {
+  private readonly defs: RleHybrid | undefined;
+  readonly bytes: ByteDictionary;
+  private next_ = 0;
+  left: number;
+
+  constructor(
+    stored: Uint8Array,
+    header: PageHeader,
+    decoder: ColumnDecoder,
+    private readonly maxDef: number,
+  ) {
+    const { defs, page, at, count } = openDataPage(stored, header, decoder, maxDef);
+    this.defs = defs;
+    this.left = count;
+    this.bytes = ByteDictionary.scan(page.subarray(at), count);
+  }
+
+  /** The next value's index in `bytes`: NULL is undefined. */
+  next(): number | undefined {
+    this.left--;
+    if (this.defs && this.defs.next() < this.maxDef) return undefined;
+    if (this.next_ >= this.bytes.size) throw new Error(`the page holds ${this.bytes.size} values, fewer than its levels say`);
+    return this.next_++;
   }
 }

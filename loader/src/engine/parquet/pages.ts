@@ -3,12 +3,13 @@
 // whole row group at once would cost its decoded size — hundreds of MB for the million-row
 // groups Spark and pyarrow write — where a page is about 1 MB of bytes. hyparquet decodes the
 // pages (headers, dictionaries, every encoding and codec) except dictionary-encoded data
-// pages, which hold any number of rows and are read value by value (./dictionary-page.ts).
-// Other pages are decoded whole: plain ones hold at most a value per few bytes, but an RLE
-// boolean page or a mostly-NULL page can still hold many rows (a few arrays of them).
+// pages, which hold any number of rows, and PLAIN byte-array pages, whose values would each
+// be a view object: both are read value by value (./dictionary-page.ts). Other pages are
+// decoded whole: plain ones hold at most a value per few bytes, but an RLE boolean page or a
+// mostly-NULL page can still hold many rows (a few arrays of them).
 import { convert, getMaxDefinitionLevel, parquetHeader, readPage } from './hyparquet-internals';
 import { UserError } from '@pipewarden/core';
-import { ByteDictionary, DictionaryPage } from './dictionary-page';
+import { ByteDictionary, DictionaryPage, PlainBytesPage } from './dictionary-page';
 import type { ColumnDecoder, DecodedArray, PageHeader } from 'hyparquet/src/types.js';
 
 /** Bytes `[start, end)` of the object. */
@@ -25,11 +26,11 @@ export class ColumnPages {
   private pos: number;
   private dictionary: DecodedArray | undefined;
   /** The chunk's dictionary of byte arrays (then dictionary-encoded values are indices into it). */
-  bytes: ByteDictionary | undefined;
+  private bytes: ByteDictionary | undefined;
   /** The current page: decoded whole (pages not dictionary-encoded), or read lazily (dictionary pages). */
   private page: DecodedArray = [];
   private pageAt = 0;
-  private lazy: DictionaryPage | undefined;
+  private lazy: DictionaryPage | PlainBytesPage | undefined;
   /** Definition level of a present value (0: a required column). */
   private readonly maxDef: number;
 
@@ -123,6 +124,9 @@ export class ColumnPages {
       if (dictionary && encoding?.endsWith('_DICTIONARY')) {
         this.lazy = this.decode(() => new DictionaryPage(stored, h, this.decoder, this.maxDef, dictionary));
         this.page = [];
+      } else if (encoding === 'PLAIN' && this.decoder.type === 'BYTE_ARRAY') {
+        this.lazy = this.decode(() => new PlainBytesPage(stored, h, this.decoder, this.maxDef));
+        this.page = [];
       } else {
         this.lazy = undefined;
         this.page = this.decode(() => readPage({ view: new DataView(stored.buffer, stored.byteOffset, stored.length), offset: 0 }, h, this.decoder, this.dictionary, undefined, 0).data ?? []);
@@ -152,23 +156,45 @@ export class ColumnPages {
     }
   }
 
-  /** The next `n` values into `out[0…n)`: NULL is undefined or null; a number in a BYTE_ARRAY column indexes `bytes`. */
-  async take(n: number, out: unknown[]): Promise<void> {
+  /**
+   * Values left in the current page, moving to the next page when none are (only while the
+   * row group has rows left). A take stays within a page: byte values are indices into
+   * `valueBytes`, which a PLAIN page has of its own.
+   */
+  async available(): Promise<number> {
+    while (this.left === 0) await this.nextPage(0);
+    return this.left;
+  }
+
+  /** The byte arrays the BYTE_ARRAY values just taken index: the page's own (PLAIN), else the chunk's dictionary. */
+  get valueBytes(): ByteDictionary | undefined {
+    return this.lazy instanceof PlainBytesPage ? this.lazy.bytes : this.bytes;
+  }
+
+  /** The next `n` values (n ≤ available()) into `out[0…n)`: NULL is undefined or null; a number in a BYTE_ARRAY column indexes `valueBytes`. */
+  take(n: number, out: unknown[]): void {
+    if (n > this.left) throw new Error(`take(${n}) past the page's ${this.left} values`);
+    if (this.lazy) this.read(this.lazy, n, out, 0);
+    else for (let j = 0; j < n; j++) out[j] = this.page[this.pageAt + j];
+    this.pageAt += n;
+  }
+
+  /** The next `n` values, across pages, byte arrays as views of their bytes (a sample's few rows). */
+  async takeValues(n: number, out: unknown[]): Promise<void> {
+    const part: unknown[] = [];
     for (let i = 0; i < n; ) {
-      const left = this.left;
-      if (left === 0) {
-        await this.nextPage(0);
-        continue;
+      const k = Math.min(n - i, await this.available());
+      this.take(k, part);
+      const bytes = this.valueBytes;
+      for (let j = 0; j < k; j++) {
+        const v = part[j];
+        out[i + j] = typeof v === 'number' && bytes ? bytes.buffer.subarray(bytes.starts[v], bytes.ends[v]) : v;
       }
-      const k = Math.min(n - i, left);
-      if (this.lazy) this.read(this.lazy, k, out, i);
-      else for (let j = 0; j < k; j++) out[i + j] = this.page[this.pageAt + j];
-      this.pageAt += k;
       i += k;
     }
   }
 
-  private pass(page: DictionaryPage, k: number): void {
+  private pass(page: DictionaryPage | PlainBytesPage, k: number): void {
     try {
       for (let j = 0; j < k; j++) page.next();
     } catch (e) {
@@ -176,7 +202,7 @@ export class ColumnPages {
     }
   }
 
-  private read(page: DictionaryPage, k: number, out: unknown[], at: number): void {
+  private read(page: DictionaryPage | PlainBytesPage, k: number, out: unknown[], at: number): void {
     try {
       for (let j = 0; j < k; j++) out[at + j] = page.next();
     } catch (e) {

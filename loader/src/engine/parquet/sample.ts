@@ -15,15 +15,9 @@ export async function parquetSample(source: Source, object: SourceObject, limit:
     if (n <= 0) break;
     const columns = await Promise.all(
       file.columns.map(async (c, f) => {
-        const pages = file.pages(g, c);
         const out: unknown[] = [];
-        await pages.take(n, out);
-        return out.map((v): string => {
-          if (v === null || v === undefined) return '';
-          // A dictionary index (BYTE_ARRAY columns): the value's bytes are in the dictionary.
-          if (typeof v === 'number' && pages.bytes) return pages.bytes.buffer.toString('utf8', pages.bytes.starts[v], pages.bytes.ends[v]);
-          return render[f](v);
-        });
+        await file.pages(g, c).takeValues(n, out);
+        return out.map((v): string => (v === null || v === undefined ? '' : render[f](v)));
       }),
     );
     for (let i = 0; i < n; i++) rows.push(columns.map((col) => col[i]));
