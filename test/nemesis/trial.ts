@@ -13,7 +13,7 @@ import { TcpProxy } from './proxy';
 import { Rng } from './random';
 import { BETWEEN_RUNS, drawSchedule, type FaultName, type Schedule } from './schedule';
 import { loaderStatus, reconcilerStatus, startLoader, startReconciler } from './services';
-import { drawWorkload, materialize, type Engine, type Workload } from './workload';
+import { drawWorkload, formatOf, materialize, type Engine, type Workload } from './workload';
 
 const MAX_RERUNS = 4;
 
@@ -49,7 +49,7 @@ export function planTrial(seed: number, opts: TrialOptions): TrialPlan {
 
 export function describePlan(p: TrialPlan): string {
   const w = p.workload;
-  const objs = w.objects.map((o) => (o.generated ? `${o.generated.rows} rows (bad ${o.generated.badShare}, dup ${o.generated.duplicateShare}${o.generated.crlf ? ', crlf' : ''}, keys@${o.generated.keyBase})` : 'real sample 5000 rows')).join(' + ');
+  const objs = w.objects.map((o) => `${o.generated ? `${o.generated.rows} rows (bad ${o.generated.badShare}, dup ${o.generated.duplicateShare}${o.generated.crlf ? ', crlf' : ''}, keys@${o.generated.keyBase})` : 'real sample 5000 rows'} as ${formatOf(o.name)}`).join(' + ');
   const s = w.settings;
   const faults = p.schedule.faults.map((f) => `${f.name}${f.target ? `[${f.target}]` : ''}${f.point ? `[${f.point}]` : ''}${f.secondWal ? `[${f.secondWal} WAL]` : ''}${f.settings ? `[batch ${f.settings.batchSize}, depth ${f.settings.pipelineDepth}, conns ${f.settings.connections}, ${f.settings.engine}${f.settings.rangeBytes ? `, ranges of ${f.settings.rangeBytes} bytes` : ''}]` : ''}@${f.at} hold ${f.holdMs}ms`).join(', ');
   const d = p.schedule.durability;
