@@ -14,13 +14,18 @@ step "integration tests";  npx jest --selectProjects integration --ci --runInBan
 # The nemesis (test/soak.ts) on fixed seeds, each a workload and fault schedule; any
 # invariant violation fails the run. Its last line is RESULT {json}. The seeds are
 # schedules that once found bugs (the deterministic guards are the itests named in
-# docs/architecture.md); about 2 minutes. Replay one seed:
-# npm run soak -- --engines inline --seed S --trials 1
+# docs/architecture.md), drawn when every object was plain CSV (--formats csv draws them
+# again exactly); about 2 minutes. Replay one seed:
+# npm run soak -- --engines inline --formats csv --seed S --trials 1
 NEMESIS_SEEDS="4,11,36,39,57,61,102,103,114,118,124,132,134,136,140,141,143,146,148,157,158,164,169,5061"
-step "nemesis soak";       npm run --silent soak -- --engines inline --seeds "$NEMESIS_SEEDS"
+step "nemesis soak";       npm run --silent soak -- --engines inline --formats csv --seeds "$NEMESIS_SEEDS"
 # Seeds drawn with every engine allowed (each drew the inline engine): 92 re-reads an
 # object's short last batch without a checkpoint.
-step "nemesis soak (any engine)"; npm run --silent soak -- --seeds 92
+step "nemesis soak (any engine)"; npm run --silent soak -- --formats csv --seeds 92
+# Objects stored gzip, zstd and Parquet under faults: Parquet with MySQL killed (24002),
+# replaced mid-load with S3 killed (24005), beside zstd and CSV (24008); gzip with S3
+# killed (24016). About 30 seconds.
+step "nemesis soak (formats)"; npm run --silent soak -- --engines inline --seeds 24002,24005,24008,24016
 if [ -f grafana-plugin/package.json ]; then
   step "grafana plugin";   npm --prefix grafana-plugin run --silent test:ci
 fi

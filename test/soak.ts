@@ -1,4 +1,4 @@
-// `npm run soak -- --trials N [--seed S] [--seeds a,b,…] [--faults a,b,…] [--engines inline,spark] [--findings FILE] [--verbose]`:
+// `npm run soak -- --trials N [--seed S] [--seeds a,b,…] [--faults a,b,…] [--engines inline,spark] [--formats csv,gz,zst,parquet] [--findings FILE] [--verbose]`:
 // the nemesis. Trial i draws its workload and fault schedule from seed S+i (or from each
 // listed seed), runs the real CLI and services against a private stack while the faults
 // fire, and checks the invariants (test/nemesis/invariants.ts). A failing trial prints
@@ -13,7 +13,7 @@ import { unmountAllUnder } from './nemesis/faults';
 import { killAll } from './nemesis/procs';
 import { FAULTS, type FaultName } from './nemesis/schedule';
 import { describePlan, planTrial, runTrial, type TrialOutcome } from './nemesis/trial';
-import type { Engine } from './nemesis/workload';
+import { OBJECT_FORMATS, type Engine, type ObjectFormat } from './nemesis/workload';
 
 process.env.PIPEWARDEN_LOG_LEVEL ??= 'error';
 
@@ -36,7 +36,7 @@ function nonNegativeInt(name: string, value: string): number {
   return n;
 }
 
-const USAGE = `usage: npm run soak -- [--trials N] [--seed S | --seeds a,b,…] [--faults a,b,…] [--engines inline,spark] [--findings FILE] [--verbose]
+const USAGE = `usage: npm run soak -- [--trials N] [--seed S | --seeds a,b,…] [--faults a,b,…] [--engines inline,spark] [--formats csv,gz,zst,parquet] [--findings FILE] [--verbose]
 
 The nemesis: trial i draws a workload and a fault schedule from seed S+i (or from each of
 --seeds), runs the real CLI and services against a private stack, and checks that no row is
@@ -47,6 +47,8 @@ lost or duplicated. Last line: RESULT {json}; exit 1 when a trial is not recover
   --seeds a,b,…   exactly these seeds (replay)
   --faults …      the faults that may be drawn (default all: ${FAULTS.join(', ')})
   --engines …     engines a workload may use (default inline,spark)
+  --formats …     how its objects may be stored (default csv,gz,zst,parquet; csv alone
+                  draws what a seed drew before formats were drawn)
   --findings FILE append each failing trial's report to FILE
   --verbose       print every trial's plan and log
 `;
@@ -60,6 +62,7 @@ function parseOptions() {
         seeds: { type: 'string' },
         faults: { type: 'string', default: FAULTS.join(',') },
         engines: { type: 'string', default: 'inline,spark' },
+        formats: { type: 'string', default: OBJECT_FORMATS.join(',') },
         findings: { type: 'string' },
         verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -77,13 +80,15 @@ if (values.help) {
 }
 const faults = listOption<FaultName>('faults', values.faults!, FAULTS);
 const engines = listOption<Engine>('engines', values.engines!, ['inline', 'spark']);
+const formats = listOption<ObjectFormat>('formats', values.formats!, OBJECT_FORMATS);
 const first = nonNegativeInt('seed', values.seed!);
 const seeds = values.seeds ? values.seeds.split(',').map((s) => nonNegativeInt('seeds', s)) : Array.from({ length: nonNegativeInt('trials', values.trials!) }, (_, i) => first + i);
 
 function replayCommand(seed: number): string {
   const f = values.faults === FAULTS.join(',') ? '' : ` --faults ${values.faults}`;
   const e = values.engines === 'inline,spark' ? '' : ` --engines ${values.engines}`;
-  return `npm run soak -- --seed ${seed} --trials 1${f}${e}`;
+  const o = values.formats === OBJECT_FORMATS.join(',') ? '' : ` --formats ${values.formats}`;
+  return `npm run soak -- --seed ${seed} --trials 1${f}${e}${o}`;
 }
 
 function report(o: TrialOutcome): string {
@@ -112,7 +117,7 @@ function report(o: TrialOutcome): string {
     await stack.start();
     await migrate(stack.config());
     for (const [i, seed] of seeds.entries()) {
-      const plan = planTrial(seed, { faults, engines });
+      const plan = planTrial(seed, { faults, engines, formats });
       const o = await runTrial(stack, plan);
       recovered += o.recovered ? 1 : 0;
       lost += o.rowsLost;

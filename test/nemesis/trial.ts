@@ -13,13 +13,15 @@ import { TcpProxy } from './proxy';
 import { Rng } from './random';
 import { BETWEEN_RUNS, drawSchedule, type FaultName, type Schedule } from './schedule';
 import { loaderStatus, reconcilerStatus, startLoader, startReconciler } from './services';
-import { drawWorkload, formatOf, materialize, type Engine, type Workload } from './workload';
+import { drawWorkload, formatOf, materialize, type Engine, type ObjectFormat, type Workload } from './workload';
 
 const MAX_RERUNS = 4;
 
 export interface TrialOptions {
   faults: readonly FaultName[];
   engines: readonly Engine[];
+  /** How objects may be stored (default: every format). */
+  formats?: readonly ObjectFormat[];
 }
 
 export interface TrialPlan {
@@ -43,7 +45,7 @@ export interface TrialOutcome {
 /** Everything a seed decides, before anything runs: the replay of a seed draws the same. */
 export function planTrial(seed: number, opts: TrialOptions): TrialPlan {
   const rng = new Rng(seed);
-  const workload = drawWorkload(rng, seed, opts.engines);
+  const workload = drawWorkload(rng, seed, opts.engines, opts.formats);
   return { seed, workload, schedule: drawSchedule(rng, opts.faults, expectedBatches(workload), opts.engines) };
 }
 
