@@ -47,7 +47,7 @@ export interface LoaderPipelineStatus extends LoaderFigures {
 
 /**
  * GET /status of the loader service. The top-level fields sum up every pipeline (rows and
- * bytes added, the state the most urgent one: failed > waiting_mysql > paused > running >
+ * bytes added, the state the most urgent one: failed > waiting_mysql > waiting_redis > paused > running >
  * finished > idle, pausedBy when every pipeline is paused); `pipelines` has each one.
  */
 export interface LoaderStatus extends ServiceBuild, LoaderFigures {

@@ -27,7 +27,8 @@ export const PROBE_TARGETS = ['mysql', 'redis', 's3', 'loader', 'reconciler'] as
 export type ProbeTarget = (typeof PROBE_TARGETS)[number];
 
 /** Loader states (values of the `state` label of pipewarden_loader_state). */
-export const LOADER_STATES = ['idle', 'running', 'paused', 'waiting_mysql', 'stopping', 'finished', 'failed', 'unreachable'] as const;
+// waiting_mysql / waiting_redis: that store is down and the batch in hand waits for it (never skipped).
+export const LOADER_STATES = ['idle', 'running', 'paused', 'waiting_mysql', 'waiting_redis', 'stopping', 'finished', 'failed', 'unreachable'] as const;
 export type LoaderState = (typeof LOADER_STATES)[number];
 
 /** Reconcile outcomes (values of `outcome`). */

@@ -357,7 +357,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     const sink = new DualWriteSink(config, res.pool, res.redis, wal, method, metrics, log, {
       onWaiting: (what, e) => {
         log.warn(`${what} unavailable; waiting for it to come back`, { error: (e as Error).message });
-        emit({ state: 'waiting_mysql', lastError: `${what}: ${(e as Error).message}` });
+        emit({ state: what === 'redis' ? 'waiting_redis' : 'waiting_mysql', lastError: `${what}: ${(e as Error).message}` });
       },
       onRecovered: (what) => {
         log.info(`${what} is back; resuming`);

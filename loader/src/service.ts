@@ -108,7 +108,7 @@ export class PipelineRunner {
         onProgress: (p) => {
           this.progress = p;
           // 'paused' here: a reconcile run (perhaps started on another host) holds the pipeline in MySQL.
-          if (!ctl.signal.aborted && (p.state === 'running' || p.state === 'waiting_mysql' || p.state === 'paused')) this.setState(p.state);
+          if (!ctl.signal.aborted && (p.state === 'running' || p.state === 'waiting_mysql' || p.state === 'waiting_redis' || p.state === 'paused')) this.setState(p.state);
         },
       }).then(
         (summary) => {
@@ -234,7 +234,7 @@ export class PipelineRunner {
 }
 
 /** The aggregate state: the most urgent of the pipelines'. */
-const URGENCY: LoaderState[] = ['failed', 'waiting_mysql', 'paused', 'stopping', 'running', 'finished', 'idle', 'unreachable'];
+const URGENCY: LoaderState[] = ['failed', 'waiting_mysql', 'waiting_redis', 'paused', 'stopping', 'running', 'finished', 'idle', 'unreachable'];
 
 /** A pipeline name that is not one of the service's (answered 404, naming them). */
 export class UnknownPipelineError extends Error {
@@ -325,7 +325,7 @@ export class LoaderService {
       bytesRead: sum((p) => p.bytesRead),
       bytesTotal: sum((p) => p.bytesTotal),
       rowsPerSecond: sum((p) => p.rowsPerSecond),
-      currentObject: one ? one.currentObject : ps.find((p) => p.currentObject && (p.state === 'running' || p.state === 'waiting_mysql'))?.currentObject,
+      currentObject: one ? one.currentObject : ps.find((p) => p.currentObject && (p.state === 'running' || p.state === 'waiting_mysql' || p.state === 'waiting_redis'))?.currentObject,
       lastError: one ? one.lastError : errors.length ? errors.map((p) => `${p.name}: ${p.lastError}`).join('; ') : undefined,
       // A reconcile's hold (with its error) says more than an operator's pause.
       pausedBy: one ? one.pausedBy : allPaused ? (ps.find((p) => p.pausedBy?.error) ?? ps.find((p) => p.pausedBy?.by === 'reconcile') ?? ps[0]).pausedBy : undefined,

@@ -1,5 +1,6 @@
 // The dual-write sink: per batch, WAL intent → (MySQL transaction ∥ Redis mirror) → WAL
-// commit. Either store being down makes the batch wait and retry (state waiting_mysql),
+// commit. Either store being down makes the batch wait and retry (state waiting_mysql or
+// waiting_redis),
 // never skip: a batch is done only when both hold it.
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type Redis from 'ioredis';

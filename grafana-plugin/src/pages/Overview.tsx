@@ -23,7 +23,7 @@ function loaderHealth(state: ReconcilerStatus['loader']['state'], reachable: boo
   if (!reachable || state === 'unreachable' || state === 'failed') {
     return 'down';
   }
-  if (state === 'paused' || state === 'waiting_mysql' || state === 'stopping') {
+  if (state === 'paused' || state === 'waiting_mysql' || state === 'waiting_redis' || state === 'stopping') {
     return 'warning';
   }
   return 'ok';
