@@ -60,7 +60,7 @@ export const METRICS = {
   mirrorBytes: m('exporter', 'pipewarden_mirror_bytes', 'gauge', 'Bytes of batch payloads held in the Redis mirror.', ['pipeline']),
   redisUsedMemory: m('exporter', 'pipewarden_redis_used_memory_bytes', 'gauge', 'Redis used_memory as reported by INFO.'),
   redisMaxMemory: m('exporter', 'pipewarden_redis_maxmemory_bytes', 'gauge', 'Redis maxmemory (0 = unlimited).'),
-  sourceObjects: m('exporter', 'pipewarden_source_objects', 'gauge', "Objects under the pipeline's source.", ['pipeline']),
+  sourceObjects: m('exporter', 'pipewarden_source_objects', 'gauge', "Objects in the pipeline's source: what its loader lists (a glob and PIPEWARDEN_SOURCE_MATCH select them).", ['pipeline']),
   sourceObjectsPending: m('exporter', 'pipewarden_source_objects_pending', 'gauge', 'Source objects not fully loaded.', ['pipeline']),
   sourceBytesPending: m('exporter', 'pipewarden_source_bytes_pending', 'gauge', 'Source bytes not yet loaded (from the checkpoint).', ['pipeline']),
   loaderState: m('exporter', 'pipewarden_loader_state', 'gauge', "The pipeline's loader state: 1 for the current state, 0 for the others.", ['pipeline', 'state']),

@@ -69,7 +69,7 @@ export function createCollectors(
     leasesCollector(db, names),
     walCollector(pipelines),
     mirrorCollector(redis, pipelines),
-    sourceCollector({ pipelines, s3, cacheMs: opts.sourceCacheMs ?? 10_000, timeoutMs: collectorTimeoutMs }),
+    sourceCollector({ config, pipelines, cacheMs: opts.sourceCacheMs ?? 10_000, timeoutMs: collectorTimeoutMs }),
     loaderCollector(config, names, probeTimeoutMs),
     probeCollector(probeList),
   ];

@@ -9,6 +9,8 @@ export interface WatchedPipeline {
   walDir: string;
   keyPrefix: string;
   source?: string;
+  /** Its PIPEWARDEN_SOURCE_MATCH (a pipeline's sourceMatch): the objects of the source it loads. */
+  sourceMatch?: string;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface WatchedPipeline {
 export function watchedPipelines(config: Config): WatchedPipeline[] {
   return pipelineNames(config).map((name) => {
     const c = pipelineConfig(config, name);
-    return { name, walDir: c.wal.dir, keyPrefix: c.redis.keyPrefix, ...(c.source ? { source: c.source } : {}) };
+    return { name, walDir: c.wal.dir, keyPrefix: c.redis.keyPrefix, ...(c.source ? { source: c.source } : {}), ...(c.sourceMatch ? { sourceMatch: c.sourceMatch } : {}) };
   });
 }
 

@@ -1,10 +1,8 @@
 // What is left to load: the source listing (S3 or a local file/folder) against the
 // loader's checkpoint. Object keys are canonical the way the loader writes them in the
 // checkpoint: s3://bucket/key for S3, the absolute path for local files.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { SOURCE_FILE_NAME, UserError, compareKeys, type Checkpoint } from '@pipewarden/core';
+import { compareKeys, type Checkpoint } from '@pipewarden/core';
+import type { Source } from '@pipewarden/loader';
 
 export interface ListedObject {
   key: string;
@@ -36,37 +34,21 @@ export function sourceProgress(listing: readonly ListedObject[], checkpoint: Che
   return { objects: listing.length, objectsPending, bytesPending };
 }
 
-export function parseS3Url(url: string): { bucket: string; prefix: string } | undefined {
-  const m = /^s3a?:\/\/([^/]+)\/?(.*)$/.exec(url);
-  return m ? { bucket: m[1], prefix: m[2] } : undefined;
-}
-
-export async function listS3(client: S3Client, url: string, signal: AbortSignal): Promise<ListedObject[]> {
-  const loc = parseS3Url(url);
-  if (!loc) throw new UserError(`"${url}" is not an S3 URL (expected s3://bucket/prefix)`);
-  const out: ListedObject[] = [];
-  let token: string | undefined;
-  do {
-    const res = await client.send(new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: loc.prefix, ContinuationToken: token }), { abortSignal: signal });
-    for (const o of res.Contents ?? []) {
-      if (!o.Key || o.Key.endsWith('/')) continue;
-      out.push({ key: `s3://${loc.bucket}/${o.Key}`, size: o.Size ?? 0 });
-    }
-    token = res.IsTruncated ? res.NextContinuationToken : undefined;
-  } while (token);
-  return out;
-}
-
-/** A file, or every CSV (plain or compressed) and Parquet file under a folder (what the loader's local source reads). */
-export function listLocal(path: string): ListedObject[] {
-  const root = resolve(path);
-  if (!existsSync(root)) throw new UserError(`source ${root} does not exist`);
-  const files = statSync(root).isDirectory()
-    ? readdirSync(root, { recursive: true, encoding: 'utf8' })
-        .filter((f) => SOURCE_FILE_NAME.test(f))
-        .map((f) => join(root, f))
-    : [root];
-  return files.map((key) => ({ key, size: statSync(key).size }));
+/**
+ * The objects a pipeline's loader lists: its source URL with its glob and
+ * PIPEWARDEN_SOURCE_MATCH, through the loader's own source (one rule for which objects a
+ * source holds: before, a glob listed nothing here and a match counted the objects the
+ * loader leaves out as pending for ever). Within `timeoutMs`: one listing serves every
+ * scrape waiting on it, so it has a deadline of its own.
+ */
+export async function listSource(source: Pick<Source, 'list'>, timeoutMs: number, what: string): Promise<ListedObject[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`listing ${what} took longer than ${timeoutMs} ms`)), timeoutMs)));
+  try {
+    return (await Promise.race([source.list(), deadline])).map((o) => ({ key: o.key, size: o.size }));
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

@@ -1,11 +1,11 @@
-// Pure pieces of the collectors: pending work from a listing and a checkpoint, the
-// listing cache, INFO parsing, DATETIME conversion, the loader state one-hot.
+// Pieces of the collectors: pending work from a listing and a checkpoint, the listing of a
+// source (local folders), the listing cache, INFO parsing, DATETIME conversion, the loader state one-hot.
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOADER_STATES, type Checkpoint, type LoaderPipelineStatus, type ObjectCheckpoint } from '@pipewarden/core';
-import type { S3Client } from '@aws-sdk/client-s3';
-import { listLocal, parseS3Url, sourceProgress, TtlCache } from '../src/source';
+import { LOADER_STATES, loadConfig, type Checkpoint, type LoaderPipelineStatus, type ObjectCheckpoint } from '@pipewarden/core';
+import { LocalSource, openSource } from '@pipewarden/loader';
+import { listSource, sourceProgress, TtlCache } from '../src/source';
 import { sourceCollector } from '../src/collectors/source';
 import { parseInfo } from '../src/collectors/mirror';
 import { loaderStates, loaderStateSamples } from '../src/collectors/services';
@@ -41,24 +41,47 @@ describe('sourceProgress', () => {
   });
 });
 
-describe('listLocal', () => {
-  it('lists .csv/.txt files under a folder by absolute path, and a single file', () => {
+describe('listSource: the objects the loader would list', () => {
+  const folder = () => {
     const d = mkdtempSync(join(tmpdir(), 'pw-exporter-src-'));
-    mkdirSync(join(d, 'sub'));
-    writeFileSync(join(d, 'a.csv'), 'x,y\n1,2\n');
-    writeFileSync(join(d, 'sub', 'b.CSV'), 'x\n');
+    mkdirSync(join(d, 'fy2014'));
+    mkdirSync(join(d, 'fy2015'));
+    writeFileSync(join(d, 'fy2014', 'a.csv'), 'x,y\n1,2\n');
+    writeFileSync(join(d, 'fy2014', 'b.csv.gz'), 'gz');
+    writeFileSync(join(d, 'fy2015', 'c.CSV'), 'x\n');
     writeFileSync(join(d, 'notes.md'), 'no');
-    expect(listLocal(d).sort((a, b) => a.key.localeCompare(b.key))).toEqual([
-      { key: join(d, 'a.csv'), size: 8 },
-      { key: join(d, 'sub', 'b.CSV'), size: 2 },
+    return d;
+  };
+  const keys = async (url: string, sourceMatch?: string) => {
+    const source = openSource(url, { ...loadConfig({ env: {}, useStackEnv: false }), sourceMatch });
+    try {
+      return (await listSource(source, 5000, url)).map((o) => o.key).sort();
+    } finally {
+      source.close();
+    }
+  };
+  it('a folder: its CSV files (plain or compressed) by absolute path; a single file', async () => {
+    const d = folder();
+    const source = openSource(d, loadConfig({ env: {}, useStackEnv: false }));
+    expect((await listSource(source, 5000, d)).sort((a, b) => a.key.localeCompare(b.key))).toEqual([
+      { key: join(d, 'fy2014', 'a.csv'), size: 8 },
+      { key: join(d, 'fy2014', 'b.csv.gz'), size: 2 },
+      { key: join(d, 'fy2015', 'c.CSV'), size: 2 },
     ]);
-    expect(listLocal(join(d, 'a.csv'))).toEqual([{ key: join(d, 'a.csv'), size: 8 }]);
-    expect(() => listLocal(join(d, 'missing'))).toThrow(/does not exist/);
+    source.close();
   });
-  it('parses s3 URLs', () => {
-    expect(parseS3Url('s3://bucket/some/prefix')).toEqual({ bucket: 'bucket', prefix: 'some/prefix' });
-    expect(parseS3Url('s3://bucket')).toEqual({ bucket: 'bucket', prefix: '' });
-    expect(parseS3Url('/data/x.csv')).toBeUndefined();
+  // Before, the exporter listed a glob's text as a path (nothing, or an error) and counted
+  // the objects a match leaves out as pending for ever (PipewardenLoaderStalled would fire).
+  it('a glob and PIPEWARDEN_SOURCE_MATCH select what the loader selects', async () => {
+    const d = folder();
+    const globbed = openSource(join(d, 'fy2014', '*.csv'), loadConfig({ env: {}, useStackEnv: false }));
+    expect((await listSource(globbed, 5000, 'glob')).map((o) => o.key)).toEqual([join(d, 'fy2014', 'a.csv')]);
+    globbed.close();
+    expect(await keys(d, '^fy2015/')).toEqual([join(d, 'fy2015', 'c.CSV')]);
+  });
+  it('a listing that does not answer in time is an error naming the source', async () => {
+    const never = { list: () => new Promise<never>(() => undefined) };
+    await expect(listSource(never, 20, 's3://bucket/p')).rejects.toThrow('listing s3://bucket/p took longer than 20 ms');
   });
 });
 
@@ -122,27 +145,29 @@ describe('small parsers', () => {
 describe('sourceCollector', () => {
   it('lists a source two pipelines read once per scrape, and reports it for each', async () => {
     const base = mkdtempSync(join(tmpdir(), 'pw-exporter-src-'));
-    let lists = 0;
-    const s3 = {
-      send: async () => {
-        lists++;
-        return { Contents: [{ Key: 'p/a.csv', Size: 100 }], IsTruncated: false };
-      },
-    } as unknown as S3Client;
+    const data = join(base, 'data');
+    mkdirSync(data);
+    writeFileSync(join(data, 'a.csv'), 'x'.repeat(100));
+    const lists = jest.spyOn(LocalSource.prototype, 'list');
     const c = sourceCollector({
+      config: loadConfig({ env: {}, useStackEnv: false }),
       pipelines: [
-        { name: 'parking', walDir: join(base, 'parking'), source: 's3://bucket/p' },
-        { name: 'audit', walDir: join(base, 'audit'), source: 's3://bucket/p' },
+        { name: 'parking', walDir: join(base, 'parking'), source: data },
+        { name: 'audit', walDir: join(base, 'audit'), source: data },
       ],
-      s3,
       cacheMs: 60_000,
       timeoutMs: 5_000,
     });
-    const s = await c.collect(new AbortController().signal);
-    expect(lists).toBe(1);
-    expect(s.sourceBytesPending).toEqual([
-      { labels: { pipeline: 'parking' }, value: 100 },
-      { labels: { pipeline: 'audit' }, value: 100 },
-    ]);
+    try {
+      const s = await c.collect(new AbortController().signal);
+      expect(lists).toHaveBeenCalledTimes(1);
+      expect(s.sourceBytesPending).toEqual([
+        { labels: { pipeline: 'parking' }, value: 100 },
+        { labels: { pipeline: 'audit' }, value: 100 },
+      ]);
+    } finally {
+      lists.mockRestore();
+      await c.close?.();
+    }
   });
 });

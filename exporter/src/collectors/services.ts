@@ -4,7 +4,7 @@ import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DEFAULT_PIPELINE, isNetworkError, LOADER_STATES, PROBE_TARGETS, type Config, type LoaderState, type LoaderStatus, type ProbeTarget } from '@pipewarden/core';
 import { deadline, httpGet, type MysqlClient, type RedisClient } from '../clients';
 import type { Collector, Sample } from '../collector';
-import { parseS3Url } from '../source';
+import { isS3Url, parseS3Url } from '@pipewarden/loader';
 import type { WatchedPipeline } from '../pipelines';
 
 function joinUrl(base: string, path: string): string {
@@ -99,7 +99,7 @@ export interface ProbeDeps {
 export function probes(d: ProbeDeps): Partial<Record<ProbeTarget, Probe>> {
   const t = d.timeoutMs;
   // S3 is the deployment's: probe the bucket of the first pipeline reading S3.
-  const bucket = d.pipelines.map((p) => (p.source ? parseS3Url(p.source)?.bucket : undefined)).find(Boolean);
+  const bucket = d.pipelines.map((p) => (p.source && isS3Url(p.source) ? parseS3Url(p.source).bucket : undefined)).find(Boolean);
   return {
     mysql: async () => void (await within(d.db.query('SELECT 1'), t, 'MySQL')),
     redis: async () => void (await within(d.redis.ready().then((r) => r.ping()), t, 'Redis')),

@@ -7,8 +7,15 @@ import { Readable } from 'node:stream';
 import { UserError, compareKeys, s3Endpoint, type Config, type Logger } from '@pipewarden/core';
 import { ObjectChangedError, type ListWindow, type Source, type SourceObject } from './types';
 
+const S3_URL = /^s3a?:\/\/([^/]+)\/?(.*)$/;
+
+/** Whether a source names S3 (s3://bucket/prefix, or s3a:// as Spark spells it). */
+export function isS3Url(url: string): boolean {
+  return S3_URL.test(url);
+}
+
 export function parseS3Url(url: string): { bucket: string; prefix: string } {
-  const m = /^s3a?:\/\/([^/]+)\/?(.*)$/.exec(url);
+  const m = S3_URL.exec(url);
   if (!m) throw new UserError(`"${url}" is not an S3 URL (expected s3://bucket/prefix)`);
   return { bucket: m[1], prefix: m[2] };
 }

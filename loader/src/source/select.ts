@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import picomatch from 'picomatch';
 import { UserError } from '@pipewarden/core';
+import { isS3Url, parseS3Url } from './s3';
 import type { ListWindow, Source, SourceObject } from './types';
 
 const GLOB_CHAR = /[*?[\]{}]/;
@@ -21,13 +22,13 @@ export interface SourceSelection {
 
 /** Split a source URL into what to list and which listed keys to keep. */
 export function selectionOf(url: string, match?: string): SourceSelection {
-  const s3 = /^s3a?:\/\/([^/]+)\/?(.*)$/.exec(url);
-  const path = s3 ? s3[2] : resolve(url);
+  const s3 = isS3Url(url) ? parseS3Url(url) : undefined;
+  const path = s3 ? s3.prefix : resolve(url);
   const at = path.search(GLOB_CHAR);
   const baseDir = at < 0 ? path : path.slice(0, path.lastIndexOf('/', at) + 1);
-  const base = s3 ? `s3://${s3[1]}/${baseDir}` : baseDir;
+  const base = s3 ? `s3://${s3.bucket}/${baseDir}` : baseDir;
   // A key as the user names it: without s3://bucket/ for S3, the path under the folder for files.
-  const nameOf = (key: string) => (s3 ? key.slice(`s3://${s3[1]}/`.length) : key);
+  const nameOf = (key: string) => (s3 ? key.slice(`s3://${s3.bucket}/`.length) : key);
   const glob = at < 0 ? undefined : picomatch(path, { dot: true });
   let regex: RegExp | undefined;
   try {
