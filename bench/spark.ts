@@ -1,7 +1,7 @@
 // The Spark engine against the pipeline it replaces, on one private MariaDB (1G buffer
 // pool), the same synthetic CSV (43 columns, random key order, 1% bad rows):
 //   (a) the 2018 method: spark-submit reads the CSV and appends it with Spark's JDBC writer
-//       (loader/spark/jdbc_baseline.py, MariaDB Connector/J) — no checkpoint, no idempotence;
+//       (bench/jdbc_baseline.py, MariaDB Connector/J) — no checkpoint, no idempotence;
 //   (b) pipewarden, --engine spark: staged from the S3 server, transform.py, then the WAL +
 //       dual-write sink (MySQL and the Redis mirror);
 //   (c) pipewarden, --engine inline.
@@ -27,7 +27,7 @@ import { generate } from '../loader/src/generate';
 import { runLoad } from '../loader/src/load';
 import { putFile } from '../loader/src/s3-admin';
 import { createS3Client } from '../loader/src/source';
-import { runSparkJdbcBaseline } from '../loader/src/engine/spark-jdbc';
+import { runSparkJdbcBaseline } from './spark-jdbc';
 
 const args = process.argv.slice(2);
 const flag = (name: string, def: number) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : def);

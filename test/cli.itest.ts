@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from '@pipewarden/core';
 import { generate, verifyTable } from '@pipewarden/loader';
-import { sparkSkipReason } from '../loader/src/engine/spark-testkit';
+import { sparkSkipReason } from '../loader/test/helpers/spark-testkit';
 import { startTestStack, type TestStack } from './helpers/stack';
 import { CLI, runCli } from './helpers/doubt';
 

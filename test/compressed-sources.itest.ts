@@ -11,7 +11,7 @@ import Redis from 'ioredis';
 import type { Config } from '@pipewarden/core';
 import { reconcile } from '@pipewarden/reconciler';
 import { LoaderMetrics, createS3Client, generate, putFile, runLoad } from '@pipewarden/loader';
-import { sparkSkipReason } from '../loader/src/engine/spark-testkit';
+import { sparkSkipReason } from '../loader/test/helpers/spark-testkit';
 import { startTestStack, type TestStack, query as q } from './helpers/stack';
 import { expectExact, outcome } from './helpers/outcome';
 import { runCli } from './helpers/doubt';

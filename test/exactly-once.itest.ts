@@ -7,7 +7,7 @@ import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, createLogger, migrate, parseMysqlUrl, type Config, type Logger } from '@pipewarden/core';
 import { generate, runLoad, verifyTable } from '@pipewarden/loader';
-import { sparkSkipReason } from '../loader/src/engine/spark-testkit';
+import { sparkSkipReason } from '../loader/test/helpers/spark-testkit';
 import { startTestStack, SHARED_SAMPLE, type TestStack, query as q } from './helpers/stack';
 import { runCli } from './helpers/doubt';
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseEnvFile } from '@pipewarden/core';
 import { REPO_ROOT } from '@pipewarden/stack';
 import { generate } from '@pipewarden/loader';
-import { sparkSkipReason } from '../loader/src/engine/spark-testkit';
+import { sparkSkipReason } from '../loader/test/helpers/spark-testkit';
 import { SHARED_SAMPLE } from './helpers/stack';
 
 const TMP = mkdtempSync(join(tmpdir(), 'pw-package-'));

@@ -17,14 +17,14 @@ describe('crash recovery (durable MariaDB)', () => {
   afterAll(() => stack?.cleanup());
 
   const cases: [CaseName, string][] = [
-    ['a', 'MariaDB SIGKILLed mid-load and restarted: the watchdog reconciles, the load finishes'],
-    ['c', 'the loader and MariaDB killed together'],
-    ['d', 'Redis (no persistence) killed while MySQL is down: the source fills the gap'],
-    ['e', "the WAL's last record torn"],
-    ['f', 'the reconciler killed mid-run, then run again'],
+    ['mysql-killed', 'MariaDB SIGKILLed mid-load and restarted: the watchdog reconciles, the load finishes'],
+    ['loader-and-mysql-killed', 'the loader and MariaDB killed together'],
+    ['mysql-killed-mirror-lost', 'Redis (no persistence) killed while MySQL is down: the source fills the gap'],
+    ['wal-tail-torn', "the WAL's last record torn"],
+    ['reconciler-killed-mid-run', 'the reconciler killed mid-run, then run again'],
   ];
   for (const [c, title] of cases) {
-    test(`(${c}) ${title}`, async () => {
+    test(`${c}: ${title}`, async () => {
       for (let t = 0; t < TRIALS; t++) {
         const r = await runTrial(stack, c, 100 + t);
         expect({ trial: t, detail: r.detail, recovered: r.recovered, lost: r.rowsLost, duplicated: r.rowsDuplicated, mismatched: r.verify.mismatched }).toEqual({ trial: t, detail: r.detail, recovered: true, lost: 0, duplicated: 0, mismatched: 0 });
@@ -34,7 +34,7 @@ describe('crash recovery (durable MariaDB)', () => {
     });
   }
 
-  test('(g) a dry run writes nothing and reports exactly the missing rows', async () => {
+  test('dry run: writes nothing and reports exactly the missing rows', async () => {
     await stack.resetData();
     const d = await createBatchesInDoubt(stack, { rows: 12000, batchSize: 1000 });
     expect(d.missingRows).toBeGreaterThan(0);
@@ -60,7 +60,7 @@ describe('crash recovery (durable MariaDB)', () => {
     await c.end();
   });
 
-  test('(h) the API: 401 without the token; ten concurrent requests → one run; a replayed alert → no second run', async () => {
+  test('API: 401 without the token; ten concurrent requests → one run; a replayed alert → no second run', async () => {
     await stack.resetData();
     await createBatchesInDoubt(stack, { rows: 30000, batchSize: 1000 });
     const config = stack.config({ 'reconciler.watchdog': false });
@@ -125,9 +125,9 @@ describe('crash recovery (MariaDB with innodb_flush_log_at_trx_commit=0)', () =>
   });
   afterAll(() => stack?.cleanup());
 
-  test('(b) a SIGKILL loses acknowledged commits: the mirror fills the gap', async () => {
+  test('mysql-killed-commits-lost: a SIGKILL loses acknowledged commits, the mirror fills the gap', async () => {
     for (let t = 0; t < TRIALS; t++) {
-      const r = await runTrial(stack, 'b', 200 + t);
+      const r = await runTrial(stack, 'mysql-killed-commits-lost', 200 + t);
       expect({ trial: t, detail: r.detail, recovered: r.recovered, lost: r.rowsLost, duplicated: r.rowsDuplicated }).toEqual({ trial: t, detail: r.detail, recovered: true, lost: 0, duplicated: 0 });
     }
   });

@@ -14,7 +14,7 @@ import { putFile } from '../src/s3-admin';
 import { createS3Client, openSource } from '../src/source';
 import { createSparkEngine } from '../src/engine/spark';
 import { SparkJobError } from '../src/engine/spark-process';
-import { captureLogger, drainEngine, inlineEngine, sparkSkipReason } from '../src/engine/spark-testkit';
+import { captureLogger, drainEngine, inlineEngine, sparkSkipReason } from './helpers/spark-testkit';
 import { startTestStack, type TestStack } from '../../test/helpers/stack';
 
 const COLUMNS = datasetOf({ dataset: DEFAULT_DATASET }).columns; // NYC

@@ -14,7 +14,7 @@ import { putFile } from '../src/s3-admin';
 import { createS3Client, openSource } from '../src/source';
 import { startTestStack, type TestStack } from '../../test/helpers/stack';
 import { startSparkCluster, type SparkCluster } from './helpers/spark-cluster';
-import { captureLogger, drainEngine, inlineEngine, sparkSkipReason } from '../src/engine/spark-testkit';
+import { captureLogger, drainEngine, inlineEngine, sparkSkipReason } from './helpers/spark-testkit';
 import { generate } from '../src/generate';
 import { LocalSource } from '../src/source/local';
 

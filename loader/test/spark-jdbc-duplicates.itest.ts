@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import type { RowDataPacket } from 'mysql2';
 import { connect, type Config } from '@pipewarden/core';
 import { runLoad } from '../src/load';
-import { runSparkJdbcBaseline } from '../src/engine/spark-jdbc';
-import { captureLogger, sparkSkipReason } from '../src/engine/spark-testkit';
+import { runSparkJdbcBaseline } from '../../bench/spark-jdbc';
+import { captureLogger, sparkSkipReason } from './helpers/spark-testkit';
 import { startTestStack, SHARED_SAMPLE, type TestStack } from '../../test/helpers/stack';
 
 jest.setTimeout(300_000);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { datasetOf, loadConfig, rulesFor, type Config } from '@pipewarden/core';
 import { InlineEngine } from '../src/engine/inline';
 import { createSparkEngine } from '../src/engine/spark';
-import { captureLogger, drainEngine, sparkSkipReason, type Drained } from '../src/engine/spark-testkit';
+import { captureLogger, drainEngine, sparkSkipReason, type Drained } from './helpers/spark-testkit';
 import { LocalSource } from '../src/source/local';
 import { expectSameBatches } from './helpers/engine-parity';
 import { VECTORS_PATH, type SpecVectors } from '../spark/rules_vectors';

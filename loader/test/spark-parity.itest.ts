@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_DATASET, datasetOf, loadConfig, splitTsv, decodeTsvLine, type Config } from '@pipewarden/core';
 import { createSparkEngine, sparkStagingDir } from '../src/engine/spark';
-import { captureLogger, drainEngine, inlineEngine, sparkSkipReason, type Drained } from '../src/engine/spark-testkit';
+import { captureLogger, drainEngine, inlineEngine, sparkSkipReason, type Drained } from './helpers/spark-testkit';
 import { generate } from '../src/generate';
 import { LocalSource } from '../src/source/local';
 import type { BatchDraft } from '../src/engine/types';

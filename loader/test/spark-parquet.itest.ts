@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError, loadConfig, type Config } from '@pipewarden/core';
 import { createSparkEngine } from '../src/engine/spark';
-import { captureLogger, drainEngine, inlineEngine, sparkSkipReason, type Drained } from '../src/engine/spark-testkit';
+import { captureLogger, drainEngine, inlineEngine, sparkSkipReason, type Drained } from './helpers/spark-testkit';
 import { openSource } from '../src/source';
 import { expectSameBatches } from './helpers/engine-parity';
 

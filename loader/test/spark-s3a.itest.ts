@@ -10,7 +10,7 @@ import { putFile } from '../src/s3-admin';
 import { createS3Client, openSource } from '../src/source';
 import { createSparkEngine, sparkStagingDir } from '../src/engine/spark';
 import { REPO_ROOT } from '../src/engine/spark-process';
-import { captureLogger, drainEngine, inlineEngine, sparkSkipReason } from '../src/engine/spark-testkit';
+import { captureLogger, drainEngine, inlineEngine, sparkSkipReason } from './helpers/spark-testkit';
 import { startTestStack, SHARED_SAMPLE, type TestStack } from '../../test/helpers/stack';
 
 jest.setTimeout(240_000);

@@ -1,6 +1,7 @@
-// Crash-recovery scenarios of the reconciler issue, (a)–(f), each a real sequence of
-// process kills against a private stack, ending with the table compared to the source.
-// Shared by test/reconcile.itest.ts (a few randomized trials per case) and test/soak.ts.
+// Crash-recovery scenarios, each a real sequence of process kills against a private stack,
+// ending with the table compared to the source; named for what they kill.
+// Run by test/reconcile.itest.ts, a few randomized trials per case (the nemesis, test/soak.ts,
+// draws its own).
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RowDataPacket } from 'mysql2';
@@ -11,7 +12,19 @@ import { sleep, type Stack } from '@pipewarden/stack';
 import { waitFor } from './wait';
 import { runCli } from './doubt';
 
-export type CaseName = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
+export type CaseName =
+  /** MariaDB SIGKILLed mid-load and restarted, loader and reconciler services running. */
+  | 'mysql-killed'
+  /** The same on a MariaDB that acknowledges commits before they are durable (flush 0): the kill loses some. */
+  | 'mysql-killed-commits-lost'
+  /** The loader (mid-batch) and MariaDB killed together. */
+  | 'loader-and-mysql-killed'
+  /** MariaDB killed, and Redis (no persistence) while it is down: the mirror is gone, repairs come from the source. */
+  | 'mysql-killed-mirror-lost'
+  /** The WAL's last record torn (a crash mid-append). */
+  | 'wal-tail-torn'
+  /** The reconciler killed mid-run, then run again. */
+  | 'reconciler-killed-mid-run';
 
 export interface TrialResult {
   case: CaseName;
@@ -43,18 +56,19 @@ async function result(c: CaseName, config: Config, source: string, detail: strin
 }
 
 /**
- * (a)/(b)/(d): loader and reconciler services running; MariaDB SIGKILLed at a random point
- * of the load and restarted; the watchdog reconciles and the load finishes. (d) also kills
- * Redis (no persistence: the mirror is gone) while MySQL is down, so repairs come from S3.
+ * Loader and reconciler services running; MariaDB SIGKILLed at a random point of the load
+ * and restarted; the watchdog reconciles and the load finishes. 'mysql-killed-mirror-lost'
+ * also kills Redis (no persistence: the mirror is gone) while MySQL is down, so repairs
+ * come from S3.
  */
-async function crashDuringServiceLoad(stack: Stack, c: 'a' | 'b' | 'd', seed: number): Promise<TrialResult> {
+async function crashDuringServiceLoad(stack: Stack, c: 'mysql-killed' | 'mysql-killed-commits-lost' | 'mysql-killed-mirror-lost', seed: number): Promise<TrialResult> {
   await stack.resetData();
   const rows = 40000;
   let source = await sourceFile(stack, rows, seed);
   const base = stack.config({ 'batch.size': 1000, 'reconciler.watchdogIntervalSeconds': 0.2 });
-  if (c === 'd') {
+  if (c === 'mysql-killed-mirror-lost') {
     const s3 = createS3Client(base);
-    source = (await putFile(s3, source, `s3://${stack.layout.bucket}/case-d/${seed}.csv`)).url;
+    source = (await putFile(s3, source, `s3://${stack.layout.bucket}/mirror-lost/${seed}.csv`)).url;
     s3.destroy();
   }
   const reconciler = await startReconcilerService(base);
@@ -63,7 +77,7 @@ async function crashDuringServiceLoad(stack: Stack, c: 'a' | 'b' | 'd', seed: nu
   try {
     await waitFor('the load to reach the crash point', () => loader.service.status().rowsIn >= killAt || loader.service.status().state === 'finished', 120000);
     await stack.mariadb.kill();
-    if (c === 'd') {
+    if (c === 'mysql-killed-mirror-lost') {
       await stack.redis.kill();
       await stack.redis.start();
     }
@@ -78,7 +92,7 @@ async function crashDuringServiceLoad(stack: Stack, c: 'a' | 'b' | 'd', seed: nu
   return result(c, base, source, `MariaDB killed at ${killAt} rows`);
 }
 
-/** (c) the loader (a real process) and MariaDB killed together; everything restarted. */
+/** The loader (a real process) and MariaDB killed together; everything restarted. */
 async function loaderAndMysqlKilled(stack: Stack, seed: number): Promise<TrialResult> {
   await stack.resetData();
   const source = await sourceFile(stack, 30000, seed);
@@ -93,10 +107,10 @@ async function loaderAndMysqlKilled(stack: Stack, seed: number): Promise<TrialRe
   if (rec.status !== 0) throw new Error(`reconcile failed: ${rec.stderr.slice(-1000)}`);
   const load = runCli(stack, ['load', '--source', source, '--batch-size', '1000', '--no-progress', '--json']);
   if (load.status !== 0) throw new Error(`reload failed: ${load.stderr.slice(-1000)}`);
-  return result('c', config, source, `killed before the commit of batch ${batch}`);
+  return result('loader-and-mysql-killed', config, source, `killed before the commit of batch ${batch}`);
 }
 
-/** (e) the WAL's last record torn (a crash mid-append), then recovery. */
+/** The WAL's last record torn (a crash mid-append), then recovery. */
 async function tornWal(stack: Stack, seed: number): Promise<TrialResult> {
   await stack.resetData();
   const source = await sourceFile(stack, 20000, seed);
@@ -113,10 +127,10 @@ async function tornWal(stack: Stack, seed: number): Promise<TrialResult> {
   const load = runCli(stack, ['load', '--source', source, '--batch-size', '1000', '--no-progress', '--json']);
   if (load.status !== 0) throw new Error(`reload failed: ${load.stderr.slice(-1000)}`);
   if (readWalState(config.wal.dir).tornTails.length !== 0) throw new Error('the torn tail is still there');
-  return result('e', config, source, `torn record after the intent of batch ${batch}`);
+  return result('wal-tail-torn', config, source, `torn record after the intent of batch ${batch}`);
 }
 
-/** (f) the reconciler killed mid-run, then run again. */
+/** The reconciler killed mid-run, then run again. */
 async function reconcilerKilled(stack: Stack, seed: number): Promise<TrialResult> {
   await stack.resetData();
   const source = await sourceFile(stack, 24000, seed);
@@ -142,20 +156,20 @@ async function reconcilerKilled(stack: Stack, seed: number): Promise<TrialResult
   if (history !== 'failed,success' && history !== 'failed,nothing_to_do') throw new Error(`unexpected run history: ${history}`);
   const load = runCli(stack, ['load', '--source', source, '--batch-size', '1000', '--no-progress', '--json']);
   if (load.status !== 0) throw new Error(`reload failed: ${load.stderr.slice(-1000)}`);
-  return result('f', config, source, `${inDoubt} batches in doubt, reconciler killed after ${after} repairs`);
+  return result('reconciler-killed-mid-run', config, source, `${inDoubt} batches in doubt, reconciler killed after ${after} repairs`);
 }
 
 export async function runTrial(stack: Stack, c: CaseName, seed: number): Promise<TrialResult> {
   switch (c) {
-    case 'a':
-    case 'b':
-    case 'd':
+    case 'mysql-killed':
+    case 'mysql-killed-commits-lost':
+    case 'mysql-killed-mirror-lost':
       return crashDuringServiceLoad(stack, c, seed);
-    case 'c':
+    case 'loader-and-mysql-killed':
       return loaderAndMysqlKilled(stack, seed);
-    case 'e':
+    case 'wal-tail-torn':
       return tornWal(stack, seed);
-    case 'f':
+    case 'reconciler-killed-mid-run':
       return reconcilerKilled(stack, seed);
   }
 }

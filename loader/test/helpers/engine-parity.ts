@@ -2,7 +2,7 @@
 // parity tests: the same kept rows (TSV bytes, in order), the same dead letters (line,
 // reason, detail, raw bytes), the same oddity counts, and the same batches (boundaries,
 // keys, per-batch oddities, absent columns, header).
-import type { Drained } from '../../src/engine/spark-testkit';
+import type { Drained } from './spark-testkit';
 import type { BatchDraft } from '../../src/engine/types';
 
 export const batchShape = (drafts: BatchDraft[]) =>

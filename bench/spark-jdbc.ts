@@ -1,14 +1,15 @@
 // The baseline pipewarden replaces: the original 2018 pipeline's Spark job, which reads the
-// CSV and appends it to MySQL with Spark's JDBC writer (loader/spark/jdbc_baseline.py). Used
-// by the benchmark (bench/spark.ts) and by the test that shows its duplicates on a rerun.
+// CSV and appends it to MySQL with Spark's JDBC writer (bench/jdbc_baseline.py). Used by the
+// benchmark (bench/spark.ts) and by the test that shows its duplicates on a rerun (bench code,
+// not the product's).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, datasetOf, parseMysqlUrl, type Config, type Logger } from '@pipewarden/core';
-import { REPO_ROOT, resolveSparkTools, runSparkJob, writeSpecFile } from './spark-process';
+import { REPO_ROOT, resolveSparkTools, runSparkJob, writeSpecFile } from '../loader/src/engine/spark-process';
 
 /** MariaDB Connector/J from Debian's libmariadb-java (installed by scripts/bootstrap.sh). */
 export const MARIADB_JDBC_JAR = process.env.PIPEWARDEN_JDBC_JAR ?? '/usr/share/java/mariadb-java-client.jar';
-export const JDBC_BASELINE_PY = join(REPO_ROOT, 'loader', 'spark', 'jdbc_baseline.py');
+export const JDBC_BASELINE_PY = join(REPO_ROOT, 'bench', 'jdbc_baseline.py');
 
 /**
  * The jdbc:mysql: scheme, not jdbc:mariadb:, on purpose: Spark picks its SQL dialect by URL

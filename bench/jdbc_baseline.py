@@ -18,7 +18,8 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The job's rules (pwnorm.py) live with the Spark engine's job.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "loader", "spark"))
 import pwnorm  # noqa: E402
 
 

@@ -1,11 +1,11 @@
-// Helpers for the Spark engine's integration tests and benchmark (kept beside the engine
-// because they drive it the way the loader does): whether Spark can run here, a logger that
-// keeps its lines, and draining an engine into one comparable result.
+// Helpers for the engines' integration tests, driving an engine the way the loader does:
+// whether Spark can run here, a logger that keeps its lines, and draining an engine into
+// one comparable result.
 import { datasetOf, rulesFor, type Config, type Logger } from '@pipewarden/core';
-import type { BatchDraft, Engine, EngineStart } from './types';
-import type { Source, SourceObject } from '../source/types';
-import { findJava } from './spark-process';
-import { InlineEngine } from './inline';
+import type { BatchDraft, Engine, EngineStart } from '../../src/engine/types';
+import type { Source, SourceObject } from '../../src/source/types';
+import { findJava } from '../../src/engine/spark-process';
+import { InlineEngine } from '../../src/engine/inline';
 
 /**
  * Why Spark tests cannot run on this machine, or undefined when they can. Only a missing
