@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 step "typecheck";          npx tsc -p tsconfig.json
 step "lint";               npx eslint --max-warnings 0 .
+# Unused files, exports and dependencies, and dependencies a package uses without listing
+# them (knip.json says where each workspace starts; the Grafana app is its own project).
+step "unused code";        npx knip --no-progress
 step "unit tests";         npx jest --selectProjects unit --ci
 if [ -x .venv/bin/python ]; then
   step "spark job (python)"; .venv/bin/python -m unittest discover -s loader/spark -p 'test_*.py'

@@ -14,7 +14,7 @@ import { untilSignal } from './run';
 
 const SAMPLE = join(REPO_ROOT, 'data', 'nyc-parking-fy2014-sample.csv');
 
-export interface DemoOptions {
+interface DemoOptions {
   rows: string;
   exitAfterLoad?: boolean;
   dir: string;
@@ -25,6 +25,7 @@ const say = (s: string) => process.stdout.write(`${s}\n`);
 // Node's hasColors() honours NO_COLOR, FORCE_COLOR and TERM=dumb.
 const bold = (s: string) => (process.stdout.isTTY && process.stdout.hasColors() ? `\x1b[1m${s}\x1b[0m` : s);
 
+/** @public required lazily (./lazy.ts demo()) by the demo command */
 export async function runDemo(o: DemoOptions): Promise<void> {
   const rows = Number(o.rows);
   if (!Number.isInteger(rows) || rows < 0) throw new UserError(`--rows must be a non-negative integer, got "${o.rows}"`);

@@ -54,14 +54,14 @@ export function commandConfigs(globals: GlobalOptions, o: SelectionFlags, opts: 
  * resumes and repairs it; it is not one of the config file's pipelines, so the services do
  * not run it.
  */
-export function oneOffConfig(config: Config): Config {
+function oneOffConfig(config: Config): Config {
   const { datasetOf, pipelineConfig } = core();
   const table = datasetOf(config).table;
   const name = `oneoff-${table}`.length <= 32 ? `oneoff-${table}` : `oneoff-${table.slice(0, 16)}-${createHash('sha256').update(table).digest('hex').slice(0, 8)}`;
   return pipelineConfig({ ...config, pipelines: [{ name, source: config.source ?? '', dataset: config.dataset, table, engine: config.engine }], pipeline: name });
 }
 
-export const ONE_OFF_HINT = "give the pipeline its spec and table in the config file's `pipelines` instead";
+const ONE_OFF_HINT = "give the pipeline its spec and table in the config file's `pipelines` instead";
 
 export const PIPELINE_OPTION = ['--pipeline <name>', 'the pipeline of the config file\'s `pipelines` to work on (default PIPEWARDEN_PIPELINE, else `default`; `pipewarden pipelines` lists them)'] as const;
 

@@ -50,7 +50,7 @@ async function eachRecord(source: Source, object: SourceObject, onRecord: (r: Cs
   }
 }
 
-export interface InferRun {
+interface InferRun {
   proposal: InferredSpec;
   object: string;
   /** Other objects the URL named (only the first was sampled). */
@@ -59,7 +59,10 @@ export interface InferRun {
   csvErrors: number;
 }
 
-/** Sample the first `rows` records of the (first) object a URL names and propose a spec. */
+/**
+ * Sample the first `rows` records of the (first) object a URL names and propose a spec.
+ * @public required lazily (./lazy.ts specTools()) by `spec infer`
+ */
 export async function inferFrom(url: string, config: Config, opts: { rows: number; name?: string; table?: string }): Promise<InferRun> {
   const { source, objects } = await objectsOf(url, config);
   let header: string[] | undefined;
@@ -90,7 +93,7 @@ export async function inferFrom(url: string, config: Config, opts: { rows: numbe
   return { proposal, object: objects[0].key, others: objects.length - 1, csvErrors };
 }
 
-export interface CheckObject {
+interface CheckObject {
   object: string;
   /** Null when the header maps; else why the object is refused (every record a bad_header). */
   headerRefused: string | null;
@@ -120,7 +123,10 @@ export interface CheckReport {
   loadable: boolean;
 }
 
-/** What a load of `url` under `spec` would do, without writing anything. */
+/**
+ * What a load of `url` under `spec` would do, without writing anything.
+ * @public required lazily (./lazy.ts specTools()) by `spec check`
+ */
 export async function checkFile(spec: ResolvedSpec, url: string, config: Config): Promise<CheckReport> {
   const rules = rulesFor(spec);
   const engine = new InlineEngine(rules);

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { HOST_PORT } from './http';
 import { UserError } from './errors';
 import { SQL_NAME } from './db/schema';
 import { DEFAULT_WAL_RETENTION_SECONDS } from './wal/log';
@@ -13,7 +14,7 @@ import { DEFAULT_WAL_RETENTION_SECONDS } from './wal/log';
 export const DEFAULT_PIPELINE = 'default';
 export const PIPELINE_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
-const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port, for example 127.0.0.1:9841');
+const hostPort = z.string().regex(HOST_PORT, 'expected host:port, for example 127.0.0.1:9841');
 const bool = z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()) : v), z.boolean());
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 /** A deadline: positive, fractions allowed (tests use short ones). */

@@ -5,7 +5,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { NextFunction, Request, Response, Express } from 'express';
 import type { ApiError } from './api';
-import { errorMessage } from './errors';
+import { UserError, errorMessage } from './errors';
 import type { Logger } from './log';
 
 function digest(s: string): Buffer {
@@ -87,9 +87,14 @@ export function isNetworkError(e: unknown): boolean {
   return name === 'AbortError' || name === 'TimeoutError' || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT'].includes(code ?? '');
 }
 
+/** A listen address as the configuration spells it (host:port): the one rule, config's and the services'. */
+export const HOST_PORT = /^([^\s:]+):(\d{1,5})$/;
+
+/** host:port into its parts; a clear error for anything else (or a port past 65535). */
 export function parseHostPort(hp: string): { host: string; port: number } {
-  const i = hp.lastIndexOf(':');
-  return { host: hp.slice(0, i), port: Number(hp.slice(i + 1)) };
+  const m = HOST_PORT.exec(hp);
+  if (!m || Number(m[2]) > 65535) throw new UserError(`invalid listen address "${hp}"`, 'expected host:port, for example 127.0.0.1:9841');
+  return { host: m[1], port: Number(m[2]) };
 }
 
 export function listen(app: Express, hostPort: string): Promise<{ server: Server; url: string }> {

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError, loadConfig, parseEnvFile, redactUrl, tokenMatches } from '../src';
+import { UserError, loadConfig, parseEnvFile, parseHostPort, redactUrl, tokenMatches } from '../src';
 
 const base = { PIPEWARDEN_MYSQL_URL: 'mysql://root@127.0.0.1:3306/pw' };
 
@@ -57,4 +57,11 @@ describe('configuration', () => {
     expect(tokenMatches('abd', 'abc')).toBe(false);
     expect(tokenMatches('ab', 'abc')).toBe(false);
   });
+});
+
+test('listen addresses: one rule for the configuration and every service (host:port)', () => {
+  expect(parseHostPort('127.0.0.1:9841')).toEqual({ host: '127.0.0.1', port: 9841 });
+  expect(parseHostPort('0.0.0.0:80')).toEqual({ host: '0.0.0.0', port: 80 });
+  for (const bad of ['9841', '127.0.0.1:70000', 'host:', ':9841', 'a b:1']) expect(() => parseHostPort(bad)).toThrow(/invalid listen address/);
+  expect(() => loadConfig({ env: { PIPEWARDEN_EXPORTER_LISTEN: '127.0.0.1' }, useStackEnv: false })).toThrow(/host:port/);
 });

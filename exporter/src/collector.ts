@@ -39,7 +39,7 @@ export interface Collector {
 
 export type CollectorResult = { ok: true; samples: Samples; seconds: number } | { ok: false; error: Error; seconds: number };
 
-export class CollectorTimeoutError extends Error {
+class CollectorTimeoutError extends Error {
   constructor(name: string, ms: number) {
     super(`collector ${name} did not finish within ${ms} ms`);
     this.name = 'CollectorTimeoutError';

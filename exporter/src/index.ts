@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { createLogger, errorMessage, installErrorHandlers, UserError, type Config, type Logger } from '@pipewarden/core';
+import { createLogger, errorMessage, installErrorHandlers, parseHostPort, UserError, type Config, type Logger } from '@pipewarden/core';
 import { createS3Client, MysqlClient, RedisClient } from './clients';
 import type { Collector, CollectorResult } from './collector';
 import { deadLetterCollector, ledgerCollector, reconcileCollector } from './collectors/mysql';
@@ -39,12 +39,6 @@ export interface ExporterHandle {
   url: string;
   /** Stop listening, let in-flight scrapes finish (at most 5 s), close every connection. */
   close(): Promise<void>;
-}
-
-export function parseListen(listen: string): { host: string; port: number } {
-  const m = /^([^\s:]+):(\d{1,5})$/.exec(listen);
-  if (!m || Number(m[2]) > 65535) throw new UserError(`invalid listen address "${listen}"`, 'expected host:port, for example 127.0.0.1:9841');
-  return { host: m[1], port: Number(m[2]) };
 }
 
 /**
@@ -88,7 +82,7 @@ export async function startExporter(config: Config, opts: ExporterOptions = {}):
   const log = opts.log ?? createLogger('exporter');
   const probeTimeoutMs = opts.probeTimeoutMs ?? 1000;
   const collectorTimeoutMs = opts.collectorTimeoutMs ?? Math.max(2500, probeTimeoutMs + 500);
-  const { host, port } = parseListen(opts.listen ?? config.exporter.listen);
+  const { host, port } = parseHostPort(opts.listen ?? config.exporter.listen);
 
   const { collectors, probed, pipelines, close: closeClients } = createCollectors(config, { probeTimeoutMs, collectorTimeoutMs, sourceCacheMs: opts.sourceCacheMs, log });
   const owners = ownership(collectors);
@@ -156,18 +150,3 @@ export async function startExporter(config: Config, opts: ExporterOptions = {}):
   };
 }
 
-/** Close the exporter on SIGINT/SIGTERM (for `pipewarden exporter`). */
-export function closeOnSignals(handle: ExporterHandle, log: Logger = createLogger('exporter')): void {
-  const stop = (signal: NodeJS.Signals) => {
-    log.info('shutting down', { signal });
-    handle.close().then(
-      () => process.exit(0),
-      (e) => {
-        log.error('shutdown failed', { error: errorMessage(e) });
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}

@@ -20,7 +20,7 @@ export interface BatchFixture {
 /** Summons numbers are allocated upwards from here so batches never collide. */
 let nextKey = 1_000_000_000;
 
-export function batchId(n: number): string {
+function batchId(n: number): string {
   return `t${String(n).padStart(23, '0')}`;
 }
 
@@ -66,7 +66,7 @@ export async function insertReconcileRun(conn: mysql.Connection, id: string, r: 
   );
 }
 
-export function intent(id: string, key: string): IntentRecord {
+function intent(id: string, key: string): IntentRecord {
   return { t: 'intent', id, src: { key, etag: 'e', firstRecord: 1, records: 10, startByte: 0, endByte: 100, firstLine: 2 }, rows: 10, rejected: 0, check: 'c', ts: Date.now() };
 }
 
@@ -85,7 +85,7 @@ export function checkpointEntry(size: number, nextByte: number, done: boolean): 
   return { etag: 'e', size, nextRecord: 1, nextByte, nextLine: 2, header: [], batchSize: 5000, done, rowsIn: 0, rowsLoaded: 0, rowsRejected: 0, rowsDuplicate: 0 };
 }
 
-export function s3Client(config: Config): S3Client {
+function s3Client(config: Config): S3Client {
   return new S3Client({
     region: config.s3.region,
     endpoint: config.s3.endpoint,

@@ -22,12 +22,12 @@ export function metricNamesInPromQL(expr: string, kind: 'query' | 'variable' = '
 }
 
 /** Every name pipewarden's processes expose (histograms with their suffixes). */
-export function pipewardenNames(): Set<string> {
+function pipewardenNames(): Set<string> {
   return new Set(ALL_METRICS.flatMap(exposedNames));
 }
 
 /** Why `name` is not acceptable, or undefined when it is exported by someone. */
-export function unknownReason(name: string, recorded: ReadonlySet<string>): string | undefined {
+function unknownReason(name: string, recorded: ReadonlySet<string>): string | undefined {
   if (unknownMetricNames([name], [...pipewardenNames(), ...recorded], STANDARD_EXPORTER_METRIC_PREFIXES).length === 0) return undefined;
   if (name.startsWith('pipewarden')) return 'not in METRICS (core/src/metrics.ts) nor a recording rule';
   return 'neither a pipewarden metric nor a standard exporter\'s (STANDARD_EXPORTER_METRIC_PREFIXES)';

@@ -60,7 +60,7 @@ export interface HeldLease {
  * the folder's loader.lock), so a lease held from this seat by another worker name is a
  * dead predecessor's, taken back at once by the loader restarted there.
  */
-export function seatOf(config: Config): string {
+function seatOf(config: Config): string {
   return createHash('sha256').update(`${hostname()}\0${resolve(config.wal.dir)}`).digest('hex').slice(0, 16);
 }
 

@@ -8,7 +8,7 @@ import { HttpError, fetchJson, type Config, type LoaderPauseRequest, type Loader
 const STATUS_TIMEOUT_MS = 1500;
 const CONTROL_TIMEOUT_MS = 30000;
 
-export class LoaderCallError extends Error {
+class LoaderCallError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'LoaderCallError';

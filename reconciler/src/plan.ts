@@ -116,7 +116,7 @@ export function aggregateReport(head: { runId: string; dryRun: boolean; trigger:
 }
 
 /** "pipeline a: why; pipeline b: why" for the failed pipelines of a job. */
-export function failedPipelinesMessage(failed: readonly ReconcileReport[]): string {
+function failedPipelinesMessage(failed: readonly ReconcileReport[]): string {
   return failed.map((r) => `pipeline ${r.pipeline}: ${r.error ?? 'verification failed: see the reconciler log'}`).join('; ');
 }
 

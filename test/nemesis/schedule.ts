@@ -51,7 +51,7 @@ export interface Fault {
   settings?: LoaderSettings;
 }
 
-export interface Durability {
+interface Durability {
   flushLogAtTrxCommit: 0 | 1 | 2;
   redisPersistent: boolean;
 }

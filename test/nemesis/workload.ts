@@ -22,7 +22,7 @@ export function formatOf(name: string): ObjectFormat {
   return name.endsWith('.csv.gz') ? 'gz' : name.endsWith('.csv.zst') ? 'zst' : name.endsWith('.parquet') ? 'parquet' : 'csv';
 }
 
-export interface ObjectSpec {
+interface ObjectSpec {
   /** Its key under the trial's prefix; the extension says its format (formatOf). */
   name: string;
   /** Synthetic rows (generate.ts), or the real sample when null. */

@@ -11,7 +11,6 @@ import { ALERTMANAGER_TEMPLATE, PROVISIONING } from './rules';
 type RenderFn = (text: string, env: Record<string, string | undefined>) => string;
 // render.cjs is plain CommonJS so that it runs in any Node image without a build step.
 const { renderTemplate } = require(join(PROVISIONING, 'alertmanager', 'render.cjs')) as { renderTemplate: RenderFn };
-export { renderTemplate };
 
 /** A complete set of the template's variables with harmless values (nothing leaves 127.0.0.1). */
 export function exampleEnv(overrides: Record<string, string> = {}): Record<string, string> {

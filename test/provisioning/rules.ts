@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 
-export const REPO = resolve(__dirname, '..', '..');
+const REPO = resolve(__dirname, '..', '..');
 export const PROVISIONING = join(REPO, 'provisioning');
 export const RULES_FILE = join(PROVISIONING, 'prometheus', 'rules', 'pipewarden.yml');
 export const RULE_TESTS_FILE = join(PROVISIONING, 'prometheus', 'tests', 'pipewarden.test.yml');
@@ -22,7 +22,7 @@ export const RUNBOOKS = join(REPO, 'docs', 'runbooks.md');
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
 
 /** Prometheus duration ("1h30m", "90s", "500ms") in milliseconds. */
-export function parseDuration(text: string): number {
+function parseDuration(text: string): number {
   const re = /(\d+)(ms|s|m|h|d|w|y)/g;
   let total = 0;
   let consumed = 0;
@@ -36,7 +36,7 @@ export function parseDuration(text: string): number {
 }
 
 /** Milliseconds as the shortest exact Prometheus duration. */
-export function formatDuration(ms: number): string {
+function formatDuration(ms: number): string {
   if (ms === 0) return '0s';
   let rest = Math.round(ms);
   let out = '';
@@ -56,7 +56,7 @@ function scale(text: string, factor: number, minMs: number): string {
 }
 
 /** Scale the windows of one PromQL expression ([10m] → [10s], [1h:5m] → [60s:5s]). */
-export function shortenExpr(expr: string, factor = 60, minMs = 1000): string {
+function shortenExpr(expr: string, factor = 60, minMs = 1000): string {
   return expr.replace(/\[([0-9a-z]+)(?::([0-9a-z]*))?\]/g, (_m, range: string, step?: string) =>
     step === undefined ? `[${scale(range, factor, minMs)}]` : `[${scale(range, factor, minMs)}:${step ? scale(step, factor, minMs) : ''}]`,
   );

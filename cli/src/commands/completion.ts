@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { core } from '../lazy';
 
 /** Every command path ('' for the root, 'loader serve', …) and the words that may follow it. */
-export function completionTable(program: Command): Map<string, string[]> {
+function completionTable(program: Command): Map<string, string[]> {
   const table = new Map<string, string[]>();
   const walk = (cmd: Command, path: string) => {
     const options = cmd.options.flatMap((o) => [o.short, o.long]).filter((f): f is string => Boolean(f));
@@ -15,7 +15,7 @@ export function completionTable(program: Command): Map<string, string[]> {
   return table;
 }
 
-export function bashCompletion(program: Command): string {
+function bashCompletion(program: Command): string {
   const table = completionTable(program);
   const cases = [...table].map(([path, words]) => `    '${path}') words='${words.join(' ')}' ;;`).join('\n');
   const paths = [...table.keys()].filter(Boolean).map((p) => `'${p}'`).join('|');
@@ -39,7 +39,7 @@ complete -o default -F _pipewarden pipewarden
 `;
 }
 
-export function zshCompletion(program: Command): string {
+function zshCompletion(program: Command): string {
   // zsh runs the bash function through its bashcompinit layer: one generator, one behaviour.
   return `#compdef pipewarden
 # pipewarden completion for zsh: eval "$(pipewarden completion zsh)" in ~/.zshrc

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { core } from '../lazy';
 import { action, configFrom, type GlobalOptions } from '../run';
 
-export interface PipelineRow {
+interface PipelineRow {
   name: string;
   dataset: string;
   table: string;

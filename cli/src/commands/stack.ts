@@ -5,7 +5,7 @@ import type { Config, LoaderStatus } from '@pipewarden/core';
 import { core, stack as stackModule } from '../lazy';
 import { action, configFrom, type GlobalOptions } from '../run';
 
-export function defaultRunDir(): string {
+function defaultRunDir(): string {
   return resolve(process.env.PIPEWARDEN_RUN_DIR ?? resolve(process.cwd(), '.run'));
 }
 

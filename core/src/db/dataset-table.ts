@@ -16,7 +16,7 @@ export type Shape =
   | { kind: 'decimal'; precision: number; scale: number }
   | { kind: 'date' | 'time' | 'datetime' | 'binary' | 'other'; type: string };
 
-export interface TableColumn {
+interface TableColumn {
   name: string;
   shape: Shape;
   /** COLUMN_TYPE as the server shows it (reports only, never put into SQL). */
@@ -58,7 +58,7 @@ export function shapeOfServer(dataType: string, columnType: string, charMax: num
 }
 
 /** The shape a spec column asks for. */
-export function shapeOfSpec(c: ResolvedColumn): Shape {
+function shapeOfSpec(c: ResolvedColumn): Shape {
   switch (c.type) {
     case 'string':
     case 'pattern':
@@ -120,7 +120,7 @@ export function widen(have: Shape, want: Shape): 'same' | { to: Shape } | { refu
   return { refuse: `the table has ${describe(have)}, the spec asks for ${describe(want)}: a type change that could lose data` };
 }
 
-export interface PlannedChange {
+interface PlannedChange {
   sql: string;
   /** What it does, for the report. */
   what: string;

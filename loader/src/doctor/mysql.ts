@@ -17,7 +17,7 @@ export interface MysqlFacts {
 
 const VARIABLES = ['version', 'local_infile', 'innodb_flush_log_at_trx_commit', 'sync_binlog', 'log_bin', 'binlog_format', 'innodb_buffer_pool_size', 'innodb_log_file_size', 'innodb_log_files_in_group', 'innodb_redo_log_capacity'];
 /** What migrations and batches need; CREATE TEMPORARY TABLES for the staging table of duplicates: last (core/src/db/upsert-last.ts). */
-export const NEEDED_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'CREATE', 'ALTER', 'INDEX', 'CREATE TEMPORARY TABLES'];
+const NEEDED_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'CREATE', 'ALTER', 'INDEX', 'CREATE TEMPORARY TABLES'];
 
 /** The spec indexes each pipeline's table lacks (a table not created yet lacks nothing: migrate creates it whole). */
 async function readMissingIndexes(pool: Pool, pipelines: Config[]): Promise<MysqlFacts['missingIndexes']> {

@@ -221,7 +221,7 @@ export async function* readSparkRecords(output: SparkOutput, fromOrdinal = 1, of
 }
 
 /** The last line of a one-pass part (transform.py trailer()). */
-export interface PartTrailer {
+interface PartTrailer {
   blockEnd: number;
   lines: number;
   records: number;
@@ -229,7 +229,7 @@ export interface PartTrailer {
   tail: boolean;
 }
 
-export function parseTrailer(l: Buffer, where: string): PartTrailer {
+function parseTrailer(l: Buffer, where: string): PartTrailer {
   const m = /^#\tend\t(\d+)\t(\d+)\t(\d+)\t([01])$/.exec(l.toString('latin1'));
   if (!m) throw malformed(where);
   return { blockEnd: Number(m[1]), lines: Number(m[2]), records: Number(m[3]), tail: m[4] === '1' };

@@ -32,7 +32,6 @@ import { SparkOutputFollower, readSparkRecords, readSparkSummary, sparkOutputCom
 import { writeSparkParquetPlan } from './spark-parquet';
 import { TRANSFORM_PY, resolveSparkTools, runSparkJob, specJson, writeSpecFile, type SparkProgress, type SparkTools } from './spark-process';
 
-export { SparkJobError } from './spark-process';
 
 const NEWLINE = Buffer.from('\n');
 
@@ -56,7 +55,7 @@ export function sparkStagingDir(config: Config, object: SourceObject): string {
 }
 
 /** Where the job's output for this object goes: `<output URL><staging id>/out/` on S3, else `out` in the staging folder. */
-export function sparkOutputFor(config: Config, object: SourceObject, s3: () => S3Client): SparkOutputStore {
+function sparkOutputFor(config: Config, object: SourceObject, s3: () => S3Client): SparkOutputStore {
   const url = config.spark.outputUrl;
   if (!url) return new LocalOutput(join(sparkStagingDir(config, object), 'out'));
   return new S3Output(s3(), `${url.replace(/\/?$/, '/')}${stagingId(config, object)}/out/`);

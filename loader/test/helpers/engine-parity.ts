@@ -5,7 +5,7 @@
 import type { Drained } from './spark-testkit';
 import type { BatchDraft } from '../../src/engine/types';
 
-export const batchShape = (drafts: BatchDraft[]) =>
+const batchShape = (drafts: BatchDraft[]) =>
   drafts.filter((d) => d.src.records > 0).map((d) => ({ ...d.src, startByte: undefined, endByte: undefined, nextLine: undefined, keys: d.keys, rejects: d.rejects.length, odd: d.oddities.counts, absent: d.absent }));
 
 export function expectSameBatches(inline: Drained, spark: Drained): void {

@@ -112,7 +112,7 @@ export class ByteDictionary {
 }
 
 /** A data page opened: its definition levels (none for a required column), its values' bytes and its value count. */
-export interface OpenedPage {
+interface OpenedPage {
   defs: RleHybrid | undefined;
   /** The decompressed bytes holding the values, from `at`. */
   page: Uint8Array;
@@ -122,7 +122,7 @@ export interface OpenedPage {
 }
 
 /** Decompress a data page (v1 or v2) and find its definition levels and its values. */
-export function openDataPage(stored: Uint8Array, header: PageHeader, decoder: ColumnDecoder, maxDef: number): OpenedPage {
+function openDataPage(stored: Uint8Array, header: PageHeader, decoder: ColumnDecoder, maxDef: number): OpenedPage {
   const v2 = header.data_page_header_v2;
   if (v2) {
     // Levels first, never compressed, without a length prefix; then the values, maybe compressed.

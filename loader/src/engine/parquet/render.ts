@@ -46,7 +46,7 @@ function clockOf(seconds: bigint, fraction: string): Clock {
  * integer, then the Julian day) as nanoseconds since 1970. The nanoseconds are signed:
  * Arrow writes a time before 1970 as the day after, less some nanoseconds (Spark reads them so).
  */
-export function int96Nanos(b: Uint8Array): bigint {
+function int96Nanos(b: Uint8Array): bigint {
   const view = new DataView(b.buffer, b.byteOffset, b.length);
   return (BigInt(view.getInt32(8, true)) - 2440588n) * 86_400_000_000_000n + view.getBigInt64(0, true);
 }
@@ -101,7 +101,7 @@ function decimalText(v: unknown, scale: number): string {
 }
 
 /** A number's text without an exponent (1e+21 → 1000000000000000000000; 1e-7 → 0.0000001). */
-export function plainNumber(s: string): string {
+function plainNumber(s: string): string {
   const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(s);
   if (!m) return s;
   const [, sign, lead, rest = '', exp] = m;
