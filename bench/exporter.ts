@@ -18,6 +18,7 @@ import { DEFAULT_DATASET, readSpec, connect, createRedis, migrate, mirrorKeys, R
 const NYC_TABLE = readSpec(DEFAULT_DATASET).table;
 import { Stack } from '@pipewarden/stack';
 import { createCollectors, runCollector, startExporter, type ExporterHandle } from '@pipewarden/exporter';
+import { runBench } from './lib';
 
 const args = process.argv.slice(2);
 function flag(name: string, def: number): number {
@@ -273,7 +274,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => {
-  process.stderr.write(`bench:exporter failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(1);
-});
+runBench('exporter', main);

@@ -41,3 +41,11 @@ export function peakRss(pid: number): number {
     return 0;
   }
 }
+
+/** Run a benchmark's main: a failure prints its stack and exits 1 (a benchmark that fails says so). */
+export function runBench(name: string, main: () => Promise<void>): void {
+  main().catch((e: unknown) => {
+    process.stderr.write(`bench:${name} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  });
+}

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from '@pipewarden/core';
 import { generate, runLoad } from '@pipewarden/loader';
 import { Stack, REPO_ROOT } from '@pipewarden/stack';
-import { flag, log } from './lib';
+import { flag, log, runBench } from './lib';
 
 const args = process.argv.slice(2);
 const SECONDS = flag(args, 'seconds', 30);
@@ -71,7 +71,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`${(e as Error).stack ?? e}\n`);
-  process.exit(1);
-});
+runBench('rate-cap', main);

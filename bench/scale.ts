@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { checkNotHeld, claimObject, connect, ensureHoldRow, holdLease, registerObjects, type Config } from '@pipewarden/core';
 import { generate } from '@pipewarden/loader';
 import { Stack, REPO_ROOT, serverSizing } from '@pipewarden/stack';
-import { flag, log, settleInnoDb } from './lib';
+import { flag, log, settleInnoDb, runBench } from './lib';
 
 const args = process.argv.slice(2);
 const ROWS = flag(args, 'rows', 2_000_000);
@@ -139,7 +139,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`${(e as Error).stack ?? e}\n`);
-  process.exit(1);
-});
+runBench('scale', main);

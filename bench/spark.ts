@@ -28,6 +28,7 @@ import { runLoad } from '../loader/src/load';
 import { putFile } from '../loader/src/s3-admin';
 import { createS3Client } from '../loader/src/source';
 import { runSparkJdbcBaseline } from './spark-jdbc';
+import { runBench } from './lib';
 
 const args = process.argv.slice(2);
 const flag = (name: string, def: number) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : def);
@@ -156,7 +157,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => {
-  process.stderr.write(`[bench:spark] failed: ${(e as Error).message}\n`);
-  process.exit(1);
-});
+runBench('spark', main);

@@ -6,6 +6,7 @@ import { loadConfig, METRICS, type MetricKey } from '@pipewarden/core';
 import { EXPORTER_METRIC_KEYS, runCollector, validateSamples, type Collector, type ExporterMetricKey } from '../src/collector';
 import { createCollectors } from '../src';
 import { ownership, Scrape, scrapeRegistry, SELF_METRICS } from '../src/scrape';
+import { parseExposition } from './exposition';
 
 const config = loadConfig({ env: { PIPEWARDEN_SOURCE: 's3://bucket/prefix/' }, useStackEnv: false });
 
@@ -28,21 +29,11 @@ function fakeCollectors(overrides: Partial<Record<string, Collector['collect']>>
 /** Whether any series of the metric is present (labelled or not). */
 const hasAny = (samples: Map<string, number>, name: string) => [...samples.keys()].some((k) => k === name || k.startsWith(`${name}{`));
 
-/** Parse an exposition into "name{labels}" → value. */
-function parse(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const i = line.lastIndexOf(' ');
-    out.set(line.slice(0, i), Number(line.slice(i + 1)));
-  }
-  return out;
-}
 
 async function scrapeOnce(collectors: Collector[], timeoutMs = 200): Promise<{ text: string; samples: Map<string, number> }> {
   const registry = scrapeRegistry(new Scrape(collectors, { timeoutMs }), ownership(collectors));
   const text = await registry.metrics();
-  return { text, samples: parse(text) };
+  return { text, samples: parseExposition(text) };
 }
 
 describe('ownership', () => {

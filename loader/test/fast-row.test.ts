@@ -3,45 +3,28 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GrowableSink, DEFAULT_DATASET, datasetOf, encodeTsvLine, rulesFor, type HeaderMap, type Value } from '@pipewarden/core';
-import { CsvRecordReader, type CsvRecord } from '../src/engine/csv-records';
-import { FastRows } from '../src/engine/fast-row';
+import { DEFAULT_DATASET, datasetOf, encodeTsvLine, rulesFor } from '@pipewarden/core';
+import { bothPaths } from './helpers/both-paths';
 import { generate, prng } from '../src/generate';
 
 const SAMPLE = join(__dirname, '..', '..', 'data', 'nyc-parking-fy2014-sample.csv');
 const rules = rulesFor(datasetOf({ dataset: DEFAULT_DATASET }));
-const fast = new FastRows(rules);
 const COLUMNS = rules.spec.columns;
 
 function compare(csv: Buffer): { compared: number; kept: number } {
-  const reader = new CsvRecordReader();
-  let map: HeaderMap | undefined;
   let compared = 0;
   let kept = 0;
-  const check = (r: CsvRecord) => {
-    if (!map) {
-      map = rules.mapHeader(r.fields);
-      return;
-    }
-    if (r.error || !r.ascii || r.hasEscapes) return;
-    const fastOdd = rules.newOddities();
-    const refOdd = rules.newOddities();
-    const w = new GrowableSink(1 << 16);
-    const key = [''];
-    const got = fast.row(r.source, r.ranges, map, fastOdd, w, key);
-    const values: Value[] = [];
-    const ref = rules.normalizeInto(r.fields, map, refOdd, values);
-    expect({ line: r.line, reason: got }).toEqual({ line: r.line, reason: ref });
-    if (ref === null) {
-      expect({ line: r.line, tsv: w.buf.subarray(0, w.len).toString('latin1') }).toEqual({ line: r.line, tsv: encodeTsvLine(values) });
-      expect(key[0]).toBe(rules.keyOfValues(values));
+  for (const b of bothPaths(rules, csv, 65536)) {
+    const line = b.record.line;
+    expect({ line, reason: b.fast }).toEqual({ line, reason: b.ref });
+    if (b.ref === null) {
+      expect({ line, tsv: b.written.toString('latin1') }).toEqual({ line, tsv: encodeTsvLine(b.values) });
+      expect(b.key).toBe(rules.keyOfValues(b.values));
       kept++;
-    } else expect(w.len).toBe(0);
-    expect(fastOdd.counts).toEqual(refOdd.counts);
+    } else expect(b.written.length).toBe(0);
+    expect(b.fastOdd.counts).toEqual(b.refOdd.counts);
     compared++;
-  };
-  for (let i = 0; i < csv.length; i += 65536) for (const r of reader.push(csv.subarray(i, i + 65536))) check(r);
-  for (const r of reader.end()) check(r);
+  }
   return { compared, kept };
 }
 

@@ -3,9 +3,8 @@
 // headers that reorder, alias, omit and add columns) and random + adversarial field values,
 // the fast path and the reference give identical TSV bytes, reject reasons, oddity counts
 // and key texts.
-import { GrowableSink, encodeTsvLine, parseSpec, rulesFor, type HeaderMap, type RowRules, type Value } from '@pipewarden/core';
-import { CsvRecordReader, type CsvRecord } from '../src/engine/csv-records';
-import { FastRows } from '../src/engine/fast-row';
+import { encodeTsvLine, parseSpec, rulesFor, type RowRules } from '@pipewarden/core';
+import { bothPaths } from './helpers/both-paths';
 import { prng } from '../src/generate';
 
 type Rnd = () => number;
@@ -147,46 +146,30 @@ function randomCase(seed: number): { rules: RowRules; csv: Buffer; rawSpec: Reco
 
 /** Compare both paths record by record; counts of what was compared. */
 function compare(rules: RowRules, csv: Buffer): { compared: number; kept: number; reasons: Set<string> } {
-  const fast = new FastRows(rules);
-  const reader = new CsvRecordReader();
-  let map: HeaderMap | undefined;
   let compared = 0;
   let kept = 0;
   const reasons = new Set<string>();
-  const check = (r: CsvRecord) => {
-    if (!map) {
-      map = rules.mapHeader(r.fields);
-      return;
-    }
-    if (r.error || !r.ascii || r.hasEscapes) return;
-    const fastOdd = rules.newOddities();
-    const refOdd = rules.newOddities();
-    const w = new GrowableSink(256);
-    const key = [''];
-    const got = fast.row(r.source, r.ranges, map, fastOdd, w, key);
-    const values: Value[] = [];
-    const ref = rules.normalizeInto(r.fields, map, refOdd, values);
+  for (const b of bothPaths(rules, csv, 4096)) {
+    const r = b.record;
     // Plain comparisons, expect() only on a difference: 30,000 deep expects would take a minute.
-    const fail = (what: string, a: unknown, b: unknown) => expect({ line: r.line, fields: r.fields, what, fast: a }).toEqual({ line: r.line, fields: r.fields, what, fast: b });
-    if (got !== ref) fail('reason', got, ref);
-    if (ref === null) {
-      const line = encodeTsvLine(values);
-      const bytes = w.buf.subarray(0, w.len).toString('utf8');
+    const fail = (what: string, x: unknown, y: unknown) => expect({ line: r.line, fields: r.fields, what, fast: x }).toEqual({ line: r.line, fields: r.fields, what, fast: y });
+    if (b.fast !== b.ref) fail('reason', b.fast, b.ref);
+    if (b.ref === null) {
+      const line = encodeTsvLine(b.values);
+      const bytes = b.written.toString('utf8');
       if (bytes !== line) fail('tsv', bytes, line);
-      const k = rules.keyOfValues(values);
-      if (key[0] !== k) fail('key', key[0], k);
+      const k = rules.keyOfValues(b.values);
+      if (b.key !== k) fail('key', b.key, k);
       if (rules.keyOfLine(line.slice(0, -1)) !== k) fail('keyOfLine', rules.keyOfLine(line.slice(0, -1)), k);
-      if (rules.keyOfTsv(w.buf, 0, w.len - 1) !== k) fail('keyOfTsv', rules.keyOfTsv(w.buf, 0, w.len - 1), k);
+      if (rules.keyOfTsv(b.written, 0, b.written.length - 1) !== k) fail('keyOfTsv', rules.keyOfTsv(b.written, 0, b.written.length - 1), k);
       kept++;
     } else {
-      if (w.len !== 0) fail('written on reject', w.len, 0);
-      reasons.add(ref);
+      if (b.written.length !== 0) fail('written on reject', b.written.length, 0);
+      reasons.add(b.ref);
     }
-    for (let i = 0; i < refOdd.counts.length; i++) if (fastOdd.counts[i] !== refOdd.counts[i]) fail('oddities', fastOdd.counts, refOdd.counts);
+    for (let i = 0; i < b.refOdd.counts.length; i++) if (b.fastOdd.counts[i] !== b.refOdd.counts[i]) fail('oddities', b.fastOdd.counts, b.refOdd.counts);
     compared++;
-  };
-  for (let i = 0; i < csv.length; i += 4096) for (const r of reader.push(csv.subarray(i, i + 4096))) check(r);
-  for (const r of reader.end()) check(r);
+  }
   return { compared, kept, reasons };
 }
 
