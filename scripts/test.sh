@@ -8,10 +8,10 @@ step "typecheck";          npx tsc -p tsconfig.json
 step "lint";               npx eslint --max-warnings 0 .
 # Unused files, exports and dependencies, and dependencies a package uses without listing
 # them (knip.json says where each workspace starts; the Grafana app is its own project).
-step "unused code";        npx knip --no-progress
+step "unused code";        npm run --silent lint:unused
 # Repeated blocks of 8 lines / 70 tokens or more in TypeScript and Python (.jscpd.json):
 # any is a failure; factor it out.
-step "repeated code";      npx jscpd
+step "repeated code";      npm run --silent lint:repeated
 step "unit tests";         npx jest --selectProjects unit --ci
 if [ -x .venv/bin/python ]; then
   step "spark job (python)"; .venv/bin/python -m unittest discover -s loader/spark -p 'test_*.py'
