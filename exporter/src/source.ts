@@ -2,7 +2,7 @@
 // loader's checkpoint. Object keys are canonical the way the loader writes them in the
 // checkpoint: s3://bucket/key for S3, the absolute path for local files.
 import { compareKeys, type Checkpoint } from '@pipewarden/core';
-import type { Source } from '@pipewarden/loader';
+import { NoObjectMatchesError, type Source } from '@pipewarden/loader';
 
 export interface ListedObject {
   key: string;
@@ -46,6 +46,9 @@ export async function listSource(source: Pick<Source, 'list'>, timeoutMs: number
   const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`listing ${what} took longer than ${timeoutMs} ms`)), timeoutMs)));
   try {
     return (await Promise.race([source.list(), deadline])).map((o) => ({ key: o.key, size: o.size }));
+  } catch (e) {
+    if (e instanceof NoObjectMatchesError) return []; // nothing selected yet: nothing pending
+    throw e;
   } finally {
     clearTimeout(timer);
   }

@@ -9,6 +9,7 @@ export * from './types';
 export { LocalSource } from './local';
 export { S3Source, createS3Client, isS3Url, parseS3Url, explainS3Error, isRetryableS3Error } from './s3';
 export { DecodingSource, encodingOf } from './decode';
+export { NoObjectMatchesError } from './select';
 
 /** The source a URL names: s3://bucket/prefix or a local file or folder (a glob in it, and PIPEWARDEN_SOURCE_MATCH, select objects), its compressed objects read decoded. */
 export function openSource(url: string | undefined, config: Config, opts: { log?: Logger; onRetry?: (attempt: number, e: unknown) => void } & DecodeHooks = {}): DecodingSource {

@@ -44,6 +44,9 @@ export function selectionOf(url: string, match?: string): SourceSelection {
   };
 }
 
+/** A glob or PIPEWARDEN_SOURCE_MATCH that selects nothing: an error for a load, a normal state for monitoring (today's drop has not come). */
+export class NoObjectMatchesError extends UserError {}
+
 /** A source listing only the selected objects. */
 export class SelectingSource implements Source {
   constructor(
@@ -54,7 +57,7 @@ export class SelectingSource implements Source {
 
   async list(window: ListWindow = {}): Promise<SourceObject[]> {
     const objects = window.limit === undefined ? (await this.raw.list(window)).filter((o) => this.selection.keep(o.key)) : await this.listWindow(window.limit, window.after);
-    if (objects.length === 0 && this.selection.narrowed && window.after === undefined) throw new UserError(`no object under ${this.selection.base} matches ${this.url}`, 'check the glob or PIPEWARDEN_SOURCE_MATCH against the keys there (`aws s3 ls`, `ls -R`)');
+    if (objects.length === 0 && this.selection.narrowed && window.after === undefined) throw new NoObjectMatchesError(`no object under ${this.selection.base} matches ${this.url}`, 'check the glob or PIPEWARDEN_SOURCE_MATCH against the keys there (`aws s3 ls`, `ls -R`)');
     return objects;
   }
 
