@@ -13,13 +13,18 @@ export class RleHybrid {
   private rle = false;
   private value = 0;
   private bit = 0;
+  /** Where its runs end: never past its bytes, whatever a damaged length prefix says. */
+  private readonly end: number;
 
   constructor(
     private readonly b: Uint8Array,
     private pos: number,
-    private readonly end: number,
+    end: number,
     private readonly width: number,
-  ) {}
+  ) {
+    if (width > 32) throw new Error(`a bit width of ${width} (at most 32)`);
+    this.end = Math.min(end, b.length);
+  }
 
   next(): number {
     if (this.width === 0) return 0;
@@ -127,6 +132,7 @@ function openDataPage(stored: Uint8Array, header: PageHeader, decoder: ColumnDec
   if (v2) {
     // Levels first, never compressed, without a length prefix; then the values, maybe compressed.
     const levels = v2.repetition_levels_byte_length + v2.definition_levels_byte_length;
+    if (levels > stored.length) throw new Error(`its levels claim ${levels} bytes of its ${stored.length}`);
     const defs = maxDef ? new RleHybrid(stored, v2.repetition_levels_byte_length, levels, widthOf(maxDef)) : undefined;
     const values = stored.subarray(levels);
     const size = header.uncompressed_page_size - levels;
@@ -137,6 +143,7 @@ function openDataPage(stored: Uint8Array, header: PageHeader, decoder: ColumnDec
   const count = header.data_page_header!.num_values;
   if (!maxDef) return { defs: undefined, page, at: 0, count };
   const length = page[0] | (page[1] << 8) | (page[2] << 16) | (page[3] << 24);
+  if (page.length < 4 || length < 0 || 4 + length > page.length) throw new Error(`its definition levels claim ${length} bytes of its ${page.length}`);
   return { defs: new RleHybrid(page, 4, 4 + length, widthOf(maxDef)), page, at: 4 + length, count };
 }
 

@@ -80,9 +80,15 @@ export class ColumnPages {
   }
 
   /**
-   * Move to the next data page (a dictionary page on the way is kept), or pass over it whole
-   * when `skip` covers it: returns the rows passed over (0 when a page is now current).
+   * A page's bytes for hyparquet's readers. An uncompressed page would be read in place, in
+   * the window: it is copied, so a page that claims more values than its bytes hold fails
+   * instead of reading the next page's bytes (hyparquet's fixed-length reader bounds itself
+   * by the buffer, not the view: found in review with a damaged INT96 page).
    */
+  private ownBytes(stored: Uint8Array): Uint8Array {
+    return this.decoder.codec === 'UNCOMPRESSED' ? new Uint8Array(stored) : stored;
+  }
+
   /** A decoding step: its failure means a damaged page (a read's failure, a stop or a changed object, is left as it is). */
   private decode<T>(f: () => T): T {
     try {
@@ -98,6 +104,10 @@ export class ColumnPages {
     return new UserError(`${this.where}: ${(e as Error).message}`, 'the rows before this row group are loaded; replace the object with an intact copy and load again');
   }
 
+  /**
+   * Move to the next data page (a dictionary page on the way is kept), or pass over it whole
+   * when `skip` covers it: returns the rows passed over (0 when a page is now current).
+   */
   private async nextPage(skip: number): Promise<number> {
     for (;;) {
       if (this.pos >= this.end) throw this.damaged(new Error("its chunk ended before the row group's last row"));
@@ -110,7 +120,8 @@ export class ColumnPages {
         if (this.decoder.type === 'BYTE_ARRAY') this.bytes = this.decode(() => ByteDictionary.of(stored, h, this.decoder));
         else {
           // Converted as a data page's values are (with the logical types cleared, they stay as stored).
-          const raw = this.decode(() => readPage({ view: new DataView(stored.buffer, stored.byteOffset, stored.length), offset: 0 }, h, this.decoder, undefined, undefined, 0).data);
+          const own = this.ownBytes(stored);
+          const raw = this.decode(() => readPage({ view: new DataView(own.buffer, own.byteOffset, own.length), offset: 0 }, h, this.decoder, undefined, undefined, 0).data);
           this.dictionary = raw && this.decode(() => convert(raw, this.decoder));
         }
         continue;
@@ -129,7 +140,8 @@ export class ColumnPages {
         this.page = [];
       } else {
         this.lazy = undefined;
-        this.page = this.decode(() => readPage({ view: new DataView(stored.buffer, stored.byteOffset, stored.length), offset: 0 }, h, this.decoder, this.dictionary, undefined, 0).data ?? []);
+        const own = this.ownBytes(stored);
+        this.page = this.decode(() => readPage({ view: new DataView(own.buffer, own.byteOffset, own.length), offset: 0 }, h, this.decoder, this.dictionary, undefined, 0).data ?? []);
       }
       this.pageAt = 0;
       return 0;
