@@ -9,7 +9,11 @@ Spark hands over values in its own types, not as stored: integers widened (unsig
 too: UINT_64 as DECIMAL(20,0)), decimals as Arrow decimals, timestamps as microseconds
 (INT96 and millisecond ones included; TIMESTAMP(NANOS) as nanoseconds, read as longs with
 spark.sql.legacy.parquet.nanosAsLong). The texts are the same because trailing zeros of a
-fraction are never written. Spark keeps INT96 timestamps to the microsecond, so a sub-
+fraction are never written. A file Spark wrote in its hybrid Julian calendar (Spark 2.x, or
+LEGACY rebase mode) Spark reads with the same local dates, as the inline engine does (the
+RenderSpec's `julian`, applied there by loader/src/engine/parquet/calendar.ts), so the values
+arrive here rebased. Columns Spark cannot read at all (TIME, UUID, FLOAT16, INTERVAL,
+decimals past 38 digits, duplicate names) are refused by the loader before a job starts. Spark keeps INT96 timestamps to the microsecond, so a sub-
 microsecond INT96 fraction is the one value the engines write differently.
 
 A partition is a run of consecutive row indexes (Spark gives each partition the row groups
@@ -136,11 +140,6 @@ def decimal_text(d):
     return s.rstrip("0").rstrip(".") if "." in s else s
 
 
-def uuid_text(b):
-    h = b.hex()
-    return "%s-%s-%s-%s-%s" % (h[:8], h[8:12], h[12:16], h[16:20], h[20:])
-
-
 def _by_value(arr, fn):
     """fn over each distinct non-null value of arr, spread back (a string array, nulls kept)."""
     d = pc.dictionary_encode(arr)
@@ -159,8 +158,6 @@ def render(arr, spec):
     t = arr.type
     if kind == "text":
         out = arr
-    elif kind == "uuid":
-        out = _by_value(arr, uuid_text)
     elif kind == "integer":
         out = pc.cast(arr, pa.string())
     elif kind == "decimal":

@@ -26,7 +26,7 @@ export interface RenderCase {
   texts: string[];
 }
 
-const base: Omit<RenderSpec, 'kind'> = { scale: 0, unit: 'MICROS', float32: false, unsigned: false, iso: 'datetime' };
+const base: Omit<RenderSpec, 'kind'> = { scale: 0, unit: 'MICROS', float32: false, unsigned: false, iso: 'datetime', julian: false };
 const FORMATS = [undefined, 'MM/DD/YYYY', 'YYYYMMDD', 'YYYY-MM-DD HH:mm:ss', 'M/D/YYYY h:mm A', 'YYYY-MM-DDTHH:mm', 'HHmm', 'hh:mm:ssA'];
 
 export function renderVectors(): RenderCase[] {

@@ -638,7 +638,7 @@ def run_parquet(spark, spec, args, stats_param, F):
     def column(f):
         c = F.col("`%s`" % header[f].replace("`", "``"))
         # Text as bytes: a value that is not UTF-8 reaches the dead letters unaltered.
-        return c.cast("binary") if plan["columns"][f]["kind"] in ("text", "uuid") else c
+        return c.cast("binary") if plan["columns"][f]["kind"] == "text" else c
 
     rows = df.select(F.col("_metadata.row_index").alias("_pw_row"), *[column(f) for f in plan["read"]])
     acc = spark.sparkContext.accumulator(stats_param.zero(None), stats_param)

@@ -9,7 +9,8 @@ writes OUT_DIR/typed.parquet (microsecond timestamps, float32 ratios, several ro
 OUT_DIR/typed-ms.parquet (millisecond timestamps, gzip),
 OUT_DIR/typed-int96.parquet (INT96 and millisecond timestamps, float64, dictionary off),
 OUT_DIR/no-note.parquet (lacks a required column: every row is a bad_header dead letter)
-and OUT_DIR/time.parquet (a TIME column: the Spark engine refuses it)."""
+OUT_DIR/time.parquet (a TIME column: the Spark engine refuses it), and legacy.parquet and
+legacy-3x.parquet (Spark's hybrid Julian calendar, see legacy_files)."""
 import datetime
 import decimal
 import os
@@ -75,6 +76,31 @@ def main(out, n, seed):
     pq.write_table(typed.drop(["Note"]), os.path.join(out, "no-note.parquet"), row_group_size=max(1, n // 2))
     with_time = typed.append_column("Closes", pa.array([datetime.time(17, 30)] * n, pa.time32("ms")))
     pq.write_table(with_time, os.path.join(out, "time.parquet"))
+    legacy_files(out, n, seed)
+
+
+def legacy_files(out, n, seed):
+    """Files with the footer keys of Spark's hybrid Julian calendar and dates from year 1 to
+    2014: legacy.parquet as Spark 2.4 writes (dates and INT96 timestamps in the hybrid
+    calendar), legacy-3x.parquet as Spark 3.3 in LEGACY mode (dates and microsecond
+    timestamps of instants; INT96 not, having no legacyINT96 key), legacy-3x-ntz.parquet
+    the same with local date-times, which are not rebased."""
+    r = random.Random(seed + 1)
+    old = [datetime.date(1, 1, 1), datetime.date(1000, 6, 15), datetime.date(1500, 2, 28), datetime.date(1582, 10, 4),
+           datetime.date(1582, 10, 15), datetime.date(1899, 12, 31), datetime.date(2014, 1, 1)]
+    day = [r.choice(old) for _ in range(n)]
+    at = [datetime.datetime.combine(r.choice(old), datetime.time(r.randint(0, 23), r.randint(0, 59), r.randint(0, 59))) for _ in range(n)]
+    base = columns(n, seed)
+    base["Day"] = pa.array(day, pa.date32())
+    base["At"] = pa.array(at, pa.timestamp("us", tz="UTC"))
+    table = pa.table(base)
+    spark24 = table.replace_schema_metadata({"org.apache.spark.version": "2.4.8"})
+    pq.write_table(spark24, os.path.join(out, "legacy.parquet"), row_group_size=max(1, n // 3), use_deprecated_int96_timestamps=True)
+    legacy3 = {"org.apache.spark.version": "3.3.0", "org.apache.spark.legacyDateTime": ""}
+    pq.write_table(table.replace_schema_metadata(legacy3), os.path.join(out, "legacy-3x.parquet"), row_group_size=max(1, n // 3))
+    # Local date-times (TIMESTAMP_NTZ to Spark) are not rebased; the dates still are.
+    ntz = table.set_column(table.schema.get_field_index("At"), "At", pa.array(at, pa.timestamp("us")))
+    pq.write_table(ntz.replace_schema_metadata(legacy3), os.path.join(out, "legacy-3x-ntz.parquet"), row_group_size=max(1, n // 3))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import type { Source, SourceObject } from '../source/types';
 import { planRows } from './parquet/batches';
 import { ParquetFile } from './parquet/file';
 import type { RenderSpec } from './parquet/render';
+import type { ParquetColumn } from './parquet/schema';
 
 /** The JSON the job reads (loader/spark/pwparquet.py). */
 export interface SparkParquetPlan {
@@ -25,19 +26,33 @@ export interface SparkParquetPlan {
   columns: RenderSpec[];
 }
 
+/**
+ * Why Spark 3.5 would refuse the whole file, read or not ("Illegal Parquet type", "Found
+ * duplicate column(s)"), before a job starts: the inline engine reads all of these.
+ */
+export function sparkRefuses(columns: readonly ParquetColumn[]): string | undefined {
+  const seen = new Set<string>();
+  for (const c of columns) {
+    const e = c.element;
+    const lt = e.logical_type?.type;
+    if (c.kind === 'time') return `column "${c.name}" is a Parquet TIME`;
+    if (c.kind === 'uuid') return `column "${c.name}" is a Parquet UUID`;
+    if (lt === 'FLOAT16' || e.converted_type === 'INTERVAL') return `column "${c.name}" is a Parquet ${lt ?? e.converted_type}`;
+    const precision = e.logical_type?.type === 'DECIMAL' ? e.logical_type.precision : e.precision;
+    if (c.kind === 'decimal' && (precision ?? 0) > 38) return `column "${c.name}" is a DECIMAL of ${precision} digits (Spark's go to 38)`;
+    if (c.name === '_metadata') return 'a column is named "_metadata" (Spark\'s own name for a file\'s metadata)';
+    if (seen.has(c.name)) return `two columns are named "${c.name}"`;
+    seen.add(c.name);
+  }
+  return undefined;
+}
+
 /** The object's plan for the job, written to `file`; throws a UserError for what cannot load. */
 export async function writeSparkParquetPlan(rules: RowRules, source: Source, object: SourceObject, file: string, signal: AbortSignal): Promise<SparkParquetPlan> {
   const parquet = await ParquetFile.open(source, object, signal, () => undefined);
   const p = planRows(parquet, rules);
-  // Spark 3.5 refuses a file's whole schema when any column is a TIME ("Illegal Parquet
-  // type"), read or not: say so before starting a job that would fail on it.
-  const time = parquet.columns.find((c) => c.kind === 'time');
-  if (time) {
-    throw new UserError(
-      `${object.key}: column "${time.name}" is a Parquet TIME, which Spark's Parquet reader cannot read (the whole file is refused)`,
-      'load this object with the inline engine (PIPEWARDEN_ENGINE=inline, the default), or write the column as a string or an integer',
-    );
-  }
+  const refused = sparkRefuses(parquet.columns);
+  if (refused) throw new UserError(`${object.key}: ${refused}, which Spark's Parquet reader cannot read (the whole file is refused)`, 'load this object with the inline engine (PIPEWARDEN_ENGINE=inline, the default), which reads it');
   const plan: SparkParquetPlan = { rows: parquet.rows, header: p.header, read: p.read, columns: p.renders };
   writeFileSync(file, JSON.stringify(plan));
   return plan;

@@ -10,6 +10,7 @@ import { UserError, type HeaderMap, type RowRules } from '@pipewarden/core';
 import type { Source, SourceObject } from '../../source/types';
 import type { BatchDraft, EngineStart } from '../types';
 import { ParquetFile } from './file';
+import { legacyCalendar } from './calendar';
 import { renderSpec, rendererOf } from './render';
 import { ParquetBatch, RowWriter, type RowPlan } from './row-writer';
 import { checkAgainstSpec } from './schema';
@@ -33,7 +34,8 @@ export function planRows(file: ParquetFile, rules: RowRules): RowPlan {
   if (map) checkAgainstSpec(file.object.key, file.columns, map, spec);
   // Only the columns the spec reads are decoded; a header that does not fit decodes all (dead letters keep whole rows).
   const read = map ? [...new Set(map.fieldIndex.filter((f) => f >= 0))].sort((a, b) => a - b) : header.map((_, i) => i);
-  const renders = header.map((_, f) => renderSpec(file.columns[f], map ? spec[map.fieldIndex.indexOf(f)] : undefined));
+  const legacy = legacyCalendar(file.metadata);
+  const renders = header.map((_, f) => renderSpec(file.columns[f], map ? spec[map.fieldIndex.indexOf(f)] : undefined, legacy));
   return { header, map, headerError, read, renders, render: renders.map(rendererOf) };
 }
 

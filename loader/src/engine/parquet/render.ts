@@ -5,6 +5,7 @@
 // microsecond timestamp keeps its microseconds (which then fail a DATETIME column's
 // whole-second formats: counted as invalid, never rounded away).
 import { parseFormat, type FormatToken, type ResolvedColumn } from '@pipewarden/core';
+import { NO_LEGACY, julianToGregorianDays, julianToGregorianStamp, type LegacyCalendar } from './calendar';
 import type { ParquetColumn, TimeUnit, ValueKind } from './schema';
 
 /** A value's text (never called for NULL). Stored text (BYTE_ARRAY) is copied as bytes by ./row-writer.ts instead. */
@@ -51,8 +52,8 @@ function int96Nanos(b: Uint8Array): bigint {
   return (BigInt(view.getInt32(8, true)) - 2440588n) * 86_400_000_000_000n + view.getBigInt64(0, true);
 }
 
-function timestampClock(v: bigint | number | Uint8Array, unit: TimeUnit): Clock {
-  const [s, rest] = divmod(v instanceof Uint8Array ? int96Nanos(v) : BigInt(v), PER_SECOND[unit]);
+function timestampClock(v: bigint, unit: TimeUnit): Clock {
+  const [s, rest] = divmod(v, PER_SECOND[unit]);
   return clockOf(s, fractionOf(rest, unit));
 }
 
@@ -152,10 +153,18 @@ export interface RenderSpec {
   iso: 'date' | 'datetime' | 'time';
   /** A boolean target's spellings of true and false (undefined: "true", "false"). */
   booleans?: [string, string];
+  /** Dates and timestamps stored in Spark's hybrid Julian calendar (./calendar.ts): read with their local date. Spark applies this itself. */
+  julian: boolean;
+}
+
+/** A timestamp of an instant (TIMESTAMP(isAdjustedToUTC=true), or the older converted types), not a local date-time. */
+function adjustedToUtc(pc: ParquetColumn): boolean {
+  const lt = pc.element.logical_type;
+  return lt?.type !== 'TIMESTAMP' || lt.isAdjustedToUTC;
 }
 
 /** What renders the values of Parquet column `pc` feeding `target` (undefined: the spec does not read it; the text is for dead letters). */
-export function renderSpec(pc: ParquetColumn, target: ResolvedColumn | undefined): RenderSpec {
+export function renderSpec(pc: ParquetColumn, target: ResolvedColumn | undefined, legacy: LegacyCalendar = NO_LEGACY): RenderSpec {
   const tokens = target && (target.type === 'date' || target.type === 'datetime' || target.type === 'time') ? parseFormat(target.formats[0]) : undefined;
   // A date column takes a timestamp at midnight; another time of day stays in the text (write()).
   const iso = pc.kind === 'time' ? 'time' : pc.kind === 'timestamp' || target?.type === 'datetime' ? 'datetime' : 'date';
@@ -168,6 +177,9 @@ export function renderSpec(pc: ParquetColumn, target: ResolvedColumn | undefined
     ...(tokens ? { tokens } : {}),
     iso,
     ...(target?.type === 'boolean' ? { booleans: [target.trueValues[0], target.falseValues[0]] as [string, string] } : {}),
+    // Spark's LEGACY read rebase covers dates, INT96, and millisecond and microsecond timestamps
+    // adjusted to UTC (its TimestampType; not nanoseconds, nor local date-times: TimestampNTZ).
+    julian: pc.element.type === 'INT96' ? legacy.int96 : (pc.kind === 'date' || (pc.kind === 'timestamp' && pc.unit !== 'NANOS' && adjustedToUtc(pc))) && legacy.dates,
   };
 }
 
@@ -188,9 +200,12 @@ export function rendererOf(r: RenderSpec): Render {
     case 'boolean':
       return (v) => (r.booleans ? r.booleans[v ? 0 : 1] : String(v));
     case 'date':
-      return (v) => write(clockOf(BigInt(v as number) * 86400n, ''), tokens, iso);
-    case 'timestamp':
-      return (v) => write(timestampClock(v as bigint | Uint8Array, r.unit), tokens, iso);
+      return r.julian ? (v) => write(clockOf(BigInt(julianToGregorianDays(v as number)) * 86400n, ''), tokens, iso) : (v) => write(clockOf(BigInt(v as number) * 86400n, ''), tokens, iso);
+    case 'timestamp': {
+      const perDay = 86400n * PER_SECOND[r.unit];
+      const stamp = (v: unknown) => (v instanceof Uint8Array ? int96Nanos(v) : BigInt(v as number | bigint));
+      return r.julian ? (v) => write(timestampClock(julianToGregorianStamp(stamp(v), perDay), r.unit), tokens, iso) : (v) => write(timestampClock(stamp(v), r.unit), tokens, iso);
+    }
     case 'time':
       return (v) => {
         const [s, rest] = divmod(BigInt(v as number | bigint), PER_SECOND[r.unit]);
@@ -200,6 +215,6 @@ export function rendererOf(r: RenderSpec): Render {
 }
 
 /** The renderer of one Parquet column feeding `target` (undefined: the spec does not read it; the text is for dead letters). */
-export function renderer(pc: ParquetColumn, target: ResolvedColumn | undefined): Render {
-  return rendererOf(renderSpec(pc, target));
+export function renderer(pc: ParquetColumn, target: ResolvedColumn | undefined, legacy: LegacyCalendar = NO_LEGACY): Render {
+  return rendererOf(renderSpec(pc, target, legacy));
 }

@@ -3,12 +3,14 @@
 // as render.ts writes them for a column the spec does not read (dates and timestamps ISO).
 import type { Source, SourceObject } from '../../source/types';
 import { ParquetFile } from './file';
+import { legacyCalendar } from './calendar';
 import { renderer } from './render';
 
 export async function parquetSample(source: Source, object: SourceObject, limit: number, signal: AbortSignal): Promise<{ header: string[]; rows: string[][] }> {
   const file = await ParquetFile.open(source, object, signal, () => undefined);
   const header = file.columns.map((c) => c.name);
-  const render = file.columns.map((c) => renderer(c, undefined));
+  const legacy = legacyCalendar(file.metadata);
+  const render = file.columns.map((c) => renderer(c, undefined, legacy));
   const rows: string[][] = [];
   for (const [g, [, groupRows]] of file.rowGroups.entries()) {
     const n = Math.min(groupRows, limit - rows.length);
