@@ -354,14 +354,19 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     await retryWhileDown(() => ensureHoldRow(res.pool, config.pipeline), { operation: 'mysql', signal, retryable: mysqlRetryable });
     const throttled = (throttle = new Throttle(config, res.redis, res.pool, metrics, log));
     const emitHolding = (object?: string) => emit({ worker: leases.owner, holding: leases.holding(), ...(object ? { object } : {}) });
+    // The stores batches wait for: running again only once none is down (MySQL named first).
+    const waitingFor = new Set<'mysql' | 'redis'>();
+    const waitState = () => (waitingFor.has('mysql') ? 'waiting_mysql' : waitingFor.has('redis') ? 'waiting_redis' : 'running');
     const sink = new DualWriteSink(config, res.pool, res.redis, wal, method, metrics, log, {
       onWaiting: (what, e) => {
         log.warn(`${what} unavailable; waiting for it to come back`, { error: (e as Error).message });
-        emit({ state: what === 'redis' ? 'waiting_redis' : 'waiting_mysql', lastError: `${what}: ${(e as Error).message}` });
+        waitingFor.add(what);
+        emit({ state: waitState(), lastError: `${what}: ${(e as Error).message}` });
       },
       onRecovered: (what) => {
         log.info(`${what} is back; resuming`);
-        emit({ state: 'running' });
+        waitingFor.delete(what);
+        emit({ state: waitState() });
       },
       onHeld: (e) => {
         log.warn('a reconcile run holds this pipeline; every loader waits for it', { run: e.runId, ...(e.error ? { failed: e.error } : {}) });
