@@ -2,7 +2,7 @@
 // loader's checkpoint. Object keys are canonical the way the loader writes them in the
 // checkpoint: s3://bucket/key for S3, the absolute path for local files.
 import { compareKeys, type Checkpoint } from '@pipewarden/core';
-import { NoObjectMatchesError, type Source } from '@pipewarden/loader';
+import { NoObjectMatchesError, type Source, type SourceObject } from '@pipewarden/loader';
 
 export interface ListedObject {
   key: string;
@@ -34,6 +34,8 @@ export function sourceProgress(listing: readonly ListedObject[], checkpoint: Che
   return { objects: listing.length, objectsPending, bytesPending };
 }
 
+const unfinished = new WeakMap<object, Promise<SourceObject[]>>();
+
 /**
  * The objects a pipeline's loader lists: its source URL with its glob and
  * PIPEWARDEN_SOURCE_MATCH, through the loader's own source (one rule for which objects a
@@ -44,8 +46,15 @@ export function sourceProgress(listing: readonly ListedObject[], checkpoint: Che
 export async function listSource(source: Pick<Source, 'list'>, timeoutMs: number, what: string): Promise<ListedObject[]> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`listing ${what} took longer than ${timeoutMs} ms`)), timeoutMs)));
+  // A listing past its deadline is not cancelled (a source lists without a signal; S3's
+  // requests have their own deadlines): the next scrape waits on it rather than start another.
+  let listing = unfinished.get(source);
+  if (!listing) {
+    listing = source.list().finally(() => unfinished.delete(source));
+    unfinished.set(source, listing);
+  }
   try {
-    return (await Promise.race([source.list(), deadline])).map((o) => ({ key: o.key, size: o.size }));
+    return (await Promise.race([listing, deadline])).map((o) => ({ key: o.key, size: o.size }));
   } catch (e) {
     if (e instanceof NoObjectMatchesError) return []; // nothing selected yet: nothing pending
     throw e;

@@ -84,9 +84,12 @@ describe('listSource: the objects the loader would list', () => {
     expect(await keys(join(d, 'fy2014', '*.parquet'))).toEqual([]);
     expect(await keys(d, '^fy2016/')).toEqual([]);
   });
-  it('a listing that does not answer in time is an error naming the source', async () => {
-    const never = { list: () => new Promise<never>(() => undefined) };
+  it('a listing that does not answer in time is an error naming the source; the next waits on it instead of starting another', async () => {
+    let lists = 0;
+    const never = { list: () => (lists++, new Promise<never>(() => undefined)) };
     await expect(listSource(never, 20, 's3://bucket/p')).rejects.toThrow('listing s3://bucket/p took longer than 20 ms');
+    await expect(listSource(never, 20, 's3://bucket/p')).rejects.toThrow('took longer than 20 ms');
+    expect(lists).toBe(1);
   });
 });
 
