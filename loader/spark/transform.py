@@ -333,13 +333,9 @@ class RecordBodies:
         return self.normalized_body(rec.raw, fields)
 
     def fields_body(self, raw, fields, latin1_raw):
-        """The body of a row given as its fields' bytes (a Parquet row), `raw` its CSV line;
-        a dead letter of a row with a field that is not UTF-8 keeps latin1_raw(fields)."""
+        """The body of a row given as its fields' bytes (a Parquet row), `raw` the CSV line its
+        dead letter keeps (pwparquet.csv_line: Latin-1 read when a field is not UTF-8)."""
         if self.norm is None:
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raw = latin1_raw(fields)
             return self.rejected_body("bad_header", raw, self.header_error)
         try:
             texts = [f.decode("utf-8") for f in fields]

@@ -67,8 +67,8 @@ describeSpark('Spark engine reading Parquet, parity with the inline engine', () 
 
   test.each([
     ['typed.parquet', 'microsecond timestamps, float32, dictionary pages, snappy'],
-    ['typed-int96.parquet', 'INT96 timestamps, float64, plain pages, zstd'],
-    ['typed-ms.parquet', 'millisecond timestamps, gzip'],
+    ['typed-int96.parquet', 'INT96 timestamps in dictionary pages, float64, zstd'],
+    ['typed-ms.parquet', 'millisecond timestamps, plain pages, gzip'],
   ])('typed columns of every kind into the all-types spec: %s (%s)', async (file) => {
     const { inline: a, spark: b } = await both(configFor(ALL_TYPES), file, 256, 32_000);
     expect(a.drafts.reduce((n, d) => n + d.src.records, 0)).toBe(3000);

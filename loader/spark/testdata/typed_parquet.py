@@ -6,8 +6,8 @@ and columns the spec does not read.
     python typed_parquet.py OUT_DIR ROWS SEED
 
 writes OUT_DIR/typed.parquet (microsecond timestamps, float32 ratios, several row groups),
-OUT_DIR/typed-ms.parquet (millisecond timestamps, gzip),
-OUT_DIR/typed-int96.parquet (INT96 and millisecond timestamps, float64, dictionary off),
+OUT_DIR/typed-int96.parquet (INT96 timestamps in dictionary pages, float64, zstd),
+OUT_DIR/typed-ms.parquet (millisecond timestamps, plain pages, gzip),
 OUT_DIR/no-note.parquet (lacks a required column: every row is a bad_header dead letter)
 OUT_DIR/time.parquet (a TIME column: the Spark engine refuses it), and legacy.parquet and
 legacy-3x.parquet (Spark's hybrid Julian calendar, see legacy_files)."""
@@ -67,12 +67,13 @@ def main(out, n, seed):
     cols = columns(n, seed)
     typed = pa.table(cols)
     pq.write_table(typed, os.path.join(out, "typed.parquet"), row_group_size=max(1, n // 7), compression="snappy")
-    # INT96 (as older Spark and Impala write) and milliseconds; doubles for the ratios; plain pages, zstd.
+    # INT96 (as older Spark and Impala write; dictionary pages) and doubles for the ratios, zstd.
     old = typed.set_column(typed.schema.get_field_index("Ratio"), "Ratio", pa.compute.cast(cols["Ratio"], pa.float64()))
     pq.write_table(old, os.path.join(out, "typed-int96.parquet"), row_group_size=max(1, n // 3), compression="zstd",
-                   use_dictionary=False, use_deprecated_int96_timestamps=True)
+                   use_deprecated_int96_timestamps=True)
+    # Milliseconds, plain pages, gzip.
     ms = old.set_column(old.schema.get_field_index("At"), "At", pa.compute.cast(cols["At"], pa.timestamp("ms", tz="UTC"), safe=False))
-    pq.write_table(ms, os.path.join(out, "typed-ms.parquet"), row_group_size=max(1, n // 2), compression="gzip")
+    pq.write_table(ms, os.path.join(out, "typed-ms.parquet"), row_group_size=max(1, n // 2), compression="gzip", use_dictionary=False)
     pq.write_table(typed.drop(["Note"]), os.path.join(out, "no-note.parquet"), row_group_size=max(1, n // 2))
     with_time = typed.append_column("Closes", pa.array([datetime.time(17, 30)] * n, pa.time32("ms")))
     pq.write_table(with_time, os.path.join(out, "time.parquet"))

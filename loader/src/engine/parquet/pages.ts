@@ -187,8 +187,10 @@ export class ColumnPages {
   take(n: number, out: unknown[]): void {
     if (n > this.left) throw new Error(`take(${n}) past the page's ${this.left} values`);
     if (this.lazy) this.read(this.lazy, n, out, 0);
-    else for (let j = 0; j < n; j++) out[j] = this.page[this.pageAt + j];
-    this.pageAt += n;
+    else {
+      for (let j = 0; j < n; j++) out[j] = this.page[this.pageAt + j];
+      this.pageAt += n;
+    }
   }
 
   /** The next `n` values, across pages, byte arrays as views of their bytes (a sample's few rows). */
