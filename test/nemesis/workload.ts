@@ -3,7 +3,7 @@
 // keys shared across objects or not) or the real FY2014 sample, stored as plain CSV, gzip,
 // zstd or Parquet; plus the engine and the loader settings of the first run.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createS3Client, generate, putFile } from '@pipewarden/loader';
@@ -139,7 +139,7 @@ export function s3Url(stack: Stack, w: Workload, name: string): string {
 }
 
 /**
- * The object stored at `original` (by materialize) as if more rows had been appended to it
+ * The object stored at `original` (by materialize, or a plain CSV) as if more rows had been appended to it
  * (a new version, a new ETag): the old rows unchanged, then `extra` clean rows with keys no
  * other object has, stored in the same format. Returns its path.
  */
@@ -152,7 +152,9 @@ export async function appendedVersion(original: string, extra: number, seed: num
   await generate(tail, { rows: extra, seed, badShare: 0, duplicateShare: 0, keyBase: 8_000_000_000 });
   const body = readFileSync(tail, 'utf8');
   const rows = body.slice(body.indexOf('\n') + 1);
-  const old = readFileSync(plainCopy(original), 'utf8');
+  // A plain CSV written by hand (not by materialize) is its own plain copy.
+  const oldPlain = existsSync(plainCopy(original)) || formatOf(original) !== 'csv' ? plainCopy(original) : original;
+  const old = readFileSync(oldPlain, 'utf8');
   const eol = old.includes('\r\n') ? '\r\n' : '\n';
   writeFileSync(plain, old + (old.endsWith('\n') ? '' : eol) + (eol === '\n' ? rows : rows.replace(/\n/g, '\r\n')));
   store(plain, out);
