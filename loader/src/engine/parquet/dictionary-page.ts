@@ -147,11 +147,14 @@ function openDataPage(stored: Uint8Array, header: PageHeader, decoder: ColumnDec
   return { defs: new RleHybrid(page, 4, 4 + length, widthOf(maxDef)), page, at: 4 + length, count };
 }
 
-export class DictionaryPage {
+/** A data page read value by value: its definition levels say which values are NULL. */
+abstract class LevelledPage {
   private readonly defs: RleHybrid | undefined;
-  private readonly indices: RleHybrid;
   /** Values (rows: flat columns only) not yet read. */
   left: number;
+  protected readonly page: Uint8Array;
+  /** Where the page's values start in `page`. */
+  protected readonly at: number;
 
   constructor(
     /** The page's bytes as stored (compressed), header excluded. */
@@ -160,20 +163,39 @@ export class DictionaryPage {
     decoder: ColumnDecoder,
     /** Definition level of a present value (0: a required column, no levels). */
     private readonly maxDef: number,
+  ) {
+    const opened = openDataPage(stored, header, decoder, maxDef);
+    this.defs = opened.defs;
+    this.left = opened.count;
+    this.page = opened.page;
+    this.at = opened.at;
+  }
+
+  /** Move past one value: whether it is present (not NULL). */
+  protected present(): boolean {
+    this.left--;
+    return !this.defs || this.defs.next() >= this.maxDef;
+  }
+}
+
+export class DictionaryPage extends LevelledPage {
+  private readonly indices: RleHybrid;
+
+  constructor(
+    stored: Uint8Array,
+    header: PageHeader,
+    decoder: ColumnDecoder,
+    maxDef: number,
     /** Decoded values, or a byte dictionary (then each value is its index in it). */
     private readonly dictionary: DecodedArray | ByteDictionary,
   ) {
-    const { defs, page, at, count } = openDataPage(stored, header, decoder, maxDef);
-    this.defs = defs;
-    this.left = count;
-    const width = page[at];
-    this.indices = new RleHybrid(page, at + 1, page.length, width);
+    super(stored, header, decoder, maxDef);
+    this.indices = new RleHybrid(this.page, this.at + 1, this.page.length, this.page[this.at]);
   }
 
   /** The next value: NULL is undefined. */
   next(): unknown {
-    this.left--;
-    if (this.defs && this.defs.next() < this.maxDef) return undefined;
+    if (!this.present()) return undefined;
     const i = this.indices.next();
     const d = this.dictionary;
     const size = d instanceof ByteDictionary ? d.size : d.length;
@@ -189,28 +211,18 @@ export class DictionaryPage {
  * per value: a million of them for a column of unique strings, which outlive young-generation
  * collections and grew the old space by about 100 MB on the NYC file (measured).
  */
-export class PlainBytesPage {
-  private readonly defs: RleHybrid | undefined;
+export class PlainBytesPage extends LevelledPage {
   readonly bytes: ByteDictionary;
   private next_ = 0;
-  left: number;
 
-  constructor(
-    stored: Uint8Array,
-    header: PageHeader,
-    decoder: ColumnDecoder,
-    private readonly maxDef: number,
-  ) {
-    const { defs, page, at, count } = openDataPage(stored, header, decoder, maxDef);
-    this.defs = defs;
-    this.left = count;
-    this.bytes = ByteDictionary.scan(page.subarray(at), count);
+  constructor(stored: Uint8Array, header: PageHeader, decoder: ColumnDecoder, maxDef: number) {
+    super(stored, header, decoder, maxDef);
+    this.bytes = ByteDictionary.scan(this.page.subarray(this.at), this.left);
   }
 
   /** The next value's index in `bytes`: NULL is undefined. */
   next(): number | undefined {
-    this.left--;
-    if (this.defs && this.defs.next() < this.maxDef) return undefined;
+    if (!this.present()) return undefined;
     if (this.next_ >= this.bytes.size) throw new Error(`the page holds ${this.bytes.size} values, fewer than its levels say`);
     return this.next_++;
   }
