@@ -138,6 +138,8 @@ export interface LoadOptions {
   engine?: Engine;
   /** This loader's worker name (the service keeps one for its life); default a new one. */
   worker?: string;
+  /** What a pipeline hold whose reconcile run is no longer at work does: stop the run (default: a one-shot load) or wait (a service). */
+  abandonedHold?: 'stop' | 'wait';
 }
 
 async function createEngine(config: Config, rules: RowRules, log: Logger): Promise<Engine> {
@@ -358,6 +360,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
     const waitingFor = new Set<'mysql' | 'redis'>();
     const waitState = () => (waitingFor.has('mysql') ? 'waiting_mysql' : waitingFor.has('redis') ? 'waiting_redis' : 'running');
     const sink = new DualWriteSink(config, res.pool, res.redis, wal, method, metrics, log, {
+      abandonedHold: opts.abandonedHold ?? 'stop',
       onWaiting: (what, e) => {
         log.warn(`${what} unavailable; waiting for it to come back`, { error: (e as Error).message });
         waitingFor.add(what);

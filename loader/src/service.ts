@@ -105,6 +105,8 @@ export class PipelineRunner {
         log: this.log,
         metrics: this.metrics,
         worker: this.opts.worker,
+        // A service waits out even a hold no run is at work on: its reconciler's watchdog retries, or an operator resumes.
+        abandonedHold: 'wait',
         onProgress: (p) => {
           this.progress = p;
           // 'paused' here: a reconcile run (perhaps started on another host) holds the pipeline in MySQL.

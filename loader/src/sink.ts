@@ -17,6 +17,8 @@ import {
   writeBatchTx,
   BatchVanishedError,
   PipelineHeldError,
+  HoldAbandonedError,
+  holdAbandoned,
   DEFAULT_PIPELINE,
   datasetOf,
   faultArmed,
@@ -46,7 +48,13 @@ export interface BatchOutcome {
   rejected: number;
 }
 
-export interface SinkEvents {
+export interface SinkOptions {
+  /**
+   * A hold whose run is no longer at work (core's holdAbandoned): 'stop' fails the batch with
+   * HoldAbandonedError (a one-shot load: nobody else will reconcile); 'wait' (the default)
+   * waits on (a service: its reconciler's watchdog or an operator's resume ends the hold).
+   */
+  abandonedHold?: 'stop' | 'wait';
   onWaiting?: (what: 'mysql' | 'redis', error: unknown) => void;
   /** A reconcile run holds the pipeline (every loader waits for it): once per wait. */
   onHeld?: (e: PipelineHeldError) => void;
@@ -138,7 +146,7 @@ export class DualWriteSink {
     private readonly method: WriteMethod,
     private readonly metrics: LoaderMetrics,
     private readonly log: Logger,
-    private readonly events: SinkEvents = {},
+    private readonly events: SinkOptions = {},
   ) {
     this.keys = mirrorKeys(config.redis.keyPrefix);
     this.spec = datasetOf(config);
@@ -253,6 +261,7 @@ export class DualWriteSink {
         // A connection that saw an error may be half-way through a protocol exchange.
         conn.destroy();
         if (e instanceof BatchVanishedError) this.vanished = e.batchId;
+        if (e instanceof PipelineHeldError && this.events.abandonedHold === 'stop' && (await holdAbandoned(this.pool, e.pipeline, e.runId))) throw new HoldAbandonedError(e);
         throw e;
       }
     }, mysqlRetry)).finally(finished);

@@ -32,9 +32,6 @@ import {
   rulesFor,
   serverKeyChecksum,
   faultAt,
-  holdPipeline,
-  keepHoldFailed,
-  releaseHold,
   type BatchRepair,
   type Config,
   type IntentRecord,
@@ -50,6 +47,7 @@ import {
 } from '@pipewarden/core';
 import { acquireLoaderLock, chooseWriteMethod } from '@pipewarden/loader';
 import { acquireReconcileLock } from './lock';
+import { RunHold } from './run-hold';
 import { LoaderClient } from './loader-client';
 import { SourceRereader, rowsFromMirror, type BatchRows } from './batch-rows';
 import { aggregateReport, candidateIds, firstOccurrences, inSourceOrder, incomplete, runOutcome } from './plan';
@@ -125,8 +123,8 @@ class ReconcileRun {
   private readonly rules: RowRules;
   private releaseLoaderLock?: () => void;
   private loaderPaused = false;
-  /** This run holds the pipeline in MySQL: no loader, on any host, commits a batch meanwhile. */
-  private holding = false;
+  /** This run's hold on the pipeline in MySQL: no loader, on any host, commits a batch meanwhile. */
+  private hold?: RunHold;
   private recorded = false;
 
   constructor(private readonly config: Config, private readonly opts: ReconcileOptions, private readonly log: Logger) {
@@ -230,9 +228,7 @@ class ReconcileRun {
    * is released (a successful run) or an operator resumes (a failed run keeps it).
    */
   private async holdEveryLoader(): Promise<void> {
-    await holdPipeline(this.pool!, this.config.pipeline, this.report.runId);
-    this.holding = true;
-    this.log.info('every loader of the pipeline held', { pipeline: this.config.pipeline });
+    this.hold = await RunHold.take(this.pool!, this.config.pipeline, this.report.runId, this.log);
   }
 
   private async waitForMysql(): Promise<void> {
@@ -432,9 +428,9 @@ class ReconcileRun {
       await this.holdLoader('verification failed: see the reconciler log');
       return;
     }
-    if (this.holding) {
-      await releaseHold(this.pool!, this.config.pipeline, this.report.runId);
-      this.holding = false;
+    if (this.hold) {
+      await this.hold.release();
+      this.hold = undefined;
     }
     if (this.opts.restartLoader === false) return;
     this.step({ phase: 'restart_loader' });
@@ -448,7 +444,9 @@ class ReconcileRun {
 
   /** A failed run keeps the loaders paused (later batches must not land before the missing ones) and says so in the service's /status and the hold. */
   private async holdLoader(error: string): Promise<void> {
-    if (this.holding) await this.attempt('record the failure in the pipeline hold', () => keepHoldFailed(this.pool!, this.config.pipeline, this.report.runId, error));
+    const hold = this.hold;
+    this.hold = undefined;
+    if (hold) await this.attempt('record the failure in the pipeline hold', () => hold.keepFailed(error));
     if (!this.loaderPaused) return;
     try {
       await this.loader.pause({ by: 'reconcile', runId: this.report.runId, pipeline: this.config.pipeline, error });
@@ -466,10 +464,15 @@ class ReconcileRun {
     if (this.recorded && this.pool) await this.attempt('record the failed run', () => recordRun(this.pool!, this.report, errorMessage(e)));
     if (this.wal) await this.attempt('close the failed run in the WAL', () => this.wal!.append({ t: 'run', run: this.report.runId, phase: 'end', outcome: 'failed', ts: Date.now() }));
     if (!cancelled) await this.holdLoader(errorMessage(e));
-    else if (this.holding) await this.attempt('release the pipeline hold', () => releaseHold(this.pool!, this.config.pipeline, this.report.runId));
+    else if (this.hold) {
+      const hold = this.hold;
+      this.hold = undefined;
+      await this.attempt('release the pipeline hold', () => hold.release());
+    }
   }
 
   private async close(): Promise<void> {
+    this.hold?.end();
     if (this.wal) await this.attempt('close the WAL', () => this.wal!.close());
     if (this.pool) await this.attempt('close the MySQL pool', () => this.pool!.end());
     this.redis?.disconnect();

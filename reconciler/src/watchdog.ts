@@ -10,7 +10,7 @@
 // findings (in doubt at start-up, written before MySQL started, stuck) and failed runs are
 // per pipeline, so the run covers the one pipeline concerned, or every one when several are.
 import type { RowDataPacket } from 'mysql2/promise';
-import { TABLES, allPipelineConfigs, connect, errorMessage, mysqlUptime, pingMysql, readWalState, type Config, type Logger, type WalState } from '@pipewarden/core';
+import { TABLES, allPipelineConfigs, connect, errorMessage, holdAbandoned, mysqlUptime, pingMysql, readWalState, type Config, type Logger, type WalState } from '@pipewarden/core';
 import type { JobManager } from './jobs';
 import type { ReconcilerMetrics } from './metrics';
 import { jobPipeline } from './plan';
@@ -154,13 +154,15 @@ export class Watchdog {
     else void this.heldPipelines().then((held) => held.length > 0 && this.reconcile('startup_held_reconcile', { pipelines: held }, jobPipeline(held, this.names)));
   }
 
-  /** Pipelines a run that is no longer running (this process has none yet) still holds. */
+  /** Pipelines a run that is no longer at work still holds (a live run's hold, another host's, is left to it). */
   private async heldPipelines(): Promise<string[]> {
     try {
       const conn = await connect(this.config);
       try {
-        const [rows] = await conn.query<RowDataPacket[]>(`SELECT pipeline FROM \`${TABLES.holds}\` WHERE held_by IS NOT NULL AND pipeline IN (?)`, [this.names]);
-        return rows.map((r) => String(r.pipeline));
+        const [rows] = await conn.query<RowDataPacket[]>(`SELECT pipeline, held_by FROM \`${TABLES.holds}\` WHERE held_by IS NOT NULL AND pipeline IN (?)`, [this.names]);
+        const abandoned: string[] = [];
+        for (const r of rows) if (await holdAbandoned(conn, String(r.pipeline), String(r.held_by))) abandoned.push(String(r.pipeline));
+        return abandoned;
       } finally {
         await conn.end();
       }

@@ -14,15 +14,15 @@ export interface LoaderRun {
   summary?: { rows_in: number; this_run: { batches_committed: number; batches_skipped: number; records_skipped: number } };
 }
 
-export function startLoader(stack: Stack, source: string, walDir: string, worker: string, batchSize: number, env: Record<string, string> = {}): { kill(): void; done: Promise<LoaderRun> } {
+export function startLoader(stack: Stack, source: string, walDir: string, worker: string, batchSize: number, env: Record<string, string> = {}): { kill(): void; done: Promise<LoaderRun>; stderr(): string } {
   let p!: ReturnType<typeof spawn>;
+  let stderr = '';
   const done = new Promise<LoaderRun>((resolve) => {
     p = spawn(process.execPath, [CLI, 'load', '--source', source, '--batch-size', String(batchSize), '--no-progress', '--json'], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...stack.env, PIPEWARDEN_LOG_LEVEL: 'warn', PIPEWARDEN_WAL_DIR: walDir, PIPEWARDEN_WORKER: worker, PIPEWARDEN_LEASE_SECONDS: '3', ...env },
     });
     let stdout = '';
-    let stderr = '';
     p.stdout!.on('data', (d) => (stdout += d));
     p.stderr!.on('data', (d) => (stderr += d));
     p.on('close', (status, signal) => {
@@ -35,5 +35,5 @@ export function startLoader(stack: Stack, source: string, walDir: string, worker
       resolve({ status, signal, stdout, stderr, summary });
     });
   });
-  return { kill: () => p.kill('SIGKILL'), done };
+  return { kill: () => p.kill('SIGKILL'), done, stderr: () => stderr };
 }

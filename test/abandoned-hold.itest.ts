@@ -1,0 +1,83 @@
+// A pipeline hold no run is at work on (core/src/db/holds.ts): a reconcile run killed
+// mid-way, or one that failed, leaves every loader held. A one-shot `pipewarden load` then
+// stops and says to reconcile, instead of waiting for a release nobody will make; a live
+// run's hold is still waited for. Real services, real processes, a real SIGKILL.
+import type { RowDataPacket } from 'mysql2/promise';
+import { connect, holdPipeline, keepHoldFailed } from '@pipewarden/core';
+import { startTestStack, type TestStack } from './helpers/stack';
+import { createBatchesInDoubt, runCli, runCliAsync, type InDoubt } from './helpers/doubt';
+import { startLoader } from './helpers/loaders';
+import { waitFor } from './helpers/wait';
+
+const RUN_ID = '00000000-0000-4000-8000-00000000abcd';
+
+describe('a pipeline hold whose reconcile run is gone', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(() => stack?.cleanup());
+
+  async function ledgerRows(): Promise<number> {
+    const c = await connect(stack.config());
+    try {
+      const [[r]] = await c.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM batch_ledger');
+      return Number(r.n);
+    } finally {
+      await c.end();
+    }
+  }
+
+  const load = (d: InDoubt) => runCliAsync(stack, ['load', '--source', d.file, '--batch-size', '1000', '--no-progress', '--json'], {}, 120000);
+
+  /** A reconcile that succeeds, then a load that finishes: the table equals the source. */
+  async function recovers(d: InDoubt): Promise<void> {
+    const rec = runCli(stack, ['reconcile', '--json']);
+    expect({ status: rec.status, stderr: rec.status === 0 ? '' : rec.stderr }).toEqual({ status: 0, stderr: '' });
+    const done = await load(d);
+    expect({ status: done.status, stderr: done.status === 0 ? '' : done.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(await d.tableRows()).toBe(d.sourceRows);
+  }
+
+  test('a reconcile run killed mid-way: the next load stops with what to do, writes nothing, and a reconcile then a load complete the table', async () => {
+    await stack.resetData();
+    const d = await createBatchesInDoubt(stack, { rows: 8000, batchSize: 1000, crashAtBatch: 6 });
+    const killed = runCli(stack, ['reconcile', '--json'], { PIPEWARDEN_FAULT: 'after-repair:1' });
+    expect(killed.signal).toBe('SIGKILL');
+    const ledger = await ledgerRows();
+    const stopped = await load(d);
+    expect(stopped.status).toBe(1);
+    expect(stopped.stderr).toMatch(/pipewarden: pipeline default is held by reconcile run [0-9a-f-]{36}, which is no longer running \(it stopped mid-run\)/);
+    expect(stopped.stderr).toContain('run `pipewarden reconcile` to finish its repair, then load again');
+    expect(stopped.stderr).not.toMatch(/\n\s+at /);
+    expect(await ledgerRows()).toBe(ledger);
+    await recovers(d);
+  });
+
+  test('a run that failed and let go of its session: the load stops and names its error', async () => {
+    await stack.resetData();
+    const d = await createBatchesInDoubt(stack, { rows: 4000, batchSize: 1000 });
+    const run = await connect(stack.config());
+    await holdPipeline(run, 'default', RUN_ID);
+    await keepHoldFailed(run, 'default', RUN_ID, 'verification failed: see the reconciler log');
+    await run.end();
+    const stopped = await load(d);
+    expect(stopped.status).toBe(1);
+    expect(stopped.stderr).toContain(`is held by reconcile run ${RUN_ID}, which is no longer running (it failed: verification failed: see the reconciler log)`);
+    await recovers(d);
+  });
+
+  test('a live run is waited for; when its session dies under the waiting load, the load stops', async () => {
+    await stack.resetData();
+    const d = await createBatchesInDoubt(stack, { rows: 4000, batchSize: 1000 });
+    const run = await connect(stack.config());
+    await holdPipeline(run, 'default', RUN_ID);
+    const waiting = startLoader(stack, d.file, stack.config().wal.dir, 'w1', 1000);
+    await waitFor('the load to wait on the hold', async () => (waiting.stderr().includes('a reconcile run holds this pipeline') ? true : undefined), 60000);
+    run.destroy();
+    const stopped = await waiting.done;
+    expect(stopped.status).toBe(1);
+    expect(stopped.stderr).toContain(`is held by reconcile run ${RUN_ID}, which is no longer running (it stopped mid-run)`);
+    await recovers(d);
+  });
+});
