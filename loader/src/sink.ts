@@ -23,6 +23,7 @@ import {
   datasetOf,
   faultArmed,
   faultAt,
+  type BatchTxResult,
   type Config,
   type IntentRecord,
   type LeaseFence,
@@ -35,7 +36,7 @@ import {
 } from '@pipewarden/core';
 import type { BatchDraft } from './engine/types';
 import type { LoaderMetrics } from './metrics';
-import { isRedisConnectionError, mysqlRetryable, retryWhileDown } from './retry';
+import { isRedisConnectionError, mysqlRetryable, retryWhileDown, type RetryOptions } from './retry';
 import { tsvInKeyOrder } from './batch-order';
 
 export interface BatchOutcome {
@@ -178,10 +179,34 @@ export class DualWriteSink {
     }
   }
 
+  /**
+   * One batch as a two-phase write: a replay found in the ledger is skipped; else the intent
+   * goes to the WAL, then the mirror entry and the MySQL transaction are written at once
+   * (the transaction after the earlier batches in flight that share a key with it), then the
+   * commit record. A crash between the intent and the commit record leaves the batch in doubt
+   * for the reconciler.
+   */
   private async writeRegistered(draft: BatchDraft, intent: IntentRecord, n: number, signal: AbortSignal, earlier: Promise<void>[], finished: () => void, lease: LeaseFence | undefined): Promise<BatchOutcome> {
-    const records = draft.src.records;
+    const retry = this.mysqlRetry(intent, signal);
+    const replay = await this.replayed(draft, intent, retry);
+    if (replay) return replay;
+    await this.appendIntent(intent, n);
+    const mirrorDone = this.mirror(draft, intent, signal);
+    // The table's write in key order (batch-order.ts); the mirror keeps the engine's order.
+    const tsv = this.rowOrder ? tsvInKeyOrder(draft.tsv, draft.keys, this.rowOrder.numeric) : draft.tsv;
+    const tx = await Promise.all(earlier)
+      .then(() => retryWhileDown(() => this.transaction(draft, intent, tsv, n, lease, mirrorDone), retry))
+      .finally(finished);
+    this.lastInLedger = intent.id;
+    await mirrorDone;
+    faultAt('after-commit', n);
+    return this.recordCommit(draft, intent, tx, retry);
+  }
+
+  /** How MySQL calls of one batch are retried: while the server is down, and while a reconcile run holds the pipeline. */
+  private mysqlRetry(intent: IntentRecord, signal: AbortSignal): RetryOptions {
     let held = false;
-    const mysqlRetry = {
+    return {
       operation: 'mysql',
       signal,
       retryable: (e: unknown) => mysqlRetryable(e) || e instanceof PipelineHeldError,
@@ -199,22 +224,29 @@ export class DualWriteSink {
       },
       onRecovered: () => this.events.onRecovered?.('mysql'),
     };
+  }
 
-    // A replay (restart from checkpoint) finds its batches in the ledger: nothing to write.
-    const found = await retryWhileDown(() => ledgerEntry(this.pool, intent.id), mysqlRetry);
-    if (found) {
-      const existing = provenReplay(found, intent);
-      this.lastInLedger = intent.id;
-      await this.wal.append({ t: 'skip', id: intent.id, ts: Date.now() }, { sync: false });
-      this.metrics.batches.inc({ result: 'skipped' });
-      return { id: intent.id, result: 'skipped', records, inserted: existing.rowsInserted, duplicate: existing.rowsDuplicate, rejected: existing.rowsRejected };
-    }
+  /** A replay (restart from checkpoint) finds its batch in the ledger: nothing to write. */
+  private async replayed(draft: BatchDraft, intent: IntentRecord, retry: RetryOptions): Promise<BatchOutcome | undefined> {
+    const found = await retryWhileDown(() => ledgerEntry(this.pool, intent.id), retry);
+    if (!found) return undefined;
+    const existing = provenReplay(found, intent);
+    this.lastInLedger = intent.id;
+    await this.wal.append({ t: 'skip', id: intent.id, ts: Date.now() }, { sync: false });
+    this.metrics.batches.inc({ result: 'skipped' });
+    return { id: intent.id, result: 'skipped', records: draft.src.records, inserted: existing.rowsInserted, duplicate: existing.rowsDuplicate, rejected: existing.rowsRejected };
+  }
 
+  /** The intent, durable in the WAL before anything is written. */
+  private async appendIntent(intent: IntentRecord, n: number): Promise<void> {
     const endWal = this.metrics.batchDuration.startTimer({ sink: 'wal' });
     await this.wal.append(intent);
     endWal();
     faultAt('after-intent', n);
+  }
 
+  /** The batch's mirror entry in Redis, retried while Redis is down; awaited after the transaction. */
+  private mirror(draft: BatchDraft, intent: IntentRecord, signal: AbortSignal): Promise<void> {
     const mirrorDone = retryWhileDown(
       async () => {
         const end = this.metrics.batchDuration.startTimer({ sink: 'redis' });
@@ -232,55 +264,55 @@ export class DualWriteSink {
         onRecovered: () => this.events.onRecovered?.('redis'),
       },
     );
-    mirrorDone.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
+    mirrorDone.catch(() => undefined); // awaited later; avoid an unhandled rejection meanwhile
+    return mirrorDone;
+  }
 
-    // The table's write in key order (batch-order.ts); the mirror keeps the engine's order.
-    const tsv = this.rowOrder ? tsvInKeyOrder(draft.tsv, draft.keys, this.rowOrder.numeric) : draft.tsv;
-    const tx = await Promise.all(earlier).then(() => retryWhileDown(async () => {
-      if (this.vanished !== undefined) throw new BatchVanishedError(this.vanished);
-      const conn = await this.pool.getConnection();
-      const end = this.metrics.batchDuration.startTimer({ sink: 'mysql' });
-      try {
-        const r = await writeBatchTx(conn, {
-          spec: this.spec,
-          stillCommitted: this.lastInLedger,
-          lease,
-          respectHold: true,
-          intent,
-          tsv,
-          rejects: draft.rejects,
-          committedBy: 'loader',
-          method: this.method,
-          pipeline: this.config.pipeline,
-          beforeCommit: faultArmed('before-commit', n) ? () => mirrorDone.then(() => faultAt('before-commit', n)) : undefined,
-        });
-        end();
-        conn.release();
-        return r;
-      } catch (e) {
-        // A connection that saw an error may be half-way through a protocol exchange.
-        conn.destroy();
-        if (e instanceof BatchVanishedError) this.vanished = e.batchId;
-        if (e instanceof PipelineHeldError && this.events.abandonedHold === 'stop' && (await holdAbandoned(this.pool, e.pipeline, e.runId))) throw new HoldAbandonedError(e);
-        throw e;
-      }
-    }, mysqlRetry)).finally(finished);
-    this.lastInLedger = intent.id;
-    await mirrorDone;
-    faultAt('after-commit', n);
+  /** One attempt at the batch's MySQL transaction: rows, dead letters and ledger row, under its lease and the pipeline hold. */
+  private async transaction(draft: BatchDraft, intent: IntentRecord, tsv: Buffer, n: number, lease: LeaseFence | undefined, mirrorDone: Promise<void>): Promise<BatchTxResult> {
+    if (this.vanished !== undefined) throw new BatchVanishedError(this.vanished);
+    const conn = await this.pool.getConnection();
+    const end = this.metrics.batchDuration.startTimer({ sink: 'mysql' });
+    try {
+      const r = await writeBatchTx(conn, {
+        spec: this.spec,
+        stillCommitted: this.lastInLedger,
+        lease,
+        respectHold: true,
+        intent,
+        tsv,
+        rejects: draft.rejects,
+        committedBy: 'loader',
+        method: this.method,
+        pipeline: this.config.pipeline,
+        beforeCommit: faultArmed('before-commit', n) ? () => mirrorDone.then(() => faultAt('before-commit', n)) : undefined,
+      });
+      end();
+      conn.release();
+      return r;
+    } catch (e) {
+      // A connection that saw an error may be half-way through a protocol exchange.
+      conn.destroy();
+      if (e instanceof BatchVanishedError) this.vanished = e.batchId;
+      if (e instanceof PipelineHeldError && this.events.abandonedHold === 'stop' && (await holdAbandoned(this.pool, e.pipeline, e.runId))) throw new HoldAbandonedError(e);
+      throw e;
+    }
+  }
 
+  /** The commit record: the batch's counts (from the ledger when the commit's acknowledgement was lost and the retry found it written). */
+  private async recordCommit(draft: BatchDraft, intent: IntentRecord, tx: BatchTxResult, retry: RetryOptions): Promise<BatchOutcome> {
     let inserted = tx.inserted;
     let duplicate = tx.duplicate;
     if (!tx.written) {
       // The ledger had it after all: a COMMIT whose acknowledgement was lost, then retried.
-      const found = await retryWhileDown(() => ledgerEntry(this.pool, intent.id), mysqlRetry);
+      const found = await retryWhileDown(() => ledgerEntry(this.pool, intent.id), retry);
       const entry = found && provenReplay(found, intent);
       inserted = entry?.rowsInserted ?? 0;
       duplicate = entry?.rowsDuplicate ?? 0;
     }
     await this.wal.append({ t: 'commit', id: intent.id, inserted, duplicate, ts: Date.now() }, { sync: false });
     this.metrics.batches.inc({ result: 'committed' });
-    return { id: intent.id, result: 'committed', records, inserted, duplicate, rejected: draft.rejects.length };
+    return { id: intent.id, result: 'committed', records: draft.src.records, inserted, duplicate, rejected: draft.rejects.length };
   }
 
   /** A new pass over the source, planned from the ledger as it is now. */
