@@ -1,10 +1,11 @@
 // Value makers for the generator, one per spec column, built from the resolved spec alone:
 // valid values within the column's bounds, formats, window and lengths; invalid ones of
 // the column's own kind (a non-number, a number past a bound, an impossible or
-// out-of-window date, a time of 25:61, an over-long string, a value no pattern or list
+// out-of-window date, a time of 37:61, an over-long string, a value no pattern or list
 // admits); and, for key columns, an injective map from an index to a valid value.
 // Nothing here restates a rule: every bound, window and format comes from the spec.
-import { UserError, compileColumn, parseFormat, type FormatToken, type ResolvedColumn } from '@pipewarden/core';
+import { UserError, compileColumn, parseFormat, type BooleanColumn, type DateColumn, type DatetimeColumn, type DecimalColumn, type EnumColumn, type FormatToken, type IntegerColumn, type PatternColumn, type ResolvedColumn, type StringColumn, type TimeColumn } from '@pipewarden/core';
+import { ALNUM, patternSampler, type PatternSampler } from './generate-pattern';
 
 export type Rnd = () => number;
 
@@ -109,7 +110,14 @@ export function render(tokens: FormatToken[], p: Parts, longMarker: boolean): st
   return out;
 }
 
-const compiled = (formats: string[]) => formats.map((f) => ({ tokens: parseFormat(f), long: / A/.test(f), seconds: /ss/.test(f) }));
+/** A spec format, parsed: its tokens, whether its marker is written AM/PM (else A/P), whether it has seconds. */
+interface Format {
+  tokens: FormatToken[];
+  long: boolean;
+  seconds: boolean;
+}
+
+const compiled = (formats: string[]): Format[] => formats.map((f) => ({ tokens: parseFormat(f), long: / A/.test(f), seconds: /ss/.test(f) }));
 
 function dayOf(ymd: string): number {
   return Date.UTC(+ymd.slice(0, 4), +ymd.slice(5, 7) - 1, +ymd.slice(8, 10)) / DAY_MS;
@@ -132,7 +140,6 @@ function plausible(a: number, b: number, from: number, to: number): [number, num
   return lo <= hi ? [lo, hi] : [a, b];
 }
 
-const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 // Mostly plain text; now and then what exercises the CSV quoting and the non-ASCII path.
 const TEXT = ALNUM + ALNUM.toLowerCase() + '      -./';
 const SPICE = [',', '"', 'é', 'ß', '—'];
@@ -140,106 +147,6 @@ const SPICE = [',', '"', 'é', 'ß', '—'];
 function randomCase(rnd: Rnd, v: string): string {
   const r = rnd();
   return r < 0.6 ? v : r < 0.8 ? v.toUpperCase() : v.toLowerCase();
-}
-
-/** A small sampler for the regular expressions of pattern columns (literals, classes, groups, alternation, quantifiers). */
-interface PatternSampler {
-  sample(rnd: Rnd): string;
-  /** One fixed path through the pattern (first alternatives, minimum repeats): a character set per position. */
-  positions: string[];
-}
-
-function patternSampler(pattern: string): PatternSampler {
-  type Node = { kind: 'set'; chars: string } | { kind: 'alt'; options: Node[][] } | { kind: 'rep'; node: Node; min: number; max: number };
-  let i = 0;
-  const fail = (): never => {
-    throw new Error('unsupported');
-  };
-  const escapeClass = (c: string): string => (c === 'd' ? '0123456789' : c === 'w' ? ALNUM + ALNUM.toLowerCase() + '_' : c === 's' ? ' ' : /[a-zA-Z]/.test(c) ? fail() : c);
-  const parseClass = (): string => {
-    i++; // [
-    if (pattern[i] === '^') fail();
-    let chars = '';
-    while (i < pattern.length && pattern[i] !== ']') {
-      let c = pattern[i++];
-      if (c === '\\') c = escapeClass(pattern[i++]);
-      if (pattern[i] === '-' && pattern[i + 1] !== ']' && c.length === 1) {
-        let e = pattern[i + 1];
-        i += 2;
-        if (e === '\\') e = pattern[i++];
-        for (let x = c.charCodeAt(0); x <= e.charCodeAt(0); x++) chars += String.fromCharCode(x);
-      } else chars += c;
-    }
-    i++; // ]
-    return chars || fail();
-  };
-  const parseSeq = (): Node[][] => {
-    const options: Node[][] = [[]];
-    while (i < pattern.length && pattern[i] !== ')') {
-      const c = pattern[i];
-      let node: Node;
-      if (c === '|') {
-        options.push([]);
-        i++;
-        continue;
-      } else if (c === '(') {
-        i++;
-        if (pattern[i] === '?') {
-          if (pattern[i + 1] !== ':') fail();
-          i += 2;
-        }
-        node = { kind: 'alt', options: parseSeq() };
-        i++; // )
-      } else if (c === '[') node = { kind: 'set', chars: parseClass() };
-      else if (c === '\\') {
-        node = { kind: 'set', chars: escapeClass(pattern[i + 1]) };
-        i += 2;
-      } else if (c === '.') {
-        node = { kind: 'set', chars: ALNUM };
-        i++;
-      } else if ('^$*+?{'.includes(c)) return fail();
-      else {
-        node = { kind: 'set', chars: c };
-        i++;
-      }
-      const q = pattern[i];
-      if (q === '*' || q === '+' || q === '?') {
-        node = { kind: 'rep', node, min: q === '+' ? 1 : 0, max: q === '?' ? 1 : q === '*' ? 4 : 5 };
-        i++;
-      } else if (q === '{') {
-        const m = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i)) ?? fail();
-        const min = +m[1];
-        node = { kind: 'rep', node, min, max: m[2] === undefined ? min : m[3] ? +m[3] : min + 4 };
-        i += m[0].length;
-      }
-      if (pattern[i] === '?') i++; // lazy: the same strings
-      options[options.length - 1].push(node);
-    }
-    return options;
-  };
-  const top = parseSeq();
-  if (i < pattern.length) fail();
-  const emit = (nodes: Node[], rnd: Rnd): string =>
-    nodes
-      .map((nd) => {
-        if (nd.kind === 'set') return nd.chars[Math.floor(rnd() * nd.chars.length)];
-        if (nd.kind === 'alt') return emit(nd.options[Math.floor(rnd() * nd.options.length)], rnd);
-        const k = nd.min + Math.floor(rnd() * (nd.max - nd.min + 1));
-        let s = '';
-        for (let j = 0; j < k; j++) s += emit([nd.node], rnd);
-        return s;
-      })
-      .join('');
-  const positions: string[] = [];
-  const walk = (nodes: Node[]) => {
-    for (const nd of nodes) {
-      if (nd.kind === 'set') positions.push(nd.chars);
-      else if (nd.kind === 'alt') walk(nd.options[0]);
-      else for (let j = 0; j < nd.min; j++) walk([nd.node]);
-    }
-  };
-  walk(top[0]);
-  return { sample: (rnd) => emit(top[Math.floor(rnd() * top.length)], rnd), positions };
 }
 
 /**
@@ -278,182 +185,212 @@ export function columnMaker(c: ResolvedColumn): ColumnMaker {
 
 function typeMaker(c: ResolvedColumn): ColumnMaker {
   switch (c.type) {
-    case 'integer': {
-      const lo = BigInt(c.min), hi = BigInt(c.max);
-      const [a, b] = window(lo, hi);
-      return {
-        column: c,
-        valid: (rnd) => bigRandom(rnd, a, b).toString(),
-        invalid: (rnd) => {
-          const r = rnd();
-          return r < 0.4 ? `X${bigRandom(rnd, a, b)}` : r < 0.7 ? (lo - 1n).toString() : r < 0.9 ? (hi + 1n).toString() : `${bigRandom(rnd, a, b)}.5`;
-        },
-        capacity: hi - lo + 1n,
-        keyValue: (j) => (lo + j).toString(),
-      };
-    }
-    case 'decimal': {
-      const limit = 10n ** BigInt(c.precision) - 1n;
-      let lo = c.min !== undefined ? scaled(c.min, c.scale, true) : -limit;
-      let hi = c.max !== undefined ? scaled(c.max, c.scale, false) : limit;
-      if (lo < -limit) lo = -limit;
-      if (hi > limit) hi = limit;
-      const [a, b] = window(lo, hi, 10n ** BigInt(Math.min(c.precision, c.scale + 4)));
-      const intDigits = c.precision - c.scale;
-      return {
-        column: c,
-        valid: (rnd) => fromScaled(bigRandom(rnd, a, b), c.scale),
-        invalid: (rnd) => {
-          const r = rnd();
-          if (r < 0.3) return 'n/a';
-          if (r < 0.6) return `1.${'5'.repeat(c.scale + 1)}`;
-          if (r < 0.8 || c.max === undefined) return `${'9'.repeat(intDigits + 1)}`;
-          return fromScaled(hi + 1n, c.scale);
-        },
-        capacity: hi - lo + 1n,
-        keyValue: (j) => fromScaled(lo + j, c.scale),
-      };
-    }
-    case 'boolean': {
-      const spellings = [...c.trueValues, ...c.falseValues];
-      const bad = ['maybe', 'unknown', '2', '-'].find((v) => !spellings.includes(v)) ?? 'not-a-boolean';
-      const keys = [c.trueValues[0], c.falseValues[0]];
-      return { column: c, valid: (rnd) => randomCase(rnd, spellings[Math.floor(rnd() * spellings.length)]), invalid: () => bad, capacity: 2n, keyValue: (j) => keys[Number(j)] };
-    }
-    case 'date': {
-      const fmts = compiled(c.formats);
-      const min = dayOf(c.min), max = dayOf(c.max);
-      const [a, b] = plausible(min, max, dayOf(PLAUSIBLE.from), dayOf(PLAUSIBLE.to));
-      const show = (f: (typeof fmts)[number], p: Parts) => render(f.tokens, p, f.long);
-      const pick = (rnd: Rnd) => fmts[Math.floor(rnd() * fmts.length)];
-      return {
-        column: c,
-        valid: (rnd) => show(pick(rnd), partsOfDay(a + Math.floor(rnd() * (b - a + 1)))),
-        invalid: (rnd) => {
-          const r = rnd();
-          const y = partsOfDay(a).y;
-          if (r < 0.5) return show(pick(rnd), { y, mo: 2, d: 30, h: 0, mi: 0, s: 0 }); // no 30 February
-          if (r < 0.75 && min > dayOf('1000-01-01')) return show(pick(rnd), partsOfDay(min - 1 - Math.floor(rnd() * 3650)));
-          if (max < dayOf('9999-01-01')) return show(pick(rnd), partsOfDay(max + 1 + Math.floor(rnd() * 3650)));
-          return show(pick(rnd), { y, mo: 13, d: 1, h: 0, mi: 0, s: 0 });
-        },
-        capacity: BigInt(max - min + 1),
-        keyValue: (j) => show(fmts[0], partsOfDay(min + Number(j))),
-      };
-    }
-    case 'datetime': {
-      const fmts = compiled(c.formats);
-      const min = secondsOf(c.min), max = secondsOf(c.max);
-      const [a, b] = plausible(min, max, dayOf(PLAUSIBLE.from) * 86400, dayOf(PLAUSIBLE.to) * 86400);
-      const show = (f: (typeof fmts)[number], p: Parts) => render(f.tokens, p, f.long);
-      const pick = (rnd: Rnd) => fmts[Math.floor(rnd() * fmts.length)];
-      // A format without seconds writes :00, so keys step by minutes (from a whole minute).
-      const step = fmts[0].seconds ? 1 : 60;
-      const first = Math.ceil(min / step) * step;
-      return {
-        column: c,
-        valid: (rnd) => {
-          const f = pick(rnd);
-          let s = a + Math.floor(rnd() * (b - a + 1));
-          if (!f.seconds) s = Math.min(Math.ceil(s / 60) * 60, Math.floor(max / 60) * 60);
-          return show(f, partsOfSecond(s));
-        },
-        invalid: (rnd) => {
-          const p = partsOfSecond(a);
-          return rnd() < 0.7 || max >= secondsOf('9999-01-01 00:00:00') ? show(pick(rnd), { ...p, mo: 2, d: 30 }) : show(pick(rnd), partsOfSecond(max + 86400 * (1 + Math.floor(rnd() * 3650))));
-        },
-        capacity: BigInt(Math.floor((max - first) / step) + 1),
-        keyValue: (j) => show(fmts[0], partsOfSecond(first + Number(j) * step)),
-      };
-    }
-    case 'time': {
-      const fmts = compiled(c.formats);
-      const pick = (rnd: Rnd) => fmts[Math.floor(rnd() * fmts.length)];
-      const step = fmts[0].seconds ? 1 : 60;
-      const at = (sec: number): Parts => ({ y: 2000, mo: 1, d: 1, h: Math.floor(sec / 3600), mi: Math.floor((sec % 3600) / 60), s: sec % 60 });
-      return {
-        column: c,
-        valid: (rnd) => {
-          const f = pick(rnd);
-          return render(f.tokens, at(Math.floor(rnd() * 86400)), f.long);
-        },
-        // Hour 37, minute 61 (written as is on either clock): no format of any column reads it.
-        invalid: (rnd) => {
-          const f = pick(rnd);
-          return render(f.tokens, { y: 2000, mo: 1, d: 1, h: 37, mi: 61, s: 0 }, f.long);
-        },
-        capacity: BigInt(86400 / step),
-        keyValue: (j) => render(fmts[0].tokens, at(Number(j) * step), fmts[0].long),
-      };
-    }
-    case 'enum': {
-      const known = new Set(c.values.map((v) => (c.caseSensitive ? v : v.toLowerCase())));
-      const bad = ['zz-unlisted', 'n/a', '?'].find((v) => !known.has(v)) ?? 'zz-unlisted-value';
-      return {
-        column: c,
-        valid: (rnd) => {
-          const v = c.values[Math.floor(rnd() * c.values.length)];
-          return c.caseSensitive ? v : randomCase(rnd, v);
-        },
-        invalid: () => bad,
-        capacity: BigInt(c.values.length),
-        keyValue: (j) => c.values[Number(j)],
-      };
-    }
-    case 'pattern': {
-      // The rule itself (pattern, case, lengths): what a load will accept.
-      const check = compileColumn(c).check;
-      const cased = (v: string) => (c.case === 'upper' ? v.toUpperCase() : c.case === 'lower' ? v.toLowerCase() : v);
-      const fits = (v: string) => check(v) !== undefined;
-      let sampler: PatternSampler;
-      try {
-        sampler = patternSampler(c.pattern);
-      } catch {
-        throw new UserError(`generate cannot make values for pattern column "${c.name}" (/${c.pattern}/): it samples literals, classes, groups, alternation and quantifiers only`);
-      }
-      const valid = (rnd: Rnd) => {
-        for (let k = 0; k < 50; k++) {
-          const v = sampler.sample(rnd);
-          if (v.trim() === v && v !== '' && fits(v)) return v;
-        }
-        throw new UserError(`generate cannot make values for pattern column "${c.name}": 50 samples of /${c.pattern}/ missed its lengths ${c.minLength}-${c.maxLength}`);
-      };
-      const bad = ['~', '#!?', '~'.repeat(c.maxLength + 1), 'X'.repeat(c.maxLength + 1)].find((v) => !fits(v)) ?? null;
-      // Keys: the fixed path's positions as digits of a mixed radix, each set's characters
-      // told apart after the case change (under upper, a and A are one key).
-      const digits = sampler.positions.map((set) => [...new Map([...set].map((ch) => [cased(ch), ch])).values()].join(''));
-      const capacity = digits.length ? digits.reduce((a, set) => a * BigInt(set.length), 1n) : 0n;
-      const keyValue = (j: bigint): string => {
-        let x = j, v = '';
-        for (let k = digits.length - 1; k >= 0; k--) {
-          const base = BigInt(digits[k].length);
-          v = digits[k][Number(x % base)] + v;
-          x /= base;
-        }
-        if (!fits(v)) throw new UserError(`generate cannot make key values for pattern column "${c.name}" (/${c.pattern}/): "${v}" does not fit its lengths`);
-        return v;
-      };
-      return { column: c, valid, invalid: () => bad, capacity, keyValue };
-    }
-    case 'string': {
-      const hi = Math.max(Math.min(c.maxLength, Math.max(c.minLength, 24)), 1);
-      const lo = Math.max(c.minLength, 1);
-      const bad = c.maxLength < 100_000 ? 'W'.repeat(c.maxLength + 1) : c.minLength > 1 ? 'W' : null;
-      // base36 numbers of up to maxLength digits, left-padded to minLength.
-      const digits = Math.min(c.maxLength, 40);
-      return {
-        column: c,
-        valid: (rnd) => {
-          const len = lo + Math.floor(rnd() * (hi - lo + 1));
-          let s = '';
-          for (let k = 0; k < len; k++) s += rnd() < 0.01 ? SPICE[Math.floor(rnd() * SPICE.length)] : TEXT[Math.floor(rnd() * TEXT.length)];
-          // Trimmed lengths count: no space at either end.
-          return s.replace(/^ /, 'A').replace(/ $/, 'Z');
-        },
-        invalid: () => bad,
-        capacity: c.maxLength >= 1 ? 36n ** BigInt(digits) : 0n,
-        keyValue: (j) => j.toString(36).toUpperCase().padStart(Math.max(c.minLength, 1), '0'),
-      };
-    }
+    case 'integer':
+      return integerMaker(c);
+    case 'decimal':
+      return decimalMaker(c);
+    case 'boolean':
+      return booleanMaker(c);
+    case 'date':
+      return dateMaker(c);
+    case 'datetime':
+      return datetimeMaker(c);
+    case 'time':
+      return timeMaker(c);
+    case 'enum':
+      return enumMaker(c);
+    case 'pattern':
+      return patternMaker(c);
+    case 'string':
+      return stringMaker(c);
   }
+}
+
+function integerMaker(c: IntegerColumn): ColumnMaker {
+  const lo = BigInt(c.min), hi = BigInt(c.max);
+  const [a, b] = window(lo, hi);
+  return {
+    column: c,
+    valid: (rnd) => bigRandom(rnd, a, b).toString(),
+    invalid: (rnd) => {
+      const r = rnd();
+      return r < 0.4 ? `X${bigRandom(rnd, a, b)}` : r < 0.7 ? (lo - 1n).toString() : r < 0.9 ? (hi + 1n).toString() : `${bigRandom(rnd, a, b)}.5`;
+    },
+    capacity: hi - lo + 1n,
+    keyValue: (j) => (lo + j).toString(),
+  };
+}
+
+function decimalMaker(c: DecimalColumn): ColumnMaker {
+  const limit = 10n ** BigInt(c.precision) - 1n;
+  let lo = c.min !== undefined ? scaled(c.min, c.scale, true) : -limit;
+  let hi = c.max !== undefined ? scaled(c.max, c.scale, false) : limit;
+  if (lo < -limit) lo = -limit;
+  if (hi > limit) hi = limit;
+  const [a, b] = window(lo, hi, 10n ** BigInt(Math.min(c.precision, c.scale + 4)));
+  const intDigits = c.precision - c.scale;
+  return {
+    column: c,
+    valid: (rnd) => fromScaled(bigRandom(rnd, a, b), c.scale),
+    invalid: (rnd) => {
+      const r = rnd();
+      if (r < 0.3) return 'n/a';
+      if (r < 0.6) return `1.${'5'.repeat(c.scale + 1)}`;
+      if (r < 0.8 || c.max === undefined) return `${'9'.repeat(intDigits + 1)}`;
+      return fromScaled(hi + 1n, c.scale);
+    },
+    capacity: hi - lo + 1n,
+    keyValue: (j) => fromScaled(lo + j, c.scale),
+  };
+}
+
+function booleanMaker(c: BooleanColumn): ColumnMaker {
+  const spellings = [...c.trueValues, ...c.falseValues];
+  const bad = ['maybe', 'unknown', '2', '-'].find((v) => !spellings.includes(v)) ?? 'not-a-boolean';
+  const keys = [c.trueValues[0], c.falseValues[0]];
+  return { column: c, valid: (rnd) => randomCase(rnd, spellings[Math.floor(rnd() * spellings.length)]), invalid: () => bad, capacity: 2n, keyValue: (j) => keys[Number(j)] };
+}
+
+/** A column's formats: values are written in one drawn at random, keys in the first. */
+function formatsOf(formats: string[]): { first: Format; pick: (rnd: Rnd) => Format } {
+  const fmts = compiled(formats);
+  return { first: fmts[0], pick: (rnd) => fmts[Math.floor(rnd() * fmts.length)] };
+}
+
+const show = (f: Format, p: Parts) => render(f.tokens, p, f.long);
+
+function dateMaker(c: DateColumn): ColumnMaker {
+  const { first, pick } = formatsOf(c.formats);
+  const min = dayOf(c.min), max = dayOf(c.max);
+  const [a, b] = plausible(min, max, dayOf(PLAUSIBLE.from), dayOf(PLAUSIBLE.to));
+  return {
+    column: c,
+    valid: (rnd) => show(pick(rnd), partsOfDay(a + Math.floor(rnd() * (b - a + 1)))),
+    invalid: (rnd) => {
+      const r = rnd();
+      const y = partsOfDay(a).y;
+      if (r < 0.5) return show(pick(rnd), { y, mo: 2, d: 30, h: 0, mi: 0, s: 0 }); // no 30 February
+      if (r < 0.75 && min > dayOf('1000-01-01')) return show(pick(rnd), partsOfDay(min - 1 - Math.floor(rnd() * 3650)));
+      if (max < dayOf('9999-01-01')) return show(pick(rnd), partsOfDay(max + 1 + Math.floor(rnd() * 3650)));
+      return show(pick(rnd), { y, mo: 13, d: 1, h: 0, mi: 0, s: 0 });
+    },
+    capacity: BigInt(max - min + 1),
+    keyValue: (j) => show(first, partsOfDay(min + Number(j))),
+  };
+}
+
+function datetimeMaker(c: DatetimeColumn): ColumnMaker {
+  const { first: keyFormat, pick } = formatsOf(c.formats);
+  const min = secondsOf(c.min), max = secondsOf(c.max);
+  const [a, b] = plausible(min, max, dayOf(PLAUSIBLE.from) * 86400, dayOf(PLAUSIBLE.to) * 86400);
+  // A format without seconds writes :00, so keys step by minutes (from a whole minute).
+  const step = keyFormat.seconds ? 1 : 60;
+  const first = Math.ceil(min / step) * step;
+  return {
+    column: c,
+    valid: (rnd) => {
+      const f = pick(rnd);
+      let s = a + Math.floor(rnd() * (b - a + 1));
+      if (!f.seconds) s = Math.min(Math.ceil(s / 60) * 60, Math.floor(max / 60) * 60);
+      return show(f, partsOfSecond(s));
+    },
+    invalid: (rnd) => {
+      const p = partsOfSecond(a);
+      return rnd() < 0.7 || max >= secondsOf('9999-01-01 00:00:00') ? show(pick(rnd), { ...p, mo: 2, d: 30 }) : show(pick(rnd), partsOfSecond(max + 86400 * (1 + Math.floor(rnd() * 3650))));
+    },
+    capacity: BigInt(Math.floor((max - first) / step) + 1),
+    keyValue: (j) => show(keyFormat, partsOfSecond(first + Number(j) * step)),
+  };
+}
+
+function timeMaker(c: TimeColumn): ColumnMaker {
+  const { first, pick } = formatsOf(c.formats);
+  const step = first.seconds ? 1 : 60;
+  const at = (sec: number): Parts => ({ y: 2000, mo: 1, d: 1, h: Math.floor(sec / 3600), mi: Math.floor((sec % 3600) / 60), s: sec % 60 });
+  return {
+    column: c,
+    valid: (rnd) => show(pick(rnd), at(Math.floor(rnd() * 86400))),
+    // Hour 37, minute 61 (written as is on either clock): no format of any column reads it.
+    invalid: (rnd) => show(pick(rnd), { y: 2000, mo: 1, d: 1, h: 37, mi: 61, s: 0 }),
+    capacity: BigInt(86400 / step),
+    keyValue: (j) => show(first, at(Number(j) * step)),
+  };
+}
+
+function enumMaker(c: EnumColumn): ColumnMaker {
+  const known = new Set(c.values.map((v) => (c.caseSensitive ? v : v.toLowerCase())));
+  const bad = ['zz-unlisted', 'n/a', '?'].find((v) => !known.has(v)) ?? 'zz-unlisted-value';
+  return {
+    column: c,
+    valid: (rnd) => {
+      const v = c.values[Math.floor(rnd() * c.values.length)];
+      return c.caseSensitive ? v : randomCase(rnd, v);
+    },
+    invalid: () => bad,
+    capacity: BigInt(c.values.length),
+    keyValue: (j) => c.values[Number(j)],
+  };
+}
+
+function patternMaker(c: PatternColumn): ColumnMaker {
+  // The rule itself (pattern, case, lengths): what a load will accept.
+  const check = compileColumn(c).check;
+  const fits = (v: string) => check(v) !== undefined;
+  let sampler: PatternSampler;
+  try {
+    sampler = patternSampler(c.pattern);
+  } catch {
+    throw new UserError(`generate cannot make values for pattern column "${c.name}" (/${c.pattern}/): it samples literals, classes, groups, alternation and quantifiers only`);
+  }
+  const valid = (rnd: Rnd) => {
+    for (let k = 0; k < 50; k++) {
+      const v = sampler.sample(rnd);
+      if (v.trim() === v && v !== '' && fits(v)) return v;
+    }
+    throw new UserError(`generate cannot make values for pattern column "${c.name}": 50 samples of /${c.pattern}/ missed its lengths ${c.minLength}-${c.maxLength}`);
+  };
+  const bad = ['~', '#!?', '~'.repeat(c.maxLength + 1), 'X'.repeat(c.maxLength + 1)].find((v) => !fits(v)) ?? null;
+  return { column: c, valid, invalid: () => bad, ...patternKeys(c, sampler.positions, fits) };
+}
+
+/**
+ * A pattern column's keys: the fixed path's positions as digits of a mixed radix, each set's
+ * characters told apart after the case change (under upper, a and A are one key).
+ */
+function patternKeys(c: PatternColumn, positions: string[], fits: (v: string) => boolean): Pick<ColumnMaker, 'capacity' | 'keyValue'> {
+  const cased = (v: string) => (c.case === 'upper' ? v.toUpperCase() : c.case === 'lower' ? v.toLowerCase() : v);
+  const digits = positions.map((set) => [...new Map([...set].map((ch) => [cased(ch), ch])).values()].join(''));
+  const capacity = digits.length ? digits.reduce((a, set) => a * BigInt(set.length), 1n) : 0n;
+  const keyValue = (j: bigint): string => {
+    let x = j, v = '';
+    for (let k = digits.length - 1; k >= 0; k--) {
+      const base = BigInt(digits[k].length);
+      v = digits[k][Number(x % base)] + v;
+      x /= base;
+    }
+    if (!fits(v)) throw new UserError(`generate cannot make key values for pattern column "${c.name}" (/${c.pattern}/): "${v}" does not fit its lengths`);
+    return v;
+  };
+  return { capacity, keyValue };
+}
+
+function stringMaker(c: StringColumn): ColumnMaker {
+  const hi = Math.max(Math.min(c.maxLength, Math.max(c.minLength, 24)), 1);
+  const lo = Math.max(c.minLength, 1);
+  const bad = c.maxLength < 100_000 ? 'W'.repeat(c.maxLength + 1) : c.minLength > 1 ? 'W' : null;
+  // base36 numbers of up to maxLength digits, left-padded to minLength.
+  const digits = Math.min(c.maxLength, 40);
+  return {
+    column: c,
+    valid: (rnd) => {
+      const len = lo + Math.floor(rnd() * (hi - lo + 1));
+      let s = '';
+      for (let k = 0; k < len; k++) s += rnd() < 0.01 ? SPICE[Math.floor(rnd() * SPICE.length)] : TEXT[Math.floor(rnd() * TEXT.length)];
+      // Trimmed lengths count: no space at either end.
+      return s.replace(/^ /, 'A').replace(/ $/, 'Z');
+    },
+    invalid: () => bad,
+    capacity: c.maxLength >= 1 ? 36n ** BigInt(digits) : 0n,
+    keyValue: (j) => j.toString(36).toUpperCase().padStart(Math.max(c.minLength, 1), '0'),
+  };
 }

@@ -5,12 +5,12 @@
 // distributions and oddities). The rows mix, by share: rows that cannot be kept (each with
 // one known reject reason), repeated keys, empty optional cells and invalid optional cells
 // (loaded as NULL and counted as oddities), so a load of the file has known totals.
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { DEFAULT_DATASET, UserError, readSpec, rulesFor, type RejectReason, type ResolvedSpec } from '@pipewarden/core';
-import { columnMaker, type ColumnMaker } from './generate-columns';
+import { columnMaker, type ColumnMaker, type Rnd } from './generate-columns';
 import { NYC_PROFILE, type Profile } from './generate-nyc';
-import { keySequence, type KeyOrder } from './key-order';
+import { keySequence, type KeyOrder, type KeySequence } from './key-order';
 import { prng } from './prng';
 
 export { prng };
@@ -93,104 +93,204 @@ const csvField = (v: string): string => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g
 
 type BadKind = 'missing_key' | 'invalid_key' | 'missing_value' | 'invalid_value' | 'column_count' | 'csv_error';
 
-export async function generate(out: string, opts: GenerateOptions, onProgress?: (rows: number) => void): Promise<GenerateStats> {
-  const spec = opts.spec ?? readSpec(DEFAULT_DATASET);
-  const profile = opts.profile === false ? undefined : PROFILES[spec.name];
-  const rnd = prng(opts.seed ?? 1);
-  const badShare = opts.badShare ?? 0.01;
-  const dupShare = spec.key.length ? (opts.duplicateShare ?? 0.001) : 0;
-  const oddShare = opts.oddShare ?? (profile ? 0 : 0.005);
-  const emptyShare = opts.emptyShare ?? (profile ? 0 : 0.05);
-  const eol = opts.crlf ? '\r\n' : '\n';
-  const extras = opts.kaggle ? spec.knownExtras : [];
-  const extra = ','.repeat(extras.length);
-  const makers = spec.columns.map(columnMaker);
-  const keyOf = keyPlan(spec, makers, opts.rows, opts.keyBase);
-  // Its own random stream: the order does not shift the draws of values, bad rows and duplicates.
-  const keyIndexOf = keySequence(opts.keyOrder ?? 'source-like', opts.rows, ((opts.seed ?? 1) ^ 0x6b657973) >>> 0);
-  const keyCols = rulesFor(spec).keyIndexes;
-  const isKey = spec.columns.map((c) => c.key);
-  const required = spec.columns.map((c, i) => i).filter((i) => spec.columns[i].required && !isKey[i]);
-  const optional = spec.columns.map((c, i) => i).filter((i) => !spec.columns[i].required);
+/** The options' shares, defaults filled in (a profile carries its own empty and invalid cells). */
+interface Shares {
+  bad: number;
+  duplicate: number;
+  odd: number;
+  empty: number;
+}
+
+function sharesOf(opts: GenerateOptions, spec: ResolvedSpec, profile: Profile | undefined): Shares {
+  return {
+    bad: opts.badShare ?? 0.01,
+    duplicate: spec.key.length ? (opts.duplicateShare ?? 0.001) : 0,
+    odd: opts.oddShare ?? (profile ? 0 : 0.005),
+    empty: opts.emptyShare ?? (profile ? 0 : 0.05),
+  };
+}
+
+/** The header line: the spec's headers (as the profile spells them), then the extras asked for. */
+function headerLine(spec: ResolvedSpec, profile: Profile | undefined, extras: readonly string[]): string {
+  return spec.columns.map((c) => csvField(profile?.header ? profile.header(c.name, c.header) : c.header)).join(',') + (extras.length ? ',' + extras.map(csvField).join(',') : '');
+}
+
+/**
+ * The rows of a file, one CSV line at a time (in order: row i's line is asked for before row
+ * i + 1's, as every value, duplicate and spoilt row is drawn from the one random stream).
+ * Counts in `stats` the duplicates, bad rows and oddities it writes.
+ */
+class RowMaker {
+  private readonly rnd: Rnd;
+  private readonly shares: Shares;
+  private readonly makers: ColumnMaker[];
+  private readonly keyOf: (j: number) => string[];
+  private readonly keyIndexOf: KeySequence;
+  private readonly keyCols: readonly number[];
+  private readonly isKey: boolean[];
+  private readonly required: number[];
+  private readonly optional: number[];
+  private readonly nullsOf: string[][];
+  private readonly kinds: BadKind[];
+  private readonly quoteAt: number;
+  private readonly extra: string;
+  private readonly cells: string[];
+
+  constructor(
+    private readonly spec: ResolvedSpec,
+    private readonly profile: Profile | undefined,
+    opts: GenerateOptions,
+    private readonly stats: GenerateStats,
+  ) {
+    this.rnd = prng(opts.seed ?? 1);
+    this.shares = sharesOf(opts, spec, profile);
+    this.makers = spec.columns.map(columnMaker);
+    this.keyOf = keyPlan(spec, this.makers, opts.rows, opts.keyBase);
+    // Its own random stream: the order does not shift the draws of values, bad rows and duplicates.
+    this.keyIndexOf = keySequence(opts.keyOrder ?? 'source-like', opts.rows, ((opts.seed ?? 1) ^ 0x6b657973) >>> 0);
+    this.keyCols = rulesFor(spec).keyIndexes;
+    this.isKey = spec.columns.map((c) => c.key);
+    this.required = spec.columns.map((c, i) => i).filter((i) => spec.columns[i].required && !this.isKey[i]);
+    this.optional = spec.columns.map((c, i) => i).filter((i) => !spec.columns[i].required);
+    this.nullsOf = spec.columns.map((c) => c.nullValues ?? []);
+    this.kinds = [...(this.keyCols.length ? (['missing_key', 'invalid_key'] as const) : []), ...(this.required.length ? (['missing_value', 'invalid_value'] as const) : []), 'column_count', 'csv_error'];
+    // The stray quote goes in a middle column (as in the first NYC generator: Days Parking In Effect).
+    this.quoteAt = spec.columns.length > 30 ? 30 : Math.floor(spec.columns.length / 2);
+    this.extra = ','.repeat(opts.kaggle ? spec.knownExtras.length : 0);
+    this.cells = new Array<string>(spec.columns.length);
+  }
+
+  /** Row i's CSV line, without its line end. */
+  line(i: number): string {
+    this.fill(this.keyIndex(i));
+    const kind = this.shares.bad > 0 && this.rnd() < this.shares.bad ? this.spoil() : undefined;
+    if (kind === undefined && this.shares.odd > 0) this.addOddities();
+    return this.csv(kind);
+  }
+
+  /** Row i's distinct key, or now and then (after the first rows) an earlier row's. */
+  private keyIndex(i: number): number {
+    const own = this.keyIndexOf(i);
+    if (i > 10 && this.rnd() < this.shares.duplicate) {
+      this.stats.duplicates++;
+      return this.keyIndexOf(Math.floor(this.rnd() * i));
+    }
+    return own;
+  }
+
+  /** Every cell valid: the key, the profile's realistic values, generic ones for the rest (optional cells now and then empty). */
+  private fill(keyIndex: number): void {
+    const { cells, spec, rnd } = this;
+    const key = this.keyOf(keyIndex);
+    this.keyCols.forEach((ci, k) => (cells[ci] = key[k]));
+    const real = this.profile?.row(rnd);
+    for (let ci = 0; ci < cells.length; ci++) {
+      if (this.isKey[ci]) continue;
+      const v = real?.[spec.columns[ci].name];
+      if (v !== undefined) cells[ci] = v;
+      else cells[ci] = !spec.columns[ci].required && this.shares.empty > 0 && rnd() < this.shares.empty ? this.emptyCell(ci) : this.makers[ci].valid(rnd);
+    }
+  }
+
   // A column's NULL spellings stand in for half of its empty cells (and of its missing
   // keys / values): a load reads them exactly as empty, so the totals do not change.
   // Columns without spellings draw nothing more (a spec's output stays what it was).
-  const nullsOf = spec.columns.map((c) => c.nullValues ?? []);
-  const emptyCell = (ci: number): string => {
-    const spellings = nullsOf[ci];
-    return spellings.length > 0 && rnd() < 0.5 ? spellings[Math.floor(rnd() * spellings.length)] : '';
-  };
-  const kinds: BadKind[] = [
-    ...(keyCols.length ? (['missing_key', 'invalid_key'] as const) : []),
-    ...(required.length ? (['missing_value', 'invalid_value'] as const) : []),
-    'column_count',
-    'csv_error',
-  ];
-  // The stray quote goes in a middle column (as in the first NYC generator: Days Parking In Effect).
-  const quoteAt = spec.columns.length > 30 ? 30 : Math.floor(spec.columns.length / 2);
-  const header = spec.columns.map((c) => csvField(profile?.header ? profile.header(c.name, c.header) : c.header)).join(',') + (extras.length ? ',' + extras.map(csvField).join(',') : '');
+  private emptyCell(ci: number): string {
+    const spellings = this.nullsOf[ci];
+    return spellings.length > 0 && this.rnd() < 0.5 ? spellings[Math.floor(this.rnd() * spellings.length)] : '';
+  }
 
-  const ws = createWriteStream(out, { highWaterMark: 4 << 20 });
-  let buf = header + eol;
-  const stats: GenerateStats = { rows: opts.rows, bad: 0, duplicates: 0, bytes: 0, rejects: {}, oddities: 0, odditiesByColumn: {} };
-  const cells = new Array<string>(spec.columns.length);
-  for (let i = 0; i < opts.rows; i++) {
-    let keyIndex = keyIndexOf(i);
-    if (i > 10 && rnd() < dupShare) {
-      keyIndex = keyIndexOf(Math.floor(rnd() * i));
-      stats.duplicates++;
+  /** Makes the row one a load rejects, for a reason drawn from those the spec allows; returns the reason. */
+  private spoil(): BadKind {
+    const { cells, rnd } = this;
+    let kind = this.kinds[Math.floor(rnd() * this.kinds.length)];
+    const pickOf = (list: readonly number[]) => list[Math.floor(rnd() * list.length)];
+    if (kind === 'invalid_key' || kind === 'invalid_value') {
+      const ci = pickOf(kind === 'invalid_key' ? this.keyCols : this.required);
+      const bad = this.makers[ci].invalid(rnd);
+      if (bad === null) kind = kind === 'invalid_key' ? 'missing_key' : 'missing_value';
+      cells[ci] = bad ?? this.emptyCell(ci);
+    } else if (kind === 'missing_key' || kind === 'missing_value') {
+      const ci = pickOf(kind === 'missing_key' ? this.keyCols : this.required);
+      cells[ci] = this.emptyCell(ci);
     }
-    const key = keyOf(keyIndex);
-    keyCols.forEach((ci, k) => (cells[ci] = key[k]));
-    const real = profile?.row(rnd);
-    for (let ci = 0; ci < cells.length; ci++) {
-      if (isKey[ci]) continue;
-      const v = real?.[spec.columns[ci].name];
-      if (v !== undefined) cells[ci] = v;
-      else cells[ci] = !spec.columns[ci].required && emptyShare > 0 && rnd() < emptyShare ? emptyCell(ci) : makers[ci].valid(rnd);
-    }
-    let kind: BadKind | undefined;
-    if (badShare > 0 && rnd() < badShare) {
-      kind = kinds[Math.floor(rnd() * kinds.length)];
-      const pickOf = (list: readonly number[]) => list[Math.floor(rnd() * list.length)];
-      if (kind === 'invalid_key' || kind === 'invalid_value') {
-        const ci = pickOf(kind === 'invalid_key' ? keyCols : required);
-        const bad = makers[ci].invalid(rnd);
-        if (bad === null) kind = kind === 'invalid_key' ? 'missing_key' : 'missing_value';
-        cells[ci] = bad ?? emptyCell(ci);
-      } else if (kind === 'missing_key' || kind === 'missing_value') {
-        const ci = pickOf(kind === 'missing_key' ? keyCols : required);
-        cells[ci] = emptyCell(ci);
-      }
-      stats.rejects[kind] = (stats.rejects[kind] ?? 0) + 1;
-      stats.bad++;
-    } else if (oddShare > 0) {
-      for (const ci of optional) {
-        if (rnd() >= oddShare) continue;
-        const bad = makers[ci].invalid(rnd);
-        if (bad === null) continue;
-        cells[ci] = bad;
-        stats.oddities++;
-        const name = spec.columns[ci].name;
-        stats.odditiesByColumn[name] = (stats.odditiesByColumn[name] ?? 0) + 1;
-      }
-    }
-    // csv_error: characters after a closing quote.
-    let row = kind === 'csv_error' ? cells.map((c, j) => (j === quoteAt ? '"BBB"BB' : csvField(c))).join(',') : cells.map(csvField).join(',');
-    if (row === '') row = '""'; // one empty column: an empty line would be no record at all
-    row += extra;
-    if (kind === 'column_count') row += ',extra';
-    buf += row + eol;
-    if (buf.length > 1 << 20) {
-      stats.bytes += Buffer.byteLength(buf);
-      if (!ws.write(buf)) await once(ws, 'drain');
-      buf = '';
-      onProgress?.(i + 1);
+    this.stats.rejects[kind] = (this.stats.rejects[kind] ?? 0) + 1;
+    this.stats.bad++;
+    return kind;
+  }
+
+  /** Invalid values in some optional cells of a kept row (loaded NULL, counted as oddities). */
+  private addOddities(): void {
+    const { stats, rnd } = this;
+    for (const ci of this.optional) {
+      if (rnd() >= this.shares.odd) continue;
+      const bad = this.makers[ci].invalid(rnd);
+      if (bad === null) continue;
+      this.cells[ci] = bad;
+      stats.oddities++;
+      const name = this.spec.columns[ci].name;
+      stats.odditiesByColumn[name] = (stats.odditiesByColumn[name] ?? 0) + 1;
     }
   }
-  stats.bytes += Buffer.byteLength(buf);
-  ws.end(buf);
-  await once(ws, 'finish');
+
+  /** The cells as a CSV line, broken for the bad kinds that live in the line itself. */
+  private csv(kind: BadKind | undefined): string {
+    // csv_error: characters after a closing quote.
+    let row = kind === 'csv_error' ? this.cells.map((c, j) => (j === this.quoteAt ? '"BBB"BB' : csvField(c))).join(',') : this.cells.map(csvField).join(',');
+    if (row === '') row = '""'; // one empty column: an empty line would be no record at all
+    row += this.extra;
+    if (kind === 'column_count') row += ',extra';
+    return row;
+  }
+}
+
+/** The output file, written a chunk of about 1 MB at a time (lines are gathered in one string). */
+class ChunkedFile {
+  private readonly ws: WriteStream;
+  private buf: string;
+  private bytes = 0;
+
+  constructor(out: string, first: string) {
+    this.ws = createWriteStream(out, { highWaterMark: 4 << 20 });
+    this.buf = first;
+  }
+
+  /** Gathers a line; true when a chunk is full (then `flush`). */
+  add(line: string): boolean {
+    this.buf += line;
+    return this.buf.length > 1 << 20;
+  }
+
+  /** Writes the chunk, waiting while the stream is full. */
+  async flush(): Promise<void> {
+    this.bytes += Buffer.byteLength(this.buf);
+    if (!this.ws.write(this.buf)) await once(this.ws, 'drain');
+    this.buf = '';
+  }
+
+  /** Writes the rest and closes the file; returns the bytes written in all. */
+  async end(): Promise<number> {
+    this.bytes += Buffer.byteLength(this.buf);
+    this.ws.end(this.buf);
+    await once(this.ws, 'finish');
+    return this.bytes;
+  }
+}
+
+/** Writes the header and `opts.rows` rows to `out`, in chunks, reporting the rows written after each; returns what it wrote. */
+export async function generate(out: string, opts: GenerateOptions, onProgress?: (rows: number) => void): Promise<GenerateStats> {
+  const spec = opts.spec ?? readSpec(DEFAULT_DATASET);
+  const profile = opts.profile === false ? undefined : PROFILES[spec.name];
+  const eol = opts.crlf ? '\r\n' : '\n';
+  const stats: GenerateStats = { rows: opts.rows, bad: 0, duplicates: 0, bytes: 0, rejects: {}, oddities: 0, odditiesByColumn: {} };
+  const rows = new RowMaker(spec, profile, opts, stats);
+  const file = new ChunkedFile(out, headerLine(spec, profile, opts.kaggle ? spec.knownExtras : []) + eol);
+  for (let i = 0; i < opts.rows; i++) {
+    if (!file.add(rows.line(i) + eol)) continue;
+    await file.flush();
+    onProgress?.(i + 1);
+  }
+  stats.bytes = await file.end();
   onProgress?.(opts.rows);
   return stats;
 }

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { DEFAULT_DATASET, GrowableSink, parseSpec, readSpec, rulesFor, type RejectReason, type ResolvedSpec, type Value } from '@pipewarden/core';
 import { CsvRecordReader } from '../src/engine/csv-records';
 import { FastRows } from '../src/engine/fast-row';
-import { generate, type GenerateOptions } from '../src/generate';
+import { generate, prng, type GenerateOptions } from '../src/generate';
+import { patternSampler } from '../src/generate-pattern';
 
 const ORDERS = parseSpec(
   `name: orders
@@ -190,4 +191,20 @@ test('a column with NULL spellings gets some of them where it would be empty (an
   const o = outcome(NULLS, csv);
   expect(o.rejects).toEqual(stats.rejects);
   expect(o.oddities).toEqual(stats.odditiesByColumn);
+});
+
+describe('the pattern sampler', () => {
+  test('samples match the pattern; the fixed path takes first alternatives and minimum repeats', () => {
+    const rnd = prng(11);
+    for (const p of ['[A-Z]{2}-[0-9]{3,5}(-[a-z])?', '(web|db)[0-9]{2}', 'POINT \\(-?[0-9]+(\\.[0-9]+)? -?[0-9]+(\\.[0-9]+)?\\)', '(?:ab|c)+x{2,}', '\\d\\w\\s.', '[\\d-]|a*?b+']) {
+      const sampler = patternSampler(p);
+      for (let k = 0; k < 200; k++) expect(sampler.sample(rnd)).toMatch(new RegExp(`^(?:${p})$`, 'u'));
+    }
+    const digits = '0123456789', upper = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+    expect(patternSampler('[A-Z]{2}-[0-9]{3,5}(-[a-z])?').positions).toEqual([upper, upper, '-', digits, digits, digits]);
+    expect(patternSampler('(web|db)[0-9]{2}').positions).toEqual(['w', 'e', 'b', digits, digits]);
+  });
+  test.each(['[^a]', '^a', 'a$', '(?=a)', 'a{x}', '\\q', '[]', 'a)'])('%s is refused', (p) => {
+    expect(() => patternSampler(p)).toThrow('unsupported');
+  });
 });

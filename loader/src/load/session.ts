@@ -52,7 +52,7 @@ export function acquireLoaderLock(walDir: string): () => void {
 }
 
 /** This host's checkpoint of the run (a cache of the ledger): the state the passes update, and when it is written. */
-export class RunCheckpoint {
+class RunCheckpoint {
   constructor(
     private readonly dir: string,
     readonly state: Checkpoint,

@@ -9,7 +9,7 @@ import type { SourceObject } from '../source';
 import type { LoadProgress, RunFigures } from './types';
 
 /** The object's checkpoint moved past a settled batch: position, row counts, reasons of its dead letters. */
-export function advanceCheckpoint(oc: ObjectCheckpoint, draft: BatchDraft, out: BatchOutcome): void {
+function advanceCheckpoint(oc: ObjectCheckpoint, draft: BatchDraft, out: BatchOutcome): void {
   oc.nextRecord = draft.src.firstRecord + draft.src.records;
   if (draft.src.endByte >= 0) oc.nextByte = draft.src.endByte;
   if (draft.nextLine !== undefined) oc.nextLine = draft.nextLine;
