@@ -54,6 +54,15 @@ describe('a pipeline hold whose reconcile run is gone', () => {
     await recovers(d);
   });
 
+  test('a reconcile with a pool of one MySQL connection repairs: the hold is kept on a session of its own, not one the repair needs (nemesis seed 28013)', async () => {
+    await stack.resetData();
+    const d = await createBatchesInDoubt(stack, { rows: 4000, batchSize: 1000 });
+    expect(d.missingRows).toBeGreaterThan(0);
+    const rec = runCli(stack, ['reconcile', '--json'], { PIPEWARDEN_MYSQL_CONNECTIONS: '1' }, 120000);
+    expect({ status: rec.status, signal: rec.signal, stderr: rec.status === 0 ? '' : rec.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
+    expect(await d.tableRows()).toBe(d.sourceRows);
+  });
+
   test('a run that failed and let go of its session: the load stops and names its error', async () => {
     await stack.resetData();
     const d = await createBatchesInDoubt(stack, { rows: 4000, batchSize: 1000 });

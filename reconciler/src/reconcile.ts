@@ -228,7 +228,7 @@ class ReconcileRun {
    * is released (a successful run) or an operator resumes (a failed run keeps it).
    */
   private async holdEveryLoader(): Promise<void> {
-    this.hold = await RunHold.take(this.pool!, this.config.pipeline, this.report.runId, this.log);
+    this.hold = await RunHold.take(this.config, this.pool!, this.report.runId, this.log);
   }
 
   private async waitForMysql(): Promise<void> {

@@ -1,21 +1,25 @@
 // A run's hold on every loader of its pipeline (core/src/db/holds.ts), taken on a MySQL
 // session of its own: the session's run lock is what tells loaders the run is still at work,
-// so it lives exactly as long as the run's claim and ends whatever way the run ends.
-import type { Pool, PoolConnection } from 'mysql2/promise';
-import { errorMessage, holdPipeline, keepHoldFailed, releaseHold, type Logger } from '@pipewarden/core';
+// so it lives exactly as long as the run's claim and ends whatever way the run ends. The
+// session is a connection of its own, not one of the run's pool: a pool of one connection
+// (PIPEWARDEN_MYSQL_CONNECTIONS=1) would otherwise have none left for the repair, and the
+// run would wait for ever (nemesis seed 28013).
+import type { Connection, Pool } from 'mysql2/promise';
+import { connect, errorMessage, holdPipeline, keepHoldFailed, releaseHold, type Config, type Logger } from '@pipewarden/core';
 
 export class RunHold {
   private constructor(
     private readonly pool: Pool,
-    private session: PoolConnection | undefined,
+    private session: Connection | undefined,
     private readonly pipeline: string,
     private readonly runId: string,
     private readonly log: Logger,
   ) {}
 
   /** Returns once the loaders' batch transactions in flight have ended; none commits after. */
-  static async take(pool: Pool, pipeline: string, runId: string, log: Logger): Promise<RunHold> {
-    const session = await pool.getConnection();
+  static async take(config: Config, pool: Pool, runId: string, log: Logger): Promise<RunHold> {
+    const { pipeline } = config;
+    const session = await connect(config);
     try {
       await holdPipeline(session, pipeline, runId);
     } catch (e) {
