@@ -28,6 +28,7 @@ export * from './db/batch-tx';
 export * from './db/leases';
 export * from './db/ranges';
 export * from './db/holds';
+export * from './db/reconcile-runs';
 export * from './db/keys';
 export * from './db/position';
 export * from './prom';

@@ -1,8 +1,8 @@
-// Where a batch in doubt gets its rows back: the Redis mirror first (exactly the bytes
-// sent to MySQL), otherwise the source itself — the range the WAL intent names, read and
-// normalized again by the same engine.
+// The fetch phase: where a batch in doubt gets its rows back. The Redis mirror first (exactly
+// the bytes sent to MySQL), otherwise the source itself — the range the WAL intent names,
+// read and normalized again by the same engine.
 import type Redis from 'ioredis';
-import { UserError, batchId, datasetOf, rulesFor, errorMessage, getMirrorEntry, readCheckpoint, sizeCutting, type Checkpoint, type Config, type DeadLetter, type IntentRecord, type Logger, type MirrorKeys } from '@pipewarden/core';
+import { UserError, batchId, createRedis, datasetOf, mirrorKeys, rulesFor, errorMessage, getMirrorEntry, readCheckpoint, sizeCutting, type Checkpoint, type Config, type DeadLetter, type IntentRecord, type Logger, type MirrorKeys } from '@pipewarden/core';
 import { InlineEngine, openSource, readHeader, type Source, type SourceObject } from '@pipewarden/loader';
 
 export interface BatchRows {
@@ -30,7 +30,7 @@ export async function rowsFromMirror(redis: Redis | undefined, keys: MirrorKeys,
  * Re-reads batches from their source objects for one reconcile run. The loader is paused and
  * its lock held meanwhile, so the checkpoint is read once and kept.
  */
-export class SourceRereader {
+class SourceRereader {
   private sources = new Map<string, Source>();
   private checkpoint?: Checkpoint;
   constructor(private readonly config: Config, private readonly log: Logger) {}
@@ -94,5 +94,48 @@ export class SourceRereader {
 
   close(): void {
     for (const s of this.sources.values()) s.close();
+  }
+}
+
+/** A batch to fetch: its id and intent, and its rows when the find phase already read them (mirror-only batches). */
+export interface BatchToFetch {
+  id: string;
+  intent: IntentRecord;
+  rows?: BatchRows;
+}
+
+/** A run's sources of rows: its connection to the mirror, and the source objects behind it. */
+export class RowFetcher {
+  readonly keys: MirrorKeys;
+  private redis?: Redis;
+  private readonly rereader: SourceRereader;
+
+  constructor(private readonly config: Config, private readonly log: Logger) {
+    this.keys = mirrorKeys(config.redis.keyPrefix);
+    this.rereader = new SourceRereader(config, log);
+  }
+
+  /** The mirror, connected once for the run; undefined when Redis does not answer. */
+  async connectMirror(): Promise<Redis | undefined> {
+    // No retries: a Redis that is down means the rows come from the source, not a wait.
+    const redis = createRedis(this.config, { role: 'reconciler', log: this.log, connectTimeoutMs: 2000, behaviour: { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null } });
+    this.redis = redis;
+    try {
+      await redis.connect();
+      return redis;
+    } catch (e) {
+      this.log.warn('Redis mirror unreachable; batches will be re-read from the source', { error: errorMessage(e) });
+      return undefined;
+    }
+  }
+
+  /** The batch's rows: from the find phase, else the mirror, else the source. */
+  async rows(batch: BatchToFetch): Promise<BatchRows> {
+    return batch.rows ?? (await rowsFromMirror(this.redis?.status === 'ready' ? this.redis : undefined, this.keys, batch.id, this.log)) ?? (await this.rereader.rows(batch.intent));
+  }
+
+  close(): void {
+    this.redis?.disconnect();
+    this.rereader.close();
   }
 }

@@ -1,7 +1,8 @@
 // The reconciler's decisions, as pure functions: which batches to look at, in which order to
-// repair them, which rows of a batch to insert, and what the run's outcome is. Kept apart
-// from the I/O so each rule is tested in milliseconds (reconciler/test/plan.test.ts).
-import { RUN_BATCH_DETAILS_MAX, type IntentRecord, type ReconcileOutcome, type ReconcileReport, type ReconcileTrigger, type SourceRange } from '@pipewarden/core';
+// repair them, which rows of a batch to insert and how many it lacks, whether a keyless batch
+// verified, and what the run's outcome is. Kept apart from the I/O so each rule is tested in
+// milliseconds (reconciler/test/plan.test.ts).
+import { RUN_BATCH_DETAILS_MAX, type DuplicatePolicy, type IntentRecord, type ReconcileOutcome, type ReconcileReport, type ReconcileTrigger, type SourceRange } from '@pipewarden/core';
 
 /**
  * Every batch the run must check against the ledger: each intent still in the WAL — in
@@ -56,6 +57,47 @@ export function firstOccurrences(lines: readonly string[], missing: ReadonlySet<
   return out;
 }
 
+/** What one batch's repair sends, and how many of the batch's rows MySQL lacks (the report's rowsMissing). */
+export interface BatchRepairRows {
+  toInsert: readonly string[];
+  missing: number;
+}
+
+/**
+ * The rows one batch's repair sends, by duplicate policy. `lacking`: the batch's keys the
+ * table lacks (undefined: the dataset has no key); `claimed` as for firstOccurrences.
+ * - first: the lines whose key the table lacks, first occurrence per key across the run
+ *   (earlier batches first, so a later batch's row never takes a key first);
+ * - last: the whole batch; each row's source position decides against the row the table
+ *   has (a later batch's newer row stays), so the order of repairs does not matter. Each
+ *   lacking key is counted missing once across the run (a dry run writes nothing in between);
+ * - keep (keyless): the whole batch: the ledger lacks it, and a batch commits whole with its
+ *   ledger row, so none of its rows are in the table.
+ */
+export function batchRepairRows(lines: readonly string[], lacking: ReadonlySet<string> | undefined, duplicates: DuplicatePolicy, claimed: Set<string>, keyOf: (line: string) => string): BatchRepairRows {
+  if (!lacking) return { toInsert: lines, missing: lines.length };
+  if (duplicates !== 'last') {
+    const toInsert = firstOccurrences(lines, lacking, claimed, keyOf);
+    return { toInsert, missing: toInsert.length };
+  }
+  let missing = 0;
+  for (const k of lacking) {
+    if (claimed.has(k)) continue;
+    claimed.add(k);
+    missing++;
+  }
+  return { toInsert: lines, missing };
+}
+
+/**
+ * A keyless batch's check: its rows carry no batch id to recount them by, so every row sent
+ * must have gone in with the ledger row. Not written: the ledger had the batch already (its
+ * rows came with it).
+ */
+export function keylessBatchVerified(b: { written: boolean; inserted: number; sent: number }): boolean {
+  return !b.written || b.inserted === b.sent;
+}
+
 export interface RunFacts {
   /** Every repaired batch's count and checksum matched its intent. */
   verified: boolean;
@@ -68,6 +110,18 @@ export interface RunFacts {
 export function runOutcome(f: RunFacts): ReconcileOutcome {
   if (!f.verified) return 'failed';
   return f.batchesRepaired > 0 || f.resolvedFromLedger > 0 ? 'success' : 'nothing_to_do';
+}
+
+/** The facts of a run that has done nothing yet: its report starts from their verdict, until its verify phase. */
+export const NOTHING_DONE: RunFacts = { verified: true, batchesRepaired: 0, resolvedFromLedger: 0 };
+
+/**
+ * The run's verification and outcome from what it did: a dry run checks nothing ('skipped')
+ * and its outcome is 'dry_run'; a real run's verification is whether every batch verified.
+ */
+export function runVerdict(dryRun: boolean, f: RunFacts): Pick<ReconcileReport, 'verification' | 'outcome'> {
+  if (dryRun) return { verification: 'skipped', outcome: 'dry_run' };
+  return { verification: f.verified ? 'ok' : 'failed', outcome: runOutcome(f) };
 }
 
 // Pipelines (core/src/pipelines.ts): a job reconciles one pipeline or every one, one after the other.

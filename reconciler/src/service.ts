@@ -5,10 +5,8 @@
 import express from 'express';
 import type { Server } from 'node:http';
 import type Redis from 'ioredis';
-import type { RowDataPacket } from 'mysql2/promise';
 import {
   PIPELINE_NAME,
-  TABLES,
   allPipelineConfigs,
   closeServer,
   datasetOf,
@@ -17,6 +15,7 @@ import {
   createRedis,
   errorMessage,
   installErrorHandlers,
+  listRuns,
   buildInfo,
   listen,
   mirrorKeys,
@@ -25,14 +24,13 @@ import {
   readWalState,
   requireBearer,
   requireToken,
+  runDetail,
   sendError,
   type Config,
   type LoaderStatus,
   type WalState,
   type Logger,
-  type BatchRepair,
   type ReconcileRun,
-  type ReconcileRunDetail,
   type ReconcilerStatus,
 } from '@pipewarden/core';
 import { runDoctor } from '@pipewarden/loader';
@@ -47,38 +45,6 @@ export interface ReconcilerServiceOptions {
   log?: Logger;
   /** Override config.reconciler.watchdog. */
   watchdog?: boolean;
-}
-
-function toRun(r: RowDataPacket): ReconcileRun {
-  return {
-    runId: r.run_id,
-    pipeline: r.pipeline ?? 'default',
-    trigger: r.trigger_source,
-    dryRun: Number(r.dry_run) === 1,
-    startedAt: new Date(String(r.started_at).replace(' ', 'T') + 'Z').toISOString(),
-    finishedAt: r.finished_at ? new Date(String(r.finished_at).replace(' ', 'T') + 'Z').toISOString() : null,
-    durationSeconds: r.duration_seconds === null ? null : Number(r.duration_seconds),
-    batchesExamined: Number(r.batches_examined),
-    batchesRepaired: Number(r.batches_repaired),
-    rowsMissing: Number(r.rows_missing),
-    rowsInserted: Number(r.rows_inserted),
-    outcome: r.outcome,
-    verification: r.verification,
-    error: r.error,
-    requestedBy: r.requested_by,
-  };
-}
-
-function toBatch(r: RowDataPacket): BatchRepair {
-  return {
-    batchId: r.batch_id,
-    sourceKey: r.source_key,
-    firstRecord: Number(r.first_record),
-    records: Number(r.record_count),
-    source: r.rows_source,
-    rowsMissing: Number(r.rows_missing),
-    rowsInserted: Number(r.rows_inserted),
-  };
 }
 
 const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -130,20 +96,8 @@ export class ReconcilerService {
   }
 
   /** The latest recorded runs, of one pipeline when `pipeline` is given. */
-  async runs(limit: number, pipeline?: string): Promise<ReconcileRun[]> {
-    const [rows] =
-      pipeline === undefined
-        ? await this.pool.query<RowDataPacket[]>(`SELECT * FROM \`${TABLES.reconcileRuns}\` ORDER BY started_at DESC LIMIT ?`, [limit])
-        : await this.pool.query<RowDataPacket[]>(`SELECT * FROM \`${TABLES.reconcileRuns}\` WHERE pipeline = ? ORDER BY started_at DESC LIMIT ?`, [pipeline, limit]);
-    return rows.map(toRun);
-  }
-
-  /** A recorded run and its batches; null when no run has that id. */
-  async runDetail(runId: string): Promise<ReconcileRunDetail | null> {
-    const [runs] = await this.pool.query<RowDataPacket[]>(`SELECT * FROM \`${TABLES.reconcileRuns}\` WHERE run_id = ?`, [runId]);
-    if (runs.length === 0) return null;
-    const [batches] = await this.pool.query<RowDataPacket[]>(`SELECT * FROM \`${TABLES.reconcileRunBatches}\` WHERE run_id = ? ORDER BY seq`, [runId]);
-    return { ...toRun(runs[0]), batches: batches.map(toBatch) };
+  runs(limit: number, pipeline?: string): Promise<ReconcileRun[]> {
+    return listRuns(this.pool, limit, pipeline);
   }
 
   /** The loader as /status shows it: absent (nothing listens) is not an error; a wrong answer is. */
@@ -220,19 +174,25 @@ export class ReconcilerService {
     app.get('/status', auth, async (_req, res) => {
       res.json(await this.status());
     });
-    app.post('/reconcile', auth, (req, res) => {
-      const body = (req.body ?? {}) as Record<string, unknown>;
-      if (typeof body !== 'object' || Array.isArray(body)) return sendError(res, 400, 'body must be a JSON object like {"dryRun": true}');
-      if (body.dryRun !== undefined && typeof body.dryRun !== 'boolean') return sendError(res, 400, '"dryRun" must be true or false');
-      if (body.trigger !== undefined && body.trigger !== 'button' && body.trigger !== 'api') return sendError(res, 400, '"trigger" must be "button" or "api"');
-      if (body.pipeline !== undefined && body.pipeline !== null && typeof body.pipeline !== 'string') return sendError(res, 400, '"pipeline" must be a pipeline\'s name (absent: every pipeline)');
-      const pipeline = (body.pipeline as string | null | undefined) ?? null;
-      if (pipeline !== null && !this.pipelineNames.includes(pipeline)) return sendError(res, 404, `no pipeline "${pipeline}" (pipelines: ${this.pipelineNames.join(', ')})`, 'name one of them, or none to reconcile every pipeline');
-      const by = requestedBy(req);
-      if (!by.ok) return sendError(res, 400, by.error);
-      const job = this.jobs.start(body.dryRun === true, (body.trigger as 'button' | 'api') ?? 'api', by.user, pipeline);
-      res.status(202).location(`/reconcile/${job.id}`).json(job);
+    this.jobRoutes(app, auth);
+    this.historyRoutes(app, auth);
+    // The target's settings that decide speed and safety (pipewarden doctor), for the app's
+    // Configuration page: a target that does not answer is a finding, not an error.
+    app.get('/doctor', auth, async (_req, res) => {
+      try {
+        res.json(await runDoctor(this.config));
+      } catch (e) {
+        sendError(res, 500, `the checks could not run: ${(e as Error).message}`);
+      }
     });
+    app.post('/alertmanager', auth, (req, res) => this.onAlerts(req, res));
+    installErrorHandlers(app, this.log);
+    return app;
+  }
+
+  /** Reconcile jobs: start one, follow it, cancel it. */
+  private jobRoutes(app: express.Express, auth: express.RequestHandler): void {
+    app.post('/reconcile', auth, (req, res) => this.startJob(req, res));
     app.get('/reconcile/:id', auth, (req, res) => {
       const job = this.jobs.get(String(req.params.id));
       if (!job) return sendError(res, 404, `no reconcile job ${req.params.id} (jobs are kept in memory; see GET /runs for history)`);
@@ -244,6 +204,25 @@ export class ReconcilerService {
       if (!r.ok) return sendError(res, r.status, r.error);
       res.status(202).json(r.job);
     });
+  }
+
+  /** POST /reconcile: a job for the pipeline the body names (none: every pipeline). */
+  private startJob(req: express.Request, res: express.Response): void {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (typeof body !== 'object' || Array.isArray(body)) return sendError(res, 400, 'body must be a JSON object like {"dryRun": true}');
+    if (body.dryRun !== undefined && typeof body.dryRun !== 'boolean') return sendError(res, 400, '"dryRun" must be true or false');
+    if (body.trigger !== undefined && body.trigger !== 'button' && body.trigger !== 'api') return sendError(res, 400, '"trigger" must be "button" or "api"');
+    if (body.pipeline !== undefined && body.pipeline !== null && typeof body.pipeline !== 'string') return sendError(res, 400, '"pipeline" must be a pipeline\'s name (absent: every pipeline)');
+    const pipeline = (body.pipeline as string | null | undefined) ?? null;
+    if (pipeline !== null && !this.pipelineNames.includes(pipeline)) return sendError(res, 404, `no pipeline "${pipeline}" (pipelines: ${this.pipelineNames.join(', ')})`, 'name one of them, or none to reconcile every pipeline');
+    const by = requestedBy(req);
+    if (!by.ok) return sendError(res, 400, by.error);
+    const job = this.jobs.start(body.dryRun === true, (body.trigger as 'button' | 'api') ?? 'api', by.user, pipeline);
+    res.status(202).location(`/reconcile/${job.id}`).json(job);
+  }
+
+  /** The recorded runs (reconcile_runs), and one run with its batches. */
+  private historyRoutes(app: express.Express, auth: express.RequestHandler): void {
     app.get('/runs', auth, async (req, res) => {
       const limit = Math.min(500, Math.max(1, Number(req.query.limit ?? 50) || 50));
       const pipeline = req.query.pipeline;
@@ -259,41 +238,32 @@ export class ReconcilerService {
       const id = String(req.params.id);
       if (!RUN_ID.test(id)) return sendError(res, 400, `"${id.slice(0, 64)}" is not a run id (a UUID, as GET /runs lists them)`);
       try {
-        const run = await this.runDetail(id);
+        const run = await runDetail(this.pool, id);
         if (!run) return sendError(res, 404, `no recorded reconcile run ${id}`, 'dry runs are not recorded; GET /runs lists the recorded ones');
         res.json(run);
       } catch (e) {
         sendError(res, 503, `cannot read reconcile_runs: ${(e as Error).message}`, 'is MySQL up?');
       }
     });
-    // The target's settings that decide speed and safety (pipewarden doctor), for the app's
-    // Configuration page: a target that does not answer is a finding, not an error.
-    app.get('/doctor', auth, async (_req, res) => {
-      try {
-        res.json(await runDoctor(this.config));
-      } catch (e) {
-        sendError(res, 500, `the checks could not run: ${(e as Error).message}`);
-      }
-    });
-    app.post('/alertmanager', auth, (req, res) => {
-      const parsed = alertmanagerPayload.safeParse(req.body);
-      if (!parsed.success) {
-        this.metrics.alertNotifications.inc({ action: 'invalid' });
-        return sendError(res, 400, `not an Alertmanager v4 webhook payload: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-      }
-      const decisions = this.alerts.classify(parsed.data);
-      let job = null;
-      for (const d of decisions) this.metrics.alertNotifications.inc({ action: d.action });
-      const firing = decisions.filter((d) => d.action === 'reconcile');
-      if (firing.length > 0) {
-        // The alerts' `pipeline` labels: one known pipeline → that one; else every pipeline.
-        job = this.jobs.start(false, 'alert', undefined, jobPipeline(firing.map((d) => d.pipeline), this.pipelineNames));
-        this.log.info('alert triggered a reconcile', { alerts: firing.map((d) => d.alertname), pipeline: job.pipeline, job: job.id, joined: job.alreadyRunning === true });
-      }
-      res.json({ decisions, job });
-    });
-    installErrorHandlers(app, this.log);
-    return app;
+  }
+
+  /** POST /alertmanager: each alert classified; the firing ones the reconciler handles start a real run. */
+  private onAlerts(req: express.Request, res: express.Response): void {
+    const parsed = alertmanagerPayload.safeParse(req.body);
+    if (!parsed.success) {
+      this.metrics.alertNotifications.inc({ action: 'invalid' });
+      return sendError(res, 400, `not an Alertmanager v4 webhook payload: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    }
+    const decisions = this.alerts.classify(parsed.data);
+    let job = null;
+    for (const d of decisions) this.metrics.alertNotifications.inc({ action: d.action });
+    const firing = decisions.filter((d) => d.action === 'reconcile');
+    if (firing.length > 0) {
+      // The alerts' `pipeline` labels: one known pipeline → that one; else every pipeline.
+      job = this.jobs.start(false, 'alert', undefined, jobPipeline(firing.map((d) => d.pipeline), this.pipelineNames));
+      this.log.info('alert triggered a reconcile', { alerts: firing.map((d) => d.alertname), pipeline: job.pipeline, job: job.id, joined: job.alreadyRunning === true });
+    }
+    res.json({ decisions, job });
   }
 
   start(): void {

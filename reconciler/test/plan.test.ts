@@ -1,5 +1,5 @@
 import type { IntentRecord } from '@pipewarden/core';
-import { candidateIds, compareSource, firstOccurrences, inSourceOrder, incomplete, runOutcome } from '../src/plan';
+import { NOTHING_DONE, batchRepairRows, candidateIds, compareSource, firstOccurrences, inSourceOrder, incomplete, keylessBatchVerified, runOutcome, runVerdict } from '../src/plan';
 
 function intent(id: string, key: string, firstRecord: number): IntentRecord {
   return { t: 'intent', id, src: { key, etag: 'e', firstRecord, records: 1000, startByte: 0, endByte: 1, firstLine: firstRecord + 1 }, rows: 1000, rejected: 0, check: '0:0', ts: 0 };
@@ -76,5 +76,64 @@ describe('runOutcome', () => {
     ['nothing found', base, 'nothing_to_do'],
   ])('%s → %s', (_label, facts, outcome) => {
     expect(runOutcome(facts)).toBe(outcome);
+  });
+});
+
+describe('batchRepairRows', () => {
+  const lines = [line('1', 'A:first'), line('2', 'A'), line('1', 'A:second'), line('3', 'A')];
+
+  test('first: the lines of the lacking keys, first occurrence only; each counted missing', () => {
+    const claimed = new Set<string>();
+    expect(batchRepairRows(lines, new Set(['1', '3']), 'first', claimed, keyOf)).toEqual({ toInsert: [line('1', 'A:first'), line('3', 'A')], missing: 2 });
+    expect([...claimed]).toEqual(['1', '3']);
+  });
+
+  test('first: a key an earlier batch of the run claimed is neither sent nor counted again', () => {
+    const claimed = new Set(['1']);
+    expect(batchRepairRows(lines, new Set(['1', '3']), 'first', claimed, keyOf)).toEqual({ toInsert: [line('3', 'A')], missing: 1 });
+  });
+
+  test('last: the whole batch is sent; each lacking key counted once across the run', () => {
+    const claimed = new Set<string>();
+    const missing = new Set(['1', '3']); // both batches see the same MySQL (a dry run writes nothing in between)
+    expect(batchRepairRows(lines, missing, 'last', claimed, keyOf)).toEqual({ toInsert: lines, missing: 2 });
+    const later = [line('3', 'B'), line('4', 'B')];
+    expect(batchRepairRows(later, new Set(['3', '4']), 'last', claimed, keyOf)).toEqual({ toInsert: later, missing: 1 });
+  });
+
+  test('last: no lacking key, nothing missing, the batch still sent (the positions decide)', () => {
+    expect(batchRepairRows(lines, new Set(), 'last', new Set(), keyOf)).toEqual({ toInsert: lines, missing: 0 });
+  });
+
+  test('keyless: the whole batch, every row missing, keys neither read nor claimed', () => {
+    const claimed = new Set<string>();
+    expect(batchRepairRows(lines, undefined, 'keep', claimed, keyOf)).toEqual({ toInsert: lines, missing: 4 });
+    expect(claimed.size).toBe(0);
+  });
+});
+
+describe('keylessBatchVerified', () => {
+  test.each([
+    ['every row sent went in', { written: true, inserted: 5, sent: 5 }, true],
+    ['a row missing', { written: true, inserted: 4, sent: 5 }, false],
+    ['the ledger had the batch already: nothing written, its rows came with it', { written: false, inserted: 0, sent: 5 }, true],
+  ])('%s → %s', (_label, batch, ok) => {
+    expect(keylessBatchVerified(batch)).toBe(ok);
+  });
+});
+
+describe('runVerdict', () => {
+  test('a dry run verifies nothing, whatever it found', () => {
+    expect(runVerdict(true, { verified: true, batchesRepaired: 0, resolvedFromLedger: 3 })).toEqual({ verification: 'skipped', outcome: 'dry_run' });
+  });
+
+  test('a real run: its verification and runOutcome', () => {
+    expect(runVerdict(false, { verified: false, batchesRepaired: 2, resolvedFromLedger: 0 })).toEqual({ verification: 'failed', outcome: 'failed' });
+    expect(runVerdict(false, { verified: true, batchesRepaired: 2, resolvedFromLedger: 0 })).toEqual({ verification: 'ok', outcome: 'success' });
+  });
+
+  test('before anything ran: ok and nothing to do (a dry run: skipped, dry_run)', () => {
+    expect(runVerdict(false, NOTHING_DONE)).toEqual({ verification: 'ok', outcome: 'nothing_to_do' });
+    expect(runVerdict(true, NOTHING_DONE)).toEqual({ verification: 'skipped', outcome: 'dry_run' });
   });
 });
