@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, datasetOf, parseMysqlUrl, type Config, type Logger } from '@pipewarden/core';
-import { REPO_ROOT, resolveSparkTools, runSparkJob, writeSpecFile } from '../loader/src/engine/spark-process';
+import { REPO_ROOT, resolveSparkTools, runSparkJob, writeSpecFile } from '../loader/src/engine/spark/process';
 
 /** MariaDB Connector/J from Debian's libmariadb-java (installed by scripts/bootstrap.sh). */
 export const MARIADB_JDBC_JAR = process.env.PIPEWARDEN_JDBC_JAR ?? '/usr/share/java/mariadb-java-client.jar';

@@ -11,7 +11,7 @@
 // compiling the 3.8 MB of the services.
 //
 // The bundles live in <package>/dist/, beside the folders that travel with them (core/spec,
-// loader/spark, provisioning). Code that finds those through `__dirname` keeps working:
+// loader/src/engine/spark/job, provisioning). Code that finds those through `__dirname` keeps working:
 // each of our modules sees the folder it has in the repository, under the package root.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';

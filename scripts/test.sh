@@ -14,7 +14,7 @@ step "unused code";        npm run --silent lint:unused
 step "repeated code";      npm run --silent lint:repeated
 step "unit tests";         npx jest --selectProjects unit --ci
 if [ -x .venv/bin/python ]; then
-  step "spark job (python)"; .venv/bin/python -m unittest discover -s loader/spark -p 'test_*.py'
+  step "spark job (python)"; .venv/bin/python -m unittest discover -s loader/test/spark-job -p 'test_*.py'
 fi
 step "integration tests";  npx jest --selectProjects integration --ci --runInBand
 # The nemesis (test/soak.ts) on fixed seeds, each a workload and fault schedule; any

@@ -57,10 +57,10 @@ afterAll(async () => {
 
 test('the installed package carries the Spark job, the spec and the provisioning files, and no tests', () => {
   const pkg = join(PREFIX, 'lib', 'node_modules', 'pipewarden');
-  for (const f of ['dist/pipewarden.cjs', 'dist/lib.cjs', 'dist/s3rver.cjs', 'cli/bin/healthcheck.cjs', 'core/spec/datasets/nyc-parking-violations.yaml', 'core/spec/dataset-spec.schema.json', 'loader/spark/transform.py', 'loader/spark/pwvec.py', 'provisioning/prometheus/rules/pipewarden.yml', 'provisioning/Dockerfile', 'CHANGELOG.md', 'LICENSE', 'dist/THIRD-PARTY-NOTICES.txt']) {
+  for (const f of ['dist/pipewarden.cjs', 'dist/lib.cjs', 'dist/s3rver.cjs', 'cli/bin/healthcheck.cjs', 'core/spec/datasets/nyc-parking-violations.yaml', 'core/spec/dataset-spec.schema.json', 'loader/src/engine/spark/job/transform.py', 'loader/src/engine/spark/job/pwvec.py', 'provisioning/prometheus/rules/pipewarden.yml', 'provisioning/Dockerfile', 'CHANGELOG.md', 'LICENSE', 'dist/THIRD-PARTY-NOTICES.txt']) {
     expect({ f, present: spawnSync('test', ['-f', join(pkg, f)]).status === 0 }).toEqual({ f, present: true });
   }
-  expect(spawnSync('test', ['-e', join(pkg, 'loader', 'spark', 'test_split.py')]).status).not.toBe(0);
+  expect(spawnSync('test', ['-e', join(pkg, 'loader', 'test', 'spark-job', 'test_split.py')]).status).not.toBe(0);
   expect(spawnSync('test', ['-e', join(pkg, 'node_modules')]).status).not.toBe(0);
   // The bundled third-party code travels with its licenses.
   const notices = readFileSync(join(pkg, 'dist', 'THIRD-PARTY-NOTICES.txt'), 'utf8');

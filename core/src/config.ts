@@ -144,7 +144,7 @@ export const VARIABLES: Variable[] = [
   { env: 'PIPEWARDEN_DATASET', path: 'dataset', default: 'builtin:nyc-parking-violations', description: 'The dataset spec (YAML or JSON file, or builtin:NAME) that says what the source\'s CSV holds and which table it goes to.' },
   { env: 'PIPEWARDEN_TABLE', path: 'table', description: 'Load into this table instead of the spec\'s (one-off loads; `--table`).' },
   { env: 'PIPEWARDEN_PIPELINE', path: 'pipeline', description: 'Which pipeline of the config file\'s `pipelines` a command works on (`--pipeline`); services run them all.' },
-  { env: 'PIPEWARDEN_ENGINE', path: 'engine', default: 'inline', description: 'inline (TypeScript, streaming) or spark (spark-submit loader/spark/transform.py).' },
+  { env: 'PIPEWARDEN_ENGINE', path: 'engine', default: 'inline', description: 'inline (TypeScript, streaming) or spark (spark-submit loader/src/engine/spark/job/transform.py).' },
   { env: 'PIPEWARDEN_WAL_DIR', path: 'wal.dir', description: 'Write-ahead log folder (default <run dir>/wal).' },
   { env: 'PIPEWARDEN_WAL_FSYNC', path: 'wal.fsync', default: 'batch', description: 'always (every record), batch (every intent; commits ride on the next) or never.' },
   { env: 'PIPEWARDEN_WAL_SEGMENT_BYTES', path: 'wal.segmentBytes', default: String(64 << 20), description: 'Roll the WAL to a new segment past this size.' },

@@ -13,7 +13,7 @@ import { runLoad } from '../src/load';
 import { putFile } from '../src/s3-admin';
 import { createS3Client, openSource } from '../src/source';
 import { createSparkEngine } from '../src/engine/spark';
-import { SparkJobError } from '../src/engine/spark-process';
+import { SparkJobError } from '../src/engine/spark/process';
 import { captureLogger, drainEngine, inlineEngine, sparkSkipReason } from './helpers/spark-testkit';
 import { startTestStack, type TestStack } from '../../test/helpers/stack';
 

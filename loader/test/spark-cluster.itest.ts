@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { loadConfig, s3Endpoint, type Config } from '@pipewarden/core';
 import { createSparkEngine, sparkStagingDir } from '../src/engine/spark';
-import { REPO_ROOT } from '../src/engine/spark-process';
+import { REPO_ROOT } from '../src/engine/spark/process';
 import { putFile } from '../src/s3-admin';
 import { createS3Client, openSource } from '../src/source';
 import { startTestStack, type TestStack } from '../../test/helpers/stack';

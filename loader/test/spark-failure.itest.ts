@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { datasetOf, loadConfig, type Config } from '@pipewarden/core';
 import { createSparkEngine, sparkStagingDir } from '../src/engine/spark';
-import { SparkJobError, resolveSparkTools, runSparkJob, writeSpecFile } from '../src/engine/spark-process';
+import { SparkJobError, resolveSparkTools, runSparkJob, writeSpecFile } from '../src/engine/spark/process';
 import { captureLogger, drainEngine, inlineEngine, sparkSkipReason } from './helpers/spark-testkit';
 import { generate } from '../src/generate';
 import { LocalSource } from '../src/source/local';

@@ -13,7 +13,7 @@ import { generate } from '../src/generate';
 import { putFile } from '../src/s3-admin';
 import { createS3Client } from '../src/source';
 import { createSparkEngine } from '../src/engine/spark';
-import { SparkJobError } from '../src/engine/spark-process';
+import { SparkJobError } from '../src/engine/spark/process';
 import { captureLogger, sparkSkipReason } from './helpers/spark-testkit';
 import { REPO_ROOT } from '@pipewarden/stack';
 import { startTestStack, SHARED_SAMPLE, type TestStack } from '../../test/helpers/stack';

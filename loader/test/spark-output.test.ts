@@ -4,8 +4,8 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SparkOutputFollower, parseSparkLine, partFiles, readSparkRecords, readSparkSummary, type SparkRecord } from '../src/engine/spark-output';
-import { SparkJobError, relevantStderr } from '../src/engine/spark-process';
+import { SparkOutputFollower, parseSparkLine, partFiles, readSparkRecords, readSparkSummary, type SparkRecord } from '../src/engine/spark/output';
+import { SparkJobError, relevantStderr } from '../src/engine/spark/process';
 
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
 

@@ -12,7 +12,7 @@ import { createSparkEngine } from '../src/engine/spark';
 import { captureLogger, drainEngine, sparkSkipReason, type Drained } from './helpers/spark-testkit';
 import { LocalSource } from '../src/source/local';
 import { expectSameBatches } from './helpers/engine-parity';
-import { VECTORS_PATH, type SpecVectors } from '../spark/rules_vectors';
+import { VECTORS_PATH, type SpecVectors } from './spark-job/rules_vectors';
 
 jest.setTimeout(300_000);
 
@@ -94,7 +94,7 @@ describeSpark('Spark engine parity with the inline engine, per dataset', () => {
 
   test('every type\'s edge values (the rules vectors as CSV), records crossing tiny partitions', async () => {
     const vectors = JSON.parse(readFileSync(VECTORS_PATH, 'utf8')) as SpecVectors[];
-    const v = vectors.find((x) => x.ref === 'loader/spark/testdata/all-types.yaml')!;
+    const v = vectors.find((x) => x.ref === 'loader/test/spark-job/testdata/all-types.yaml')!;
     const file = join(dir, 'all-types.csv');
     writeFileSync(file, vectorsCsv(v));
     const { inline: a, spark: b } = await both(join(REPO, v.ref), file, 50, 4 << 10);
@@ -106,7 +106,7 @@ describeSpark('Spark engine parity with the inline engine, per dataset', () => {
 
   test.each(['nulls', 'patterns'])('the %s test spec (NULL spellings; patterns both regex engines read alike) on its rules vectors, across tiny partitions', async (name) => {
     const vectors = JSON.parse(readFileSync(VECTORS_PATH, 'utf8')) as SpecVectors[];
-    const v = vectors.find((x) => x.ref === `loader/spark/testdata/${name}.yaml`)!;
+    const v = vectors.find((x) => x.ref === `loader/test/spark-job/testdata/${name}.yaml`)!;
     const file = join(dir, `${name}.csv`);
     writeFileSync(file, vectorsCsv(v));
     const { inline: a, spark: b } = await both(join(REPO, v.ref), file, 50, 4 << 10);

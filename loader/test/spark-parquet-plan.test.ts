@@ -1,7 +1,7 @@
 // The columns Spark 3.5 cannot read at all refuse the whole file before a job starts (found
 // in review: the job failed after staging and a JVM start, while the inline engine reads them).
 import type { FileMetaData, SchemaElement } from 'hyparquet';
-import { sparkRefuses } from '../src/engine/spark-parquet';
+import { sparkRefuses } from '../src/engine/spark/parquet';
 import { parquetColumns } from '../src/engine/parquet/schema';
 
 const columns = (...fields: SchemaElement[]) => parquetColumns('f.parquet', { schema: [{ name: 'root', num_children: fields.length }, ...fields] } as unknown as FileMetaData);

@@ -26,7 +26,7 @@ const REPO = join(__dirname, '..', '..');
 const PYTHON = join(REPO, '.venv', 'bin', 'python');
 const SHARED = join(REPO, '..', 'shared', 'data', 'nyc-parking-fy2014-head.csv');
 const SAMPLE = existsSync(SHARED) ? SHARED : join(REPO, 'data', 'nyc-parking-fy2014-sample.csv');
-const ALL_TYPES = join(REPO, 'loader', 'spark', 'testdata', 'all-types.yaml');
+const ALL_TYPES = join(REPO, 'loader', 'test', 'spark-job', 'testdata', 'all-types.yaml');
 
 describeSpark('Spark engine reading Parquet, parity with the inline engine', () => {
   let dir: string;
@@ -35,7 +35,7 @@ describeSpark('Spark engine reading Parquet, parity with the inline engine', () 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'pw-spark-parquet-'));
     execFileSync(PYTHON, [join(REPO, 'scripts', 'csv-to-parquet.py'), '--row-group-rows', '400', SAMPLE, join(dir, 'nyc.parquet')], { stdio: 'pipe' });
-    execFileSync(PYTHON, [join(REPO, 'loader', 'spark', 'testdata', 'typed_parquet.py'), dir, '3000', '1818'], { stdio: 'pipe' });
+    execFileSync(PYTHON, [join(REPO, 'loader', 'test', 'spark-job', 'testdata', 'typed_parquet.py'), dir, '3000', '1818'], { stdio: 'pipe' });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

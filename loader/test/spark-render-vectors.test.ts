@@ -1,8 +1,8 @@
 // render_vectors.json is what test_parquet.py holds the Spark job's Parquet renderer
 // (pwparquet.py) to: it must be what the inline engine's renderer (rendererOf) writes today
-// (regenerate: npx tsx loader/spark/render_vectors.ts).
+// (regenerate: npx tsx loader/test/spark-job/render_vectors.ts).
 import { readFileSync } from 'node:fs';
-import { RENDER_VECTORS_PATH, renderVectors, type RenderCase } from '../spark/render_vectors';
+import { RENDER_VECTORS_PATH, renderVectors, type RenderCase } from './spark-job/render_vectors';
 
 test("the committed render vectors are what the inline engine's renderer writes now", () => {
   const committed = JSON.parse(readFileSync(RENDER_VECTORS_PATH, 'utf8')) as RenderCase[];

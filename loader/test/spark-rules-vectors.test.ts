@@ -1,8 +1,8 @@
 // rules_vectors.json is what test_rules.py holds the Spark job's rules (pwnorm.py, pwvec.py,
 // pwformat.py) to: it must be what core's reference rules (rulesFor) give today, for every
-// spec it covers (regenerate: npx tsx loader/spark/rules_vectors.ts).
+// spec it covers (regenerate: npx tsx loader/test/spark-job/rules_vectors.ts).
 import { readFileSync } from 'node:fs';
-import { VECTORS_PATH, vectors, type SpecVectors } from '../spark/rules_vectors';
+import { VECTORS_PATH, vectors, type SpecVectors } from './spark-job/rules_vectors';
 
 test('the committed rules vectors are what core\'s reference rules give now', () => {
   const committed = JSON.parse(readFileSync(VECTORS_PATH, 'utf8')) as SpecVectors[];

@@ -9,7 +9,7 @@ import { generate } from '../src/generate';
 import { putFile } from '../src/s3-admin';
 import { createS3Client, openSource } from '../src/source';
 import { createSparkEngine, sparkStagingDir } from '../src/engine/spark';
-import { REPO_ROOT } from '../src/engine/spark-process';
+import { REPO_ROOT } from '../src/engine/spark/process';
 import { captureLogger, drainEngine, inlineEngine, sparkSkipReason } from './helpers/spark-testkit';
 import { startTestStack, SHARED_SAMPLE, type TestStack } from '../../test/helpers/stack';
 

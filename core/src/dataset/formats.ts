@@ -1,6 +1,6 @@
 // Date and time format strings of the dataset spec. Deliberately small (a token language,
 // not strftime): each engine implements the same few tokens, and the Spark job's port
-// (loader/spark/pwformat.py) must match this one byte for byte.
+// (loader/src/engine/spark/job/pwformat.py) must match this one byte for byte.
 //
 //   YYYY        4-digit year
 //   MM DD       2-digit month, day          M D    1 or 2 digits

@@ -10,7 +10,7 @@
 // bytes up to the next line end, of which only a prefix is kept; the rest is read and
 // dropped. Objects whose lines end in a lone CR (classic Mac OS) are refused at their top:
 // read by LF they would be one record, and silently reinterpreting them would part from the
-// Spark job's splitter (loader/spark/pwcsv.py), which ports this file byte for byte.
+// Spark job's splitter (./spark/job/pwcsv.py), which ports this file byte for byte.
 
 import { isAscii, isUtf8 } from 'node:buffer';
 
@@ -91,6 +91,10 @@ const COMMA = 44;
 const QUOTE = 34;
 const LF = 10;
 const CR = 13;
+/** closingQuote(): the buffer ends inside the quoted field. */
+const UNCLOSED = -1;
+/** closingQuote(): a quote ends the buffer; what follows it decides. */
+const AWAIT_BYTES = -2;
 
 export interface CsvRecordReaderOptions {
   /** Absolute offset of the first byte pushed (for resumed ranged reads). */
@@ -285,29 +289,14 @@ export class CsvRecordReader {
     for (;;) {
       // one field
       if (i < n && buf[i] === QUOTE) {
-        let j = i + 1;
-        let hasEscapes = false;
-        let closed = -1;
-        while (j < n) {
-          const c = buf[j];
-          if (c === QUOTE) {
-            if (j + 1 < n && buf[j + 1] === QUOTE) {
-              hasEscapes = true;
-              j += 2;
-              continue;
-            }
-            if (j + 1 >= n && !eof) return null; // need to see what follows the quote
-            closed = j;
-            break;
-          }
-          if (c === LF) newlinesInside++;
-          j++;
-        }
-        if (closed < 0) {
-          if (!eof && j - start <= this.maxRecordBytes) return null;
+        const closed = this.closingQuote(buf, i, eof);
+        if (closed === AWAIT_BYTES) return null;
+        if (closed === UNCLOSED) {
+          if (!eof && n - start <= this.maxRecordBytes) return null;
           return this.malformed(buf, start, 'unclosed quoted field', eof);
         }
-        fields.push(hasEscapes ? -(i + 1) - 1 : i + 1, closed);
+        fields.push(this.quotedEscapes ? -(i + 1) - 1 : i + 1, closed);
+        newlinesInside += this.quotedLfs;
         i = closed + 1;
         if (i >= n) {
           if (!eof) return null;
@@ -341,6 +330,41 @@ export class CsvRecordReader {
       }
       return this.finish(buf, start, end, j + 1, fields, newlinesInside);
     }
+  }
+
+  /** Set by closingQuote(): the field has "" escapes, and how many line ends it holds. */
+  private quotedEscapes = false;
+  private quotedLfs = 0;
+
+  /**
+   * The closing quote of the quoted field opening at `open`: its index, UNCLOSED when the
+   * buffer ends inside the field, AWAIT_BYTES when the byte after a quote at the buffer's
+   * end is still to come ("" or the end?). Sets quotedEscapes and quotedLfs.
+   */
+  private closingQuote(buf: Buffer, open: number, eof: boolean): number {
+    const n = buf.length;
+    let j = open + 1;
+    let escapes = false;
+    let lfs = 0;
+    let closed = UNCLOSED;
+    while (j < n) {
+      const c = buf[j];
+      if (c === QUOTE) {
+        if (j + 1 < n && buf[j + 1] === QUOTE) {
+          escapes = true;
+          j += 2;
+          continue;
+        }
+        if (j + 1 >= n && !eof) return AWAIT_BYTES; // need to see what follows the quote
+        closed = j;
+        break;
+      }
+      if (c === LF) lfs++;
+      j++;
+    }
+    this.quotedEscapes = escapes;
+    this.quotedLfs = lfs;
+    return closed;
   }
 
   private finish(buf: Buffer, start: number, contentEnd: number, next: number, ranges: number[], newlinesInside: number): { record: CsvRecord; next: number } {

@@ -120,6 +120,38 @@ function viaCheck(w: RowWriter, rule: ColumnRule, b: Buffer, s: number, e: numbe
   return true;
 }
 
+/**
+ * Write a non-empty, trimmed field b[s..e) by its column's rule; false when the rule refuses
+ * it (nothing written then).
+ */
+function writeValue(w: RowWriter, rule: ColumnRule, b: Buffer, s: number, e: number): boolean {
+  switch (rule.kind) {
+    case KIND_STRING: {
+      const len = e - s;
+      const ok = len >= rule.minLength && len <= rule.maxLength;
+      if (ok) putText(w, b, s, e, 0);
+      return ok;
+    }
+    case KIND_INTEGER:
+      return writeInteger(b, s, e, rule.integer!, w);
+    case KIND_DECIMAL:
+      return writeDecimal(b, s, e, rule.decimal!, w);
+    case KIND_TEMPORAL:
+      return writeTemporal(b, s, e, rule.temporal!, w);
+    case KIND_PATTERN:
+      if (rule.fixedPattern !== null) {
+        // ASCII case changes keep the length.
+        const ok = matchesFixed(b, s, e, rule.fixedPattern) && e - s >= rule.minLength && e - s <= rule.maxLength;
+        if (ok) putText(w, b, s, e, rule.caseMode);
+        return ok;
+      }
+      return viaCheck(w, rule, b, s, e); // any other pattern: the column's RegExp on the field's text
+    case KIND_LOOKUP:
+    default:
+      return viaCheck(w, rule, b, s, e);
+  }
+}
+
 /** The fast path of one dataset's rules. */
 export class FastRows {
   private readonly cols: readonly ColumnRule[];
@@ -208,35 +240,7 @@ export class FastRows {
         putNull(w);
         continue;
       }
-      let ok: boolean;
-      switch (rule.kind) {
-        case KIND_STRING: {
-          const len = e - s;
-          ok = len >= rule.minLength && len <= rule.maxLength;
-          if (ok) putText(w, b, s, e, 0);
-          break;
-        }
-        case KIND_INTEGER:
-          ok = writeInteger(b, s, e, rule.integer!, w);
-          break;
-        case KIND_DECIMAL:
-          ok = writeDecimal(b, s, e, rule.decimal!, w);
-          break;
-        case KIND_TEMPORAL:
-          ok = writeTemporal(b, s, e, rule.temporal!, w);
-          break;
-        case KIND_PATTERN:
-          if (rule.fixedPattern !== null) {
-            // ASCII case changes keep the length.
-            ok = matchesFixed(b, s, e, rule.fixedPattern) && e - s >= rule.minLength && e - s <= rule.maxLength;
-            if (ok) putText(w, b, s, e, rule.caseMode);
-          } else ok = viaCheck(w, rule, b, s, e); // any other pattern: the column's RegExp on the field's text
-          break;
-        case KIND_LOOKUP:
-        default:
-          ok = viaCheck(w, rule, b, s, e);
-          break;
-      }
+      const ok = writeValue(w, rule, b, s, e);
       if (!ok) {
         if (rule.required) {
           w.len = start;
@@ -251,16 +255,19 @@ export class FastRows {
     }
     const counts = oddities.counts;
     for (let k = 0; k < nOdd; k++) counts[this.odd[k]]++;
-    const nkeys = this.keyIndexes.length;
-    const buf = w.buf;
-    if (nkeys === 1) keyOut[0] = buf.toString(this.keyEncoding, keyPos[0], keyPos[1]);
-    else if (nkeys === 0) keyOut[0] = buf.toString(this.keyEncoding, start, w.len);
-    else {
-      let k = buf.toString(this.keyEncoding, keyPos[0], keyPos[1]);
-      for (let i = 1; i < nkeys; i++) k += '\t' + buf.toString(this.keyEncoding, keyPos[i * 2], keyPos[i * 2 + 1]);
-      keyOut[0] = k;
-    }
-    buf[w.len++] = LF;
+    keyOut[0] = this.keyText(w.buf, start, w.len);
+    w.buf[w.len++] = LF;
     return null;
+  }
+
+  /** The row's key text: its key columns' written text (tab-joined), or the whole row (`start`..`end`) when keyless. */
+  private keyText(buf: Buffer, start: number, end: number): string {
+    const nkeys = this.keyIndexes.length;
+    const keyPos = this.keyPos;
+    if (nkeys === 1) return buf.toString(this.keyEncoding, keyPos[0], keyPos[1]);
+    if (nkeys === 0) return buf.toString(this.keyEncoding, start, end);
+    let k = buf.toString(this.keyEncoding, keyPos[0], keyPos[1]);
+    for (let i = 1; i < nkeys; i++) k += '\t' + buf.toString(this.keyEncoding, keyPos[i * 2], keyPos[i * 2 + 1]);
+    return k;
   }
 }

@@ -51,6 +51,118 @@ export function recordsOf(object: SourceObject, f: () => CsvRecord[]): CsvRecord
   }
 }
 
+/**
+ * One CSV object's records cut into BatchDrafts of `batchSize` input records: the header
+ * (the object's first record, or the one the read resumes with) mapped to the spec, each
+ * record kept (the fast path, else the reference) or made a dead letter, the batch bounds.
+ */
+class CsvBatcher {
+  /** Where the read is in the object's bytes (the next chunk starts there). */
+  bytesRead: number;
+  private header: string[] | undefined;
+  private map: HeaderMap | undefined;
+  private headerError: string | undefined;
+  /** The ordinal of the next record. */
+  private ordinal: number;
+  private batch: BatchBuilder;
+  private readonly values: Value[] = []; // one row's normalized values (the reference path), reused row after row
+
+  constructor(
+    private readonly rules: RowRules,
+    private readonly fast: FastRows,
+    private readonly object: SourceObject,
+    private readonly start: EngineStart,
+  ) {
+    this.header = start.header;
+    if (this.header) this.mapHeader(this.header);
+    this.ordinal = start.nextRecord;
+    this.batch = new BatchBuilder(this.ordinal, rules);
+    this.bytesRead = start.nextByte;
+  }
+
+  /** Take the next record; returns the batch it completes, if any (`last` when the range ends at it). */
+  add(r: CsvRecord): BatchDraft | undefined {
+    this.take(r);
+    // A range ends at its last record: its final batch is the last one, and the rest of the
+    // object is other ranges'.
+    const { end } = this.start;
+    if (end !== undefined && this.ordinal >= end.record) return this.finishBatch(true);
+    if (this.batch.records >= this.start.batchSize) return this.finishBatch(false);
+    return undefined;
+  }
+
+  /** The object's bytes are all read: the final (possibly empty) batch marks the object done; an empty one writes nothing. */
+  finalBatch(): BatchDraft {
+    const { end } = this.start;
+    if (end) throw new UserError(`${this.object.key}: its range ends at byte ${end.byte} with record ${end.record - 1}, but the bytes up to there hold only ${this.ordinal - 1} records`, 'the object changed under its ETag? run `pipewarden verify`');
+    return this.finishBatch(true);
+  }
+
+  /** A header that does not fit the spec rejects every row (bad_header), wherever the read begins. */
+  private mapHeader(h: string[]): void {
+    try {
+      this.map = this.rules.mapHeader(h);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      this.headerError = e.message;
+    }
+  }
+
+  private take(r: CsvRecord): void {
+    if (!this.header) {
+      // The first record of the object is its header.
+      this.header = r.fields;
+      this.mapHeader(this.header);
+      return;
+    }
+    if (isBlank(r)) return; // blank lines are not records
+    const b = this.batch;
+    if (b.records === 0) {
+      b.startByte = r.startByte;
+      b.firstLine = r.line;
+    }
+    b.records++;
+    b.endByte = r.endByte;
+    b.nextLine = r.nextLine;
+    this.ordinal++;
+    if (r.error) return reject(b, r, 'csv_error', r.error);
+    const map = this.map;
+    if (!map) return reject(b, r, 'bad_header', this.headerError?.slice(0, 255));
+    // Invalid UTF-8 would be stored as U+FFFD, altered text: the row is rejected whole, raw bytes kept.
+    if (!r.utf8Checked && !isUtf8(r.raw)) return reject(b, r, 'invalid_utf8');
+    const reason = this.fast.record(r, map, b.oddities, b.sink, b.keys, this.values);
+    if (reason !== null) return reject(b, r, reason, reason === 'column_count' ? `${r.fieldCount} fields, header has ${map.fieldCount}` : undefined);
+  }
+
+  private finishBatch(last: boolean): BatchDraft {
+    const b = this.batch;
+    const { bytesRead } = this;
+    const draft: BatchDraft = {
+      src: {
+        key: this.object.key,
+        etag: this.object.etag,
+        firstRecord: b.firstRecord,
+        records: b.records,
+        startByte: b.startByte < 0 ? bytesRead : b.startByte,
+        endByte: b.endByte < 0 ? bytesRead : b.endByte,
+        firstLine: b.firstLine,
+        ...(b.records > 0 ? { nextLine: b.nextLine } : {}),
+      },
+      tsv: b.sink.bytes(),
+      keys: b.keys,
+      rejects: b.rejects,
+      oddities: b.oddities,
+      header: this.header ?? [],
+      absent: this.map?.absent ?? [],
+      bytesRead,
+      nextLine: b.records > 0 ? b.nextLine : undefined,
+      last,
+    };
+    this.batch = new BatchBuilder(this.ordinal, this.rules);
+    return draft;
+  }
+}
+
 export class InlineEngine implements Engine {
   readonly name = 'inline' as const;
   private readonly fast: FastRows;
@@ -65,103 +177,25 @@ export class InlineEngine implements Engine {
     // reconcile's re-read may not have).
     if (object.format === undefined && object.encoding === undefined) await source.probe?.([object], signal);
     if (object.format === 'parquet') return yield* parquetBatches(this.rules, source, object, start, signal);
-    const { end } = start;
-    const stream = source.open(object, start.nextByte, signal, end?.byte);
+    const stream = source.open(object, start.nextByte, signal, start.end?.byte);
     const reader = new CsvRecordReader({ startByte: start.nextByte, startLine: start.nextLine });
-    let header: string[] | undefined = start.header;
-    let map: HeaderMap | undefined;
-    let headerError: string | undefined;
-    const { rules, fast } = this;
-    // A header that does not fit the spec rejects every row (bad_header), wherever the read begins.
-    const mapHeader = (h: string[]) => {
-      try {
-        map = rules.mapHeader(h);
-      } catch (e) {
-        if (!(e instanceof UserError)) throw e;
-        headerError = e.message;
-      }
-    };
-    if (header) mapHeader(header);
-    let ordinal = start.nextRecord;
-    const values: Value[] = []; // one row's normalized values (the reference path), reused row after row
-    let batch = new BatchBuilder(ordinal, rules);
-    let bytesRead = start.nextByte;
-    const { batchSize } = start;
-
-    const finishBatch = (last: boolean): BatchDraft => {
-      const b = batch;
-      const draft: BatchDraft = {
-        src: {
-          key: object.key,
-          etag: object.etag,
-          firstRecord: b.firstRecord,
-          records: b.records,
-          startByte: b.startByte < 0 ? bytesRead : b.startByte,
-          endByte: b.endByte < 0 ? bytesRead : b.endByte,
-          firstLine: b.firstLine,
-          ...(b.records > 0 ? { nextLine: b.nextLine } : {}),
-        },
-        tsv: b.sink.bytes(),
-        keys: b.keys,
-        rejects: b.rejects,
-        oddities: b.oddities,
-        header: header ?? [],
-        absent: map?.absent ?? [],
-        bytesRead,
-        nextLine: b.records > 0 ? b.nextLine : undefined,
-        last,
-      };
-      batch = new BatchBuilder(ordinal, rules);
-      return draft;
-    };
-
-    const take = (r: CsvRecord): void => {
-      if (!header) {
-        // The first record of the object is its header.
-        header = r.fields;
-        mapHeader(header);
-        return;
-      }
-      if (isBlank(r)) return; // blank lines are not records
-      const b = batch;
-      if (b.records === 0) {
-        b.startByte = r.startByte;
-        b.firstLine = r.line;
-      }
-      b.records++;
-      b.endByte = r.endByte;
-      b.nextLine = r.nextLine;
-      ordinal++;
-      if (r.error) return reject(b, r, 'csv_error', r.error);
-      if (!map) return reject(b, r, 'bad_header', headerError?.slice(0, 255));
-      // Invalid UTF-8 would be stored as U+FFFD, altered text: the row is rejected whole, raw bytes kept.
-      if (!r.utf8Checked && !isUtf8(r.raw)) return reject(b, r, 'invalid_utf8');
-      const reason = fast.record(r, map, b.oddities, b.sink, b.keys, values);
-      if (reason !== null) return reject(b, r, reason, reason === 'column_count' ? `${r.fieldCount} fields, header has ${map.fieldCount}` : undefined);
-    };
-
-    const split = (f: () => CsvRecord[]) => recordsOf(object, f);
-    // A range ends at its last record: its final batch is the last one, and the rest of the
-    // object is other ranges'.
-    const atEnd = () => end !== undefined && ordinal >= end.record;
+    const batcher = new CsvBatcher(this.rules, this.fast, object, start);
     for await (const chunk of stream) {
       if (signal.aborted) return;
-      bytesRead += (chunk as Buffer).length;
-      for (const r of split(() => reader.push(chunk as Buffer))) {
-        take(r);
-        if (atEnd()) return yield finishBatch(true);
-        if (batch.records >= batchSize) yield finishBatch(false);
+      batcher.bytesRead += (chunk as Buffer).length;
+      for (const r of recordsOf(object, () => reader.push(chunk as Buffer))) {
+        const draft = batcher.add(r);
+        if (draft) yield draft;
+        if (draft?.last) return;
       }
     }
-    for (const r of split(() => reader.end())) {
-      take(r);
-      if (atEnd()) return yield finishBatch(true);
-      if (batch.records >= batchSize) yield finishBatch(false);
+    for (const r of recordsOf(object, () => reader.end())) {
+      const draft = batcher.add(r);
+      if (draft) yield draft;
+      if (draft?.last) return;
     }
     if (signal.aborted) return;
-    if (end) throw new UserError(`${object.key}: its range ends at byte ${end.byte} with record ${end.record - 1}, but the bytes up to there hold only ${ordinal - 1} records`, 'the object changed under its ETag? run `pipewarden verify`');
-    // The final (possibly empty) batch marks the object done; an empty one writes nothing.
-    yield finishBatch(true);
+    yield batcher.finalBatch();
   }
 }
 

@@ -5,7 +5,7 @@ import { existsSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config } from '@pipewarden/core';
 import { freePort } from '@pipewarden/stack';
-import { resolveSparkTools } from '../../src/engine/spark-process';
+import { resolveSparkTools } from '../../src/engine/spark/process';
 
 export interface SparkCluster {
   masterUrl: string;

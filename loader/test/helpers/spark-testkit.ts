@@ -4,7 +4,7 @@
 import { datasetOf, rulesFor, type Config, type Logger } from '@pipewarden/core';
 import type { BatchDraft, Engine, EngineStart } from '../../src/engine/types';
 import type { Source, SourceObject } from '../../src/source/types';
-import { findJava } from '../../src/engine/spark-process';
+import { findJava } from '../../src/engine/spark/process';
 import { InlineEngine } from '../../src/engine/inline';
 
 /**

@@ -135,7 +135,7 @@ function uuidText(v: unknown): string {
 /**
  * How one Parquet column's values become text: everything a renderer depends on, as plain
  * data. The inline engine builds its renderer from it (rendererOf); the Spark engine hands it
- * to its job (loader/spark/pwparquet.py ports rendererOf), so both write the same text.
+ * to its job (loader/src/engine/spark/job/pwparquet.py ports rendererOf), so both write the same text.
  */
 export interface RenderSpec {
   kind: ValueKind;

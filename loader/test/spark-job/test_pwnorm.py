@@ -2,15 +2,16 @@
 semantics (core/src/dataset/types.ts, formats.ts; core/src/record/scan.ts). The exhaustive
 comparison with core's reference is test_rules.py; these say what the rules ARE.
 
-    .venv/bin/python -m unittest discover -s loader/spark -p 'test_*.py'
+    .venv/bin/python -m unittest discover -s loader/test/spark-job -p 'test_*.py'
 """
 import unittest
 
+import spark_job  # noqa: F401  (the job's folder on sys.path, first)
 import pwformat
 import pwnorm
 import test_specs
 
-ALL = test_specs.spec("loader/spark/testdata/all-types.yaml")
+ALL = test_specs.spec("loader/test/spark-job/testdata/all-types.yaml")
 FAA = test_specs.spec("data/datasets/faa-bird-strikes/spec.yaml")  # keyless
 COLS = {c["name"]: c for c in ALL["columns"]}
 

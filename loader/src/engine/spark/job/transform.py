@@ -61,7 +61,7 @@ OUT_BATCH = 8192
 
 
 def progress(**fields):
-    """A line the loader parses (loader/src/engine/spark-process.ts) to report progress."""
+    """A line the loader parses (loader/src/engine/spark/process.ts) to report progress."""
     sys.stderr.write("PIPEWARDEN_PROGRESS " + json.dumps(fields) + "\n")
     sys.stderr.flush()
 

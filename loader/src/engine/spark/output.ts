@@ -1,4 +1,4 @@
-// Reading what loader/spark/transform.py wrote: part files, each a contiguous run of
+// Reading what ./job/transform.py wrote: part files, each a contiguous run of
 // ordinals, one line per input record:
 //   ordinal \t line \t K \t oddity column indexes \t the row encoded as encodeTsvLine writes it
 //   ordinal \t line \t R \t reason \t base64(raw) \t base64(detail)
@@ -8,11 +8,11 @@
 // One-pass parts (numbers local to the part) start with "#\t<block start>" and end with
 // "#\tend\t<block end>\t<lines>\t<records>\t<tail>": enough to read them in order while
 // the job still runs (SparkOutputFollower), each part as soon as Spark commits it. The
-// output is a local folder or an S3 prefix (./spark-store.ts); a path stands for a folder.
+// output is a local folder or an S3 prefix (./store.ts); a path stands for a folder.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REJECT_REASONS, type RejectReason } from '@pipewarden/core';
-import { SparkJobError } from './spark-process';
-import { LocalOutput, type SparkOutputStore } from './spark-store';
+import { SparkJobError } from './process';
+import { LocalOutput, type SparkOutputStore } from './store';
 
 /** A Spark output: its store, or the path of a local folder. */
 export type SparkOutput = SparkOutputStore | string;

@@ -1,5 +1,5 @@
 // What the Spark engine's job needs to read a Parquet object as the inline engine does:
-// the object's row plan (./parquet/batches.ts planRows: the header, the columns the spec
+// the object's row plan (../parquet/batches.ts planRows: the header, the columns the spec
 // reads, how each renders), written as JSON beside the job's spec and passed as --parquet.
 // The loader reads the footer itself first (two ranged reads), so a column that cannot
 // feed the spec, or one Spark cannot read at all, is a clear error before a JVM starts.
@@ -8,13 +8,13 @@
 // `_metadata.row_index` (file order), not by partition, so batch ids are the same.
 import { writeFileSync } from 'node:fs';
 import { UserError, type RowRules } from '@pipewarden/core';
-import type { Source, SourceObject } from '../source/types';
-import { planRows } from './parquet/batches';
-import { ParquetFile } from './parquet/file';
-import type { RenderSpec } from './parquet/render';
-import type { ParquetColumn } from './parquet/schema';
+import type { Source, SourceObject } from '../../source/types';
+import { planRows } from '../parquet/batches';
+import { ParquetFile } from '../parquet/file';
+import type { RenderSpec } from '../parquet/render';
+import type { ParquetColumn } from '../parquet/schema';
 
-/** The JSON the job reads (loader/spark/pwparquet.py). */
+/** The JSON the job reads (./job/pwparquet.py). */
 export interface SparkParquetPlan {
   /** The object's rows: where the last part's block ends. */
   rows: number;
@@ -22,7 +22,7 @@ export interface SparkParquetPlan {
   header: string[];
   /** Fields the spec reads, in file order (all of them when the header does not map). */
   read: number[];
-  /** Per field, how its values render (./parquet/render.ts). */
+  /** Per field, how its values render (../parquet/render.ts). */
   columns: RenderSpec[];
 }
 

@@ -3,7 +3,7 @@ vectors rules_vectors.ts wrote from rulesFor(spec) for several specs (NYC, the t
 data/datasets fixtures, one of every type's options): same header maps and errors, same
 TSV bytes, oddity columns and reject reasons.
 
-    .venv/bin/python -m unittest discover -s loader/spark -p 'test_*.py'
+    .venv/bin/python -m unittest discover -s loader/test/spark-job -p 'test_*.py'
 """
 import json
 import os
@@ -11,6 +11,7 @@ import unittest
 
 import pyarrow as pa
 
+import spark_job  # noqa: F401  (the job's folder on sys.path, first)
 import pwcsv
 import pwnorm
 import pwvec

@@ -3,9 +3,9 @@ inline splitter around the record limit (over-long quoted and unquoted records, 
 at exactly the limit, an endless last line) and refuse lone-CR line ends the same way.
 
 The expected records are bounds_vectors.json, written by the inline splitter itself
-(npx tsx loader/spark/bounds_vectors.ts); fields and raw bytes are compared by sha256.
+(npx tsx loader/test/spark-job/bounds_vectors.ts); fields and raw bytes are compared by sha256.
 
-    .venv/bin/python -m unittest discover -s loader/spark -p 'test_*.py'
+    .venv/bin/python -m unittest discover -s loader/test/spark-job -p 'test_*.py'
 """
 import hashlib
 import json
@@ -14,6 +14,7 @@ import unittest
 
 import pyarrow as pa
 
+import spark_job  # noqa: F401  (the job's folder on sys.path, first)
 import pwcsv
 import transform
 

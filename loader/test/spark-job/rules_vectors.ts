@@ -1,19 +1,19 @@
 // Writes rules_vectors.json: for several resolved dataset specs, header mappings and
 // records with what core's reference rules (rulesFor(spec): mapHeader, normalizeRecord,
 // encodeTsvLine) make of them, for test_rules.py to hold the Spark job's port (pwnorm.py,
-// pwvec.py, pwformat.py) to, byte for byte. Run: npx tsx loader/spark/rules_vectors.ts
+// pwvec.py, pwformat.py) to, byte for byte. Run: npx tsx loader/test/spark-job/rules_vectors.ts
 //
 // The records vary one field at a time over values on and around each column's rule
 // (bounds, formats, cases, lengths, whitespace JavaScript trims and Python would not),
 // from a row every column accepts, plus seeded random rows mixing them.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { prng } from '../src/generate';
-import { render } from '../src/generate-columns';
+import { prng } from '../../src/generate';
+import { render } from '../../src/generate-columns';
 import { encodeTsvLine, parseFormat, readSpec, rulesFor, UserError, type HeaderMap, type ResolvedColumn, type ResolvedSpec } from '@pipewarden/core';
 
 export const VECTORS_PATH = join(__dirname, 'rules_vectors.json');
-const REPO = join(__dirname, '..', '..');
+const REPO = join(__dirname, '..', '..', '..');
 
 /** The specs the port is held to: the built-in one, the fixtures of data/datasets, and one of every type's options. */
 export const SPEC_REFS = [

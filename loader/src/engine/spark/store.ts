@@ -1,12 +1,12 @@
 // Where a Spark job's output lives, for the loader that follows it: a local folder (the job
 // runs on this machine, or on a cluster sharing its disk), or a prefix on S3 that the job
 // writes through s3a (a cluster on other hosts: no shared file system needed). The output
-// reader (./spark-output.ts) sees only this interface.
+// reader (./output.ts) sees only this interface.
 import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { closeSync, createReadStream, existsSync, openSync, readFileSync, readSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { explainS3Error, parseS3Url } from '../source/s3';
+import { explainS3Error, parseS3Url } from '../../source/s3';
 
 export interface SparkOutputStore {
   /** What the job's --output gets: a local path, or s3a://bucket/prefix. */

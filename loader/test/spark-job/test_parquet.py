@@ -1,9 +1,9 @@
 """The Spark job's Parquet renderer (pwparquet.render) against the inline engine's
 (loader/src/engine/parquet/render.ts): render_vectors.json holds values as Spark hands
 them over with the texts the inline engine writes for the same stored values. Regenerate
-with `npx tsx loader/spark/render_vectors.ts`; a unit test fails when it is stale.
+with `npx tsx loader/test/spark-job/render_vectors.ts`; a unit test fails when it is stale.
 
-    .venv/bin/python -m unittest discover -s loader/spark -p 'test_*.py'
+    .venv/bin/python -m unittest discover -s loader/test/spark-job -p 'test_*.py'
 """
 import json
 import os
@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pyarrow as pa
 
+import spark_job  # noqa: F401  (the job's folder on sys.path, first)
 import pwparquet
 
 HERE = os.path.dirname(os.path.abspath(__file__))

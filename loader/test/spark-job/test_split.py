@@ -1,7 +1,7 @@
 """Property tests of the splitting shortcuts against the plain splitter, on random inputs
 made of the characters that matter to CSV (quotes, commas, CR, LF) and some text.
 
-    .venv/bin/python -m unittest discover -s loader/spark -p 'test_*.py'
+    .venv/bin/python -m unittest discover -s loader/test/spark-job -p 'test_*.py'
 
 (The byte-for-byte parity with the inline engine itself is tested from TypeScript:
 loader/test/spark-parity.itest.ts.)
@@ -11,6 +11,7 @@ import unittest
 
 import re
 
+import spark_job  # noqa: F401  (the job's folder on sys.path, first)
 import pwcsv
 import pwnorm
 import test_specs

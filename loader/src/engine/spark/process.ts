@@ -2,13 +2,15 @@
 // thing that can be missing), start the job in its own process group so an abort stops the
 // JVM and its Python workers together, turn Spark's stderr into progress log lines, and on
 // failure report the few stderr lines that say why instead of a page of stack frames.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 import { UserError, type Config, type Logger, type ResolvedSpec } from '@pipewarden/core';
 
-export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
-export const TRANSFORM_PY = join(REPO_ROOT, 'loader', 'spark', 'transform.py');
+export const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
+/** The job beside this engine (in the package too: cli/build.mjs keeps `__dirname` true, package.json ships job/*.py). */
+export const TRANSFORM_PY = join(__dirname, 'job', 'transform.py');
 const INSTALL_HINT = 'run scripts/install-spark.sh (it installs pyspark into .venv), or point PIPEWARDEN_SPARK_SUBMIT and PIPEWARDEN_SPARK_PYTHON at your Spark installation';
 
 /**
@@ -146,11 +148,10 @@ export interface RunSparkOptions {
   onStart?: (pid: number) => void;
 }
 
-/** Run transform.py under spark-submit; resolves when it exits 0, rejects with a SparkJobError otherwise. */
-export function runSparkJob(opts: RunSparkOptions): Promise<void> {
-  const { tools, log, signal } = opts;
+/** spark-submit's command line: Spark's settings, the caller's, then the script and its arguments. */
+function submitCommand(opts: RunSparkOptions): string[] {
   const local = opts.master.startsWith('local');
-  const args = [
+  return [
     '--master', opts.master,
     '--name', 'pipewarden-transform',
     // No web UI: nothing to serve, and parallel runs would race for port 4040.
@@ -164,107 +165,155 @@ export function runSparkJob(opts: RunSparkOptions): Promise<void> {
     opts.script ?? TRANSFORM_PY,
     ...opts.jobArgs,
   ];
-  const env: NodeJS.ProcessEnv = {
+}
+
+/** The job's environment: ours, the job's Python for the driver and the workers, a loopback address for a local master, the caller's. */
+function jobEnv(opts: RunSparkOptions): NodeJS.ProcessEnv {
+  return {
     ...process.env,
-    PYSPARK_PYTHON: tools.python,
-    PYSPARK_DRIVER_PYTHON: tools.python,
-    ...(local ? { SPARK_LOCAL_IP: process.env.SPARK_LOCAL_IP ?? '127.0.0.1' } : {}),
+    PYSPARK_PYTHON: opts.tools.python,
+    PYSPARK_DRIVER_PYTHON: opts.tools.python,
+    ...(opts.master.startsWith('local') ? { SPARK_LOCAL_IP: process.env.SPARK_LOCAL_IP ?? '127.0.0.1' } : {}),
     ...opts.env,
   };
-  if (signal.aborted) return Promise.reject(new UserError('aborted before the Spark job started'));
-  log.info('spark job starting', { master: opts.master, submit: tools.submit });
-  const started = Date.now();
-  // detached: a process group of its own, so one kill reaches the JVM and its Python workers.
-  const child = spawn(tools.submit, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (child.pid !== undefined) opts.onStart?.(child.pid);
-  const ring: string[] = [];
-  const keep = (l: string) => {
-    ring.push(l);
-    if (ring.length > 2000) ring.splice(0, ring.length - 1500);
+}
+
+/**
+ * What the job says, line by line: every line kept (the last ones explain a failure), the
+ * job's own events (PIPEWARDEN_PROGRESS) and Spark's task and stage lines turned into log
+ * lines and progress.
+ */
+class JobOutput {
+  private readonly ring: string[] = [];
+  private lastProgressLog = 0;
+
+  constructor(private readonly opts: Pick<RunSparkOptions, 'log' | 'onProgress' | 'onEvent'>) {}
+
+  readonly line = (l: string): void => {
+    this.ring.push(l);
+    if (this.ring.length > 2000) this.ring.splice(0, this.ring.length - 1500);
+    if (l.startsWith('PIPEWARDEN_PROGRESS ')) this.event(l.slice('PIPEWARDEN_PROGRESS '.length));
+    else this.sparkLine(l);
   };
-  let lastProgressLog = 0;
-  const onLine = (l: string) => {
-    keep(l);
-    if (l.startsWith('PIPEWARDEN_PROGRESS ')) {
-      try {
-        const p = JSON.parse(l.slice('PIPEWARDEN_PROGRESS '.length)) as Record<string, unknown>;
-        const { header, ...fields } = p; // the header is for onEvent, not for the log
-        log.info(`spark ${String(p.phase)} ${String(p.state)}`, { ...fields, ...(header ? { header_fields: (header as unknown[]).length } : {}) });
-        opts.onEvent?.(p);
-      } catch {
-        /* a torn line: ignore */
-      }
-      return;
+
+  /** The lines that explain a failure (relevantStderr). */
+  why(): string[] {
+    return relevantStderr(this.ring);
+  }
+
+  private event(json: string): void {
+    try {
+      const p = JSON.parse(json) as Record<string, unknown>;
+      const { header, ...fields } = p; // the header is for onEvent, not for the log
+      this.opts.log.info(`spark ${String(p.phase)} ${String(p.state)}`, { ...fields, ...(header ? { header_fields: (header as unknown[]).length } : {}) });
+      this.opts.onEvent?.(p);
+    } catch {
+      /* a torn line: ignore */
     }
+  }
+
+  private sparkLine(l: string): void {
+    const { log } = this.opts;
     let m = TASK_DONE.exec(l);
     if (m) {
       const p = { stage: Number(m[1]), done: Number(m[2]), total: Number(m[3]) };
-      opts.onProgress?.(p);
+      this.opts.onProgress?.(p);
       const now = Date.now();
-      if (p.done === p.total || now - lastProgressLog > 2000) {
-        lastProgressLog = now;
+      if (p.done === p.total || now - this.lastProgressLog > 2000) {
+        this.lastProgressLog = now;
         log.info('spark stage progress', { stage: p.stage, tasks: `${p.done}/${p.total}` });
       }
       return;
     }
     if ((m = STAGE_START.exec(l))) log.debug('spark stage started', { stage: Number(m[1]), what: m[2] });
     else if ((m = STAGE_DONE.exec(l))) log.info('spark stage finished', { stage: Number(m[1]), what: m[2], took: m[3] });
-  };
-  // spark-submit runs the Python driver with its stderr merged into the JVM's stdout
-  // (PythonRunner), while log4j writes to stderr: both streams carry lines we need.
-  const reader = () => {
-    let partial = '';
-    return {
-      data: (chunk: string) => {
-        const parts = (partial + chunk).split(/\r?\n|\r/);
-        partial = parts.pop() ?? '';
-        for (const l of parts) onLine(l);
-      },
-      end: () => partial && onLine(partial),
-    };
-  };
-  const errReader = reader();
-  const outReader = reader();
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', errReader.data);
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', outReader.data);
+  }
+}
 
-  const killGroup = (sig: NodeJS.Signals) => {
+/** A stream's text cut into lines (a line may span chunks); end() hands over the last, unterminated one. */
+function followLines(stream: Readable, onLine: (l: string) => void): { end: () => void } {
+  let partial = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    const parts = (partial + chunk).split(/\r?\n|\r/);
+    partial = parts.pop() ?? '';
+    for (const l of parts) onLine(l);
+  });
+  return { end: () => partial && onLine(partial) };
+}
+
+/** Signals the job's process group (spark-submit, its JVM, the Python workers); an abort sends SIGTERM, then SIGKILL 5 s later. */
+class JobGroup {
+  private killTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly child: ChildProcess,
+    private readonly signal: AbortSignal,
+    private readonly log: Logger,
+  ) {
+    signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  kill(sig: NodeJS.Signals): void {
     try {
-      if (child.pid !== undefined) process.kill(-child.pid, sig);
+      if (this.child.pid !== undefined) process.kill(-this.child.pid, sig);
     } catch {
       /* already gone */
     }
-  };
-  let killTimer: NodeJS.Timeout | undefined;
-  const onAbort = () => {
-    log.warn('aborting the Spark job');
-    killGroup('SIGTERM');
-    killTimer = setTimeout(() => killGroup('SIGKILL'), 5000);
-    killTimer.unref();
-  };
-  signal.addEventListener('abort', onAbort, { once: true });
+  }
 
+  /** The job ended (or never started): no abort to handle any more. */
+  detach(): void {
+    this.signal.removeEventListener('abort', this.onAbort);
+  }
+
+  /** After the exit: no pending SIGKILL either. */
+  closed(): void {
+    this.detach();
+    if (this.killTimer) clearTimeout(this.killTimer);
+  }
+
+  private readonly onAbort = (): void => {
+    this.log.warn('aborting the Spark job');
+    this.kill('SIGTERM');
+    this.killTimer = setTimeout(() => this.kill('SIGKILL'), 5000);
+    this.killTimer.unref();
+  };
+}
+
+/** Run transform.py under spark-submit; resolves when it exits 0, rejects with a SparkJobError otherwise. */
+export function runSparkJob(opts: RunSparkOptions): Promise<void> {
+  const { tools, log, signal } = opts;
+  const args = submitCommand(opts);
+  const env = jobEnv(opts);
+  if (signal.aborted) return Promise.reject(new UserError('aborted before the Spark job started'));
+  log.info('spark job starting', { master: opts.master, submit: tools.submit });
+  const started = Date.now();
+  // detached: a process group of its own, so one kill reaches the JVM and its Python workers.
+  const child = spawn(tools.submit, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.pid !== undefined) opts.onStart?.(child.pid);
+  const output = new JobOutput(opts);
+  // spark-submit runs the Python driver with its stderr merged into the JVM's stdout
+  // (PythonRunner), while log4j writes to stderr: both streams carry lines we need.
+  const streams = [followLines(child.stderr, output.line), followLines(child.stdout, output.line)];
+  const group = new JobGroup(child, signal, log);
   return new Promise<void>((resolvePromise, reject) => {
     child.on('error', (e) => {
-      signal.removeEventListener('abort', onAbort);
+      group.detach();
       reject(new UserError(`cannot start ${tools.submit}: ${(e as NodeJS.ErrnoException).code ?? e.message}`, INSTALL_HINT));
     });
     child.on('close', (code, sig) => {
-      signal.removeEventListener('abort', onAbort);
-      if (killTimer) clearTimeout(killTimer);
-      errReader.end();
-      outReader.end();
+      group.closed();
+      for (const s of streams) s.end();
       // Python workers may outlive the launcher on a failure; never leave them behind.
-      killGroup('SIGKILL');
+      group.kill('SIGKILL');
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       if (signal.aborted) return reject(new UserError('the Spark job was aborted'));
       if (code === 0) {
         log.info('spark job finished', { seconds });
         return resolvePromise();
       }
-      const tail = relevantStderr(ring);
+      const tail = output.why();
       const how = sig ? `was killed by ${sig}` : `exited with code ${code}`;
       reject(new SparkJobError(`the Spark job ${how} after ${seconds} s:\n  ${tail.join('\n  ')}`, tail));
     });

@@ -1,6 +1,6 @@
 // Writes bounds_vectors.json: inputs around the record limit and the records the inline
 // splitter (loader/src/engine/csv-records.ts) cuts from them, for test_bounds.py to hold
-// pwcsv.py to. Run: npx tsx loader/spark/bounds_vectors.ts
+// pwcsv.py to. Run: npx tsx loader/test/spark-job/bounds_vectors.ts
 //
 // The reader is fed one byte at a time: over-long exactly when the limit is passed before
 // the record ends, which is the rule the Spark job implements. The splitter judges every
@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CsvFormatError, CsvRecordReader, type CsvRecord } from '../src/engine/csv-records';
+import { CsvFormatError, CsvRecordReader, type CsvRecord } from '../../src/engine/csv-records';
 
 export interface Vector {
   name: string;

@@ -2,7 +2,7 @@
 transform's vector path against its splitting path, on random lines built from the values
 that sit on the rules' edges.
 
-    .venv/bin/python -m unittest discover -s loader/spark -p 'test_*.py'
+    .venv/bin/python -m unittest discover -s loader/test/spark-job -p 'test_*.py'
 """
 import os
 import random
@@ -10,6 +10,7 @@ import unittest
 
 import pyarrow as pa
 
+import spark_job  # noqa: F401  (the job's folder on sys.path, first)
 import pwcsv
 import pwnorm
 import pwvec
@@ -18,7 +19,7 @@ import transform
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SPEC = test_specs.spec()  # NYC
-SAMPLE = os.path.join(HERE, "..", "..", "data", "nyc-parking-fy2014-sample.csv")
+SAMPLE = os.path.join(HERE, "..", "..", "..", "data", "nyc-parking-fy2014-sample.csv")
 HEADER = [c["header"] for c in SPEC["columns"]]
 
 # Per NYC column (by name, else by type), values on and around the edges of its rule (and

@@ -1,7 +1,7 @@
 // Writes render_vectors.json: Parquet values as Spark hands them to the job, with the text
 // the inline engine's renderer (loader/src/engine/parquet/render.ts rendererOf) writes for
 // the same stored values, for test_parquet.py to hold pwparquet.render to, byte for byte.
-// Run: npx tsx loader/spark/render_vectors.ts
+// Run: npx tsx loader/test/spark-job/render_vectors.ts
 //
 // Seeded random values over the whole range of each type (float bit patterns, timestamps
 // from before year 0 to after 9999, fractions) plus the edge cases, in every format shape a
@@ -9,8 +9,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseFormat } from '@pipewarden/core';
-import { prng } from '../src/prng';
-import { rendererOf, type RenderSpec } from '../src/engine/parquet/render';
+import { prng } from '../../src/prng';
+import { rendererOf, type RenderSpec } from '../../src/engine/parquet/render';
 
 export const RENDER_VECTORS_PATH = join(__dirname, 'render_vectors.json');
 
