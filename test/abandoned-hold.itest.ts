@@ -3,7 +3,9 @@
 // stops and says to reconcile, instead of waiting for a release nobody will make; a live
 // run's hold is still waited for. Real services, real processes, a real SIGKILL.
 import type { RowDataPacket } from 'mysql2/promise';
-import { connect, holdPipeline, keepHoldFailed } from '@pipewarden/core';
+import type { RowDataPacket as Row } from 'mysql2/promise';
+import { connect, createLogger, createPool, holdAbandoned, holdPipeline, keepHoldFailed } from '@pipewarden/core';
+import { RunHold } from '../reconciler/src/run-hold';
 import { startTestStack, type TestStack } from './helpers/stack';
 import { createBatchesInDoubt, runCli, runCliAsync, type InDoubt } from './helpers/doubt';
 import { startLoader } from './helpers/loaders';
@@ -61,6 +63,37 @@ describe('a pipeline hold whose reconcile run is gone', () => {
     const rec = runCli(stack, ['reconcile', '--json'], { PIPEWARDEN_MYSQL_CONNECTIONS: '1' }, 120000);
     expect({ status: rec.status, signal: rec.signal, stderr: rec.status === 0 ? '' : rec.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
     expect(await d.tableRows()).toBe(d.sourceRows);
+  });
+
+  test("a run whose hold session is killed under it (a DBA's KILL, a proxy's idle cut) notices, and stops before its next write; the lock is free at once", async () => {
+    await stack.resetData();
+    const config = stack.config();
+    const pool = createPool(config);
+    const admin = await connect(config);
+    try {
+      const hold = await RunHold.take(config, pool, RUN_ID, createLogger('test'), { heartbeatMs: 200 });
+      expect(() => hold.assertHeld()).not.toThrow();
+      const [[lock]] = await admin.query<Row[]>("SELECT IS_USED_LOCK(CONCAT('pipewarden_hold.', SHA1(CONCAT(DATABASE(), '/', 'default')))) AS id");
+      expect(lock.id).not.toBeNull();
+      await admin.query('KILL ?', [lock.id]);
+      expect(await holdAbandoned(admin, 'default', RUN_ID)).toBe(true);
+      await waitFor('the heartbeat to notice', async () => {
+        try {
+          hold.assertHeld();
+          return undefined;
+        } catch (e) {
+          return e;
+        }
+      });
+      expect(() => hold.assertHeld()).toThrow(/the run lost its hold on pipeline default \(its MySQL session ended/);
+      await hold.keepFailed('stopped: its hold was lost');
+      const [[row]] = await admin.query<Row[]>("SELECT held_by, error FROM pipeline_holds WHERE pipeline = 'default'");
+      expect({ held_by: row.held_by, error: row.error }).toEqual({ held_by: RUN_ID, error: 'stopped: its hold was lost' });
+    } finally {
+      await admin.query("UPDATE pipeline_holds SET held_by = NULL, error = NULL WHERE pipeline = 'default'");
+      await admin.end();
+      await pool.end();
+    }
   });
 
   test('a run that failed and let go of its session: the load stops and names its error', async () => {

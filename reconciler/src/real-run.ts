@@ -67,6 +67,7 @@ export class RealRunEffects implements RunEffects {
 
   async writeBatch(b: BatchWrite): Promise<boolean> {
     const { report } = this.run;
+    this.hold?.assertHeld();
     const ok = await writeBatch(this.target!, b);
     await this.recorder!.settled(b.intent.id, b.detail.rowsInserted, b.rows.source);
     report.rowsInserted += b.detail.rowsInserted;

@@ -66,6 +66,7 @@ const RUN_LOCK_WAIT_SECONDS = 10;
  */
 export async function holdPipeline(conn: Queryable, pipeline: string, runId: string): Promise<void> {
   const [[lock]] = await conn.query<RowDataPacket[]>(`SELECT GET_LOCK(${RUN_LOCK}, ?) AS taken, IS_USED_LOCK(${RUN_LOCK}) AS session`, [pipeline, RUN_LOCK_WAIT_SECONDS, pipeline]);
+  if (lock.taken === null) throw new Error(`MySQL could not take the run lock of pipeline ${pipeline} (GET_LOCK returned NULL)`);
   if (Number(lock.taken) !== 1) {
     throw new UserError(`another reconcile run of pipeline ${pipeline} is at work (MySQL session ${lock.session ?? 'unknown'})`, 'wait for it to end; reconcile again only if it failed');
   }
