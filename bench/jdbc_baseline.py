@@ -19,7 +19,7 @@ import sys
 import time
 
 # The job's rules (pwnorm.py) live with the Spark engine's job.
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "loader", "spark"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "loader", "src", "engine", "spark", "job"))
 import pwnorm  # noqa: E402
 
 
