@@ -28,7 +28,7 @@ import {
   type RangeClaim,
   type RangeRow,
 } from '@pipewarden/core';
-import { mysqlRetryable, retryWhileDown } from './retry';
+import { whileMysqlDown } from './retry';
 
 interface Versioned {
   key: string;
@@ -109,7 +109,7 @@ export class ObjectLeases {
   }
 
   private retry<T>(fn: () => Promise<T>): Promise<T> {
-    return retryWhileDown(fn, { operation: 'mysql', signal: this.signal, retryable: mysqlRetryable });
+    return whileMysqlDown(fn, this.signal);
   }
 
   register(objects: readonly Versioned[]): Promise<void> {

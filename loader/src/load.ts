@@ -14,7 +14,7 @@
 // are claimed with leases in MySQL (./leases.ts), so several loaders can share one source.
 import { buildMissingIndexes, createLogger, datasetOf, readWalState, rulesFor, UserError, type Config } from '@pipewarden/core';
 import { LoaderMetrics } from './metrics';
-import { AbortedError, mysqlRetryable, retryWhileDown } from './retry';
+import { AbortedError, whileMysqlDown } from './retry';
 import { openSource, type SourceObject } from './source';
 import { ObjectWriter } from './load/write-object';
 import { WindowPasses } from './load/passes';
@@ -26,6 +26,14 @@ import { ListingWindows } from './load/windows';
 
 export * from './load/types';
 export { acquireLoaderLock } from './load/session';
+
+/** A run whose phases all ended: what the summary is made from. */
+interface ProvedRun {
+  session: LoadSession;
+  windows: ListingWindows;
+  passes: WindowPasses;
+  indexesBuilt: string[];
+}
 
 export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<LoadSummary> {
   const log = opts.log ?? createLogger('loader');
@@ -43,7 +51,7 @@ export async function runLoad(config: Config, opts: LoadOptions = {}): Promise<L
   // offsets are offsets into the decoded bytes).
   const source = openSource(opts.source ?? config.source, config, { log, onRetry: () => metrics.retries.inc({ operation: 's3' }), onEncodedBytes: (_obj, n) => tally.bytesRead(n) });
   const resources = new RunResources(config, source, log);
-  let done: { session: LoadSession; windows: ListingWindows; passes: WindowPasses; indexesBuilt: string[] };
+  let done: ProvedRun;
   try {
     const session = await openSession({ config, opts, log, metrics, signal, spec, rules, tally, resources });
     tally.emit();
@@ -88,13 +96,13 @@ async function finish(s: LoadSession): Promise<string[]> {
   if (s.signal.aborted) throw new AbortedError();
   // When every object is done: build the spec's secondary indexes the table lacks, in one pass.
   const t0 = Date.now();
-  const built = await retryWhileDown(() => buildMissingIndexes(s.pool, s.spec), { operation: 'mysql', signal: s.signal, retryable: mysqlRetryable });
+  const built = await whileMysqlDown(() => buildMissingIndexes(s.pool, s.spec), s.signal);
   if (built.length > 0) s.log.info('secondary indexes built', { table: s.spec.table, indexes: built, seconds: ((Date.now() - t0) / 1000).toFixed(1) });
   return built;
 }
 
 /** The summary: whole-source totals (the proved windows' sums and the last window's checkpoints), and what this run did. */
-function summarize(done: { session: LoadSession; windows: ListingWindows; passes: WindowPasses; indexesBuilt: string[] }, started: number): LoadSummary {
+function summarize(done: ProvedRun, started: number): LoadSummary {
   const { session: s, windows, passes } = done;
   const { tally, config, spec } = s;
   const totals = windows.totals();

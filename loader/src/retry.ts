@@ -66,3 +66,8 @@ export async function retryWhileDown<T>(fn: () => Promise<T>, opts: RetryOptions
 }
 
 export const mysqlRetryable = isConnectionError;
+
+/** `fn` retried while MySQL is away (the run's plain reads and bookkeeping; a batch's writes have their own events). */
+export function whileMysqlDown<T>(fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  return retryWhileDown(fn, { operation: 'mysql', signal, retryable: mysqlRetryable });
+}

@@ -1,5 +1,6 @@
 // What a run says about the objects it claims: which it holds now (progress, /status), and
 // takeovers of objects another loader held when it stopped or stalled.
+import type { SourceObject } from '../source';
 import type { LoadSession } from './session';
 
 /**
@@ -16,6 +17,16 @@ export function childAbort(parent: AbortSignal): AbortController & { detach(): v
 /** The objects (or ranges) this loader holds leases on now, and the one it works on. */
 export function emitHolding(s: LoadSession, object?: string): void {
   s.tally.emit({ worker: s.leases.owner, holding: s.leases.holding(), ...(object ? { object } : {}) });
+}
+
+/** Claim an object's own lease; once claimed, a takeover is noted and the object shown as held. */
+export async function claimWhole(s: LoadSession, obj: SourceObject): Promise<'claimed' | 'held' | 'done'> {
+  const claim = await s.leases.claim(obj);
+  if (claim.result === 'claimed') {
+    noteTakeover(s, obj.key, claim);
+    emitHolding(s, obj.key);
+  }
+  return claim.result;
 }
 
 export function noteTakeover(s: LoadSession, what: string, claim: { tookOverFrom?: string; ownSeat?: boolean }): void {

@@ -4,9 +4,9 @@
 // crash under innodb_flush_log_at_trx_commit=0/2, a backup restored under the loader), so a
 // window ends only when a pass finds every object done: the last pass proves them all.
 import { BatchVanishedError, LeaseLostError, UserError, waitForLogFlush, type LeaseRow, type ObjectCheckpoint } from '@pipewarden/core';
-import { mysqlRetryable, retryWhileDown, sleep } from '../retry';
+import { sleep, whileMysqlDown } from '../retry';
 import { ObjectChangedError, type SourceObject } from '../source';
-import { emitHolding, noteTakeover } from './claims';
+import { claimWhole, emitHolding } from './claims';
 import { changedFrom, planObject, type PlanContext } from './plan';
 import type { LoadSession } from './session';
 import { splits, type SplitLoader, type SplitPass } from './split-object';
@@ -133,7 +133,7 @@ export class WindowPasses implements SplitPass {
     const committed = s.tally.figures.batches_committed;
     if (s.durability.flushAtCommit === 1 || committed === this.committedWhenDurable) return true;
     this.committedWhenDurable = committed;
-    const how = await retryWhileDown(() => waitForLogFlush(s.pool, s.durability, (ms) => sleep(ms, s.signal)), { operation: 'mysql', signal: s.signal, retryable: mysqlRetryable });
+    const how = await whileMysqlDown(() => waitForLogFlush(s.pool, s.durability, (ms) => sleep(ms, s.signal)), s.signal);
     if (how === 'lsn-late') s.log.warn('MySQL had not flushed its log after five flush intervals; proving the objects against the ledger anyway', { innodb_flush_log_at_trx_commit: s.durability.flushAtCommit });
     return false;
   }
@@ -181,10 +181,8 @@ export class WindowPasses implements SplitPass {
   /** Claim an object and load it whole: 'held' by another loader, 'done' by one since the plan (the next pass proves it), or what a failure means for the pass. */
   private async loadWhole({ obj, oc }: Todo): Promise<'held' | 'done' | 'loaded' | 'leave' | 'end-pass'> {
     const { s } = this;
-    const claim = await s.leases.claim(obj);
-    if (claim.result !== 'claimed') return claim.result;
-    noteTakeover(s, obj.key, claim);
-    emitHolding(s, obj.key);
+    const claimed = await claimWhole(s, obj);
+    if (claimed !== 'claimed') return claimed;
     try {
       await this.writer.load(obj, oc);
       if (oc.done) {

@@ -30,7 +30,7 @@ import { InlineEngine } from '../engine/inline';
 import type { Engine } from '../engine/types';
 import { ObjectLeases } from '../leases';
 import type { LoaderMetrics } from '../metrics';
-import { mysqlRetryable, retryWhileDown } from '../retry';
+import { whileMysqlDown } from '../retry';
 import { DualWriteSink, chooseWriteMethod, type SinkOptions } from '../sink';
 import { Throttle } from '../throttle';
 import type { DecodingSource, SourceObject } from '../source';
@@ -40,6 +40,11 @@ import type { LoadOptions } from './types';
 
 /** The ledger's batches of listed objects: key → ETag → batches. */
 export type LedgerMap = Map<string, Map<string, LedgerRange[]>>;
+
+/** The ledger's batches of these objects, read again (waiting while MySQL is away). */
+export function ledgerOf(s: LoadSession, keys: readonly string[]): Promise<LedgerMap> {
+  return whileMysqlDown(() => ledgerRanges(s.pool, keys, s.config.pipeline), s.signal);
+}
 
 /** One loader per WAL directory: a second one would interleave checkpoints. */
 export function acquireLoaderLock(walDir: string): () => void {
@@ -168,7 +173,7 @@ export async function openSession(base: SessionBase): Promise<LoadSession> {
   await deferIndexesForLoad(config, res.pool, base.spec, log);
   const leases = new ObjectLeases(res.pool, config, log, signal, base.opts.worker);
   await leases.register(objects);
-  await retryWhileDown(() => ensureHoldRow(res.pool, config.pipeline), { operation: 'mysql', signal, retryable: mysqlRetryable });
+  await whileMysqlDown(() => ensureHoldRow(res.pool, config.pipeline), signal);
   const throttle = (res.throttle = new Throttle(config, res.redis, res.pool, base.metrics, log));
   const sink = new DualWriteSink(config, res.pool, res.redis, wal, method, base.metrics, log, sinkEvents(base));
   log.info('load starting', { pipeline: config.pipeline, source: res.source.url, objects: objects.length, bytes: tally.progress.bytesTotal, engine: engine.name, method });

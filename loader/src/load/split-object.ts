@@ -1,15 +1,14 @@
 // A large object cut into byte ranges (core/src/db/ranges.ts) that loaders claim like
 // objects: the loader holding the object's own lease finds the ranges, every loader then
 // loads free ranges until none is left to claim, so the object loads in parallel.
-import { LeaseLostError, ledgerRanges, ledgerRun, type LeaseRow, type ObjectCheckpoint, type RangeRow } from '@pipewarden/core';
+import { LeaseLostError, ledgerRun, type LeaseRow, type ObjectCheckpoint, type RangeRow } from '@pipewarden/core';
 import { readHeader } from '../engine/inline';
 import { leaseLabel } from '../leases';
 import { findRanges } from '../range-finder';
-import { mysqlRetryable, retryWhileDown } from '../retry';
 import { ObjectChangedError, type SourceObject } from '../source';
-import { childAbort, emitHolding, noteTakeover } from './claims';
+import { childAbort, claimWhole, emitHolding, noteTakeover } from './claims';
 import { emptyObjectCheckpoint } from './plan';
-import type { LoadSession } from './session';
+import { ledgerOf, type LoadSession } from './session';
 import type { ObjectWriter } from './write-object';
 
 /** What the pass gives the split loader: where finished objects go, and what a failed range means for the pass. */
@@ -69,10 +68,8 @@ export class SplitLoader {
   /** Claim the object's own lease and find its ranges; another loader may be finding them, or have finished the object. */
   private async claimAndFind(obj: SourceObject, oc: ObjectCheckpoint): Promise<'claimed' | 'held' | 'done'> {
     const { s } = this;
-    const claim = await s.leases.claim(obj);
-    if (claim.result !== 'claimed') return claim.result;
-    noteTakeover(s, obj.key, claim);
-    emitHolding(s, obj.key);
+    const claimed = await claimWhole(s, obj);
+    if (claimed !== 'claimed') return claimed;
     try {
       await this.findObjectRanges(obj, oc);
     } catch (e) {
@@ -142,8 +139,7 @@ export class SplitLoader {
 
   /** The ledger's batches of this version of the object. */
   private async ledgerBatches(obj: SourceObject) {
-    const { s } = this;
-    return (await retryWhileDown(() => ledgerRanges(s.pool, [obj.key], s.config.pipeline), { operation: 'mysql', signal: s.signal, retryable: mysqlRetryable })).get(obj.key)?.get(obj.etag) ?? [];
+    return (await ledgerOf(this.s, [obj.key])).get(obj.key)?.get(obj.etag) ?? [];
   }
 
   /**

@@ -2,10 +2,10 @@
 // of millions of objects is never held whole. A window is listed, proved by the passes, then
 // closed — its objects' totals kept as sums, their checkpoint entries dropped (the ledger and
 // the objects' done marks answer for them on a rerun) — and the next is listed after its last key.
-import { ledgerRanges, type ObjectCheckpoint } from '@pipewarden/core';
+import type { ObjectCheckpoint } from '@pipewarden/core';
 import { isRetryableS3Error, type SourceObject } from '../source';
-import { mysqlRetryable, retryWhileDown } from '../retry';
-import type { LedgerMap, LoadSession } from './session';
+import { retryWhileDown } from '../retry';
+import { ledgerOf, type LedgerMap, type LoadSession } from './session';
 
 /** Row counts of objects, summed. */
 export interface Totals {
@@ -55,7 +55,7 @@ export class ListingWindows {
   /** The ledger's batches of the window's objects, read again. */
   async readLedger(): Promise<void> {
     const { s } = this;
-    this.ledger = await retryWhileDown(() => ledgerRanges(s.pool, this.objects.map((o) => o.key), s.config.pipeline), { operation: 'mysql', signal: s.signal, retryable: mysqlRetryable });
+    this.ledger = await ledgerOf(s, this.objects.map((o) => o.key));
   }
 
   /** The same window listed again: an object changed while it loaded (PIPEWARDEN_ON_CHANGE=reload), its new version is taken. */
