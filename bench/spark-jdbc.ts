@@ -8,14 +8,14 @@ import { UserError, datasetOf, parseMysqlUrl, type Config, type Logger } from '@
 import { REPO_ROOT, resolveSparkTools, runSparkJob, writeSpecFile } from '../loader/src/engine/spark/process';
 
 /** MariaDB Connector/J from Debian's libmariadb-java (installed by scripts/bootstrap.sh). */
-export const MARIADB_JDBC_JAR = process.env.PIPEWARDEN_JDBC_JAR ?? '/usr/share/java/mariadb-java-client.jar';
-export const JDBC_BASELINE_PY = join(REPO_ROOT, 'bench', 'jdbc_baseline.py');
+const MARIADB_JDBC_JAR = process.env.PIPEWARDEN_JDBC_JAR ?? '/usr/share/java/mariadb-java-client.jar';
+const JDBC_BASELINE_PY = join(REPO_ROOT, 'bench', 'jdbc_baseline.py');
 
 /**
  * The jdbc:mysql: scheme, not jdbc:mariadb:, on purpose: Spark picks its SQL dialect by URL
  * prefix and only jdbc:mysql gets MySQLDialect (backquoted names); Connector/J 2.x takes both.
  */
-export function jdbcUrl(config: Config): string {
+function jdbcUrl(config: Config): string {
   const t = parseMysqlUrl(config.mysql.url, config.mysql.password);
   return `jdbc:mysql://${t.host}:${t.port}/${t.database}`;
 }

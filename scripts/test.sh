@@ -7,7 +7,7 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 step "typecheck";          npx tsc -p tsconfig.json
 step "lint";               npx eslint --max-warnings 0 .
 # Unused files, exports and dependencies, and dependencies a package uses without listing
-# them (knip.json says where each workspace starts; the Grafana app is its own project).
+# them (knip.jsonc says where each workspace starts; the Grafana app is its own project).
 step "unused code";        npm run --silent lint:unused
 # Repeated blocks of 8 lines / 70 tokens or more in TypeScript and Python (.jscpd.json):
 # any is a failure; factor it out.

@@ -34,7 +34,7 @@ const regexText = z.string().refine((v) => {
 }, 'expected a regular expression (JavaScript syntax)');
 
 /** One pipeline as the config file declares it: what it loads, with which spec, and its own settings (the rest is inherited). */
-export const pipelineSchema = z
+const pipelineSchema = z
   .object({
     name: z.string().regex(PIPELINE_NAME, 'expected a pipeline name: lower case letters, digits, - and _, at most 32'),
     source: z.string().min(1),
@@ -50,7 +50,7 @@ export const pipelineSchema = z
   .strict();
 export type PipelineDef = z.infer<typeof pipelineSchema>;
 
-export const configSchema = z.object({
+const configSchema = z.object({
   runDir: z.string(),
   mysql: z.object({
     url: z.string().regex(/^mysql:\/\//, 'expected mysql://user[:password]@host:port/database'),
@@ -210,7 +210,7 @@ export function parseEnvFile(text: string): Record<string, string> {
 }
 
 /** Nearest `.run/stack.env` from `start` upwards (written by `pipewarden up`). */
-export function findStackEnv(start = process.cwd()): string | undefined {
+function findStackEnv(start = process.cwd()): string | undefined {
   let dir = resolve(start);
   for (;;) {
     const f = join(dir, '.run', 'stack.env');
@@ -240,7 +240,7 @@ export interface LoadConfigOptions {
  * Where a value came from: "default", "config file <path>", "<path of a stack.env>",
  * "environment" (or "environment (NAME_FILE)" for a secret read from a file) or "flag".
  */
-export type ConfigSources = Record<string, string>;
+type ConfigSources = Record<string, string>;
 
 export interface LoadedConfig {
   config: Config;

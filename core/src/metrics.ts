@@ -3,7 +3,7 @@
 // names; test/contract checks that everything provisioning/ and the plugin mention is here
 // (or in the standard exporters listed in STANDARD_EXPORTER_METRIC_PREFIXES).
 
-export type MetricType = 'counter' | 'gauge' | 'histogram';
+type MetricType = 'counter' | 'gauge' | 'histogram';
 
 export interface MetricDef {
   name: string;
@@ -20,7 +20,7 @@ function m(owner: MetricDef['owner'], name: string, type: MetricType, help: stri
 }
 
 /** The label every pipeline-scoped series carries (see isPipelineScoped). */
-export const PIPELINE_LABEL = 'pipeline';
+const PIPELINE_LABEL = 'pipeline';
 
 /** Probe targets of the exporter (`target` label values). */
 export const PROBE_TARGETS = ['mysql', 'redis', 's3', 'loader', 'reconciler'] as const;
@@ -36,8 +36,7 @@ export const RECONCILE_OUTCOMES = ['success', 'nothing_to_do', 'failed', 'dry_ru
 export type ReconcileOutcome = (typeof RECONCILE_OUTCOMES)[number];
 
 /** What started a reconcile (values of `trigger`). */
-export const RECONCILE_TRIGGERS = ['cli', 'button', 'api', 'watchdog', 'alert'] as const;
-export type ReconcileTrigger = (typeof RECONCILE_TRIGGERS)[number];
+export type ReconcileTrigger = 'cli' | 'button' | 'api' | 'watchdog' | 'alert';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 

@@ -29,11 +29,11 @@ export interface MirrorEntry {
   rejects: DeadLetter[];
 }
 
-export function encodeRows(tsv: Buffer, compress: boolean): { enc: string; data: Buffer } {
+function encodeRows(tsv: Buffer, compress: boolean): { enc: string; data: Buffer } {
   return compress ? { enc: 'tsv+deflate', data: deflateRawSync(tsv, { level: 1 }) } : { enc: 'tsv', data: tsv };
 }
 
-export function decodeRows(enc: string, data: Buffer): Buffer {
+function decodeRows(enc: string, data: Buffer): Buffer {
   if (enc === 'tsv') return data;
   if (enc === 'tsv+deflate') return inflateRawSync(data);
   throw new Error(`unknown mirror encoding "${enc}"`);

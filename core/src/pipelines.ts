@@ -43,7 +43,7 @@ export function pipelineWalDir(baseWalDir: string, name: string): string {
 }
 
 /** The Redis key prefix of a pipeline's mirror: the configured one for `default`. */
-export function pipelineKeyPrefix(basePrefix: string, name: string): string {
+function pipelineKeyPrefix(basePrefix: string, name: string): string {
   return name === DEFAULT_PIPELINE ? basePrefix : `${basePrefix}pipeline:${name}:`;
 }
 

@@ -17,6 +17,7 @@ declare const __PIPEWARDEN_BUILD__: BuildInfo | undefined;
 const REPO = join(__dirname, '..', '..');
 let cached: BuildInfo | undefined;
 
+/** @public The Grafana app's build stamps its bundle with it (grafana-plugin/.config/webpack/webpack.config.ts), outside knip's view. */
 export function gitRevision(repo: string): string {
   try {
     const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();

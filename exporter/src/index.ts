@@ -19,8 +19,7 @@ import { landingPage } from './landing';
 import { watchedPipelines, type WatchedPipeline } from './pipelines';
 import { ownership, Scrape, scrapeRegistry } from './scrape';
 
-export { EXPORTER_METRIC_KEYS, runCollector, type Collector, type CollectorResult, type Sample, type Samples } from './collector';
-export { ownership, Scrape, scrapeRegistry, SELF_METRICS } from './scrape';
+export { runCollector, type Collector } from './collector';
 export type { WatchedPipeline } from './pipelines';
 
 export interface ExporterOptions {

@@ -59,7 +59,7 @@ export interface GenerateStats {
   odditiesByColumn: Record<string, number>;
 }
 
-export const BASE_KEY = 1_000_000_000;
+const BASE_KEY = 1_000_000_000;
 
 /** The key columns' values of the j-th distinct key. */
 function keyPlan(spec: ResolvedSpec, makers: ColumnMaker[], rows: number, keyBase: number | undefined): (j: number) => string[] {

@@ -239,7 +239,7 @@ export class PipelineRunner {
 const URGENCY: LoaderState[] = ['failed', 'waiting_mysql', 'waiting_redis', 'paused', 'stopping', 'running', 'finished', 'idle', 'unreachable'];
 
 /** A pipeline name that is not one of the service's (answered 404, naming them). */
-export class UnknownPipelineError extends Error {
+class UnknownPipelineError extends Error {
   constructor(readonly pipeline: string, readonly names: string[]) {
     super(`no pipeline "${pipeline}" (pipelines: ${names.join(', ')})`);
     this.name = 'UnknownPipelineError';

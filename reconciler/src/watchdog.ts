@@ -27,7 +27,7 @@ export type WatchdogDecision =
   | 'reconcile_already_running';
 
 /** A batch in doubt this long is stuck, not in flight: a loader's batch takes seconds at most. */
-export const STUCK_IN_DOUBT_SECONDS = 60;
+const STUCK_IN_DOUBT_SECONDS = 60;
 /** The pause between retries doubles from the first up to the cap. */
 export const RETRY_FIRST_SECONDS = 2;
 export const RETRY_MAX_SECONDS = 300;
@@ -63,7 +63,7 @@ export function retryDecision(v: RetryState & { failed: boolean; stuck: number; 
  * the probe's own latency: a batch counts as written before MySQL started unless it is
  * clearly after. Counting one too many costs a ledger check; one too few loses rows.
  */
-export const UPTIME_SLACK_MS = 2000;
+const UPTIME_SLACK_MS = 2000;
 
 /** How many WAL batches (by intent time, ms) may predate a MySQL that reported `uptimeSeconds` at `now`. */
 export function writtenBeforeMysqlStarted(intentTimes: Iterable<number>, uptimeSeconds: number, now: number): number {

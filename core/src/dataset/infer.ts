@@ -12,7 +12,7 @@ import { compareDecimal, DEFAULTS, headerKey, INT64_MAX, INT64_MIN } from './loa
 import { SPEC_FORMAT_VERSION, type ColumnType, type ResolvedColumn, type ResolvedSpec } from './types';
 
 /** A type is proposed when at least this share of a column's non-empty values fit it. */
-export const FIT_SHARE = 0.99;
+const FIT_SHARE = 0.99;
 
 export interface SampleTable {
   header: string[];
@@ -31,7 +31,7 @@ export interface InferOptions {
   enumMinValues?: number;
 }
 
-export interface InferredColumn {
+interface InferredColumn {
   name: string;
   header: string;
   type: ColumnType;
@@ -228,7 +228,7 @@ function widened(canonical: string): string {
  * (integers, dates…) is proposed as a NULL spelling, and left out of the type choice.
  * Exact spellings: the rule compares case-sensitively.
  */
-export const NULL_SPELLINGS = ['NA', 'N/A', 'n/a', 'na', '#N/A', 'NULL', 'null', 'Null', '\\N', 'None', 'none', 'NaN', 'nan', '-', '--', '.', '?', 'n.a.'];
+const NULL_SPELLINGS = ['NA', 'N/A', 'n/a', 'na', '#N/A', 'NULL', 'null', 'Null', '\\N', 'None', 'none', 'NaN', 'nan', '-', '--', '.', '?', 'n.a.'];
 const NULL_SET = new Set(NULL_SPELLINGS);
 
 interface ColumnStats {

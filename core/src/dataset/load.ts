@@ -18,11 +18,11 @@ import { TABLES } from '../db/schema';
 export { compareDecimal, headerKey };
 
 /** Where the specs that ship with pipewarden live (`builtin:NAME`). */
-export const BUILTIN_SPEC_DIR = resolve(__dirname, '..', '..', 'spec', 'datasets');
+const BUILTIN_SPEC_DIR = resolve(__dirname, '..', '..', 'spec', 'datasets');
 export const DEFAULT_DATASET = 'builtin:nyc-parking-violations';
 
 /** Tables pipewarden owns: a dataset may not be loaded into one of them. */
-export const RESERVED_TABLES: readonly string[] = Object.values(TABLES);
+const RESERVED_TABLES: readonly string[] = Object.values(TABLES);
 
 /** Why a dataset may not be loaded into `table` (one of pipewarden's own tables), or null. */
 export function ownTableProblem(table: string): string | null {
@@ -376,13 +376,16 @@ export function parseSpec(text: string, name: string, origin: string = name): Re
   }
 }
 
-/** Names of the specs that ship with pipewarden. */
+/**
+ * Names of the specs that ship with pipewarden.
+ * @public `pipewarden spec list` reads it through the CLI's lazy require (cli/src/lazy.ts), which knip does not follow.
+ */
 export function builtinSpecs(): string[] {
   return existsSync(BUILTIN_SPEC_DIR) ? readdirSync(BUILTIN_SPEC_DIR).filter((f) => /\.ya?ml$|\.json$/.test(f)).map((f) => f.replace(/\.(ya?ml|json)$/, '')).sort() : [];
 }
 
 /** The file a spec reference names: builtin:NAME, or a path (relative to cwd). */
-export function specPath(ref: string, cwd = process.cwd()): string {
+function specPath(ref: string, cwd = process.cwd()): string {
   if (ref.startsWith('builtin:')) {
     const name = ref.slice('builtin:'.length);
     const file = ['.yaml', '.yml', '.json'].map((x) => join(BUILTIN_SPEC_DIR, name + x)).find(existsSync);

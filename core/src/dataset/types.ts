@@ -18,7 +18,7 @@ export type ColumnType = 'string' | 'integer' | 'decimal' | 'boolean' | 'date' |
 export type DuplicatePolicy = 'first' | 'last' | 'keep';
 
 /** Unknown extra header columns: ignored (and reported) or the object is refused (`bad_header`). */
-export type ExtraColumnsPolicy = 'ignore' | 'reject';
+type ExtraColumnsPolicy = 'ignore' | 'reject';
 
 interface ColumnCommon {
   /** SQL column name: [a-z_][a-z0-9_]{0,63}, not starting with `_pw_` (pipewarden's own). */
@@ -156,6 +156,7 @@ export interface ResolvedSpec {
 /** Why a record is not loaded (dead letters carry it). */
 export type RejectReason = 'missing_key' | 'invalid_key' | 'missing_value' | 'invalid_value' | 'column_count' | 'csv_error' | 'invalid_utf8' | 'bad_header';
 
+/** @public `pipewarden spec check` prints it, through the CLI's lazy require (cli/src/lazy.ts), which knip does not follow. */
 export const REJECT_REASON_TEXT: Record<RejectReason, string> = {
   missing_key: 'a key column is empty',
   invalid_key: 'a key column holds no valid value',

@@ -6,9 +6,9 @@ import type { Config } from '../config';
 import { errorMessage, UserError } from '../errors';
 import { createLogger } from '../log';
 
-export const IDENTIFIER_RE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const IDENTIFIER_RE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
-export function checkIdentifier(name: string, what = 'identifier'): string {
+function checkIdentifier(name: string, what = 'identifier'): string {
   if (!IDENTIFIER_RE.test(name)) throw new UserError(`invalid ${what} "${name}": use letters, digits and _ (at most 64)`);
   return name;
 }
@@ -40,7 +40,7 @@ export function parseMysqlUrl(url: string, passwordOverride?: string): MysqlTarg
   };
 }
 
-export function mysqlOptions(config: Config, withDatabase = true): mysql.PoolOptions {
+function mysqlOptions(config: Config, withDatabase = true): mysql.PoolOptions {
   const t = parseMysqlUrl(config.mysql.url, config.mysql.password);
   return {
     host: t.host,

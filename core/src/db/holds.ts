@@ -29,7 +29,7 @@ export class PipelineHeldError extends Error {
   }
 }
 
-export interface PipelineHold {
+interface PipelineHold {
   runId: string;
   since: Date;
   error: string | null;
@@ -117,7 +117,7 @@ export class HoldAbandonedError extends UserError {
   }
 }
 
-export async function currentHold(conn: Queryable, pipeline: string): Promise<PipelineHold | undefined> {
+async function currentHold(conn: Queryable, pipeline: string): Promise<PipelineHold | undefined> {
   const [rows] = await conn.query<RowDataPacket[]>(`SELECT held_by, held_since, error FROM \`${TABLES.holds}\` WHERE pipeline = ? AND held_by IS NOT NULL`, [pipeline]);
   return rows[0] ? { runId: String(rows[0].held_by), since: rows[0].held_since, error: rows[0].error ?? null } : undefined;
 }

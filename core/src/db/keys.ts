@@ -31,7 +31,7 @@ const TSV_ESCAPES: [string, string][] = [
 ];
 
 /** SQL rendering a row's key text (composite: CONCAT_WS(CHAR(9), …)). */
-export function keyTextSql(spec: ResolvedSpec): string {
+function keyTextSql(spec: ResolvedSpec): string {
   if (spec.key.length === 0) throw new Error(`dataset ${spec.name} has no key`);
   const parts = spec.key.map((k) => {
     const c = spec.columns.find((x) => x.name === k)!;
@@ -88,7 +88,7 @@ export function keyTuplesOfTexts(spec: ResolvedSpec, texts: Iterable<string>): K
 }
 
 /** `k IN (?)` or `(k1, k2) IN (?)`, with its parameter (tuples from keyTuples: numbers unquoted). */
-export function keyIn(spec: ResolvedSpec, tuples: readonly KeyTuple[]): [string, unknown[]] {
+function keyIn(spec: ResolvedSpec, tuples: readonly KeyTuple[]): [string, unknown[]] {
   if (spec.key.length === 1) return [`${ident(spec.key[0])} IN (?)`, [tuples.map((t) => t[0])]];
   return [`(${spec.key.map(ident).join(', ')}) IN (?)`, [tuples]];
 }

@@ -19,14 +19,14 @@ import { selectedPipelineConfigs } from '../pipelines';
 import type { ResolvedSpec } from '../dataset/types';
 import { planTable, readTable, supportsInstantAdd, type TablePlan } from './dataset-table';
 
-export interface AppliedChange {
+interface AppliedChange {
   sql: string;
   what: string;
   /** ADD COLUMN: 'INSTANT', or 'default' when the server cannot (or would not) add it instantly. */
   algorithm?: 'INSTANT' | 'default';
 }
 
-export interface DatasetTableResult {
+interface DatasetTableResult {
   /** The pipeline whose table this is. */
   pipeline: string;
   table: string;

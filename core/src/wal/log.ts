@@ -8,7 +8,7 @@ import { errorMessage, UserError } from '../errors';
 import { decodeFrames, encodeRecord, type IntentRecord, type WalRecord } from './record';
 
 export type WalWriterName = 'loader' | 'reconciler';
-export type FsyncPolicy = 'always' | 'batch' | 'never';
+type FsyncPolicy = 'always' | 'batch' | 'never';
 
 const SEGMENT_RE = /^(loader|reconciler)-(\d{10})\.wal$/;
 

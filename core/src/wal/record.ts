@@ -3,9 +3,9 @@
 // match is a torn write: the writer truncates it on open, readers stop there.
 import { crc32 } from 'node:zlib';
 
-export const FRAME_HEADER_BYTES = 8;
+const FRAME_HEADER_BYTES = 8;
 /** A frame longer than this is corruption, not a record. */
-export const MAX_RECORD_BYTES = 16 << 20;
+const MAX_RECORD_BYTES = 16 << 20;
 
 /** Where a batch's records live in its source, so it can be read again. */
 export interface SourceRange {
@@ -41,7 +41,7 @@ export interface IntentRecord {
   ts: number;
 }
 
-export interface CommitRecord {
+interface CommitRecord {
   t: 'commit';
   id: string;
   inserted: number;
@@ -50,7 +50,7 @@ export interface CommitRecord {
 }
 
 /** The loader found the batch already in the ledger (a replay) and wrote nothing. */
-export interface SkipRecord {
+interface SkipRecord {
   t: 'skip';
   id: string;
   ts: number;
@@ -67,7 +67,7 @@ export interface RepairRecord {
 }
 
 /** A reconcile run started/ended, so an interrupted run is visible in the log. */
-export interface RunRecord {
+interface RunRecord {
   t: 'run';
   run: string;
   phase: 'start' | 'end';

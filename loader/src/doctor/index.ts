@@ -9,9 +9,9 @@ import { worst, type DoctorReport, type Finding } from './types';
 import { judgeWal, readWal } from './wal';
 
 export { judgeMysql, privilegesOn, type MysqlFacts } from './mysql';
-export { judgeRedis, type RedisFacts } from './redis';
-export { judgeWal, type WalFacts } from './wal';
-export { worst, type DoctorReport, type Finding, type Verdict } from './types';
+export { judgeRedis } from './redis';
+export { judgeWal } from './wal';
+export { worst, type DoctorReport } from './types';
 
 async function findingsOrFailure(target: Finding['target'], what: string, probe: () => Promise<Finding[]>): Promise<Finding[]> {
   try {

@@ -7,8 +7,10 @@ import { SelectingSource, selectionOf } from './select';
 
 export * from './types';
 export { LocalSource } from './local';
-export { S3Source, createS3Client, isS3Url, parseS3Url, explainS3Error, isRetryableS3Error } from './s3';
-export { DecodingSource, encodingOf } from './decode';
+export { S3Source, createS3Client, isS3Url, parseS3Url, isRetryableS3Error } from './s3';
+/** @public `pipewarden s3 ls` uses it through the CLI's lazy require (cli/src/lazy.ts), which knip does not follow. */
+export { explainS3Error } from './s3';
+export { DecodingSource } from './decode';
 export { NoObjectMatchesError } from './select';
 
 /** The source a URL names: s3://bucket/prefix or a local file or folder (a glob in it, and PIPEWARDEN_SOURCE_MATCH, select objects), its compressed objects read decoded. */

@@ -13,7 +13,7 @@ export interface RedisOptions {
 }
 
 /** PING over a raw socket: no client library needed to know the server answers. */
-export function redisPing(port: number, timeoutMs = 1000): Promise<boolean> {
+function redisPing(port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
     const s = createConnection({ host: '127.0.0.1', port });
     const done = (ok: boolean) => {
