@@ -20,8 +20,8 @@ import { ObjectWriter } from './load/write-object';
 import { WindowPasses } from './load/passes';
 import { RunResources, openSession, type LoadSession } from './load/session';
 import { SplitLoader } from './load/split-object';
-import { LoadTally } from './load/tally';
-import type { LoadOptions, LoadSummary } from './load/types';
+import { LoadTally, type RunCounts } from './load/tally';
+import type { LoadOptions, LoadSummary, RunFigures } from './load/types';
 import { ListingWindows } from './load/windows';
 
 export * from './load/types';
@@ -101,12 +101,26 @@ async function finish(s: LoadSession): Promise<string[]> {
   return built;
 }
 
+/** The run's own counts in the summary's JSON names: the one place they are spelled so. */
+function runFigures(c: RunCounts): RunFigures {
+  return {
+    rows_in: c.rowsIn,
+    rows_loaded: c.rowsLoaded,
+    rows_rejected: c.rowsRejected,
+    rows_duplicate: c.rowsDuplicate,
+    batches_committed: c.batchesCommitted,
+    batches_skipped: c.batchesSkipped,
+    records_skipped: c.recordsSkipped,
+  };
+}
+
 /** The summary: whole-source totals (the proved windows' sums and the last window's checkpoints), and what this run did. */
 function summarize(done: ProvedRun, started: number): LoadSummary {
   const { session: s, windows, passes } = done;
   const { tally, config, spec } = s;
   const totals = windows.totals();
   const seconds = (Date.now() - started) / 1000;
+  const thisRun = runFigures(tally.thisRun);
   const summary: LoadSummary = {
     pipeline: config.pipeline,
     source: s.source.url,
@@ -120,9 +134,9 @@ function summarize(done: ProvedRun, started: number): LoadSummary {
     fields_nulled: tally.oddities.byColumn(s.rules.columnNames),
     dataset: { name: spec.name, table: spec.table },
     columns_absent: tally.columnsAbsent,
-    batches_committed: tally.figures.batches_committed,
-    batches_skipped: tally.figures.batches_skipped,
-    this_run: tally.figures,
+    batches_committed: thisRun.batches_committed,
+    batches_skipped: thisRun.batches_skipped,
+    this_run: thisRun,
     objects_reloaded: [...passes.reloaded],
     objects_changed: s.changes.outcome,
     indexes_built: done.indexesBuilt,

@@ -130,7 +130,7 @@ export class WindowPasses implements SplitPass {
    */
   private async proved(): Promise<boolean> {
     const { s } = this;
-    const committed = s.tally.figures.batches_committed;
+    const committed = s.tally.thisRun.batchesCommitted;
     if (s.durability.flushAtCommit === 1 || committed === this.committedWhenDurable) return true;
     this.committedWhenDurable = committed;
     const how = await whileMysqlDown(() => waitForLogFlush(s.pool, s.durability, (ms) => sleep(ms, s.signal)), s.signal);

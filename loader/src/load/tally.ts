@@ -1,12 +1,13 @@
 // What a run has done so far, kept in one place: its progress (the CLI's bar, the service's
-// /status), its own figures (the summary's `this_run`), its metrics and what its rows showed
-// (fields made NULL, absent columns). Every batch settled goes through `count`.
+// /status), its own counts (the summary's `this_run`), its metrics and what its rows showed
+// (fields made NULL, absent columns). Every batch settled goes through `count`. Names are
+// camelCase here; the summary spells the counts in its JSON's names (load.ts, runFigures).
 import { OddityCounter, type Logger, type ObjectCheckpoint, type RowRules } from '@pipewarden/core';
 import type { BatchDraft } from '../engine/types';
 import type { LoaderMetrics } from '../metrics';
 import type { BatchOutcome } from '../sink';
 import type { SourceObject } from '../source';
-import type { LoadProgress, RunFigures } from './types';
+import type { LoadProgress } from './types';
 
 /** The object's checkpoint moved past a settled batch: position, row counts, reasons of its dead letters. */
 function advanceCheckpoint(oc: ObjectCheckpoint, draft: BatchDraft, out: BatchOutcome): void {
@@ -22,9 +23,26 @@ function advanceCheckpoint(oc: ObjectCheckpoint, draft: BatchDraft, out: BatchOu
   for (const d of draft.rejects) byReason[d.reason] = (byReason[d.reason] ?? 0) + 1;
 }
 
+/**
+ * What one run did itself: batches it wrote, and batches it found already in the ledger.
+ * Progress counts both alike; these keep them apart.
+ */
+export interface RunCounts {
+  /** Records of the batches this run committed: rowsLoaded + rowsRejected + rowsDuplicate. */
+  rowsIn: number;
+  rowsLoaded: number;
+  rowsRejected: number;
+  rowsDuplicate: number;
+  batchesCommitted: number;
+  /** Batches read again and found in the ledger (a resume or a replay): nothing written. */
+  batchesSkipped: number;
+  /** Records of those batches. */
+  recordsSkipped: number;
+}
+
 export class LoadTally {
   readonly progress: LoadProgress;
-  readonly figures: RunFigures = { rows_in: 0, rows_loaded: 0, rows_rejected: 0, rows_duplicate: 0, batches_committed: 0, batches_skipped: 0, records_skipped: 0 };
+  readonly thisRun: RunCounts = { rowsIn: 0, rowsLoaded: 0, rowsRejected: 0, rowsDuplicate: 0, batchesCommitted: 0, batchesSkipped: 0, recordsSkipped: 0 };
   readonly oddities = new OddityCounter();
   /** Objects this run read from their top whose header lacks optional columns: key → column names. */
   readonly columnsAbsent: Record<string, string[]> = {};
@@ -56,13 +74,13 @@ export class LoadTally {
     this.emit({ bytesRead: this.progress.bytesRead + n });
   }
 
-  /** A batch settled: the object's checkpoint moves past it, and the run's figures, metrics and progress count it. */
+  /** A batch settled: the object's checkpoint moves past it, and the run's counts, metrics and progress count it. */
   count(obj: SourceObject, oc: ObjectCheckpoint, draft: BatchDraft, out: BatchOutcome): void {
     const prevByte = oc.nextByte;
     const prevEngineBytes = this.engineBytes.get(draft.src.key) ?? 0;
     if (draft.src.endByte < 0) this.engineBytes.set(draft.src.key, Math.max(prevEngineBytes, draft.bytesRead));
     advanceCheckpoint(oc, draft, out);
-    this.countFigures(out);
+    this.countRun(out);
     this.countRows(draft, out);
     const bytes = Math.max(0, draft.src.endByte >= 0 ? draft.src.endByte - prevByte : draft.bytesRead - prevEngineBytes);
     // A compressed object's stored bytes are counted as the source reads them (bytesRead).
@@ -78,17 +96,17 @@ export class LoadTally {
     });
   }
 
-  private countFigures(out: BatchOutcome): void {
-    const f = this.figures;
+  private countRun(out: BatchOutcome): void {
+    const r = this.thisRun;
     if (out.result === 'committed') {
-      f.batches_committed++;
-      f.rows_in += out.records;
-      f.rows_loaded += out.inserted;
-      f.rows_rejected += out.rejected;
-      f.rows_duplicate += out.duplicate;
+      r.batchesCommitted++;
+      r.rowsIn += out.records;
+      r.rowsLoaded += out.inserted;
+      r.rowsRejected += out.rejected;
+      r.rowsDuplicate += out.duplicate;
     } else {
-      f.batches_skipped++;
-      f.records_skipped += out.records;
+      r.batchesSkipped++;
+      r.recordsSkipped += out.records;
     }
   }
 

@@ -4,7 +4,7 @@ import type { LoaderState, Logger } from '@pipewarden/core';
 import type { Engine } from '../engine/types';
 import type { LoaderMetrics } from '../metrics';
 
-/** What one run did itself: batches it wrote, and batches it found already in the ledger. */
+/** The summary's `this_run`: what one run did itself (LoadTally's RunCounts in the JSON's names). */
 export interface RunFigures {
   /** Records of the batches this run committed: rows_loaded + rows_rejected + rows_duplicate. */
   rows_in: number;
