@@ -1,7 +1,7 @@
 // The reconcile runs' history (tables reconcile_runs and reconcile_run_batches): a real run
 // records itself as running at its start and its outcome at its end, with its report's batch
-// details; the reconciler service reads them back (GET /runs, /runs/:id, /status). Dry runs
-// are not recorded.
+// details; the reconciler service reads them back (GET /runs, /runs/:id, /status), the
+// exporter its aggregates (runHistoryFigures). Dry runs are not recorded.
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { BatchRepair, ReconcileReport, ReconcileRun, ReconcileRunDetail } from '../api';
 import type { ReconcileTrigger } from '../metrics';
@@ -90,4 +90,36 @@ function toBatch(r: RowDataPacket): BatchRepair {
     rowsMissing: Number(r.rows_missing),
     rowsInserted: Number(r.rows_inserted),
   };
+}
+
+/** Runs one SELECT and returns its rows (the exporter's client adds its timeout and retry). */
+type SelectRows = (sql: string) => Promise<RowDataPacket[]>;
+
+/** What the exporter publishes of the run history, per pipeline: rows as MySQL returns them (DECIMAL and BIGINT values may be strings). */
+interface RunHistoryFigures {
+  /** Finished runs by outcome: `pipeline`, `outcome`, `n`. */
+  byOutcome: RowDataPacket[];
+  /** Rows inserted by real runs: `pipeline`, `n`. */
+  repaired: RowDataPacket[];
+  /** Each pipeline's newest finished real (not dry) run: `pipeline`, `outcome`, `rows_inserted`, `finished` (UNIX seconds). */
+  last: RowDataPacket[];
+}
+
+/** The run history's aggregates, read at once (three small GROUP BY reads of reconcile_runs). */
+export async function runHistoryFigures(select: SelectRows): Promise<RunHistoryFigures> {
+  const t = `\`${TABLES.reconcileRuns}\``;
+  const [byOutcome, repaired, last] = await Promise.all([
+    select(`SELECT pipeline, outcome, COUNT(*) AS n FROM ${t} WHERE finished_at IS NOT NULL GROUP BY pipeline, outcome`),
+    select(`SELECT pipeline, SUM(rows_inserted) AS n FROM ${t} WHERE dry_run = 0 GROUP BY pipeline`),
+    select(
+      // The newest finished real run of each pipeline (window functions: MySQL 8, MariaDB
+      // 10.2+). UNIX_TIMESTAMP reads the DATETIME in the session time zone, the one NOW(3)
+      // wrote it in (recordRunOutcome sets finished_at = NOW(3)), whatever the server's zone is.
+      `SELECT pipeline, outcome, rows_inserted, UNIX_TIMESTAMP(finished_at) AS finished FROM (
+         SELECT pipeline, outcome, rows_inserted, finished_at, ROW_NUMBER() OVER (PARTITION BY pipeline ORDER BY finished_at DESC) AS nth
+         FROM ${t} WHERE finished_at IS NOT NULL AND dry_run = 0) AS runs
+       WHERE nth = 1`,
+    ),
+  ]);
+  return { byOutcome, repaired, last };
 }

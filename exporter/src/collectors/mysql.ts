@@ -4,7 +4,7 @@
 // Every figure is per pipeline (the `pipeline` column of migration 4), every configured
 // pipeline present from the first scrape.
 import type { RowDataPacket } from 'mysql2/promise';
-import { REJECT_REASONS, RECONCILE_OUTCOMES, TABLES } from '@pipewarden/core';
+import { REJECT_REASONS, RECONCILE_OUTCOMES, runHistoryFigures, TABLES } from '@pipewarden/core';
 import { num, type Collector, type Sample } from '../collector';
 import type { MysqlClient } from '../clients';
 import { PerPipeline } from '../pipelines';
@@ -60,20 +60,7 @@ export function reconcileCollector(db: MysqlClient, pipelines: readonly string[]
     name: 'reconcile_runs',
     metrics: ['reconcileRuns', 'rowsRepaired', 'lastReconcileTimestamp', 'lastReconcileSuccess', 'lastReconcileRowsInserted'],
     async collect() {
-      const t = `\`${TABLES.reconcileRuns}\``;
-      const [byOutcome, repaired, last] = await Promise.all([
-        db.query<RowDataPacket[]>(`SELECT pipeline, outcome, COUNT(*) AS n FROM ${t} WHERE finished_at IS NOT NULL GROUP BY pipeline, outcome`),
-        db.query<RowDataPacket[]>(`SELECT pipeline, SUM(rows_inserted) AS n FROM ${t} WHERE dry_run = 0 GROUP BY pipeline`),
-        db.query<RowDataPacket[]>(
-          // The newest finished real run of each pipeline (window functions: MySQL 8, MariaDB
-          // 10.2+). UNIX_TIMESTAMP reads the DATETIME in the session time zone, the one NOW(3)
-          // wrote it in (the reconciler sets finished_at = NOW(3)), whatever the server's zone is.
-          `SELECT pipeline, outcome, rows_inserted, UNIX_TIMESTAMP(finished_at) AS finished FROM (
-             SELECT pipeline, outcome, rows_inserted, finished_at, ROW_NUMBER() OVER (PARTITION BY pipeline ORDER BY finished_at DESC) AS nth
-             FROM ${t} WHERE finished_at IS NOT NULL AND dry_run = 0) AS runs
-           WHERE nth = 1`,
-        ),
-      ]);
+      const { byOutcome, repaired, last } = await runHistoryFigures((sql) => db.query<RowDataPacket[]>(sql));
       const runs = new PerPipeline(pipelines, () => ({ outcomes: new Map<string, number>(RECONCILE_OUTCOMES.map((o) => [o, 0])), repaired: 0 }));
       for (const r of byOutcome) {
         const outcomes = runs.get(String(r.pipeline)).outcomes;
