@@ -18,18 +18,14 @@ import { DEFAULT_DATASET, readSpec, connect, createRedis, migrate, mirrorKeys, R
 const NYC_TABLE = readSpec(DEFAULT_DATASET).table;
 import { Stack } from '@pipewarden/stack';
 import { createCollectors, runCollector, startExporter, type ExporterHandle } from '@pipewarden/exporter';
-import { runBench } from './lib';
+import { flag, runBench } from './lib';
 
 const args = process.argv.slice(2);
-function flag(name: string, def: number): number {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : def;
-}
-const SCRAPES = flag('scrapes', 200);
-const ROUNDS = flag('rounds', 3);
+const SCRAPES = flag(args, 'scrapes', 200);
+const ROUNDS = flag(args, 'rounds', 3);
 const WARMUP = 20;
-const SMALL = flag('small', 100_000);
-const LARGE = flag('large', 5_000_000);
+const SMALL = flag(args, 'small', 100_000);
+const LARGE = flag(args, 'large', 5_000_000);
 const BATCHES = 1000;
 const DEAD_LETTERS = 2000;
 const CHUNK = 500_000;

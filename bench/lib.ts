@@ -1,14 +1,33 @@
-// Shared pieces of the benchmarks: flags, medians, letting InnoDB settle between phases
-// (a phase right after a load is ~20% slower while InnoDB flushes), peak RSS of a child.
+// Shared pieces of the benchmarks: flags (and --help), medians, letting InnoDB settle between
+// phases (a phase right after a load is ~20% slower while InnoDB flushes), peak RSS of a child.
 import { readFileSync } from 'node:fs';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 
+/**
+ * A benchmark's numeric flag: `--name N` (a positive number, underscores allowed), or `def`.
+ * Every benchmark reads a flag before it starts anything, so --help (-h) is answered here:
+ * see usageOnHelp.
+ */
 export function flag(args: string[], name: string, def: number): number {
+  usageOnHelp(args);
   const i = args.indexOf(`--${name}`);
   if (i < 0) return def;
   const v = Number(String(args[i + 1]).replace(/_/g, ''));
   if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number`);
   return v;
+}
+
+/**
+ * With --help or -h among `args`: the running benchmark's head comment (what it measures, its
+ * flags, its targets) on stdout, and exit 0 before any service starts.
+ */
+function usageOnHelp(args: readonly string[]): void {
+  if (!args.includes('--help') && !args.includes('-h')) return;
+  const lines = readFileSync(process.argv[1], 'utf8').split('\n');
+  const end = lines.findIndex((l) => !l.startsWith('//'));
+  const head = lines.slice(0, end < 0 ? lines.length : end).map((l) => l.replace(/^\/\/ ?/, ''));
+  process.stdout.write(`${head.join('\n')}\n`);
+  process.exit(0);
 }
 
 export function median(xs: number[]): number {

@@ -16,11 +16,11 @@ import { DEFAULT_DATASET, GrowableSink, datasetOf, rulesFor, type HeaderMap, typ
 import { CsvRecordReader, type CsvRecord } from '../loader/src/engine/csv-records';
 import { FastRows } from '../loader/src/engine/fast-row';
 import * as compiled from './baselines/compiled-nyc';
+import { flag } from './lib';
 
 const args = process.argv.slice(2);
-const flag = (name: string, def: number) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : def);
-const ROWS = flag('rows', 1_000_000);
-const ROUNDS = flag('rounds', 7);
+const ROWS = flag(args, 'rows', 1_000_000);
+const ROUNDS = flag(args, 'rounds', 7);
 const BATCH = 1000;
 
 /** The sample's header and its data lines repeated to `rows` rows, as one CSV buffer. */

@@ -28,11 +28,10 @@ import { runLoad } from '../loader/src/load';
 import { putFile } from '../loader/src/s3-admin';
 import { createS3Client } from '../loader/src/source';
 import { runSparkJdbcBaseline } from './spark-jdbc';
-import { runBench } from './lib';
+import { flag, runBench } from './lib';
 
 const args = process.argv.slice(2);
-const flag = (name: string, def: number) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : def);
-const ROWS = flag('rows', 1_000_000);
+const ROWS = flag(args, 'rows', 1_000_000);
 const KEEP = args.includes('--keep');
 const FORMAT = args.includes('--format') ? args[args.indexOf('--format') + 1] : 'csv';
 if (FORMAT !== 'csv' && FORMAT !== 'parquet') throw new Error(`--format must be csv or parquet, not ${FORMAT}`);

@@ -8,10 +8,11 @@
 // Last line: RESULT {json}. Target (issue 19): compiled median well under 300 ms.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { flag } from './lib';
 
 const ROOT = join(__dirname, '..');
 const args = process.argv.slice(2);
-const RUNS = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 20;
+const RUNS = flag(args, 'runs', 20);
 
 const ENTRIES = {
   compiled: join(ROOT, 'dist', 'pipewarden.cjs'),
