@@ -29,7 +29,7 @@ export const KIND_PATTERN = 4;
 /** boolean and enum: a lookup of the field's text. */
 export const KIND_LOOKUP = 5;
 
-export const CASE_KEEP = 0;
+const CASE_KEEP = 0;
 export const CASE_UPPER = 1;
 export const CASE_LOWER = 2;
 

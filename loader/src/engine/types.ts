@@ -4,8 +4,6 @@
 import type { SourceRange, OddityCounter, DeadLetter } from '@pipewarden/core';
 import type { SourceObject, Source } from '../source/types';
 
-export type { DeadLetter } from '@pipewarden/core';
-
 export interface BatchDraft {
   /** Where the batch's records are in the source. startByte/endByte are -1 when unknown (Spark). */
   src: SourceRange;

@@ -15,7 +15,7 @@ import { rendererOf, type RenderSpec } from '../../src/engine/parquet/render';
 export const RENDER_VECTORS_PATH = join(__dirname, 'render_vectors.json');
 
 /** How the job receives the values: the Arrow type Spark hands over. */
-export type ArrowType = 'float32' | 'float64' | 'date32' | 'timestamp_us' | 'int64' | 'decimal' | 'bool';
+type ArrowType = 'float32' | 'float64' | 'date32' | 'timestamp_us' | 'int64' | 'decimal' | 'bool';
 
 export interface RenderCase {
   spec: RenderSpec;

@@ -16,7 +16,7 @@ export const VECTORS_PATH = join(__dirname, 'rules_vectors.json');
 const REPO = join(__dirname, '..', '..', '..');
 
 /** The specs the port is held to: the built-in one, the fixtures of data/datasets, and one of every type's options. */
-export const SPEC_REFS = [
+const SPEC_REFS = [
   'builtin:nyc-parking-violations',
   join(REPO, 'data', 'datasets', 'nyc-311-animal-complaints', 'spec.yaml'),
   join(REPO, 'data', 'datasets', 'world-population', 'spec.yaml'),
@@ -27,8 +27,8 @@ export const SPEC_REFS = [
 ];
 
 /** A kept row's TSV line (or, for a `vary` record, only field i of it: the rest is baseTsv's) and oddity columns; or the reject reason. */
-export type Outcome = { tsv?: string; field?: string; odd: number[] } | { reason: string };
-export interface HeaderCase {
+type Outcome = { tsv?: string; field?: string; odd: number[] } | { reason: string };
+interface HeaderCase {
   header: string[];
   map?: { fieldIndex: number[]; fieldCount: number; absent: string[]; unknown: string[] };
   error?: string;
