@@ -28,13 +28,20 @@ export function tsvInKeyOrder(tsv: Buffer, keys: readonly string[], numeric: boo
   let sorted = true;
   for (let i = 1; i < keys.length && sorted; i++) sorted = cmp(keys[i - 1], keys[i]) <= 0;
   if (sorted) return tsv;
-  const starts = new Array<number>(keys.length + 1);
-  starts[0] = 0;
+  // Row bounds, the permutation and the copy use no object per row: at 5,000 rows a batch a
+  // Buffer view per row was the loader's second largest allocation.
+  const starts = new Int32Array(keys.length + 1);
   for (let i = 0, at = 0; i < keys.length; i++) {
     at = tsv.indexOf(10, at) + 1;
     if (at === 0) throw new Error(`batch rows and keys disagree: ${keys.length} keys, ${i} rows`);
     starts[i + 1] = at;
   }
-  const order = Array.from(keys.keys()).sort((x, y) => cmp(keys[x], keys[y]) || x - y);
-  return Buffer.concat(order.map((i) => tsv.subarray(starts[i], starts[i + 1])), tsv.length);
+  if (starts[keys.length] !== tsv.length) throw new Error(`batch rows and keys disagree: ${keys.length} keys, more rows`);
+  const order = new Array<number>(keys.length);
+  for (let i = 0; i < keys.length; i++) order[i] = i;
+  order.sort((x, y) => cmp(keys[x], keys[y]) || x - y);
+  const out = Buffer.allocUnsafe(tsv.length);
+  let at = 0;
+  for (const i of order) at += tsv.copy(out, at, starts[i], starts[i + 1]);
+  return out;
 }

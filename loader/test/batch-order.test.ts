@@ -25,4 +25,6 @@ test('an ordered batch is returned as it is; rows and keys that disagree are an 
   const b = rows(keys);
   expect(tsvInKeyOrder(b, keys, true)).toBe(b);
   expect(() => tsvInKeyOrder(rows(['2', '1']), ['2', '1', '0'], true)).toThrow(/3 keys, 2 rows/);
+  // More rows than keys: before, the extra rows' bytes came back as zeros.
+  expect(() => tsvInKeyOrder(rows(['2', '1', '0']), ['2', '1'], true)).toThrow(/2 keys, more rows/);
 });

@@ -109,7 +109,7 @@ function putText(w: RowWriter, b: Buffer, s: number, e: number, upper: boolean):
  * Normalize an ASCII record whose fields have no "" escapes into `w`, or return why the
  * row cannot be kept (nothing written then). `keyOut[0]` receives the key.
  */
-export function fastRow(b: Buffer, ranges: readonly number[], map: HeaderMap, odd: OddityCounter, w: RowWriter, keyOut: string[]): RejectReason | null {
+export function fastRow(b: Buffer, ranges: ArrayLike<number>, map: HeaderMap, odd: OddityCounter, w: RowWriter, keyOut: string[]): RejectReason | null {
   if (ranges.length >> 1 !== map.fieldCount) return 'column_count';
   const fi = map.fieldIndex;
   // The key first: a row without one writes nothing.
