@@ -38,6 +38,7 @@ import type { BatchDraft } from './engine/types';
 import type { LoaderMetrics } from './metrics';
 import { isRedisConnectionError, mysqlRetryable, retryWhileDown, type RetryOptions } from './retry';
 import { tsvInKeyOrder } from './batch-order';
+import { BatchTurns, EarlierBatchFailedError, type Turn } from './batch-turns';
 
 export interface BatchOutcome {
   id: string;
@@ -119,7 +120,12 @@ export class DualWriteSink {
    * the upsert decides whatever the commit order, and a keyless batch's "keys" are its rows'
    * content (identical rows would serialize transactions for nothing): no batch waits there.
    */
-  private inflight: { keys: Set<string>; done: Promise<void> }[] = [];
+  private inflight: { keys: Set<string>; done: Promise<boolean> }[] = [];
+  /**
+   * The WAL intents in the order the batches were written (batch-turns.ts): a crash leaves
+   * the intents of a prefix of them, never a later batch's without an earlier one's.
+   */
+  private readonly intents = new BatchTurns('WAL intent');
   /**
    * The batch of this pass last found in or written to the ledger. Every transaction first
    * checks that the ledger still holds it: a server that lost its latest commits, or a
@@ -160,22 +166,36 @@ export class DualWriteSink {
     const n = ++this.batchCounter;
     const keys = new Set(draft.keys);
     const intent = intentFor(draft, keys, this.config.pipeline);
-    if (this.spec.duplicates !== 'first') return this.writeRegistered(draft, intent, n, signal, [], () => undefined, lease);
-    // Registered before the first await: write() is called in batch order, and a later
+    // Both taken before the first await: write() is called in batch order, and a later
     // batch must see every earlier one that is still in flight.
+    const turn = this.intents.take();
+    if (this.spec.duplicates !== 'first') return this.settled(this.writeRegistered(draft, intent, n, signal, [], () => undefined, lease, turn), () => undefined);
     const earlier = this.inflight.filter((b) => sharesKey(b.keys, keys)).map((b) => b.done);
-    let release!: () => void;
-    const mine = { keys, done: new Promise<void>((r) => (release = r)) };
+    let release!: (ok: boolean) => void;
+    const mine = { keys, done: new Promise<boolean>((r) => (release = r)) };
     this.inflight.push(mine);
-    const finished = () => {
+    // The first call counts: true once the transaction committed (a later batch sharing a
+    // key may go on), false when the batch failed before (it must not: it would take the key).
+    let released = false;
+    const finished = (ok: boolean) => {
+      if (released) return;
+      released = true;
       const i = this.inflight.indexOf(mine);
       if (i >= 0) this.inflight.splice(i, 1);
-      release();
+      release(ok);
     };
+    return this.settled(this.writeRegistered(draft, intent, n, signal, earlier, finished, lease, turn), finished);
+  }
+
+  /** A batch's outcome, its waiters told whether it succeeded. */
+  private async settled(write: Promise<BatchOutcome>, finished: (ok: boolean) => void): Promise<BatchOutcome> {
     try {
-      return await this.writeRegistered(draft, intent, n, signal, earlier, finished, lease);
-    } finally {
-      finished();
+      const out = await write;
+      finished(true);
+      return out;
+    } catch (e) {
+      finished(false);
+      throw e;
     }
   }
 
@@ -186,17 +206,27 @@ export class DualWriteSink {
    * commit record. A crash between the intent and the commit record leaves the batch in doubt
    * for the reconciler.
    */
-  private async writeRegistered(draft: BatchDraft, intent: IntentRecord, n: number, signal: AbortSignal, earlier: Promise<void>[], finished: () => void, lease: LeaseFence | undefined): Promise<BatchOutcome> {
+  private async writeRegistered(draft: BatchDraft, intent: IntentRecord, n: number, signal: AbortSignal, earlier: Promise<boolean>[], finished: (ok: boolean) => void, lease: LeaseFence | undefined, turn: Turn): Promise<BatchOutcome> {
     const retry = this.mysqlRetry(intent, signal);
-    const replay = await this.replayed(draft, intent, retry);
+    let replay: BatchOutcome | undefined;
+    try {
+      replay = await this.replayed(draft, intent, retry);
+      await turn.ready;
+      if (!replay) await this.appendIntent(intent, n);
+      turn.done(true);
+    } catch (e) {
+      turn.done(false);
+      throw e;
+    }
     if (replay) return replay;
-    await this.appendIntent(intent, n);
     const mirrorDone = this.mirror(draft, intent, signal);
     // The table's write in key order (batch-order.ts); the mirror keeps the engine's order.
     const tsv = this.rowOrder ? tsvInKeyOrder(draft.tsv, draft.keys, this.rowOrder.numeric) : draft.tsv;
-    const tx = await Promise.all(earlier)
-      .then(() => retryWhileDown(() => this.transaction(draft, intent, tsv, n, lease, mirrorDone), retry))
-      .finally(finished);
+    const tx = await Promise.all(earlier).then(async (oks) => {
+      if (!oks.every(Boolean)) throw new EarlierBatchFailedError('transaction');
+      return retryWhileDown(() => this.transaction(draft, intent, tsv, n, lease, mirrorDone), retry);
+    });
+    finished(true);
     this.lastInLedger = intent.id;
     await mirrorDone;
     faultAt('after-commit', n);
