@@ -16,6 +16,7 @@ import { batchPosition, rowPosition } from './position';
 import { prepareStaging, upsertLast } from './upsert-last';
 import { holdLease, type LeaseFence } from './leases';
 import { checkNotHeld } from './holds';
+import type { SelectRows } from './connection';
 
 /** The ledger's resume columns (end_byte, next_line): both known, or neither. */
 function resumePoint(intent: IntentRecord): [number | null, number | null] {
@@ -332,4 +333,14 @@ export async function writeBatchTx(
     await conn.rollback().catch(() => undefined);
     throw e;
   }
+}
+
+/** Each pipeline's ledger totals (`pipeline`, `batches`, `inserted`, `duplicate`): one GROUP BY over batch_ledger, a row per batch. */
+export async function ledgerTotals(select: SelectRows): Promise<RowDataPacket[]> {
+  return select(`SELECT pipeline, COUNT(*) AS batches, SUM(rows_inserted) AS inserted, SUM(rows_duplicate) AS duplicate FROM \`${TABLES.ledger}\` GROUP BY pipeline`);
+}
+
+/** Dead letters by pipeline and reason (`pipeline`, `reason`, `n`): one GROUP BY over index ix_pipeline_reason. */
+export async function deadLetterCounts(select: SelectRows): Promise<RowDataPacket[]> {
+  return select(`SELECT pipeline, reason, COUNT(*) AS n FROM \`${TABLES.deadLetters}\` GROUP BY pipeline, reason`);
 }

@@ -2,6 +2,7 @@
 // into DDL, so it is checked against a whitelist rather than escaped.
 import mysql from 'mysql2/promise';
 import type { Connection as CallbackConnection } from 'mysql2';
+import type { RowDataPacket } from 'mysql2/promise';
 import type { Config } from '../config';
 import { errorMessage, UserError } from '../errors';
 import { createLogger } from '../log';
@@ -206,3 +207,9 @@ export function isConnectionError(e: unknown): boolean {
     /Connection lost|closed state|Can't add new command when connection is in closed state/i.test(String((e as Error)?.message))
   );
 }
+
+/**
+ * How a reader of pipewarden's tables runs its statements: the SQL stays in the module that
+ * owns the table, the caller keeps its own connection, timeout and retry (the exporter's).
+ */
+export type SelectRows = (sql: string) => Promise<RowDataPacket[]>;

@@ -12,6 +12,7 @@
 // object over cannot commit a later batch out of order.
 import { createHash } from 'node:crypto';
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { SelectRows } from './connection';
 import { TABLES } from './schema';
 
 type Queryable = Pick<PoolConnection, 'query'>;
@@ -195,4 +196,14 @@ export async function releaseLease(conn: Queryable, f: LeaseFence): Promise<void
 /** A done mark whose record count the ledger no longer confirms (the server lost batches): not done. */
 export async function reopenObject(conn: Queryable, f: LeaseFence, records: number): Promise<void> {
   await conn.query(`UPDATE \`${TABLES.leases}\` SET done_records = NULL WHERE pipeline = ? AND object_hash = ? AND source_etag = ? AND done_records = ?`, [f.pipeline, objectHash(f.key), f.etag, records]);
+}
+
+/**
+ * Live claims by pipeline and worker (`pipeline`, `owner`, `n`): object leases and ranges
+ * (ranges.ts) not done and not lapsed, a range counting as one held object (what its worker
+ * loads). One small read of each table (index ix_owner).
+ */
+export async function heldObjectCounts(select: SelectRows): Promise<RowDataPacket[]> {
+  const live = (table: string) => `SELECT pipeline, owner FROM \`${table}\` WHERE owner IS NOT NULL AND done_records IS NULL AND expires_at > NOW(3)`;
+  return select(`SELECT pipeline, owner, COUNT(*) AS n FROM (${live(TABLES.leases)} UNION ALL ${live(TABLES.ranges)}) held GROUP BY pipeline, owner`);
 }

@@ -5,6 +5,7 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { BatchRepair, ReconcileReport, ReconcileRun, ReconcileRunDetail } from '../api';
 import type { ReconcileTrigger } from '../metrics';
+import type { SelectRows } from './connection';
 import { TABLES } from './schema';
 
 type Queryable = Pick<Pool, 'query'>;
@@ -93,7 +94,6 @@ function toBatch(r: RowDataPacket): BatchRepair {
 }
 
 /** Runs one SELECT and returns its rows (the exporter's client adds its timeout and retry). */
-type SelectRows = (sql: string) => Promise<RowDataPacket[]>;
 
 /** What the exporter publishes of the run history, per pipeline: rows as MySQL returns them (DECIMAL and BIGINT values may be strings). */
 interface RunHistoryFigures {

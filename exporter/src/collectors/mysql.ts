@@ -4,7 +4,7 @@
 // Every figure is per pipeline (the `pipeline` column of migration 4), every configured
 // pipeline present from the first scrape.
 import type { RowDataPacket } from 'mysql2/promise';
-import { REJECT_REASONS, RECONCILE_OUTCOMES, runHistoryFigures, TABLES } from '@pipewarden/core';
+import { REJECT_REASONS, RECONCILE_OUTCOMES, deadLetterCounts, ledgerTotals, runHistoryFigures } from '@pipewarden/core';
 import { num, type Collector, type Sample } from '../collector';
 import type { MysqlClient } from '../clients';
 import { PerPipeline } from '../pipelines';
@@ -15,9 +15,7 @@ export function ledgerCollector(db: MysqlClient, pipelines: readonly string[]): 
     name: 'ledger',
     metrics: ['rowsLoaded', 'rowsDuplicate', 'batchesCommitted'],
     async collect() {
-      const rows = await db.query<RowDataPacket[]>(
-        `SELECT pipeline, COUNT(*) AS batches, SUM(rows_inserted) AS inserted, SUM(rows_duplicate) AS duplicate FROM \`${TABLES.ledger}\` GROUP BY pipeline`,
-      );
+      const rows = await ledgerTotals((sql) => db.query<RowDataPacket[]>(sql));
       const by = new PerPipeline(pipelines, () => ({ batches: 0, inserted: 0, duplicate: 0 }));
       for (const r of rows) Object.assign(by.get(String(r.pipeline)), { batches: num(r.batches), inserted: num(r.inserted), duplicate: num(r.duplicate) });
       return { batchesCommitted: by.samples((v) => v.batches), rowsLoaded: by.samples((v) => v.inserted), rowsDuplicate: by.samples((v) => v.duplicate) };
@@ -35,7 +33,7 @@ export function deadLetterCollector(db: MysqlClient, pipelines: readonly string[
     name: 'dead_letters',
     metrics: ['rowsRejected'],
     async collect() {
-      const rows = await db.query<RowDataPacket[]>(`SELECT pipeline, reason, COUNT(*) AS n FROM \`${TABLES.deadLetters}\` GROUP BY pipeline, reason`);
+      const rows = await deadLetterCounts((sql) => db.query<RowDataPacket[]>(sql));
       const known = new Set<string>(REJECT_REASONS);
       const by = new PerPipeline(pipelines, () => new Map<string, number>(REJECT_REASONS.map((r) => [r, 0])));
       for (const r of rows) {
