@@ -169,7 +169,7 @@ export class DualWriteSink {
     // Both taken before the first await: write() is called in batch order, and a later
     // batch must see every earlier one that is still in flight.
     const turn = this.intents.take();
-    if (this.spec.duplicates !== 'first') return this.settled(this.writeRegistered(draft, intent, n, signal, [], () => undefined, lease, turn), () => undefined);
+    if (this.spec.duplicates !== 'first') return this.writeRegistered(draft, intent, n, signal, [], () => undefined, lease, turn);
     const earlier = this.inflight.filter((b) => sharesKey(b.keys, keys)).map((b) => b.done);
     let release!: (ok: boolean) => void;
     const mine = { keys, done: new Promise<boolean>((r) => (release = r)) };

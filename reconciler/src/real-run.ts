@@ -62,7 +62,7 @@ export class RealRunEffects implements RunEffects {
   }
 
   async resolvedFromLedger(ids: readonly string[]): Promise<void> {
-    for (const id of ids) await this.recorder!.settled(id, 0, 'ledger');
+    await this.recorder!.settledInLedger(ids);
   }
 
   async writeBatch(b: BatchWrite): Promise<boolean> {

@@ -25,7 +25,8 @@ export class RunRecorder {
   async recordStart(pool: Pool, state: WalState, run: RunStarted): Promise<void> {
     if (state.unfinishedRuns.length > 0) {
       await closeInterruptedRuns(pool, state.unfinishedRuns);
-      for (const r of state.unfinishedRuns.filter((r) => r !== this.runId)) await this.wal.append({ t: 'run', run: r, phase: 'end', outcome: 'failed', ts: Date.now() });
+      const ended = state.unfinishedRuns.filter((r) => r !== this.runId);
+      if (ended.length > 0) await this.wal.append(ended.map((r) => ({ t: 'run', run: r, phase: 'end', outcome: 'failed', ts: Date.now() })));
     }
     await insertRunStarted(pool, run);
     this.recordedIn = pool;
@@ -33,7 +34,16 @@ export class RunRecorder {
 
   /** A batch settled: repaired with `inserted` rows from `source`, or found complete in the ledger. */
   async settled(batchId: string, inserted: number, source: RepairRecord['source']): Promise<void> {
-    await this.wal.append({ t: 'repair', id: batchId, inserted, run: this.runId, source, ts: Date.now() });
+    await this.wal.append(this.repairRecord(batchId, inserted, source));
+  }
+
+  /** Batches found complete in the ledger, settled at once: one append, one fsync. */
+  async settledInLedger(batchIds: readonly string[]): Promise<void> {
+    if (batchIds.length > 0) await this.wal.append(batchIds.map((id) => this.repairRecord(id, 0, 'ledger')));
+  }
+
+  private repairRecord(batchId: string, inserted: number, source: RepairRecord['source']): RepairRecord {
+    return { t: 'repair', id: batchId, inserted, run: this.runId, source, ts: Date.now() };
   }
 
   /** The run's outcome in reconcile_runs, once its start is there (with `error` for a run that failed). */

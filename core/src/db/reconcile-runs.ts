@@ -93,8 +93,6 @@ function toBatch(r: RowDataPacket): BatchRepair {
   };
 }
 
-/** Runs one SELECT and returns its rows (the exporter's client adds its timeout and retry). */
-
 /** What the exporter publishes of the run history, per pipeline: rows as MySQL returns them (DECIMAL and BIGINT values may be strings). */
 interface RunHistoryFigures {
   /** Finished runs by outcome: `pipeline`, `outcome`, `n`. */
